@@ -1,0 +1,7 @@
+export {
+  AdminKeyAuthenticator,
+  credentialOf,
+  keyPrefix,
+  type Authenticator,
+  type Principal,
+} from './authenticator.ts';

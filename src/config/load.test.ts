@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, DEFAULTS, loadConfig } from './index.ts';
+
+const load = (env: Record<string, string>, extra: Parameters<typeof loadConfig>[0] extends infer S ? Partial<S & object> : never = {}) =>
+  loadConfig({ env, ...extra });
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with no environment at all', () => {
+    const config = load({});
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.keepaliveMs, 15_000);
+    assert.deepEqual(config.upstreams, [], 'no upstream: the demo model answers');
+    assert.deepEqual(config.timeouts, {
+      connectMs: DEFAULTS.connectMs,
+      firstByteMs: DEFAULTS.firstByteMs,
+      idleMs: DEFAULTS.idleMs,
+      totalMs: DEFAULTS.totalMs,
+    });
+  });
+
+  it('BASE_URL is an origin with /v1 assumed; with a path it is used as given', () => {
+    const origin = load({ BASE_URL: 'https://relay.example.com', OPENAI_API_KEY: 'sk-x' }).upstreams[0];
+    assert.equal(origin?.baseUrl.href, 'https://relay.example.com/v1');
+    assert.equal(origin.apiKey, 'sk-x');
+    const withPath = load({ BASE_URL: 'https://relay.example.com/openai/v1/' }).upstreams[0];
+    assert.equal(withPath?.baseUrl.href, 'https://relay.example.com/openai/v1');
+  });
+
+  it('OPENAI_BASE_URL follows the SDK convention and wins over BASE_URL', () => {
+    const u = load({ OPENAI_BASE_URL: 'http://localhost:11434', BASE_URL: 'https://ignored' }).upstreams[0];
+    assert.equal(u?.baseUrl.href, 'http://localhost:11434/');
+  });
+
+  it('an OpenAI key alone means api.openai.com; an Anthropic key adds an Anthropic upstream', () => {
+    const config = load({ OPENAI_API_KEY: 'sk-o', ANTHROPIC_API_KEY: 'sk-a' });
+    assert.deepEqual(
+      config.upstreams.map((u) => [u.name, u.family, u.baseUrl.href]),
+      [
+        ['openai', 'openai', 'https://api.openai.com/v1'],
+        ['anthropic', 'anthropic', 'https://api.anthropic.com/v1'],
+      ],
+    );
+  });
+
+  it('flags win over the environment, the environment over the file', () => {
+    const file = JSON.stringify({ port: 9000, host: '0.0.0.0', keepalive: '5s' });
+    const config = load({ PORT: '9100', SLUICE_CONFIG: '/etc/sluice.json' }, {
+      flags: { port: '9200' },
+      readFile: () => file,
+    });
+    assert.equal(config.port, 9200);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.keepaliveMs, 5000);
+  });
+
+  it('reads upstreams from the file, keys from named variables', () => {
+    const file = JSON.stringify({
+      upstreams: [
+        { name: 'primary', baseUrl: 'https://a.example', apiKeyEnv: 'PRIMARY_KEY', models: ['gpt-*'] },
+        { name: 'backup', baseUrl: 'https://b.example/v1', apiKey: 'sk-b', headers: { 'OpenAI-Project': 'p' } },
+      ],
+    });
+    const config = load({ PRIMARY_KEY: 'sk-a', SLUICE_CONFIG: 'x.json' }, { readFile: () => file });
+    assert.deepEqual(
+      config.upstreams.map((u) => [u.name, u.baseUrl.href, u.apiKey, u.models, u.headers]),
+      [
+        ['primary', 'https://a.example/v1', 'sk-a', ['gpt-*'], {}],
+        ['backup', 'https://b.example/v1', 'sk-b', undefined, { 'OpenAI-Project': 'p' }],
+      ],
+    );
+  });
+
+  it('parses human durations and sizes', () => {
+    const config = load({
+      SLUICE_KEEPALIVE: '500ms',
+      SLUICE_IDLE_TIMEOUT: '2m',
+      SLUICE_TOTAL_TIMEOUT: '1.5h',
+      SLUICE_MAX_BODY: '512kb',
+    });
+    assert.equal(config.keepaliveMs, 500);
+    assert.equal(config.timeouts.idleMs, 120_000);
+    assert.equal(config.timeouts.totalMs, 5_400_000);
+    assert.equal(config.maxBodyBytes, 512 * 1024);
+  });
+
+  it('honours proxy variables, lower case first, as curl does', () => {
+    const config = load({
+      HTTPS_PROXY: 'http://upper:3128',
+      https_proxy: 'http://lower:3128',
+      ALL_PROXY: 'socks5://127.0.0.1:1080',
+      NO_PROXY: 'localhost,.internal',
+    });
+    assert.deepEqual(config.egress, {
+      httpProxy: undefined,
+      httpsProxy: 'http://lower:3128',
+      allProxy: 'socks5://127.0.0.1:1080',
+      noProxy: 'localhost,.internal',
+    });
+  });
+
+  it('reports every problem at once, naming the variable and the expected form', () => {
+    const problems = problemsOf(() =>
+      load({
+        PORT: 'eighty',
+        BASE_URL: 'ftp://relay',
+        SLUICE_KEEPALIVE: 'soon',
+        HTTPS_PROXY: 'socks4://x:1',
+        SLUICE_LOG_LEVEL: 'loud',
+      }),
+    );
+    assert.equal(problems.length, 5, problems.join('\n'));
+    assert.match(problems.join('\n'), /PORT must be a TCP port/);
+    assert.match(problems.join('\n'), /BASE_URL must use http:\/\/ or https:\/\//);
+    assert.match(problems.join('\n'), /SLUICE_KEEPALIVE must be a duration such as 15s/);
+    assert.match(problems.join('\n'), /HTTPS_PROXY must use one of http:\/\/, https:\/\//);
+    assert.match(problems.join('\n'), /SLUICE_LOG_LEVEL must be one of debug, info/);
+  });
+
+  it('explains a config file that is missing or not JSON', () => {
+    assert.match(
+      problemsOf(() => load({ SLUICE_CONFIG: '/nope.json' }, { readFile: () => { throw new Error('ENOENT'); } }))[0] ?? '',
+      /\/nope\.json, which cannot be read/,
+    );
+    assert.match(
+      problemsOf(() => load({ SLUICE_CONFIG: 'c.json' }, { readFile: () => '{port: 1}' }))[0] ?? '',
+      /c\.json is not valid JSON/,
+    );
+  });
+
+  it('refuses an upstream key variable that is not set, and duplicate upstream names', () => {
+    const file = JSON.stringify({
+      upstreams: [
+        { name: 'a', baseUrl: 'https://a.example', apiKeyEnv: 'MISSING_KEY' },
+        { name: 'a', baseUrl: 'https://b.example' },
+      ],
+    });
+    const problems = problemsOf(() => load({ SLUICE_CONFIG: 'c.json' }, { readFile: () => file }));
+    assert.match(problems.join('\n'), /MISSING_KEY, which is not set/);
+    assert.match(problems.join('\n'), /Two upstreams are named "a"/);
+  });
+});

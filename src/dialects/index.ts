@@ -1,0 +1,6 @@
+export type { Dialect, DialectName, EventKind } from './types.ts';
+export { openaiChat } from './openai-chat.ts';
+export { openaiResponses } from './openai-responses.ts';
+export { anthropicMessages } from './anthropic-messages.ts';
+export { openaiGeneric } from './openai-generic.ts';
+export { openaiError, anthropicError } from './error-shapes.ts';

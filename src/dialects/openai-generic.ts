@@ -1,0 +1,31 @@
+import { findField, valueIs, valueStartsWith } from '../sse/index.ts';
+import { formatEvent } from '../sse/index.ts';
+import type { Dialect } from './types.ts';
+import { openaiError } from './error-shapes.ts';
+
+const EVENT = Buffer.from('event');
+const DATA = Buffer.from('data');
+const ERROR = Buffer.from('error');
+const ERROR_OBJECT = Buffer.from('{"error"');
+
+/**
+ * Every other OpenAI endpoint (models, embeddings, images, audio, files, …). Their streams, if
+ * any, have no terminal event Sluice relies on, so the end of the body is the end of the stream.
+ * An in-band error is `event: error`, which the official SDKs raise.
+ */
+export const openaiGeneric: Dialect = {
+  name: 'openai',
+  hasTerminal: false,
+  classify(buf, start, end) {
+    const data = findField(buf, start, end, DATA);
+    if (data === -1) return 'comment';
+    if (valueIs(buf, findField(buf, start, end, EVENT), end, ERROR)) return 'error';
+    return valueStartsWith(buf, data, ERROR_OBJECT) ? 'error' : 'data';
+  },
+  errorEvent(error) {
+    return formatEvent({ event: 'error', data: JSON.stringify({ error: openaiError(error) }) });
+  },
+  errorBody(error) {
+    return { error: openaiError(error) };
+  },
+};

@@ -1,0 +1,36 @@
+import { findField, valueIs } from '../sse/index.ts';
+import { formatEvent } from '../sse/index.ts';
+import type { Dialect } from './types.ts';
+import { openaiError } from './error-shapes.ts';
+
+const EVENT = Buffer.from('event');
+const DATA = Buffer.from('data');
+const COMPLETED = Buffer.from('response.completed');
+const INCOMPLETE = Buffer.from('response.incomplete');
+const FAILED = Buffer.from('response.failed');
+const ERROR = Buffer.from('error');
+
+/**
+ * OpenAI Responses streams: named events whose data repeats the name in `type`, numbered by
+ * `sequence_number` from 0. No `[DONE]`: a stream ends at `response.completed` or
+ * `response.incomplete`, or fails with `response.failed` / `error`.
+ */
+export const openaiResponses: Dialect = {
+  name: 'openai-responses',
+  hasTerminal: true,
+  classify(buf, start, end) {
+    const name = findField(buf, start, end, EVENT);
+    if (name === -1) return findField(buf, start, end, DATA) === -1 ? 'comment' : 'data';
+    if (valueIs(buf, name, end, COMPLETED) || valueIs(buf, name, end, INCOMPLETE)) return 'done';
+    if (valueIs(buf, name, end, FAILED) || valueIs(buf, name, end, ERROR)) return 'error';
+    return 'data';
+  },
+  errorEvent(error, eventsSoFar) {
+    const { message, code, param } = openaiError(error);
+    const data = { type: 'error', code, message, param, sequence_number: eventsSoFar };
+    return formatEvent({ event: 'error', data: JSON.stringify(data) });
+  },
+  errorBody(error) {
+    return { error: openaiError(error) };
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * One try of one upstream: an undici dispatch handler that relays the response body into the
+ * `ClientStream` chunk by chunk — no streams in between, backpressure through the dispatch
+ * controller's pause/resume.
+ */
+import type { Dispatcher } from 'undici';
+import type { Timeouts } from '../config/index.ts';
+import { type SluiceError, UpstreamHttpError, UpstreamProtocolError } from '../errors/index.ts';
+import type { Upstream } from '../upstream/index.ts';
+import type { ClientStream } from './client-stream.ts';
+import { isFailoverStatus, mapUpstreamError } from './upstream-errors.ts';
+
+export type AttemptResult =
+  /** The response went to the client, complete or ended by an in-band error. */
+  | { readonly kind: 'relayed' }
+  /** Nothing of this try reached the client; `retryable` if another upstream may do better. */
+  | { readonly kind: 'failed'; readonly error: SluiceError; readonly retryable: boolean }
+  /** The client went away. */
+  | { readonly kind: 'cancelled' };
+
+export interface AttemptOptions {
+  readonly upstream: Upstream;
+  readonly request: Dispatcher.DispatchOptions;
+  readonly client: ClientStream;
+  readonly timeouts: Timeouts;
+  /** Whether a failure may be retried on another upstream. */
+  readonly canFailover: boolean;
+  /** Aborted when the client goes away or the total timeout fires; its reason says which. */
+  readonly signal: AbortSignal;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export function attempt(options: AttemptOptions): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    options.upstream.dispatcher.dispatch(options.request, new AttemptHandler(options, resolve));
+  });
+}
+
+type Phase = 'head' | 'error-body' | 'body' | 'settled';
+
+class AttemptHandler implements Dispatcher.DispatchHandler {
+  readonly #o: AttemptOptions;
+  readonly #resolve: (result: AttemptResult) => void;
+  #phase: Phase = 'head';
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #headers: Record<string, string | string[] | undefined> = {};
+  #errorChunks: Buffer[] = [];
+  #errorBytes = 0;
+
+  constructor(options: AttemptOptions, resolve: (result: AttemptResult) => void) {
+    this.#o = options;
+    this.#resolve = resolve;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    const { signal } = this.#o;
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (status < 200) return; // 1xx: the real response follows
+    if (status >= 400) {
+      if (this.#o.canFailover && isFailoverStatus(status)) {
+        this.#settle({
+          kind: 'failed',
+          error: new UpstreamHttpError(this.#o.upstream.name, status, headers, Buffer.alloc(0)),
+          retryable: true,
+        });
+        controller.abort(new Error('failing over'));
+        return;
+      }
+      this.#phase = 'error-body';
+      this.#status = status;
+      this.#headers = headers;
+      return;
+    }
+    if (!this.#o.client.begin(status, headers)) {
+      const error = new UpstreamProtocolError(
+        this.#o.upstream.name,
+        `answered ${String(headers['content-type'] ?? 'an unknown type')} to a streaming request.`,
+      );
+      this.#o.client.fail(error);
+      this.#settle({ kind: 'relayed' });
+      controller.abort(error);
+      return;
+    }
+    this.#phase = 'body';
+    this.#o.client.onDrain(() => {
+      controller.resume();
+    });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#phase === 'body') {
+      if (!this.#o.client.write(chunk)) controller.pause();
+    } else if (this.#phase === 'error-body' && this.#errorBytes < MAX_ERROR_BODY) {
+      this.#errorChunks.push(chunk);
+      this.#errorBytes += chunk.length;
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#phase === 'body') {
+      this.#o.client.finish(this.#o.upstream.name);
+      this.#settle({ kind: 'relayed' });
+    } else if (this.#phase === 'error-body') {
+      const body = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
+      const error = new UpstreamHttpError(this.#o.upstream.name, this.#status, this.#headers, body);
+      this.#settle({ kind: 'failed', error, retryable: false });
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#phase === 'settled') return;
+    const { signal, client, upstream, timeouts } = this.#o;
+    if (signal.aborted && signal.reason === ClientGone) {
+      this.#settle({ kind: 'cancelled' });
+      return;
+    }
+    const mapped = mapUpstreamError(upstream.name, error, timeouts, this.#phase === 'body');
+    if (this.#phase === 'body') {
+      client.fail(mapped);
+      this.#settle({ kind: 'relayed' });
+    } else {
+      this.#settle({ kind: 'failed', error: mapped, retryable: !signal.aborted });
+    }
+  }
+
+  #settle(result: AttemptResult): void {
+    if (this.#phase === 'settled') return;
+    this.#phase = 'settled';
+    this.#o.signal.removeEventListener('abort', this.#onAbort);
+    this.#resolve(result);
+  }
+
+  readonly #onAbort = (): void => {
+    this.#controller?.abort(this.#o.signal.reason);
+  };
+}
+
+/** The abort reason when the client disconnected. */
+export const ClientGone = new Error('client disconnected');

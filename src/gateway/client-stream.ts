@@ -1,0 +1,222 @@
+/**
+ * The client's side of one relayed request: headers, bytes, keepalives, backpressure, and how
+ * it ends. Invariants (DESIGN.md): 1 each chunk is written in the turn it arrives; 2 event-stream
+ * headers go out at once; 3 silences — waiting for the upstream's headers included — are filled
+ * with comment keepalives; 4 a full client socket pauses the upstream; 6 after the first byte a
+ * failure is an in-band error of the client's dialect, never a clean end.
+ */
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dialect } from '../dialects/index.ts';
+import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
+import { sendError } from '../server/respond.ts';
+import { type EventSink, KEEPALIVE, SseFramer } from '../sse/index.ts';
+import { clientResponseHeaders, EVENT_STREAM_HEADERS, isEventStream } from './headers.ts';
+
+/** How the request ended, for the log and the usage record. */
+export type EndReason = 'done' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'rejected';
+
+export type StreamState =
+  /** Nothing sent yet. */
+  | 'waiting'
+  /** Event-stream headers and keepalives sent while the upstream is silent. */
+  | 'committed'
+  /** Relaying the upstream's body. */
+  | 'relaying'
+  | 'ended';
+
+export class ClientStream implements EventSink {
+  readonly #res: ServerResponse;
+  readonly #dialect: Dialect;
+  readonly #keepaliveMs: number;
+  #state: StreamState = 'waiting';
+  #framer: SseFramer | undefined;
+  #keepalive: NodeJS.Timeout | undefined;
+  #resumeUpstream: (() => void) | undefined;
+
+  /** Events relayed (comments not counted). */
+  events = 0;
+  bytes = 0;
+  sawTerminal = false;
+  sawErrorEvent = false;
+  /** `performance.now()` of the first upstream byte written, and of the latest one. */
+  firstByteAt: number | undefined;
+  lastByteAt: number | undefined;
+  maxGapMs = 0;
+  endReason: EndReason | undefined;
+  error: SluiceError | undefined;
+  /** The client's socket is full and the upstream read is paused until it drains. */
+  paused = false;
+
+  constructor(res: ServerResponse, dialect: Dialect, keepaliveMs: number) {
+    this.#res = res;
+    this.#dialect = dialect;
+    this.#keepaliveMs = keepaliveMs;
+    res.on('drain', this.#onDrain);
+  }
+
+  get state(): StreamState {
+    return this.#state;
+  }
+
+  /** Whether anything — headers included — has gone to the client. */
+  get started(): boolean {
+    return this.#state !== 'waiting';
+  }
+
+  /**
+   * For a streaming request, before the upstream answers: if it stays silent for a keepalive
+   * interval, commit to a `200` event stream and keep it alive, so no first-byte timeout of a
+   * proxy or CDN fires. Quick upstream errors still arrive as plain HTTP errors.
+   */
+  awaitUpstream(): void {
+    this.#armKeepalive();
+  }
+
+  /**
+   * The upstream answered with a success status. Returns false if this body cannot follow what
+   * the client has already been sent (an event stream was promised, something else came).
+   */
+  begin(status: number, upstreamHeaders: Readonly<Record<string, string | string[] | undefined>>): boolean {
+    const sse = isEventStream(upstreamHeaders['content-type']);
+    // A compressed event stream cannot be framed; pass its bytes through untouched.
+    const framed = sse && (upstreamHeaders['content-encoding'] ?? 'identity') === 'identity';
+    if (this.#state === 'committed') {
+      if (!sse) return false;
+    } else {
+      const headers = clientResponseHeaders(upstreamHeaders);
+      if (sse) {
+        delete headers['content-length'];
+        Object.assign(headers, EVENT_STREAM_HEADERS, { 'content-type': upstreamHeaders['content-type'] });
+      }
+      this.#res.writeHead(status, headers);
+      if (sse) this.#res.flushHeaders();
+    }
+    this.#state = 'relaying';
+    if (framed) this.#framer = new SseFramer(this);
+    if (sse) this.#armKeepalive();
+    else this.#disarmKeepalive();
+    return true;
+  }
+
+  /** One upstream body chunk. Returns false when the client is full: pause the upstream. */
+  write(chunk: Buffer): boolean {
+    const out = this.#framer === undefined ? chunk : this.#framer.push(chunk);
+    if (out.length === 0) return true;
+    const now = performance.now();
+    if (this.lastByteAt === undefined) this.firstByteAt = now;
+    else if (now - this.lastByteAt > this.maxGapMs) this.maxGapMs = now - this.lastByteAt;
+    this.lastByteAt = now;
+    this.bytes += out.length;
+    this.#keepalive?.refresh();
+    if (this.#res.write(out)) return true;
+    this.paused = true;
+    return false;
+  }
+
+  /** Bytes written but not yet taken by the client's socket. */
+  get buffered(): number {
+    return this.#res.writableLength;
+  }
+
+  /** Sets what to call when a full client socket drains. */
+  onDrain(resume: () => void): void {
+    this.#resumeUpstream = resume;
+  }
+
+  /** The framer found a complete event. */
+  onEvent(buf: Buffer, start: number, end: number): void {
+    const kind = this.#dialect.classify(buf, start, end);
+    if (kind === 'comment') return;
+    this.events++;
+    if (kind === 'done') this.sawTerminal = true;
+    else if (kind === 'error') this.sawErrorEvent = true;
+  }
+
+  /** The upstream body ended cleanly. */
+  finish(upstream: string): void {
+    if (this.#state === 'ended') return;
+    const framer = this.#framer;
+    if (framer !== undefined) {
+      const rest = framer.takePending();
+      // An unterminated final event is dropped by every SSE client; if it is the terminal
+      // event, end it properly rather than report a truncated stream.
+      if (rest.length > 0 && this.#dialect.classify(rest, 0, rest.length) === 'done') {
+        this.#res.write(rest);
+        this.#res.write('\n\n');
+        this.sawTerminal = true;
+        this.events++;
+      }
+      if (this.#dialect.hasTerminal && !this.sawTerminal && !this.sawErrorEvent && !framer.overflowed) {
+        this.fail(new UpstreamProtocolError(upstream, 'the stream ended before its final event.'));
+        return;
+      }
+    }
+    this.endReason = this.sawErrorEvent ? 'upstream_error' : 'done';
+    this.#end();
+  }
+
+  /**
+   * Ends with an error: an HTTP error if nothing was sent yet, else the dialect's in-band error
+   * event; a body that is not an event stream has no in-band form, so its connection is cut.
+   */
+  fail(error: SluiceError): void {
+    if (this.#state === 'ended') return;
+    this.error = error;
+    this.endReason ??= error.kind === 'timeout' ? 'timeout' : 'upstream_error';
+    if (this.#state === 'waiting') {
+      sendError(this.#res, error, this.#dialect);
+      this.#finalize();
+    } else if (this.#state === 'committed' || this.#framer !== undefined) {
+      this.#res.write(this.#dialect.errorEvent(error, this.events));
+      this.#end();
+    } else {
+      this.#finalize();
+      this.#res.destroy(error);
+    }
+  }
+
+  /** The client went away: stop writing, nothing more to send. */
+  cancelled(): void {
+    this.endReason = 'client_cancelled';
+    this.#finalize();
+  }
+
+  #end(): void {
+    this.#finalize();
+    this.#res.end();
+  }
+
+  #finalize(): void {
+    this.#state = 'ended';
+    this.#disarmKeepalive();
+    this.#res.off('drain', this.#onDrain);
+    this.#resumeUpstream = undefined;
+  }
+
+  #armKeepalive(): void {
+    if (this.#keepalive === undefined) this.#keepalive = setTimeout(this.#onKeepalive, this.#keepaliveMs);
+    else this.#keepalive.refresh();
+  }
+
+  #disarmKeepalive(): void {
+    clearTimeout(this.#keepalive);
+    this.#keepalive = undefined;
+  }
+
+  readonly #onKeepalive = (): void => {
+    if (this.#state === 'ended') return;
+    if (this.#state === 'waiting') {
+      this.#res.writeHead(200, EVENT_STREAM_HEADERS);
+      this.#state = 'committed';
+    }
+    // A client that is not reading gains nothing from more bytes in its buffer.
+    if (!this.#res.writableNeedDrain) this.#res.write(KEEPALIVE);
+    this.#keepalive?.refresh();
+  };
+
+  readonly #onDrain = (): void => {
+    this.paused = false;
+    this.#resumeUpstream?.();
+  };
+}

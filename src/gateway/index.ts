@@ -1,0 +1,4 @@
+export { Gateway, type GatewayOptions, type RelaySummary, type StreamStats } from './gateway.ts';
+export { endpointFor, type Endpoint } from './endpoints.ts';
+export { EVENT_STREAM_HEADERS } from './headers.ts';
+export type { EndReason } from './client-stream.ts';

@@ -1,0 +1,40 @@
+import type { Timeouts } from '../config/index.ts';
+import {
+  SluiceError,
+  UpstreamProtocolError,
+  UpstreamTimeoutError,
+  UpstreamUnreachableError,
+  describeCause,
+} from '../errors/index.ts';
+
+/**
+ * What an undici failure means for the client: a connect failure is a 502, a timeout a 504
+ * naming which one fired, a failure once the body flows a broken stream. The upstream's own
+ * words stay in `cause` for the log.
+ */
+export function mapUpstreamError(
+  upstream: string,
+  error: unknown,
+  timeouts: Timeouts,
+  bodyStarted: boolean,
+): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new UpstreamTimeoutError(upstream, 'connect', timeouts.connectMs, error);
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return new UpstreamTimeoutError(upstream, 'first_byte', timeouts.firstByteMs, error);
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new UpstreamTimeoutError(upstream, 'idle', timeouts.idleMs, error);
+  }
+  if (bodyStarted) {
+    return new UpstreamProtocolError(upstream, `the connection broke mid-stream (${describeCause(error)}).`, error);
+  }
+  return new UpstreamUnreachableError(upstream, error);
+}
+
+/** Statuses worth trying the next upstream for: its key, its limits or its health, not the request. */
+export function isFailoverStatus(status: number): boolean {
+  return status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
+}

@@ -1,0 +1,1 @@
+export { createLogger, type Logger, type LogLevel, LOG_LEVELS } from './logger.ts';

@@ -1,0 +1,33 @@
+/** `GET /metrics`: Prometheus text exposition of what is in flight and what has been served. */
+import type { StreamStats } from '../gateway/index.ts';
+
+export class Metrics {
+  readonly #responses = new Map<string, number>();
+
+  /** Counts one finished request by route and status class (`2xx`, `4xx`, …). */
+  count(route: string, status: number): void {
+    const key = `route="${route}",code="${Math.floor(status / 100)}xx"`;
+    this.#responses.set(key, (this.#responses.get(key) ?? 0) + 1);
+  }
+
+  render(streams: StreamStats, draining: boolean): string {
+    const lines = [
+      '# HELP sluice_requests_total Requests answered, by route and status class.',
+      '# TYPE sluice_requests_total counter',
+      ...[...this.#responses].map(([labels, n]) => `sluice_requests_total{${labels}} ${n}`),
+      '# HELP sluice_streams_open Relayed requests in flight.',
+      '# TYPE sluice_streams_open gauge',
+      `sluice_streams_open ${streams.open}`,
+      '# HELP sluice_streams_paused Streams whose upstream read is paused because the client is not reading.',
+      '# TYPE sluice_streams_paused gauge',
+      `sluice_streams_paused ${streams.paused}`,
+      '# HELP sluice_client_buffered_bytes Bytes written to clients that their sockets have not taken yet.',
+      '# TYPE sluice_client_buffered_bytes gauge',
+      `sluice_client_buffered_bytes ${streams.bufferedBytes}`,
+      '# HELP sluice_draining 1 while shutting down.',
+      '# TYPE sluice_draining gauge',
+      `sluice_draining ${draining ? 1 : 0}`,
+    ];
+    return lines.join('\n') + '\n';
+  }
+}

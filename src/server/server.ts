@@ -1,0 +1,185 @@
+/**
+ * The HTTP front: routes, authentication, errors into responses, one log line per request,
+ * and a drain that lets open streams finish on SIGTERM.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { type Authenticator, credentialOf } from '../accounts/index.ts';
+import { openaiGeneric } from '../dialects/index.ts';
+import { NotFoundError, SluiceError, ShuttingDownError } from '../errors/index.ts';
+import { endpointFor, type Gateway } from '../gateway/index.ts';
+import type { Logger } from '../log/index.ts';
+import { parseProbeParams, type Probe } from '../probe/index.ts';
+import { Metrics } from './metrics.ts';
+import { sendError, sendJson, toSluiceError } from './respond.ts';
+
+export interface ServerOptions {
+  readonly gateway: Gateway;
+  readonly authenticator: Authenticator;
+  readonly probe: Probe;
+  readonly log: Logger;
+  /** Aborted at the drain deadline. */
+  readonly shutdown: AbortController;
+  /** Shown on `/` and in `/healthz`. */
+  readonly info: Readonly<Record<string, unknown>>;
+}
+
+export class SluiceServer {
+  readonly http: Server;
+  readonly #o: ServerOptions;
+  readonly #metrics = new Metrics();
+  readonly #inflight = new Set<ServerResponse>();
+  #draining = false;
+
+  constructor(options: ServerOptions) {
+    this.#o = options;
+    this.http = createServer(
+      // Above the 60 s idle timeout of most load balancers, so they close first (no stray 502s).
+      { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 },
+      (req, res) => {
+        void this.#handle(req, res);
+      },
+    );
+  }
+
+  async listen(port: number, host: string): Promise<URL> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.http.address() as AddressInfo;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return new URL(`http://${shown}:${address.port}`);
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Stops accepting, lets requests in flight finish for up to `deadlineMs`, then ends the rest
+   * (streams get an in-band "shutting down" error) and closes every connection.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    this.#draining = true;
+    const closed = new Promise<void>((resolve) => this.http.close(() => { resolve(); }));
+    this.http.closeIdleConnections();
+    const idle = this.#whenIdle();
+    const deadline = new Promise<'deadline'>((resolve) => {
+      setTimeout(() => { resolve('deadline'); }, deadlineMs).unref();
+    });
+    if ((await Promise.race([idle, deadline])) === 'deadline') {
+      this.#o.log.warn('drain deadline reached; ending open streams', { open: this.#inflight.size });
+      this.#o.shutdown.abort();
+      await Promise.race([this.#whenIdle(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    this.http.closeAllConnections();
+    await closed;
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        this.http.closeIdleConnections();
+        if (this.#inflight.size === 0) resolve();
+      };
+      for (const res of this.#inflight) res.once('close', () => { setImmediate(check); });
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://sluice.invalid');
+    const route = routeOf(url.pathname);
+    this.#inflight.add(res);
+    res.once('close', () => this.#inflight.delete(res));
+    if (this.#draining) res.setHeader('connection', 'close');
+    let fields: Record<string, unknown> = {};
+    try {
+      fields = (await this.#route(route, url, req, res)) ?? {};
+    } catch (thrown) {
+      const error = toSluiceError(thrown);
+      fields = { error };
+      if (error.status >= 500) this.#o.log.error('request failed', { error, cause: error.cause });
+      if (error.status === 413) res.setHeader('connection', 'close');
+      if (res.headersSent) res.destroy(error);
+      else sendError(res, error, route === 'v1' ? endpointFor(url.pathname).dialect : openaiGeneric);
+    }
+    this.#metrics.count(route, res.statusCode);
+    const level = route === 'health' ? 'debug' : 'info';
+    this.#o.log[level]('request', {
+      method: req.method,
+      path: url.pathname,
+      status: res.statusCode,
+      ms: Math.round(performance.now() - started),
+      ...fields,
+    });
+  }
+
+  async #route(
+    route: Route,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<Record<string, unknown> | undefined> {
+    switch (route) {
+      case 'health':
+        if (url.pathname === '/readyz' && this.#draining) sendJson(res, 503, { status: 'draining' });
+        else sendJson(res, 200, { status: url.pathname === '/readyz' ? 'ready' : 'ok', ...this.#o.info });
+        return undefined;
+      case 'metrics':
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(this.#metrics.render(this.#o.gateway.stats, this.#draining));
+        return undefined;
+      case 'probe':
+        requireMethod(req, 'GET');
+        await this.#o.probe.serve(res, parseProbeParams(url.searchParams));
+        return undefined;
+      case 'v1': {
+        if (this.#draining) throw new ShuttingDownError();
+        const principal = await this.#o.authenticator.authenticate(credentialOf(req.headers));
+        const summary = await this.#o.gateway.handle(req, res, principal, url.pathname + url.search);
+        return {
+          key: summary.principal.keyPrefix,
+          model: summary.model,
+          upstream: summary.upstream,
+          end_reason: summary.endReason,
+          events: summary.events,
+          bytes: summary.bytes,
+          client_ttfb_ms: summary.clientTtfbMs === undefined ? undefined : Math.round(summary.clientTtfbMs),
+          max_gap_ms: Math.round(summary.maxGapMs),
+          ...(summary.error === undefined ? {} : { error: summary.error }),
+        };
+      }
+      case 'home':
+        sendJson(res, 200, { name: 'sluice', ...this.#o.info, endpoints: ['/v1', '/healthz', '/readyz', '/metrics', '/sluice/probe'] });
+        return undefined;
+      case 'unknown':
+        throw new NotFoundError('unknown_url', `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}.`);
+    }
+  }
+}
+
+type Route = 'health' | 'metrics' | 'probe' | 'v1' | 'home' | 'unknown';
+
+function routeOf(path: string): Route {
+  if (path === '/healthz' || path === '/readyz') return 'health';
+  if (path === '/metrics') return 'metrics';
+  if (path === '/sluice/probe') return 'probe';
+  if (path === '/v1' || path.startsWith('/v1/')) return 'v1';
+  if (path === '/') return 'home';
+  return 'unknown';
+}
+
+function requireMethod(req: IncomingMessage, method: string): void {
+  if (req.method !== method && !(method === 'GET' && req.method === 'HEAD')) {
+    throw new SluiceError('invalid_request', 405, 'method_not_allowed', `Use ${method} for this URL.`, {
+      headers: { allow: method },
+    });
+  }
+}

@@ -1,0 +1,1 @@
+export { startDemoUpstream, type DemoUpstream, type DemoOptions } from './server.ts';

@@ -1,0 +1,132 @@
+/**
+ * A fake model provider for tests: a real HTTP server on loopback whose responses each test
+ * scripts (see chat-fixtures.ts for the recorded provider streams it replays). It records what
+ * Sluice sent it and when Sluice hung up.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface UpstreamCall {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** The JSON body, or undefined. */
+  readonly json: Record<string, unknown> | undefined;
+  readonly res: ServerResponse;
+  /** Resolves when Sluice closes the connection before the response finished. */
+  readonly aborted: Promise<void>;
+}
+
+export type Script = (call: UpstreamCall) => void | Promise<void>;
+
+export interface FakeUpstream {
+  /** `http://127.0.0.1:PORT` — give it to Sluice as BASE_URL. */
+  readonly origin: string;
+  readonly calls: UpstreamCall[];
+  /** Replaces the script for the calls that follow. */
+  script(script: Script): void;
+  /** The calls made under the current script, one per call, in order; waits for one if needed. */
+  nextCall(): Promise<UpstreamCall>;
+  stop(): Promise<void>;
+}
+
+export async function startFakeUpstream(initial: Script = notScripted): Promise<FakeUpstream> {
+  let current = initial;
+  const calls: UpstreamCall[] = [];
+  const waiting: ((call: UpstreamCall) => void)[] = [];
+  let taken = 0;
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const aborted = new Promise<void>((resolve) => {
+      res.on('close', () => {
+        if (!res.writableFinished) resolve();
+      });
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(body.toString()) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    const call: UpstreamCall = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json, res, aborted };
+    calls.push(call);
+    const waiter = waiting.shift();
+    if (waiter) {
+      taken++;
+      waiter(call);
+    }
+    try {
+      await current(call);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    }
+  }
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    calls,
+    script(script) {
+      current = script;
+      taken = calls.length;
+    },
+    nextCall() {
+      const pending = calls[taken];
+      if (pending !== undefined) {
+        taken++;
+        return Promise.resolve(pending);
+      }
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    async stop() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+function notScripted(call: UpstreamCall): void {
+  call.res.writeHead(500, { 'content-type': 'application/json' });
+  call.res.end(JSON.stringify({ error: { message: 'fake upstream: no script for this test' } }));
+}
+
+export function sseHead(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+}
+
+/** Writes `events` one write each, waiting for drain when the socket is full. */
+export async function writeEvents(res: ServerResponse, events: readonly string[]): Promise<void> {
+  for (const event of events) {
+    if (res.destroyed) return;
+    if (!res.write(event)) await once(res, 'drain');
+  }
+}
+
+export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): Script {
+  return ({ res }) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+}
+
+/** A manually resolved promise, for tests that hand control back and forth with the fake. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
