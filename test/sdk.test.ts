@@ -10,7 +10,13 @@ import { createOpenAI } from '@ai-sdk/openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { streamText } from 'ai';
 import OpenAI from 'openai';
-import { chatChunksFor, chatStream, chatText, fixturePayloads, namedStream } from './support/chat-fixtures.ts';
+import {
+  chatChunksFor,
+  chatStream,
+  chatText,
+  fixturePayloads,
+  namedStream,
+} from './support/chat-fixtures.ts';
 import { type FakeUpstream, sseHead, startFakeUpstream } from './support/fake-upstream.ts';
 import { schemaValidator } from './support/openapi.ts';
 import { ADMIN_KEY, sluiceFor, type TestSluice, UPSTREAM_KEY } from './support/sluice.ts';
@@ -55,11 +61,19 @@ describe('openai SDK, Chat Completions', () => {
       assert.deepEqual(received, chatChunksFor(fixture, includeUsage));
       const last = received.at(-1) as { usage?: unknown; choices: unknown[] };
       if (includeUsage) assert.equal(last.choices.length, 0, 'the usage chunk comes last');
-      else assert.ok(received.every((c) => !('usage' in (c as object))), 'no usage unless asked');
+      else
+        assert.ok(
+          received.every((c) => !('usage' in (c as object))),
+          'no usage unless asked',
+        );
 
       const call = upstream.calls.at(-1);
       assert.equal(call?.path, '/v1/chat/completions');
-      assert.equal(call.headers.authorization, `Bearer ${UPSTREAM_KEY}`, 'the upstream key, not the client key');
+      assert.equal(
+        call.headers.authorization,
+        `Bearer ${UPSTREAM_KEY}`,
+        'the upstream key, not the client key',
+      );
       assert.equal(call.json?.stream, true);
     });
   }
@@ -130,7 +144,11 @@ describe('ai SDK with @ai-sdk/openai', () => {
   it('.chat() streams the text', async () => {
     const fixture = 'openai-compatible-chat/deepseek-text.chunks.txt';
     upstream.script(chatStream(fixture));
-    const result = streamText({ model: provider().chat('deepseek-chat'), prompt: 'hi', maxRetries: 0 });
+    const result = streamText({
+      model: provider().chat('deepseek-chat'),
+      prompt: 'hi',
+      maxRetries: 0,
+    });
     let text = '';
     for await (const delta of result.textStream) text += delta;
     assert.equal(text, chatText(chatChunksFor(fixture, true)));
@@ -168,7 +186,10 @@ describe('@anthropic-ai/sdk', () => {
     const message = await stream.finalMessage();
 
     const payloads = fixturePayloads(fixture);
-    assert.deepEqual(types, payloads.map((p) => p.type).filter((t) => t !== 'ping'));
+    assert.deepEqual(
+      types,
+      payloads.map((p) => p.type).filter((t) => t !== 'ping'),
+    );
     const text = payloads
       .filter((p) => p.type === 'content_block_delta')
       .map((p) => (p.delta as { text?: string }).text ?? '')

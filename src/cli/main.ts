@@ -36,7 +36,9 @@ export async function main(argv: readonly string[], io: CommandIO = defaultIO())
     return await command.run(rest, io);
   } catch (error) {
     if (isUsageError(error)) {
-      io.stderr.write(`sluice ${name}: ${(error as Error).message}\nRun "sluice ${name} --help" for usage.\n`);
+      io.stderr.write(
+        `sluice ${name}: ${(error as Error).message}\nRun "sluice ${name} --help" for usage.\n`,
+      );
       return EXIT.usage;
     }
     throw error;

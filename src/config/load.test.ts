@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, DEFAULTS, loadConfig } from './index.ts';
 
-const load = (env: Record<string, string>, extra: Parameters<typeof loadConfig>[0] extends infer S ? Partial<S & object> : never = {}) =>
-  loadConfig({ env, ...extra });
+const load = (
+  env: Record<string, string>,
+  extra: Parameters<typeof loadConfig>[0] extends infer S ? Partial<S & object> : never = {},
+) => loadConfig({ env, ...extra });
 
 function problemsOf(fn: () => unknown): readonly string[] {
   try {
@@ -31,7 +33,8 @@ describe('loadConfig', () => {
   });
 
   it('BASE_URL is an origin with /v1 assumed; with a path it is used as given', () => {
-    const origin = load({ BASE_URL: 'https://relay.example.com', OPENAI_API_KEY: 'sk-x' }).upstreams[0];
+    const origin = load({ BASE_URL: 'https://relay.example.com', OPENAI_API_KEY: 'sk-x' })
+      .upstreams[0];
     assert.equal(origin?.baseUrl.href, 'https://relay.example.com/v1');
     assert.equal(origin.apiKey, 'sk-x');
     const withPath = load({ BASE_URL: 'https://relay.example.com/openai/v1/' }).upstreams[0];
@@ -39,7 +42,8 @@ describe('loadConfig', () => {
   });
 
   it('OPENAI_BASE_URL follows the SDK convention and wins over BASE_URL', () => {
-    const u = load({ OPENAI_BASE_URL: 'http://localhost:11434', BASE_URL: 'https://ignored' }).upstreams[0];
+    const u = load({ OPENAI_BASE_URL: 'http://localhost:11434', BASE_URL: 'https://ignored' })
+      .upstreams[0];
     assert.equal(u?.baseUrl.href, 'http://localhost:11434/');
   });
 
@@ -56,10 +60,13 @@ describe('loadConfig', () => {
 
   it('flags win over the environment, the environment over the file', () => {
     const file = JSON.stringify({ port: 9000, host: '0.0.0.0', keepalive: '5s' });
-    const config = load({ PORT: '9100', SLUICE_CONFIG: '/etc/sluice.json' }, {
-      flags: { port: '9200' },
-      readFile: () => file,
-    });
+    const config = load(
+      { PORT: '9100', SLUICE_CONFIG: '/etc/sluice.json' },
+      {
+        flags: { port: '9200' },
+        readFile: () => file,
+      },
+    );
     assert.equal(config.port, 9200);
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.keepaliveMs, 5000);
@@ -68,8 +75,18 @@ describe('loadConfig', () => {
   it('reads upstreams from the file, keys from named variables', () => {
     const file = JSON.stringify({
       upstreams: [
-        { name: 'primary', baseUrl: 'https://a.example', apiKeyEnv: 'PRIMARY_KEY', models: ['gpt-*'] },
-        { name: 'backup', baseUrl: 'https://b.example/v1', apiKey: 'sk-b', headers: { 'OpenAI-Project': 'p' } },
+        {
+          name: 'primary',
+          baseUrl: 'https://a.example',
+          apiKeyEnv: 'PRIMARY_KEY',
+          models: ['gpt-*'],
+        },
+        {
+          name: 'backup',
+          baseUrl: 'https://b.example/v1',
+          apiKey: 'sk-b',
+          headers: { 'OpenAI-Project': 'p' },
+        },
       ],
     });
     const config = load({ PRIMARY_KEY: 'sk-a', SLUICE_CONFIG: 'x.json' }, { readFile: () => file });
@@ -130,7 +147,16 @@ describe('loadConfig', () => {
 
   it('explains a config file that is missing or not JSON', () => {
     assert.match(
-      problemsOf(() => load({ SLUICE_CONFIG: '/nope.json' }, { readFile: () => { throw new Error('ENOENT'); } }))[0] ?? '',
+      problemsOf(() =>
+        load(
+          { SLUICE_CONFIG: '/nope.json' },
+          {
+            readFile: () => {
+              throw new Error('ENOENT');
+            },
+          },
+        ),
+      )[0] ?? '',
       /\/nope\.json, which cannot be read/,
     );
     assert.match(

@@ -65,49 +65,95 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: envName };
     const fromFile = lookup(file, fileKey);
-    if (fromFile !== undefined) return { value: fromFile, source: `${fileKey} in ${configPath ?? ''}` };
+    if (fromFile !== undefined)
+      return { value: fromFile, source: `${fileKey} in ${configPath ?? ''}` };
     return undefined;
   };
 
   const duration = (flag: string | undefined, envName: string, key: string, fallback: number) =>
-    convert(pick(flag, envName, key), fallback, problems, 'a duration such as 15s, 500ms, 10m or 1h', (v) =>
-      typeof v === 'number' ? v : parseDuration(String(v)),
+    convert(
+      pick(flag, envName, key),
+      fallback,
+      problems,
+      'a duration such as 15s, 500ms, 10m or 1h',
+      (v) => (typeof v === 'number' ? v : parseDuration(String(v))),
     );
 
-  const port = convert(pick(flags.port, 'PORT', 'port'), DEFAULTS.port, problems, 'a TCP port 0-65535', (v) => {
-    const n = Number(v);
-    return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
-  });
-  const host = convert(pick(flags.host, 'HOST', 'host'), DEFAULTS.host, problems, 'a host name or address', (v) =>
-    typeof v === 'string' && v !== '' ? v : undefined,
+  const port = convert(
+    pick(flags.port, 'PORT', 'port'),
+    DEFAULTS.port,
+    problems,
+    'a TCP port 0-65535',
+    (v) => {
+      const n = Number(v);
+      return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
+    },
+  );
+  const host = convert(
+    pick(flags.host, 'HOST', 'host'),
+    DEFAULTS.host,
+    problems,
+    'a host name or address',
+    (v) => (typeof v === 'string' && v !== '' ? v : undefined),
   );
   const logLevel = convert(
     pick(flags.logLevel, 'SLUICE_LOG_LEVEL', 'logLevel'),
     DEFAULTS.logLevel,
     problems,
     `one of ${LOG_LEVELS.join(', ')}`,
-    (v) => (LOG_LEVELS as readonly unknown[]).includes(v) ? (v as LogLevel) : undefined,
+    (v) => ((LOG_LEVELS as readonly unknown[]).includes(v) ? (v as LogLevel) : undefined),
   );
-  const keepaliveMs = duration(flags.keepalive, 'SLUICE_KEEPALIVE', 'keepalive', DEFAULTS.keepaliveMs);
-  if (keepaliveMs <= 0) problems.push('SLUICE_KEEPALIVE must be greater than 0 (keepalive comments cannot be switched off).');
-  const maxBodyBytes = convert(pick(undefined, 'SLUICE_MAX_BODY', 'maxBody'), DEFAULTS.maxBodyBytes, problems, 'a size such as 32mb or 512kb', (v) =>
-    typeof v === 'number' ? v : parseSize(String(v)),
+  const keepaliveMs = duration(
+    flags.keepalive,
+    'SLUICE_KEEPALIVE',
+    'keepalive',
+    DEFAULTS.keepaliveMs,
+  );
+  if (keepaliveMs <= 0)
+    problems.push(
+      'SLUICE_KEEPALIVE must be greater than 0 (keepalive comments cannot be switched off).',
+    );
+  const maxBodyBytes = convert(
+    pick(undefined, 'SLUICE_MAX_BODY', 'maxBody'),
+    DEFAULTS.maxBodyBytes,
+    problems,
+    'a size such as 32mb or 512kb',
+    (v) => (typeof v === 'number' ? v : parseSize(String(v))),
   );
 
   const config: Config = {
     host,
     port,
     adminKey: nonEmpty(env.SLUICE_ADMIN_KEY) ?? stringOr(lookup(file, 'adminKey')),
-    upstreams: [...upstreamsFromFile(lookup(file, 'upstreams'), env, problems), ...upstreamsFromEnv(env, problems)],
+    upstreams: [
+      ...upstreamsFromFile(lookup(file, 'upstreams'), env, problems),
+      ...upstreamsFromEnv(env, problems),
+    ],
     egress: {
       httpProxy: proxyVar(env, 'http_proxy', problems, ['http:', 'https:']),
       httpsProxy: proxyVar(env, 'https_proxy', problems, ['http:', 'https:']),
-      allProxy: proxyVar(env, 'all_proxy', problems, ['http:', 'https:', 'socks5:', 'socks5h:', 'socks:']),
+      allProxy: proxyVar(env, 'all_proxy', problems, [
+        'http:',
+        'https:',
+        'socks5:',
+        'socks5h:',
+        'socks:',
+      ]),
       noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
     },
     timeouts: {
-      connectMs: duration(undefined, 'SLUICE_CONNECT_TIMEOUT', 'timeouts.connect', DEFAULTS.connectMs),
-      firstByteMs: duration(undefined, 'SLUICE_FIRST_BYTE_TIMEOUT', 'timeouts.firstByte', DEFAULTS.firstByteMs),
+      connectMs: duration(
+        undefined,
+        'SLUICE_CONNECT_TIMEOUT',
+        'timeouts.connect',
+        DEFAULTS.connectMs,
+      ),
+      firstByteMs: duration(
+        undefined,
+        'SLUICE_FIRST_BYTE_TIMEOUT',
+        'timeouts.firstByte',
+        DEFAULTS.firstByteMs,
+      ),
       idleMs: duration(undefined, 'SLUICE_IDLE_TIMEOUT', 'timeouts.idle', DEFAULTS.idleMs),
       totalMs: duration(undefined, 'SLUICE_TOTAL_TIMEOUT', 'timeouts.total', DEFAULTS.totalMs),
     },
@@ -115,8 +161,12 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
     maxBodyBytes,
     drainMs: duration(undefined, 'SLUICE_DRAIN_TIMEOUT', 'drain', DEFAULTS.drainMs),
     dataDir: resolve(
-      convert(pick(flags.dataDir, 'SLUICE_DATA_DIR', 'dataDir'), DEFAULTS.dataDir, problems, 'a directory path', (v) =>
-        typeof v === 'string' && v !== '' ? v : undefined,
+      convert(
+        pick(flags.dataDir, 'SLUICE_DATA_DIR', 'dataDir'),
+        DEFAULTS.dataDir,
+        problems,
+        'a directory path',
+        (v) => (typeof v === 'string' && v !== '' ? v : undefined),
       ),
     ),
     logLevel,
@@ -126,7 +176,8 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
   }
   const names = new Set<string>();
   for (const u of config.upstreams) {
-    if (names.has(u.name)) problems.push(`Two upstreams are named "${u.name}"; give each a unique name.`);
+    if (names.has(u.name))
+      problems.push(`Two upstreams are named "${u.name}"; give each a unique name.`);
     names.add(u.name);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -142,7 +193,9 @@ function upstreamsFromEnv(env: ConfigSources['env'], problems: string[]): Upstre
       ? apiRoot(env.BASE_URL ?? '', 'BASE_URL', problems, true)
       : undefined;
   if (openaiKey !== undefined || base !== undefined) {
-    result.push(upstream('openai', 'openai', base ?? new URL('https://api.openai.com/v1'), openaiKey));
+    result.push(
+      upstream('openai', 'openai', base ?? new URL('https://api.openai.com/v1'), openaiKey),
+    );
   }
   const anthropicKey = nonEmpty(env.ANTHROPIC_API_KEY);
   const anthropicBase = nonEmpty(env.ANTHROPIC_BASE_URL)
@@ -150,13 +203,22 @@ function upstreamsFromEnv(env: ConfigSources['env'], problems: string[]): Upstre
     : undefined;
   if (anthropicKey !== undefined || anthropicBase !== undefined) {
     result.push(
-      upstream('anthropic', 'anthropic', anthropicBase ?? new URL('https://api.anthropic.com/v1'), anthropicKey),
+      upstream(
+        'anthropic',
+        'anthropic',
+        anthropicBase ?? new URL('https://api.anthropic.com/v1'),
+        anthropicKey,
+      ),
     );
   }
   return result;
 }
 
-function upstreamsFromFile(value: FileValue, env: ConfigSources['env'], problems: string[]): UpstreamConfig[] {
+function upstreamsFromFile(
+  value: FileValue,
+  env: ConfigSources['env'],
+  problems: string[],
+): UpstreamConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     problems.push('"upstreams" in the config file must be an array of {name, baseUrl, …} objects.');
@@ -176,7 +238,9 @@ function upstreamsFromFile(value: FileValue, env: ConfigSources['env'], problems
       return;
     }
     if (typeof entry.baseUrl !== 'string') {
-      problems.push(`${where}.baseUrl is required: the upstream's API root, e.g. https://api.openai.com/v1.`);
+      problems.push(
+        `${where}.baseUrl is required: the upstream's API root, e.g. https://api.openai.com/v1.`,
+      );
       return;
     }
     const base = apiRoot(entry.baseUrl, `${where}.baseUrl`, problems, true);
@@ -184,28 +248,46 @@ function upstreamsFromFile(value: FileValue, env: ConfigSources['env'], problems
     let apiKey = stringOr(entry.apiKey);
     if (typeof entry.apiKeyEnv === 'string') {
       apiKey = nonEmpty(env[entry.apiKeyEnv]);
-      if (apiKey === undefined) problems.push(`${where}.apiKeyEnv names ${entry.apiKeyEnv}, which is not set.`);
+      if (apiKey === undefined)
+        problems.push(`${where}.apiKeyEnv names ${entry.apiKeyEnv}, which is not set.`);
     }
     const models = entry.models;
-    if (models !== undefined && !(Array.isArray(models) && models.every((m) => typeof m === 'string'))) {
+    if (
+      models !== undefined &&
+      !(Array.isArray(models) && models.every((m) => typeof m === 'string'))
+    ) {
       problems.push(`${where}.models must be an array of model names or patterns like "gpt-*".`);
       return;
     }
-    const headers = entry.headers ?? {};
-    if (typeof headers !== 'object' || headers === null || Object.values(headers).some((h) => typeof h !== 'string')) {
+    const headers: unknown = entry.headers ?? {};
+    if (
+      typeof headers !== 'object' ||
+      headers === null ||
+      Object.values(headers).some((h) => typeof h !== 'string')
+    ) {
       problems.push(`${where}.headers must be an object of string header values.`);
       return;
     }
     result.push({
-      ...upstream(typeof entry.name === 'string' ? entry.name : `upstream-${i}`, family, base, apiKey),
-      models: models as string[] | undefined,
+      ...upstream(
+        typeof entry.name === 'string' ? entry.name : `upstream-${i}`,
+        family,
+        base,
+        apiKey,
+      ),
+      models,
       headers: headers as Record<string, string>,
     });
   });
   return result;
 }
 
-function upstream(name: string, family: ApiFamily, baseUrl: URL, apiKey: string | undefined): UpstreamConfig {
+function upstream(
+  name: string,
+  family: ApiFamily,
+  baseUrl: URL,
+  apiKey: string | undefined,
+): UpstreamConfig {
   return { name, family, baseUrl, apiKey, models: undefined, headers: {} };
 }
 
@@ -213,7 +295,12 @@ function upstream(name: string, family: ApiFamily, baseUrl: URL, apiKey: string 
  * The API root of an upstream. `BASE_URL` follows the relay convention: an origin alone means
  * `/v1` on that origin; with a path, the path is used as given (`OPENAI_BASE_URL` always is).
  */
-function apiRoot(text: string, name: string, problems: string[], assumeV1: boolean): URL | undefined {
+function apiRoot(
+  text: string,
+  name: string,
+  problems: string[],
+  assumeV1: boolean,
+): URL | undefined {
   let url: URL;
   try {
     url = new URL(text);
@@ -248,7 +335,9 @@ function proxyVar(
   try {
     const url = new URL(value);
     if (!protocols.includes(url.protocol)) {
-      problems.push(`${name} must use one of ${protocols.map((p) => `${p}//`).join(', ')}; got "${url.protocol}//".`);
+      problems.push(
+        `${name} must use one of ${protocols.map((p) => `${p}//`).join(', ')}; got "${url.protocol}//".`,
+      );
       return undefined;
     }
   } catch {
@@ -258,17 +347,24 @@ function proxyVar(
   return value;
 }
 
-function readConfigFile(path: string, readFile: (p: string) => string, problems: string[]): Record<string, unknown> {
+function readConfigFile(
+  path: string,
+  readFile: (p: string) => string,
+  problems: string[],
+): Record<string, unknown> {
   let text: string;
   try {
     text = readFile(path);
   } catch (error) {
-    problems.push(`SLUICE_CONFIG / --config names ${path}, which cannot be read (${(error as Error).message}).`);
+    problems.push(
+      `SLUICE_CONFIG / --config names ${path}, which cannot be read (${(error as Error).message}).`,
+    );
     return {};
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
     problems.push(`The config file ${path} must hold one JSON object.`);
   } catch (error) {
     problems.push(`The config file ${path} is not valid JSON: ${(error as Error).message}.`);

@@ -1,7 +1,15 @@
 /** Human units in configuration: durations (`15s`, `500ms`, `10m`, `1h`) and sizes (`32mb`). */
 
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const sizeUnits: Record<string, number> = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
+const sizeUnits: Record<string, number> = {
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** A duration in ms; a bare number is milliseconds. `undefined` when the text is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -13,7 +21,11 @@ export function parseSize(text: string): number | undefined {
   return parseWithUnits(text, sizeUnits, 'b');
 }
 
-function parseWithUnits(text: string, units: Record<string, number>, bare: string): number | undefined {
+function parseWithUnits(
+  text: string,
+  units: Record<string, number>,
+  bare: string,
+): number | undefined {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   if (!match) return undefined;
   const factor = units[(match[2] ?? '').toLowerCase() || bare];

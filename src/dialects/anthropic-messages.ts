@@ -23,7 +23,10 @@ export const anthropicMessages: Dialect = {
     return 'data';
   },
   errorEvent(error) {
-    return formatEvent({ event: 'error', data: JSON.stringify({ type: 'error', error: anthropicError(error) }) });
+    return formatEvent({
+      event: 'error',
+      data: JSON.stringify({ type: 'error', error: anthropicError(error) }),
+    });
   },
   errorBody(error) {
     return { type: 'error', error: anthropicError(error) };

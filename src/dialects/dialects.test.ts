@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { AuthenticationError, UpstreamTimeoutError } from '../errors/index.ts';
 import { formatEvent, parseEvent } from '../sse/index.ts';
-import { anthropicMessages, type Dialect, type EventKind, openaiChat, openaiGeneric, openaiResponses } from './index.ts';
+import {
+  anthropicMessages,
+  type Dialect,
+  type EventKind,
+  openaiChat,
+  openaiGeneric,
+  openaiResponses,
+} from './index.ts';
 
 const fixtures = new URL('../../test/fixtures/provider-streams/', import.meta.url);
 
@@ -30,21 +37,33 @@ describe('classify on recorded provider streams', () => {
     ]) {
       const kinds = classify(openaiChat, recorded(file, false, true));
       assert.equal(kinds.at(-1), 'done', file);
-      assert.ok(kinds.slice(0, -1).every((k) => k === 'data'), file);
+      assert.ok(
+        kinds.slice(0, -1).every((k) => k === 'data'),
+        file,
+      );
     }
   });
 
   it('responses: completed ends the stream, failed and error are errors', () => {
-    const ok = classify(openaiResponses, recorded('openai-responses/openai-phase.1.chunks.txt', true, false));
+    const ok = classify(
+      openaiResponses,
+      recorded('openai-responses/openai-phase.1.chunks.txt', true, false),
+    );
     assert.equal(ok.at(-1), 'done');
     assert.equal(ok.filter((k) => k === 'done').length, 1);
-    const failed = classify(openaiResponses, recorded('openai-responses/openai-error.1.chunks.txt', true, false));
+    const failed = classify(
+      openaiResponses,
+      recorded('openai-responses/openai-error.1.chunks.txt', true, false),
+    );
     assert.ok(failed.includes('error'));
     assert.ok(!failed.includes('done'));
   });
 
   it('anthropic: message_stop ends the stream; ping is data', () => {
-    const kinds = classify(anthropicMessages, recorded('anthropic-messages/anthropic-text.chunks.txt', true, false));
+    const kinds = classify(
+      anthropicMessages,
+      recorded('anthropic-messages/anthropic-text.chunks.txt', true, false),
+    );
     assert.equal(kinds.at(-1), 'done');
     assert.equal(kinds.filter((k) => k === 'done').length, 1);
   });
@@ -70,7 +89,12 @@ describe('in-band errors', () => {
     const event = parseEvent(Buffer.from(openaiChat.errorEvent(error, 5)));
     assert.equal(event.event, undefined);
     assert.deepEqual(JSON.parse(event.data ?? ''), {
-      error: { message: error.message, type: 'server_error', param: null, code: 'upstream_timeout' },
+      error: {
+        message: error.message,
+        type: 'server_error',
+        param: null,
+        code: 'upstream_timeout',
+      },
     });
   });
 
@@ -107,11 +131,20 @@ describe('error bodies', () => {
   it('OpenAI shape for OpenAI routes, Anthropic shape with the OpenAI fields for /v1/messages', () => {
     const error = new AuthenticationError('Incorrect API key provided.');
     assert.deepEqual(openaiChat.errorBody(error), {
-      error: { message: 'Incorrect API key provided.', type: 'authentication_error', param: null, code: 'invalid_api_key' },
+      error: {
+        message: 'Incorrect API key provided.',
+        type: 'authentication_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
     });
     assert.deepEqual(anthropicMessages.errorBody(error), {
       type: 'error',
-      error: { type: 'authentication_error', message: 'Incorrect API key provided.', code: 'invalid_api_key' },
+      error: {
+        type: 'authentication_error',
+        message: 'Incorrect API key provided.',
+        code: 'invalid_api_key',
+      },
     });
   });
 });

@@ -38,6 +38,10 @@ export function openaiError(error: SluiceError): {
 }
 
 /** Anthropic's error object, with OpenAI's `code` beside it so either kind of client reads it. */
-export function anthropicError(error: SluiceError): { type: string; message: string; code: string } {
+export function anthropicError(error: SluiceError): {
+  type: string;
+  message: string;
+  code: string;
+} {
   return { type: anthropicTypes[error.kind], message: error.message, code: error.code };
 }

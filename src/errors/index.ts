@@ -87,7 +87,12 @@ export class RateLimitError extends SluiceError {
 
 export class ShuttingDownError extends SluiceError {
   constructor() {
-    super('unavailable', 503, 'shutting_down', 'Sluice is shutting down; retry on another instance.');
+    super(
+      'unavailable',
+      503,
+      'shutting_down',
+      'Sluice is shutting down; retry on another instance.',
+    );
   }
 }
 
@@ -141,7 +146,8 @@ export class UpstreamHttpError extends SluiceError {
     headers: Readonly<Record<string, string | string[] | undefined>>,
     body: Buffer,
   ) {
-    const kind: ErrorKind = status === 429 ? 'rate_limit' : status >= 500 ? 'upstream' : 'invalid_request';
+    const kind: ErrorKind =
+      status === 429 ? 'rate_limit' : status >= 500 ? 'upstream' : 'invalid_request';
     super(kind, status, 'upstream_http_error', upstreamMessage(upstream, status, body));
     this.upstreamHeaders = headers;
     this.body = body;

@@ -57,7 +57,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     const { signal } = this.#o;
-    if (signal.aborted) controller.abort(signal.reason);
+    if (signal.aborted) controller.abort(signal.reason as Error);
     else signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
@@ -142,7 +142,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   readonly #onAbort = (): void => {
-    this.#controller?.abort(this.#o.signal.reason);
+    this.#controller?.abort(this.#o.signal.reason as Error);
   };
 }
 

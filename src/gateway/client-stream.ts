@@ -77,7 +77,10 @@ export class ClientStream implements EventSink {
    * The upstream answered with a success status. Returns false if this body cannot follow what
    * the client has already been sent (an event stream was promised, something else came).
    */
-  begin(status: number, upstreamHeaders: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  begin(
+    status: number,
+    upstreamHeaders: Readonly<Record<string, string | string[] | undefined>>,
+  ): boolean {
     const sse = isEventStream(upstreamHeaders['content-type']);
     // A compressed event stream cannot be framed; pass its bytes through untouched.
     const framed = sse && (upstreamHeaders['content-encoding'] ?? 'identity') === 'identity';
@@ -87,7 +90,9 @@ export class ClientStream implements EventSink {
       const headers = clientResponseHeaders(upstreamHeaders);
       if (sse) {
         delete headers['content-length'];
-        Object.assign(headers, EVENT_STREAM_HEADERS, { 'content-type': upstreamHeaders['content-type'] });
+        Object.assign(headers, EVENT_STREAM_HEADERS, {
+          'content-type': upstreamHeaders['content-type'],
+        });
       }
       this.#res.writeHead(status, headers);
       if (sse) this.#res.flushHeaders();
@@ -147,7 +152,12 @@ export class ClientStream implements EventSink {
         this.sawTerminal = true;
         this.events++;
       }
-      if (this.#dialect.hasTerminal && !this.sawTerminal && !this.sawErrorEvent && !framer.overflowed) {
+      if (
+        this.#dialect.hasTerminal &&
+        !this.sawTerminal &&
+        !this.sawErrorEvent &&
+        !framer.overflowed
+      ) {
         this.fail(new UpstreamProtocolError(upstream, 'the stream ended before its final event.'));
         return;
       }
@@ -195,7 +205,8 @@ export class ClientStream implements EventSink {
   }
 
   #armKeepalive(): void {
-    if (this.#keepalive === undefined) this.#keepalive = setTimeout(this.#onKeepalive, this.#keepaliveMs);
+    if (this.#keepalive === undefined)
+      this.#keepalive = setTimeout(this.#onKeepalive, this.#keepaliveMs);
     else this.#keepalive.refresh();
   }
 

@@ -8,7 +8,12 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Principal } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
-import { NotFoundError, ShuttingDownError, type SluiceError, UpstreamTimeoutError } from '../errors/index.ts';
+import {
+  NotFoundError,
+  ShuttingDownError,
+  type SluiceError,
+  UpstreamTimeoutError,
+} from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isJson, limitedBody, parseJsonObject, readBody } from '../server/body.ts';
 import { candidatesFor, type Upstream } from '../upstream/index.ts';
@@ -125,9 +130,19 @@ export class Gateway {
           bodyTimeout: timeouts.idleMs,
         };
         const canFailover = parsed.replayable && i < candidates.length - 1;
-        const result = await attempt({ upstream, request, client, timeouts, canFailover, signal: abort.signal });
+        const result = await attempt({
+          upstream,
+          request,
+          client,
+          timeouts,
+          canFailover,
+          signal: abort.signal,
+        });
         if (result.kind === 'failed' && result.retryable && canFailover) {
-          this.#o.log.warn('upstream failed, trying the next', { upstream: upstream.name, error: result.error });
+          this.#o.log.warn('upstream failed, trying the next', {
+            upstream: upstream.name,
+            error: result.error,
+          });
           continue;
         }
         if (result.kind === 'failed') client.fail(result.error);
@@ -161,7 +176,14 @@ export class Gateway {
     const endpoint = endpointFor(path.split('?')[0] ?? path);
     const limit = this.#o.config.maxBodyBytes;
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    if (!hasBody) return { endpoint, body: null, replayable: true, model: undefined, stream: isStreamQuery(path) };
+    if (!hasBody)
+      return {
+        endpoint,
+        body: null,
+        replayable: true,
+        model: undefined,
+        stream: isStreamQuery(path),
+      };
     if (!isJson(req)) {
       // Uploads (multipart audio, files) stream through unread; they cannot be replayed.
       return {
@@ -201,7 +223,9 @@ function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): Slui
     'model_not_found',
     demoOnly
       ? `The model \`${model}\` does not exist here: no upstream is configured, only the built-in demo model \`sluice-demo\`. ` +
-          (family === 'anthropic' ? 'Set ANTHROPIC_API_KEY to use real models.' : 'Set OPENAI_API_KEY or BASE_URL to use real models.')
+          (family === 'anthropic'
+            ? 'Set ANTHROPIC_API_KEY to use real models.'
+            : 'Set OPENAI_API_KEY or BASE_URL to use real models.')
       : `The model \`${model}\` is not served by any configured upstream.`,
   );
 }

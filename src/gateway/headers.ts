@@ -65,7 +65,8 @@ export function upstreamRequestHeaders(
     if (value === undefined || REQUEST_DROPPED.has(name) || named.has(name)) continue;
     out[name] = value;
   }
-  if (keepLength && client['content-length'] !== undefined) out['content-length'] = client['content-length'];
+  if (keepLength && client['content-length'] !== undefined)
+    out['content-length'] = client['content-length'];
   // Identity keeps bodies readable for usage accounting and event framing.
   out['accept-encoding'] = 'identity';
   return Object.assign(out, own);
@@ -78,7 +79,8 @@ export function clientResponseHeaders(
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || RESPONSE_DROPPED.has(name)) continue;
-    if (RESPONSE_KEPT.has(name) || RESPONSE_KEPT_PREFIXES.some((p) => name.startsWith(p))) out[name] = value;
+    if (RESPONSE_KEPT.has(name) || RESPONSE_KEPT_PREFIXES.some((p) => name.startsWith(p)))
+      out[name] = value;
   }
   return out;
 }
@@ -91,10 +93,17 @@ export const EVENT_STREAM_HEADERS: Readonly<OutgoingHttpHeaders> = {
 };
 
 export function isEventStream(contentType: string | string[] | undefined): boolean {
-  return typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream');
+  return (
+    typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream')
+  );
 }
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
   const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(text.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    text
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }

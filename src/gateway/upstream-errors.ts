@@ -29,7 +29,11 @@ export function mapUpstreamError(
       return new UpstreamTimeoutError(upstream, 'idle', timeouts.idleMs, error);
   }
   if (bodyStarted) {
-    return new UpstreamProtocolError(upstream, `the connection broke mid-stream (${describeCause(error)}).`, error);
+    return new UpstreamProtocolError(
+      upstream,
+      `the connection broke mid-stream (${describeCause(error)}).`,
+      error,
+    );
   }
   return new UpstreamUnreachableError(upstream, error);
 }

@@ -54,5 +54,11 @@ export function parseProbeParams(query: URLSearchParams): ProbeParams {
 
 /** One probe event's data. `elapsed_ms` is the server's send time since the stream began. */
 export function probeEventData(seq: number, of: number, elapsedMs: number, pad: string): string {
-  return JSON.stringify({ seq, of, elapsed_ms: Math.round(elapsedMs * 1000) / 1000, t: Date.now(), pad });
+  return JSON.stringify({
+    seq,
+    of,
+    elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
+    t: Date.now(),
+    pad,
+  });
 }

@@ -45,7 +45,11 @@ export class Probe {
   }
 }
 
-function streamProbe(res: ServerResponse, params: ProbeParams, options: ProbeOptions): Promise<void> {
+function streamProbe(
+  res: ServerResponse,
+  params: ProbeParams,
+  options: ProbeOptions,
+): Promise<void> {
   res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'x-sluice-probe': '1' });
   res.flushHeaders();
   const pad = 'x'.repeat(params.pad);
@@ -79,7 +83,12 @@ function streamProbe(res: ServerResponse, params: ProbeParams, options: ProbeOpt
         res.once('drain', tick); // a slow reader delays events; their send times say so
         return;
       }
-      res.write(formatEvent({ id: String(seq), data: probeEventData(seq, params.events, now - start, pad) }));
+      res.write(
+        formatEvent({
+          id: String(seq),
+          data: probeEventData(seq, params.events, now - start, pad),
+        }),
+      );
       seq++;
       if (seq < params.events) schedule();
       else res.end(formatEvent({ data: '[DONE]' }));

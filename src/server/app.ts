@@ -25,18 +25,32 @@ export interface StartOptions {
   readonly authenticator?: Authenticator;
 }
 
-export async function startSluice(config: Config, { log, authenticator }: StartOptions): Promise<RunningSluice> {
+export async function startSluice(
+  config: Config,
+  { log, authenticator }: StartOptions,
+): Promise<RunningSluice> {
   const dispatchers = new Dispatchers(config.timeouts);
   const upstreams = buildUpstreams(config, dispatchers);
-  const missing = (['openai', 'anthropic'] as const).filter((f) => !upstreams.some((u) => u.family === f));
+  const missing = (['openai', 'anthropic'] as const).filter(
+    (f) => !upstreams.some((u) => u.family === f),
+  );
   let demo: DemoUpstream | undefined;
   if (missing.length > 0) {
     demo = await startDemoUpstream();
     upstreams.push(...demoUpstreams(missing, demo.origin, dispatchers));
-    log.info('demo model enabled', { model: 'sluice-demo', families: missing, hint: demoHint(missing) });
+    log.info('demo model enabled', {
+      model: 'sluice-demo',
+      families: missing,
+      hint: demoHint(missing),
+    });
   }
   for (const u of upstreams.filter((u) => !u.demo)) {
-    log.info('upstream', { name: u.name, family: u.family, url: u.origin + u.basePath, models: u.models });
+    log.info('upstream', {
+      name: u.name,
+      family: u.family,
+      url: u.origin + u.basePath,
+      models: u.models,
+    });
   }
   if (config.adminKey === undefined) {
     log.warn('no SLUICE_ADMIN_KEY set: /v1 accepts no key until one is configured');
@@ -44,7 +58,11 @@ export async function startSluice(config: Config, { log, authenticator }: StartO
 
   const shutdown = new AbortController();
   const gateway = new Gateway({ config, upstreams, log, shutdown: shutdown.signal });
-  const probe = new Probe({ keepaliveMs: config.keepaliveMs, signal: shutdown.signal, maxConcurrent: 16 });
+  const probe = new Probe({
+    keepaliveMs: config.keepaliveMs,
+    signal: shutdown.signal,
+    maxConcurrent: 16,
+  });
   const server = new SluiceServer({
     gateway,
     authenticator: authenticator ?? new AdminKeyAuthenticator(config.adminKey),
@@ -69,6 +87,10 @@ export async function startSluice(config: Config, { log, authenticator }: StartO
 
 function demoHint(families: readonly ApiFamily[]): string {
   return families
-    .map((f) => (f === 'openai' ? 'set OPENAI_API_KEY or BASE_URL for real OpenAI models' : 'set ANTHROPIC_API_KEY for real Anthropic models'))
+    .map((f) =>
+      f === 'openai'
+        ? 'set OPENAI_API_KEY or BASE_URL for real OpenAI models'
+        : 'set ANTHROPIC_API_KEY for real Anthropic models',
+    )
     .join('; ');
 }

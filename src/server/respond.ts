@@ -40,7 +40,13 @@ export function sendJson(
 /** Anything thrown that is not a `SluiceError` is a bug: a 500 that says so, cause kept. */
 export function toSluiceError(error: unknown): SluiceError {
   if (error instanceof SluiceError) return error;
-  return new SluiceError('internal', 500, 'internal_error', 'Internal error in Sluice; see its log.', {
-    cause: error,
-  });
+  return new SluiceError(
+    'internal',
+    500,
+    'internal_error',
+    'Internal error in Sluice; see its log.',
+    {
+      cause: error,
+    },
+  );
 }

@@ -66,14 +66,22 @@ export class SluiceServer {
    */
   async drain(deadlineMs: number): Promise<void> {
     this.#draining = true;
-    const closed = new Promise<void>((resolve) => this.http.close(() => { resolve(); }));
+    const closed = new Promise<void>((resolve) =>
+      this.http.close(() => {
+        resolve();
+      }),
+    );
     this.http.closeIdleConnections();
     const idle = this.#whenIdle();
     const deadline = new Promise<'deadline'>((resolve) => {
-      setTimeout(() => { resolve('deadline'); }, deadlineMs).unref();
+      setTimeout(() => {
+        resolve('deadline');
+      }, deadlineMs).unref();
     });
     if ((await Promise.race([idle, deadline])) === 'deadline') {
-      this.#o.log.warn('drain deadline reached; ending open streams', { open: this.#inflight.size });
+      this.#o.log.warn('drain deadline reached; ending open streams', {
+        open: this.#inflight.size,
+      });
       this.#o.shutdown.abort();
       await Promise.race([this.#whenIdle(), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
@@ -88,7 +96,10 @@ export class SluiceServer {
         this.http.closeIdleConnections();
         if (this.#inflight.size === 0) resolve();
       };
-      for (const res of this.#inflight) res.once('close', () => { setImmediate(check); });
+      for (const res of this.#inflight)
+        res.once('close', () => {
+          setImmediate(check);
+        });
     });
   }
 
@@ -99,7 +110,7 @@ export class SluiceServer {
     this.#inflight.add(res);
     res.once('close', () => this.#inflight.delete(res));
     if (this.#draining) res.setHeader('connection', 'close');
-    let fields: Record<string, unknown> = {};
+    let fields: Record<string, unknown>;
     try {
       fields = (await this.#route(route, url, req, res)) ?? {};
     } catch (thrown) {
@@ -108,7 +119,8 @@ export class SluiceServer {
       if (error.status >= 500) this.#o.log.error('request failed', { error, cause: error.cause });
       if (error.status === 413) res.setHeader('connection', 'close');
       if (res.headersSent) res.destroy(error);
-      else sendError(res, error, route === 'v1' ? endpointFor(url.pathname).dialect : openaiGeneric);
+      else
+        sendError(res, error, route === 'v1' ? endpointFor(url.pathname).dialect : openaiGeneric);
     }
     this.#metrics.count(route, res.statusCode);
     const level = route === 'health' ? 'debug' : 'info';
@@ -129,8 +141,13 @@ export class SluiceServer {
   ): Promise<Record<string, unknown> | undefined> {
     switch (route) {
       case 'health':
-        if (url.pathname === '/readyz' && this.#draining) sendJson(res, 503, { status: 'draining' });
-        else sendJson(res, 200, { status: url.pathname === '/readyz' ? 'ready' : 'ok', ...this.#o.info });
+        if (url.pathname === '/readyz' && this.#draining)
+          sendJson(res, 503, { status: 'draining' });
+        else
+          sendJson(res, 200, {
+            status: url.pathname === '/readyz' ? 'ready' : 'ok',
+            ...this.#o.info,
+          });
         return undefined;
       case 'metrics':
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -143,7 +160,12 @@ export class SluiceServer {
       case 'v1': {
         if (this.#draining) throw new ShuttingDownError();
         const principal = await this.#o.authenticator.authenticate(credentialOf(req.headers));
-        const summary = await this.#o.gateway.handle(req, res, principal, url.pathname + url.search);
+        const summary = await this.#o.gateway.handle(
+          req,
+          res,
+          principal,
+          url.pathname + url.search,
+        );
         return {
           key: summary.principal.keyPrefix,
           model: summary.model,
@@ -151,16 +173,24 @@ export class SluiceServer {
           end_reason: summary.endReason,
           events: summary.events,
           bytes: summary.bytes,
-          client_ttfb_ms: summary.clientTtfbMs === undefined ? undefined : Math.round(summary.clientTtfbMs),
+          client_ttfb_ms:
+            summary.clientTtfbMs === undefined ? undefined : Math.round(summary.clientTtfbMs),
           max_gap_ms: Math.round(summary.maxGapMs),
           ...(summary.error === undefined ? {} : { error: summary.error }),
         };
       }
       case 'home':
-        sendJson(res, 200, { name: 'sluice', ...this.#o.info, endpoints: ['/v1', '/healthz', '/readyz', '/metrics', '/sluice/probe'] });
+        sendJson(res, 200, {
+          name: 'sluice',
+          ...this.#o.info,
+          endpoints: ['/v1', '/healthz', '/readyz', '/metrics', '/sluice/probe'],
+        });
         return undefined;
       case 'unknown':
-        throw new NotFoundError('unknown_url', `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}.`);
+        throw new NotFoundError(
+          'unknown_url',
+          `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}.`,
+        );
     }
   }
 }
@@ -178,8 +208,14 @@ function routeOf(path: string): Route {
 
 function requireMethod(req: IncomingMessage, method: string): void {
   if (req.method !== method && !(method === 'GET' && req.method === 'HEAD')) {
-    throw new SluiceError('invalid_request', 405, 'method_not_allowed', `Use ${method} for this URL.`, {
-      headers: { allow: method },
-    });
+    throw new SluiceError(
+      'invalid_request',
+      405,
+      'method_not_allowed',
+      `Use ${method} for this URL.`,
+      {
+        headers: { allow: method },
+      },
+    );
   }
 }

@@ -10,7 +10,10 @@ describe('findField / valueIs', () => {
     const block = b('id: 7\nevent:response.completed\ndata: {}\n\n');
     const at = findField(block, 0, block.length, b('event'));
     assert.ok(valueIs(block, at, block.length, b('response.completed')));
-    assert.ok(!valueIs(block, at, block.length, b('response.complete')), 'a prefix is not the value');
+    assert.ok(
+      !valueIs(block, at, block.length, b('response.complete')),
+      'a prefix is not the value',
+    );
   });
 
   it('does not mistake a longer field name or data content for the field', () => {
@@ -26,14 +29,23 @@ describe('findField / valueIs', () => {
 
   it('reads values ended by CRLF', () => {
     const block = b('event: message_stop\r\ndata: {}\r\n\r\n');
-    assert.ok(valueIs(block, findField(block, 0, block.length, b('event')), block.length, b('message_stop')));
+    assert.ok(
+      valueIs(
+        block,
+        findField(block, 0, block.length, b('event')),
+        block.length,
+        b('message_stop'),
+      ),
+    );
     assert.ok(valueStartsWith(block, findField(block, 0, block.length, b('data')), b('{')));
   });
 });
 
 describe('parseEvent', () => {
   it('follows the spec: joined data lines, one leading space removed, comments kept apart', () => {
-    const event = parseEvent(b(': hi\nevent: e\ndata:  two spaces\ndata\ndata: x\nid: 3\nretry: 10\nretry: no\n\n'));
+    const event = parseEvent(
+      b(': hi\nevent: e\ndata:  two spaces\ndata\ndata: x\nid: 3\nretry: 10\nretry: no\n\n'),
+    );
     assert.deepEqual(event, {
       event: 'e',
       data: ' two spaces\n\nx',
@@ -50,7 +62,10 @@ describe('parseEvent', () => {
 
 describe('formatEvent / formatComment', () => {
   it('writes one data line per line and ends with a blank line', () => {
-    assert.equal(formatEvent({ event: 'error', data: 'a\nb' }), 'event: error\ndata: a\ndata: b\n\n');
+    assert.equal(
+      formatEvent({ event: 'error', data: 'a\nb' }),
+      'event: error\ndata: a\ndata: b\n\n',
+    );
     assert.equal(formatComment('keepalive'), ': keepalive\n\n');
   });
 

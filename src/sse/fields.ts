@@ -19,7 +19,11 @@ export function findField(buf: Buffer, start: number, end: number, name: Uint8Ar
   while (line < end) {
     let eol = buf.indexOf(LF, line);
     if (eol === -1 || eol > end) eol = end;
-    if (eol - line > name.length && buf[line + name.length] === COLON && startsWith(buf, line, name)) {
+    if (
+      eol - line > name.length &&
+      buf[line + name.length] === COLON &&
+      startsWith(buf, line, name)
+    ) {
       const value = line + name.length + 1;
       return buf[value] === SPACE ? value + 1 : value;
     }

@@ -9,7 +9,9 @@ function frame(chunks: readonly (string | Buffer)[], max?: number) {
     { onEvent: (buf, start, end) => events.push(buf.toString('utf8', start, end)) },
     max,
   );
-  const released = chunks.map((c) => framer.push(Buffer.isBuffer(c) ? c : Buffer.from(c)).toString('utf8'));
+  const released = chunks.map((c) =>
+    framer.push(Buffer.isBuffer(c) ? c : Buffer.from(c)).toString('utf8'),
+  );
   return { events, released, framer };
 }
 
@@ -34,7 +36,8 @@ describe('SseFramer', () => {
   // A blank line ending in CR at the very end of a chunk completes the event at once (waiting
   // to see whether an LF follows could hold it for a whole keepalive interval); that LF then
   // opens the next block. Clients see the same bytes either way.
-  const normalise = (events: string[]) => events.map((e) => e.replace(/^\n/, '').replace(/\r$/, '\r\n'));
+  const normalise = (events: string[]) =>
+    events.map((e) => e.replace(/^\n/, '').replace(/\r$/, '\r\n'));
 
   it('frames identically however the bytes are split', () => {
     const stream =

@@ -26,6 +26,7 @@ export function formatComment(text: string): string {
 export const KEEPALIVE = Buffer.from(formatComment('keepalive'));
 
 function singleLine(value: string): string {
-  if (/[\r\n]/.test(value)) throw new TypeError(`SSE field value must be one line: ${JSON.stringify(value)}`);
+  if (/[\r\n]/.test(value))
+    throw new TypeError(`SSE field value must be one line: ${JSON.stringify(value)}`);
   return value;
 }

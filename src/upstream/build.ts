@@ -4,13 +4,22 @@ import { chooseEgress } from './egress.ts';
 import { FAMILY_HEADERS, type Upstream } from './upstreams.ts';
 
 /** The configured upstreams, each bound to the dispatcher of its way out. */
-export function buildUpstreams(config: Pick<Config, 'upstreams' | 'egress'>, dispatchers: Dispatchers): Upstream[] {
+export function buildUpstreams(
+  config: Pick<Config, 'upstreams' | 'egress'>,
+  dispatchers: Dispatchers,
+): Upstream[] {
   return config.upstreams.map((u) => buildUpstream(u, dispatchers, config));
 }
 
-function buildUpstream(u: UpstreamConfig, dispatchers: Dispatchers, config: Pick<Config, 'egress'>): Upstream {
+function buildUpstream(
+  u: UpstreamConfig,
+  dispatchers: Dispatchers,
+  config: Pick<Config, 'egress'>,
+): Upstream {
   const family = FAMILY_HEADERS[u.family];
-  const configured = Object.fromEntries(Object.entries(u.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const configured = Object.fromEntries(
+    Object.entries(u.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   return {
     name: u.name,
     family: u.family,

@@ -40,6 +40,10 @@ export class Dispatchers {
     if (egress.kind === 'direct') {
       return new Agent({ ...common, connect: { timeout: this.#timeouts.connectMs } });
     }
-    return new ProxyAgent({ ...common, uri: egress.proxy, connectTimeout: this.#timeouts.connectMs });
+    return new ProxyAgent({
+      ...common,
+      uri: egress.proxy,
+      connectTimeout: this.#timeouts.connectMs,
+    });
   }
 }

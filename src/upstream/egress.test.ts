@@ -12,13 +12,21 @@ const egress = (over: Partial<Parameters<typeof chooseEgress>[1]> = {}) => ({
 
 describe('chooseEgress', () => {
   it('goes direct without proxy variables', () => {
-    assert.deepEqual(chooseEgress(new URL('https://api.openai.com/v1'), egress()), { kind: 'direct' });
+    assert.deepEqual(chooseEgress(new URL('https://api.openai.com/v1'), egress()), {
+      kind: 'direct',
+    });
   });
 
   it('uses HTTPS_PROXY for https targets and HTTP_PROXY for http targets', () => {
     const e = egress({ httpProxy: 'http://p1:3128', httpsProxy: 'http://p2:3128' });
-    assert.deepEqual(chooseEgress(new URL('https://api.openai.com'), e), { kind: 'http', proxy: 'http://p2:3128' });
-    assert.deepEqual(chooseEgress(new URL('http://vllm.lan:8000'), e), { kind: 'http', proxy: 'http://p1:3128' });
+    assert.deepEqual(chooseEgress(new URL('https://api.openai.com'), e), {
+      kind: 'http',
+      proxy: 'http://p2:3128',
+    });
+    assert.deepEqual(chooseEgress(new URL('http://vllm.lan:8000'), e), {
+      kind: 'http',
+      proxy: 'http://p1:3128',
+    });
   });
 
   it('falls back to ALL_PROXY, and reads socks5h as socks5 (undici resolves names at the proxy)', () => {

@@ -14,9 +14,11 @@ export type Egress =
 
 export function chooseEgress(target: URL, egress: EgressConfig): Egress {
   if (bypassesProxy(target, egress.noProxy)) return { kind: 'direct' };
-  const proxy = (target.protocol === 'https:' ? egress.httpsProxy : egress.httpProxy) ?? egress.allProxy;
+  const proxy =
+    (target.protocol === 'https:' ? egress.httpsProxy : egress.httpProxy) ?? egress.allProxy;
   if (proxy === undefined) return { kind: 'direct' };
-  if (/^socks5?h?:/i.test(proxy)) return { kind: 'socks5', proxy: proxy.replace(/^socks5?h?:/i, 'socks5:') };
+  if (/^socks5?h?:/i.test(proxy))
+    return { kind: 'socks5', proxy: proxy.replace(/^socks5?h?:/i, 'socks5:') };
   return { kind: 'http', proxy };
 }
 
@@ -60,10 +62,11 @@ function inCidr(address: string, cidr: string): boolean {
   const a = toBytes(address);
   const b = toBytes(base);
   const bits = Number(bitsText);
-  if (a === undefined || b === undefined || a.length !== b.length || !Number.isInteger(bits)) return false;
+  if (a === undefined || b === undefined || a.length !== b.length || !Number.isInteger(bits))
+    return false;
   if (bits < 0 || bits > a.length * 8) return false;
   for (let i = 0; i < bits; i++) {
-    const mask = 0x80 >> i % 8;
+    const mask = 0x80 >> (i % 8);
     if (((a[i >> 3] ?? 0) & mask) !== ((b[i >> 3] ?? 0) & mask)) return false;
   }
   return true;

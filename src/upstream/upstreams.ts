@@ -25,7 +25,10 @@ export const FAMILY_HEADERS: Record<
   { auth(key: string): Record<string, string>; defaults: Record<string, string> }
 > = {
   openai: { auth: (key) => ({ authorization: `Bearer ${key}` }), defaults: {} },
-  anthropic: { auth: (key) => ({ 'x-api-key': key }), defaults: { 'anthropic-version': '2023-06-01' } },
+  anthropic: {
+    auth: (key) => ({ 'x-api-key': key }),
+    defaults: { 'anthropic-version': '2023-06-01' },
+  },
 };
 
 /** The upstreams that may serve a request, in the order to try them (failover). */
@@ -38,7 +41,10 @@ export function candidatesFor(
 }
 
 /** `*` in a pattern matches any run of characters; no patterns means every model. */
-export function servesModel(patterns: readonly string[] | undefined, model: string | undefined): boolean {
+export function servesModel(
+  patterns: readonly string[] | undefined,
+  model: string | undefined,
+): boolean {
   if (patterns === undefined || model === undefined) return true;
   return patterns.some((pattern) => {
     const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);

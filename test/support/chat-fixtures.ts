@@ -27,7 +27,11 @@ export function chatChunksFor(fixture: string, includeUsage: boolean): Record<st
 
 export function chatText(chunks: readonly Record<string, unknown>[]): string {
   return chunks
-    .map((c) => (c.choices as { delta?: { content?: string | null } }[] | undefined)?.[0]?.delta?.content ?? '')
+    .map(
+      (c) =>
+        (c.choices as { delta?: { content?: string | null } }[] | undefined)?.[0]?.delta?.content ??
+        '',
+    )
     .join('');
 }
 
@@ -37,7 +41,10 @@ export function chatStream(fixture: string): Script {
     const options = json?.stream_options as { include_usage?: boolean } | undefined;
     const chunks = chatChunksFor(fixture, options?.include_usage === true);
     sseHead(res);
-    await writeEvents(res, [...chunks.map((c) => formatEvent({ data: JSON.stringify(c) })), formatEvent({ data: '[DONE]' })]);
+    await writeEvents(res, [
+      ...chunks.map((c) => formatEvent({ data: JSON.stringify(c) })),
+      formatEvent({ data: '[DONE]' }),
+    ]);
     res.end();
   };
 }
@@ -48,7 +55,9 @@ export function namedStream(fixture: string): Script {
     sseHead(res);
     await writeEvents(
       res,
-      fixturePayloads(fixture).map((p) => formatEvent({ event: String(p.type), data: JSON.stringify(p) })),
+      fixturePayloads(fixture).map((p) =>
+        formatEvent({ event: String(p.type), data: JSON.stringify(p) }),
+      ),
     );
     res.end();
   };

@@ -4,7 +4,12 @@
  * Sluice sent it and when Sluice hung up.
  */
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface UpstreamCall {
@@ -56,7 +61,15 @@ export async function startFakeUpstream(initial: Script = notScripted): Promise<
     } catch {
       json = undefined;
     }
-    const call: UpstreamCall = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json, res, aborted };
+    const call: UpstreamCall = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body,
+      json,
+      res,
+      aborted,
+    };
     calls.push(call);
     const waiter = waiting.shift();
     if (waiter) {
@@ -103,7 +116,10 @@ function notScripted(call: UpstreamCall): void {
 }
 
 export function sseHead(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
   res.flushHeaders();
 }
 
@@ -115,7 +131,11 @@ export async function writeEvents(res: ServerResponse, events: readonly string[]
   }
 }
 
-export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): Script {
+export function jsonReply(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Script {
   return ({ res }) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));

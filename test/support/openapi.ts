@@ -10,7 +10,10 @@ let ajv: Ajv2020 | undefined;
 
 function load(): Ajv2020 {
   if (ajv) return ajv;
-  const text = readFileSync(new URL('../fixtures/openapi/openai-openapi.yaml', import.meta.url), 'utf8');
+  const text = readFileSync(
+    new URL('../fixtures/openapi/openai-openapi.yaml', import.meta.url),
+    'utf8',
+  );
   const spec = parse(text) as { components: unknown };
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema({ $id: 'openai', components: toJsonSchema(spec.components) });

@@ -1,0 +1,294 @@
+/**
+ * Everything under /v1 that is not a chat stream: passed through unchanged, bodies streamed
+ * both ways; and failover to the next upstream while nothing has reached the client yet.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI, { toFile } from 'openai';
+import { formatEvent } from '../src/sse/index.ts';
+import {
+  type FakeUpstream,
+  jsonReply,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
+import { freePort } from './support/ports.ts';
+import {
+  ADMIN_KEY,
+  sluiceFor,
+  startTestSluice,
+  type TestSluice,
+  UPSTREAM_KEY,
+} from './support/sluice.ts';
+import { postStream } from './support/sse-client.ts';
+
+let upstream: FakeUpstream;
+let sluice: TestSluice;
+let openai: OpenAI;
+
+before(async () => {
+  upstream = await startFakeUpstream();
+  sluice = await sluiceFor(upstream.origin);
+  openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+});
+after(async () => {
+  await sluice.stop();
+  await upstream.stop();
+});
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('other OpenAI endpoints pass through', () => {
+  it('models, embeddings, images and moderations: JSON unchanged, with the upstream key', async () => {
+    const models = {
+      object: 'list',
+      data: [{ id: 'gpt-4.1', object: 'model', created: 1, owned_by: 'openai' }],
+    };
+    upstream.script(jsonReply(200, models));
+    assert.deepEqual((await openai.models.list()).data, models.data);
+    assert.equal(upstream.calls.at(-1)?.path, '/v1/models');
+
+    const embedding = {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }],
+      model: 'e',
+      usage: { prompt_tokens: 1, total_tokens: 1 },
+    };
+    upstream.script(jsonReply(200, embedding));
+    const result = await openai.embeddings.create({
+      model: 'e',
+      input: 'hi',
+      encoding_format: 'float',
+    });
+    assert.deepEqual(result.data[0]?.embedding, [0.5, -0.25]);
+    assert.equal(upstream.calls.at(-1)?.headers.authorization, `Bearer ${UPSTREAM_KEY}`);
+
+    const image = { created: 1, data: [{ b64_json: randomBytes(3000).toString('base64') }] };
+    upstream.script(jsonReply(200, image));
+    assert.deepEqual(
+      (await openai.images.generate({ model: 'gpt-image-1', prompt: 'a sluice' })).data,
+      image.data,
+    );
+    assert.equal(upstream.calls.at(-1)?.path, '/v1/images/generations');
+
+    const moderation = {
+      id: 'modr-1',
+      model: 'omni',
+      results: [{ flagged: false, categories: {}, category_scores: {} }],
+    };
+    upstream.script(jsonReply(200, moderation));
+    assert.equal((await openai.moderations.create({ input: 'hi' })).id, 'modr-1');
+  });
+
+  it('audio: a multipart upload streams in, binary speech streams out, byte for byte', async () => {
+    const audio = randomBytes(3 * 1024 * 1024);
+    upstream.script(({ res, body, headers }) => {
+      assert.match(String(headers['content-type']), /^multipart\/form-data; boundary=/);
+      assert.ok(body.includes(audio), 'the upload arrived whole');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ text: `received ${sha256(audio)}` }));
+    });
+    const transcription = await openai.audio.transcriptions.create({
+      model: 'whisper-1',
+      file: await toFile(audio, 'speech.mp3', { type: 'audio/mpeg' }),
+    });
+    assert.equal(transcription.text, `received ${sha256(audio)}`);
+
+    const speech = randomBytes(2 * 1024 * 1024);
+    upstream.script(({ res }) => {
+      res.writeHead(200, { 'content-type': 'audio/mpeg' });
+      for (let i = 0; i < speech.length; i += 64 * 1024)
+        res.write(speech.subarray(i, i + 64 * 1024));
+      res.end();
+    });
+    const response = await openai.audio.speech.create({
+      model: 'tts-1',
+      voice: 'alloy',
+      input: 'hi',
+    });
+    assert.equal(response.headers.get('content-type'), 'audio/mpeg');
+    assert.equal(sha256(Buffer.from(await response.arrayBuffer())), sha256(speech));
+  });
+
+  it('an unknown /v1 path and its query pass through unchanged, in both directions', async () => {
+    upstream.script(({ res, method, path, body }) => {
+      res.writeHead(201, { 'content-type': 'application/octet-stream', 'x-request-id': 'req_9' });
+      res.end(Buffer.concat([Buffer.from(`${method} ${path} `), body]));
+    });
+    const payload = randomBytes(100_000);
+    const response = await fetch(`${sluice.baseURL}/vector_stores/vs_1/files?limit=2&order=asc`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/octet-stream' },
+      body: payload,
+    });
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('x-request-id'), 'req_9');
+    const echoed = Buffer.from(await response.arrayBuffer());
+    assert.deepEqual(
+      echoed,
+      Buffer.concat([Buffer.from('PUT /v1/vector_stores/vs_1/files?limit=2&order=asc '), payload]),
+    );
+  });
+
+  it('keeps the upstream’s identity headers to itself', async () => {
+    upstream.script(({ res }) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        server: 'cloudflare',
+        'cf-ray': '8a1b2c3d4e5f-AMS',
+        'alt-svc': 'h3=":443"',
+        'strict-transport-security': 'max-age=31536000',
+        'set-cookie': '__cf_bm=abc; path=/; domain=.api.openai.com',
+        'openai-organization': 'org-secret',
+        'openai-processing-ms': '12',
+        'x-ratelimit-remaining-requests': '99',
+      });
+      res.end('{"object":"list","data":[]}');
+    });
+    const response = await fetch(`${sluice.baseURL}/models`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    for (const hidden of [
+      'cf-ray',
+      'alt-svc',
+      'strict-transport-security',
+      'set-cookie',
+      'openai-organization',
+    ]) {
+      assert.equal(response.headers.get(hidden), null, hidden);
+    }
+    assert.notEqual(response.headers.get('server'), 'cloudflare');
+    assert.equal(response.headers.get('openai-processing-ms'), '12');
+    assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '99');
+  });
+
+  it('does not forward the client’s IP, cookies or key', async () => {
+    upstream.script(jsonReply(200, { object: 'list', data: [] }));
+    await fetch(`${sluice.baseURL}/models`, {
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        cookie: 'session=1',
+        'x-forwarded-for': '203.0.113.9',
+        'openai-organization': 'org-x',
+      },
+    });
+    const call = upstream.calls.at(-1);
+    assert.ok(call);
+    const { headers } = call;
+    assert.equal(headers.cookie, undefined);
+    assert.equal(headers['x-forwarded-for'], undefined);
+    assert.equal(headers['openai-organization'], undefined);
+    assert.equal(headers.authorization, `Bearer ${UPSTREAM_KEY}`);
+    assert.equal(headers['accept-encoding'], 'identity');
+  });
+});
+
+describe('failover before the first byte', () => {
+  let second: FakeUpstream;
+  let pair: TestSluice;
+
+  before(async () => {
+    second = await startFakeUpstream();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-failover-'));
+    const config = join(dir, 'sluice.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        upstreams: [
+          { name: 'primary', baseUrl: upstream.origin, apiKey: 'sk-primary' },
+          { name: 'secondary', baseUrl: second.origin, apiKey: 'sk-secondary' },
+        ],
+      }),
+    );
+    pair = await startTestSluice({ SLUICE_CONFIG: config });
+  });
+  after(async () => {
+    await pair.stop();
+    await second.stop();
+  });
+
+  const chat = { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true };
+  const ok = (res: import('node:http').ServerResponse) => {
+    sseHead(res);
+    res.end(
+      formatEvent({
+        data: '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}',
+      }) + formatEvent({ data: '[DONE]' }),
+    );
+  };
+
+  it('tries the next upstream when the first answers 429 or 5xx', async () => {
+    upstream.script(jsonReply(503, { error: { message: 'overloaded' } }));
+    second.script(({ res }) => {
+      ok(res);
+    });
+    const stream = await postStream(`${pair.baseURL}/chat/completions`, chat);
+    assert.equal(stream.status, 200);
+    assert.deepEqual((await stream.all()).map((e) => e.data).at(-1), '[DONE]');
+    assert.equal(upstream.calls.at(-1)?.headers.authorization, 'Bearer sk-primary');
+    assert.equal(second.calls.at(-1)?.headers.authorization, 'Bearer sk-secondary');
+  });
+
+  it('tries the next upstream when the first is unreachable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-failover-'));
+    const config = join(dir, 'sluice.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        upstreams: [
+          { name: 'dead', baseUrl: `http://127.0.0.1:${await freePort()}` },
+          { name: 'alive', baseUrl: second.origin },
+        ],
+      }),
+    );
+    const withDead = await startTestSluice({ SLUICE_CONFIG: config });
+    try {
+      const before = second.calls.length;
+      second.script(({ res }) => {
+        ok(res);
+      });
+      const stream = await postStream(`${withDead.baseURL}/chat/completions`, chat);
+      assert.equal(stream.status, 200);
+      await stream.all();
+      assert.equal(second.calls.length, before + 1);
+    } finally {
+      await withDead.stop();
+    }
+  });
+
+  it('does not fail over a client error: the first upstream’s 400 is the answer', async () => {
+    const before = second.calls.length;
+    upstream.script(
+      jsonReply(400, { error: { message: 'bad request', type: 'invalid_request_error' } }),
+    );
+    const response = await fetch(`${pair.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(chat),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(second.calls.length, before);
+  });
+
+  it('never fails over once the stream has begun: a mid-stream death is an error, not a retry', async () => {
+    const before = second.calls.length;
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write(
+        formatEvent({
+          data: '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}',
+        }),
+      );
+      setImmediate(() => res.socket?.destroy());
+    });
+    const stream = await postStream(`${pair.baseURL}/chat/completions`, chat);
+    const data = (await stream.all()).map((e) => e.data);
+    assert.match(data.at(-1) ?? '', /"error"/);
+    assert.equal(second.calls.length, before, 'no second attempt would have duplicated text');
+  });
+});

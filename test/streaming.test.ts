@@ -1,0 +1,365 @@
+/**
+ * The relay's streaming invariants, each shown by cause and effect rather than by timing:
+ * every event reaches the client before the upstream sends the next; silences carry
+ * keepalives; a slow client pauses the upstream; a vanished client aborts it; a broken
+ * upstream becomes an error the client's SDK raises.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { formatEvent } from '../src/sse/index.ts';
+import { chatChunksFor } from './support/chat-fixtures.ts';
+import {
+  deferred,
+  type FakeUpstream,
+  sseHead,
+  startFakeUpstream,
+  writeEvents,
+} from './support/fake-upstream.ts';
+import { dataOf, postStream } from './support/sse-client.ts';
+import { ADMIN_KEY, sluiceFor, type TestSluice } from './support/sluice.ts';
+
+const CHUNKS = chatChunksFor('openai-chat/openai-text.chunks.txt', false);
+const chatEvent = (i: number) => formatEvent({ data: JSON.stringify(CHUNKS[i % CHUNKS.length]) });
+const DONE = formatEvent({ data: '[DONE]' });
+const chatRequest = {
+  model: 'gpt-4.1-nano',
+  messages: [{ role: 'user' as const, content: 'hi' }],
+  stream: true as const,
+};
+
+let upstream: FakeUpstream;
+let sluice: TestSluice;
+let openai: OpenAI;
+
+before(async () => {
+  upstream = await startFakeUpstream();
+  // A short keepalive interval so silences are filled quickly; nothing below depends on its length.
+  sluice = await sluiceFor(upstream.origin, { SLUICE_KEEPALIVE: '40ms' });
+  openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+});
+after(async () => {
+  await sluice.stop();
+  await upstream.stop();
+});
+
+describe('relay', () => {
+  it('delivers event n before the upstream sends event n+1 (no buffering anywhere)', async () => {
+    const N = 25;
+    const acks = Array.from({ length: N }, () => deferred());
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      for (let i = 0; i < N; i++) {
+        res.write(chatEvent(i));
+        await acks[i]?.promise; // the next event exists only once the client has this one
+      }
+      res.end(DONE);
+    });
+    const stream = await openai.chat.completions.create({ ...chatRequest, stream: true });
+    let received = 0;
+    for await (const chunk of stream) {
+      assert.deepEqual(chunk, CHUNKS[received % CHUNKS.length]);
+      acks[received]?.resolve();
+      received++;
+    }
+    assert.equal(received, N);
+  });
+
+  it('fills silences with keepalive comments between events', async () => {
+    const sawKeepalives = deferred();
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      res.write(chatEvent(0));
+      await sawKeepalives.promise; // silent until the client has seen two keepalives
+      res.end(chatEvent(1) + DONE);
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, chatRequest);
+    const seen: string[] = [];
+    let keepalives = 0;
+    for await (const event of stream.events) {
+      if (event.comments.includes('keepalive')) {
+        if (++keepalives === 2) sawKeepalives.resolve();
+        seen.push('keepalive');
+      } else seen.push(event.data ?? '');
+    }
+    assert.equal(seen[0], JSON.stringify(CHUNKS[0]));
+    assert.deepEqual(seen.slice(1, 3), ['keepalive', 'keepalive']);
+    assert.deepEqual(seen.filter((s) => s !== 'keepalive').slice(1), [
+      JSON.stringify(CHUNKS[1]),
+      '[DONE]',
+    ]);
+    assert.match(
+      stream.raw(),
+      /\n\n: keepalive\n\n/,
+      'keepalives are comment lines between whole events',
+    );
+  });
+
+  it('sends the event-stream headers and first bytes at once', async () => {
+    const headersSeen = deferred();
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await headersSeen.promise; // no event until the client has the headers
+      res.end(chatEvent(0) + DONE);
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, chatRequest);
+    headersSeen.resolve();
+    assert.equal(stream.status, 200);
+    assert.equal(stream.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    assert.equal(stream.headers.get('cache-control'), 'no-cache, no-transform');
+    assert.equal(stream.headers.get('x-accel-buffering'), 'no');
+    assert.equal(stream.headers.get('content-length'), null);
+    assert.deepEqual(dataOf(await stream.all()), [JSON.stringify(CHUNKS[0]), '[DONE]']);
+  });
+});
+
+describe('waiting for the upstream to answer at all', () => {
+  it('commits to a 200 event stream with keepalives, then relays the late answer', async () => {
+    const clientSawKeepalive = deferred();
+    upstream.script(async ({ res }) => {
+      await clientSawKeepalive.promise; // no headers until the client is already being kept alive
+      sseHead(res);
+      res.end(chatEvent(0) + DONE);
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, chatRequest);
+    assert.equal(stream.status, 200);
+    assert.equal(stream.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    const data: string[] = [];
+    for await (const event of stream.events) {
+      if (event.comments.includes('keepalive')) clientSawKeepalive.resolve();
+      if (event.data !== undefined) data.push(event.data);
+    }
+    assert.deepEqual(data, [JSON.stringify(CHUNKS[0]), '[DONE]']);
+  });
+
+  it('turns a late upstream error into an in-band error, without [DONE]', async () => {
+    const clientSawKeepalive = deferred();
+    upstream.script(async ({ res }) => {
+      await clientSawKeepalive.promise;
+      res.writeHead(429, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: 'Rate limit reached for gpt-4.1',
+            type: 'requests',
+            code: 'rate_limit_exceeded',
+          },
+        }),
+      );
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, chatRequest);
+    assert.equal(stream.status, 200);
+    const data: string[] = [];
+    for await (const event of stream.events) {
+      if (event.comments.includes('keepalive')) clientSawKeepalive.resolve();
+      if (event.data !== undefined) data.push(event.data);
+    }
+    assert.equal(data.length, 1);
+    const error = (JSON.parse(data[0] ?? '') as { error: { message: string; type: string } }).error;
+    assert.equal(error.message, 'Rate limit reached for gpt-4.1');
+    assert.equal(error.type, 'rate_limit_error');
+    assert.doesNotMatch(stream.raw(), /\[DONE\]/);
+  });
+
+  it('passes a quick upstream error through as the HTTP error it is', async () => {
+    const body = {
+      error: {
+        message: 'Invalid model',
+        type: 'invalid_request_error',
+        param: 'model',
+        code: null,
+      },
+    };
+    upstream.script(({ res }) => {
+      res.writeHead(400, { 'content-type': 'application/json', 'x-request-id': 'req_123' });
+      res.end(JSON.stringify(body));
+    });
+    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(chatRequest),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get('x-request-id'), 'req_123');
+    assert.deepEqual(await response.json(), body);
+  });
+});
+
+describe('clients that vanish or dawdle', () => {
+  it('aborts the upstream request when the client socket disappears', async () => {
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write(chatEvent(0)); // then nothing: only Sluice hanging up ends this
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, chatRequest);
+    const call = await upstream.nextCall();
+    for await (const event of stream.events) if (event.data !== undefined) break;
+    stream.abort();
+    await call.aborted;
+  });
+
+  it('pauses the upstream while the client does not read, with bounded memory, and resumes intact', async () => {
+    const EVENTS = 1500;
+    const PAD = 'x'.repeat(60 * 1024); // ~90 MiB in all: far more than socket buffers hold
+    const progress = { written: 0, blocked: false, finished: false };
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      for (let i = 0; i < EVENTS && !res.destroyed; i++) {
+        const event = formatEvent({ data: JSON.stringify({ i, pad: PAD }) });
+        progress.written += Buffer.byteLength(event);
+        if (!res.write(event)) {
+          progress.blocked = true;
+          await once(res, 'drain');
+          progress.blocked = false;
+        }
+      }
+      res.end(DONE);
+      progress.finished = true;
+    });
+
+    // A raw socket, so the test decides when the client reads.
+    const socket = connect(Number(new URL(sluice.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    const body = JSON.stringify(chatRequest);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: sluice\r\nConnection: close\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    await once(socket, 'data');
+    socket.pause();
+
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${sluice.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    // Sluice notices the full client socket and pauses its upstream read.
+    await waitFor(async () => progress.blocked && (await metric('sluice_streams_paused')) === 1);
+    const writtenWhenPaused = progress.written;
+    // Observe for a while: a paused upstream writes nothing more (without the pause, the
+    // upstream would stream on and finish, with Sluice holding everything in memory).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(progress.written, writtenWhenPaused, 'the upstream is held back');
+    assert.equal(progress.finished, false);
+    assert.ok(
+      progress.written < (EVENTS * PAD.length) / 4,
+      `${progress.written} bytes written while paused`,
+    );
+    const buffered = await metric('sluice_client_buffered_bytes');
+    assert.ok(buffered <= 256 * 1024, `Sluice holds ${buffered} bytes for the stalled client`);
+
+    socket.resume();
+    await once(socket, 'end');
+    const text = Buffer.concat(received).toString();
+    const indices = [...text.matchAll(/data: \{"i":(\d+),/g)].map((m) => Number(m[1]));
+    assert.deepEqual(
+      indices,
+      Array.from({ length: EVENTS }, (_, i) => i),
+      'every event, once, in order',
+    );
+    assert.ok(
+      text.endsWith('data: [DONE]\n\n\r\n0\r\n\r\n'),
+      'ends with [DONE] and the last chunk',
+    );
+    assert.equal(progress.finished, true);
+  });
+});
+
+describe('upstreams that break', () => {
+  it('upstream dies mid-stream: the openai SDK raises, it does not end as a success', async () => {
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write(chatEvent(0) + chatEvent(1) + chatEvent(2));
+      setImmediate(() => res.socket?.destroy());
+    });
+    const stream = await openai.chat.completions.create({ ...chatRequest, stream: true });
+    let received = 0;
+    await assert.rejects(async () => {
+      for await (const _chunk of stream) received++;
+    }, /connection broke mid-stream/);
+    assert.equal(received, 3);
+  });
+
+  it('a clean end without [DONE] is a truncated stream, and is reported as one', async () => {
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await writeEvents(res, [chatEvent(0), chatEvent(1)]);
+      res.end();
+    });
+    const stream = await openai.chat.completions.create({ ...chatRequest, stream: true });
+    await assert.rejects(async () => {
+      for await (const _chunk of stream);
+    }, /ended before its final event/);
+  });
+
+  it('completes a final [DONE] that lacks its blank line, rather than reporting an error', async () => {
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.end(chatEvent(0) + 'data: [DONE]');
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, chatRequest);
+    assert.deepEqual(dataOf(await stream.all()), [JSON.stringify(CHUNKS[0]), '[DONE]']);
+    assert.ok(stream.raw().endsWith('data: [DONE]\n\n'));
+  });
+
+  it('Responses and Anthropic streams end in their own error events', async () => {
+    const cases = [
+      {
+        path: '/responses',
+        event: formatEvent({
+          event: 'response.created',
+          data: '{"type":"response.created","sequence_number":0}',
+        }),
+        check: (events: { event: string | undefined; data: string | undefined }[]) => {
+          const last = events.at(-1);
+          assert.equal(last?.event, 'error');
+          assert.equal(
+            (JSON.parse(last.data ?? '') as { sequence_number: number }).sequence_number,
+            1,
+          );
+        },
+      },
+      {
+        path: '/messages',
+        event: formatEvent({ event: 'message_start', data: '{"type":"message_start"}' }),
+        check: (events: { event: string | undefined; data: string | undefined }[]) => {
+          const last = events.at(-1);
+          assert.equal(last?.event, 'error');
+          assert.equal(
+            (JSON.parse(last.data ?? '') as { error: { type: string } }).error.type,
+            'api_error',
+          );
+        },
+      },
+    ];
+    for (const { path, event, check } of cases) {
+      upstream.script(({ res }) => {
+        sseHead(res);
+        res.write(event);
+        setImmediate(() => res.socket?.destroy());
+      });
+      const stream = await postStream(`${sluice.baseURL}${path}`, {
+        model: 'm',
+        stream: true,
+        input: 'hi',
+        messages: [],
+      });
+      check((await stream.all()).filter((e) => e.data !== undefined));
+    }
+  });
+});
+
+/** Polls `condition` until it holds (bounded): for states of other processes that send no events. */
+async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
