@@ -6,6 +6,7 @@ import type { Logger } from '../log/index.ts';
 import { Probe } from '../probe/index.ts';
 import {
   buildUpstreams,
+  type DemoOptions,
   type DemoUpstream,
   demoUpstreams,
   Dispatchers,
@@ -23,11 +24,13 @@ export interface RunningSluice {
 export interface StartOptions {
   readonly log: Logger;
   readonly authenticator?: Authenticator;
+  /** Pacing of the demo model (tests make it fast). */
+  readonly demo?: DemoOptions;
 }
 
 export async function startSluice(
   config: Config,
-  { log, authenticator }: StartOptions,
+  { log, authenticator, demo: demoOptions }: StartOptions,
 ): Promise<RunningSluice> {
   const dispatchers = new Dispatchers(config.timeouts);
   const upstreams = buildUpstreams(config, dispatchers);
@@ -36,7 +39,7 @@ export async function startSluice(
   );
   let demo: DemoUpstream | undefined;
   if (missing.length > 0) {
-    demo = await startDemoUpstream();
+    demo = await startDemoUpstream(demoOptions);
     upstreams.push(...demoUpstreams(missing, demo.origin, dispatchers));
     log.info('demo model enabled', {
       model: 'sluice-demo',

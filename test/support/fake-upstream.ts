@@ -10,6 +10,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface UpstreamCall {
@@ -37,15 +38,24 @@ export interface FakeUpstream {
   stop(): Promise<void>;
 }
 
-export async function startFakeUpstream(initial: Script = notScripted): Promise<FakeUpstream> {
+export interface FakeUpstreamOptions {
+  /** Serve HTTPS with this certificate (the test must trust it: tls.setDefaultCACertificates). */
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
+export async function startFakeUpstream(
+  initial: Script = notScripted,
+  options: FakeUpstreamOptions = {},
+): Promise<FakeUpstream> {
   let current = initial;
   const calls: UpstreamCall[] = [];
   const waiting: ((call: UpstreamCall) => void)[] = [];
   let taken = 0;
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res);
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, onRequest) : createServer(onRequest);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const aborted = new Promise<void>((resolve) => {
       res.on('close', () => {
@@ -88,7 +98,7 @@ export async function startFakeUpstream(initial: Script = notScripted): Promise<
   const { port } = server.address() as AddressInfo;
 
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     calls,
     script(script) {
       current = script;

@@ -22,7 +22,7 @@ export async function startTestSluice(env: Record<string, string> = {}): Promise
   const log = createLogger(config.logLevel, {
     write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>),
   });
-  const sluice = await startSluice(config, { log });
+  const sluice = await startSluice(config, { log, demo: { tokenMs: 1, firstTokenMs: 1 } });
   const url = sluice.url.href.replace(/\/$/, '');
   return { url, baseURL: `${url}/v1`, logs, stop: () => sluice.drain(0) };
 }

@@ -1,0 +1,102 @@
+/**
+ * SIGTERM drains (invariant 10): the listener closes at once, streams already open run to
+ * their end, and the process exits by itself. Past the drain deadline, streams still open end
+ * with an in-band error rather than a silent cut.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { formatEvent } from '../src/sse/index.ts';
+import {
+  deferred,
+  type FakeUpstream,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
+import { spawnSluice } from './support/sluice-process.ts';
+import { postStream } from './support/sse-client.ts';
+
+let upstream: FakeUpstream;
+before(async () => {
+  upstream = await startFakeUpstream();
+});
+after(() => upstream.stop());
+
+const chat = { model: 'm', messages: [], stream: true };
+const chunk = formatEvent({
+  data: '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}',
+});
+
+/** Resolves once a TCP connect to `url` is refused: the listener is closed. */
+async function refusedAt(url: string): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => {
+        resolve(true);
+      });
+    });
+    if (refused) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('SIGTERM', () => {
+  it('refuses new connections, lets the open stream finish, then exits 0', async () => {
+    const finish = deferred();
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      res.write(chunk);
+      await finish.promise;
+      res.end(chunk + formatEvent({ data: '[DONE]' }));
+    });
+    const sluice = await spawnSluice({
+      BASE_URL: upstream.origin,
+      OPENAI_API_KEY: 'k',
+      SLUICE_DRAIN_TIMEOUT: '60s',
+    });
+    const stream = await postStream(`${sluice.url}/v1/chat/completions`, chat);
+    const events = stream.events[Symbol.asyncIterator]();
+    const first = await events.next();
+    assert.ok(first.done !== true && first.value.data?.startsWith('{'), 'the stream is open');
+
+    sluice.child.kill('SIGTERM');
+    await refusedAt(sluice.url);
+    finish.resolve(); // only now may the upstream complete the stream
+
+    const rest: (string | undefined)[] = [];
+    for (let next = await events.next(); next.done !== true; next = await events.next())
+      rest.push(next.value.data);
+    assert.deepEqual(rest.at(-1), '[DONE]');
+    assert.equal(await sluice.exited, 0);
+    assert.match(sluice.log(), /"msg":"draining","signal":"SIGTERM"/);
+  });
+
+  it('at the drain deadline, ends streams still open with an in-band error and exits', async () => {
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write(chunk); // and never more
+    });
+    const sluice = await spawnSluice({
+      BASE_URL: upstream.origin,
+      OPENAI_API_KEY: 'k',
+      SLUICE_DRAIN_TIMEOUT: '200ms',
+    });
+    const stream = await postStream(`${sluice.url}/v1/chat/completions`, chat);
+    const call = await upstream.nextCall();
+    const events = stream.events[Symbol.asyncIterator]();
+    await events.next();
+    sluice.child.kill('SIGTERM');
+    const rest: (string | undefined)[] = [];
+    for (let next = await events.next(); next.done !== true; next = await events.next())
+      rest.push(next.value.data);
+    const error = JSON.parse(rest.at(-1) ?? '{}') as { error?: { code: string } };
+    assert.equal(error.error?.code, 'shutting_down');
+    await call.aborted;
+    assert.equal(await sluice.exited, 0);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Egress through real forward proxies from Debian — tinyproxy for HTTP_PROXY / HTTPS_PROXY
+ * (CONNECT for https), dante for ALL_PROXY=socks5:// — each proven by the proxy's own log naming
+ * the upstream's port, and streams still flowing event by event through them.
+ */
+import assert from 'node:assert/strict';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { pacedByClient } from './support/causality.ts';
+import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
+import { freePort } from './support/ports.ts';
+import { ADMIN_KEY, startTestSluice } from './support/sluice.ts';
+import { startSocks, type TestSocks } from './support/socks.ts';
+import { postStream } from './support/sse-client.ts';
+import { startTinyproxy, type TestTinyproxy } from './support/tinyproxy.ts';
+import { selfSignedCertificate } from './support/tls.ts';
+import { waitForText } from './support/wait-for-text.ts';
+
+let plain: FakeUpstream;
+let secure: FakeUpstream;
+let tinyproxy: TestTinyproxy;
+let socks: TestSocks;
+
+before(async () => {
+  const certificate = await selfSignedCertificate();
+  // Sluice (in this process) trusts the test CA, as it would a provider's real certificate.
+  setDefaultCACertificates([...getCACertificates('default'), certificate.cert]);
+  plain = await startFakeUpstream();
+  secure = await startFakeUpstream(undefined, { tls: certificate });
+  tinyproxy = await startTinyproxy();
+  socks = await startSocks();
+});
+after(async () => {
+  await Promise.all([plain.stop(), secure.stop(), tinyproxy.stop(), socks.stop()]);
+});
+
+const portOf = (origin: string) => new URL(origin).port;
+
+/** A paced stream through Sluice: every event must reach the client before the next is sent. */
+async function streamsThrough(upstream: FakeUpstream, env: Record<string, string>): Promise<void> {
+  const sluice = await startTestSluice({
+    BASE_URL: upstream.origin,
+    OPENAI_API_KEY: 'sk-up',
+    ...env,
+  });
+  try {
+    const paced = pacedByClient(5);
+    upstream.script(paced.script);
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, {
+      model: 'm',
+      messages: [],
+      stream: true,
+    });
+    assert.equal(stream.status, 200);
+    for await (const event of stream.events) if (event.data !== undefined) paced.ack(event.data);
+    assert.deepEqual(await paced.delivered, Array(5).fill(true));
+  } finally {
+    await sluice.stop();
+  }
+}
+
+describe('egress proxies', () => {
+  it('HTTP_PROXY: an http upstream is reached through the forward proxy', async () => {
+    await streamsThrough(plain, { HTTP_PROXY: tinyproxy.url });
+    await waitForText(
+      () => tinyproxy.log(),
+      new RegExp(`POST http://127\\.0\\.0\\.1:${portOf(plain.origin)}/v1/chat/completions`),
+    );
+  });
+
+  it('HTTPS_PROXY: an https upstream is reached through a CONNECT tunnel', async () => {
+    await streamsThrough(secure, { HTTPS_PROXY: tinyproxy.url });
+    await waitForText(
+      () => tinyproxy.log(),
+      new RegExp(`CONNECT 127\\.0\\.0\\.1:${portOf(secure.origin)} `),
+    );
+  });
+
+  it('ALL_PROXY=socks5://: the upstream is reached through the SOCKS5 proxy', async () => {
+    await streamsThrough(secure, { ALL_PROXY: socks.url });
+    await waitForText(
+      () => socks.log(),
+      new RegExp(`tcp/connect \\[: .* -> \\S+ 127\\.0\\.0\\.1\\.${portOf(secure.origin)}\\b`),
+    );
+  });
+
+  it('NO_PROXY: listed hosts go direct, the proxy never sees them', async () => {
+    const before = tinyproxy.log();
+    await streamsThrough(plain, { HTTP_PROXY: tinyproxy.url, NO_PROXY: 'localhost,127.0.0.1' });
+    const added = tinyproxy.log().slice(before.length);
+    assert.doesNotMatch(added, new RegExp(`127\\.0\\.0\\.1:${portOf(plain.origin)}/v1`));
+  });
+
+  it('a dead proxy is a dead upstream: 502, not a silent direct connection', async () => {
+    const sluice = await startTestSluice({
+      BASE_URL: plain.origin,
+      OPENAI_API_KEY: 'sk-up',
+      HTTP_PROXY: `http://127.0.0.1:${await freePort()}`,
+    });
+    try {
+      plain.script(jsonReply(200, { object: 'list', data: [] }));
+      const calls = plain.calls.length;
+      const response = await fetch(`${sluice.baseURL}/models`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      assert.equal(response.status, 502);
+      assert.equal(
+        ((await response.json()) as { error: { code: string } }).error.code,
+        'upstream_unreachable',
+      );
+      assert.equal(plain.calls.length, calls);
+    } finally {
+      await sluice.stop();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `/sluice/probe`: a synthetic stream anyone may read (no key, no upstream), each event numbered
+ * and stamped with its send time, every parameter bounded.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SseParser, type SseEvent } from '../src/sse/index.ts';
+import { startTestSluice, type TestSluice } from './support/sluice.ts';
+
+let sluice: TestSluice;
+before(async () => {
+  sluice = await startTestSluice({ SLUICE_KEEPALIVE: '30ms' });
+});
+after(() => sluice.stop());
+
+async function probe(query: string): Promise<{ response: Response; events: SseEvent[] }> {
+  const response = await fetch(`${sluice.url}/sluice/probe?${query}`);
+  const events: SseEvent[] = [];
+  const parser = new SseParser((e) => events.push(e));
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    for await (const chunk of response.body ?? []) parser.push(chunk);
+  }
+  return { response, events };
+}
+
+type ProbeData = { seq: number; of: number; elapsed_ms: number; t: number; pad: string };
+
+describe('/sluice/probe', () => {
+  it('streams numbered, timestamped events without a key, as any relayed stream', async () => {
+    const { response, events } = await probe('events=5&interval_ms=10&pad=100');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-accel-buffering'), 'no');
+    assert.equal(response.headers.get('cache-control'), 'no-cache, no-transform');
+    assert.equal(response.headers.get('x-sluice-probe'), '1');
+    const data = events.flatMap((e) => (e.data === undefined ? [] : [e.data]));
+    assert.equal(data.at(-1), '[DONE]');
+    const probes = data.slice(0, -1).map((d) => JSON.parse(d) as ProbeData);
+    assert.deepEqual(
+      probes.map((p) => p.seq),
+      [0, 1, 2, 3, 4],
+    );
+    assert.ok(probes.every((p) => p.of === 5 && p.pad.length === 100));
+    for (const p of probes)
+      assert.ok(p.elapsed_ms >= p.seq * 10 - 1, `event ${p.seq} sent on schedule`);
+    assert.deepEqual(
+      events.slice(0, -1).map((e) => e.id),
+      ['0', '1', '2', '3', '4'],
+    );
+  });
+
+  it('keeps long intervals alive with comments, but leaves the requested silence silent', async () => {
+    const paced = await probe('events=2&interval_ms=100');
+    assert.ok(
+      paced.events.some((e) => e.comments.includes('keepalive')),
+      'keepalives in a 100 ms gap at 30 ms',
+    );
+    const silent = await probe('events=2&interval_ms=0&silence_ms=150');
+    assert.ok(
+      !silent.events.some((e) => e.comments.includes('keepalive')),
+      'no keepalive inside the silence',
+    );
+    const second = JSON.parse(silent.events[1]?.data ?? '') as ProbeData;
+    assert.ok(second.elapsed_ms >= 149, 'the second event waited out the silence');
+  });
+
+  it('refuses parameters out of bounds with a 400 naming the parameter', async () => {
+    for (const query of [
+      'events=0',
+      'events=1001',
+      'interval_ms=-1',
+      'pad=99999999',
+      'silence_ms=x',
+      'events=1000&interval_ms=60000',
+    ]) {
+      const { response } = await probe(query);
+      assert.equal(response.status, 400, query);
+      const error = ((await response.json()) as { error: { code: string; param: string } }).error;
+      assert.equal(error.code, 'invalid_probe_parameter', query);
+    }
+  });
+
+  it('caps how many probes run at once', async () => {
+    const open = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        fetch(`${sluice.url}/sluice/probe?events=2&interval_ms=60000`),
+      ),
+    );
+    const extra = await fetch(`${sluice.url}/sluice/probe?events=1`);
+    assert.equal(extra.status, 429);
+    assert.equal(extra.headers.get('retry-after'), '5');
+    for (const r of open) await r.body?.cancel();
+  });
+});
