@@ -17,7 +17,12 @@ import {
   fixturePayloads,
   namedStream,
 } from './support/chat-fixtures.ts';
-import { type FakeUpstream, sseHead, startFakeUpstream } from './support/fake-upstream.ts';
+import {
+  type FakeUpstream,
+  jsonReply,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
 import { schemaValidator } from './support/openapi.ts';
 import { ADMIN_KEY, sluiceFor, type TestSluice, UPSTREAM_KEY } from './support/sluice.ts';
 import { formatEvent } from '../src/sse/index.ts';
@@ -118,6 +123,58 @@ describe('openai SDK, Chat Completions', () => {
   });
 });
 
+describe('openai SDK, non-streamed and legacy endpoints', () => {
+  it('a non-streamed chat completion comes back whole', async () => {
+    const completion = {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4.1',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hi.', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    };
+    upstream.script(jsonReply(200, completion));
+    const result = await openai.chat.completions.create({
+      model: 'gpt-4.1',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.deepEqual(result, completion);
+  });
+
+  it('legacy Completions stream through the same relay', async () => {
+    const chunks = ['Once', ' upon', ' a time'].map((text, i) => ({
+      id: 'cmpl-1',
+      object: 'text_completion',
+      created: 1,
+      model: 'gpt-3.5-turbo-instruct',
+      choices: [{ text, index: 0, logprobs: null, finish_reason: i === 2 ? 'stop' : null }],
+    }));
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.end(
+        chunks.map((c) => formatEvent({ data: JSON.stringify(c) })).join('') +
+          formatEvent({ data: '[DONE]' }),
+      );
+    });
+    const stream = await openai.completions.create({
+      model: 'gpt-3.5-turbo-instruct',
+      prompt: 'Tell',
+      stream: true,
+    });
+    const received: unknown[] = [];
+    for await (const chunk of stream) received.push(chunk);
+    assert.deepEqual(received, chunks);
+    assert.equal(upstream.calls.at(-1)?.path, '/v1/completions');
+  });
+});
+
 describe('openai SDK, Responses', () => {
   it('streams every event unchanged', async () => {
     const fixture = 'openai-responses/openai-reasoning-encrypted-content.1.chunks.txt';
@@ -172,6 +229,27 @@ describe('ai SDK with @ai-sdk/openai', () => {
 });
 
 describe('@anthropic-ai/sdk', () => {
+  it('messages.create() without streaming comes back whole', async () => {
+    const body = {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-test',
+      content: [{ type: 'text', text: 'Hello.' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 3, output_tokens: 2 },
+    };
+    upstream.script(jsonReply(200, body));
+    const anthropic = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+    const message = await anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.deepEqual(message.content, body.content);
+  });
+
   it('messages.stream() gets every event and the final message', async () => {
     const fixture = 'anthropic-messages/anthropic-text.chunks.txt';
     upstream.script(namedStream(fixture));

@@ -99,6 +99,23 @@ describe('loadConfig', () => {
     );
   });
 
+  it('adds environment upstreams only for API families the file does not cover', () => {
+    const file = JSON.stringify({
+      upstreams: [{ name: 'openai', baseUrl: 'https://a.example', apiKeyEnv: 'OPENAI_API_KEY' }],
+    });
+    const config = load(
+      { OPENAI_API_KEY: 'sk-o', ANTHROPIC_API_KEY: 'sk-a', SLUICE_CONFIG: 'c.json' },
+      { readFile: () => file },
+    );
+    assert.deepEqual(
+      config.upstreams.map((u) => [u.name, u.baseUrl.href, u.apiKey]),
+      [
+        ['openai', 'https://a.example/v1', 'sk-o'],
+        ['anthropic', 'https://api.anthropic.com/v1', 'sk-a'],
+      ],
+    );
+  });
+
   it('parses human durations and sizes', () => {
     const config = load({
       SLUICE_KEEPALIVE: '500ms',

@@ -125,10 +125,10 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
     host,
     port,
     adminKey: nonEmpty(env.SLUICE_ADMIN_KEY) ?? stringOr(lookup(file, 'adminKey')),
-    upstreams: [
-      ...upstreamsFromFile(lookup(file, 'upstreams'), env, problems),
-      ...upstreamsFromEnv(env, problems),
-    ],
+    upstreams: mergeUpstreams(
+      upstreamsFromFile(lookup(file, 'upstreams'), env, problems),
+      upstreamsFromEnv(env, problems),
+    ),
     egress: {
       httpProxy: proxyVar(env, 'http_proxy', problems, ['http:', 'https:']),
       httpsProxy: proxyVar(env, 'https_proxy', problems, ['http:', 'https:']),
@@ -182,6 +182,15 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The file's upstreams, then those from the environment for API families the file does not
+ * cover: a file that lists its own OpenAI upstreams (perhaps keyed by OPENAI_API_KEY through
+ * apiKeyEnv) is not second-guessed by the same variables.
+ */
+function mergeUpstreams(fromFile: UpstreamConfig[], fromEnv: UpstreamConfig[]): UpstreamConfig[] {
+  return [...fromFile, ...fromEnv.filter((u) => !fromFile.some((f) => f.family === u.family))];
 }
 
 function upstreamsFromEnv(env: ConfigSources['env'], problems: string[]): UpstreamConfig[] {
