@@ -1,0 +1,190 @@
+/**
+ * What Sluice keeps: users, their API keys, and one usage record per request. One interface,
+ * two backends (SQLite through node:sqlite, PostgreSQL through pg); the same test suite runs
+ * against both. Times are epoch milliseconds everywhere.
+ */
+
+export type Role = 'admin' | 'user';
+
+/** `day` and `month` are UTC calendar periods; `total` never resets. */
+export type BudgetPeriod = 'day' | 'month' | 'total';
+
+/** Limits on a key or a user; `null` means no limit of that kind. */
+export interface Limits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly maxStreams: number | null;
+  readonly budgetTokens: number | null;
+  /** In the price table's currency (USD). */
+  readonly budgetCost: number | null;
+  readonly budgetPeriod: BudgetPeriod;
+}
+
+export const NO_LIMITS: Limits = {
+  rpm: null,
+  tpm: null,
+  maxStreams: null,
+  budgetTokens: null,
+  budgetCost: null,
+  budgetPeriod: 'month',
+};
+
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly limits: Limits;
+}
+
+/** A user with the password hash, for sign-in only. */
+export interface UserWithPassword extends User {
+  readonly passwordHash: string;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+  /** The visible start of the key, e.g. `sk-sluice-ab12cd`; the key itself is never stored. */
+  readonly prefix: string;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  /** Model name patterns (`*` wildcard) the key may use; `null` for every model. */
+  readonly models: readonly string[] | null;
+  readonly limits: Limits;
+}
+
+export type EndReason = 'done' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'rejected';
+
+export interface UsageRecord {
+  readonly id: string;
+  readonly startedAt: number;
+  /** `null` while the request runs; a record left so by a crash reads as `incomplete`. */
+  readonly endedAt: number | null;
+  readonly userId: string | null;
+  readonly username: string | null;
+  readonly keyId: string | null;
+  readonly keyPrefix: string | null;
+  readonly clientIp: string | null;
+  readonly model: string | null;
+  readonly upstream: string | null;
+  readonly endpoint: string;
+  readonly status: number | null;
+  readonly upstreamTtfbMs: number | null;
+  readonly clientTtfbMs: number | null;
+  readonly events: number;
+  readonly bytes: number;
+  readonly maxGapMs: number | null;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly reasoningTokens: number;
+  readonly cost: number | null;
+  readonly endReason: EndReason | 'incomplete';
+  readonly usageSource: 'upstream' | 'estimate' | null;
+}
+
+export interface UsageFilter {
+  readonly userId?: string;
+  readonly keyId?: string;
+  /** Records that started at or after this time. */
+  readonly since?: number;
+  readonly until?: number;
+  /** Newest first, at most this many (default 1000). */
+  readonly limit?: number;
+}
+
+export type UsageGroup = 'user' | 'key' | 'model' | 'day';
+
+export interface UsageSummaryRow {
+  /** The grouping values, e.g. `{ user: 'ada', day: '2026-11-24' }`. */
+  readonly group: Readonly<Partial<Record<UsageGroup, string | null>>>;
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cost: number;
+  /** Median client time to first byte, ms, over requests that had one. */
+  readonly clientTtfbMsP50: number | null;
+}
+
+export interface NewUser {
+  readonly username: string;
+  readonly passwordHash: string;
+  /** Ignored for the first user, who is always `admin`. Default `user`. */
+  readonly role?: Role;
+  readonly limits?: Limits;
+}
+
+export interface UserPatch {
+  readonly passwordHash?: string;
+  readonly disabled?: boolean;
+  readonly role?: Role;
+  readonly limits?: Limits;
+}
+
+export interface NewKey {
+  readonly userId: string;
+  readonly name: string;
+  readonly prefix: string;
+  /** SHA-256 of the key, hex. */
+  readonly hash: string;
+  readonly expiresAt: number | null;
+  readonly models: readonly string[] | null;
+  readonly limits: Limits;
+}
+
+export interface MigrationReport {
+  readonly applied: readonly { readonly version: number; readonly name: string }[];
+  readonly current: number;
+}
+
+/** A failure of the store itself (unreachable, I/O), as opposed to a refused operation. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** A unique constraint refused the write, e.g. a duplicate username. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe to run from several processes at once. */
+  migrate(): Promise<MigrationReport>;
+  /** Cheap round trip, for readiness. Throws StoreUnavailableError when down. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** The first user ever created becomes `admin`, atomically. Duplicate name → ConflictError. */
+  createUser(user: NewUser): Promise<User>;
+  /** Usernames compare case-insensitively. */
+  findUserByName(username: string): Promise<UserWithPassword | undefined>;
+  getUser(id: string): Promise<User | undefined>;
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  /** Returns the updated user, or undefined if there is none with that id. */
+  updateUser(id: string, patch: UserPatch): Promise<User | undefined>;
+
+  createKey(key: NewKey): Promise<ApiKey>;
+  /** The key with this hash and its owner, revoked and expired ones included (the caller decides). */
+  findKeyByHash(hash: string): Promise<{ key: ApiKey; user: User } | undefined>;
+  getKey(id: string): Promise<ApiKey | undefined>;
+  listKeys(filter?: { readonly userId?: string }): Promise<ApiKey[]>;
+  /** Sets revokedAt (if not yet set); returns the key, or undefined if there is none. */
+  revokeKey(id: string, at: number): Promise<ApiKey | undefined>;
+  /** Records last use, keeping the later time; unknown ids are ignored. */
+  touchKeys(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+
+  /** Inserts or replaces records by id, all or nothing. */
+  writeUsage(records: readonly UsageRecord[]): Promise<void>;
+  listUsage(filter?: UsageFilter): Promise<UsageRecord[]>;
+  summarizeUsage(filter: UsageFilter, groupBy: readonly UsageGroup[]): Promise<UsageSummaryRow[]>;
+  /** Tokens (prompt + completion) and cost of a key's or user's requests since a time. */
+  usageTotals(subject: { readonly userId: string } | { readonly keyId: string }, since: number): Promise<{ tokens: number; cost: number }>;
+}
