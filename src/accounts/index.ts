@@ -1,7 +1,12 @@
 export {
-  AdminKeyAuthenticator,
+  KeyAuthenticator,
   credentialOf,
-  keyPrefix,
+  isAdmin,
   type Authenticator,
+  type KeyAuthenticatorOptions,
   type Principal,
 } from './authenticator.ts';
+export { generateKey, hashKey, visiblePrefix, KEY_PREFIX, type NewApiKey } from './api-keys.ts';
+export { hashPassword, verifyPassword, checkPasswordStrength } from './passwords.ts';
+export { Accounts, type CreatedKey, type NewKeyInput, type NewUserInput } from './accounts.ts';
+export { keyView, limitsView, userView, iso } from './views.ts';

@@ -1,4 +1,7 @@
-/** A CLI command: its help text, and what it does with its arguments. Exit codes: 0 ok, 1 failure, 2 usage. */
+/**
+ * A CLI command: its help text, and what it does with its arguments. Exit codes: 0 ok,
+ * 1 failure, 2 usage. A group (`sluice users …`) names subcommands instead of running itself.
+ */
 export interface Command {
   readonly name: string;
   readonly summary: string;
@@ -7,10 +10,36 @@ export interface Command {
   run(args: readonly string[], io: CommandIO): Promise<number>;
 }
 
+export interface CommandGroup {
+  readonly name: string;
+  readonly summary: string;
+  /** Full `--help` text, listing the subcommands. */
+  readonly help: string;
+  readonly subcommands: readonly Command[];
+}
+
 export interface CommandIO {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** All of standard input, for secrets that must not appear in argv (`--password-stdin`). */
+  readonly stdin?: () => Promise<string>;
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Bad arguments a command found itself (parseArgs raises its own): exit 2 with a usage hint. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A failure to report as `sluice <command>: <message>` with exit 1, like a `SluiceError`. */
+export class CommandFailure extends Error {
+  override readonly name = 'CommandFailure';
+}
+
+/** `Commands:` lines for a help text, names aligned. */
+export function commandList(commands: readonly { name: string; summary: string }[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+}

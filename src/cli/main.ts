@@ -1,17 +1,34 @@
-/** `sluice <command>`: dispatches to one file per command; `--help` everywhere. */
-import { type Command, type CommandIO, EXIT } from './command.ts';
+/**
+ * `sluice <command>`: dispatches to one file per command (`sluice users add` to a subcommand of
+ * a group); `--help` everywhere. Failures become exit codes here, in one place: 1 for a refused
+ * operation or an unreachable database, 2 for bad usage or configuration.
+ */
+import { SluiceError } from '../errors/index.ts';
+import { ConfigError } from '../config/index.ts';
+import {
+  type Command,
+  CommandFailure,
+  type CommandGroup,
+  type CommandIO,
+  commandList,
+  EXIT,
+  UsageError,
+} from './command.ts';
+import { keys } from './keys.ts';
+import { migrate } from './migrate.ts';
 import { serve } from './serve.ts';
+import { usage } from './usage.ts';
+import { users } from './users.ts';
 
-const commands: readonly Command[] = [serve];
+const commands: readonly (Command | CommandGroup)[] = [serve, migrate, users, keys, usage];
 
 function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
   return `Usage: sluice <command> [options]
 
 Sluice: an OpenAI-compatible LLM gateway whose streams stream.
 
 Commands:
-${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+${commandList(commands)}
 
 Run "sluice <command> --help" for a command's options.
 `;
@@ -19,38 +36,82 @@ Run "sluice <command> --help" for a command's options.
 
 export async function main(argv: readonly string[], io: CommandIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+  if (name === undefined || isHelp(name) || name === 'help') {
     io.stdout.write(overview());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = commands.find((c) => c.name === name);
+  if (entry === undefined) {
     io.stderr.write(`sluice: unknown command "${name}"\n\n${overview()}`);
     return EXIT.usage;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  let command: Command;
+  let label = name;
+  let args = rest;
+  if ('subcommands' in entry) {
+    const [sub, ...subArgs] = rest;
+    if (sub === undefined || isHelp(sub)) {
+      io.stdout.write(entry.help);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    }
+    const found = entry.subcommands.find((c) => c.name === sub);
+    if (found === undefined) {
+      io.stderr.write(`sluice ${name}: unknown subcommand "${sub}"\n\n${entry.help}`);
+      return EXIT.usage;
+    }
+    command = found;
+    label = `${name} ${sub}`;
+    args = subArgs;
+  } else {
+    command = entry;
+  }
+  if (args.some(isHelp)) {
     io.stdout.write(command.help);
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(args, io);
   } catch (error) {
-    if (isUsageError(error)) {
-      io.stderr.write(
-        `sluice ${name}: ${(error as Error).message}\nRun "sluice ${name} --help" for usage.\n`,
-      );
-      return EXIT.usage;
-    }
-    throw error;
+    return report(error, label, command, io);
   }
 }
 
-/** `node:util` parseArgs rejects unknown or malformed options with these codes. */
-function isUsageError(error: unknown): boolean {
+function report(error: unknown, label: string, command: Command, io: CommandIO): number {
+  if (isUsageError(error)) {
+    const synopsis = command.help.split('\n', 1)[0] ?? '';
+    io.stderr.write(
+      `sluice ${label}: ${error.message}\n${synopsis}\nRun "sluice ${label} --help" for usage.\n`,
+    );
+    return EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr.write(`${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SluiceError || error instanceof CommandFailure) {
+    io.stderr.write(`sluice ${label}: ${error.message}\n`);
+    return EXIT.failure;
+  }
+  throw error;
+}
+
+function isHelp(arg: string): boolean {
+  return arg === '--help' || arg === '-h';
+}
+
+/** Ours, or `node:util` parseArgs rejecting an unknown or malformed option (`ERR_PARSE_ARGS_*`). */
+function isUsageError(error: unknown): error is Error {
+  if (error instanceof UsageError) return true;
   const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
 function defaultIO(): CommandIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: readStdin };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }

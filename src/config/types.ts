@@ -1,4 +1,6 @@
 import type { LogLevel } from '../log/index.ts';
+import type { PriceTable } from '../metering/prices.ts';
+import type { Limits } from '../store/types.ts';
 
 /** Which wire protocol an upstream speaks; decides auth headers and which routes it serves. */
 export type ApiFamily = 'openai' | 'anthropic';
@@ -45,5 +47,16 @@ export interface Config {
   /** How long SIGTERM waits for open streams before cutting them. */
   readonly drainMs: number;
   readonly dataDir: string;
+  /** `postgres://…`: the store is PostgreSQL; otherwise SQLite under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** `redis://…`: limit counters shared by every instance; otherwise in memory. */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
+  /** Peers whose `X-Forwarded-For` is believed (addresses or CIDR ranges). */
+  readonly trustedProxies: readonly string[];
+  /** USD per million tokens by model pattern: the config file's entries first, then defaults. */
+  readonly prices: PriceTable;
+  /** Limits given to new keys and users that are created without their own. */
+  readonly defaultLimits: { readonly key: Limits; readonly user: Limits };
   readonly logLevel: LogLevel;
 }

@@ -4,3 +4,4 @@ export { openaiResponses } from './openai-responses.ts';
 export { anthropicMessages } from './anthropic-messages.ts';
 export { openaiGeneric } from './openai-generic.ts';
 export { openaiError, anthropicError } from './error-shapes.ts';
+export { type TokenUsage, openaiUsage, responsesUsage, anthropicUsage } from './usage.ts';

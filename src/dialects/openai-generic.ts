@@ -2,6 +2,7 @@ import { findField, valueIs, valueStartsWith } from '../sse/index.ts';
 import { formatEvent } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
+import { isObject, openaiUsage } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -28,4 +29,12 @@ export const openaiGeneric: Dialect = {
   errorBody(error) {
     return { error: openaiError(error) };
   },
+
+  readUsage: () => undefined,
+  bodyUsage(body) {
+    return isObject(body) ? openaiUsage(body.usage) : undefined;
+  },
+  textFields: [],
+  requestUsage: () => false,
+  hideUsage: () => undefined,
 };

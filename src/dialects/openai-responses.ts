@@ -1,7 +1,7 @@
-import { findField, valueIs } from '../sse/index.ts';
-import { formatEvent } from '../sse/index.ts';
+import { findField, formatEvent, parseEvent, valueIs } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
+import { isObject, responsesUsage } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -13,7 +13,8 @@ const ERROR = Buffer.from('error');
 /**
  * OpenAI Responses streams: named events whose data repeats the name in `type`, numbered by
  * `sequence_number` from 0. No `[DONE]`: a stream ends at `response.completed` or
- * `response.incomplete`, or fails with `response.failed` / `error`.
+ * `response.incomplete`, or fails with `response.failed` / `error`. Usage rides on the final
+ * response object of those last events.
  */
 export const openaiResponses: Dialect = {
   name: 'openai-responses',
@@ -33,4 +34,27 @@ export const openaiResponses: Dialect = {
   errorBody(error) {
     return { error: openaiError(error) };
   },
+
+  readUsage(buf, start, end) {
+    const name = findField(buf, start, end, EVENT);
+    const final =
+      valueIs(buf, name, end, COMPLETED) ||
+      valueIs(buf, name, end, INCOMPLETE) ||
+      valueIs(buf, name, end, FAILED);
+    if (!final) return undefined;
+    try {
+      const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
+      return isObject(event) && isObject(event.response)
+        ? responsesUsage(event.response.usage)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  bodyUsage(body) {
+    return isObject(body) ? responsesUsage(body.usage) : undefined;
+  },
+  textFields: ['delta'],
+  requestUsage: () => false,
+  hideUsage: () => undefined,
 };

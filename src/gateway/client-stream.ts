@@ -10,8 +10,9 @@ import { performance } from 'node:perf_hooks';
 import type { Dialect } from '../dialects/index.ts';
 import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import { sendError } from '../server/respond.ts';
-import { type EventSink, KEEPALIVE, SseFramer } from '../sse/index.ts';
-import { clientResponseHeaders, EVENT_STREAM_HEADERS, isEventStream } from './headers.ts';
+import { KEEPALIVE, SseFramer } from '../sse/index.ts';
+import { clientResponseHeaders, EVENT_STREAM_HEADERS, isEventStream, isJson } from './headers.ts';
+import { applyEdits, EventTap } from './tap.ts';
 
 /** How the request ended, for the log and the usage record. */
 export type EndReason = 'done' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'rejected';
@@ -25,33 +26,34 @@ export type StreamState =
   | 'relaying'
   | 'ended';
 
-export class ClientStream implements EventSink {
+export class ClientStream {
   readonly #res: ServerResponse;
   readonly #dialect: Dialect;
   readonly #keepaliveMs: number;
+  /** What the events say: counts, terminal, usage; set once the body turns out to be events. */
+  readonly tap: EventTap;
   #state: StreamState = 'waiting';
   #framer: SseFramer | undefined;
   #keepalive: NodeJS.Timeout | undefined;
   #resumeUpstream: (() => void) | undefined;
 
-  /** Events relayed (comments not counted). */
-  events = 0;
   bytes = 0;
-  sawTerminal = false;
-  sawErrorEvent = false;
   /** `performance.now()` of the first upstream byte written, and of the latest one. */
   firstByteAt: number | undefined;
   lastByteAt: number | undefined;
+  /** `performance.now()` when the upstream's first body byte arrived. */
+  firstUpstreamByteAt: number | undefined;
   maxGapMs = 0;
   endReason: EndReason | undefined;
   error: SluiceError | undefined;
   /** The client's socket is full and the upstream read is paused until it drains. */
   paused = false;
 
-  constructor(res: ServerResponse, dialect: Dialect, keepaliveMs: number) {
+  constructor(res: ServerResponse, dialect: Dialect, keepaliveMs: number, hideUsage: boolean) {
     this.#res = res;
     this.#dialect = dialect;
     this.#keepaliveMs = keepaliveMs;
+    this.tap = new EventTap(dialect, hideUsage);
     res.on('drain', this.#onDrain);
   }
 
@@ -98,7 +100,8 @@ export class ClientStream implements EventSink {
       if (sse) this.#res.flushHeaders();
     }
     this.#state = 'relaying';
-    if (framed) this.#framer = new SseFramer(this);
+    if (framed) this.#framer = new SseFramer(this.tap);
+    else if (!sse && isJson(upstreamHeaders['content-type'])) this.tap.watchBody();
     if (sse) this.#armKeepalive();
     else this.#disarmKeepalive();
     return true;
@@ -106,7 +109,14 @@ export class ClientStream implements EventSink {
 
   /** One upstream body chunk. Returns false when the client is full: pause the upstream. */
   write(chunk: Buffer): boolean {
-    const out = this.#framer === undefined ? chunk : this.#framer.push(chunk);
+    this.firstUpstreamByteAt ??= performance.now();
+    if (this.#framer === undefined) this.tap.onBody(chunk);
+    let out = this.#framer === undefined ? chunk : this.#framer.push(chunk);
+    const { edits } = this.tap;
+    if (edits.length > 0) {
+      out = applyEdits(out, edits);
+      edits.length = 0;
+    }
     if (out.length === 0) return true;
     const now = performance.now();
     if (this.lastByteAt === undefined) this.firstByteAt = now;
@@ -129,15 +139,6 @@ export class ClientStream implements EventSink {
     this.#resumeUpstream = resume;
   }
 
-  /** The framer found a complete event. */
-  onEvent(buf: Buffer, start: number, end: number): void {
-    const kind = this.#dialect.classify(buf, start, end);
-    if (kind === 'comment') return;
-    this.events++;
-    if (kind === 'done') this.sawTerminal = true;
-    else if (kind === 'error') this.sawErrorEvent = true;
-  }
-
   /** The upstream body ended cleanly. */
   finish(upstream: string): void {
     if (this.#state === 'ended') return;
@@ -147,22 +148,16 @@ export class ClientStream implements EventSink {
       // An unterminated final event is dropped by every SSE client; if it is the terminal
       // event, end it properly rather than report a truncated stream.
       if (rest.length > 0 && this.#dialect.classify(rest, 0, rest.length) === 'done') {
-        this.#res.write(rest);
-        this.#res.write('\n\n');
-        this.sawTerminal = true;
-        this.events++;
+        this.tap.onEvent(rest, 0, rest.length);
+        this.#res.write(Buffer.concat([rest, Buffer.from('\n\n')]));
       }
-      if (
-        this.#dialect.hasTerminal &&
-        !this.sawTerminal &&
-        !this.sawErrorEvent &&
-        !framer.overflowed
-      ) {
+      const { sawTerminal, sawErrorEvent } = this.tap;
+      if (this.#dialect.hasTerminal && !sawTerminal && !sawErrorEvent && !framer.overflowed) {
         this.fail(new UpstreamProtocolError(upstream, 'the stream ended before its final event.'));
         return;
       }
-    }
-    this.endReason = this.sawErrorEvent ? 'upstream_error' : 'done';
+    } else this.tap.endBody();
+    this.endReason = this.tap.sawErrorEvent ? 'upstream_error' : 'done';
     this.#end();
   }
 
@@ -178,7 +173,7 @@ export class ClientStream implements EventSink {
       sendError(this.#res, error, this.#dialect);
       this.#finalize();
     } else if (this.#state === 'committed' || this.#framer !== undefined) {
-      this.#res.write(this.#dialect.errorEvent(error, this.events));
+      this.#res.write(this.#dialect.errorEvent(error, this.tap.events));
       this.#end();
     } else {
       this.#finalize();

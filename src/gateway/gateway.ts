@@ -1,48 +1,29 @@
 /**
- * The `/v1` hot path: pick the upstreams for the request, try them in order until one answers
- * (failover only before anything reached the client), relay the answer, and report how it went.
+ * The `/v1` path, end to end: who is calling, what they ask, whether their limits allow it,
+ * the relay, and the usage record — one per request, refusals included.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import type { Principal } from '../accounts/index.ts';
+import { type Authenticator, credentialOf, type Principal } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
-import {
-  NotFoundError,
-  ShuttingDownError,
-  type SluiceError,
-  UpstreamTimeoutError,
-} from '../errors/index.ts';
+import { NotFoundError, ShuttingDownError, SluiceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import { isJson, limitedBody, parseJsonObject, readBody } from '../server/body.ts';
-import { candidatesFor, type Upstream } from '../upstream/index.ts';
-import { attempt, ClientGone } from './attempt.ts';
-import { ClientStream, type EndReason } from './client-stream.ts';
-import { type Endpoint, endpointFor } from './endpoints.ts';
-import { upstreamRequestHeaders } from './headers.ts';
-
-/** What one relayed request did: the seam for usage records. */
-export interface RelaySummary {
-  readonly principal: Principal;
-  readonly endpoint: string;
-  readonly model: string | undefined;
-  readonly upstream: string | undefined;
-  readonly status: number;
-  readonly endReason: EndReason;
-  readonly error: SluiceError | undefined;
-  readonly events: number;
-  readonly bytes: number;
-  /** From request start: the upstream's first response byte at Sluice, and the first byte relayed. */
-  readonly clientTtfbMs: number | undefined;
-  readonly maxGapMs: number;
-  readonly durationMs: number;
-}
+import type { Meter, RequestInfo } from '../metering/index.ts';
+import type { UsageRecord } from '../store/types.ts';
+import { candidatesFor, servesModel, type Upstream } from '../upstream/index.ts';
+import { ClientStream } from './client-stream.ts';
+import { relay } from './relay.ts';
+import { type ParsedRequest, parseRequest } from './request.ts';
 
 export interface GatewayOptions {
   readonly config: Pick<Config, 'timeouts' | 'keepaliveMs' | 'maxBodyBytes'>;
   readonly upstreams: readonly Upstream[];
+  readonly authenticator: Authenticator;
+  readonly meter: Meter;
   readonly log: Logger;
+  /** True from SIGTERM on: new requests are refused (and recorded). */
+  readonly draining: () => boolean;
   /** Aborted when the drain deadline passes: open streams end with an in-band error. */
   readonly shutdown: AbortSignal;
 }
@@ -54,17 +35,12 @@ export interface StreamStats {
   readonly bufferedBytes: number;
 }
 
-interface ParsedRequest {
-  readonly endpoint: Endpoint;
-  readonly body: Buffer | Readable | null;
-  readonly replayable: boolean;
-  readonly model: string | undefined;
-  readonly stream: boolean;
-}
-
 export class Gateway {
   readonly #o: GatewayOptions;
   readonly #open = new Set<ClientStream>();
+  /** Requests between arrival and their final record. */
+  #handling = 0;
+  #idle: (() => void)[] = [];
 
   constructor(options: GatewayOptions) {
     this.#o = options;
@@ -81,136 +57,118 @@ export class Gateway {
   }
 
   /**
-   * Relays one authenticated `/v1` request and says how it went. What fails before the relay
-   * starts (bad body, unknown model) is thrown, for the server to answer.
+   * Serves one `/v1` request and resolves with its usage record. What is refused before the
+   * relay starts (bad key, bad body, a limit) is recorded, then thrown for the server to answer.
    */
+  /** Resolves once every request that arrived so far has its final record queued. */
+  whenIdle(): Promise<void> {
+    if (this.#handling === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
   async handle(
     req: IncomingMessage,
     res: ServerResponse,
-    principal: Principal,
     path: string,
-  ): Promise<RelaySummary> {
-    const started = performance.now();
-    const parsed = await this.#parse(req, path);
-    const candidates = candidatesFor(this.#o.upstreams, parsed.endpoint.family, parsed.model);
-    if (candidates.length === 0) throw noUpstream(parsed, this.#o.upstreams);
-
-    const { timeouts, keepaliveMs } = this.#o.config;
-    const client = new ClientStream(res, parsed.endpoint.dialect, keepaliveMs);
-    if (parsed.stream) client.awaitUpstream();
-
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort(ClientGone);
-    };
-    const onShutdown = () => {
-      abort.abort(new ShuttingDownError());
-    };
-    res.on('close', onClose);
-    this.#o.shutdown.addEventListener('abort', onShutdown, { once: true });
-    this.#open.add(client);
-    let current: Upstream | undefined;
-    const total = setTimeout(() => {
-      abort.abort(new UpstreamTimeoutError(current?.name ?? 'upstream', 'total', timeouts.totalMs));
-    }, timeouts.totalMs);
-
+    clientIp: string | null,
+  ): Promise<UsageRecord> {
+    this.#handling++;
     try {
-      for (const [i, upstream] of candidates.entries()) {
-        current = upstream;
-        const request: Dispatcher.DispatchOptions = {
-          origin: upstream.origin,
-          path: upstream.basePath + path.slice('/v1'.length),
-          method: req.method as Dispatcher.HttpMethod,
-          headers: {
-            ...upstream.defaultHeaders,
-            ...upstreamRequestHeaders(req.headers, upstream.headers, !parsed.replayable),
-          },
-          body: parsed.body,
-          headersTimeout: timeouts.firstByteMs,
-          bodyTimeout: timeouts.idleMs,
-        };
-        const canFailover = parsed.replayable && i < candidates.length - 1;
-        const result = await attempt({
-          upstream,
-          request,
-          client,
-          timeouts,
-          canFailover,
-          signal: abort.signal,
-        });
-        if (result.kind === 'failed' && result.retryable && canFailover) {
-          this.#o.log.warn('upstream failed, trying the next', {
-            upstream: upstream.name,
-            error: result.error,
-          });
-          continue;
-        }
-        if (result.kind === 'failed') client.fail(result.error);
-        else if (result.kind === 'cancelled') client.cancelled();
-        break;
-      }
+      return await this.#handle(req, res, path, clientIp);
     } finally {
-      clearTimeout(total);
-      res.off('close', onClose);
-      this.#o.shutdown.removeEventListener('abort', onShutdown);
-      this.#open.delete(client);
+      if (--this.#handling === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
-
-    return {
-      principal,
-      endpoint: path.split('?')[0] ?? path,
-      model: parsed.model,
-      upstream: current?.name,
-      status: res.statusCode,
-      endReason: client.endReason ?? 'done',
-      error: client.error,
-      events: client.events,
-      bytes: client.bytes,
-      clientTtfbMs: client.firstByteAt === undefined ? undefined : client.firstByteAt - started,
-      maxGapMs: client.maxGapMs,
-      durationMs: performance.now() - started,
-    };
   }
 
-  async #parse(req: IncomingMessage, path: string): Promise<ParsedRequest> {
-    const endpoint = endpointFor(path.split('?')[0] ?? path);
-    const limit = this.#o.config.maxBodyBytes;
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    if (!hasBody)
-      return {
-        endpoint,
-        body: null,
-        replayable: true,
-        model: undefined,
-        stream: isStreamQuery(path),
-      };
-    if (!isJson(req)) {
-      // Uploads (multipart audio, files) stream through unread; they cannot be replayed.
-      return {
-        endpoint,
-        body: Readable.from(limitedBody(req, limit), { objectMode: false }),
-        replayable: false,
-        model: undefined,
-        stream: false,
-      };
+  async #handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    clientIp: string | null,
+  ): Promise<UsageRecord> {
+    const started = performance.now();
+    const id = `req_${randomBytes(12).toString('hex')}`;
+    res.setHeader('x-sluice-request-id', id);
+    let info: RequestInfo = {
+      id,
+      startedAt: Date.now(),
+      principal: undefined,
+      clientIp,
+      endpoint: path.split('?')[0] ?? path,
+      model: undefined,
+    };
+    let admitted;
+    try {
+      if (this.#o.draining()) throw new ShuttingDownError();
+      const principal = await this.#o.authenticator.authenticate(credentialOf(req.headers));
+      info = { ...info, principal };
+      const parsed = await parseRequest(req, path, this.#o.config.maxBodyBytes);
+      info = { ...info, model: parsed.model };
+      authorizeModel(principal, parsed.model);
+      const candidates = candidatesFor(this.#o.upstreams, parsed.endpoint.family, parsed.model);
+      if (candidates.length === 0) throw noUpstream(parsed, this.#o.upstreams);
+      admitted = { parsed, candidates, ticket: await this.#o.meter.admit(info) };
+    } catch (error) {
+      this.#o.meter.rejected(info, error instanceof SluiceError ? error.status : 500);
+      throw error;
     }
-    const body = await readBody(req, limit);
-    const json = parseJsonObject(body);
-    const model = typeof json.model === 'string' ? json.model : undefined;
-    return { endpoint, body, replayable: true, model, stream: json.stream === true };
+
+    const { parsed, candidates, ticket } = admitted;
+    const { timeouts, keepaliveMs } = this.#o.config;
+    const client = new ClientStream(res, parsed.endpoint.dialect, keepaliveMs, parsed.hideUsage);
+    this.#open.add(client);
+    let upstream: Upstream | undefined;
+    try {
+      upstream = await relay({
+        req,
+        res,
+        path,
+        parsed,
+        candidates,
+        client,
+        timeouts,
+        shutdown: this.#o.shutdown,
+        log: this.#o.log,
+      });
+    } finally {
+      this.#open.delete(client);
+    }
+    const since = (at: number | undefined) => (at === undefined ? undefined : at - started);
+    const { tap } = client;
+    return ticket.finish({
+      upstream: upstream?.name,
+      status: res.statusCode,
+      endReason: client.endReason ?? 'done',
+      upstreamTtfbMs: since(client.firstUpstreamByteAt),
+      clientTtfbMs: since(client.firstByteAt),
+      events: tap.events,
+      bytes: client.bytes,
+      maxGapMs: client.maxGapMs,
+      usage: tap.usage,
+      usageComplete: tap.sawTerminal && tap.usage !== undefined,
+      generatedText: tap.rawText,
+      requestBody: parsed.json,
+    });
   }
 }
 
-/** `GET /v1/responses/{id}?stream=true` resumes a Responses stream. */
-function isStreamQuery(path: string): boolean {
-  return /[?&]stream=true(?:&|$)/.test(path);
+/** A key limited to some models may use only those. */
+function authorizeModel(principal: Principal, model: string | undefined): void {
+  if (principal.kind !== 'key' || principal.key.models === null || model === undefined) return;
+  if (servesModel(principal.key.models, model)) return;
+  throw new SluiceError(
+    'permission',
+    403,
+    'model_not_allowed',
+    `The API key ${principal.keyPrefix}… may not use the model \`${model}\`; it may use ${principal.key.models.join(', ')}.`,
+    { param: 'model' },
+  );
 }
 
 function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): SluiceError {
   const { family } = parsed.endpoint;
-  const hasFamily = upstreams.some((u) => u.family === family);
-  const demoOnly = upstreams.filter((u) => u.family === family).every((u) => u.demo);
-  if (!hasFamily) {
+  const ofFamily = upstreams.filter((u) => u.family === family);
+  if (ofFamily.length === 0) {
     return new NotFoundError(
       'no_upstream',
       family === 'anthropic'
@@ -219,13 +177,14 @@ function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): Slui
     );
   }
   const model = parsed.model ?? '';
+  const hint =
+    family === 'anthropic'
+      ? 'Set ANTHROPIC_API_KEY to use real models.'
+      : 'Set OPENAI_API_KEY or BASE_URL to use real models.';
   return new NotFoundError(
     'model_not_found',
-    demoOnly
-      ? `The model \`${model}\` does not exist here: no upstream is configured, only the built-in demo model \`sluice-demo\`. ` +
-          (family === 'anthropic'
-            ? 'Set ANTHROPIC_API_KEY to use real models.'
-            : 'Set OPENAI_API_KEY or BASE_URL to use real models.')
+    ofFamily.every((u) => u.demo)
+      ? `The model \`${model}\` does not exist here: no upstream is configured, only the built-in demo model \`sluice-demo\`. ${hint}`
       : `The model \`${model}\` is not served by any configured upstream.`,
   );
 }

@@ -98,6 +98,12 @@ export function isEventStream(contentType: string | string[] | undefined): boole
   );
 }
 
+export function isJson(contentType: string | string[] | undefined): boolean {
+  return (
+    typeof contentType === 'string' && /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)
+  );
+}
+
 function connectionTokens(value: string | string[] | undefined): Set<string> {
   const text = Array.isArray(value) ? value.join(',') : (value ?? '');
   return new Set(

@@ -1,9 +1,13 @@
 /** Composes one running Sluice from a `Config`: the only place where the parts meet. */
-import { AdminKeyAuthenticator, type Authenticator } from '../accounts/index.ts';
+import { Accounts, KeyAuthenticator } from '../accounts/index.ts';
+import { AdminApi } from '../admin/index.ts';
 import type { ApiFamily, Config } from '../config/index.ts';
 import { Gateway } from '../gateway/index.ts';
 import type { Logger } from '../log/index.ts';
+import { createCounters } from '../metering/limits/index.ts';
+import { Meter, UsageQueue } from '../metering/index.ts';
 import { Probe } from '../probe/index.ts';
+import { openStore, type Store } from '../store/index.ts';
 import {
   buildUpstreams,
   type DemoOptions,
@@ -12,26 +16,49 @@ import {
   Dispatchers,
   startDemoUpstream,
 } from '../upstream/index.ts';
+import { clientIpResolver } from './client-ip.ts';
 import { SluiceServer } from './server.ts';
 
 export interface RunningSluice {
   readonly url: URL;
   readonly server: SluiceServer;
-  /** SIGTERM behaviour: stop accepting, let streams finish up to the deadline, release everything. */
+  readonly store: Store;
+  /** Resolves when every request so far has ended and its usage record is in the store. */
+  settled(): Promise<void>;
+  /** SIGTERM behaviour: stop accepting, let streams finish up to the deadline, write every record, release everything. */
   drain(deadlineMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
   readonly log: Logger;
-  readonly authenticator?: Authenticator;
   /** Pacing of the demo model (tests make it fast). */
   readonly demo?: DemoOptions;
 }
 
 export async function startSluice(
   config: Config,
-  { log, authenticator, demo: demoOptions }: StartOptions,
+  { log, demo: demoOptions }: StartOptions,
 ): Promise<RunningSluice> {
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  log.info('store', {
+    kind: store.kind,
+    ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}),
+  });
+  const queue = new UsageQueue(store, { log, spillDir: config.dataDir });
+  await queue.restoreSpilled();
+  const counters = createCounters({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisPrefix,
+    budgetSource: (subject, since) =>
+      store.usageTotals(
+        subject.kind === 'key' ? { keyId: subject.id } : { userId: subject.id },
+        since,
+      ),
+    log: (msg, fields) => {
+      log.warn(msg, fields);
+    },
+  });
+
   const dispatchers = new Dispatchers(config.timeouts);
   const upstreams = buildUpstreams(config, dispatchers);
   const missing = (['openai', 'anthropic'] as const).filter(
@@ -55,12 +82,25 @@ export async function startSluice(
       models: u.models,
     });
   }
-  if (config.adminKey === undefined) {
-    log.warn('no SLUICE_ADMIN_KEY set: /v1 accepts no key until one is configured');
+  if (config.adminKey === undefined && (await store.countUsers()) === 0) {
+    log.warn(
+      'no keys yet: create one with `sluice users add NAME --password-stdin` and `sluice keys create --user NAME`, or set SLUICE_ADMIN_KEY',
+    );
   }
 
   const shutdown = new AbortController();
-  const gateway = new Gateway({ config, upstreams, log, shutdown: shutdown.signal });
+  // The gateway asks the server whether it is draining; the server is made after the gateway.
+  const holder: { server?: SluiceServer } = {};
+  const authenticator = new KeyAuthenticator({ adminKey: config.adminKey, store });
+  const gateway = new Gateway({
+    config,
+    upstreams,
+    authenticator,
+    meter: new Meter({ queue, counters, prices: config.prices }),
+    log,
+    draining: () => holder.server?.draining ?? false,
+    shutdown: shutdown.signal,
+  });
   const probe = new Probe({
     keepaliveMs: config.keepaliveMs,
     signal: shutdown.signal,
@@ -68,22 +108,39 @@ export async function startSluice(
   });
   const server = new SluiceServer({
     gateway,
-    authenticator: authenticator ?? new AdminKeyAuthenticator(config.adminKey),
     probe,
+    clientIp: clientIpResolver(config.trustedProxies),
+    admin: new AdminApi({
+      accounts: new Accounts(store, config.defaultLimits),
+      store,
+      authenticator,
+      defaultLimits: config.defaultLimits,
+    }),
     log,
     shutdown,
-    info: { demo: missing.length > 0 ? missing : false },
+    info: {
+      demo: missing.length > 0 ? missing : false,
+      store: store.kind,
+      counters: config.redisUrl === undefined ? 'memory' : 'redis',
+    },
   });
+  holder.server = server;
   const url = await server.listen(config.port, config.host);
   log.info('listening', { url: url.href });
 
   return {
     url,
     server,
+    store,
+    async settled() {
+      await gateway.whenIdle();
+      await queue.flush();
+    },
     async drain(deadlineMs = config.drainMs) {
       await server.drain(deadlineMs);
-      await dispatchers.close();
-      await demo?.close();
+      await queue.close();
+      await Promise.all([dispatchers.close(), demo?.close(), counters.close()]);
+      await store.close();
     },
   };
 }

@@ -31,11 +31,6 @@ export function rejectDeclaredOverLimit(req: IncomingMessage, limit: number): vo
   if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(limit);
 }
 
-export function isJson(req: IncomingMessage): boolean {
-  const type = req.headers['content-type'] ?? '';
-  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(type);
-}
-
 /** Parses a JSON object body; anything else is a 400 that says what was wrong. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;

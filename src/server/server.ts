@@ -5,19 +5,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type Authenticator, credentialOf } from '../accounts/index.ts';
+import type { AdminApi } from '../admin/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
-import { NotFoundError, SluiceError, ShuttingDownError } from '../errors/index.ts';
+import { NotFoundError, SluiceError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
 import type { Logger } from '../log/index.ts';
 import { parseProbeParams, type Probe } from '../probe/index.ts';
+import type { ClientIpResolver } from './client-ip.ts';
 import { Metrics } from './metrics.ts';
 import { sendError, sendJson, toSluiceError } from './respond.ts';
 
 export interface ServerOptions {
   readonly gateway: Gateway;
-  readonly authenticator: Authenticator;
   readonly probe: Probe;
+  /** Users, keys and usage under `/api/admin/`. */
+  readonly admin: AdminApi;
+  readonly clientIp: ClientIpResolver;
   readonly log: Logger;
   /** Aborted at the drain deadline. */
   readonly shutdown: AbortController;
@@ -158,27 +161,29 @@ export class SluiceServer {
         await this.#o.probe.serve(res, parseProbeParams(url.searchParams));
         return undefined;
       case 'v1': {
-        if (this.#draining) throw new ShuttingDownError();
-        const principal = await this.#o.authenticator.authenticate(credentialOf(req.headers));
-        const summary = await this.#o.gateway.handle(
+        const record = await this.#o.gateway.handle(
           req,
           res,
-          principal,
           url.pathname + url.search,
+          this.#o.clientIp(req),
         );
         return {
-          key: summary.principal.keyPrefix,
-          model: summary.model,
-          upstream: summary.upstream,
-          end_reason: summary.endReason,
-          events: summary.events,
-          bytes: summary.bytes,
-          client_ttfb_ms:
-            summary.clientTtfbMs === undefined ? undefined : Math.round(summary.clientTtfbMs),
-          max_gap_ms: Math.round(summary.maxGapMs),
-          ...(summary.error === undefined ? {} : { error: summary.error }),
+          request_id: record.id,
+          key: record.keyPrefix,
+          user: record.username,
+          ip: record.clientIp,
+          model: record.model,
+          upstream: record.upstream,
+          end_reason: record.endReason,
+          events: record.events,
+          client_ttfb_ms: record.clientTtfbMs,
+          max_gap_ms: record.maxGapMs,
+          tokens: record.promptTokens + record.completionTokens,
+          usage: record.usageSource,
         };
       }
+      case 'admin':
+        return await this.#o.admin.handle(req, res, url);
       case 'home':
         sendJson(res, 200, {
           name: 'sluice',
@@ -195,13 +200,14 @@ export class SluiceServer {
   }
 }
 
-type Route = 'health' | 'metrics' | 'probe' | 'v1' | 'home' | 'unknown';
+type Route = 'health' | 'metrics' | 'probe' | 'v1' | 'admin' | 'home' | 'unknown';
 
 function routeOf(path: string): Route {
   if (path === '/healthz' || path === '/readyz') return 'health';
   if (path === '/metrics') return 'metrics';
   if (path === '/sluice/probe') return 'probe';
   if (path === '/v1' || path.startsWith('/v1/')) return 'v1';
+  if (path === '/api/admin' || path.startsWith('/api/admin/')) return 'admin';
   if (path === '/') return 'home';
   return 'unknown';
 }

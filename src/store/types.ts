@@ -186,5 +186,8 @@ export interface Store {
   listUsage(filter?: UsageFilter): Promise<UsageRecord[]>;
   summarizeUsage(filter: UsageFilter, groupBy: readonly UsageGroup[]): Promise<UsageSummaryRow[]>;
   /** Tokens (prompt + completion) and cost of a key's or user's requests since a time. */
-  usageTotals(subject: { readonly userId: string } | { readonly keyId: string }, since: number): Promise<{ tokens: number; cost: number }>;
+  usageTotals(
+    subject: { readonly userId: string } | { readonly keyId: string },
+    since: number,
+  ): Promise<{ tokens: number; cost: number }>;
 }

@@ -1,6 +1,10 @@
 /** `sluice serve` as its own process, as `npm start` runs it: for signals and exit codes. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY } from './sluice.ts';
 
@@ -15,15 +19,18 @@ export interface SluiceProcess {
   log(): string;
 }
 
+/** Starts `sluice serve`; without SLUICE_DATA_DIR in `env` it gets a fresh temp data dir. */
 export async function spawnSluice(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<SluiceProcess> {
+  const dataDir = env.SLUICE_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'sluice-data-')));
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       SLUICE_ADMIN_KEY: ADMIN_KEY,
       SLUICE_LOG_LEVEL: 'info',
+      SLUICE_DATA_DIR: dataDir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,6 +46,11 @@ export async function spawnSluice(
       reject(new Error(`sluice exited (${String(code)}) before listening:\n${log}`));
     });
   });
+  if (env.SLUICE_DATA_DIR === undefined) {
+    child.once('exit', () => {
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+  }
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   return { url: await listening, child, exited, log: () => log };
 }

@@ -13,13 +13,24 @@ export interface Subject {
 
 export type Refusal =
   /** Requests per minute or tokens per minute exhausted. */
-  | { readonly kind: 'rate'; readonly subject: Subject; readonly limit: 'rpm' | 'tpm'; readonly retryAfterSeconds: number }
+  | {
+      readonly kind: 'rate';
+      readonly subject: Subject;
+      readonly limit: 'rpm' | 'tpm';
+      readonly retryAfterSeconds: number;
+    }
   /** As many streams open as allowed. */
   | { readonly kind: 'streams'; readonly subject: Subject; readonly retryAfterSeconds: number }
   /** The period's token or cost budget is spent; retry when the period turns. */
-  | { readonly kind: 'budget'; readonly subject: Subject; readonly limit: 'tokens' | 'cost'; readonly retryAfterSeconds: number };
+  | {
+      readonly kind: 'budget';
+      readonly subject: Subject;
+      readonly limit: 'tokens' | 'cost';
+      readonly retryAfterSeconds: number;
+    };
 
-export type Admission = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly refusal: Refusal };
+export type Admission =
+  { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly refusal: Refusal };
 
 /** What an admitted request holds until it ends. */
 export interface Lease {
@@ -32,7 +43,10 @@ export interface Lease {
 }
 
 /** How much of a budget a subject has already used this period, from the usage store. */
-export type BudgetSource = (subject: Subject, periodStart: number) => Promise<{ tokens: number; cost: number }>;
+export type BudgetSource = (
+  subject: Subject,
+  periodStart: number,
+) => Promise<{ tokens: number; cost: number }>;
 
 export interface Counters {
   /**

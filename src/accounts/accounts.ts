@@ -1,0 +1,210 @@
+/**
+ * Users and keys as operations: what the CLI (`sluice users …`, `sluice keys …`) and the admin
+ * API do, in one place, with the checks and errors both need. Failures are `SluiceError`s, so
+ * the API renders them and the CLI prints their message.
+ */
+import { BadRequestError, NotFoundError, SluiceError } from '../errors/index.ts';
+import {
+  type ApiKey,
+  ConflictError,
+  type Limits,
+  type Role,
+  type Store,
+  type User,
+} from '../store/types.ts';
+import { generateKey } from './api-keys.ts';
+import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
+
+export interface NewUserInput {
+  readonly username: string;
+  readonly password: string;
+  /** Ignored for the first user, who becomes admin. */
+  readonly role?: Role;
+  readonly limits?: Limits;
+}
+
+export interface NewKeyInput {
+  readonly username: string;
+  readonly name?: string;
+  readonly models?: readonly string[] | null;
+  readonly expiresAt?: number | null;
+  readonly limits?: Limits;
+}
+
+export interface CreatedKey {
+  /** The secret itself: shown this once, never stored. */
+  readonly secret: string;
+  readonly key: ApiKey;
+  readonly user: User;
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+export class Accounts {
+  readonly #store: Store;
+  readonly #defaults: { readonly key: Limits; readonly user: Limits };
+
+  constructor(store: Store, defaults: { readonly key: Limits; readonly user: Limits }) {
+    this.#store = store;
+    this.#defaults = defaults;
+  }
+
+  async addUser(input: NewUserInput): Promise<User> {
+    if (!USERNAME.test(input.username)) {
+      throw new BadRequestError(
+        'invalid_username',
+        'A username is 1 to 64 letters, digits, ".", "_", "-" or "@", starting with a letter or digit.',
+        { param: 'username' },
+      );
+    }
+    checkPasswordStrength(input.password, input.username);
+    try {
+      return await this.#store.createUser({
+        username: input.username,
+        passwordHash: await hashPassword(input.password),
+        role: input.role ?? 'user',
+        limits: input.limits ?? this.#defaults.user,
+      });
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        throw new SluiceError(
+          'invalid_request',
+          409,
+          'username_taken',
+          `The username "${input.username}" is taken.`,
+          {
+            param: 'username',
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.#store.listUsers();
+  }
+
+  async user(username: string): Promise<User> {
+    const found = await this.#store.findUserByName(username);
+    if (found === undefined)
+      throw new NotFoundError('user_not_found', `There is no user "${username}".`);
+    const { passwordHash: _hash, ...user } = found;
+    return user;
+  }
+
+  async setDisabled(username: string, disabled: boolean): Promise<User> {
+    if (disabled) await this.#keepAnAdmin(username);
+    return this.#update(username, { disabled });
+  }
+
+  async setPassword(username: string, password: string): Promise<User> {
+    checkPasswordStrength(password, username);
+    return this.#update(username, { passwordHash: await hashPassword(password) });
+  }
+
+  async setRole(username: string, role: Role): Promise<User> {
+    if (role !== 'admin') await this.#keepAnAdmin(username);
+    return this.#update(username, { role });
+  }
+
+  /** Refuses to disable or demote the last active admin: nobody could manage Sluice after. */
+  async #keepAnAdmin(username: string): Promise<void> {
+    const target = await this.user(username);
+    if (target.role !== 'admin' || target.disabled) return;
+    const admins = (await this.#store.listUsers()).filter((u) => u.role === 'admin' && !u.disabled);
+    if (admins.length <= 1) {
+      throw new SluiceError(
+        'invalid_request',
+        409,
+        'last_admin',
+        `"${username}" is the last active admin; make another user admin first.`,
+      );
+    }
+  }
+
+  async setLimits(username: string, limits: Limits): Promise<User> {
+    return this.#update(username, { limits });
+  }
+
+  /** The user behind a username and password, or undefined; the same work either way. */
+  async checkPassword(username: string, password: string): Promise<User | undefined> {
+    const user = await this.#store.findUserByName(username);
+    // Hash even for unknown users, so timing does not tell which usernames exist.
+    const stored = user?.passwordHash ?? (await dummyHash());
+    const ok = await verifyPassword(password, stored);
+    return ok && user !== undefined ? user : undefined;
+  }
+
+  async createKey(input: NewKeyInput): Promise<CreatedKey> {
+    const user = await this.user(input.username);
+    if (
+      input.expiresAt !== undefined &&
+      input.expiresAt !== null &&
+      input.expiresAt <= Date.now()
+    ) {
+      throw new BadRequestError('invalid_expiry', 'The expiry must be in the future.', {
+        param: 'expires_at',
+      });
+    }
+    const generated = generateKey();
+    const key = await this.#store.createKey({
+      userId: user.id,
+      name: input.name ?? '',
+      prefix: generated.prefix,
+      hash: generated.hash,
+      expiresAt: input.expiresAt ?? null,
+      models: input.models ?? null,
+      limits: input.limits ?? this.#defaults.key,
+    });
+    return { secret: generated.key, key, user };
+  }
+
+  async listKeys(username?: string): Promise<{ key: ApiKey; user: User | undefined }[]> {
+    const users = new Map((await this.#store.listUsers()).map((u) => [u.id, u]));
+    const filter = username === undefined ? {} : { userId: (await this.user(username)).id };
+    return (await this.#store.listKeys(filter)).map((key) => ({
+      key,
+      user: users.get(key.userId),
+    }));
+  }
+
+  /** Revokes by id or by a prefix that names exactly one key. */
+  async revokeKey(idOrPrefix: string): Promise<ApiKey> {
+    const key = (await this.#store.getKey(idOrPrefix)) ?? (await this.#byPrefix(idOrPrefix));
+    const revoked = await this.#store.revokeKey(key.id, Date.now());
+    if (revoked === undefined)
+      throw new NotFoundError('key_not_found', `There is no key "${idOrPrefix}".`);
+    return revoked;
+  }
+
+  async #byPrefix(prefix: string): Promise<ApiKey> {
+    const matches = (await this.#store.listKeys()).filter(
+      (k) => k.revokedAt === null && k.prefix.startsWith(prefix),
+    );
+    if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+    if (matches.length === 0)
+      throw new NotFoundError('key_not_found', `There is no key with id or prefix "${prefix}".`);
+    throw new BadRequestError(
+      'ambiguous_key',
+      `"${prefix}" matches ${matches.length} keys; give the key id instead.`,
+    );
+  }
+
+  async #update(username: string, patch: Parameters<Store['updateUser']>[1]): Promise<User> {
+    const user = await this.user(username);
+    const updated = await this.#store.updateUser(user.id, patch);
+    if (updated === undefined)
+      throw new NotFoundError('user_not_found', `There is no user "${username}".`);
+    return updated;
+  }
+}
+
+let dummy: Promise<string> | undefined;
+
+/** A valid hash of a random password, verified against when the username does not exist. */
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(`no-such-user-${Math.random()}`);
+  return dummy;
+}

@@ -1,0 +1,87 @@
+/**
+ * The admin API under `/api/admin/`: users, keys and usage as JSON, for admins only — the
+ * bootstrap `SLUICE_ADMIN_KEY` or a key of an admin user, sent as on `/v1`. `handle` throws
+ * `SluiceError`s; the server renders them in the one place it renders every error.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Accounts,
+  type Authenticator,
+  credentialOf,
+  isAdmin,
+  type Principal,
+} from '../accounts/index.ts';
+import { SluiceError } from '../errors/index.ts';
+import { parseJsonObject, readBody } from '../server/body.ts';
+import { sendJson } from '../server/respond.ts';
+import type { Limits, Store } from '../store/types.ts';
+import { keyRoutes } from './key-routes.ts';
+import { type AdminRoute, findHandler } from './router.ts';
+import { usageRoutes } from './usage-routes.ts';
+import { userRoutes } from './user-routes.ts';
+
+export interface AdminApiOptions {
+  readonly accounts: Accounts;
+  readonly store: Store;
+  /** The same one `/v1` uses. */
+  readonly authenticator: Authenticator;
+  /** `Config.defaultLimits`: what a partial `limits` in a create request is merged over. */
+  readonly defaultLimits: { readonly key: Limits; readonly user: Limits };
+  /** Largest JSON body accepted (default 1 MiB: these bodies are a few hundred bytes). */
+  readonly maxBodyBytes?: number;
+  readonly now?: () => number;
+}
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export class AdminApi {
+  readonly #authenticator: Authenticator;
+  readonly #routes: readonly AdminRoute[];
+  readonly #maxBodyBytes: number;
+
+  constructor(options: AdminApiOptions) {
+    this.#authenticator = options.authenticator;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const services = {
+      accounts: options.accounts,
+      store: options.store,
+      defaultLimits: options.defaultLimits,
+      now: options.now ?? Date.now,
+    };
+    this.#routes = [...userRoutes(services), ...keyRoutes(services), ...usageRoutes(services)];
+  }
+
+  /** Answers one request; returns fields for the request's log line. */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<Record<string, unknown>> {
+    // Authenticate before routing, so that without a key nothing, not even which URLs exist, shows.
+    const principal = await this.#authenticator.authenticate(credentialOf(req.headers));
+    const fields = {
+      key: principal.keyPrefix,
+      user: principal.kind === 'key' ? principal.user.username : null,
+    };
+    requireAdmin(principal);
+    const { handler, params } = findHandler(this.#routes, req.method ?? 'GET', url.pathname);
+    const reply = await handler({
+      params,
+      query: url.searchParams,
+      body: async () => parseJsonObject(await readBody(req, this.#maxBodyBytes)),
+    });
+    sendJson(res, reply.status, reply.body);
+    return fields;
+  }
+}
+
+function requireAdmin(principal: Principal): void {
+  // `kind === 'admin'` is covered by isAdmin too; spelt out so the message can name the user.
+  if (principal.kind === 'admin' || isAdmin(principal)) return;
+  throw new SluiceError(
+    'permission',
+    403,
+    'admin_only',
+    `The admin API is for admins only; the key ${principal.keyPrefix}… belongs to "${principal.user.username}", who is not one.`,
+  );
+}

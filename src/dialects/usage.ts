@@ -1,0 +1,72 @@
+/**
+ * Token usage as providers report it, in one shape. Each dialect knows which of its events (or
+ * which field of a whole JSON response) carries usage; only those are ever parsed.
+ */
+
+export interface TokenUsage {
+  /** Input tokens, cached ones included. */
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Input tokens served from the provider's prompt cache. */
+  readonly cachedTokens: number;
+  /** Output tokens spent on hidden reasoning (part of completionTokens). */
+  readonly reasoningTokens: number;
+}
+
+/** A non-negative integer read from a provider's JSON, or 0. */
+export function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** OpenAI Chat/Completions/Embeddings: `{prompt_tokens, completion_tokens, *_details}`. */
+export function openaiUsage(usage: unknown): TokenUsage | undefined {
+  if (!isObject(usage)) return undefined;
+  const prompt = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const completion = isObject(usage.completion_tokens_details)
+    ? usage.completion_tokens_details
+    : {};
+  return {
+    promptTokens: count(usage.prompt_tokens),
+    completionTokens: count(usage.completion_tokens),
+    cachedTokens: count(prompt.cached_tokens),
+    reasoningTokens: count(completion.reasoning_tokens),
+  };
+}
+
+/** OpenAI Responses: `{input_tokens, output_tokens, *_details}`. */
+export function responsesUsage(usage: unknown): TokenUsage | undefined {
+  if (!isObject(usage)) return undefined;
+  const input = isObject(usage.input_tokens_details) ? usage.input_tokens_details : {};
+  const output = isObject(usage.output_tokens_details) ? usage.output_tokens_details : {};
+  return {
+    promptTokens: count(usage.input_tokens),
+    completionTokens: count(usage.output_tokens),
+    cachedTokens: count(input.cached_tokens),
+    reasoningTokens: count(output.reasoning_tokens),
+  };
+}
+
+/**
+ * Anthropic: `input_tokens` excludes cache reads and writes, which are reported beside it; the
+ * counts in `message_delta` are cumulative and replace earlier ones field by field.
+ */
+export function anthropicUsage(usage: unknown, previous?: TokenUsage): TokenUsage | undefined {
+  if (!isObject(usage)) return undefined;
+  const has = (field: string) => typeof usage[field] === 'number';
+  const cacheRead = count(usage.cache_read_input_tokens);
+  const prompt = count(usage.input_tokens) + cacheRead + count(usage.cache_creation_input_tokens);
+  const anyInput =
+    has('input_tokens') || has('cache_read_input_tokens') || has('cache_creation_input_tokens');
+  return {
+    promptTokens: anyInput ? prompt : (previous?.promptTokens ?? 0),
+    completionTokens: has('output_tokens')
+      ? count(usage.output_tokens)
+      : (previous?.completionTokens ?? 0),
+    cachedTokens: has('cache_read_input_tokens') ? cacheRead : (previous?.cachedTokens ?? 0),
+    reasoningTokens: 0,
+  };
+}

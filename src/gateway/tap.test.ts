@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { anthropicMessages, type Dialect, openaiChat, openaiResponses } from '../dialects/index.ts';
+import { formatEvent, SseFramer } from '../sse/index.ts';
+import { applyEdits, capturedText, EventTap } from './tap.ts';
+
+const fixtures = new URL('../../test/fixtures/provider-streams/', import.meta.url);
+const payloads = (file: string) =>
+  readFileSync(new URL(file, fixtures), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Runs a stream through framer and tap, one event per chunk; returns what the client gets. */
+function relay(dialect: Dialect, events: string[], hideUsage: boolean) {
+  const tap = new EventTap(dialect, hideUsage);
+  const framer = new SseFramer(tap);
+  let out = '';
+  for (const event of events) {
+    let bytes = framer.push(Buffer.from(event));
+    if (tap.edits.length > 0) {
+      bytes = applyEdits(bytes, tap.edits);
+      tap.edits.length = 0;
+    }
+    out += bytes.toString();
+  }
+  return { tap, out };
+}
+
+const chatEvents = (chunks: Record<string, unknown>[]) => [
+  ...chunks.map((c) => formatEvent({ data: JSON.stringify(c) })),
+  formatEvent({ data: '[DONE]' }),
+];
+const named = (file: string) =>
+  payloads(file).map((p) => formatEvent({ event: String(p.type), data: JSON.stringify(p) }));
+
+describe('EventTap on Chat Completions', () => {
+  const withUsage = payloads('openai-chat/openai-text.chunks.txt');
+  const usageChunk = withUsage.at(-1) as { usage: Record<string, unknown> };
+
+  it('reads the usage chunk', () => {
+    const { tap } = relay(openaiChat, chatEvents(withUsage), false);
+    assert.deepEqual(tap.usage, {
+      promptTokens: 16,
+      completionTokens: 300,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+    });
+    assert.equal(usageChunk.usage.completion_tokens, 300);
+    assert.equal(tap.sawTerminal, true);
+  });
+
+  it('hides usage the client did not ask for: exactly the stream OpenAI sends without include_usage', () => {
+    const { tap, out } = relay(openaiChat, chatEvents(withUsage), true);
+    const without = withUsage
+      .filter((c) => (c.choices as unknown[]).length > 0)
+      .map(({ usage: _u, ...rest }) => rest);
+    assert.equal(out, chatEvents(without).join(''));
+    assert.equal(tap.usage?.completionTokens, 300, 'still read before it is hidden');
+  });
+
+  it('hides usage riding on the finishing chunk, keeping the chunk (DeepSeek style)', () => {
+    const chunks = payloads('openai-compatible-chat/deepseek-text.chunks.txt');
+    const last = chunks.at(-1) as Record<string, unknown>;
+    assert.ok(last.usage !== null && (last.choices as unknown[]).length === 1);
+    const { tap, out } = relay(openaiChat, chatEvents(chunks), true);
+    const lastData = out.split('\n\n').filter(Boolean).at(-2) ?? '';
+    const { usage: _usage, ...expected } = last;
+    assert.deepEqual(JSON.parse(lastData.replace(/^data: /, '')), expected);
+    assert.equal(tap.usage?.completionTokens, 400);
+  });
+
+  it('captures the generated text for an estimate', () => {
+    const chunks = payloads('openai-chat/openai-text.chunks.txt');
+    const { tap } = relay(openaiChat, chatEvents(chunks), false);
+    const text = chunks
+      .map((c) => (c.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '')
+      .join('');
+    assert.ok(text.length > 100);
+    assert.equal(capturedText(tap.rawText), text);
+  });
+
+  it('captures text with escapes and non-ASCII intact', () => {
+    const chunk = { choices: [{ index: 0, delta: { content: 'He said "hi"\n→ 漢字 \\ done' } }] };
+    const { tap } = relay(openaiChat, chatEvents([chunk]), false);
+    assert.equal(capturedText(tap.rawText), 'He said "hi"\n→ 漢字 \\ done');
+  });
+});
+
+describe('EventTap on Responses and Anthropic', () => {
+  it('Responses: usage from response.completed, cached and reasoning tokens included', () => {
+    const { tap } = relay(
+      openaiResponses,
+      named('openai-responses/openai-phase.1.chunks.txt'),
+      false,
+    );
+    assert.deepEqual(tap.usage, {
+      promptTokens: 7112,
+      completionTokens: 463,
+      cachedTokens: 3072,
+      reasoningTokens: 64,
+    });
+  });
+
+  it('Anthropic: message_delta’s cumulative counts replace message_start’s', () => {
+    const { tap } = relay(
+      anthropicMessages,
+      named('anthropic-messages/anthropic-message-delta-input-tokens.chunks.txt'),
+      false,
+    );
+    assert.deepEqual(tap.usage, {
+      promptTokens: 61,
+      completionTokens: 2,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+    });
+    assert.equal(capturedText(tap.rawText), 'pong');
+  });
+
+  it('Anthropic: a stream cut after message_start has the input count only', () => {
+    const events = named('anthropic-messages/anthropic-text.chunks.txt').slice(0, 4);
+    const { tap } = relay(anthropicMessages, events, false);
+    assert.equal(tap.sawTerminal, false);
+    assert.ok((tap.usage?.promptTokens ?? 0) > 0);
+  });
+});

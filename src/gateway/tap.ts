@@ -1,0 +1,132 @@
+/**
+ * What the relay learns from the events it passes on, without holding them: how many, whether
+ * the terminal or an error event came, the usage the upstream reported, and — in case it
+ * reports none — the generated text, for an estimate. It also hides usage the client did not
+ * ask for (Sluice asks the upstream for it regardless).
+ */
+import type { Dialect, TokenUsage } from '../dialects/index.ts';
+import type { EventSink } from '../sse/index.ts';
+
+/** A replacement for the bytes `[start, end)` of a framed chunk; `null` drops them. */
+export interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly bytes: Buffer | null;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Enough text for a fair estimate of any answer; beyond it, only bytes are counted. */
+const MAX_CAPTURE = 1024 * 1024;
+/** Largest whole JSON response read for its usage; bigger ones (embeddings) are still relayed. */
+const MAX_BODY = 8 * 1024 * 1024;
+
+export class EventTap implements EventSink {
+  readonly #dialect: Dialect;
+  readonly #hideUsage: boolean;
+  readonly #fields: readonly Buffer[];
+  readonly #text: Buffer[] = [];
+  #textBytes = 0;
+  readonly edits: Edit[] = [];
+
+  events = 0;
+  sawTerminal = false;
+  sawErrorEvent = false;
+  usage: TokenUsage | undefined;
+  #body: Buffer[] | undefined;
+  #bodyBytes = 0;
+
+  constructor(dialect: Dialect, hideUsage: boolean) {
+    this.#dialect = dialect;
+    this.#hideUsage = hideUsage;
+    this.#fields = dialect.textFields.map((name) => Buffer.from(`"${name}":"`));
+  }
+
+  onEvent(buf: Buffer, start: number, end: number): void {
+    const dialect = this.#dialect;
+    const kind = dialect.classify(buf, start, end);
+    if (kind === 'comment') return;
+    this.events++;
+    if (kind === 'done') this.sawTerminal = true;
+    else if (kind === 'error') this.sawErrorEvent = true;
+    this.usage = dialect.readUsage(buf, start, end, this.usage) ?? this.usage;
+    if (this.#fields.length > 0) this.#capture(buf.subarray(start, end));
+    if (this.#hideUsage) {
+      const bytes = dialect.hideUsage(buf, start, end);
+      if (bytes !== undefined) this.edits.push({ start, end, bytes });
+    }
+  }
+
+  /** The response is one JSON document, not events: keep a copy to read its usage at the end. */
+  watchBody(): void {
+    this.#body = [];
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.#body === undefined) return;
+    this.#bodyBytes += chunk.length;
+    if (this.#bodyBytes <= MAX_BODY) this.#body.push(chunk);
+    else this.#body = undefined;
+  }
+
+  /** The whole JSON body has arrived: read its usage. */
+  endBody(): void {
+    if (this.#body === undefined) return;
+    try {
+      const body: unknown = JSON.parse(Buffer.concat(this.#body).toString('utf8'));
+      this.usage = this.#dialect.bodyUsage(body) ?? this.usage;
+      this.sawTerminal = this.usage !== undefined;
+    } catch {
+      // Not JSON after all: nothing to read.
+    }
+    this.#body = undefined;
+  }
+
+  /** The generated text seen so far, JSON-escaped as it came (decode with `capturedText`). */
+  get rawText(): readonly Buffer[] {
+    return this.#text;
+  }
+
+  /** Copies the raw value of the first text field in the event: a few bytes, no decoding. */
+  #capture(event: Buffer): void {
+    if (this.#textBytes >= MAX_CAPTURE) return;
+    for (const field of this.#fields) {
+      const at = event.indexOf(field);
+      if (at === -1) continue;
+      const from = at + field.length;
+      let to = from;
+      while (to < event.length && event[to] !== QUOTE) to += event[to] === BACKSLASH ? 2 : 1;
+      if (to > from) {
+        this.#text.push(Buffer.from(event.subarray(from, Math.min(to, event.length))));
+        this.#textBytes += to - from;
+      }
+      return;
+    }
+  }
+}
+
+/** The text captured by a tap, decoded (JSON string escapes undone). */
+export function capturedText(raw: readonly Buffer[]): string {
+  return raw
+    .map((piece) => {
+      try {
+        return JSON.parse(`"${piece.toString('utf8')}"`) as string;
+      } catch {
+        return piece.toString('utf8');
+      }
+    })
+    .join('');
+}
+
+/** `buf` with the edits applied (they are in order and do not overlap). */
+export function applyEdits(buf: Buffer, edits: readonly Edit[]): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const edit of edits) {
+    parts.push(buf.subarray(from, edit.start));
+    if (edit.bytes !== null) parts.push(edit.bytes);
+    from = edit.end;
+  }
+  parts.push(buf.subarray(from));
+  return Buffer.concat(parts);
+}

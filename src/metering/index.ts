@@ -1,0 +1,11 @@
+export {
+  Meter,
+  MeterTicket,
+  type MeterOptions,
+  type RelayOutcome,
+  type RequestInfo,
+} from './meter.ts';
+export { UsageQueue, type UsageQueueOptions } from './usage-queue.ts';
+export { costOf, DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
+export { countTokens, estimatePromptTokens } from './tokens.ts';
+export { summaryView, usageView } from './views.ts';

@@ -1,0 +1,476 @@
+/**
+ * One suite, run against both backends: MemoryCounters, and RedisCounters on the Redis at
+ * 127.0.0.1:6379 (a missing Redis fails these tests, it does not skip them). Time moves only
+ * through the `now` given to admit and the clock given to the counters, never by sleeping.
+ * Every Redis key carries a per-run prefix and is deleted in after().
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { createClient } from '@redis/client';
+import { NO_LIMITS, type Limits } from '../../store/types.ts';
+import { CountersUnavailableError } from './errors.ts';
+import { MemoryCounters } from './memory.ts';
+import type { CountersOptions } from './options.ts';
+import { RedisCounters } from './redis.ts';
+import { refusalMessage } from './refusal-message.ts';
+import type { Admission, Counters, Lease, Refusal, Subject } from './types.ts';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const KEY_PREFIX = `sluice-test:${randomUUID()}:`;
+
+/** 2026-11-20 12:00 UTC: the month's budget resets on 2026-12-01. */
+const T0 = Date.UTC(2026, 10, 20, 12);
+const MONTH_END = Date.UTC(2026, 11, 1);
+
+type TestCounters = Counters & { renewLeases(): Promise<void> };
+
+interface Backend {
+  readonly name: string;
+  /** Whether two instances share their counters, as two Sluice processes on one Redis do. */
+  readonly shared: boolean;
+  create(options: CountersOptions): TestCounters;
+}
+
+const backends: readonly Backend[] = [
+  { name: 'memory', shared: false, create: (options) => new MemoryCounters(options) },
+  {
+    name: 'redis',
+    shared: true,
+    create: (options) => new RedisCounters({ ...options, url: REDIS_URL, keyPrefix: KEY_PREFIX }),
+  },
+];
+
+interface Spent {
+  tokens: number;
+  cost: number;
+}
+
+interface Setup {
+  readonly counters: TestCounters;
+  readonly clock: { now: number };
+  /** Every call to budgetSource, as [subject id, period start]. */
+  readonly sourceCalls: [string, number][];
+  /** What budgetSource answers, by subject id. */
+  readonly spent: Map<string, Spent>;
+  readonly logs: string[];
+  /** Another instance on the same counters (Redis), or the same one (memory). */
+  readonly another: () => TestCounters;
+}
+
+function setup(backend: Backend, t: TestContext, leaseMs = 60_000): Setup {
+  const clock = { now: T0 };
+  const sourceCalls: [string, number][] = [];
+  const spent = new Map<string, Spent>();
+  const logs: string[] = [];
+  const options: CountersOptions = {
+    budgetSource: (subject, periodStart) => {
+      sourceCalls.push([subject.id, periodStart]);
+      return Promise.resolve(spent.get(subject.id) ?? { tokens: 0, cost: 0 });
+    },
+    leaseMs,
+    clock: () => clock.now,
+    log: (msg) => logs.push(msg),
+  };
+  const open = (): TestCounters => {
+    const counters = backend.create(options);
+    t.after(() => counters.close());
+    return counters;
+  };
+  const counters = open();
+  return {
+    counters,
+    clock,
+    sourceCalls,
+    spent,
+    logs,
+    another: () => (backend.shared ? open() : counters),
+  };
+}
+
+function subject(kind: Subject['kind'], limits: Partial<Limits>): Subject {
+  return { kind, id: `${kind}-${randomUUID().slice(0, 8)}`, limits: { ...NO_LIMITS, ...limits } };
+}
+
+function leaseOf(admission: Admission): Lease {
+  if (!admission.ok) assert.fail(`refused: ${JSON.stringify(admission.refusal)}`);
+  return admission.lease;
+}
+
+function refusalOf(admission: Admission): Refusal {
+  if (admission.ok) assert.fail('admitted, expected a refusal');
+  return admission.refusal;
+}
+
+async function admitMany(
+  counters: readonly Counters[],
+  subjects: readonly Subject[],
+  count: number,
+  now: number,
+): Promise<Admission[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      counters[i % counters.length]!.admit(subjects, randomUUID(), now),
+    ),
+  );
+}
+
+const admittedCount = (admissions: readonly Admission[]): number =>
+  admissions.filter((a) => a.ok).length;
+
+let redis: ReturnType<typeof createClient> | undefined;
+
+before(async () => {
+  // No retries: if Redis is not there, this hook fails and so does every test after it.
+  redis = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false } });
+  redis.on('error', () => undefined);
+  await redis.connect();
+});
+
+after(async () => {
+  if (redis === undefined) return;
+  for (const key of await prefixedKeys()) await redis.del(key);
+  await redis.close();
+});
+
+async function prefixedKeys(): Promise<string[]> {
+  const client = redis;
+  if (client === undefined) return [];
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const page = await client.scan(cursor, { MATCH: `${KEY_PREFIX}*`, COUNT: 1000 });
+    cursor = page.cursor;
+    keys.push(...page.keys.map(String));
+  } while (cursor !== '0');
+  return keys;
+}
+
+for (const backend of backends) {
+  describe(`${backend.name} counters`, () => {
+    it('admits subjects without limits, with nothing to end', async (t) => {
+      const { counters } = setup(backend, t);
+      const admissions = await admitMany([counters], [subject('key', {})], 50, T0);
+      assert.equal(admittedCount(admissions), 50);
+      await leaseOf(admissions[0]!).end({ tokens: 10, cost: 1 });
+    });
+
+    it('rpm: a burst of rpm, then one per 60000 / rpm ms', async (t) => {
+      const { counters } = setup(backend, t);
+      const key = subject('key', { rpm: 10 });
+      for (let i = 0; i < 10; i++) leaseOf(await counters.admit([key], `r${i}`, T0));
+      // TAT is now T0 + 60 s; the next request fits at TAT + 6 s - 60 s.
+      const refusal = refusalOf(await counters.admit([key], 'r10', T0));
+      assert.deepEqual(refusal, { kind: 'rate', subject: key, limit: 'rpm', retryAfterSeconds: 6 });
+      const later = refusalOf(await counters.admit([key], 'r11', T0 + 1_500));
+      assert.equal(later.kind === 'rate' && later.retryAfterSeconds, 5);
+      const almost = refusalOf(await counters.admit([key], 'r12', T0 + 5_999));
+      assert.equal(almost.retryAfterSeconds, 1);
+      leaseOf(await counters.admit([key], 'r13', T0 + 6_000));
+      refusalOf(await counters.admit([key], 'r14', T0 + 6_000));
+      leaseOf(await counters.admit([key], 'r15', T0 + 12_000));
+      // A minute of quiet refills the whole burst.
+      const rested = await admitMany([counters], [key], 11, T0 + 72_000);
+      assert.equal(admittedCount(rested), 10);
+    });
+
+    it('rpm: a burst is exact when 60000 / rpm is not a whole number', async (t) => {
+      const { counters } = setup(backend, t);
+      const key = subject('key', { rpm: 37 });
+      let admitted = 0;
+      for (let i = 0; i < 40; i++) if ((await counters.admit([key], `r${i}`, T0)).ok) admitted++;
+      assert.equal(admitted, 37);
+      // 60000 / 37 = 1621.6 ms per request.
+      refusalOf(await counters.admit([key], 'early', T0 + 1_621));
+      leaseOf(await counters.admit([key], 'on-time', T0 + 1_622));
+    });
+
+    it('tpm: a big request leaves a debt that later requests wait out', async (t) => {
+      const { counters, clock } = setup(backend, t);
+      const key = subject('key', { tpm: 1_000 });
+      const first = leaseOf(await counters.admit([key], 'big', T0));
+      // Tokens are only known at the end, so requests pass until one has ended.
+      const second = leaseOf(await counters.admit([key], 'small', T0));
+      await first.end({ tokens: 3_000, cost: null });
+      // TAT = T0 + 180 s; admission needs TAT - now < 60 s.
+      const refusal = refusalOf(await counters.admit([key], 'waits', T0));
+      assert.deepEqual(refusal, {
+        kind: 'rate',
+        subject: key,
+        limit: 'tpm',
+        retryAfterSeconds: 121,
+      });
+      const lastMs = refusalOf(await counters.admit([key], 'waits', T0 + 120_000));
+      assert.equal(lastMs.retryAfterSeconds, 1);
+      leaseOf(await counters.admit([key], 'repaid', T0 + 120_001));
+      // The second request ends later and adds its tokens on top of the debt.
+      clock.now = T0 + 120_001;
+      await second.end({ tokens: 500, cost: null });
+      const again = refusalOf(await counters.admit([key], 'again', T0 + 120_001));
+      assert.equal(again.retryAfterSeconds, 30);
+      leaseOf(await counters.admit([key], 'recovered', T0 + 150_001));
+    });
+
+    it('streams: at most maxStreams at once, freed when a lease ends, once', async (t) => {
+      const { counters } = setup(backend, t);
+      const key = subject('key', { maxStreams: 2 });
+      const a = leaseOf(await counters.admit([key], 'a', T0));
+      leaseOf(await counters.admit([key], 'b', T0));
+      const refusal = refusalOf(await counters.admit([key], 'c', T0));
+      assert.deepEqual(refusal, { kind: 'streams', subject: key, retryAfterSeconds: 1 });
+      await a.end({ tokens: 0, cost: null });
+      leaseOf(await counters.admit([key], 'c', T0));
+      // Ending twice frees one slot, not two.
+      await a.end({ tokens: 0, cost: null });
+      refusalOf(await counters.admit([key], 'd', T0));
+    });
+
+    it('streams: a lease nobody renews expires after leaseMs', async (t) => {
+      const { counters } = setup(backend, t, 1_000);
+      const key = subject('key', { maxStreams: 1 });
+      leaseOf(await counters.admit([key], 'crashed', T0));
+      refusalOf(await counters.admit([key], 'b', T0 + 999));
+      leaseOf(await counters.admit([key], 'b', T0 + 1_000));
+    });
+
+    it('streams: a renewed lease keeps its slot', async (t) => {
+      const { counters, clock } = setup(backend, t, 1_000);
+      const key = subject('key', { maxStreams: 1 });
+      const long = leaseOf(await counters.admit([key], 'long', T0));
+      clock.now = T0 + 800;
+      await counters.renewLeases();
+      refusalOf(await counters.admit([key], 'b', T0 + 1_500));
+      leaseOf(await counters.admit([key], 'b', T0 + 1_800));
+      // An ended lease is not brought back by a renewal.
+      const c = leaseOf(await counters.admit([key], 'c', T0 + 10_000));
+      await c.end({ tokens: 0, cost: null });
+      clock.now = T0 + 10_000;
+      await counters.renewLeases();
+      leaseOf(await counters.admit([key], 'd', T0 + 10_000));
+      await long.end({ tokens: 0, cost: null });
+    });
+
+    it('budget: refuses once spent, resets with the period, reads the store once a period', async (t) => {
+      const { counters, clock, sourceCalls, spent } = setup(backend, t);
+      const key = subject('key', { budgetTokens: 100_000, budgetPeriod: 'month' });
+      spent.set(key.id, { tokens: 60_000, cost: 0 });
+      const lease = leaseOf(await counters.admit([key], 'a', T0));
+      assert.deepEqual(sourceCalls, [[key.id, Date.UTC(2026, 10, 1)]]);
+      await lease.end({ tokens: 39_999, cost: null });
+      leaseOf(await counters.admit([key], 'b', T0 + 1_000));
+      const last = leaseOf(await counters.admit([key], 'c', T0 + 2_000));
+      await last.end({ tokens: 1, cost: null });
+      const refusal = refusalOf(await counters.admit([key], 'd', T0 + 3_000));
+      assert.deepEqual(refusal, {
+        kind: 'budget',
+        subject: key,
+        limit: 'tokens',
+        retryAfterSeconds: (MONTH_END - T0 - 3_000) / 1000,
+      });
+      assert.deepEqual(refusalMessage(refusal, T0 + 3_000), {
+        code: 'insufficient_quota',
+        message: `The monthly token budget of 100000 for key ${key.id} is used up; it resets on 2026-12-01.`,
+      });
+      assert.equal(sourceCalls.length, 1);
+      // December: a new counter, read afresh from the store.
+      spent.set(key.id, { tokens: 0, cost: 0 });
+      clock.now = MONTH_END;
+      leaseOf(await counters.admit([key], 'e', MONTH_END));
+      assert.deepEqual(sourceCalls.at(-1), [key.id, MONTH_END]);
+      assert.equal(sourceCalls.length, 2);
+    });
+
+    it('budget: cost, daily and total periods', async (t) => {
+      const { counters, clock, spent } = setup(backend, t);
+      const user = subject('user', { budgetCost: 5, budgetPeriod: 'day' });
+      spent.set(user.id, { tokens: 0, cost: 4.5 });
+      const lease = leaseOf(await counters.admit([user], 'a', T0));
+      await lease.end({ tokens: 10, cost: 0.5 });
+      const refusal = refusalOf(await counters.admit([user], 'b', T0));
+      assert.equal(refusal.kind === 'budget' && refusal.limit, 'cost');
+      assert.equal(refusal.retryAfterSeconds, 12 * 3600);
+      clock.now = T0 + 12 * 3600_000;
+      spent.set(user.id, { tokens: 0, cost: 0 });
+      leaseOf(await counters.admit([user], 'c', clock.now));
+
+      const ever = subject('key', { budgetTokens: 10, budgetPeriod: 'total' });
+      spent.set(ever.id, { tokens: 10, cost: 0 });
+      const never = refusalOf(await counters.admit([ever], 'd', T0));
+      assert.equal(never.retryAfterSeconds, 86_400);
+      assert.match(
+        refusalMessage(never, T0).message,
+        /total token budget of 10 .* it does not reset\.$/,
+      );
+    });
+
+    it('budget: concurrent first admissions read the store once', async (t) => {
+      const { counters, sourceCalls } = setup(backend, t);
+      const key = subject('key', { budgetTokens: 100 });
+      const admissions = await admitMany([counters], [key], 20, T0);
+      assert.equal(admittedCount(admissions), 20);
+      assert.equal(sourceCalls.length, 1);
+    });
+
+    it('budget: two instances initialising at once do not count the store twice', async (t) => {
+      const { counters, another, spent, sourceCalls } = setup(backend, t);
+      const key = subject('key', { budgetTokens: 100 });
+      spent.set(key.id, { tokens: 50, cost: 0 });
+      const admissions = await admitMany([counters, another()], [key], 20, T0);
+      assert.equal(admittedCount(admissions), 20);
+      assert.ok(sourceCalls.length <= 2);
+      await leaseOf(admissions[0]!).end({ tokens: 25, cost: null });
+      leaseOf(await counters.admit([key], 'still-fits', T0));
+      await leaseOf(admissions[1]!).end({ tokens: 25, cost: null });
+      refusalOf(await counters.admit([key], 'spent', T0));
+    });
+
+    it('key and user together: a refusal by one takes nothing from the other', async (t) => {
+      const { counters } = setup(backend, t);
+      const key = subject('key', { rpm: 5, maxStreams: 3, budgetTokens: 1_000 });
+      const user = subject('user', { rpm: 1 });
+      leaseOf(await counters.admit([key, user], 'first', T0));
+      for (let i = 0; i < 3; i++) {
+        const refusal = refusalOf(await counters.admit([key, user], `refused${i}`, T0));
+        assert.equal(refusal.subject, user);
+      }
+      // The key lost one request and one stream slot to the first admission only.
+      const alone = await admitMany([counters], [key], 10, T0);
+      assert.equal(admittedCount(alone), 2);
+      const streams = refusalOf(alone.find((a) => !a.ok)!);
+      assert.equal(streams.kind, 'streams');
+    });
+
+    it('ignores null limits', async (t) => {
+      const { counters, sourceCalls } = setup(backend, t);
+      const key = subject('key', { rpm: 1_000 });
+      const leases = await admitMany([counters], [key], 200, T0);
+      assert.equal(admittedCount(leases), 200);
+      // No tpm: tokens charge nothing. No budget: the store is never asked.
+      for (const admission of leases) await leaseOf(admission).end({ tokens: 1e9, cost: 1e9 });
+      leaseOf(await counters.admit([key], 'after', T0 + 60_000));
+      assert.equal(sourceCalls.length, 0);
+    });
+
+    it('exact under concurrency: rpm 37 over 200 racing admissions', async (t) => {
+      const { counters, another } = setup(backend, t);
+      const key = subject('key', { rpm: 37 });
+      const admissions = await admitMany([counters, another()], [key], 200, T0);
+      assert.equal(admittedCount(admissions), 37);
+      // Past a few hundred rpm, rounding 60000 / rpm to whole ms would let extra requests in.
+      const busy = subject('key', { rpm: 997 });
+      const many = await admitMany([counters, another()], [busy], 1_100, T0);
+      assert.equal(admittedCount(many), 997);
+    });
+
+    it('exact under concurrency: maxStreams 5 over 100 racing admissions, twice', async (t) => {
+      const { counters, another } = setup(backend, t);
+      const instances = [counters, another()];
+      const key = subject('key', { maxStreams: 5 });
+      const user = subject('user', { maxStreams: 50 });
+      const first = await admitMany(instances, [key, user], 100, T0);
+      assert.equal(admittedCount(first), 5);
+      await Promise.all(
+        first.filter((a) => a.ok).map((a) => a.lease.end({ tokens: 1, cost: null })),
+      );
+      const second = await admitMany(instances, [key, user], 100, T0 + 1);
+      assert.equal(admittedCount(second), 5);
+    });
+  });
+}
+
+describe('redis counters only', () => {
+  it('touches no key for null limits, and every key it makes expires', async (t) => {
+    const { counters, clock } = setup(backends[1]!, t);
+    const key = subject('key', { rpm: 10, tpm: null, maxStreams: null });
+    const lease = leaseOf(await counters.admit([key], 'a', T0));
+    clock.now = T0;
+    await lease.end({ tokens: 100, cost: 1 });
+    const mine = (await prefixedKeys()).filter((k) => k.endsWith(`:${key.id}`));
+    assert.deepEqual(mine, [`${KEY_PREFIX}rpm:key:${key.id}`]);
+    for (const k of await prefixedKeys()) {
+      const ttl = await redis!.pTTL(k);
+      assert.ok(ttl > 0, `${k} has no TTL (${ttl})`);
+    }
+  });
+
+  it('needs no round trip when no subject has a limit', async () => {
+    const counters = new RedisCounters({
+      url: 'redis://127.0.0.1:1',
+      budgetSource: () => Promise.resolve({ tokens: 0, cost: 0 }),
+    });
+    try {
+      leaseOf(await counters.admit([subject('key', {})], 'a', T0));
+    } finally {
+      await counters.close();
+    }
+  });
+
+  it('throws, not admits, when Redis is unreachable', async () => {
+    const logs: string[] = [];
+    const counters = new RedisCounters({
+      url: 'redis://127.0.0.1:1',
+      budgetSource: () => Promise.resolve({ tokens: 0, cost: 0 }),
+      log: (msg) => logs.push(msg),
+    });
+    try {
+      await assert.rejects(
+        counters.admit([subject('key', { rpm: 1 })], 'a', T0),
+        CountersUnavailableError,
+      );
+      assert.deepEqual(logs, ['limit counters: Redis unreachable']);
+    } finally {
+      await counters.close();
+    }
+  });
+
+  it('throws on a lost connection; a lease ending then logs instead of throwing', async (t) => {
+    const { counters, logs } = setup(backends[1]!, t);
+    const key = subject('key', { maxStreams: 1 });
+    const lease = leaseOf(await counters.admit([key], 'a', T0));
+    await counters.close();
+    await assert.rejects(counters.admit([key], 'b', T0), CountersUnavailableError);
+    await lease.end({ tokens: 1, cost: null });
+    assert.deepEqual(logs, ['limit counters: lease end not recorded']);
+  });
+});
+
+describe('refusalMessage', () => {
+  const key: Subject = {
+    kind: 'key',
+    id: 'sk-sluice-ab12',
+    limits: { ...NO_LIMITS, rpm: 10, tpm: 5_000, maxStreams: 2 },
+  };
+
+  it('speaks OpenAI codes', () => {
+    assert.deepEqual(
+      refusalMessage({ kind: 'rate', subject: key, limit: 'rpm', retryAfterSeconds: 3 }, T0),
+      {
+        code: 'rate_limit_exceeded',
+        message: 'Rate limit reached for key sk-sluice-ab12: 10 requests per minute. Retry in 3 s.',
+      },
+    );
+    assert.equal(
+      refusalMessage({ kind: 'rate', subject: key, limit: 'tpm', retryAfterSeconds: 9 }, T0)
+        .message,
+      'Rate limit reached for key sk-sluice-ab12: 5000 tokens per minute. Retry in 9 s.',
+    );
+    assert.deepEqual(refusalMessage({ kind: 'streams', subject: key, retryAfterSeconds: 1 }, T0), {
+      code: 'too_many_streams',
+      message:
+        'Too many concurrent requests for key sk-sluice-ab12: at most 2 at once. Retry when one of them ends.',
+    });
+    const user: Subject = {
+      kind: 'user',
+      id: 'ada',
+      limits: { ...NO_LIMITS, budgetCost: 25, budgetPeriod: 'day' },
+    };
+    assert.deepEqual(
+      refusalMessage({ kind: 'budget', subject: user, limit: 'cost', retryAfterSeconds: 60 }, T0),
+      {
+        code: 'insufficient_quota',
+        message:
+          'The daily cost budget of 25 USD for user ada is used up; it resets on 2026-11-21.',
+      },
+    );
+  });
+});

@@ -1,0 +1,270 @@
+/**
+ * Every request leaves one usage record (invariant 9). The meter admits a request against its
+ * key's and user's limits, writes its record as `incomplete` before the upstream is called,
+ * and finalises it when the request ends — with the upstream's token counts, or an estimate
+ * marked as one — then charges the tokens to the limits.
+ */
+import { type Principal } from '../accounts/index.ts';
+import type { TokenUsage } from '../dialects/index.ts';
+import { RateLimitError, SluiceError } from '../errors/index.ts';
+import { capturedText } from '../gateway/tap.ts';
+import type { EndReason, UsageRecord } from '../store/types.ts';
+import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
+import { costOf, type PriceTable } from './prices.ts';
+import { countTokens, estimatePromptTokens } from './tokens.ts';
+import type { UsageQueue } from './usage-queue.ts';
+
+/** What is known of a request before it is relayed. */
+export interface RequestInfo {
+  readonly id: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly principal: Principal | undefined;
+  readonly clientIp: string | null;
+  readonly endpoint: string;
+  readonly model: string | undefined;
+}
+
+/** How the relay went, as far as the books are concerned. */
+export interface RelayOutcome {
+  readonly upstream: string | undefined;
+  readonly status: number;
+  readonly endReason: EndReason;
+  readonly upstreamTtfbMs: number | undefined;
+  readonly clientTtfbMs: number | undefined;
+  readonly events: number;
+  readonly bytes: number;
+  readonly maxGapMs: number;
+  /** What the upstream reported, and whether its final report arrived. */
+  readonly usage: TokenUsage | undefined;
+  readonly usageComplete: boolean;
+  /** Generated text as captured from the stream (JSON-escaped pieces), for estimates. */
+  readonly generatedText: readonly Buffer[];
+  /** The request body sent upstream, for prompt estimates. */
+  readonly requestBody: Record<string, unknown> | undefined;
+}
+
+export interface MeterOptions {
+  readonly queue: UsageQueue;
+  readonly counters: Counters;
+  readonly prices: PriceTable;
+  readonly now?: () => number;
+}
+
+export class Meter {
+  readonly #o: MeterOptions;
+  readonly #now: () => number;
+
+  constructor(options: MeterOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** A request refused before it reached an upstream still leaves its record. */
+  rejected(info: RequestInfo, status: number): void {
+    this.#o.queue.put({ ...openRecord(info), endedAt: this.#now(), status, endReason: 'rejected' });
+  }
+
+  /**
+   * Checks the limits of the caller's key and user and opens the record. Throws a 429 when a
+   * limit refuses, a 503 when records could not be kept.
+   */
+  async admit(info: RequestInfo): Promise<MeterTicket> {
+    if (!this.#o.queue.accepting) {
+      throw new SluiceError(
+        'unavailable',
+        503,
+        'usage_backlog',
+        'Sluice cannot record usage right now; retry shortly.',
+        {
+          headers: { 'retry-after': '5' },
+        },
+      );
+    }
+    const subjects = subjectsOf(info.principal);
+    let lease: Lease | undefined;
+    if (subjects.length > 0) {
+      const admission = await this.#o.counters
+        .admit(subjects, info.id, info.startedAt)
+        .catch((error: unknown) => {
+          throw new SluiceError(
+            'unavailable',
+            503,
+            'limits_unavailable',
+            'Sluice cannot check rate limits right now; retry shortly.',
+            {
+              cause: error,
+              headers: { 'retry-after': '5' },
+            },
+          );
+        });
+      if (!admission.ok) throw refusalError(admission.refusal, info.principal);
+      lease = admission.lease;
+    }
+    const record = openRecord(info);
+    this.#o.queue.put(record);
+    if (info.principal?.kind === 'key')
+      this.#o.queue.touchKey(info.principal.key.id, info.startedAt);
+    return new MeterTicket(record, lease, this.#o, this.#now);
+  }
+}
+
+export class MeterTicket {
+  readonly #record: UsageRecord;
+  readonly #lease: Lease | undefined;
+  readonly #o: MeterOptions;
+  readonly #now: () => number;
+
+  constructor(
+    record: UsageRecord,
+    lease: Lease | undefined,
+    options: MeterOptions,
+    now: () => number,
+  ) {
+    this.#record = record;
+    this.#lease = lease;
+    this.#o = options;
+    this.#now = now;
+  }
+
+  /** Finalises the record and charges the tokens; resolves with the record as written. */
+  async finish(outcome: RelayOutcome): Promise<UsageRecord> {
+    const { usage, source } = await tokensOf(outcome);
+    const cost = usage === undefined ? null : costOf(this.#o.prices, this.#record.model, usage);
+    const record: UsageRecord = {
+      ...this.#record,
+      endedAt: this.#now(),
+      upstream: outcome.upstream ?? null,
+      status: outcome.status,
+      upstreamTtfbMs: round(outcome.upstreamTtfbMs),
+      clientTtfbMs: round(outcome.clientTtfbMs),
+      events: outcome.events,
+      bytes: outcome.bytes,
+      maxGapMs: round(outcome.maxGapMs),
+      promptTokens: usage?.promptTokens ?? 0,
+      completionTokens: usage?.completionTokens ?? 0,
+      cachedTokens: usage?.cachedTokens ?? 0,
+      reasoningTokens: usage?.reasoningTokens ?? 0,
+      cost,
+      endReason: outcome.endReason,
+      usageSource: source,
+    };
+    this.#o.queue.put(record);
+    await this.#lease?.end({ tokens: record.promptTokens + record.completionTokens, cost });
+    return record;
+  }
+}
+
+/**
+ * The upstream's counts when its final report came; otherwise an estimate — the prompt from the
+ * request (or the upstream's early report of it), the completion from the text that was
+ * generated before the stream ended, whatever ended it.
+ */
+async function tokensOf(
+  outcome: RelayOutcome,
+): Promise<{ usage: TokenUsage | undefined; source: UsageRecord['usageSource'] }> {
+  if (outcome.usage !== undefined && outcome.usageComplete)
+    return { usage: outcome.usage, source: 'upstream' };
+  if (outcome.upstream === undefined || outcome.status >= 400)
+    return { usage: undefined, source: null };
+  const reported = outcome.usage;
+  const completion = await countTokens(capturedText(outcome.generatedText));
+  const prompt =
+    reported !== undefined && reported.promptTokens > 0
+      ? reported.promptTokens
+      : await estimatePromptTokens(outcome.requestBody);
+  return {
+    usage: {
+      promptTokens: prompt,
+      completionTokens: Math.max(completion, reported?.completionTokens ?? 0),
+      cachedTokens: reported?.cachedTokens ?? 0,
+      reasoningTokens: reported?.reasoningTokens ?? 0,
+    },
+    source: 'estimate',
+  };
+}
+
+function openRecord(info: RequestInfo): UsageRecord {
+  const principal = info.principal;
+  return {
+    id: info.id,
+    startedAt: info.startedAt,
+    endedAt: null,
+    userId: principal?.kind === 'key' ? principal.user.id : null,
+    username: principal?.kind === 'key' ? principal.user.username : null,
+    keyId: principal?.kind === 'key' ? principal.key.id : null,
+    keyPrefix: principal?.keyPrefix ?? null,
+    clientIp: info.clientIp,
+    model: info.model ?? null,
+    upstream: null,
+    endpoint: info.endpoint,
+    status: null,
+    upstreamTtfbMs: null,
+    clientTtfbMs: null,
+    events: 0,
+    bytes: 0,
+    maxGapMs: null,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    cost: null,
+    endReason: 'incomplete',
+    usageSource: null,
+  };
+}
+
+function subjectsOf(principal: Principal | undefined): Subject[] {
+  if (principal?.kind !== 'key') return [];
+  return [
+    { kind: 'key', id: principal.key.id, limits: principal.key.limits },
+    { kind: 'user', id: principal.user.id, limits: principal.user.limits },
+  ];
+}
+
+/** The 429 for a refusal, naming the key by its prefix and the user by name. */
+function refusalError(refusal: Refusal, principal: Principal | undefined): RateLimitError {
+  const who =
+    principal?.kind !== 'key'
+      ? 'this key'
+      : refusal.subject.kind === 'key'
+        ? `key ${principal.keyPrefix}…`
+        : `user "${principal.user.username}"`;
+  const limits = refusal.subject.limits;
+  const retry = `Retry in ${refusal.retryAfterSeconds} s.`;
+  switch (refusal.kind) {
+    case 'rate':
+      return new RateLimitError(
+        'rate_limit_exceeded',
+        refusal.limit === 'rpm'
+          ? `Rate limit reached for ${who}: ${limits.rpm ?? 0} requests per minute. ${retry}`
+          : `Rate limit reached for ${who}: ${limits.tpm ?? 0} tokens per minute. ${retry}`,
+        refusal.retryAfterSeconds,
+      );
+    case 'streams':
+      return new RateLimitError(
+        'too_many_streams',
+        `Concurrency limit reached for ${who}: ${limits.maxStreams ?? 0} requests at once. ${retry}`,
+        refusal.retryAfterSeconds,
+      );
+    case 'budget': {
+      const period =
+        limits.budgetPeriod === 'total'
+          ? ''
+          : `${limits.budgetPeriod === 'day' ? 'daily' : 'monthly'} `;
+      const amount =
+        refusal.limit === 'tokens'
+          ? `token budget of ${limits.budgetTokens ?? 0}`
+          : `cost budget of $${limits.budgetCost ?? 0}`;
+      return new RateLimitError(
+        'insufficient_quota',
+        `You exceeded your current quota: the ${period}${amount} for ${who} is used up.`,
+        refusal.retryAfterSeconds,
+      );
+    }
+  }
+}
+
+function round(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,93 @@
+/**
+ * The schema, as numbered migrations that only ever get appended. The SQL is written once for
+ * both engines: SQLite accepts BIGINT and DOUBLE PRECISION (as INTEGER and REAL affinity).
+ * Times are epoch milliseconds (BIGINT); durations in ms are DOUBLE PRECISION because
+ * timings may be fractional; booleans are INTEGER 0/1; JSON is TEXT.
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Limits carried by both users and keys; `NULL` is "no limit". */
+const LIMIT_COLUMNS = `
+  rpm BIGINT,
+  tpm BIGINT,
+  max_streams BIGINT,
+  budget_tokens BIGINT,
+  budget_cost DOUBLE PRECISION,
+  budget_period TEXT NOT NULL DEFAULT 'month' CHECK (budget_period IN ('day', 'month', 'total'))`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, api keys and usage records',
+    sql: `
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,${LIMIT_COLUMNS}
+);
+CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  expires_at BIGINT,
+  revoked_at BIGINT,
+  models TEXT,${LIMIT_COLUMNS}
+);
+CREATE INDEX api_keys_user_id ON api_keys (user_id);
+
+-- No foreign keys: a usage record outlives its user or key, and is written before either is
+-- known for requests that fail authentication.
+CREATE TABLE usage_records (
+  id TEXT PRIMARY KEY,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  user_id TEXT,
+  username TEXT,
+  key_id TEXT,
+  key_prefix TEXT,
+  client_ip TEXT,
+  model TEXT,
+  upstream TEXT,
+  endpoint TEXT NOT NULL,
+  status INTEGER,
+  upstream_ttfb_ms DOUBLE PRECISION,
+  client_ttfb_ms DOUBLE PRECISION,
+  events BIGINT NOT NULL,
+  bytes BIGINT NOT NULL,
+  max_gap_ms DOUBLE PRECISION,
+  prompt_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  cached_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  cost DOUBLE PRECISION,
+  end_reason TEXT NOT NULL,
+  usage_source TEXT
+);
+CREATE INDEX usage_records_started_at ON usage_records (started_at);
+CREATE INDEX usage_records_user_started_at ON usage_records (user_id, started_at);
+CREATE INDEX usage_records_key_started_at ON usage_records (key_id, started_at);
+`,
+  },
+];
+
+export const MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at BIGINT NOT NULL
+)`;
