@@ -20,6 +20,7 @@ import {
   sseHead,
   startFakeUpstream,
 } from './support/fake-upstream.ts';
+import { testDatabase } from './support/postgres.ts';
 import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
 
 let upstream: FakeUpstream;
@@ -29,14 +30,23 @@ let openai: OpenAI;
 
 before(async () => {
   upstream = await startFakeUpstream();
-  sluice = await sluiceFor(upstream.origin);
-  key = await keyFor(sluice, 'ada');
-  openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
 });
-after(async () => {
-  await sluice.stop();
-  await upstream.stop();
-});
+after(() => upstream.stop());
+
+/** The same suite on both stores: SQLite (the default) and PostgreSQL. */
+const backends = [
+  {
+    name: 'SQLite',
+    env: () => Promise.resolve({ env: {}, drop: () => Promise.resolve() }),
+  },
+  {
+    name: 'PostgreSQL',
+    env: async () => {
+      const database = await testDatabase();
+      return { env: { DATABASE_URL: database.url }, drop: () => database.drop() };
+    },
+  },
+];
 
 /** The newest record, once every request so far has been written. */
 async function lastRecord(): Promise<UsageRecord> {
@@ -52,203 +62,217 @@ const chat = {
   messages: [{ role: 'user' as const, content: 'Suggest a holiday name' }],
 };
 
-describe('usage records', () => {
-  it('a chat stream without include_usage: the upstream is asked for usage, the client never sees it', async () => {
-    upstream.script(chatStream(FIXTURE));
-    const stream = await openai.chat.completions.create({ ...chat, stream: true });
-    const received: unknown[] = [];
-    for await (const chunk of stream) received.push(chunk);
-
-    assert.deepEqual(
-      received,
-      chatChunksFor(FIXTURE, false),
-      'exactly what OpenAI sends without include_usage',
-    );
-    const sent = upstream.calls.at(-1)?.json as { stream_options?: unknown };
-    assert.deepEqual(sent.stream_options, { include_usage: true }, 'Sluice asked for usage');
-
-    const record = await lastRecord();
-    assert.equal(record.username, 'ada');
-    assert.equal(record.keyPrefix, key.slice(0, 16));
-    assert.equal(record.model, 'gpt-4.1-nano');
-    assert.equal(record.endpoint, '/v1/chat/completions');
-    assert.equal(record.endReason, 'done');
-    assert.equal(record.usageSource, 'upstream');
-    assert.equal(record.promptTokens, 16);
-    assert.equal(record.completionTokens, 300);
-    assert.equal(
-      record.events,
-      chatChunksFor(FIXTURE, true).length + 1,
-      'every chunk, usage and [DONE] included',
-    );
-    assert.ok(record.clientTtfbMs !== null && record.upstreamTtfbMs !== null);
-    assert.ok(record.cost !== null && record.cost > 0, 'gpt-4.1-nano has a price');
-    assert.equal(record.clientIp, '127.0.0.1');
-  });
-
-  it('a client that asked for usage gets it, and the record matches it', async () => {
-    upstream.script(chatStream(FIXTURE));
-    const stream = await openai.chat.completions.create({
-      ...chat,
-      stream: true,
-      stream_options: { include_usage: true },
+for (const backend of backends)
+  describe(`usage records (${backend.name})`, () => {
+    let drop: () => Promise<void>;
+    before(async () => {
+      const { env, drop: dropDatabase } = await backend.env();
+      drop = dropDatabase;
+      sluice = await sluiceFor(upstream.origin, env);
+      key = await keyFor(sluice, 'ada');
+      openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
     });
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) usage = chunk.usage ?? usage;
-    const record = await lastRecord();
-    assert.ok(usage);
-    assert.equal(usage.completion_tokens, record.completionTokens);
-    assert.equal(usage.prompt_tokens, record.promptTokens);
-  });
-
-  it('a cancelled stream is billed for what was generated before the cancel, as an estimate', async () => {
-    const chunks = chatChunksFor(FIXTURE, true);
-    upstream.script(({ res }) => {
-      sseHead(res);
-      for (const c of chunks.slice(0, 40)) res.write(formatEvent({ data: JSON.stringify(c) }));
+    after(async () => {
+      await sluice.stop();
+      await drop();
     });
-    const stream = await openai.chat.completions.create({ ...chat, stream: true });
-    let seen = 0;
-    for await (const _chunk of stream) if (++seen === 40) break;
-    const record = await lastRecord();
-    assert.equal(record.endReason, 'client_cancelled');
-    assert.equal(record.usageSource, 'estimate');
-    // 39 content chunks of one token each (the first chunk carries only the role).
-    assert.ok(
-      record.completionTokens >= 30 && record.completionTokens <= 45,
-      `${record.completionTokens}`,
-    );
-    assert.ok(record.promptTokens > 0);
-  });
 
-  it('an upstream that reports no usage at all (a self-hosted server): estimated', async () => {
-    const chunks = chatChunksFor(FIXTURE, false);
-    upstream.script(({ res }) => {
-      sseHead(res);
-      res.end(
-        chunks.map((c) => formatEvent({ data: JSON.stringify(c) })).join('') +
-          formatEvent({ data: '[DONE]' }),
+    it('a chat stream without include_usage: the upstream is asked for usage, the client never sees it', async () => {
+      upstream.script(chatStream(FIXTURE));
+      const stream = await openai.chat.completions.create({ ...chat, stream: true });
+      const received: unknown[] = [];
+      for await (const chunk of stream) received.push(chunk);
+
+      assert.deepEqual(
+        received,
+        chatChunksFor(FIXTURE, false),
+        'exactly what OpenAI sends without include_usage',
       );
+      const sent = upstream.calls.at(-1)?.json as { stream_options?: unknown };
+      assert.deepEqual(sent.stream_options, { include_usage: true }, 'Sluice asked for usage');
+
+      const record = await lastRecord();
+      assert.equal(record.username, 'ada');
+      assert.equal(record.keyPrefix, key.slice(0, 16));
+      assert.equal(record.model, 'gpt-4.1-nano');
+      assert.equal(record.endpoint, '/v1/chat/completions');
+      assert.equal(record.endReason, 'done');
+      assert.equal(record.usageSource, 'upstream');
+      assert.equal(record.promptTokens, 16);
+      assert.equal(record.completionTokens, 300);
+      assert.equal(
+        record.events,
+        chatChunksFor(FIXTURE, true).length + 1,
+        'every chunk, usage and [DONE] included',
+      );
+      assert.ok(record.clientTtfbMs !== null && record.upstreamTtfbMs !== null);
+      assert.ok(record.cost !== null && record.cost > 0, 'gpt-4.1-nano has a price');
+      assert.equal(record.clientIp, '127.0.0.1');
     });
-    const stream = await openai.chat.completions.create({ ...chat, stream: true });
-    for await (const _chunk of stream);
-    const record = await lastRecord();
-    assert.equal(record.endReason, 'done');
-    assert.equal(record.usageSource, 'estimate');
-    assert.ok(
-      Math.abs(record.completionTokens - 300) <= 15,
-      `estimated ${record.completionTokens} of 300`,
-    );
-  });
 
-  it('Responses and Anthropic streams are counted from their own usage events', async () => {
-    upstream.script(namedStream('openai-responses/openai-phase.1.chunks.txt'));
-    for await (const _event of await openai.responses.create({
-      model: 'gpt-5',
-      input: 'hi',
-      stream: true,
-    }));
-    const responses = await lastRecord();
-    assert.deepEqual(
-      [
-        responses.promptTokens,
-        responses.completionTokens,
-        responses.cachedTokens,
-        responses.reasoningTokens,
-        responses.usageSource,
-      ],
-      [7112, 463, 3072, 64, 'upstream'],
-    );
-
-    upstream.script(
-      namedStream('anthropic-messages/anthropic-message-delta-input-tokens.chunks.txt'),
-    );
-    const response = await fetch(`${sluice.url}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': key,
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-      },
-      body: JSON.stringify({
-        model: 'claude-opus-4-5',
-        max_tokens: 10,
+    it('a client that asked for usage gets it, and the record matches it', async () => {
+      upstream.script(chatStream(FIXTURE));
+      const stream = await openai.chat.completions.create({
+        ...chat,
         stream: true,
-        messages: [{ role: 'user', content: 'ping' }],
-      }),
+        stream_options: { include_usage: true },
+      });
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      for await (const chunk of stream) usage = chunk.usage ?? usage;
+      const record = await lastRecord();
+      assert.ok(usage);
+      assert.equal(usage.completion_tokens, record.completionTokens);
+      assert.equal(usage.prompt_tokens, record.promptTokens);
     });
-    await response.text();
-    const anthropic = await lastRecord();
-    assert.deepEqual(
-      [anthropic.promptTokens, anthropic.completionTokens, anthropic.usageSource],
-      [61, 2, 'upstream'],
-    );
-    assert.equal(anthropic.endpoint, '/v1/messages');
-  });
 
-  it('a non-streamed answer is counted from its body', async () => {
-    const completion = fixturePayloads(FIXTURE).at(-1) as { usage: unknown };
-    upstream.script(
-      jsonReply(200, {
-        id: 'c',
-        object: 'chat.completion',
-        created: 1,
-        model: 'gpt-4.1-nano',
-        choices: [],
-        usage: completion.usage,
-      }),
-    );
-    await openai.chat.completions.create(chat);
-    const record = await lastRecord();
-    assert.deepEqual(
-      [record.promptTokens, record.completionTokens, record.usageSource, record.events],
-      [16, 300, 'upstream', 0],
-    );
-  });
-
-  it('refused requests leave a record too', async () => {
-    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer sk-sluice-nope', 'content-type': 'application/json' },
-      body: JSON.stringify(chat),
-    });
-    assert.equal(response.status, 401);
-    const refused = await lastRecord();
-    assert.equal(refused.endReason, 'rejected');
-    assert.equal(refused.status, 401);
-    assert.equal(refused.userId, null);
-
-    const bad = await fetch(`${sluice.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: '{"model": ',
-    });
-    assert.equal(bad.status, 400);
-    const malformed = await lastRecord();
-    assert.deepEqual(
-      [malformed.endReason, malformed.status, malformed.username],
-      ['rejected', 400, 'ada'],
-    );
-  });
-
-  it('an upstream that fails mid-stream leaves upstream_error and an estimate', async () => {
-    const chunks = chatChunksFor(FIXTURE, true);
-    upstream.script(({ res }) => {
-      sseHead(res);
-      res.write(
-        chunks
-          .slice(0, 10)
-          .map((c) => formatEvent({ data: JSON.stringify(c) }))
-          .join(''),
+    it('a cancelled stream is billed for what was generated before the cancel, as an estimate', async () => {
+      const chunks = chatChunksFor(FIXTURE, true);
+      upstream.script(({ res }) => {
+        sseHead(res);
+        for (const c of chunks.slice(0, 40)) res.write(formatEvent({ data: JSON.stringify(c) }));
+      });
+      const stream = await openai.chat.completions.create({ ...chat, stream: true });
+      let seen = 0;
+      for await (const _chunk of stream) if (++seen === 40) break;
+      const record = await lastRecord();
+      assert.equal(record.endReason, 'client_cancelled');
+      assert.equal(record.usageSource, 'estimate');
+      // 39 content chunks of one token each (the first chunk carries only the role).
+      assert.ok(
+        record.completionTokens >= 30 && record.completionTokens <= 45,
+        `${record.completionTokens}`,
       );
-      setImmediate(() => res.socket?.destroy());
+      assert.ok(record.promptTokens > 0);
     });
-    await assert.rejects(async () => {
-      for await (const _chunk of await openai.chat.completions.create({ ...chat, stream: true }));
+
+    it('an upstream that reports no usage at all (a self-hosted server): estimated', async () => {
+      const chunks = chatChunksFor(FIXTURE, false);
+      upstream.script(({ res }) => {
+        sseHead(res);
+        res.end(
+          chunks.map((c) => formatEvent({ data: JSON.stringify(c) })).join('') +
+            formatEvent({ data: '[DONE]' }),
+        );
+      });
+      const stream = await openai.chat.completions.create({ ...chat, stream: true });
+      for await (const _chunk of stream);
+      const record = await lastRecord();
+      assert.equal(record.endReason, 'done');
+      assert.equal(record.usageSource, 'estimate');
+      assert.ok(
+        Math.abs(record.completionTokens - 300) <= 15,
+        `estimated ${record.completionTokens} of 300`,
+      );
     });
-    const record = await lastRecord();
-    assert.equal(record.endReason, 'upstream_error');
-    assert.equal(record.usageSource, 'estimate');
-    assert.ok(record.completionTokens > 0);
+
+    it('Responses and Anthropic streams are counted from their own usage events', async () => {
+      upstream.script(namedStream('openai-responses/openai-phase.1.chunks.txt'));
+      for await (const _event of await openai.responses.create({
+        model: 'gpt-5',
+        input: 'hi',
+        stream: true,
+      }));
+      const responses = await lastRecord();
+      assert.deepEqual(
+        [
+          responses.promptTokens,
+          responses.completionTokens,
+          responses.cachedTokens,
+          responses.reasoningTokens,
+          responses.usageSource,
+        ],
+        [7112, 463, 3072, 64, 'upstream'],
+      );
+
+      upstream.script(
+        namedStream('anthropic-messages/anthropic-message-delta-input-tokens.chunks.txt'),
+      );
+      const response = await fetch(`${sluice.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': key,
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+        },
+        body: JSON.stringify({
+          model: 'claude-opus-4-5',
+          max_tokens: 10,
+          stream: true,
+          messages: [{ role: 'user', content: 'ping' }],
+        }),
+      });
+      await response.text();
+      const anthropic = await lastRecord();
+      assert.deepEqual(
+        [anthropic.promptTokens, anthropic.completionTokens, anthropic.usageSource],
+        [61, 2, 'upstream'],
+      );
+      assert.equal(anthropic.endpoint, '/v1/messages');
+    });
+
+    it('a non-streamed answer is counted from its body', async () => {
+      const completion = fixturePayloads(FIXTURE).at(-1) as { usage: unknown };
+      upstream.script(
+        jsonReply(200, {
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'gpt-4.1-nano',
+          choices: [],
+          usage: completion.usage,
+        }),
+      );
+      await openai.chat.completions.create(chat);
+      const record = await lastRecord();
+      assert.deepEqual(
+        [record.promptTokens, record.completionTokens, record.usageSource, record.events],
+        [16, 300, 'upstream', 0],
+      );
+    });
+
+    it('refused requests leave a record too', async () => {
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-sluice-nope', 'content-type': 'application/json' },
+        body: JSON.stringify(chat),
+      });
+      assert.equal(response.status, 401);
+      const refused = await lastRecord();
+      assert.equal(refused.endReason, 'rejected');
+      assert.equal(refused.status, 401);
+      assert.equal(refused.userId, null);
+
+      const bad = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: '{"model": ',
+      });
+      assert.equal(bad.status, 400);
+      const malformed = await lastRecord();
+      assert.deepEqual(
+        [malformed.endReason, malformed.status, malformed.username],
+        ['rejected', 400, 'ada'],
+      );
+    });
+
+    it('an upstream that fails mid-stream leaves upstream_error and an estimate', async () => {
+      const chunks = chatChunksFor(FIXTURE, true);
+      upstream.script(({ res }) => {
+        sseHead(res);
+        res.write(
+          chunks
+            .slice(0, 10)
+            .map((c) => formatEvent({ data: JSON.stringify(c) }))
+            .join(''),
+        );
+        setImmediate(() => res.socket?.destroy());
+      });
+      await assert.rejects(async () => {
+        for await (const _chunk of await openai.chat.completions.create({ ...chat, stream: true }));
+      });
+      const record = await lastRecord();
+      assert.equal(record.endReason, 'upstream_error');
+      assert.equal(record.usageSource, 'estimate');
+      assert.ok(record.completionTokens > 0);
+    });
   });
-});

@@ -20,6 +20,7 @@ import {
 } from './support/fake-upstream.ts';
 import { dataOf, postStream } from './support/sse-client.ts';
 import { ADMIN_KEY, sluiceFor, type TestSluice } from './support/sluice.ts';
+import { metric, waitFor } from './support/wait.ts';
 
 const CHUNKS = chatChunksFor('openai-chat/openai-text.chunks.txt', false);
 const chatEvent = (i: number) => formatEvent({ data: JSON.stringify(CHUNKS[i % CHUNKS.length]) });
@@ -232,12 +233,10 @@ describe('clients that vanish or dawdle', () => {
     await once(socket, 'data');
     socket.pause();
 
-    const metric = async (name: string) => {
-      const text = await (await fetch(`${sluice.url}/metrics`)).text();
-      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
-    };
     // Sluice notices the full client socket and pauses its upstream read.
-    await waitFor(async () => progress.blocked && (await metric('sluice_streams_paused')) === 1);
+    await waitFor(
+      async () => progress.blocked && (await metric(sluice.url, 'sluice_streams_paused')) === 1,
+    );
     const writtenWhenPaused = progress.written;
     // Observe for a while: a paused upstream writes nothing more (without the pause, the
     // upstream would stream on and finish, with Sluice holding everything in memory).
@@ -248,7 +247,7 @@ describe('clients that vanish or dawdle', () => {
       progress.written < (EVENTS * PAD.length) / 4,
       `${progress.written} bytes written while paused`,
     );
-    const buffered = await metric('sluice_client_buffered_bytes');
+    const buffered = await metric(sluice.url, 'sluice_client_buffered_bytes');
     assert.ok(buffered <= 256 * 1024, `Sluice holds ${buffered} bytes for the stalled client`);
 
     socket.resume();
@@ -351,15 +350,3 @@ describe('upstreams that break', () => {
     }
   });
 });
-
-/** Polls `condition` until it holds (bounded): for states of other processes that send no events. */
-async function waitFor(
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -110,6 +110,7 @@ export async function startSluice(
     gateway,
     probe,
     clientIp: clientIpResolver(config.trustedProxies),
+    usagePending: () => queue.pending,
     admin: new AdminApi({
       accounts: new Accounts(store, config.defaultLimits),
       store,

@@ -10,7 +10,7 @@ export class Metrics {
     this.#responses.set(key, (this.#responses.get(key) ?? 0) + 1);
   }
 
-  render(streams: StreamStats, draining: boolean): string {
+  render(streams: StreamStats, usagePending: number, draining: boolean): string {
     const lines = [
       '# HELP sluice_requests_total Requests answered, by route and status class.',
       '# TYPE sluice_requests_total counter',
@@ -24,6 +24,9 @@ export class Metrics {
       '# HELP sluice_client_buffered_bytes Bytes written to clients that their sockets have not taken yet.',
       '# TYPE sluice_client_buffered_bytes gauge',
       `sluice_client_buffered_bytes ${streams.bufferedBytes}`,
+      '# HELP sluice_usage_records_pending Usage records waiting to be written (they wait while the store is down).',
+      '# TYPE sluice_usage_records_pending gauge',
+      `sluice_usage_records_pending ${usagePending}`,
       '# HELP sluice_draining 1 while shutting down.',
       '# TYPE sluice_draining gauge',
       `sluice_draining ${draining ? 1 : 0}`,

@@ -21,6 +21,8 @@ export interface ServerOptions {
   /** Users, keys and usage under `/api/admin/`. */
   readonly admin: AdminApi;
   readonly clientIp: ClientIpResolver;
+  /** Usage records not yet in the store, for /metrics. */
+  readonly usagePending: () => number;
   readonly log: Logger;
   /** Aborted at the drain deadline. */
   readonly shutdown: AbortController;
@@ -154,7 +156,9 @@ export class SluiceServer {
         return undefined;
       case 'metrics':
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.#metrics.render(this.#o.gateway.stats, this.#draining));
+        res.end(
+          this.#metrics.render(this.#o.gateway.stats, this.#o.usagePending(), this.#draining),
+        );
         return undefined;
       case 'probe':
         requireMethod(req, 'GET');
@@ -188,7 +192,7 @@ export class SluiceServer {
         sendJson(res, 200, {
           name: 'sluice',
           ...this.#o.info,
-          endpoints: ['/v1', '/healthz', '/readyz', '/metrics', '/sluice/probe'],
+          endpoints: ['/v1', '/api/admin', '/healthz', '/readyz', '/metrics', '/sluice/probe'],
         });
         return undefined;
       case 'unknown':

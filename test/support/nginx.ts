@@ -12,7 +12,7 @@ import { makeScratchDir } from './scratch-dir.ts';
 const NGINX = '/usr/sbin/nginx';
 
 export interface NginxOptions {
-  /** One or more `server { … }` blocks; every `{{PORT}}` becomes nginx's free port. */
+  /** One or more `server { … }` blocks; `{{PORT}}` becomes nginx's free port, `{{PREFIX}}` its dir. */
   readonly serverBlock: string;
   /** Directives for the `http { }` context, before the server block. */
   readonly httpExtra?: string;
@@ -30,6 +30,8 @@ export interface TestNginx {
   errorLog(): string;
   /** Written after the response is sent: poll it (waitForText) rather than read it once. */
   accessLog(): string;
+  /** Any file in the prefix, e.g. a log the config names as `{{PREFIX}}/name.log`. */
+  read(name: string): string;
 }
 
 export async function startNginx(options: NginxOptions): Promise<TestNginx> {
@@ -54,6 +56,7 @@ export async function startNginx(options: NginxOptions): Promise<TestNginx> {
       },
       errorLog: () => dir.read('error.log'),
       accessLog: () => dir.read('access.log'),
+      read: (name) => dir.read(name),
     };
   } catch (error) {
     await dir.remove();
@@ -96,9 +99,9 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi_temp;
   scgi_temp_path ${prefix}/scgi_temp;
 
-  ${options.httpExtra ?? ''}
+  ${(options.httpExtra ?? '').replaceAll('{{PREFIX}}', prefix)}
 
-  ${options.serverBlock.replaceAll('{{PORT}}', String(port))}
+  ${options.serverBlock.replaceAll('{{PORT}}', String(port)).replaceAll('{{PREFIX}}', prefix)}
 }
 `;
 }

@@ -1,0 +1,186 @@
+/**
+ * Limits through the gateway: per key and per user, requests and tokens per minute, streams at
+ * once, and budgets — each refusal a 429 in OpenAI shape with Retry-After that the official
+ * client raises; and the key checks (revoked, expired, disabled user, model not allowed).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { generateKey } from '../src/accounts/index.ts';
+import { NO_LIMITS } from '../src/store/index.ts';
+import { chatStream } from './support/chat-fixtures.ts';
+import {
+  deferred,
+  type FakeUpstream,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
+import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
+import { formatEvent } from '../src/sse/index.ts';
+
+let upstream: FakeUpstream;
+let sluice: TestSluice;
+
+before(async () => {
+  upstream = await startFakeUpstream(chatStream('openai-chat/openai-text.chunks.txt'));
+  sluice = await sluiceFor(upstream.origin);
+});
+after(async () => {
+  await sluice.stop();
+  await upstream.stop();
+});
+
+const chat = {
+  model: 'gpt-4.1-nano',
+  messages: [{ role: 'user' as const, content: 'hi' }],
+  stream: true as const,
+};
+
+/** One streamed chat request; the whole response read. */
+async function post(key: string): Promise<{ status: number; headers: Headers; text: string }> {
+  const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(chat),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+const errorOf = (text: string) =>
+  (JSON.parse(text) as { error: { code: string; message: string } }).error;
+
+describe('limits', () => {
+  it('requests per minute: the burst passes, the next is a 429 with Retry-After', async () => {
+    const key = await keyFor(sluice, 'rpm-user', { keyLimits: { rpm: 3 } });
+    for (let i = 0; i < 3; i++) assert.equal((await post(key)).status, 200);
+    const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
+    await assert.rejects(openai.chat.completions.create(chat), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.equal(error.code, 'rate_limit_exceeded');
+      assert.match(error.message, /3 requests per minute/);
+      assert.ok(Number(error.headers.get('retry-after')) >= 1);
+      return true;
+    });
+  });
+
+  it('limits per user add up over all the user’s keys', async () => {
+    const first = await keyFor(sluice, 'shared-user', { userLimits: { rpm: 2 } });
+    const second = await keyFor(sluice, 'shared-user');
+    assert.equal((await post(first)).status, 200);
+    assert.equal((await post(second)).status, 200);
+    const refused = await post(first);
+    assert.equal(refused.status, 429);
+    assert.match(errorOf(refused.text).message, /user "shared-user": 2 requests per minute/);
+  });
+
+  it('streams at once: a second concurrent stream is refused until the first ends', async () => {
+    const key = await keyFor(sluice, 'streams-user', { keyLimits: { maxStreams: 1 } });
+    const release = deferred();
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await release.promise;
+      res.end(formatEvent({ data: '[DONE]' }));
+    });
+    const first = fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(chat),
+    });
+    await upstream.nextCall(); // the first stream holds its slot
+    const second = await post(key);
+    assert.equal(second.status, 429);
+    assert.equal(errorOf(second.text).code, 'too_many_streams');
+    release.resolve();
+    await (await first).text();
+    await sluice.running.settled();
+    upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    assert.equal((await post(key)).status, 200, 'the slot is free again');
+  });
+
+  it('tokens per minute: a request that used many tokens holds back the next', async () => {
+    const key = await keyFor(sluice, 'tpm-user', { keyLimits: { tpm: 100 } });
+    assert.equal((await post(key)).status, 200); // 316 tokens
+    await sluice.running.settled();
+    const refused = await post(key);
+    assert.equal(refused.status, 429);
+    assert.match(errorOf(refused.text).message, /100 tokens per minute/);
+    assert.ok(
+      Number(refused.headers.get('retry-after')) > 60,
+      'the debt of 216 tokens takes over two minutes to clear',
+    );
+  });
+
+  it('budgets: a spent token budget is 429 insufficient_quota until the period turns', async () => {
+    const key = await keyFor(sluice, 'budget-user', {
+      keyLimits: { budgetTokens: 300, budgetPeriod: 'day' },
+    });
+    assert.equal((await post(key)).status, 200);
+    await sluice.running.settled();
+    const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
+    await assert.rejects(openai.chat.completions.create(chat), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.equal(error.code, 'insufficient_quota');
+      assert.equal(error.type, 'insufficient_quota');
+      assert.match(error.message, /daily token budget of 300/);
+      return true;
+    });
+  });
+});
+
+describe('key checks', () => {
+  it('a revoked key stops working at once', async () => {
+    const key = await keyFor(sluice, 'revoked-user');
+    assert.equal((await post(key)).status, 200);
+    const found = (await sluice.running.store.listKeys()).find((k) => key.startsWith(k.prefix));
+    assert.ok(found);
+    await sluice.running.store.revokeKey(found.id, Date.now());
+    const refused = await post(key);
+    assert.equal(refused.status, 401);
+  });
+
+  it('an expired key is refused, naming the expiry', async () => {
+    const user = await sluice.running.store.findUserByName('revoked-user');
+    assert.ok(user);
+    const generated = generateKey();
+    await sluice.running.store.createKey({
+      userId: user.id,
+      name: 'old',
+      prefix: generated.prefix,
+      hash: generated.hash,
+      expiresAt: Date.now() - 1000,
+      models: null,
+      limits: NO_LIMITS,
+    });
+    const response = await fetch(`${sluice.baseURL}/models`, {
+      headers: { authorization: `Bearer ${generated.key}` },
+    });
+    assert.equal(response.status, 401);
+    assert.match(
+      ((await response.json()) as { error: { message: string } }).error.message,
+      /expired on/,
+    );
+  });
+
+  it('a disabled user’s keys get 403', async () => {
+    const key = await keyFor(sluice, 'disabled-user');
+    const user = await sluice.running.store.findUserByName('disabled-user');
+    assert.ok(user);
+    await sluice.running.store.updateUser(user.id, { disabled: true });
+    const response = await post(key);
+    assert.equal(response.status, 403);
+  });
+
+  it('a key limited to some models may not use others: 403', async () => {
+    const key = await keyFor(sluice, 'model-user', { models: ['gpt-4.1-*'] });
+    assert.equal((await post(key)).status, 200);
+    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...chat, model: 'o3' }),
+    });
+    assert.equal(response.status, 403);
+    const error = ((await response.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'model_not_allowed');
+    assert.match(error.message, /may use gpt-4\.1-\*/);
+  });
+});
