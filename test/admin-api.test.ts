@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Accounts, KeyAuthenticator } from '../src/accounts/index.ts';
+import { Accounts, credentialOf, KeyAuthenticator } from '../src/accounts/index.ts';
 import { AdminApi } from '../src/admin/index.ts';
 import { openaiGeneric } from '../src/dialects/index.ts';
 import { sendError, toSluiceError } from '../src/server/index.ts';
@@ -122,10 +122,11 @@ describe('admin API', () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-admin-api-'));
     store = await openStore({ dataDir: dir });
     const defaultLimits = { key: KEY_DEFAULTS, user: NO_LIMITS };
+    const authenticator = new KeyAuthenticator({ adminKey: ADMIN_KEY, store });
     const api = new AdminApi({
       accounts: new Accounts(store, defaultLimits),
       store,
-      authenticator: new KeyAuthenticator({ adminKey: ADMIN_KEY, store }),
+      identify: (req) => authenticator.authenticate(credentialOf(req.headers)),
       defaultLimits,
     });
     server = createServer((req, res) => {

@@ -114,10 +114,15 @@ describe('requests Sluice refuses', () => {
     assert.equal(chunked.status, 413);
   });
 
-  it('an unknown URL outside /v1: 404', async () => {
-    const response = await fetch(`${sluice.url}/nope`);
-    assert.equal(response.status, 404);
-    assert.equal(errorOf((await response.json()) as Record<string, unknown>).code, 'unknown_url');
+  it('an unknown API URL, or a POST outside the API: 404', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/nope'],
+      ['POST', '/nope'],
+    ] as const) {
+      const response = await fetch(`${sluice.url}${path}`, { method });
+      assert.equal(response.status, 404, `${method} ${path}`);
+      assert.equal(errorOf((await response.json()) as Record<string, unknown>).code, 'unknown_url');
+    }
   });
 });
 

@@ -13,10 +13,32 @@ import { hashKey, visiblePrefix } from './api-keys.ts';
 export type Principal =
   /** The bootstrap key: no user, no limits. */
   | { readonly kind: 'admin'; readonly keyPrefix: string }
-  | { readonly kind: 'key'; readonly keyPrefix: string; readonly key: ApiKey; readonly user: User };
+  | { readonly kind: 'key'; readonly keyPrefix: string; readonly key: ApiKey; readonly user: User }
+  /** A user signed in on the web page (the chat service acts for them); no key involved. */
+  | { readonly kind: 'session'; readonly keyPrefix: 'web'; readonly user: User };
 
 export function isAdmin(principal: Principal): boolean {
   return principal.kind === 'admin' || principal.user.role === 'admin';
+}
+
+/** The user behind a principal; the bootstrap key has none. */
+export function userOf(principal: Principal | undefined): User | undefined {
+  return principal === undefined || principal.kind === 'admin' ? undefined : principal.user;
+}
+
+/**
+ * How the chat service calls its own gateway on behalf of a signed-in user: a per-process
+ * secret and the user's id, never shown outside the process.
+ */
+const INTERNAL = 'sluice-internal.';
+
+/** For the user, or for one of their keys when the chat service was called with that key. */
+export function internalCredential(secret: string, userId: string, keyId?: string): string {
+  return `${INTERNAL}${secret}.${userId}${keyId === undefined ? '' : `.${keyId}`}`;
+}
+
+export function isInternalCredential(credential: string | undefined): boolean {
+  return credential?.startsWith(INTERNAL) === true;
 }
 
 export interface Authenticator {
@@ -38,6 +60,8 @@ export function credentialOf(headers: IncomingHttpHeaders): string | undefined {
 export interface KeyAuthenticatorOptions {
   readonly adminKey: string | undefined;
   readonly store: Store;
+  /** The secret of `internalCredential`; without it internal credentials are refused. */
+  readonly internalSecret?: string;
   /** How long a key last seen valid is trusted while the store is unreachable. */
   readonly staleMs?: number;
   readonly now?: () => number;
@@ -48,6 +72,7 @@ const MAX_REMEMBERED = 10_000;
 export class KeyAuthenticator implements Authenticator {
   readonly #adminDigest: Buffer | undefined;
   readonly #adminPrefix: string;
+  readonly #internalDigest: Buffer | undefined;
   readonly #store: Store;
   readonly #staleMs: number;
   readonly #now: () => number;
@@ -60,6 +85,8 @@ export class KeyAuthenticator implements Authenticator {
   constructor(options: KeyAuthenticatorOptions) {
     this.#adminDigest = options.adminKey === undefined ? undefined : sha256(options.adminKey);
     this.#adminPrefix = options.adminKey === undefined ? '' : visiblePrefix(options.adminKey);
+    this.#internalDigest =
+      options.internalSecret === undefined ? undefined : sha256(options.internalSecret);
     this.#store = options.store;
     this.#staleMs = options.staleMs ?? 10 * 60_000;
     this.#now = options.now ?? Date.now;
@@ -75,9 +102,13 @@ export class KeyAuthenticator implements Authenticator {
     if (this.#adminDigest !== undefined && timingSafeEqual(sha256(credential), this.#adminDigest)) {
       return { kind: 'admin', keyPrefix: this.#adminPrefix };
     }
+    if (credential.startsWith(INTERNAL)) return this.#internal(credential.slice(INTERNAL.length));
     const found = await this.#lookup(hashKey(credential));
     if (found === undefined) throw new AuthenticationError('Incorrect API key provided.');
-    const { key, user } = found;
+    return this.#principal(found.key, found.user);
+  }
+
+  #principal(key: ApiKey, user: User): Principal {
     if (key.revokedAt !== null)
       throw new AuthenticationError(`The API key ${key.prefix}… has been revoked.`);
     if (key.expiresAt !== null && key.expiresAt <= this.#now()) {
@@ -85,6 +116,11 @@ export class KeyAuthenticator implements Authenticator {
         `The API key ${key.prefix}… expired on ${new Date(key.expiresAt).toISOString()}.`,
       );
     }
+    this.#checkUser(user);
+    return { kind: 'key', keyPrefix: key.prefix, key, user };
+  }
+
+  #checkUser(user: User): void {
     if (user.disabled) {
       throw new SluiceError(
         'permission',
@@ -93,7 +129,26 @@ export class KeyAuthenticator implements Authenticator {
         `The account "${user.username}" is disabled.`,
       );
     }
-    return { kind: 'key', keyPrefix: key.prefix, key, user };
+  }
+
+  async #internal(rest: string): Promise<Principal> {
+    const [secret = '', userId = '', keyId] = rest.split('.');
+    if (
+      this.#internalDigest === undefined ||
+      !timingSafeEqual(sha256(secret), this.#internalDigest)
+    ) {
+      throw new AuthenticationError('Incorrect API key provided.');
+    }
+    const user = await this.#store.getUser(userId);
+    if (user === undefined) throw new AuthenticationError('The signed-in user no longer exists.');
+    if (keyId === undefined) {
+      this.#checkUser(user);
+      return { kind: 'session', keyPrefix: 'web', user };
+    }
+    const key = await this.#store.getKey(keyId);
+    if (key === undefined || key.userId !== user.id)
+      throw new AuthenticationError('Incorrect API key provided.');
+    return this.#principal(key, user);
   }
 
   async #lookup(hash: string): Promise<{ key: ApiKey; user: User } | undefined> {

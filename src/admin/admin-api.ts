@@ -1,16 +1,11 @@
 /**
  * The admin API under `/api/admin/`: users, keys and usage as JSON, for admins only — the
- * bootstrap `SLUICE_ADMIN_KEY` or a key of an admin user, sent as on `/v1`. `handle` throws
- * `SluiceError`s; the server renders them in the one place it renders every error.
+ * bootstrap `SLUICE_ADMIN_KEY`, a key of an admin user sent as on `/v1`, or an admin signed in
+ * on the web page. `handle` throws `SluiceError`s; the server renders them in the one place it
+ * renders every error.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type Accounts,
-  type Authenticator,
-  credentialOf,
-  isAdmin,
-  type Principal,
-} from '../accounts/index.ts';
+import { type Accounts, isAdmin, type Principal, userOf } from '../accounts/index.ts';
 import { SluiceError } from '../errors/index.ts';
 import { parseJsonObject, readBody } from '../server/body.ts';
 import { sendJson } from '../server/respond.ts';
@@ -23,8 +18,8 @@ import { userRoutes } from './user-routes.ts';
 export interface AdminApiOptions {
   readonly accounts: Accounts;
   readonly store: Store;
-  /** The same one `/v1` uses. */
-  readonly authenticator: Authenticator;
+  /** Who is calling: a key as on `/v1`, or a signed-in browser (CSRF checked). */
+  readonly identify: (req: IncomingMessage) => Promise<Principal>;
   /** `Config.defaultLimits`: what a partial `limits` in a create request is merged over. */
   readonly defaultLimits: { readonly key: Limits; readonly user: Limits };
   /** Largest JSON body accepted (default 1 MiB: these bodies are a few hundred bytes). */
@@ -35,12 +30,12 @@ export interface AdminApiOptions {
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 export class AdminApi {
-  readonly #authenticator: Authenticator;
+  readonly #identify: (req: IncomingMessage) => Promise<Principal>;
   readonly #routes: readonly AdminRoute[];
   readonly #maxBodyBytes: number;
 
   constructor(options: AdminApiOptions) {
-    this.#authenticator = options.authenticator;
+    this.#identify = options.identify;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const services = {
       accounts: options.accounts,
@@ -58,10 +53,10 @@ export class AdminApi {
     url: URL,
   ): Promise<Record<string, unknown>> {
     // Authenticate before routing, so that without a key nothing, not even which URLs exist, shows.
-    const principal = await this.#authenticator.authenticate(credentialOf(req.headers));
+    const principal = await this.#identify(req);
     const fields = {
       key: principal.keyPrefix,
-      user: principal.kind === 'key' ? principal.user.username : null,
+      user: userOf(principal)?.username ?? null,
     };
     requireAdmin(principal);
     const { handler, params } = findHandler(this.#routes, req.method ?? 'GET', url.pathname);
@@ -82,6 +77,6 @@ function requireAdmin(principal: Principal): void {
     'permission',
     403,
     'admin_only',
-    `The admin API is for admins only; the key ${principal.keyPrefix}… belongs to "${principal.user.username}", who is not one.`,
+    `The admin API is for admins only; "${principal.user.username}" is not one.`,
   );
 }

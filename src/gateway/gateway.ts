@@ -5,7 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { type Authenticator, credentialOf, type Principal } from '../accounts/index.ts';
+import {
+  type Authenticator,
+  credentialOf,
+  isInternalCredential,
+  type Principal,
+} from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
 import { NotFoundError, ShuttingDownError, SluiceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -100,8 +105,9 @@ export class Gateway {
     let admitted;
     try {
       if (this.#o.draining()) throw new ShuttingDownError();
-      const principal = await this.#o.authenticator.authenticate(credentialOf(req.headers));
-      info = { ...info, principal };
+      const credential = credentialOf(req.headers);
+      const principal = await this.#o.authenticator.authenticate(credential);
+      info = { ...info, principal, clientIp: forwardedIp(req, credential) ?? clientIp };
       const parsed = await parseRequest(req, path, this.#o.config.maxBodyBytes);
       info = { ...info, model: parsed.model };
       authorizeModel(principal, parsed.model);
@@ -150,6 +156,15 @@ export class Gateway {
       requestBody: parsed.json,
     });
   }
+}
+
+/**
+ * The chat service calls this gateway for the browser's user; its requests (and only those:
+ * they carry the process's internal credential) say which address the browser has.
+ */
+function forwardedIp(req: IncomingMessage, credential: string | undefined): string | undefined {
+  const header = req.headers['x-sluice-client-ip'];
+  return isInternalCredential(credential) && typeof header === 'string' ? header : undefined;
 }
 
 /** A key limited to some models may use only those. */

@@ -4,7 +4,7 @@
  * and finalises it when the request ends — with the upstream's token counts, or an estimate
  * marked as one — then charges the tokens to the limits.
  */
-import { type Principal } from '../accounts/index.ts';
+import { type Principal, userOf } from '../accounts/index.ts';
 import type { TokenUsage } from '../dialects/index.ts';
 import { RateLimitError, SluiceError } from '../errors/index.ts';
 import { capturedText } from '../gateway/tap.ts';
@@ -190,8 +190,8 @@ function openRecord(info: RequestInfo): UsageRecord {
     id: info.id,
     startedAt: info.startedAt,
     endedAt: null,
-    userId: principal?.kind === 'key' ? principal.user.id : null,
-    username: principal?.kind === 'key' ? principal.user.username : null,
+    userId: userOf(principal)?.id ?? null,
+    username: userOf(principal)?.username ?? null,
     keyId: principal?.kind === 'key' ? principal.key.id : null,
     keyPrefix: principal?.keyPrefix ?? null,
     clientIp: info.clientIp,
@@ -215,21 +215,23 @@ function openRecord(info: RequestInfo): UsageRecord {
 }
 
 function subjectsOf(principal: Principal | undefined): Subject[] {
-  if (principal?.kind !== 'key') return [];
-  return [
-    { kind: 'key', id: principal.key.id, limits: principal.key.limits },
-    { kind: 'user', id: principal.user.id, limits: principal.user.limits },
-  ];
+  const subjects: Subject[] = [];
+  if (principal?.kind === 'key')
+    subjects.push({ kind: 'key', id: principal.key.id, limits: principal.key.limits });
+  const user = userOf(principal);
+  if (user !== undefined) subjects.push({ kind: 'user', id: user.id, limits: user.limits });
+  return subjects;
 }
 
 /** The 429 for a refusal, naming the key by its prefix and the user by name. */
 function refusalError(refusal: Refusal, principal: Principal | undefined): RateLimitError {
+  const user = userOf(principal);
   const who =
-    principal?.kind !== 'key'
-      ? 'this key'
-      : refusal.subject.kind === 'key'
-        ? `key ${principal.keyPrefix}…`
-        : `user "${principal.user.username}"`;
+    refusal.subject.kind === 'key'
+      ? `key ${principal?.keyPrefix ?? ''}…`
+      : user === undefined
+        ? 'this key'
+        : `user "${user.username}"`;
   const limits = refusal.subject.limits;
   const retry = `Retry in ${refusal.retryAfterSeconds} s.`;
   switch (refusal.kind) {

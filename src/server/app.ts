@@ -1,5 +1,7 @@
 /** Composes one running Sluice from a `Config`: the only place where the parts meet. */
+import { randomBytes } from 'node:crypto';
 import { Accounts, KeyAuthenticator } from '../accounts/index.ts';
+import { ChatApi, LoginThrottle, Sessions, WebAuth } from '../chat/index.ts';
 import { AdminApi } from '../admin/index.ts';
 import type { ApiFamily, Config } from '../config/index.ts';
 import { Gateway } from '../gateway/index.ts';
@@ -91,7 +93,12 @@ export async function startSluice(
   const shutdown = new AbortController();
   // The gateway asks the server whether it is draining; the server is made after the gateway.
   const holder: { server?: SluiceServer } = {};
-  const authenticator = new KeyAuthenticator({ adminKey: config.adminKey, store });
+  const internalSecret = randomBytes(32).toString('base64url');
+  const authenticator = new KeyAuthenticator({ adminKey: config.adminKey, store, internalSecret });
+  const accounts = new Accounts(store, config.defaultLimits);
+  const sessions = new Sessions({ store });
+  const webAuth = new WebAuth(authenticator, sessions);
+  const clientIp = clientIpResolver(config.trustedProxies);
   const gateway = new Gateway({
     config,
     upstreams,
@@ -106,17 +113,30 @@ export async function startSluice(
     signal: shutdown.signal,
     maxConcurrent: 16,
   });
+  const chat = new ChatApi({
+    store,
+    accounts,
+    sessions,
+    auth: webAuth,
+    throttle: new LoginThrottle(),
+    gateway: () => loopback(holder.server),
+    internalSecret,
+    clientIp,
+    log,
+    demo: missing,
+  });
   const server = new SluiceServer({
     gateway,
     probe,
-    clientIp: clientIpResolver(config.trustedProxies),
+    clientIp,
     usagePending: () => queue.pending,
     admin: new AdminApi({
-      accounts: new Accounts(store, config.defaultLimits),
+      accounts,
       store,
-      authenticator,
+      identify: async (req) => (await webAuth.identify(req)).principal,
       defaultLimits: config.defaultLimits,
     }),
+    chat,
     log,
     shutdown,
     info: {
@@ -140,10 +160,25 @@ export async function startSluice(
     async drain(deadlineMs = config.drainMs) {
       await server.drain(deadlineMs);
       await queue.close();
-      await Promise.all([dispatchers.close(), demo?.close(), counters.close()]);
+      await Promise.all([dispatchers.close(), demo?.close(), counters.close(), chat.close()]);
       await store.close();
     },
   };
+}
+
+/** Where the chat service reaches this process's own gateway: its listening address, loopback for a wildcard one. */
+function loopback(server: SluiceServer | undefined): URL {
+  const address = server?.http.address();
+  if (address === null || address === undefined || typeof address === 'string') {
+    throw new Error('the server is not listening yet');
+  }
+  const host =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '::1'
+        : address.address;
+  return new URL(`http://${address.family === 'IPv6' ? `[${host}]` : host}:${address.port}`);
 }
 
 function demoHint(families: readonly ApiFamily[]): string {

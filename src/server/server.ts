@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AdminApi } from '../admin/index.ts';
+import type { ChatApi } from '../chat/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
 import { NotFoundError, SluiceError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
@@ -14,12 +15,14 @@ import { parseProbeParams, type Probe } from '../probe/index.ts';
 import type { ClientIpResolver } from './client-ip.ts';
 import { Metrics } from './metrics.ts';
 import { sendError, sendJson, toSluiceError } from './respond.ts';
+import { serveStatic } from './static.ts';
 
 export interface ServerOptions {
   readonly gateway: Gateway;
   readonly probe: Probe;
   /** Users, keys and usage under `/api/admin/`. */
   readonly admin: AdminApi;
+  readonly chat: ChatApi;
   readonly clientIp: ClientIpResolver;
   /** Usage records not yet in the store, for /metrics. */
   readonly usagePending: () => number;
@@ -188,23 +191,22 @@ export class SluiceServer {
       }
       case 'admin':
         return await this.#o.admin.handle(req, res, url);
-      case 'home':
-        sendJson(res, 200, {
-          name: 'sluice',
-          ...this.#o.info,
-          endpoints: ['/v1', '/api/admin', '/healthz', '/readyz', '/metrics', '/sluice/probe'],
-        });
+      case 'api':
+        return await this.#o.chat.handle(req, res, url);
+      case 'page':
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          throw new NotFoundError(
+            'unknown_url',
+            `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}.`,
+          );
+        }
+        await serveStatic(req, res, url.pathname);
         return undefined;
-      case 'unknown':
-        throw new NotFoundError(
-          'unknown_url',
-          `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}.`,
-        );
     }
   }
 }
 
-type Route = 'health' | 'metrics' | 'probe' | 'v1' | 'admin' | 'home' | 'unknown';
+type Route = 'health' | 'metrics' | 'probe' | 'v1' | 'admin' | 'api' | 'page';
 
 function routeOf(path: string): Route {
   if (path === '/healthz' || path === '/readyz') return 'health';
@@ -212,8 +214,8 @@ function routeOf(path: string): Route {
   if (path === '/sluice/probe') return 'probe';
   if (path === '/v1' || path.startsWith('/v1/')) return 'v1';
   if (path === '/api/admin' || path.startsWith('/api/admin/')) return 'admin';
-  if (path === '/') return 'home';
-  return 'unknown';
+  if (path === '/api' || path.startsWith('/api/')) return 'api';
+  return 'page';
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {

@@ -243,7 +243,7 @@ export function numberOrNull(row: Row, column: string): number | null {
   return value === null ? null : number(row, column);
 }
 
-function oneOf<T extends string>(row: Row, column: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(row: Row, column: string, allowed: readonly T[]): T {
   const value = text(row, column);
   const found = allowed.find((a) => a === value);
   if (found === undefined) throw mismatch(column, value, allowed.join(' | '));

@@ -83,6 +83,49 @@ CREATE INDEX usage_records_user_started_at ON usage_records (user_id, started_at
 CREATE INDEX usage_records_key_started_at ON usage_records (key_id, started_at);
 `,
   },
+  {
+    version: 2,
+    name: 'browser sessions, conversations and messages',
+    sql: `
+-- The session id is a SHA-256 of the cookie's token: a copy of the table signs nobody in.
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT,
+  ip TEXT,
+  user_agent TEXT
+);
+CREATE INDEX sessions_user_id ON sessions (user_id);
+
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  model TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX conversations_user_updated ON conversations (user_id, updated_at);
+
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+  content TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('complete', 'streaming', 'stopped', 'error')),
+  model TEXT,
+  request_id TEXT,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX messages_conversation_created ON messages (conversation_id, created_at);
+`,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `

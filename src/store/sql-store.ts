@@ -19,7 +19,12 @@ import {
 } from './rows.ts';
 import {
   type ApiKey,
+  type Conversation,
+  type Message,
+  type MessagePatch,
   type MigrationReport,
+  type NewMessage,
+  type Session,
   type NewKey,
   type NewUser,
   NO_LIMITS,
@@ -34,6 +39,7 @@ import {
   type UserWithPassword,
 } from './types.ts';
 import { listUsage, summarizeUsage, usageTotals, writeUsage } from './usage.ts';
+import * as chat from './chat.ts';
 
 const USER_SELECT = `SELECT ${USER_COLUMNS.join(', ')} FROM users`;
 const KEY_SELECT = `SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys`;
@@ -229,5 +235,82 @@ WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
     since: number,
   ): Promise<{ tokens: number; cost: number }> {
     return usageTotals(this.#db, subject, since);
+  }
+
+  createSession(
+    session: Omit<Session, 'createdAt' | 'lastSeenAt' | 'revokedAt'>,
+  ): Promise<Session> {
+    return chat.createSession(this.#db, session, this.#now());
+  }
+
+  findSession(id: string): Promise<{ session: Session; user: User } | undefined> {
+    return chat.findSession(this.#db, id);
+  }
+
+  touchSession(id: string, at: number): Promise<void> {
+    return chat.updateSessions(
+      this.#db,
+      'UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2',
+      [id, at],
+    );
+  }
+
+  revokeSession(id: string, at: number): Promise<void> {
+    return chat.updateSessions(
+      this.#db,
+      'UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [id, at],
+    );
+  }
+
+  revokeUserSessions(userId: string, at: number): Promise<void> {
+    return chat.updateSessions(
+      this.#db,
+      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId, at],
+    );
+  }
+
+  createConversation(conversation: {
+    userId: string;
+    title: string;
+    model: string | null;
+  }): Promise<Conversation> {
+    return chat.createConversation(this.#db, conversation, this.#now());
+  }
+
+  getConversation(id: string): Promise<Conversation | undefined> {
+    return chat.getConversation(this.#db, id);
+  }
+
+  listConversations(userId: string): Promise<Conversation[]> {
+    return chat.listConversations(this.#db, userId);
+  }
+
+  updateConversation(
+    id: string,
+    patch: { title?: string; model?: string | null },
+  ): Promise<Conversation | undefined> {
+    return chat.updateConversation(this.#db, id, patch, this.#now());
+  }
+
+  deleteConversation(id: string): Promise<void> {
+    return chat.deleteConversation(this.#db, id);
+  }
+
+  addMessage(message: NewMessage): Promise<Message> {
+    return chat.addMessage(this.#db, message, this.#now());
+  }
+
+  updateMessage(id: string, patch: MessagePatch): Promise<void> {
+    return chat.updateMessage(this.#db, id, patch, this.#now());
+  }
+
+  async deleteMessage(id: string): Promise<void> {
+    await this.#db.run('DELETE FROM messages WHERE id = $1', [id]);
+  }
+
+  listMessages(conversationId: string): Promise<Message[]> {
+    return chat.listMessages(this.#db, conversationId);
   }
 }

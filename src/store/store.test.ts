@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { connectStore, type StoreOptions } from './open.ts';
+import { MIGRATIONS } from './schema.ts';
 import {
   ConflictError,
   type Limits,
@@ -25,6 +26,8 @@ import {
 } from './index.ts';
 
 const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The newest schema version. */
+const LATEST = MIGRATIONS.length;
 
 /** A fresh, empty database; `dispose` removes it. */
 interface Fresh {
@@ -131,10 +134,10 @@ for (const backend of [sqlite, postgres]) {
 
     it('migrates once: a second migrate applies nothing', async () => {
       const again = await store.migrate();
-      assert.deepEqual(again, { applied: [], current: 1 });
+      assert.deepEqual(again, { applied: [], current: LATEST });
       const other = await openStore(fresh.options);
       try {
-        assert.deepEqual(await other.migrate(), { applied: [], current: 1 });
+        assert.deepEqual(await other.migrate(), { applied: [], current: LATEST });
       } finally {
         await other.close();
       }
@@ -497,12 +500,12 @@ for (const backend of [sqlite, postgres]) {
         const reports = await Promise.all([a.migrate(), b.migrate()]);
         assert.deepEqual(
           reports.map((r) => r.applied.length).sort(),
-          [0, 1],
-          'one instance applies migration 1, the other finds it done',
+          [0, LATEST],
+          'one instance applies the migrations, the other finds them done',
         );
         assert.deepEqual(
           reports.map((r) => r.current),
-          [1, 1],
+          [LATEST, LATEST],
         );
         const users = await Promise.all(
           [a, b, a, b, a, b].map((s, i) =>

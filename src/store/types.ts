@@ -153,7 +153,94 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
-export interface Store {
+/** A signed-in browser. The id is a hash of the cookie's token; the token itself is not kept. */
+export interface Session {
+  readonly id: string;
+  readonly userId: string;
+  /** The token the page must echo in `X-CSRF-Token` on every state-changing request. */
+  readonly csrf: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+  readonly revokedAt: number | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+export interface Conversation {
+  readonly id: string;
+  readonly userId: string;
+  readonly title: string;
+  readonly model: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** `streaming` while an answer is being written; `stopped` when the user stopped it. */
+export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'error';
+
+export interface Message {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly model: string | null;
+  /** The usage record of the request that wrote an answer. */
+  readonly requestId: string | null;
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewMessage {
+  readonly conversationId: string;
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly model: string | null;
+}
+
+export interface MessagePatch {
+  readonly content?: string;
+  readonly status?: MessageStatus;
+  readonly requestId?: string | null;
+  readonly error?: string | null;
+}
+
+/** Sessions and conversations, for the chat service and its web page. */
+export interface ChatStore {
+  createSession(session: Omit<Session, 'createdAt' | 'lastSeenAt' | 'revokedAt'>): Promise<Session>;
+  /** The session and its user, revoked or expired ones included (the caller decides). */
+  findSession(id: string): Promise<{ session: Session; user: User } | undefined>;
+  touchSession(id: string, at: number): Promise<void>;
+  revokeSession(id: string, at: number): Promise<void>;
+  /** Every session of a user, e.g. when the account is disabled or its password changes. */
+  revokeUserSessions(userId: string, at: number): Promise<void>;
+
+  createConversation(conversation: {
+    userId: string;
+    title: string;
+    model: string | null;
+  }): Promise<Conversation>;
+  getConversation(id: string): Promise<Conversation | undefined>;
+  /** Most recently updated first. */
+  listConversations(userId: string): Promise<Conversation[]>;
+  updateConversation(
+    id: string,
+    patch: { title?: string; model?: string | null },
+  ): Promise<Conversation | undefined>;
+  /** Deletes it with its messages. */
+  deleteConversation(id: string): Promise<void>;
+
+  addMessage(message: NewMessage): Promise<Message>;
+  updateMessage(id: string, patch: MessagePatch): Promise<void>;
+  deleteMessage(id: string): Promise<void>;
+  /** Oldest first. */
+  listMessages(conversationId: string): Promise<Message[]>;
+}
+
+export interface Store extends ChatStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe to run from several processes at once. */
   migrate(): Promise<MigrationReport>;

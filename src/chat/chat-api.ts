@@ -1,0 +1,384 @@
+/**
+ * The chat service under `/api`: sign-in (and first-run setup), the caller's conversations, the
+ * models, and `POST /api/chat`, which streams an answer. A user sees only their own
+ * conversations; another user's id is answered as if it did not exist.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent } from 'undici';
+import { type Accounts, internalCredential, type Principal, userOf } from '../accounts/index.ts';
+import { matchPath } from '../admin/router.ts';
+import {
+  AuthenticationError,
+  BadRequestError,
+  NotFoundError,
+  SluiceError,
+} from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { parseJsonObject, readBody } from '../server/body.ts';
+import { sendJson } from '../server/respond.ts';
+import type { Conversation, Store, User } from '../store/types.ts';
+import { streamAnswer } from './answer.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { Sessions } from './sessions.ts';
+import { conversationView, messageView, sessionUserView } from './views.ts';
+import type { Identity, WebAuth } from './web-auth.ts';
+import { wireFor } from './wire.ts';
+
+export interface ChatApiOptions {
+  readonly store: Store;
+  readonly accounts: Accounts;
+  readonly sessions: Sessions;
+  readonly auth: WebAuth;
+  readonly throttle: LoginThrottle;
+  /** The gateway of this process, known once it listens. */
+  readonly gateway: () => URL;
+  readonly internalSecret: string;
+  readonly clientIp: (req: IncomingMessage) => string | null;
+  readonly log: Logger;
+  /** Shown on the page: which API families only have the demo model. */
+  readonly demo: readonly string[];
+}
+
+interface Call {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: Record<string, string>;
+  readonly ip: string | null;
+}
+
+type Handler = (call: Call) => Promise<Record<string, unknown> | undefined>;
+
+const MAX_BODY = 1024 * 1024;
+
+export class ChatApi {
+  readonly #o: ChatApiOptions;
+  readonly #dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+  readonly #routes: readonly { path: string; methods: Partial<Record<string, Handler>> }[];
+
+  constructor(options: ChatApiOptions) {
+    this.#o = options;
+    this.#routes = [
+      { path: 'session', methods: { GET: (c) => this.#session(c) } },
+      { path: 'setup', methods: { POST: (c) => this.#setup(c) } },
+      { path: 'login', methods: { POST: (c) => this.#login(c) } },
+      { path: 'logout', methods: { POST: (c) => this.#logout(c) } },
+      { path: 'models', methods: { GET: (c) => this.#models(c) } },
+      {
+        path: 'conversations',
+        methods: { GET: (c) => this.#list(c), POST: (c) => this.#create(c) },
+      },
+      {
+        path: 'conversations/:id',
+        methods: {
+          GET: (c) => this.#get(c),
+          PATCH: (c) => this.#rename(c),
+          DELETE: (c) => this.#delete(c),
+        },
+      },
+      { path: 'chat', methods: { POST: (c) => this.#chat(c) } },
+    ];
+  }
+
+  /** Answers one `/api` request; returns fields for its log line. */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<Record<string, unknown>> {
+    const rest = url.pathname.replace(/^\/api\/?/, '').replace(/\/+$/, '');
+    for (const route of this.#routes) {
+      const params = matchPath(route.path, rest);
+      if (params === undefined) continue;
+      const handler = route.methods[req.method ?? 'GET'];
+      if (handler === undefined) {
+        const allow = Object.keys(route.methods).join(', ');
+        throw new SluiceError(
+          'invalid_request',
+          405,
+          'method_not_allowed',
+          `Use ${allow} for ${url.pathname}.`,
+          { headers: { allow } },
+        );
+      }
+      return (await handler({ req, res, params, ip: this.#o.clientIp(req) })) ?? {};
+    }
+    throw new NotFoundError(
+      'unknown_url',
+      `Unknown API URL: ${req.method ?? 'GET'} ${url.pathname}.`,
+    );
+  }
+
+  close(): Promise<void> {
+    return this.#dispatcher.close();
+  }
+
+  async #session({ req, res }: Call) {
+    const identity = await this.#o.auth.optional(req).catch(() => undefined);
+    const user = userOf(identity?.principal);
+    sendJson(res, 200, {
+      user: user === undefined ? null : sessionUserView(user),
+      csrf_token: identity?.session?.csrf ?? this.#o.auth.preSessionToken(req, res),
+      setup_required: (await this.#o.store.countUsers()) === 0,
+      demo: this.#o.demo,
+    });
+    return { user: user?.username };
+  }
+
+  async #setup({ req, res, ip }: Call) {
+    this.#o.auth.checkPreSession(req);
+    const body = await jsonBody(req);
+    if ((await this.#o.store.countUsers()) > 0) {
+      throw new SluiceError(
+        'invalid_request',
+        409,
+        'setup_done',
+        'Sluice is set up already: sign in instead.',
+      );
+    }
+    const user = await this.#o.accounts.addUser({
+      username: stringField(body, 'username'),
+      password: stringField(body, 'password'),
+      role: 'admin',
+    });
+    const session = await this.#o.sessions.start(user, req, res, ip);
+    sendJson(res, 201, { user: sessionUserView(user), csrf_token: session.csrf });
+    return { user: user.username };
+  }
+
+  async #login({ req, res, ip }: Call) {
+    this.#o.auth.checkPreSession(req);
+    const body = await jsonBody(req);
+    const username = stringField(body, 'username');
+    this.#o.throttle.check(username, ip);
+    const user = await this.#o.accounts.checkPassword(username, stringField(body, 'password'));
+    if (user === undefined) {
+      this.#o.throttle.failed(username, ip);
+      this.#o.log.warn('sign-in failed', { user: username, ip });
+      throw new AuthenticationError('Wrong username or password.');
+    }
+    if (user.disabled)
+      throw new SluiceError(
+        'permission',
+        403,
+        'account_disabled',
+        `The account "${user.username}" is disabled.`,
+      );
+    this.#o.throttle.succeeded(username);
+    const session = await this.#o.sessions.start(user, req, res, ip);
+    sendJson(res, 200, { user: sessionUserView(user), csrf_token: session.csrf });
+    return { user: user.username };
+  }
+
+  async #logout({ req, res }: Call) {
+    const identity = await this.#o.auth.identify(req);
+    if (identity.session !== undefined) await this.#o.sessions.end(identity.session, req, res);
+    res.writeHead(204).end();
+    return { user: userOf(identity.principal)?.username };
+  }
+
+  async #models({ req, res }: Call) {
+    const { principal } = await this.#o.auth.identify(req);
+    const response = await fetch(new URL('/v1/models', this.#o.gateway()), {
+      headers: this.#gatewayHeaders(principal, req),
+    });
+    sendJson(res, response.status, await response.json());
+    return undefined;
+  }
+
+  async #list({ req, res }: Call) {
+    const user = await this.#user(req);
+    sendJson(res, 200, {
+      data: (await this.#o.store.listConversations(user.id)).map(conversationView),
+    });
+    return { user: user.username };
+  }
+
+  async #create({ req, res }: Call) {
+    const user = await this.#user(req);
+    const body = await jsonBody(req);
+    const conversation = await this.#o.store.createConversation({
+      userId: user.id,
+      title: optionalString(body, 'title') ?? 'New chat',
+      model: optionalString(body, 'model') ?? null,
+    });
+    sendJson(res, 201, conversationView(conversation));
+    return { user: user.username };
+  }
+
+  async #get({ req, res, params }: Call) {
+    const user = await this.#user(req);
+    const conversation = await this.#own(user, params.id);
+    const messages = await this.#o.store.listMessages(conversation.id);
+    sendJson(res, 200, { ...conversationView(conversation), messages: messages.map(messageView) });
+    return { user: user.username };
+  }
+
+  async #rename({ req, res, params }: Call) {
+    const user = await this.#user(req);
+    const conversation = await this.#own(user, params.id);
+    const title = stringField(await jsonBody(req), 'title').slice(0, 200);
+    sendJson(
+      res,
+      200,
+      conversationView(
+        (await this.#o.store.updateConversation(conversation.id, { title })) ?? conversation,
+      ),
+    );
+    return { user: user.username };
+  }
+
+  async #delete({ req, res, params }: Call) {
+    const user = await this.#user(req);
+    const conversation = await this.#own(user, params.id);
+    await this.#o.store.deleteConversation(conversation.id);
+    res.writeHead(204).end();
+    return { user: user.username };
+  }
+
+  /**
+   * Streams an answer: `{conversationId?, model, message}` asks; `{conversationId, model,
+   * regenerate: true}` asks the last question again in place of the last answer.
+   */
+  async #chat({ req, res, ip }: Call) {
+    const identity = await this.#o.auth.identify(req);
+    const user = userWithConversations(identity.principal);
+    const body = await jsonBody(req);
+    const model = stringField(body, 'model');
+    const regenerate = body.regenerate === true;
+    const id = optionalString(body, 'conversationId');
+    const { store } = this.#o;
+    let conversation = id === undefined ? undefined : await this.#own(user, id);
+    if (regenerate) {
+      if (conversation === undefined)
+        throw new BadRequestError('invalid_request', 'regenerate needs a conversationId.', {
+          param: 'conversationId',
+        });
+      const last = (await store.listMessages(conversation.id)).at(-1);
+      if (last?.role === 'assistant') await store.deleteMessage(last.id);
+    } else {
+      const message = stringField(body, 'message');
+      conversation ??= await store.createConversation({
+        userId: user.id,
+        title: titleFrom(message),
+        model,
+      });
+      await store.addMessage({
+        conversationId: conversation.id,
+        role: 'user',
+        content: message,
+        status: 'complete',
+        model: null,
+      });
+    }
+    if (conversation.model !== model) await store.updateConversation(conversation.id, { model });
+    const history = (await store.listMessages(conversation.id))
+      .filter((m) => m.content !== '' && m.status !== 'error')
+      .map((m) => ({ role: m.role, content: m.content }));
+    if (history.at(-1)?.role !== 'user')
+      throw new BadRequestError('invalid_request', 'There is no question to answer.');
+    const answer = await store.addMessage({
+      conversationId: conversation.id,
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      model,
+    });
+
+    this.#o.log.info('chat start', {
+      user: user.username,
+      ip,
+      conversation: conversation.id,
+      model,
+    });
+    const started = Date.now();
+    const result = await streamAnswer({
+      res,
+      wire: wireFor(req),
+      conversationId: conversation.id,
+      store,
+      dispatcher: this.#dispatcher,
+      gateway: this.#o.gateway(),
+      headers: this.#gatewayHeaders(identity.principal, req),
+      model,
+      history,
+      answer,
+      log: this.#o.log,
+    });
+    this.#o.log.info('chat end', {
+      user: user.username,
+      ip,
+      conversation: conversation.id,
+      model,
+      status: result.status,
+      ms: Date.now() - started,
+      ttft_ms: result.ttftMs === null ? null : Math.round(result.ttftMs),
+      chars: result.chars,
+    });
+    return { user: user.username, conversation: conversation.id };
+  }
+
+  /** How the chat service speaks to its gateway for this caller, with the caller's address. */
+  #gatewayHeaders(principal: Principal, req: IncomingMessage): Record<string, string> {
+    const user = userWithConversations(principal);
+    const keyId = principal.kind === 'key' ? principal.key.id : undefined;
+    const ip = this.#o.clientIp(req);
+    return {
+      authorization: `Bearer ${internalCredential(this.#o.internalSecret, user.id, keyId)}`,
+      ...(ip === null ? {} : { 'x-sluice-client-ip': ip }),
+    };
+  }
+
+  async #user(req: IncomingMessage): Promise<User> {
+    return userWithConversations((await this.#o.auth.identify(req)).principal);
+  }
+
+  /** The conversation if it is the user's; someone else's is answered as missing. */
+  async #own(user: User, id: string | undefined): Promise<Conversation> {
+    const conversation = id === undefined ? undefined : await this.#o.store.getConversation(id);
+    if (conversation === undefined || conversation.userId !== user.id) {
+      throw new NotFoundError('conversation_not_found', `There is no conversation "${id ?? ''}".`);
+    }
+    return conversation;
+  }
+}
+
+/** Conversations belong to users; the bootstrap key has no user. */
+function userWithConversations(principal: Principal): User {
+  const user = userOf(principal);
+  if (user === undefined) {
+    throw new SluiceError(
+      'permission',
+      403,
+      'no_user',
+      'The bootstrap admin key has no conversations; sign in or use a user’s key.',
+    );
+  }
+  return user;
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readBody(req, MAX_BODY));
+}
+
+function stringField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new BadRequestError(
+      'invalid_request',
+      `"${name}" is required and must be a non-empty string.`,
+      { param: name },
+    );
+  }
+  return value;
+}
+
+function optionalString(body: Record<string, unknown>, name: string): string | undefined {
+  return body[name] === undefined || body[name] === null ? undefined : stringField(body, name);
+}
+
+function titleFrom(message: string): string {
+  const line = message.trim().split('\n')[0] ?? '';
+  return line.length > 60 ? `${line.slice(0, 57)}…` : line;
+}
+
+export type { Identity };
