@@ -132,10 +132,17 @@ describe('two instances behind nginx, sharing PostgreSQL and Redis', () => {
 
   it('a token budget is spent globally: alternate instances, one total', async () => {
     const key = await newKey('budget', { budgetTokens: 1000, budgetPeriod: 'day' });
+    const user = await store.findUserByName('budget');
     const statuses: (number | string | undefined)[] = [];
     for (let i = 0; i < 6; i++) {
       const { status, code } = await post(key);
       statuses.push(status === 200 ? 200 : code);
+      // A request is charged just after its last byte; a client that waits for its record
+      // (as this one does) always sees the charge.
+      await waitUntil(async () => {
+        const records = await store.listUsage({ userId: user?.id ?? '' });
+        return records.length === i + 1 && records.every((r) => r.endedAt !== null);
+      });
     }
     // 316 tokens a request: after three (948) there is budget left for a fourth (1264), then none.
     assert.deepEqual(statuses, [200, 200, 200, 200, 'insufficient_quota', 'insufficient_quota']);

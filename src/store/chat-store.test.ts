@@ -85,6 +85,8 @@ for (const backend of backends) {
         model: 'sluice-demo',
       });
       const second = await store.createConversation({ userId, title: 'Second', model: null });
+      // Times are whole milliseconds: let the clock move on so the new message is later.
+      while (Date.now() <= second.updatedAt) await new Promise((r) => setImmediate(r));
       const question = await store.addMessage({
         conversationId: first.id,
         role: 'user',
