@@ -17,11 +17,20 @@ import {
 import { keys } from './keys.ts';
 import { migrate } from './migrate.ts';
 import { serve } from './serve.ts';
+import { doctor } from './doctor.ts';
 import { nginx } from './nginx.ts';
 import { usage } from './usage.ts';
 import { users } from './users.ts';
 
-const commands: readonly (Command | CommandGroup)[] = [serve, migrate, users, keys, usage, nginx];
+const commands: readonly (Command | CommandGroup)[] = [
+  serve,
+  migrate,
+  users,
+  keys,
+  usage,
+  doctor,
+  nginx,
+];
 
 function overview(): string {
   return `Usage: sluice <command> [options]

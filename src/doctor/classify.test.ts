@@ -1,0 +1,293 @@
+/**
+ * The classification core on synthetic probe timelines, one per class the research notes list
+ * (streaming-pitfalls.md §1.1), plus the jitter a busy machine adds, which must not read as a hop.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  probeTimeline,
+  scheduleOf,
+  SSE_HEADERS,
+} from '../../test/support/intermediaries/synthetic-timeline.ts';
+import { classify } from './classify.ts';
+import type { Diagnosis } from './diagnosis.ts';
+import type { ProbeShape } from './timeline.ts';
+
+const PROBE: ProbeShape = { events: 30, intervalMs: 100, pad: 512, silenceMs: 0 };
+const SENDS = scheduleOf(PROBE);
+const BYTES = 592;
+const NGINX_CONSUMED = (() => {
+  const { 'x-accel-buffering': _gone, ...rest } = SSE_HEADERS;
+  return { ...rest, server: 'nginx/1.22.1' };
+})();
+
+function primary(d: Diagnosis) {
+  const cause = d.causes[0];
+  assert.ok(cause, 'a diagnosis always has a cause');
+  return cause;
+}
+
+/** Releases events whenever `bufferBytes` have accumulated, as a size-triggered proxy buffer does. */
+function throughBuffer(bufferBytes: number, latency = 3): number[] {
+  const arrivals: number[] = [];
+  let pending = 0;
+  let held = 0;
+  SENDS.forEach((sent, i) => {
+    held++;
+    pending += BYTES;
+    const last = i === SENDS.length - 1;
+    if (pending >= bufferBytes || last) {
+      for (let k = 0; k < held; k++) arrivals.push(sent + latency);
+      pending = last ? 0 : pending - bufferBytes;
+      held = 0;
+    }
+  });
+  return arrivals;
+}
+
+describe('classify: probe timelines', () => {
+  it('healthy: every event arrives a few ms after it is sent', () => {
+    const d = classify(
+      probeTimeline({ probe: PROBE, arrivals: SENDS.map((s, i) => s + 3 + (i % 4)) }),
+    );
+    assert.equal(d.verdict, 'ok');
+    assert.equal(primary(d).id, 'healthy');
+    assert.match(
+      primary(d).evidence.join('\n'),
+      /30 of 30 events arrived before the next one was sent/,
+    );
+  });
+
+  it('healthy despite jitter: a few late events on a busy machine are not a buffering hop', () => {
+    const jitter = [
+      0, 40, 5, 0, 60, 0, 12, 45, 0, 0, 70, 3, 0, 30, 0, 0, 20, 0, 44, 0, 0, 8, 0, 65, 0, 0, 15, 0,
+      0, 2,
+    ];
+    const arrivals: number[] = [];
+    SENDS.forEach((s, i) =>
+      arrivals.push(Math.max(arrivals.at(-1) ?? 0, s + 3 + (jitter[i] ?? 0))),
+    );
+    const d = classify(probeTimeline({ probe: PROBE, arrivals }));
+    assert.equal(d.verdict, 'ok', d.causes.map((c) => c.title).join('; '));
+  });
+
+  it('fully buffered: first event ≈ end, one read; nginx named by its headers, nginx fix', () => {
+    const arrivals = SENDS.map(() => 2905);
+    const d = classify(
+      probeTimeline({ probe: PROBE, arrivals, headers: NGINX_CONSUMED, headersMs: 2905 }),
+    );
+    assert.equal(d.verdict, 'buffered');
+    const cause = primary(d);
+    assert.equal(cause.id, 'fully-buffered');
+    assert.match(
+      cause.evidence.join('\n'),
+      /all 30 events arrived within 0 ms, though sent over 2\.9 s/,
+    );
+    assert.match(cause.evidence.join('\n'), /headers arrived at 2\.9 s, with the first event/);
+    assert.deepEqual(cause.hops, ['nginx']);
+    assert.match(cause.fixes[0]?.snippet ?? '', /proxy_buffering off;/);
+  });
+
+  it('size-quantised bursts: releases of about 4 KiB name nginx proxy_buffer_size', () => {
+    const d = classify(
+      probeTimeline({ probe: PROBE, arrivals: throughBuffer(4096), headers: NGINX_CONSUMED }),
+    );
+    assert.equal(d.verdict, 'buffered');
+    const cause = primary(d);
+    assert.equal(cause.id, 'size-bursts');
+    assert.match(cause.title, /4 KiB/);
+    assert.match(cause.title, /proxy_buffer_size/);
+    assert.equal(cause.measures['buffer_bytes'], 4096);
+  });
+
+  it('size-quantised bursts of 16 KiB name a zlib chunk', () => {
+    const sends = scheduleOf({ ...PROBE, events: 60 });
+    const arrivals: number[] = [];
+    let held = 0;
+    sends.forEach((s, i) => {
+      held++;
+      if (held * BYTES >= 16384 || i === sends.length - 1) {
+        for (let k = 0; k < held; k++) arrivals.push(s + 3);
+        held = 0;
+      }
+    });
+    const big = classify(probeTimeline({ probe: { ...PROBE, events: 60 }, arrivals }));
+    assert.equal(primary(big).id, 'size-bursts');
+    assert.match(primary(big).title, /16 KiB.*zlib/);
+  });
+
+  it('one event behind: each event arrives when the next one is sent', () => {
+    const arrivals = SENDS.map((s, i) => (SENDS[i + 1] ?? s) + 3);
+    const d = classify(probeTimeline({ probe: PROBE, arrivals }));
+    assert.equal(d.verdict, 'delayed');
+    assert.equal(primary(d).id, 'one-behind');
+    assert.match(
+      primary(d)
+        .fixes.map((f) => f.text)
+        .join('\n'),
+      /IIS|compress/,
+    );
+  });
+
+  it('periodic flush: arrivals quantised to 250 ms whatever the 100 ms send interval', () => {
+    const arrivals = SENDS.map((s) => Math.ceil((s + 3) / 250) * 250);
+    const d = classify(probeTimeline({ probe: PROBE, arrivals }));
+    assert.equal(d.verdict, 'buffered');
+    const cause = primary(d);
+    assert.equal(cause.id, 'periodic-flush');
+    assert.equal(cause.measures['period_ms'], 250);
+    // No header names the hop; a ~250 ms rhythm suggests the kernel's 200 ms cork (HAProxy).
+    assert.equal(cause.suspected, true);
+    assert.match(cause.fixes.map((f) => f.snippet ?? '').join('\n'), /option http-no-delay/);
+  });
+
+  it('headers held until the first byte: headers and the first event late together, the rest on time', () => {
+    const arrivals = SENDS.map((s, i) => (i === 0 ? 95 : s + 3));
+    const d = classify(probeTimeline({ probe: PROBE, arrivals, headersMs: 95 }));
+    assert.equal(d.verdict, 'delayed');
+    assert.equal(primary(d).id, 'headers-held');
+  });
+
+  it('irregular holds without a pattern are "delayed"', () => {
+    const holds = [
+      0, 180, 60, 0, 260, 120, 0, 0, 90, 300, 0, 70, 0, 210, 0, 130, 0, 0, 80, 240, 0, 60, 150, 0,
+      0, 110, 0, 280, 0, 0,
+    ];
+    const arrivals: number[] = [];
+    SENDS.forEach((s, i) => arrivals.push(Math.max(arrivals.at(-1) ?? 0, s + 3 + (holds[i] ?? 0))));
+    const d = classify(probeTimeline({ probe: PROBE, arrivals }));
+    assert.equal(d.verdict, 'delayed');
+    assert.equal(primary(d).id, 'irregular-delays');
+  });
+
+  it('cached replay: events "arrive before they were sent" and a cache header says HIT', () => {
+    const arrivals = SENDS.map(() => 4);
+    const headers = {
+      ...SSE_HEADERS,
+      'x-varnish': '32773 32771',
+      via: '1.1 varnish (Varnish/7.1)',
+      age: '3',
+    };
+    const d = classify(
+      probeTimeline({ probe: PROBE, arrivals, headers, serverEpochMs: 1_800_000_000_000 - 3000 }),
+    );
+    assert.equal(d.verdict, 'buffered');
+    const cause = primary(d);
+    assert.equal(cause.id, 'cached-replay');
+    assert.match(cause.evidence.join('\n'), /the stream began before this request/);
+    assert.deepEqual(cause.hops, ['varnish']);
+    assert.match(cause.fixes[0]?.snippet ?? '', /beresp.uncacheable = true/);
+  });
+
+  it('compression that still delivers every event on time is ok, with a note (no crying wolf)', () => {
+    const headers = { ...NGINX_CONSUMED, 'content-encoding': 'gzip', 'x-accel-buffering': 'no' };
+    const d = classify(probeTimeline({ probe: PROBE, arrivals: SENDS.map((s) => s + 3), headers }));
+    assert.equal(d.verdict, 'ok');
+    assert.deepEqual(
+      d.causes.map((c) => [c.id, c.severity]),
+      [
+        ['healthy', 'ok'],
+        ['compressed-stream', 'warning'],
+      ],
+    );
+    assert.equal(d.causes[1]?.fixes[0]?.snippet, 'gzip off;');
+  });
+
+  it('compression with bursts is the buffer: the compressing hop gets the compression fix', () => {
+    const headers = { ...SSE_HEADERS, 'content-encoding': 'gzip', server: 'Caddy' };
+    const d = classify(
+      probeTimeline({ probe: PROBE, arrivals: SENDS.map(() => 2905), headers, emptyReads: [3] }),
+    );
+    assert.equal(d.verdict, 'buffered');
+    const cause = primary(d);
+    assert.equal(cause.id, 'fully-buffered');
+    assert.deepEqual(
+      cause.fixes.map((f) => f.hop),
+      ['caddy'],
+    );
+    assert.match(cause.fixes[0]?.snippet ?? '', /encode \{/);
+    assert.ok(
+      !d.causes.some((c) => c.id === 'compressed-stream'),
+      'no separate "ok" compression note',
+    );
+  });
+
+  it('idle cut inside the silence: matched against the table, no default matches 2 s', () => {
+    const probe = { events: 3, intervalMs: 50, pad: 0, silenceMs: 4000 };
+    const d = classify(
+      probeTimeline({
+        probe,
+        arrivals: [3],
+        headers: NGINX_CONSUMED,
+        end: { kind: 'reset', t: 2004, code: 'ECONNRESET' },
+      }),
+    );
+    assert.equal(d.verdict, 'cut');
+    const cause = primary(d);
+    assert.equal(cause.id, 'idle-cut');
+    assert.equal(cause.measures['matched_timeout_s'], 2);
+    assert.match(
+      cause.evidence.join('\n'),
+      /no known default matches: a configured idle timeout of about 2\.0 s/,
+    );
+    assert.match(cause.fixes[0]?.snippet ?? '', /proxy_read_timeout 3600s/);
+    assert.ok(cause.fixes.some((f) => f.hop === 'sluice' && /SLUICE_KEEPALIVE/.test(f.text)));
+  });
+
+  it('idle cut at 60 s with no hop named: nginx / ALB / Apache suspected from the number', () => {
+    const probe = { events: 2, intervalMs: 0, pad: 0, silenceMs: 90_000 };
+    const d = classify(probeTimeline({ probe, arrivals: [3], end: { kind: 'eof', t: 60_010 } }));
+    const cause = primary(d);
+    assert.equal(cause.id, 'idle-cut');
+    assert.equal(cause.measures['matched_timeout_s'], 60);
+    assert.equal(cause.suspected, true);
+    assert.deepEqual(cause.hops, ['nginx', 'aws-alb', 'apache']);
+  });
+
+  it('total cut: ends 30 s after the start while events still flow (Google Cloud LB)', () => {
+    const probe = { events: 400, intervalMs: 100, pad: 0, silenceMs: 0 };
+    const arrivals = scheduleOf(probe)
+      .slice(0, 300)
+      .map((s) => s + 3);
+    const d = classify(
+      probeTimeline({
+        probe,
+        arrivals,
+        headers: { ...SSE_HEADERS, via: '1.1 google' },
+        end: { kind: 'eof', t: 30_010 },
+      }),
+    );
+    assert.equal(d.verdict, 'cut');
+    const cause = primary(d);
+    assert.equal(cause.id, 'total-cut');
+    assert.match(cause.evidence.join('\n'), /30 s Google Cloud HTTP\(S\) load balancer/);
+    assert.match(cause.fixes[0]?.text ?? '', /timeoutSec/);
+  });
+
+  it('stalled: the stream is still open at the deadline', () => {
+    const d = classify(
+      probeTimeline({
+        probe: PROBE,
+        arrivals: SENDS.slice(0, 5).map((s) => s + 3),
+        end: { kind: 'timeout', t: 33_000 },
+      }),
+    );
+    assert.equal(d.verdict, 'delayed');
+    assert.equal(primary(d).id, 'stalled');
+  });
+
+  it('Content-Length on an event stream is a fingerprint of the whole body being held', () => {
+    const headers = {
+      ...SSE_HEADERS,
+      'content-length': '17789',
+      via: '1.1 varnish (Varnish/7.1)',
+      'x-varnish': '32770',
+    };
+    const d = classify(
+      probeTimeline({ probe: PROBE, arrivals: SENDS.map(() => 2904), headers, headersMs: 2904 }),
+    );
+    assert.equal(primary(d).id, 'fully-buffered');
+    assert.deepEqual(primary(d).hops, ['varnish']);
+    assert.equal(primary(d).fixes[0]?.snippet, 'set beresp.do_stream = true;');
+  });
+});

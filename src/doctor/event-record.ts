@@ -1,0 +1,52 @@
+/** One parsed SSE event as the doctor records it: the probe's numbers read from its data. */
+import type { SseEvent } from '../sse/index.ts';
+import type { CaptureMode, EventRecord } from './timeline.ts';
+
+/** `data: …\n` plus the blank line; an `id: …\n` line when present. */
+const DATA_FRAMING = 'data: \n\n'.length;
+const ID_FRAMING = 'id: \n'.length;
+
+export function eventRecord(
+  event: SseEvent,
+  t: number,
+  read: number,
+  index: number,
+  mode: CaptureMode,
+): EventRecord {
+  const data = event.data ?? '';
+  const bytes =
+    Buffer.byteLength(data) +
+    DATA_FRAMING +
+    (event.id === undefined ? 0 : Buffer.byteLength(event.id) + ID_FRAMING);
+  const base = { t, read: Math.max(0, read), bytes, seq: index };
+  const parsed = parseObject(data);
+  if (mode !== 'probe') {
+    const error = parsed?.['error'];
+    if (typeof error !== 'object' || error === null) return base;
+    const message = (error as Record<string, unknown>)['message'];
+    return { ...base, error: typeof message === 'string' ? message : JSON.stringify(error) };
+  }
+  const probe = parsed === undefined ? undefined : probeFields(parsed);
+  return probe === undefined ? base : { ...base, ...probe };
+}
+
+function parseObject(data: string): Record<string, unknown> | undefined {
+  if (!data.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{"seq":n,"elapsed_ms":…,"t":…}` from a probe event, or undefined if it is not one. */
+function probeFields(
+  parsed: Record<string, unknown>,
+): Pick<EventRecord, 'seq' | 'sentMs' | 'epochMs'> | undefined {
+  const { seq, elapsed_ms: sentMs, t: epochMs } = parsed;
+  if (typeof seq !== 'number' || typeof sentMs !== 'number') return undefined;
+  return { seq, sentMs, ...(typeof epochMs === 'number' ? { epochMs } : {}) };
+}

@@ -1,0 +1,114 @@
+/**
+ * Streams that never became streams: no connection, an HTTP error, something other than an
+ * event stream, an in-band error, or a stream still open at the doctor's deadline. These need no
+ * timing analysis; they say what answered instead.
+ */
+import type { Finding } from './diagnosis.ts';
+import { formatMs } from './stats.ts';
+import type { Timeline } from './timeline.ts';
+
+/** The failure that ends the diagnosis, or undefined when the stream itself can be judged. */
+export function failureFinding(timeline: Timeline): Finding | undefined {
+  const { end, status } = timeline;
+  if (end.kind === 'unreachable' || status === undefined) {
+    return {
+      id: 'unreachable',
+      title: `unreachable: ${end.code ?? end.message ?? end.kind}`,
+      evidence: [
+        `no response from ${timeline.url}${end.message === undefined ? '' : `: ${end.message}`}`,
+        end.kind === 'timeout'
+          ? `no headers within ${formatMs(end.t)}`
+          : `failed after ${formatMs(end.t)}`,
+      ],
+      measures: { failed_ms: end.t },
+      fixKinds: [],
+    };
+  }
+  if (status >= 300) return httpError(timeline, status);
+  const contentType = timeline.headers['content-type'] ?? '(none)';
+  if (!contentType.toLowerCase().startsWith('text/event-stream')) {
+    return timeline.mode === 'probe'
+      ? {
+          id: 'not-a-probe',
+          title: `not Sluice's probe: the answer is ${contentType}, not an event stream`,
+          evidence: [
+            `HTTP ${status} with Content-Type ${contentType}`,
+            `it begins: ${head(timeline.bodyHead)}`,
+            'something other than Sluice answered /sluice/probe (an app, a CDN or a catch-all route)',
+          ],
+          measures: { status },
+          fixKinds: [],
+        }
+      : {
+          id: 'not-streaming',
+          title: `not streaming: the server answered ${contentType} to stream: true`,
+          evidence: [
+            `HTTP ${status} with Content-Type ${contentType}${timeline.headers['content-length'] === undefined ? '' : `, Content-Length ${timeline.headers['content-length']}`}`,
+            `${timeline.reads.length} read(s); it begins: ${head(timeline.bodyHead)}`,
+          ],
+          measures: { status, reads: timeline.reads.length },
+          fixKinds: ['not-streaming'],
+        };
+  }
+  const inBand = timeline.events.find((e) => e.error !== undefined);
+  if (inBand?.error !== undefined) {
+    return {
+      id: 'upstream-error',
+      title: 'the stream carried an error event',
+      evidence: [`event ${inBand.seq} at ${formatMs(inBand.t)}: ${inBand.error}`],
+      measures: { event: inBand.seq },
+      fixKinds: [],
+    };
+  }
+  if (end.kind === 'timeout') {
+    const expected = timeline.probe === undefined ? '' : ` of ${timeline.probe.events}`;
+    return {
+      id: 'stalled',
+      title: `stalled: no [DONE] within ${formatMs(end.t)}`,
+      evidence: [
+        `${timeline.events.length}${expected} events arrived; the last byte came at ${formatMs(timeline.reads.at(-1)?.t ?? 0)}`,
+        'the stream was still open at the deadline (--timeout): something holds the rest',
+      ],
+      measures: { events: timeline.events.length, deadline_ms: end.t },
+      fixKinds: ['buffering'],
+    };
+  }
+  return undefined;
+}
+
+function httpError(timeline: Timeline, status: number): Finding {
+  const server = timeline.headers['server'];
+  const evidence = [
+    `HTTP ${status}${server === undefined ? '' : ` from Server: ${server}`}`,
+    `the body begins: ${head(timeline.bodyHead)}`,
+  ];
+  const hint = statusHint(status, timeline.mode);
+  if (hint !== undefined) evidence.push(hint);
+  return {
+    id: 'http-error',
+    title: `HTTP ${status} instead of a stream`,
+    evidence,
+    measures: { status },
+    fixKinds: [],
+  };
+}
+
+function statusHint(status: number, mode: Timeline['mode']): string | undefined {
+  if (status >= 300 && status < 400) return 'redirected: run the doctor on the Location it names';
+  if (status === 404 && mode === 'probe') {
+    return 'no /sluice/probe here: route /sluice/ to Sluice, or test another server with --key and --model';
+  }
+  if (status === 401 || status === 403) return 'the key (or a hop in front) was refused';
+  if (status === 429) return 'rate limited (Sluice allows a few probes at once): retry shortly';
+  if (status === 502 || status === 503) return 'a hop could not reach the server behind it';
+  if (status === 504 || status === 524) {
+    return 'a hop timed out waiting for response headers: a first-byte timeout (Cloudflare 524 after 100–120 s)';
+  }
+  return undefined;
+}
+
+function head(text: string | undefined): string {
+  if (text === undefined || text === '') return '(empty body)';
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > 160 ? `${flat.slice(0, 160)}…` : flat);
+}

@@ -1,0 +1,273 @@
+/**
+ * The concrete fix per hop and kind of problem, from the research notes' catalogue of causes
+ * (streaming-pitfalls.md §1.2). A snippet is configuration to paste, in the hop's own syntax.
+ */
+import type { HopId } from './fingerprints.ts';
+
+export type FixKind =
+  | 'buffering'
+  | 'compression'
+  | 'idle-timeout'
+  | 'total-timeout'
+  | 'cache'
+  | 'periodic'
+  | 'one-behind'
+  | 'headers-held'
+  | 'not-streaming';
+
+export interface FixEntry {
+  readonly text: string;
+  /** Where the snippet goes. */
+  readonly where?: string;
+  readonly snippet?: string;
+}
+
+type Table = Partial<Record<HopId, Partial<Record<FixKind, FixEntry>>>>;
+
+const NGINX_LOCATION = 'in the nginx location (or server) that proxies to Sluice';
+
+const nginx: Partial<Record<FixKind, FixEntry>> = {
+  buffering: {
+    text:
+      'nginx buffers proxied responses by default (proxy_buffering on). It obeys the ' +
+      'X-Accel-Buffering: no that Sluice sends, unless the config says ' +
+      '`proxy_ignore_headers X-Accel-Buffering;`: remove that line or turn buffering off. ' +
+      'Behind a second nginx, the inner one hides the header: add `proxy_pass_header ' +
+      'X-Accel-Buffering;` there. ingress-nginx: annotation ' +
+      'nginx.ingress.kubernetes.io/proxy-buffering: "off"; NGINX Inc\'s controller: ' +
+      'nginx.org/proxy-buffering: "False".',
+    where: NGINX_LOCATION,
+    snippet:
+      'proxy_buffering off;\nproxy_cache off;\nproxy_http_version 1.1;\nproxy_set_header Connection "";',
+  },
+  compression: {
+    text:
+      'nginx gzip covers text/event-stream (gzip_types lists it, or "*"). Turn gzip off where ' +
+      'Sluice streams, or keep text/event-stream out of gzip_types.',
+    where: NGINX_LOCATION,
+    snippet: 'gzip off;',
+  },
+  'idle-timeout': {
+    text:
+      'nginx ends a proxied response when Sluice sends nothing for proxy_read_timeout (60 s by ' +
+      'default). Raise it where Sluice streams; ingress-nginx: annotations ' +
+      'nginx.ingress.kubernetes.io/proxy-read-timeout: "3600" and proxy-send-timeout: "3600". ' +
+      'X-Accel-Buffering does not change timeouts.',
+    where: NGINX_LOCATION,
+    snippet: 'proxy_read_timeout 3600s;\nproxy_send_timeout 3600s;',
+  },
+  cache: {
+    text:
+      'nginx proxy_cache stored the stream and replays it. Switch caching off where Sluice ' +
+      'streams, and do not `proxy_ignore_headers Cache-Control`: Sluice marks streams no-cache.',
+    where: NGINX_LOCATION,
+    snippet: 'proxy_cache off;',
+  },
+};
+
+export const FIX_TABLE: Table = {
+  nginx,
+  openresty: nginx,
+  apache: {
+    buffering: {
+      text:
+        'mod_proxy_http streams by default, so another module holds the body: mod_buffer ' +
+        '(SetOutputFilter BUFFER), mod_h2 without FLUSH buckets (compare HTTP/1.1 with HTTP/2), ' +
+        'or an AJP/FCGI backend without `flushpackets=on` on the ProxyPass line.',
+    },
+    compression: {
+      text:
+        'mod_deflate compresses the event stream. Drop text/event-stream from ' +
+        "AddOutputFilterByType DEFLATE, or mark Sluice's routes no-gzip.",
+      where: 'in the Apache server or virtual host that proxies to Sluice',
+      snippet: 'SetEnvIf Request_URI "^/(v1|api|sluice)/" no-gzip',
+    },
+    'idle-timeout': {
+      text:
+        'Apache ends a proxied response when the backend sends nothing for ProxyTimeout (which ' +
+        'defaults to Timeout, 60 s); its error log says AH01110 "error reading response". Raise ' +
+        'it for Sluice (or `timeout=` on the ProxyPass line).',
+      where: 'in the Apache server or virtual host that proxies to Sluice',
+      snippet: 'ProxyTimeout 3600',
+    },
+  },
+  caddy: {
+    compression: {
+      text:
+        "Caddy's encode compresses the event stream and (Caddy 2.6) does not flush the " +
+        'compressor per event. Keep text/event-stream out of encode with a response matcher ' +
+        'that lists only what to compress (caddyserver/caddy#6293).',
+      where: 'in the Caddy site block, instead of the plain `encode` line',
+      snippet:
+        'encode {\n\tgzip\n\tmatch {\n\t\theader Content-Type text/html*\n\t\theader Content-Type ' +
+        'text/css*\n\t\theader Content-Type text/plain*\n\t\theader Content-Type ' +
+        'application/json*\n\t\theader Content-Type application/javascript*\n\t}\n}',
+    },
+    buffering: {
+      text:
+        "Caddy's reverse_proxy flushes text/event-stream at once; for other streamed content " +
+        'types set flush_interval -1.',
+      where: 'inside reverse_proxy { … }',
+      snippet: 'flush_interval -1',
+    },
+  },
+  haproxy: {
+    'idle-timeout': {
+      text:
+        'HAProxy closes a stream after `timeout server` / `timeout client` without traffic (50 s ' +
+        'in the stock config); `timeout tunnel` does not cover SSE. Raise them for Sluice.',
+      where: 'in the HAProxy backend (server) and frontend or defaults (client) that carry Sluice',
+      snippet: 'timeout server 1h\ntimeout client 1h',
+    },
+    periodic: {
+      text:
+        'HAProxy sends HTTP bodies with MSG_MORE unless told otherwise, so the kernel holds small ' +
+        'writes up to 200 ms (tcp(7), TCP_CORK) waiting for more: events leave in batches.',
+      where: 'in the HAProxy defaults, frontend or backend that carries Sluice',
+      snippet: 'option http-no-delay',
+    },
+    compression: {
+      text: 'HAProxy compresses the event stream: drop text/event-stream from `compression type`.',
+    },
+  },
+  varnish: {
+    buffering: {
+      text:
+        'Varnish fetched the whole body before delivering it (beresp.do_stream false). Keep ' +
+        'do_stream on (the default since Varnish 4), or bypass Varnish for streaming paths with ' +
+        '`return (pipe);` in vcl_recv.',
+      where: 'at the end of sub vcl_backend_response',
+      snippet: 'set beresp.do_stream = true;',
+    },
+    cache: {
+      text:
+        'Varnish cached the event stream and replays it. Sluice marks streams Cache-Control: ' +
+        'no-cache, so the VCL overrides it (a forced TTL): never cache text/event-stream, or ' +
+        '`return (pass);` in vcl_recv for /v1/, /api/ and /sluice/.',
+      where: 'at the top of sub vcl_backend_response',
+      snippet:
+        'if (beresp.http.Content-Type ~ "text/event-stream") {\n  set beresp.uncacheable = true;\n  return (deliver);\n}',
+    },
+    'idle-timeout': {
+      text: 'Varnish gives up after between_bytes_timeout (60 s by default) without a byte.',
+      where: 'in sub vcl_backend_fetch',
+      snippet: 'set bereq.between_bytes_timeout = 3600s;',
+    },
+  },
+  cloudflare: {
+    buffering: {
+      text:
+        'Cloudflare can buffer response bodies: set the Configuration Rule "response body ' +
+        'buffering" to none for streaming paths. Through Cloudflare Tunnel only text/event-stream ' +
+        '(and gRPC) flows as it comes, and Quick Tunnels buffer SSE over GET: use a named tunnel.',
+    },
+    compression: {
+      text: 'Cloudflare compresses the stream: add a Compression Rule that disables it for text/event-stream.',
+    },
+    'idle-timeout': {
+      text:
+        "Cloudflare answers 524 when the origin sends nothing for 100–120 s. Keep Sluice's " +
+        'keepalive (SLUICE_KEEPALIVE, default 15 s) well below that; Enterprise plans can raise ' +
+        'the proxy read timeout.',
+    },
+    cache: {
+      text: 'A Cache Rule stores the stream: bypass the cache for /v1/*, /api/* and /sluice/*.',
+    },
+  },
+  cloudfront: {
+    'idle-timeout': {
+      text:
+        "CloudFront's origin response timeout (30 s by default) cut the stream: raise it on the " +
+        "origin and keep Sluice's keepalive below it.",
+    },
+    cache: { text: 'Use the CachingDisabled cache policy for the streaming behaviours.' },
+  },
+  'aws-alb': {
+    'idle-timeout': {
+      text:
+        'The ALB idle timeout (60 s by default) cut the stream: raise idle_timeout.timeout_seconds ' +
+        "(1–4000) and keep Sluice's keepalive below it.",
+    },
+    buffering: {
+      text: 'Lambda targets behind an ALB do not stream; use a Lambda Function URL with RESPONSE_STREAM.',
+    },
+  },
+  'aws-api-gateway': {
+    buffering: {
+      text:
+        'API Gateway REST integrations buffer by default (BUFFERED mode: 29 s, 10 MB). Set the ' +
+        "integration's responseTransferMode to STREAM, or use a Lambda Function URL with " +
+        'InvokeMode RESPONSE_STREAM (awslambda.streamifyResponse).',
+    },
+    'total-timeout': {
+      text: 'BUFFERED integrations end at 29 s; STREAM mode allows up to 15 min.',
+    },
+  },
+  google: {
+    'total-timeout': {
+      text:
+        "The Google Cloud load balancer's backend timeout (30 s by default) ends responses " +
+        'however busy they are: raise timeoutSec (BackendConfig on GKE). Cloud Run: --timeout up ' +
+        'to 3600.',
+    },
+  },
+  vercel: {
+    buffering: {
+      text: 'Pages Router API routes do not stream on Vercel: serve the stream from an App Router Route Handler.',
+    },
+    'total-timeout': {
+      text: 'Vercel functions end at maxDuration: raise it, and send bytes within 25 s on Edge.',
+    },
+  },
+  netlify: {
+    buffering: {
+      text: 'Synchronous Netlify Functions return whole bodies: use streaming or edge functions.',
+    },
+  },
+  fly: {
+    compression: {
+      text:
+        'The Fly.io proxy compresses and buffers: send the stream with an explicit ' +
+        'Content-Encoding so the proxy passes it through.',
+    },
+  },
+  iis: {
+    buffering: {
+      text:
+        'IIS/ARR buffers responses: set ARR responseBufferLimit="0", and in ASP.NET Core call ' +
+        'IHttpResponseBodyFeature.DisableBuffering().',
+    },
+    compression: {
+      text:
+        'IIS dynamic compression holds events: disable it for the SSE path, or send ' +
+        'Content-Encoding: identity so IIS leaves the body alone.',
+    },
+    'one-behind': {
+      text:
+        'IIS / the ASP.NET Core Module delivers each event when the next is written: disable ' +
+        'dynamic compression for the SSE path and response buffering (responseBufferLimit="0").',
+    },
+  },
+  envoy: {
+    'total-timeout': {
+      text: "Envoy's route timeout (15 s by default) counts the whole response: set `timeout: 0s` on streaming routes.",
+    },
+  },
+  squid: {
+    cache: { text: 'Squid cached the stream: `cache deny` the streaming paths.' },
+  },
+  express: {
+    compression: {
+      text:
+        'compression() middleware holds output in zlib (16 KiB) until res.flush(): filter out ' +
+        'text/event-stream, or rely on Cache-Control: no-transform, which it honours.',
+    },
+  },
+  nextjs: {
+    buffering: {
+      text:
+        'Next.js rewrites() buffer SSE when the browser sends Accept-Encoding: proxy the stream ' +
+        'through a Route Handler that pipes the body instead.',
+    },
+  },
+};

@@ -1,0 +1,51 @@
+/** `sluice doctor`: capture one stream through a deployed chain, classify it, name the hop, print the fix. */
+export { capture, type CaptureRequest } from './capture.ts';
+export { classify } from './classify.ts';
+export { compareDiagnoses, type Comparison } from './compare.ts';
+export {
+  type Cause,
+  type CauseId,
+  type Diagnosis,
+  type Severity,
+  type Verdict,
+  verdictOf,
+  worstVerdict,
+} from './diagnosis.ts';
+export {
+  HOP_NAMES,
+  hopsOf,
+  readFingerprints,
+  type Fingerprint,
+  type FingerprintContext,
+  type HopId,
+  type SignalId,
+} from './fingerprints.ts';
+export { FIX_TABLE, type FixKind } from './fix-table.ts';
+export { fixSummary, genericFix, hopFix, keepaliveFix, type Fix } from './fixes.ts';
+export { comparisonJson, diagnosisJson, type DoctorJson } from './json.ts';
+export {
+  KNOWN_TIMEOUTS,
+  matchTimeouts,
+  type CutKind,
+  type KnownTimeout,
+} from './known-timeouts.ts';
+export { renderComparison, renderReport } from './report.ts';
+export {
+  CHAT_PROMPT,
+  chatRequest,
+  DEFAULT_PROBE,
+  defaultTimeoutMs,
+  probeRequest,
+} from './request.ts';
+export { diagnose, diagnoseBoth, requestFor, type CaptureFn, type DoctorTarget } from './run.ts';
+export { timelineStrip } from './strip.ts';
+export type {
+  CaptureMode,
+  EndKind,
+  EventRecord,
+  Phases,
+  ProbeShape,
+  ReadRecord,
+  StreamEnd,
+  Timeline,
+} from './timeline.ts';

@@ -1,0 +1,240 @@
+/**
+ * Reading a probe's arrivals against its send schedule (research notes §1.1, "How the arrival
+ * timeline classifies the problem"). Everything is judged by ratios to the probe's own gaps —
+ * "was event n here before event n+1 was sent?" — so a busy machine's jitter does not read as a
+ * buffering hop, and a slow network does not either.
+ */
+import type { Finding } from './diagnosis.ts';
+import { releaseShape, type Release } from './releases.ts';
+import { isHeld, NOISE_MS, type PlacedEvent } from './schedule.ts';
+import { formatBytes, formatMs, round } from './stats.ts';
+import type { Timeline } from './timeline.ts';
+
+/** Arrivals squeezed into this share of the send span mean one release at the end. */
+const SQUEEZED = 0.15;
+/** Below this share of held events the stream flows; jitter holds a few. */
+const HELD_SHARE = 0.3;
+
+export function probeTimingFindings(
+  timeline: Timeline,
+  placed: readonly PlacedEvent[],
+  releases: readonly Release[],
+  cacheHit: boolean,
+): Finding[] {
+  if (placed.length === 0) return [];
+  const sent = placed.map((e) => e.sentMs);
+  const arrived = placed.map((e) => e.arrivalMs);
+  const sendSpan = Math.max(...sent) - Math.min(...sent);
+  const arrivalSpan = Math.max(...arrived) - Math.min(...arrived);
+  const minLag = Math.min(...placed.map((e) => e.lagMs));
+  const measures = {
+    events: placed.length,
+    send_span_ms: round(sendSpan, 0.1),
+    arrival_span_ms: round(arrivalSpan, 0.1),
+    releases: releases.filter((r) => r.events > 0).length,
+  };
+
+  const replay = replayFinding(timeline, placed, minLag, sendSpan, arrivalSpan, cacheHit);
+  if (replay !== undefined) return [replay];
+
+  const headers = headersHeld(timeline, placed);
+  const shape = releaseShape(releases);
+  const carrying = releases.filter((r) => r.events > 0);
+  const withHeaders = (f: Finding): Finding[] => [
+    headers === undefined ? f : { ...f, evidence: [...f.evidence, headers.evidence[0] ?? ''] },
+  ];
+
+  if (carrying.length >= 2 && shape.knownSize !== undefined && heldShare(placed) >= HELD_SHARE) {
+    return withHeaders(sizeFinding(shape.sizeBytes ?? 0, shape.knownSize, carrying, measures));
+  }
+  if (placed.length >= 3 && sendSpan >= 2 * NOISE_MS && arrivalSpan <= SQUEEZED * sendSpan) {
+    const first = placed[0];
+    return withHeaders({
+      id: 'fully-buffered',
+      title: 'fully buffered: every event arrived at once, at the end',
+      evidence: [
+        `all ${placed.length} events arrived within ${formatMs(arrivalSpan)}, though sent over ${formatMs(sendSpan)}`,
+        `first event at ${formatMs(first?.arrivalMs ?? 0)}, sent at ${formatMs(first?.sentMs ?? 0)}: held ${formatMs(first?.holdMs ?? 0)}`,
+        `${timeline.reads.length} read(s) carried the body`,
+      ],
+      measures: { ...measures, first_event_hold_ms: round(first?.holdMs ?? 0, 0.1) },
+      fixKinds: ['buffering'],
+    });
+  }
+
+  const share = heldShare(placed);
+  if (share < HELD_SHARE) return headers === undefined ? [] : [headers];
+
+  const behind = oneBehind(placed);
+  if (behind !== undefined)
+    return withHeaders({ ...behind, measures: { ...measures, ...behind.measures } });
+
+  const inBursts = carrying.filter((r) => r.events >= 2).reduce((sum, r) => sum + r.events, 0);
+  const bursty =
+    carrying.filter((r) => r.events >= 2).length >= 2 && inBursts >= 0.5 * placed.length;
+  // A steady probe makes a size buffer look periodic too; a known buffer size was ruled out above,
+  // so a steady rhythm reads as a timer, and the evidence says what else it could be.
+  if (bursty && shape.periodic) {
+    const finding = periodicFinding(shape.periodMs ?? 0, carrying, timeline, measures);
+    if (!shape.sizesCluster) return withHeaders(finding);
+    const caveat = `the bursts are also about ${formatBytes(shape.sizeBytes ?? 0)} each: at a steady send rate a buffer of that size would look the same (rerun with another --pad to tell)`;
+    return withHeaders({ ...finding, evidence: [...finding.evidence, caveat] });
+  }
+  if (bursty && shape.sizesCluster) {
+    return withHeaders(sizeFinding(shape.sizeBytes ?? 0, undefined, carrying, measures));
+  }
+  const maxHold = Math.max(...placed.map((e) => e.holdMs));
+  return withHeaders({
+    id: 'irregular-delays',
+    title: 'events held back irregularly',
+    evidence: [
+      `${Math.round(share * 100)} % of events arrived after the next one was due (held past half the send gap)`,
+      `largest hold ${formatMs(maxHold)}`,
+      bursty ? 'they arrive in bursts of no regular size or period' : 'no regular burst pattern',
+    ],
+    measures: { ...measures, held_share: round(share, 0.01), max_hold_ms: round(maxHold, 0.1) },
+    fixKinds: ['buffering'],
+  });
+}
+
+function heldShare(placed: readonly PlacedEvent[]): number {
+  return placed.filter(isHeld).length / placed.length;
+}
+
+/**
+ * A recording: the stream began before we asked. Arrival minus send time cannot go below zero on
+ * a live stream (the server starts after our request), whatever the clocks; on a replay it does.
+ */
+function replayFinding(
+  timeline: Timeline,
+  placed: readonly PlacedEvent[],
+  minLag: number,
+  sendSpan: number,
+  arrivalSpan: number,
+  cacheHit: boolean,
+): Finding | undefined {
+  const margin = Math.max(50, 0.05 * sendSpan);
+  const firstEpoch = timeline.events.find((e) => e.epochMs !== undefined)?.epochMs;
+  // Wall clocks of two machines may disagree by seconds: only a stale stamp plus squeezed arrivals counts.
+  const staleMs = firstEpoch === undefined ? 0 : timeline.startedEpochMs - firstEpoch;
+  const squeezed = placed.length >= 2 && arrivalSpan <= 0.5 * sendSpan;
+  const byLag = minLag < -margin;
+  const byStamp = staleMs > 5000 && squeezed;
+  const byHeader = cacheHit && squeezed;
+  if (!byLag && !byStamp && !byHeader) return undefined;
+  const evidence: string[] = [];
+  if (byLag) {
+    const early = placed.reduce((a, b) => (b.lagMs < a.lagMs ? b : a));
+    evidence.push(
+      `event ${early.seq} arrived ${formatMs(early.arrivalMs)} after the request began but was sent ` +
+        `${formatMs(early.sentMs)} into its stream: the stream began before this request`,
+    );
+  }
+  if (staleMs > 1000)
+    evidence.push(`the first event is stamped ${formatMs(staleMs)} before the request`);
+  if (cacheHit) evidence.push('a cache header says HIT');
+  evidence.push(
+    `${placed.length} events arrived within ${formatMs(arrivalSpan)}, sent over ${formatMs(sendSpan)}`,
+  );
+  return {
+    id: 'cached-replay',
+    title: 'cached replay: a cache served a recording of an earlier stream',
+    evidence,
+    measures: {
+      min_lag_ms: round(minLag, 0.1),
+      stamp_age_ms: round(staleMs),
+      arrival_span_ms: round(arrivalSpan, 0.1),
+    },
+    fixKinds: ['cache'],
+  };
+}
+
+/** Headers arrived with the first event, and that event was held: Sluice sends headers at once. */
+function headersHeld(timeline: Timeline, placed: readonly PlacedEvent[]): Finding | undefined {
+  const headersMs = timeline.phases.headersMs;
+  const first = placed.find((e) => e.seq === Math.min(...placed.map((p) => p.seq)));
+  if (headersMs === undefined || first === undefined) return undefined;
+  const interval = timeline.probe?.intervalMs ?? first.nextGapMs;
+  const together = Math.abs(first.arrivalMs - headersMs) <= Math.max(2, 0.1 * interval);
+  if (!together || first.holdMs <= Math.max(0.5 * interval, NOISE_MS)) return undefined;
+  return {
+    id: 'headers-held',
+    title: 'headers held until the first body bytes',
+    evidence: [
+      `headers arrived at ${formatMs(headersMs)}, with the first event, which was held ${formatMs(first.holdMs)}; Sluice sends headers at once`,
+    ],
+    measures: { headers_ms: round(headersMs, 0.1), first_event_hold_ms: round(first.holdMs, 0.1) },
+    fixKinds: ['headers-held'],
+  };
+}
+
+/** Each event arrives when the next one is sent: lag ≈ the send gap, the last one flushed by the end. */
+function oneBehind(placed: readonly PlacedEvent[]): Finding | undefined {
+  const lastSeq = Math.max(...placed.map((e) => e.seq));
+  const candidates = placed.filter((e) => e.seq !== lastSeq);
+  if (candidates.length < 3) return undefined;
+  const behind = candidates.filter(
+    (e) => e.holdMs > NOISE_MS && Math.abs(e.holdMs - e.nextGapMs) <= 0.35 * e.nextGapMs,
+  );
+  if (behind.length < 0.7 * candidates.length) return undefined;
+  const gap = candidates[0]?.nextGapMs ?? 0;
+  return {
+    id: 'one-behind',
+    title: 'one event behind: each event arrives only when the next one is sent',
+    evidence: [
+      `${behind.length} of ${candidates.length} events were held about one send gap (${formatMs(gap)}) and arrived with the next`,
+      'the last event arrived on time, flushed by the end of the stream',
+    ],
+    measures: { behind: behind.length, of: candidates.length },
+    fixKinds: ['one-behind'],
+  };
+}
+
+function sizeFinding(
+  sizeBytes: number,
+  knownSize: number | undefined,
+  carrying: readonly Release[],
+  measures: Record<string, number>,
+): Finding {
+  const named =
+    knownSize === undefined ? `about ${formatBytes(sizeBytes)}` : formatBytes(knownSize);
+  const hint = knownSize === undefined ? '' : ` (${bufferHint(knownSize)})`;
+  return {
+    id: 'size-bursts',
+    title: `size-quantised bursts: a buffer of ${named} releases events when it fills${hint}`,
+    evidence: [
+      `events arrived in ${carrying.length} bursts of ${carrying.map((r) => r.events).join(', ')} events`,
+      `burst sizes on the wire: ${carrying.map((r) => formatBytes(r.bytes)).join(', ')} (the last one flushed by the end)`,
+    ],
+    measures: { ...measures, buffer_bytes: Math.round(knownSize ?? sizeBytes) },
+    fixKinds: ['buffering'],
+  };
+}
+
+function periodicFinding(
+  periodMs: number,
+  carrying: readonly Release[],
+  timeline: Timeline,
+  measures: Record<string, number>,
+): Finding {
+  const interval = timeline.probe?.intervalMs ?? 0;
+  return {
+    id: 'periodic-flush',
+    title: `periodic flush: a hop releases data every ${formatMs(periodMs)}, not per event`,
+    evidence: [
+      `events arrived in ${carrying.length} bursts of ${carrying.map((r) => r.events).join(', ')} events, about ${formatMs(periodMs)} apart`,
+      `they were sent every ${formatMs(interval)}; burst sizes on the wire: ${carrying.map((r) => formatBytes(r.bytes)).join(', ')}`,
+    ],
+    measures: { ...measures, period_ms: round(periodMs, 0.1) },
+    fixKinds: ['periodic'],
+    fixDetail: { periodMs },
+  };
+}
+
+/** Research notes §1.1: about 4–8 KiB is nginx's proxy buffer, 16 KiB a zlib chunk, 32 KiB Starlette GZip. */
+function bufferHint(bytes: number): string {
+  if (bytes <= 8192) return 'nginx proxy_buffer_size / proxy_buffers: one memory page';
+  if (bytes === 16384) return 'a zlib chunk (express compression) or a TLS record';
+  if (bytes === 32768) return "Starlette's GZip middleware";
+  return 'a large proxy or compressor buffer';
+}

@@ -1,0 +1,93 @@
+/** What the doctor asks for: the probe URL or one small chat request, and how long to wait. */
+import type { CaptureRequest } from './capture.ts';
+import type { ProbeShape } from './timeline.ts';
+
+/**
+ * The default probe: 30 events, 100 ms apart, 512 bytes of padding each. The padding matters:
+ * 30 × ~600 B ≈ 18 KiB, well past the 4–8 KiB of an nginx proxy buffer, so a size-triggered
+ * buffer fills and flushes several times mid-stream and its size can be read off the bursts
+ * (research notes §1.1); a stream smaller than the buffer would only show "fully buffered". It
+ * also passes Caddy's 512-byte encode minimum_length, so a compressing Caddy really compresses.
+ * 100 ms is slow enough for a busy machine's jitter to stay well under half a gap.
+ */
+export const DEFAULT_PROBE: ProbeShape = { events: 30, intervalMs: 100, pad: 512, silenceMs: 0 };
+
+/** The chat request: small, cheap, and a numbered list streams as many short events. */
+export const CHAT_PROMPT =
+  'Count from 1 to 20 as a numbered list, one number per line, and nothing else.';
+export const CHAT_MAX_TOKENS = 120;
+
+/** Slack on top of the probe's own length for connection setup and a slow chain. */
+const SLACK_MS = 30_000;
+const CHAT_TIMEOUT_MS = 120_000;
+
+const COMMON_HEADERS = {
+  // As a browser asks: a compressing hop then shows itself (and its buffering, if any).
+  'accept-encoding': 'gzip, br',
+  'user-agent': 'sluice-doctor',
+};
+
+export function defaultTimeoutMs(probe: ProbeShape | undefined): number {
+  if (probe === undefined) return CHAT_TIMEOUT_MS;
+  return probe.silenceMs + probe.events * probe.intervalMs + SLACK_MS;
+}
+
+/**
+ * `GET <base>/sluice/probe?…`: a base with a path keeps it (Sluice under a prefix), except a
+ * trailing /v1, which is the API base users paste; the probe sits beside it.
+ */
+export function probeRequest(base: URL, probe: ProbeShape, timeoutMs: number): CaptureRequest {
+  const root = new URL(base.href);
+  root.pathname = root.pathname.replace(/\/v1\/?$/, '/');
+  const url = joinPath(root, 'sluice/probe');
+  url.search = new URLSearchParams({
+    events: String(probe.events),
+    interval_ms: String(probe.intervalMs),
+    pad: String(probe.pad),
+    silence_ms: String(probe.silenceMs),
+  }).toString();
+  return {
+    url,
+    mode: 'probe',
+    method: 'GET',
+    headers: { ...COMMON_HEADERS, accept: 'text/event-stream' },
+    probe,
+    timeoutMs,
+  };
+}
+
+/** `POST <base>/v1/chat/completions`, or `<base>/chat/completions` when the base ends in /v1. */
+export function chatRequest(
+  base: URL,
+  key: string,
+  model: string,
+  timeoutMs: number,
+): CaptureRequest {
+  const path = /\/v1\/?$/.test(base.pathname) ? 'chat/completions' : 'v1/chat/completions';
+  return {
+    url: joinPath(base, path),
+    mode: 'chat',
+    method: 'POST',
+    headers: {
+      ...COMMON_HEADERS,
+      accept: 'text/event-stream',
+      'content-type': 'application/json',
+      authorization: `Bearer ${key}`,
+    },
+    body: JSON.stringify({
+      model,
+      messages: [{ role: 'user', content: CHAT_PROMPT }],
+      stream: true,
+      max_tokens: CHAT_MAX_TOKENS,
+    }),
+    timeoutMs,
+  };
+}
+
+function joinPath(base: URL, path: string): URL {
+  const url = new URL(base.href);
+  url.search = '';
+  url.hash = '';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${path}`;
+  return url;
+}

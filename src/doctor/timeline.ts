@@ -1,0 +1,93 @@
+/**
+ * What the doctor records about one stream: plain JSON values, so a capture can be saved as a
+ * fixture and classified again without a socket. Every time is in milliseconds since the request
+ * was started, from a monotonic clock (performance.now()), except `startedEpochMs` and the
+ * probe's own `epochMs`, which are wall-clock and only compared with each other loosely.
+ */
+
+/** `probe`: Sluice's `/sluice/probe`, whose events carry their send times. `chat`: any OpenAI-compatible server. */
+export type CaptureMode = 'probe' | 'chat';
+
+/** The probe's schedule, as requested (see src/probe/params.ts). */
+export interface ProbeShape {
+  readonly events: number;
+  readonly intervalMs: number;
+  readonly pad: number;
+  readonly silenceMs: number;
+}
+
+/** Connection milestones; absent when they did not happen (no DNS for an IP, no TLS for http). */
+export interface Phases {
+  readonly dnsMs?: number;
+  readonly connectMs?: number;
+  readonly tlsMs?: number;
+  readonly headersMs?: number;
+  readonly firstByteMs?: number;
+}
+
+/** One socket read after the request was sent: wire bytes, so a compressing hop shows its real sizes. */
+export interface ReadRecord {
+  readonly t: number;
+  readonly bytes: number;
+}
+
+/** One SSE event with data, `[DONE]` excluded. */
+export interface EventRecord {
+  /** When it was parsed (after decompression). */
+  readonly t: number;
+  /** Index into `reads` of the read that completed it. */
+  readonly read: number;
+  /** Its size as text, before any compression. */
+  readonly bytes: number;
+  /** The probe's sequence number; for chat, the event's index. */
+  readonly seq: number;
+  /** Probe only: the server's send time since the stream began. */
+  readonly sentMs?: number;
+  /** Probe only: the server's wall clock when it sent the event. */
+  readonly epochMs?: number;
+  /** Chat only: the message of an in-band error event (`data: {"error":…}`). */
+  readonly error?: string;
+}
+
+export type EndKind =
+  /** `data: [DONE]` arrived and the body ended. */
+  | 'done'
+  /** The body ended cleanly without `[DONE]`. */
+  | 'eof'
+  /** The connection broke mid-body (reset, premature close, decompression error). */
+  | 'reset'
+  /** The doctor's own deadline passed while the stream was open. */
+  | 'timeout'
+  /** No response at all: DNS, connect or TLS failed. */
+  | 'unreachable';
+
+export interface StreamEnd {
+  readonly kind: EndKind;
+  readonly t: number;
+  /** The error code, e.g. ECONNREFUSED, ECONNRESET. */
+  readonly code?: string;
+  readonly message?: string;
+}
+
+export interface Timeline {
+  readonly url: string;
+  readonly mode: CaptureMode;
+  readonly probe?: ProbeShape;
+  readonly startedEpochMs: number;
+  readonly phases: Phases;
+  /** Absent when no response arrived. */
+  readonly status?: number;
+  /** Response headers, names in lower case, repeated ones joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The TLS certificate issuer's organisation or common name (TLS-inspecting proxies show here). */
+  readonly tlsIssuer?: string;
+  readonly reads: readonly ReadRecord[];
+  readonly events: readonly EventRecord[];
+  /** Arrival times of comment-only blocks (keepalives). */
+  readonly comments: readonly number[];
+  /** When `[DONE]` arrived. */
+  readonly doneMs?: number;
+  readonly end: StreamEnd;
+  /** The first bytes of a body that was not an event stream (error pages, JSON). */
+  readonly bodyHead?: string;
+}
