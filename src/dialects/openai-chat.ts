@@ -1,4 +1,4 @@
-import { findField, formatEvent, parseEvent, valueStartsWith } from '../sse/index.ts';
+import { findField, formatEvent, parseEvent, slice, valueStartsWith } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
 import { isObject, openaiUsage } from './usage.ts';
@@ -34,7 +34,7 @@ export const openaiChat: Dialect = {
   },
 
   readUsage(buf, start, end) {
-    if (buf.subarray(start, end).indexOf(USAGE_OBJECT) === -1) return undefined;
+    if (slice(buf, start, end).indexOf(USAGE_OBJECT) === -1) return undefined;
     return openaiUsage(chunkOf(buf, start, end)?.usage);
   },
   bodyUsage(body) {
@@ -49,7 +49,7 @@ export const openaiChat: Dialect = {
     return true;
   },
   hideUsage(buf, start, end) {
-    const event = buf.subarray(start, end);
+    const event = slice(buf, start, end);
     if (event.indexOf(USAGE_OBJECT) !== -1) {
       const chunk = chunkOf(buf, start, end);
       if (chunk === undefined) return undefined;

@@ -12,6 +12,7 @@ import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import { sendError } from '../server/respond.ts';
 import { KEEPALIVE, SseFramer } from '../sse/index.ts';
 import { clientResponseHeaders, EVENT_STREAM_HEADERS, isEventStream, isJson } from './headers.ts';
+import { ChunkedSink } from './chunked-sink.ts';
 import { applyEdits, EventTap } from './tap.ts';
 
 /** How the request ended, for the log and the usage record. */
@@ -34,7 +35,11 @@ export class ClientStream {
   readonly tap: EventTap;
   #state: StreamState = 'waiting';
   #framer: SseFramer | undefined;
+  /** The body's way to the client, once headers are out. */
+  #sink: ChunkedSink | undefined;
   #keepalive: NodeJS.Timeout | undefined;
+  /** `performance.now()` of the last write to the client, keepalives included. */
+  #lastWriteAt = 0;
   #resumeUpstream: (() => void) | undefined;
 
   bytes = 0;
@@ -54,7 +59,6 @@ export class ClientStream {
     this.#dialect = dialect;
     this.#keepaliveMs = keepaliveMs;
     this.tap = new EventTap(dialect, hideUsage);
-    res.on('drain', this.#onDrain);
   }
 
   get state(): StreamState {
@@ -97,7 +101,7 @@ export class ClientStream {
         });
       }
       this.#res.writeHead(status, headers);
-      if (sse) this.#res.flushHeaders();
+      this.#openSink();
     }
     this.#state = 'relaying';
     if (framed) this.#framer = new SseFramer(this.tap);
@@ -122,16 +126,16 @@ export class ClientStream {
     if (this.lastByteAt === undefined) this.firstByteAt = now;
     else if (now - this.lastByteAt > this.maxGapMs) this.maxGapMs = now - this.lastByteAt;
     this.lastByteAt = now;
+    this.#lastWriteAt = now;
     this.bytes += out.length;
-    this.#keepalive?.refresh();
-    if (this.#res.write(out)) return true;
+    if (this.#send(out)) return true;
     this.paused = true;
     return false;
   }
 
   /** Bytes written but not yet taken by the client's socket. */
   get buffered(): number {
-    return this.#res.writableLength;
+    return this.#sink?.buffered ?? 0;
   }
 
   /** Sets what to call when a full client socket drains. */
@@ -149,7 +153,7 @@ export class ClientStream {
       // event, end it properly rather than report a truncated stream.
       if (rest.length > 0 && this.#dialect.classify(rest, 0, rest.length) === 'done') {
         this.tap.onEvent(rest, 0, rest.length);
-        this.#res.write(Buffer.concat([rest, Buffer.from('\n\n')]));
+        this.#send(Buffer.concat([rest, Buffer.from('\n\n')]));
       }
       const { sawTerminal, sawErrorEvent } = this.tap;
       if (this.#dialect.hasTerminal && !sawTerminal && !sawErrorEvent && !framer.overflowed) {
@@ -173,7 +177,7 @@ export class ClientStream {
       sendError(this.#res, error, this.#dialect);
       this.#finalize();
     } else if (this.#state === 'committed' || this.#framer !== undefined) {
-      this.#res.write(this.#dialect.errorEvent(error, this.tap.events));
+      this.#send(this.#dialect.errorEvent(error, this.tap.events));
       this.#end();
     } else {
       this.#finalize();
@@ -195,14 +199,29 @@ export class ClientStream {
   #finalize(): void {
     this.#state = 'ended';
     this.#disarmKeepalive();
-    this.#res.off('drain', this.#onDrain);
+    this.#sink?.offDrain(this.#onDrain);
     this.#resumeUpstream = undefined;
   }
 
+  /** Headers go out now (invariant 2); the body follows through the sink. */
+  #openSink(): void {
+    this.#res.flushHeaders();
+    this.#sink = new ChunkedSink(this.#res);
+    this.#sink.onDrain(this.#onDrain);
+  }
+
+  #send(bytes: Buffer | string): boolean {
+    return this.#sink?.write(bytes) ?? true;
+  }
+
+  /**
+   * One timer per stream, not reset on every chunk: when it fires it looks at the last write
+   * and either sends a keepalive or sleeps until one would be due.
+   */
   #armKeepalive(): void {
+    this.#lastWriteAt = performance.now();
     if (this.#keepalive === undefined)
       this.#keepalive = setTimeout(this.#onKeepalive, this.#keepaliveMs);
-    else this.#keepalive.refresh();
   }
 
   #disarmKeepalive(): void {
@@ -212,13 +231,20 @@ export class ClientStream {
 
   readonly #onKeepalive = (): void => {
     if (this.#state === 'ended') return;
+    const quietFor = performance.now() - this.#lastWriteAt;
+    if (quietFor < this.#keepaliveMs - 1 && this.#state !== 'waiting') {
+      this.#keepalive = setTimeout(this.#onKeepalive, this.#keepaliveMs - quietFor);
+      return;
+    }
     if (this.#state === 'waiting') {
       this.#res.writeHead(200, EVENT_STREAM_HEADERS);
+      this.#openSink();
       this.#state = 'committed';
     }
     // A client that is not reading gains nothing from more bytes in its buffer.
-    if (!this.#res.writableNeedDrain) this.#res.write(KEEPALIVE);
-    this.#keepalive?.refresh();
+    if (this.#sink?.full !== true) this.#send(KEEPALIVE);
+    this.#lastWriteAt = performance.now();
+    this.#keepalive = setTimeout(this.#onKeepalive, this.#keepaliveMs);
   };
 
   readonly #onDrain = (): void => {

@@ -3,6 +3,7 @@
  * the relay, and the usage record — one per request, refusals included.
  */
 import { randomBytes } from 'node:crypto';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
@@ -92,7 +93,7 @@ export class Gateway {
     clientIp: string | null,
   ): Promise<UsageRecord> {
     const started = performance.now();
-    const id = `req_${randomBytes(12).toString('hex')}`;
+    const id = nextRequestId();
     res.setHeader('x-sluice-request-id', id);
     let info: RequestInfo = {
       id,
@@ -156,6 +157,15 @@ export class Gateway {
       requestBody: parsed.json,
     });
   }
+}
+
+/** Unique across instances (a random prefix per process) and cheap per request (a counter). */
+const INSTANCE = randomBytes(6).toString('hex');
+let sequence = 0;
+
+function nextRequestId(): string {
+  sequence++;
+  return `req_${INSTANCE}${sequence.toString(36).padStart(6, '0')}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  * ask for (Sluice asks the upstream for it regardless).
  */
 import type { Dialect, TokenUsage } from '../dialects/index.ts';
-import type { EventSink } from '../sse/index.ts';
+import { type EventSink, slice } from '../sse/index.ts';
 
 /** A replacement for the bytes `[start, end)` of a framed chunk; `null` drops them. */
 export interface Edit {
@@ -25,7 +25,8 @@ export class EventTap implements EventSink {
   readonly #dialect: Dialect;
   readonly #hideUsage: boolean;
   readonly #fields: readonly Buffer[];
-  readonly #text: Buffer[] = [];
+  /** Generated text as it came (JSON-escaped), appended in place: no allocation per event. */
+  #text = Buffer.alloc(0);
   #textBytes = 0;
   readonly edits: Edit[] = [];
 
@@ -44,15 +45,17 @@ export class EventTap implements EventSink {
 
   onEvent(buf: Buffer, start: number, end: number): void {
     const dialect = this.#dialect;
-    const kind = dialect.classify(buf, start, end);
+    // One view of the event for every question asked of it (no view per question).
+    const event = slice(buf, start, end);
+    const kind = dialect.classify(event, 0, event.length);
     if (kind === 'comment') return;
     this.events++;
     if (kind === 'done') this.sawTerminal = true;
     else if (kind === 'error') this.sawErrorEvent = true;
-    this.usage = dialect.readUsage(buf, start, end, this.usage) ?? this.usage;
-    if (this.#fields.length > 0) this.#capture(buf.subarray(start, end));
+    this.usage = dialect.readUsage(event, 0, event.length, this.usage) ?? this.usage;
+    if (this.#fields.length > 0) this.#capture(event);
     if (this.#hideUsage) {
-      const bytes = dialect.hideUsage(buf, start, end);
+      const bytes = dialect.hideUsage(event, 0, event.length);
       if (bytes !== undefined) this.edits.push({ start, end, bytes });
     }
   }
@@ -83,8 +86,8 @@ export class EventTap implements EventSink {
   }
 
   /** The generated text seen so far, JSON-escaped as it came (decode with `capturedText`). */
-  get rawText(): readonly Buffer[] {
-    return this.#text;
+  get rawText(): Buffer {
+    return this.#text.subarray(0, this.#textBytes);
   }
 
   /** Copies the raw value of the first text field in the event: a few bytes, no decoding. */
@@ -96,26 +99,35 @@ export class EventTap implements EventSink {
       const from = at + field.length;
       let to = from;
       while (to < event.length && event[to] !== QUOTE) to += event[to] === BACKSLASH ? 2 : 1;
-      if (to > from) {
-        this.#text.push(Buffer.from(event.subarray(from, Math.min(to, event.length))));
-        this.#textBytes += to - from;
-      }
+      to = Math.min(to, event.length);
+      if (to > from) this.#append(event, from, to);
       return;
     }
   }
+
+  #append(source: Buffer, from: number, to: number): void {
+    const needed = this.#textBytes + (to - from);
+    if (needed > this.#text.length) {
+      const grown = Buffer.allocUnsafe(Math.max(256, 2 * this.#text.length, needed));
+      this.#text.copy(grown, 0, 0, this.#textBytes);
+      this.#text = grown;
+    }
+    source.copy(this.#text, this.#textBytes, from, to);
+    this.#textBytes = needed;
+  }
 }
 
-/** The text captured by a tap, decoded (JSON string escapes undone). */
-export function capturedText(raw: readonly Buffer[]): string {
-  return raw
-    .map((piece) => {
-      try {
-        return JSON.parse(`"${piece.toString('utf8')}"`) as string;
-      } catch {
-        return piece.toString('utf8');
-      }
-    })
-    .join('');
+/**
+ * The text captured by a tap, decoded. The pieces were whole JSON string values, so their
+ * concatenation is one valid JSON string body.
+ */
+export function capturedText(raw: Buffer): string {
+  const text = raw.toString('utf8');
+  try {
+    return JSON.parse(`"${text}"`) as string;
+  } catch {
+    return text;
+  }
 }
 
 /** `buf` with the edits applied (they are in order and do not overlap). */

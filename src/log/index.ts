@@ -1,1 +1,8 @@
-export { createLogger, type Logger, type LogLevel, LOG_LEVELS } from './logger.ts';
+export {
+  batchedSink,
+  createLogger,
+  type Logger,
+  type LogLevel,
+  type LogSink,
+  LOG_LEVELS,
+} from './logger.ts';

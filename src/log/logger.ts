@@ -1,6 +1,8 @@
 /**
  * The one logger: JSON lines on stderr (stdout belongs to CLI output), one object per record,
- * fields merged from the logger's context. Nothing is logged per streamed event.
+ * fields merged from the logger's context. Nothing is logged per streamed event, and the lines
+ * of one turn of the event loop go out in one write: stderr is synchronous, and a write per
+ * request line was a tenth of a busy gateway's CPU.
  */
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -22,9 +24,35 @@ export interface LogSink {
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+/** Collects lines and writes them together once the current turn of the event loop is done. */
+export function batchedSink(target: { write(text: string): unknown }): LogSink & { flush(): void } {
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    target.write(text);
+  };
+  process.on('exit', flush);
+  return {
+    write(line: string) {
+      pending += line;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
+let stderrSink: (LogSink & { flush(): void }) | undefined;
+
 export function createLogger(
   level: LogLevel,
-  sink: LogSink = process.stderr,
+  sink: LogSink = (stderrSink ??= batchedSink(process.stderr)),
   context: Fields = {},
 ): Logger {
   const min = rank[level];

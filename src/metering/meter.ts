@@ -39,7 +39,7 @@ export interface RelayOutcome {
   readonly usage: TokenUsage | undefined;
   readonly usageComplete: boolean;
   /** Generated text as captured from the stream (JSON-escaped pieces), for estimates. */
-  readonly generatedText: readonly Buffer[];
+  readonly generatedText: Buffer;
   /** The request body sent upstream, for prompt estimates. */
   readonly requestBody: Record<string, unknown> | undefined;
 }

@@ -32,6 +32,11 @@ export function findField(buf: Buffer, start: number, end: number, name: Uint8Ar
   return -1;
 }
 
+/** `buf[start, end)` as a buffer of its own, without a new view when it already is one. */
+export function slice(buf: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+}
+
 /** The field value at `at` (from `findField`) is exactly `value`. */
 export function valueIs(buf: Buffer, at: number, end: number, value: Uint8Array): boolean {
   if (at < 0 || !startsWith(buf, at, value)) return false;

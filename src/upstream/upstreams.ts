@@ -46,10 +46,20 @@ export function servesModel(
   model: string | undefined,
 ): boolean {
   if (patterns === undefined || model === undefined) return true;
-  return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
-    return regex.test(model);
-  });
+  return patterns.some((pattern) => patternRegex(pattern).test(model));
+}
+
+/** Patterns come from configuration and keys: few, and asked about on every request. */
+const compiled = new Map<string, RegExp>();
+
+function patternRegex(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (regex === undefined) {
+    regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex;
 }
 
 function escapeRegex(text: string): string {

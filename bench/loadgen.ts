@@ -1,0 +1,156 @@
+/**
+ * The benchmark's client: opens `concurrency` streaming chat requests, spread over `rampMs`,
+ * and records for every event how long after its send time it arrived (both on the shared
+ * monotonic clock), for every request its time to first byte, and whether it was complete.
+ * Started as a child process with its job as JSON in argv[2]; prints its findings as JSON.
+ */
+import { Agent, request } from 'node:http';
+import { percentile } from './stats.ts';
+
+export interface LoadJob {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly concurrency: number;
+  readonly events: number;
+  readonly intervalMs: number;
+  readonly pad: number;
+  readonly rampMs: number;
+  /** Streams not finished by then count as failed. */
+  readonly deadlineMs: number;
+}
+
+export interface LoadResult {
+  readonly streams: number;
+  readonly complete: number;
+  readonly failed: number;
+  readonly lostEvents: number;
+  readonly events: number;
+  readonly delayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly ttfbMs: { readonly p50: number; readonly p99: number };
+  /** The generator's own CPU seconds and wall seconds: a saturated harness shows here. */
+  readonly harnessCpuS: number;
+  readonly wallS: number;
+  readonly errors: readonly string[];
+}
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+export async function runLoad(job: LoadJob): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const delays = new Float64Array(job.concurrency * job.events);
+  const ttfbs: number[] = [];
+  let recorded = 0;
+  let complete = 0;
+  let failed = 0;
+  let lostEvents = 0;
+  const errors = new Set<string>();
+  const body = JSON.stringify({
+    model: 'bench',
+    stream: true,
+    messages: [{ role: 'user', content: 'benchmark' }],
+    bench: { events: job.events, intervalMs: job.intervalMs, pad: job.pad },
+  });
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  const target = new URL(job.url);
+
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const started = nowUs();
+      let carry = '';
+      let events = 0;
+      let done = false;
+      let first = true;
+      const finish = (ok: boolean, why?: string) => {
+        if (ok && events === job.events && done) complete++;
+        else {
+          failed++;
+          lostEvents += Math.max(0, job.events - events);
+          if (why !== undefined) errors.add(why);
+        }
+        resolve();
+      };
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: {
+            ...job.headers,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            finish(false, `HTTP ${res.statusCode ?? 0}`);
+            return;
+          }
+          res.setEncoding('utf8');
+          res.on('data', (text: string) => {
+            const arrived = nowUs();
+            if (first) {
+              first = false;
+              ttfbs.push((arrived - started) / 1000);
+            }
+            carry += text;
+            const end = carry.lastIndexOf('\n\n');
+            if (end === -1) return;
+            const blocks = carry.slice(0, end);
+            carry = carry.slice(end + 2);
+            for (let at = blocks.indexOf('"t":'); at !== -1; at = blocks.indexOf('"t":', at + 4)) {
+              const sent = Number.parseInt(blocks.slice(at + 4, at + 24), 10);
+              if (recorded < delays.length) delays[recorded++] = (arrived - sent) / 1000;
+              events++;
+            }
+            if (blocks.includes('data: [DONE]')) done = true;
+          });
+          res.on('end', () => {
+            finish(true);
+          });
+          res.on('error', (error) => {
+            finish(false, error.message);
+          });
+        },
+      );
+      req.on('error', (error) => {
+        finish(false, error.message);
+      });
+      req.setTimeout(job.deadlineMs, () => req.destroy(new Error('deadline')));
+      req.end(body);
+    });
+
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < job.concurrency; i++) {
+    const at = (i * job.rampMs) / job.concurrency;
+    pending.push(new Promise<void>((resolve) => setTimeout(resolve, at)).then(one));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  const used = process.cpuUsage(cpu);
+  const sample = delays.subarray(0, recorded);
+  return {
+    streams: job.concurrency,
+    complete,
+    failed,
+    lostEvents,
+    events: recorded,
+    delayMs: {
+      p50: percentile(sample, 50),
+      p99: percentile(sample, 99),
+      max: percentile(sample, 100),
+    },
+    ttfbMs: { p50: percentile(ttfbs, 50), p99: percentile(ttfbs, 99) },
+    harnessCpuS: (used.user + used.system) / 1e6,
+    wallS: (performance.now() - wall) / 1000,
+    errors: [...errors].slice(0, 5),
+  };
+}
+
+if (process.argv[2] !== undefined && import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  const result = await runLoad(JSON.parse(process.argv[2]) as LoadJob);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

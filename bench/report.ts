@@ -1,0 +1,209 @@
+/** The benchmark's results: per-point summaries, a markdown table and an SVG chart. */
+import type { LoadResult } from './loadgen.ts';
+import type { Point } from './run.ts';
+import { median, round } from './stats.ts';
+import type { TargetName } from './targets.ts';
+
+export interface RunRecord {
+  readonly point: Point;
+  readonly rep: number;
+  readonly target: TargetName;
+  readonly load: LoadResult;
+  readonly cpuS: number;
+  readonly idleKiB: number;
+  readonly peakKiB: number;
+}
+
+export interface TargetSummary {
+  /** Per-event delay added over direct, ms (medians over repetitions). */
+  readonly addedP50: number;
+  readonly addedP99: number;
+  readonly addedMax: number;
+  readonly addedTtfbP50: number;
+  readonly addedTtfbP99: number;
+  readonly cpuPer1000: number;
+  readonly peakMiB: number;
+  readonly kibPerStream: number;
+  readonly failed: number;
+  readonly lostEvents: number;
+  readonly harnessCpuPct: number;
+}
+
+export interface PointSummary {
+  readonly point: Point;
+  readonly targets: Readonly<Partial<Record<TargetName, TargetSummary>>>;
+}
+
+export function summarize(point: Point, records: readonly RunRecord[]): PointSummary {
+  const baseline = (rep: number) =>
+    records.find((r) => r.target === 'direct' && r.rep === rep)?.load;
+  const targets: Partial<Record<TargetName, TargetSummary>> = {};
+  for (const name of ['direct', 'nginx', 'sluice'] as const) {
+    const runs = records.filter((r) => r.target === name);
+    if (runs.length === 0) continue;
+    const added = (pick: (l: LoadResult) => number) =>
+      median(
+        runs.map((r) => pick(r.load) - (name === 'direct' ? 0 : pick(baseline(r.rep) ?? r.load))),
+      );
+    targets[name] = {
+      addedP50: round(
+        added((l) => l.delayMs.p50),
+        3,
+      ),
+      addedP99: round(
+        added((l) => l.delayMs.p99),
+        3,
+      ),
+      addedMax: round(
+        added((l) => l.delayMs.max),
+        3,
+      ),
+      addedTtfbP50: round(
+        added((l) => l.ttfbMs.p50),
+        3,
+      ),
+      addedTtfbP99: round(
+        added((l) => l.ttfbMs.p99),
+        3,
+      ),
+      cpuPer1000: round(median(runs.map((r) => r.cpuS / (Math.max(1, r.load.events) / 1000))), 4),
+      peakMiB: round(median(runs.map((r) => r.peakKiB / 1024)), 1),
+      kibPerStream: round(median(runs.map((r) => (r.peakKiB - r.idleKiB) / point.concurrency)), 1),
+      failed: runs.reduce((n, r) => n + r.load.failed, 0),
+      lostEvents: runs.reduce((n, r) => n + r.load.lostEvents, 0),
+      harnessCpuPct: round(median(runs.map((r) => (100 * r.load.harnessCpuS) / r.load.wallS)), 0),
+    };
+  }
+  return { point, targets };
+}
+
+export function renderTable(
+  summaries: readonly PointSummary[],
+  meta: { date: string; machine: string; pinning: string; quick: boolean },
+): string {
+  const lines = [
+    `# Sluice benchmark${meta.quick ? ' (quick run)' : ''}`,
+    '',
+    `${meta.date} · ${meta.machine} · pinning: ${meta.pinning}.`,
+    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream). Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed.',
+    '',
+  ];
+  for (const { point, targets } of summaries) {
+    lines.push(
+      `## ${point.concurrency} stream${point.concurrency === 1 ? '' : 's'} · ${point.events} events every ${point.intervalMs} ms · ${point.reps} repetition${point.reps === 1 ? '' : 's'}`,
+      '',
+      '| target | delay p50 / p99 / max (ms) | TTFB p50 / p99 (ms) | CPU s / 1000 events | peak RSS (MiB) | KiB per stream | failed / lost events | harness CPU |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const [name, t] of Object.entries(targets)) {
+      const sign = name === 'direct' ? '' : '+';
+      lines.push(
+        `| ${name} | ${sign}${t.addedP50} / ${sign}${t.addedP99} / ${sign}${t.addedMax} | ${sign}${t.addedTtfbP50} / ${sign}${t.addedTtfbP99} | ${name === 'direct' ? '–' : t.cpuPer1000} | ${name === 'direct' ? '–' : t.peakMiB} | ${name === 'direct' ? '–' : t.kibPerStream} | ${t.failed} / ${t.lostEvents} | ${t.harnessCpuPct} % |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    '## Targets (DESIGN.md)',
+    '',
+    ...checks(summaries).map((c) => `- ${c.ok ? 'met' : '**missed**'}: ${c.text}`),
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function checks(summaries: readonly PointSummary[]): { ok: boolean; text: string }[] {
+  const at = (c: number) => summaries.find((s) => s.point.concurrency === c)?.targets;
+  const out: { ok: boolean; text: string }[] = [];
+  const k = at(1000);
+  if (k?.sluice && k.nginx) {
+    out.push({
+      ok: k.sluice.addedP50 <= 0.5,
+      text: `added delay p50 at 1000 streams ≤ 0.5 ms: ${k.sluice.addedP50} ms`,
+    });
+    out.push({
+      ok: k.sluice.addedP99 <= k.nginx.addedP99,
+      text: `added delay p99 at 1000 streams no worse than nginx: ${k.sluice.addedP99} vs ${k.nginx.addedP99} ms`,
+    });
+  }
+  const one = at(1);
+  if (one?.sluice)
+    out.push({
+      ok: one.sluice.addedTtfbP50 <= 1,
+      text: `added TTFB p50 at 1 stream ≤ 1 ms: ${one.sluice.addedTtfbP50} ms`,
+    });
+  for (const s of summaries) {
+    const { sluice, nginx } = s.targets;
+    if (sluice && nginx && s.point.concurrency >= 100) {
+      out.push({
+        ok: sluice.cpuPer1000 <= 2 * nginx.cpuPer1000,
+        text: `CPU per 1000 events ≤ 2 × nginx at ${s.point.concurrency} streams: ${sluice.cpuPer1000} vs ${nginx.cpuPer1000} s (${round(sluice.cpuPer1000 / nginx.cpuPer1000, 2)} ×)`,
+      });
+    }
+    if (sluice && s.point.concurrency >= 1000) {
+      out.push({
+        ok: sluice.kibPerStream <= 40,
+        text: `memory ≤ 40 KiB per open stream at ${s.point.concurrency}: ${sluice.kibPerStream} KiB`,
+      });
+    }
+    if (sluice) {
+      out.push({
+        ok: sluice.failed === 0 && sluice.lostEvents === 0,
+        text: `no failed or incomplete streams at ${s.point.concurrency}: ${sluice.failed} failed, ${sluice.lostEvents} events lost`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Added per-event delay (p50 and p99) and CPU per 1000 events, nginx beside Sluice, per point. */
+export function renderChart(summaries: readonly PointSummary[], date: string): string {
+  const width = 760;
+  const panel = (
+    title: string,
+    x0: number,
+    values: { label: string; nginx: number; sluice: number }[],
+    unit: string,
+  ) => {
+    const max = Math.max(0.001, ...values.flatMap((v) => [v.nginx, v.sluice]));
+    const h = 220;
+    const barW = 22;
+    const gap = 70;
+    let svg = `<text x="${x0}" y="30" font-size="14" font-weight="bold">${title}</text>`;
+    values.forEach((v, i) => {
+      const x = x0 + 10 + i * gap;
+      for (const [j, [name, value]] of (
+        [
+          ['nginx', v.nginx],
+          ['sluice', v.sluice],
+        ] as const
+      ).entries()) {
+        const bh = Math.max(1, (Math.max(0, value) / max) * h);
+        svg += `<rect x="${x + j * (barW + 2)}" y="${50 + h - bh}" width="${barW}" height="${bh}" fill="${name === 'nginx' ? '#8a8f98' : '#2f7de1'}"><title>${name}: ${value} ${unit}</title></rect>`;
+        svg += `<text x="${x + j * (barW + 2) + barW / 2}" y="${45 + h - bh}" font-size="9" text-anchor="middle">${round(value, 2)}</text>`;
+      }
+      svg += `<text x="${x + barW}" y="${50 + h + 16}" font-size="11" text-anchor="middle">${v.label}</text>`;
+    });
+    return svg;
+  };
+  const rows = summaries.filter((s) => s.targets.nginx && s.targets.sluice);
+  const delay = rows.map((s) => ({
+    label: `C=${s.point.concurrency}`,
+    nginx: s.targets.nginx?.addedP99 ?? 0,
+    sluice: s.targets.sluice?.addedP99 ?? 0,
+  }));
+  const cpu = rows.map((s) => ({
+    label: `C=${s.point.concurrency}`,
+    nginx: s.targets.nginx?.cpuPer1000 ?? 0,
+    sluice: s.targets.sluice?.cpuPer1000 ?? 0,
+  }));
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="330" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+${panel('Added delay p99 (ms)', 10, delay, 'ms')}
+${panel('CPU s per 1000 events', 390, cpu, 's')}
+<rect x="10" y="300" width="12" height="12" fill="#8a8f98"/><text x="26" y="310" font-size="11">nginx (buffering off)</text>
+<rect x="170" y="300" width="12" height="12" fill="#2f7de1"/><text x="186" y="310" font-size="11">Sluice</text>
+<text x="${width - 10}" y="310" font-size="10" text-anchor="end">npm run bench · ${date}</text>
+</svg>
+`;
+}

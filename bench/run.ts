@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: Sluice's streaming overhead measured side by side with nginx, on loopback, in
+ * one run. For each point (streams at once) and repetition, the same load goes to the upstream
+ * directly, through nginx (buffering off) and through Sluice; what a target adds is measured
+ * against direct in the same repetition. Medians over repetitions; results in docs/bench/.
+ * `--quick` is a smoke run (under two minutes).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { LoadJob, LoadResult } from './loadgen.ts';
+import { cpuModel, cpuSeconds, peakRss, rssKiB } from './procfs.ts';
+import { firstJsonLine, HAS_TASKSET, startChild } from './processes.ts';
+import {
+  renderChart,
+  renderTable,
+  type PointSummary,
+  type RunRecord,
+  summarize,
+} from './report.ts';
+import { direct, startNginx, startSluice, startUpstream, type Target } from './targets.ts';
+
+export interface Point {
+  readonly concurrency: number;
+  readonly events: number;
+  readonly intervalMs: number;
+  readonly reps: number;
+}
+
+/** ~250-byte events, as in DESIGN.md's reference run. */
+const PAD = 70;
+
+const FULL: readonly Point[] = [
+  { concurrency: 1, events: 50, intervalMs: 20, reps: 5 },
+  { concurrency: 100, events: 50, intervalMs: 100, reps: 3 },
+  { concurrency: 1000, events: 50, intervalMs: 100, reps: 3 },
+  // 5000 streams at a longer interval keep the harness near 10 000 events/s on its core.
+  { concurrency: 5000, events: 20, intervalMs: 500, reps: 2 },
+];
+
+const QUICK: readonly Point[] = [
+  { concurrency: 1, events: 20, intervalMs: 20, reps: 1 },
+  { concurrency: 100, events: 20, intervalMs: 100, reps: 1 },
+  { concurrency: 1000, events: 20, intervalMs: 100, reps: 1 },
+];
+
+const TARGET_CORE = 0;
+const HARNESS_CORE = 1;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const points = values.quick ? QUICK : FULL;
+  const machine = `${cpuModel()}, ${cpus().length} cores`;
+  const pinning = HAS_TASKSET
+    ? `taskset: targets on core ${TARGET_CORE}, load generator and upstream on core ${HARNESS_CORE}`
+    : 'none (taskset missing): targets and harness share the cores';
+  log(`machine: ${machine}; pinning: ${pinning}`);
+
+  const upstream = await startUpstream(HARNESS_CORE);
+  const targets: Target[] = [
+    direct(upstream),
+    await startNginx(upstream, TARGET_CORE),
+    await startSluice(upstream, TARGET_CORE),
+  ];
+  const records: RunRecord[] = [];
+  try {
+    for (const point of points) {
+      for (let rep = 0; rep < point.reps; rep++) {
+        // Interleave: each repetition visits the targets in a rotated order.
+        const order = targets.map((_, i) => targets[(i + rep) % targets.length] as Target);
+        for (const target of order) {
+          const record = await measure(target, point, rep);
+          records.push(record);
+          log(
+            `C=${point.concurrency} rep ${rep + 1}/${point.reps} ${target.name}: delay p50 ${record.load.delayMs.p50.toFixed(2)} ms, ` +
+              `p99 ${record.load.delayMs.p99.toFixed(2)} ms, ttfb p50 ${record.load.ttfbMs.p50.toFixed(2)} ms, ` +
+              `failed ${record.load.failed}, cpu ${record.cpuS.toFixed(2)} s, harness ${((100 * record.load.harnessCpuS) / record.load.wallS).toFixed(0)} %`,
+          );
+        }
+      }
+    }
+  } finally {
+    for (const target of targets) await target.stop();
+    upstream.child.kill('SIGTERM');
+  }
+
+  const summaries: PointSummary[] = points.map((p) =>
+    summarize(
+      p,
+      records.filter((r) => r.point === p),
+    ),
+  );
+  const date = new Date().toISOString().slice(0, 10);
+  const out = fileURLToPath(new URL('../docs/bench/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  const table = renderTable(summaries, { date, machine, pinning, quick: values.quick });
+  writeFileSync(`${out}${values.quick ? 'quick.md' : 'results.md'}`, table);
+  if (!values.quick) {
+    writeFileSync(
+      `${out}results.json`,
+      JSON.stringify({ date, machine, pinning, summaries }, null, 2) + '\n',
+    );
+    writeFileSync(`${out}chart.svg`, renderChart(summaries, date));
+  }
+  process.stdout.write(`\n${table}`);
+}
+
+async function measure(target: Target, point: Point, rep: number): Promise<RunRecord> {
+  const streamMs = point.events * point.intervalMs;
+  const job: LoadJob = {
+    url: target.url,
+    headers: target.headers,
+    concurrency: point.concurrency,
+    events: point.events,
+    intervalMs: point.intervalMs,
+    pad: PAD,
+    rampMs: point.concurrency === 1 ? 0 : streamMs,
+    deadlineMs: 2 * streamMs + 30_000,
+  };
+  const idleKiB = rssKiB(target.pids());
+  const cpuBefore = cpuSeconds(target.pids());
+  const peak = peakRss(() => target.pids());
+  const child = startChild(
+    process.execPath,
+    [fileURLToPath(new URL('./loadgen.ts', import.meta.url)), JSON.stringify(job)],
+    {
+      core: HARNESS_CORE,
+    },
+  );
+  const load = await firstJsonLine<LoadResult>(child);
+  const peakKiB = peak.stop();
+  return {
+    point,
+    rep,
+    target: target.name,
+    load,
+    cpuS: cpuSeconds(target.pids()) - cpuBefore,
+    idleKiB,
+    peakKiB,
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+await main();

@@ -1,0 +1,70 @@
+/**
+ * The benchmark's model: an OpenAI-compatible server that streams `events` chat chunks at a
+ * fixed interval, each stamped with its send time on the machine's monotonic clock
+ * (`process.hrtime`, CLOCK_MONOTONIC, shared by every process), so the load generator can tell
+ * how long each event took to reach it. Started as a child process; prints its port.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface BenchParams {
+  readonly events: number;
+  readonly intervalMs: number;
+  readonly pad: number;
+}
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+function chunk(i: number, pad: string): string {
+  return `data: {"id":"bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":[{"index":0,"delta":{"content":"${pad}"},"finish_reason":null}],"i":${i},"t":${nowUs()}}\n\n`;
+}
+
+const USAGE = (events: number) =>
+  `data: {"id":"bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":${events},"total_tokens":${events + 10}}}\n\n`;
+
+function stream(res: ServerResponse, params: BenchParams, usage: boolean): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  const pad = 'x'.repeat(params.pad);
+  const start = performance.now();
+  let i = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    res.write(chunk(i, pad));
+    i++;
+    if (i < params.events) {
+      timer = setTimeout(tick, Math.max(0, start + i * params.intervalMs - performance.now()));
+    } else {
+      res.end((usage ? USAGE(params.events) : '') + 'data: [DONE]\n\n');
+    }
+  };
+  res.on('close', () => { clearTimeout(timer); });
+  tick();
+}
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.url?.endsWith('/models')) {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"object":"list","data":[{"id":"bench","object":"model"}]}');
+      return;
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+      bench?: BenchParams;
+      stream_options?: { include_usage?: boolean };
+    };
+    stream(
+      res,
+      body.bench ?? { events: 10, intervalMs: 10, pad: 100 },
+      body.stream_options?.include_usage === true,
+    );
+  });
+});
+server.keepAliveTimeout = 120_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
