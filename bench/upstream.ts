@@ -38,7 +38,9 @@ function stream(res: ServerResponse, params: BenchParams, usage: boolean): void 
       res.end((usage ? USAGE(params.events) : '') + 'data: [DONE]\n\n');
     }
   };
-  res.on('close', () => { clearTimeout(timer); });
+  res.on('close', () => {
+    clearTimeout(timer);
+  });
   tick();
 }
 
