@@ -52,6 +52,7 @@ const MESSAGE_COLUMNS = [
   'model',
   'request_id',
   'error',
+  'seq',
   'created_at',
   'updated_at',
 ] as const;
@@ -165,6 +166,10 @@ export async function addMessage(db: Db, m: NewMessage, now: number): Promise<Me
     updatedAt: now,
   };
   await db.transaction(async (tx) => {
+    const [last] = await tx.all('SELECT MAX(seq) AS seq FROM messages WHERE conversation_id = $1', [
+      m.conversationId,
+    ]);
+    const seq = (last === undefined ? null : numberOrNull(last, 'seq')) ?? 0;
     await tx.run(insert('messages', MESSAGE_COLUMNS), [
       message.id,
       m.conversationId,
@@ -174,6 +179,7 @@ export async function addMessage(db: Db, m: NewMessage, now: number): Promise<Me
       m.model,
       null,
       null,
+      seq + 1,
       now,
       now,
     ]);
@@ -199,7 +205,7 @@ export async function updateMessage(
 
 export async function listMessages(db: Db, conversationId: string): Promise<Message[]> {
   const rows = await db.all(
-    `SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages WHERE conversation_id = $1 ORDER BY created_at, id`,
+    `SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages WHERE conversation_id = $1 ORDER BY seq, created_at, id`,
     [conversationId],
   );
   return rows.map(messageFromRow);

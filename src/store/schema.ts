@@ -120,10 +120,13 @@ CREATE TABLE messages (
   model TEXT,
   request_id TEXT,
   error TEXT,
+  -- Position in the conversation: a question and its answer are often made in the same
+  -- millisecond, so times cannot order them.
+  seq BIGINT NOT NULL,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );
-CREATE INDEX messages_conversation_created ON messages (conversation_id, created_at);
+CREATE INDEX messages_conversation_seq ON messages (conversation_id, seq);
 `,
   },
 ];

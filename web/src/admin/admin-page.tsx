@@ -1,0 +1,44 @@
+/** The admin pages: users, keys, usage — tabs with their own addresses. */
+import type { ApiClient } from '../api/client.ts';
+import { useLocale } from '../i18n/locale.ts';
+import { type AdminTab, navigate } from '../route.ts';
+import { KeysPanel } from './keys-panel.tsx';
+import { UsagePanel } from './usage-panel.tsx';
+import { UsersPanel } from './users-panel.tsx';
+
+export function AdminPage({
+  api,
+  tab,
+  isAdmin,
+}: {
+  api: ApiClient;
+  tab: AdminTab;
+  isAdmin: boolean;
+}) {
+  const { t } = useLocale();
+  if (!isAdmin) return <p class="error-text admin-denied">{t('adminOnly')}</p>;
+  const tabs: readonly AdminTab[] = ['users', 'keys', 'usage'];
+  return (
+    <main class="admin">
+      <nav class="tabs" aria-label={t('admin')}>
+        {tabs.map((name) => (
+          <a
+            key={name}
+            href={`/admin/${name}`}
+            class={name === tab ? 'active' : ''}
+            aria-current={name === tab ? 'page' : undefined}
+            onClick={(event) => {
+              event.preventDefault();
+              navigate({ page: 'admin', tab: name });
+            }}
+          >
+            {t(name)}
+          </a>
+        ))}
+      </nav>
+      {tab === 'users' && <UsersPanel api={api} />}
+      {tab === 'keys' && <KeysPanel api={api} />}
+      {tab === 'usage' && <UsagePanel api={api} />}
+    </main>
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * API keys: create one for a user (its secret shown this once, with a copy button — the server
+ * keeps only a hash), the list, and revoking.
+ */
+import { useState } from 'preact/hooks';
+import type { ApiClient } from '../api/client.ts';
+import type { AdminKey, AdminUser, CreatedKey } from '../api/types.ts';
+import { useLocale } from '../i18n/locale.ts';
+import { CopyButton } from '../ui/copy-button.tsx';
+import { errorText, useList, when } from './use-list.ts';
+
+export function KeysPanel({ api }: { api: ApiClient }) {
+  const { t, lang } = useLocale();
+  const keys = useList<AdminKey>(api, '/api/admin/keys');
+  const users = useList<AdminUser>(api, '/api/admin/users');
+  const [user, setUser] = useState('');
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const owner = user !== '' ? user : (users.items[0]?.username ?? '');
+
+  const create = (event: SubmitEvent) => {
+    event.preventDefault();
+    api
+      .json<CreatedKey>('POST', '/api/admin/keys', {
+        user: owner,
+        ...(name.trim() === '' ? {} : { name: name.trim() }),
+      })
+      .then((key) => {
+        setCreated(key);
+        setName('');
+        keys.reload();
+      })
+      .catch((e: unknown) => {
+        keys.setError(errorText(e));
+      });
+  };
+  const revoke = (key: AdminKey) => {
+    if (!confirm(t('confirmRevoke', { prefix: key.prefix }))) return;
+    api
+      .json('DELETE', `/api/admin/keys/${encodeURIComponent(key.id)}`)
+      .then(keys.reload)
+      .catch((e: unknown) => {
+        keys.setError(errorText(e));
+      });
+  };
+
+  return (
+    <section class="panel" data-testid="keys-panel">
+      <form class="inline-form" onSubmit={create}>
+        <select
+          name="user"
+          aria-label={t('user')}
+          value={owner}
+          onChange={(e) => {
+            setUser(e.currentTarget.value);
+          }}
+        >
+          {users.items.map((u) => (
+            <option key={u.id} value={u.username}>
+              {u.username}
+            </option>
+          ))}
+        </select>
+        <input
+          name="name"
+          placeholder={t('keyName')}
+          aria-label={t('keyName')}
+          value={name}
+          onInput={(e) => {
+            setName(e.currentTarget.value);
+          }}
+        />
+        <button type="submit" class="primary" disabled={owner === ''}>
+          {t('createKey')}
+        </button>
+      </form>
+      {created !== null && (
+        <div class="new-key" role="status" data-testid="new-key">
+          <p>
+            <strong>{t('keyShownOnce')}</strong>
+          </p>
+          <div class="command">
+            <code data-testid="new-key-secret">{created.key}</code>
+            <CopyButton text={created.key} />
+          </div>
+          <button
+            type="button"
+            class="ghost"
+            onClick={() => {
+              setCreated(null);
+            }}
+          >
+            {t('dismiss')}
+          </button>
+        </div>
+      )}
+      {keys.error !== null && (
+        <p class="error-text" role="alert">
+          {keys.error}
+        </p>
+      )}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('keyPrefix')}</th>
+              <th>{t('keyName')}</th>
+              <th>{t('user')}</th>
+              <th>{t('models')}</th>
+              <th>{t('lastUsed')}</th>
+              <th>{t('expires')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {keys.items.map((key) => (
+              <tr key={key.id} class={key.revoked_at === null ? '' : 'revoked'} data-key={key.id}>
+                <td>
+                  <code>{key.prefix}…</code>
+                </td>
+                <td>{key.name ?? '—'}</td>
+                <td>{key.user ?? '—'}</td>
+                <td>{key.models === null ? t('allModels') : key.models.join(', ')}</td>
+                <td>{when(key.last_used_at, lang)}</td>
+                <td>{key.expires_at === null ? t('never') : when(key.expires_at, lang)}</td>
+                <td class="actions">
+                  {key.revoked_at === null ? (
+                    <button
+                      type="button"
+                      class="ghost danger-text"
+                      onClick={() => {
+                        revoke(key);
+                      }}
+                    >
+                      {t('revoke')}
+                    </button>
+                  ) : (
+                    <span class="badge error">{t('revoked')}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,122 @@
+/** Users: the list, a form to add one, and disabling or enabling an account. */
+import { useState } from 'preact/hooks';
+import type { ApiClient } from '../api/client.ts';
+import type { AdminUser, Role } from '../api/types.ts';
+import { useLocale } from '../i18n/locale.ts';
+import { errorText, useList, when } from './use-list.ts';
+
+export function UsersPanel({ api }: { api: ApiClient }) {
+  const { t, lang } = useLocale();
+  const users = useList<AdminUser>(api, '/api/admin/users');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('user');
+
+  const create = (event: SubmitEvent) => {
+    event.preventDefault();
+    api
+      .json('POST', '/api/admin/users', { username: username.trim(), password, role })
+      .then(() => {
+        setUsername('');
+        setPassword('');
+        users.reload();
+      })
+      .catch((e: unknown) => {
+        users.setError(errorText(e));
+      });
+  };
+  const setDisabled = (user: AdminUser, disabled: boolean) => {
+    api
+      .json('PATCH', `/api/admin/users/${encodeURIComponent(user.username)}`, { disabled })
+      .then(users.reload)
+      .catch((e: unknown) => {
+        users.setError(errorText(e));
+      });
+  };
+
+  return (
+    <section class="panel" data-testid="users-panel">
+      <form class="inline-form" onSubmit={create}>
+        <input
+          name="username"
+          placeholder={t('username')}
+          aria-label={t('username')}
+          required
+          value={username}
+          onInput={(e) => {
+            setUsername(e.currentTarget.value);
+          }}
+        />
+        <input
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          placeholder={t('password')}
+          aria-label={t('password')}
+          required
+          value={password}
+          onInput={(e) => {
+            setPassword(e.currentTarget.value);
+          }}
+        />
+        <select
+          name="role"
+          aria-label={t('role')}
+          value={role}
+          onChange={(e) => {
+            setRole(e.currentTarget.value as Role);
+          }}
+        >
+          <option value="user">{t('roleUser')}</option>
+          <option value="admin">{t('roleAdmin')}</option>
+        </select>
+        <button type="submit" class="primary">
+          {t('createUser')}
+        </button>
+      </form>
+      {users.error !== null && (
+        <p class="error-text" role="alert">
+          {users.error}
+        </p>
+      )}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('username')}</th>
+              <th>{t('role')}</th>
+              <th>{t('state')}</th>
+              <th>{t('created')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {users.items.map((user) => (
+              <tr key={user.id} data-user={user.username}>
+                <td>{user.username}</td>
+                <td>{user.role === 'admin' ? t('roleAdmin') : t('roleUser')}</td>
+                <td>
+                  <span class={`badge ${user.disabled ? 'error' : 'ok'}`}>
+                    {user.disabled ? t('disabled') : t('active')}
+                  </span>
+                </td>
+                <td>{when(user.created_at, lang)}</td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="ghost"
+                    onClick={() => {
+                      setDisabled(user, !user.disabled);
+                    }}
+                  >
+                    {user.disabled ? t('enable') : t('disable')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

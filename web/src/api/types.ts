@@ -1,0 +1,138 @@
+/** The JSON the server answers with (src/chat/views.ts, src/accounts/views.ts, src/metering/views.ts). */
+
+export type Role = 'admin' | 'user';
+
+export interface SessionUser {
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+}
+
+export interface SessionInfo {
+  readonly user: SessionUser | null;
+  readonly csrf_token: string;
+  readonly setup_required: boolean;
+  /** API families served only by the built-in demo model. */
+  readonly demo: readonly string[];
+}
+
+export interface SignedIn {
+  readonly user: SessionUser;
+  readonly csrf_token: string;
+}
+
+export interface Model {
+  readonly id: string;
+  readonly owned_by: string;
+}
+
+/** `owned_by` of the built-in demo model (src/upstream/demo). */
+export const DEMO_OWNER = 'sluice-demo';
+
+export interface ConversationSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly model: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'error';
+
+export interface ChatMessage {
+  readonly id: string;
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly model: string | null;
+  readonly request_id: string | null;
+  readonly error: string | null;
+  readonly created_at: string;
+}
+
+export interface Conversation extends ConversationSummary {
+  readonly messages: readonly ChatMessage[];
+}
+
+/** The events of `POST /api/chat` (src/chat/wire.ts). */
+export type ChatEvent =
+  | {
+      readonly type: 'start';
+      readonly conversation_id: string;
+      readonly message_id: string;
+      readonly model: string;
+    }
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'reasoning'; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly finish_reason: string | null;
+      readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number } | null;
+      readonly request_id: string | null;
+    }
+  | { readonly type: 'error'; readonly error: { readonly message: string; readonly code: string } };
+
+export interface Limits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly max_streams: number | null;
+  readonly budget_tokens: number | null;
+  readonly budget_cost: number | null;
+  readonly budget_period: string;
+}
+
+export interface AdminUser {
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly disabled: boolean;
+  readonly created_at: string;
+  readonly limits: Limits;
+}
+
+export interface AdminKey {
+  readonly id: string;
+  readonly prefix: string;
+  readonly name: string | null;
+  readonly user: string | null;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+  readonly models: readonly string[] | null;
+}
+
+/** The answer to creating a key: the only time the secret is shown. */
+export interface CreatedKey extends AdminKey {
+  readonly key: string;
+}
+
+export interface UsageRecord {
+  readonly id: string;
+  readonly user: string | null;
+  readonly model: string | null;
+  readonly endpoint: string;
+  readonly status: number | null;
+  readonly started_at: string;
+  readonly client_ttfb_ms: number | null;
+  readonly upstream_ttfb_ms: number | null;
+  readonly completion_tokens: number;
+  readonly prompt_tokens: number;
+  readonly end_reason: string;
+}
+
+export interface UsageSummaryRow {
+  readonly user?: string | null;
+  readonly model?: string | null;
+  readonly day?: string | null;
+  readonly key?: string | null;
+  readonly requests: number;
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+  readonly cost: number;
+  readonly client_ttfb_ms_p50: number | null;
+}
+
+export interface ListOf<T> {
+  readonly data: readonly T[];
+}
