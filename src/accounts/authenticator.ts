@@ -4,7 +4,7 @@
  * the store is unreachable, a key seen valid within the last minutes still works — nothing can
  * be revoked while the store is down — and an unknown one gets a 503, not a false 401.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthenticationError, SluiceError } from '../errors/index.ts';
 import { type ApiKey, StoreUnavailableError, type Store, type User } from '../store/types.ts';
@@ -189,5 +189,5 @@ export class KeyAuthenticator implements Authenticator {
 }
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return hash('sha256', text, 'buffer');
 }

@@ -8,6 +8,7 @@ import type { Timeouts } from '../config/index.ts';
 import { type SluiceError, UpstreamHttpError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Upstream } from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
+import { ClientGone, type Stop } from './stop.ts';
 import { isFailoverStatus, mapUpstreamError } from './upstream-errors.ts';
 
 export type AttemptResult =
@@ -25,8 +26,8 @@ export interface AttemptOptions {
   readonly timeouts: Timeouts;
   /** Whether a failure may be retried on another upstream. */
   readonly canFailover: boolean;
-  /** Aborted when the client goes away or the total timeout fires; its reason says which. */
-  readonly signal: AbortSignal;
+  /** Stopped when the client goes away, the total timeout fires or shutdown ends it; the reason says which. */
+  readonly stop: Stop;
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -56,9 +57,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    const { signal } = this.#o;
-    if (signal.aborted) controller.abort(signal.reason as Error);
-    else signal.addEventListener('abort', this.#onAbort, { once: true });
+    this.#o.stop.listen(this.#onStop);
   }
 
   onResponseStart(
@@ -120,8 +119,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (this.#phase === 'settled') return;
-    const { signal, client, upstream, timeouts } = this.#o;
-    if (signal.aborted && signal.reason === ClientGone) {
+    const { stop, client, upstream, timeouts } = this.#o;
+    if (stop.reason === ClientGone) {
       this.#settle({ kind: 'cancelled' });
       return;
     }
@@ -130,21 +129,18 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       client.fail(mapped);
       this.#settle({ kind: 'relayed' });
     } else {
-      this.#settle({ kind: 'failed', error: mapped, retryable: !signal.aborted });
+      this.#settle({ kind: 'failed', error: mapped, retryable: stop.reason === undefined });
     }
   }
 
   #settle(result: AttemptResult): void {
     if (this.#phase === 'settled') return;
     this.#phase = 'settled';
-    this.#o.signal.removeEventListener('abort', this.#onAbort);
+    this.#o.stop.listen(undefined);
     this.#resolve(result);
   }
 
-  readonly #onAbort = (): void => {
-    this.#controller?.abort(this.#o.signal.reason as Error);
+  readonly #onStop = (reason: Error): void => {
+    this.#controller?.abort(reason);
   };
 }
-
-/** The abort reason when the client disconnected. */
-export const ClientGone = new Error('client disconnected');

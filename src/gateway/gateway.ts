@@ -20,6 +20,7 @@ import type { UsageRecord } from '../store/types.ts';
 import { candidatesFor, servesModel, type Upstream } from '../upstream/index.ts';
 import { ClientStream } from './client-stream.ts';
 import { relay } from './relay.ts';
+import { Stop } from './stop.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 
 export interface GatewayOptions {
@@ -48,8 +49,14 @@ export class Gateway {
   #handling = 0;
   #idle: (() => void)[] = [];
 
+  /** The relays in flight, so shutdown can end them. */
+  readonly #stops = new Set<Stop>();
+
   constructor(options: GatewayOptions) {
     this.#o = options;
+    options.shutdown.addEventListener('abort', () => {
+      for (const stop of this.#stops) stop.stop(new ShuttingDownError());
+    });
   }
 
   get stats(): StreamStats {
@@ -124,6 +131,8 @@ export class Gateway {
     const { timeouts, keepaliveMs } = this.#o.config;
     const client = new ClientStream(res, parsed.endpoint.dialect, keepaliveMs, parsed.hideUsage);
     this.#open.add(client);
+    const stop = new Stop();
+    this.#stops.add(stop);
     let upstream: Upstream | undefined;
     try {
       upstream = await relay({
@@ -134,11 +143,12 @@ export class Gateway {
         candidates,
         client,
         timeouts,
-        shutdown: this.#o.shutdown,
+        stop,
         log: this.#o.log,
       });
     } finally {
       this.#open.delete(client);
+      this.#stops.delete(stop);
     }
     const since = (at: number | undefined) => (at === undefined ? undefined : at - started);
     const { tap } = client;

@@ -6,12 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
-import { ShuttingDownError, UpstreamTimeoutError } from '../errors/index.ts';
+import { UpstreamTimeoutError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Upstream } from '../upstream/index.ts';
-import { attempt, ClientGone } from './attempt.ts';
+import { attempt } from './attempt.ts';
 import type { ClientStream } from './client-stream.ts';
 import { upstreamRequestHeaders } from './headers.ts';
+import { ClientGone, type Stop } from './stop.ts';
 import type { ParsedRequest } from './request.ts';
 
 export interface RelayContext {
@@ -22,7 +23,8 @@ export interface RelayContext {
   readonly candidates: readonly Upstream[];
   readonly client: ClientStream;
   readonly timeouts: Timeouts;
-  readonly shutdown: AbortSignal;
+  /** Stopped by shutdown; the relay adds the client leaving and the total timeout. */
+  readonly stop: Stop;
   readonly log: Logger;
 }
 
@@ -30,18 +32,14 @@ export interface RelayContext {
 export async function relay(ctx: RelayContext): Promise<Upstream | undefined> {
   const { req, res, parsed, client, timeouts } = ctx;
   if (parsed.stream) client.awaitUpstream();
-  const abort = new AbortController();
+  const { stop } = ctx;
   const onClose = () => {
-    if (!res.writableFinished) abort.abort(ClientGone);
-  };
-  const onShutdown = () => {
-    abort.abort(new ShuttingDownError());
+    if (!res.writableFinished) stop.stop(ClientGone);
   };
   res.on('close', onClose);
-  ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
   let current: Upstream | undefined;
   const total = setTimeout(() => {
-    abort.abort(new UpstreamTimeoutError(current?.name ?? 'upstream', 'total', timeouts.totalMs));
+    stop.stop(new UpstreamTimeoutError(current?.name ?? 'upstream', 'total', timeouts.totalMs));
   }, timeouts.totalMs);
 
   try {
@@ -66,7 +64,7 @@ export async function relay(ctx: RelayContext): Promise<Upstream | undefined> {
         client,
         timeouts,
         canFailover,
-        signal: abort.signal,
+        stop,
       });
       if (result.kind === 'failed' && result.retryable && canFailover) {
         ctx.log.warn('upstream failed, trying the next', {
@@ -82,7 +80,6 @@ export async function relay(ctx: RelayContext): Promise<Upstream | undefined> {
   } finally {
     clearTimeout(total);
     res.off('close', onClose);
-    ctx.shutdown.removeEventListener('abort', onShutdown);
   }
   return current;
 }

@@ -2,19 +2,29 @@
 import type { StreamStats } from '../gateway/index.ts';
 
 export class Metrics {
-  readonly #responses = new Map<string, number>();
+  /** Per route, counts by status class: index 1 is 1xx … 5 is 5xx. */
+  readonly #responses = new Map<string, number[]>();
 
   /** Counts one finished request by route and status class (`2xx`, `4xx`, …). */
   count(route: string, status: number): void {
-    const key = `route="${route}",code="${Math.floor(status / 100)}xx"`;
-    this.#responses.set(key, (this.#responses.get(key) ?? 0) + 1);
+    let counts = this.#responses.get(route);
+    if (counts === undefined) {
+      counts = [0, 0, 0, 0, 0, 0];
+      this.#responses.set(route, counts);
+    }
+    const index = Math.min(5, Math.max(1, Math.floor(status / 100)));
+    counts[index] = (counts[index] ?? 0) + 1;
   }
 
   render(streams: StreamStats, usagePending: number, draining: boolean): string {
     const lines = [
       '# HELP sluice_requests_total Requests answered, by route and status class.',
       '# TYPE sluice_requests_total counter',
-      ...[...this.#responses].map(([labels, n]) => `sluice_requests_total{${labels}} ${n}`),
+      ...[...this.#responses].flatMap(([route, counts]) =>
+        counts.flatMap((n, i) =>
+          n === 0 ? [] : [`sluice_requests_total{route="${route}",code="${i}xx"} ${n}`],
+        ),
+      ),
       '# HELP sluice_streams_open Relayed requests in flight.',
       '# TYPE sluice_streams_open gauge',
       `sluice_streams_open ${streams.open}`,
