@@ -1,0 +1,150 @@
+/** Parsers of single configuration values; each reports problems naming what to change. */
+import { isIP } from 'node:net';
+import { DEFAULT_PRICES, type Price, type PriceTable } from '../metering/prices.ts';
+import { parseDatabaseUrl } from '../store/database-url.ts';
+import { type BudgetPeriod, type Limits, NO_LIMITS } from '../store/types.ts';
+import { nonEmpty } from './read.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function databaseUrl(text: string | undefined, problems: string[]): string | undefined {
+  const value = nonEmpty(text);
+  if (value === undefined) return undefined;
+  try {
+    parseDatabaseUrl(value);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return value;
+}
+
+export function redisUrl(text: string | undefined, problems: string[]): string | undefined {
+  const value = nonEmpty(text);
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
+  } catch {
+    // reported below
+  }
+  problems.push(
+    `REDIS_URL must be redis://host:6379 (or rediss:// for TLS); got "${value.replace(/:[^:@/]*@/, ':***@')}".`,
+  );
+  return undefined;
+}
+
+export function trustedProxies(value: unknown, problems: string[]): string[] {
+  if (value === undefined) return [];
+  const entries: unknown[] = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(',')
+      : [value];
+  const result: string[] = [];
+  for (const raw of entries) {
+    const entry = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
+    if (entry === '') continue;
+    const [address = '', bits] = entry.split('/');
+    const max = isIP(address) === 6 ? 128 : 32;
+    if (
+      isIP(address) === 0 ||
+      (bits !== undefined &&
+        !(Number.isInteger(Number(bits)) && Number(bits) >= 0 && Number(bits) <= max))
+    ) {
+      problems.push(
+        `SLUICE_TRUSTED_PROXIES takes IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8; "${entry}" is neither.`,
+      );
+      continue;
+    }
+    result.push(entry);
+  }
+  return result;
+}
+
+/** The file's prices first (they win), then the built-in table. */
+export function prices(value: unknown, problems: string[]): PriceTable {
+  if (value === undefined) return DEFAULT_PRICES;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push(
+      '"prices" in the config file must map model patterns to {"input": USD, "output": USD} per million tokens.',
+    );
+    return DEFAULT_PRICES;
+  }
+  const own: Record<string, Price> = {};
+  for (const [pattern, raw] of Object.entries(value)) {
+    const price = raw as Record<string, unknown> | null;
+    const valid = (v: unknown) => typeof v === 'number' && v >= 0;
+    if (
+      price === null ||
+      !valid(price.input) ||
+      !valid(price.output) ||
+      !(price.cachedInput === undefined || valid(price.cachedInput))
+    ) {
+      problems.push(
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens.`,
+      );
+      continue;
+    }
+    own[pattern] = {
+      input: price.input as number,
+      output: price.output as number,
+      ...(price.cachedInput === undefined ? {} : { cachedInput: price.cachedInput as number }),
+    };
+  }
+  return { ...own, ...DEFAULT_PRICES, ...own };
+}
+
+const PERIODS: readonly BudgetPeriod[] = ['day', 'month', 'total'];
+
+export function limits(value: unknown, where: string, problems: string[]): Limits {
+  if (value === undefined) return NO_LIMITS;
+  if (typeof value !== 'object' || value === null) {
+    problems.push(`${where} must be an object such as {"rpm": 60, "maxStreams": 4}.`);
+    return NO_LIMITS;
+  }
+  const raw = value as Record<string, unknown>;
+  const number = (name: string): number | null => {
+    const v = raw[name];
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number' && v > 0) return v;
+    problems.push(`${where}.${name} must be a positive number.`);
+    return null;
+  };
+  const period = raw.budgetPeriod ?? 'month';
+  if (!PERIODS.includes(period as BudgetPeriod))
+    problems.push(`${where}.budgetPeriod must be day, month or total.`);
+  return {
+    rpm: number('rpm'),
+    tpm: number('tpm'),
+    maxStreams: number('maxStreams'),
+    budgetTokens: number('budgetTokens'),
+    budgetCost: number('budgetCost'),
+    budgetPeriod: PERIODS.includes(period as BudgetPeriod) ? (period as BudgetPeriod) : 'month',
+  };
+}
+
+/** `http_proxy` and friends: the lower-case spelling wins, as in curl. */
+export function proxyVar(
+  env: Env,
+  lower: string,
+  problems: string[],
+  protocols: readonly string[],
+): string | undefined {
+  const upper = lower.toUpperCase();
+  const name = nonEmpty(env[lower]) !== undefined ? lower : upper;
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (!protocols.includes(url.protocol)) {
+      problems.push(
+        `${name} must use one of ${protocols.map((p) => `${p}//`).join(', ')}; got "${url.protocol}//".`,
+      );
+      return undefined;
+    }
+  } catch {
+    problems.push(`${name} must be a proxy URL such as http://proxy.example:3128, got "${value}".`);
+    return undefined;
+  }
+  return value;
+}
