@@ -46,16 +46,21 @@ export function useChat(
   const [loading, setLoading] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const abortRef = useRef<AbortController | null>(null);
-  /** The conversation the stream belongs to: set as soon as the server names a new one. */
-  const streamingIn = useRef<string | null>(null);
+  /**
+   * The conversation the messages on screen belong to: set as soon as the server names a new
+   * one, and kept after its answer ends — the move to `/c/<id>` may land after the whole answer
+   * did (one read can bring it all), and must not reload the thread and lose its health readout.
+   */
+  const shownIn = useRef<string | null>(null);
   /** Bumped when another conversation opens: a stream of the old one must not write into it. */
   const generation = useRef(0);
   const hooksRef = useRef(hooks);
   hooksRef.current = hooks;
 
   useEffect(() => {
-    // Moving to the conversation that is streaming right now (a new chat got its id): keep it.
-    if (conversationId !== null && conversationId === streamingIn.current) return;
+    // Moving to the conversation already on screen (a new chat got its id): keep it.
+    if (conversationId !== null && conversationId === shownIn.current) return;
+    shownIn.current = conversationId;
     generation.current += 1;
     abortRef.current?.abort();
     setMessages([]);
@@ -90,7 +95,6 @@ export function useChat(
       const controller = new AbortController();
       const mine = generation.current;
       abortRef.current = controller;
-      streamingIn.current = conversationId;
       let answer = pendingAnswer(model);
       setMessages((ms) => [...before(ms), answer]);
       setStreaming(true);
@@ -111,7 +115,6 @@ export function useChat(
         show();
         setStreaming(false);
         abortRef.current = null;
-        streamingIn.current = null;
         hooksRef.current.onSettled();
       };
       scheduleShow();
@@ -122,8 +125,10 @@ export function useChat(
         for (const event of events) {
           if (event.type === 'delta') deltas += 1;
           if (event.type === 'done' || event.type === 'error') ended = true;
-          if (event.type === 'start' && request.conversationId === undefined) {
-            streamingIn.current = event.conversation_id;
+          // Unless the reader has moved on to another conversation meanwhile.
+          const isNew = request.conversationId === undefined && mine === generation.current;
+          if (event.type === 'start' && isNew) {
+            shownIn.current = event.conversation_id;
             hooksRef.current.onCreated(event.conversation_id);
           }
         }
