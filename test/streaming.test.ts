@@ -237,12 +237,13 @@ describe('clients that vanish or dawdle', () => {
     await waitFor(
       async () => progress.blocked && (await metric(sluice.url, 'sluice_streams_paused')) === 1,
     );
-    const writtenWhenPaused = progress.written;
-    // Observe for a while: a paused upstream writes nothing more (without the pause, the
-    // upstream would stream on and finish, with Sluice holding everything in memory).
+    // Observe for a while: without the pause the upstream would stream on and finish, with
+    // Sluice holding everything in memory. With it, the upstream stays held back at what the
+    // socket buffers on the way take (the kernel may grow a loopback window a little meanwhile,
+    // letting Sluice move a few more events, so the bound is on bytes, not on no progress).
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(progress.written, writtenWhenPaused, 'the upstream is held back');
-    assert.equal(progress.finished, false);
+    assert.equal(progress.finished, false, 'the upstream is held back');
+    assert.ok(progress.blocked, 'the upstream is still waiting to write');
     assert.ok(
       progress.written < (EVENTS * PAD.length) / 4,
       `${progress.written} bytes written while paused`,
