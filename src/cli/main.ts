@@ -14,6 +14,7 @@ import {
   EXIT,
   UsageError,
 } from './command.ts';
+import { bench } from './bench.ts';
 import { keys } from './keys.ts';
 import { migrate } from './migrate.ts';
 import { serve } from './serve.ts';
@@ -30,6 +31,7 @@ const commands: readonly (Command | CommandGroup)[] = [
   usage,
   doctor,
   nginx,
+  bench,
 ];
 
 function overview(): string {

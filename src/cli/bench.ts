@@ -1,0 +1,49 @@
+/**
+ * `sluice bench`: the streaming benchmark (bench/run.ts, also `npm run bench`) from the CLI. It
+ * needs a source checkout — the harness and Debian's nginx are development tools, not part of
+ * the image — so this only finds the harness and runs it with the same Node.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Command, CommandFailure, EXIT } from './command.ts';
+
+const HARNESS = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+
+export const bench: Command = {
+  name: 'bench',
+  summary: 'measure streaming overhead beside nginx (source checkout)',
+  help: `Usage: sluice bench [--quick]
+
+Runs the streaming benchmark on loopback: a fake upstream, a load generator, and three targets
+in turn — the upstream directly, Debian's nginx with buffering off, and Sluice with auth and
+metering on — at 1, 100, 1000 and 5000 concurrent streams. Prints a table of what each target
+adds (per-event delay, time to first byte, CPU per 1000 events, memory per stream) and writes
+docs/bench/results.md, results.json and chart.svg. Same as "npm run bench".
+
+Options:
+  --quick   a smoke run (1, 100 and 1000 streams, one repetition; under two minutes), written
+            to docs/bench/quick.md
+
+Needs nginx (/usr/sbin/nginx) and a source checkout. Exit status: 0 the run finished (whether
+or not every target was met), 1 it could not run, 2 bad usage.
+`,
+  async run(args) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: { quick: { type: 'boolean', default: false } },
+      strict: true,
+    });
+    if (!existsSync(HARNESS)) {
+      throw new CommandFailure(
+        'the benchmark runs from a source checkout (bench/run.ts is not here); clone Sluice and run "npm run bench".',
+      );
+    }
+    const child = spawn(process.execPath, [HARNESS, ...(values.quick ? ['--quick'] : [])], {
+      stdio: 'inherit',
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return code === 0 ? EXIT.ok : EXIT.failure;
+  },
+};
