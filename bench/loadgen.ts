@@ -1,6 +1,6 @@
 /**
- * The benchmark's client: opens `concurrency` streaming chat requests, spread over `rampMs`,
- * and records for every event how long after its send time it arrived (both on the shared
+ * The benchmark's client: opens `concurrency` streaming chat requests, spread over `rampMs`
+ * (each slot running `rounds` streams one after another), and records for every event how long after its send time it arrived (both on the shared
  * monotonic clock), for every request its time to first byte, and whether it was complete.
  * Started as a child process with its job as JSON in argv[2]; prints its findings as JSON.
  */
@@ -11,6 +11,8 @@ export interface LoadJob {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly concurrency: number;
+  /** Streams each slot runs back to back (on a kept-alive connection); default 1. */
+  readonly rounds?: number;
   readonly events: number;
   readonly intervalMs: number;
   readonly pad: number;
@@ -37,22 +39,27 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-  const delays = new Float64Array(job.concurrency * job.events);
+  const rounds = job.rounds ?? 1;
+  const delays = new Float64Array(job.concurrency * rounds * job.events);
   const ttfbs: number[] = [];
   let recorded = 0;
   let complete = 0;
   let failed = 0;
   let lostEvents = 0;
   const errors = new Set<string>();
-  const body = JSON.stringify({
-    model: 'bench',
-    stream: true,
-    messages: [{ role: 'user', content: 'benchmark' }],
-    bench: { events: job.events, intervalMs: job.intervalMs, pad: job.pad },
-  });
+  const request_ = (events: number, intervalMs: number) =>
+    JSON.stringify({
+      model: 'bench',
+      stream: true,
+      messages: [{ role: 'user', content: 'benchmark' }],
+      bench: { events, intervalMs, pad: job.pad },
+    });
+  const body = request_(job.events, job.intervalMs);
+  const target = new URL(job.url);
+  // The generator's own first request compiles its code paths; not counted.
+  await warmUp(target, job.headers, request_(2, 0), agent);
   const cpu = process.cpuUsage();
   const wall = performance.now();
-  const target = new URL(job.url);
 
   const one = () =>
     new Promise<void>((resolve) => {
@@ -61,7 +68,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       let events = 0;
       let done = false;
       let first = true;
+      let settled = false;
       const finish = (ok: boolean, why?: string) => {
+        if (settled) return;
+        settled = true;
         if (ok && events === job.events && done) complete++;
         else {
           failed++;
@@ -114,6 +124,9 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           res.on('error', (error) => {
             finish(false, error.message);
           });
+          res.on('close', () => {
+            finish(false, 'connection closed mid-stream');
+          });
         },
       );
       req.on('error', (error) => {
@@ -123,17 +136,20 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       req.end(body);
     });
 
+  const slot = async () => {
+    for (let r = 0; r < rounds; r++) await one();
+  };
   const pending: Promise<void>[] = [];
   for (let i = 0; i < job.concurrency; i++) {
     const at = (i * job.rampMs) / job.concurrency;
-    pending.push(new Promise<void>((resolve) => setTimeout(resolve, at)).then(one));
+    pending.push(new Promise<void>((resolve) => setTimeout(resolve, at)).then(slot));
   }
   await Promise.all(pending);
   agent.destroy();
   const used = process.cpuUsage(cpu);
   const sample = delays.subarray(0, recorded);
   return {
-    streams: job.concurrency,
+    streams: job.concurrency * rounds,
     complete,
     failed,
     lostEvents,
@@ -148,6 +164,31 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     wallS: (performance.now() - wall) / 1000,
     errors: [...errors].slice(0, 5),
   };
+}
+
+function warmUp(
+  target: URL,
+  headers: Record<string, string>,
+  body: string,
+  agent: Agent,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume().on('end', resolve).on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 if (process.argv[2] !== undefined && import.meta.url === `file://${process.argv[1] ?? ''}`) {

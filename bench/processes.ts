@@ -35,9 +35,12 @@ export function startChild(
     ? ['taskset', ['-c', String(options.core), cmd, ...args]]
     : [cmd, [...args]];
   const stderr = options.stderrFile === undefined ? 'pipe' : openSync(options.stderrFile, 'a');
+  // Each child leads its own process group, so stopping it stops what it started too (nginx's
+  // workers); the exit hook below stops the groups if the benchmark itself is interrupted.
   const child = spawn(file, argv, {
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', stderr],
+    detached: true,
   });
   if (typeof stderr === 'number') closeSync(stderr);
   running.add(child);
@@ -74,8 +77,8 @@ export function firstJsonLine<T>(child: ChildProcess): Promise<T> {
       const nl = buffered.indexOf('\n');
       if (nl !== -1) resolve(JSON.parse(buffered.slice(0, nl)) as T);
     });
-    child.once('exit', (code) => {
-      reject(new Error(`child exited (${String(code)}) before reporting`));
+    child.once('exit', (code, signal) => {
+      reject(new Error(`child exited (${String(code ?? signal)}) before reporting`));
     });
   });
 }

@@ -38,7 +38,7 @@ export function summarize(point: Point, records: readonly RunRecord[]): PointSum
   const baseline = (rep: number) =>
     records.find((r) => r.target === 'direct' && r.rep === rep)?.load;
   const targets: Partial<Record<TargetName, TargetSummary>> = {};
-  for (const name of ['direct', 'nginx', 'sluice'] as const) {
+  for (const name of ['direct', 'nginx', 'node', 'sluice'] as const) {
     const runs = records.filter((r) => r.target === name);
     if (runs.length === 0) continue;
     const added = (pick: (l: LoadResult) => number) =>
@@ -85,20 +85,22 @@ export function renderTable(
     `# Sluice benchmark${meta.quick ? ' (quick run)' : ''}`,
     '',
     `${meta.date} · ${meta.machine} · pinning: ${meta.pinning}.`,
-    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream). Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed.',
+    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream). Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
     '',
   ];
   for (const { point, targets } of summaries) {
     lines.push(
-      `## ${point.concurrency} stream${point.concurrency === 1 ? '' : 's'} · ${point.events} events every ${point.intervalMs} ms · ${point.reps} repetition${point.reps === 1 ? '' : 's'}`,
+      `## ${point.concurrency} stream${point.concurrency === 1 ? '' : 's'}${point.rounds === undefined ? '' : ` × ${point.rounds} in a row`} · ${point.events} events every ${point.intervalMs} ms · ${point.reps} repetition${point.reps === 1 ? '' : 's'}`,
       '',
       '| target | delay p50 / p99 / max (ms) | TTFB p50 / p99 (ms) | CPU s / 1000 events | peak RSS (MiB) | KiB per stream | failed / lost events | harness CPU |',
       '|---|---|---|---|---|---|---|---|',
     );
     for (const [name, t] of Object.entries(targets)) {
-      const sign = name === 'direct' ? '' : '+';
+      const base = name === 'direct';
+      const d = (v: number) => (base ? String(v) : signed(v));
+      const own = (v: number) => (base ? '–' : String(v));
       lines.push(
-        `| ${name} | ${sign}${t.addedP50} / ${sign}${t.addedP99} / ${sign}${t.addedMax} | ${sign}${t.addedTtfbP50} / ${sign}${t.addedTtfbP99} | ${name === 'direct' ? '–' : t.cpuPer1000} | ${name === 'direct' ? '–' : t.peakMiB} | ${name === 'direct' ? '–' : t.kibPerStream} | ${t.failed} / ${t.lostEvents} | ${t.harnessCpuPct} % |`,
+        `| ${name} | ${d(t.addedP50)} / ${d(t.addedP99)} / ${d(t.addedMax)} | ${d(t.addedTtfbP50)} / ${d(t.addedTtfbP99)} | ${own(t.cpuPer1000)} | ${own(t.peakMiB)} | ${own(t.kibPerStream)} | ${t.failed} / ${t.lostEvents} | ${t.harnessCpuPct} % |`,
       );
     }
     lines.push('');
@@ -110,6 +112,11 @@ export function renderTable(
     '',
   );
   return lines.join('\n');
+}
+
+/** +0.12, −0.3: an added figure may be negative (noise, or a hop that smooths bursts). */
+function signed(v: number): string {
+  return v < 0 ? `−${-v}` : `+${v}`;
 }
 
 export function checks(summaries: readonly PointSummary[]): { ok: boolean; text: string }[] {
@@ -156,53 +163,46 @@ export function checks(summaries: readonly PointSummary[]): { ok: boolean; text:
   return out;
 }
 
-/** Added per-event delay (p50 and p99) and CPU per 1000 events, nginx beside Sluice, per point. */
+const SERIES = [
+  { name: 'nginx', label: 'nginx (buffering off)', color: '#8a8f98' },
+  { name: 'node', label: 'bare Node relay', color: '#b9d3f5' },
+  { name: 'sluice', label: 'Sluice', color: '#2f7de1' },
+] as const;
+
+/** Added per-event delay p99 and CPU per 1000 events, nginx and the Node floor beside Sluice. */
 export function renderChart(summaries: readonly PointSummary[], date: string): string {
-  const width = 760;
-  const panel = (
-    title: string,
-    x0: number,
-    values: { label: string; nginx: number; sluice: number }[],
-    unit: string,
-  ) => {
-    const max = Math.max(0.001, ...values.flatMap((v) => [v.nginx, v.sluice]));
-    const h = 220;
-    const barW = 22;
-    const gap = 70;
+  const width = 860;
+  const barW = 20;
+  const gap = 90;
+  const h = 220;
+  const panel = (title: string, x0: number, pick: (t: TargetSummary) => number, unit: string) => {
+    const values = summaries.map((s) => SERIES.map(({ name }) => s.targets[name]));
+    const max = Math.max(0.001, ...values.flat().map((t) => (t === undefined ? 0 : pick(t))));
     let svg = `<text x="${x0}" y="30" font-size="14" font-weight="bold">${title}</text>`;
-    values.forEach((v, i) => {
+    summaries.forEach((s, i) => {
       const x = x0 + 10 + i * gap;
-      for (const [j, [name, value]] of (
-        [
-          ['nginx', v.nginx],
-          ['sluice', v.sluice],
-        ] as const
-      ).entries()) {
+      SERIES.forEach(({ name, color }, j) => {
+        const t = s.targets[name];
+        if (t === undefined) return;
+        const value = pick(t);
         const bh = Math.max(1, (Math.max(0, value) / max) * h);
-        svg += `<rect x="${x + j * (barW + 2)}" y="${50 + h - bh}" width="${barW}" height="${bh}" fill="${name === 'nginx' ? '#8a8f98' : '#2f7de1'}"><title>${name}: ${value} ${unit}</title></rect>`;
-        svg += `<text x="${x + j * (barW + 2) + barW / 2}" y="${45 + h - bh}" font-size="9" text-anchor="middle">${round(value, 2)}</text>`;
-      }
-      svg += `<text x="${x + barW}" y="${50 + h + 16}" font-size="11" text-anchor="middle">${v.label}</text>`;
+        const bx = x + j * (barW + 2);
+        svg += `<rect x="${bx}" y="${50 + h - bh}" width="${barW}" height="${bh}" fill="${color}"><title>${name}: ${value} ${unit}</title></rect>`;
+        svg += `<text x="${bx + barW / 2}" y="${45 + h - bh}" font-size="8" text-anchor="middle">${round(value, 2)}</text>`;
+      });
+      svg += `<text x="${x + (3 * barW) / 2}" y="${50 + h + 16}" font-size="11" text-anchor="middle">C=${s.point.concurrency}</text>`;
     });
     return svg;
   };
-  const rows = summaries.filter((s) => s.targets.nginx && s.targets.sluice);
-  const delay = rows.map((s) => ({
-    label: `C=${s.point.concurrency}`,
-    nginx: s.targets.nginx?.addedP99 ?? 0,
-    sluice: s.targets.sluice?.addedP99 ?? 0,
-  }));
-  const cpu = rows.map((s) => ({
-    label: `C=${s.point.concurrency}`,
-    nginx: s.targets.nginx?.cpuPer1000 ?? 0,
-    sluice: s.targets.sluice?.cpuPer1000 ?? 0,
-  }));
+  const legend = SERIES.map(
+    ({ label, color }, i) =>
+      `<rect x="${10 + i * 170}" y="300" width="12" height="12" fill="${color}"/><text x="${26 + i * 170}" y="310" font-size="11">${label}</text>`,
+  ).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="330" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-${panel('Added delay p99 (ms)', 10, delay, 'ms')}
-${panel('CPU s per 1000 events', 390, cpu, 's')}
-<rect x="10" y="300" width="12" height="12" fill="#8a8f98"/><text x="26" y="310" font-size="11">nginx (buffering off)</text>
-<rect x="170" y="300" width="12" height="12" fill="#2f7de1"/><text x="186" y="310" font-size="11">Sluice</text>
+${panel('Added delay p99 (ms)', 10, (t) => t.addedP99, 'ms')}
+${panel('CPU s per 1000 events', 440, (t) => t.cpuPer1000, 's')}
+${legend}
 <text x="${width - 10}" y="310" font-size="10" text-anchor="end">npm run bench · ${date}</text>
 </svg>
 `;

@@ -19,10 +19,19 @@ import {
   type RunRecord,
   summarize,
 } from './report.ts';
-import { direct, startNginx, startSluice, startUpstream, type Target } from './targets.ts';
+import {
+  direct,
+  startNginx,
+  startNodeFloor,
+  startSluice,
+  startUpstream,
+  type Target,
+} from './targets.ts';
 
 export interface Point {
   readonly concurrency: number;
+  /** Streams each of the `concurrency` slots runs back to back (more samples at C=1). */
+  readonly rounds?: number;
   readonly events: number;
   readonly intervalMs: number;
   readonly reps: number;
@@ -32,7 +41,7 @@ export interface Point {
 const PAD = 70;
 
 const FULL: readonly Point[] = [
-  { concurrency: 1, events: 50, intervalMs: 20, reps: 5 },
+  { concurrency: 1, rounds: 20, events: 20, intervalMs: 20, reps: 3 },
   { concurrency: 100, events: 50, intervalMs: 100, reps: 3 },
   { concurrency: 1000, events: 50, intervalMs: 100, reps: 3 },
   // 5000 streams at a longer interval keep the harness near 10 000 events/s on its core.
@@ -40,7 +49,7 @@ const FULL: readonly Point[] = [
 ];
 
 const QUICK: readonly Point[] = [
-  { concurrency: 1, events: 20, intervalMs: 20, reps: 1 },
+  { concurrency: 1, rounds: 10, events: 20, intervalMs: 10, reps: 1 },
   { concurrency: 100, events: 20, intervalMs: 100, reps: 1 },
   { concurrency: 1000, events: 20, intervalMs: 100, reps: 1 },
 ];
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [
     direct(upstream),
     await startNginx(upstream, TARGET_CORE),
+    await startNodeFloor(upstream, TARGET_CORE),
     await startSluice(upstream, TARGET_CORE),
   ];
   const records: RunRecord[] = [];
@@ -118,11 +128,12 @@ async function measure(target: Target, point: Point, rep: number): Promise<RunRe
     url: target.url,
     headers: target.headers,
     concurrency: point.concurrency,
+    ...(point.rounds === undefined ? {} : { rounds: point.rounds }),
     events: point.events,
     intervalMs: point.intervalMs,
     pad: PAD,
     rampMs: point.concurrency === 1 ? 0 : streamMs,
-    deadlineMs: 2 * streamMs + 30_000,
+    deadlineMs: 2 * streamMs * (point.rounds ?? 1) + 30_000,
   };
   const idleKiB = rssKiB(target.pids());
   const cpuBefore = cpuSeconds(target.pids());

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { childrenOf } from './procfs.ts';
 import { firstJsonLine, startChild, stopChild } from './processes.ts';
 
-export type TargetName = 'direct' | 'nginx' | 'sluice';
+export type TargetName = 'direct' | 'nginx' | 'node' | 'sluice';
 
 export interface Target {
   readonly name: TargetName;
@@ -97,6 +97,22 @@ http {
   };
 }
 
+/** The Node.js floor (bench/node-relay.ts): a bare relay, for context beside Sluice. */
+export async function startNodeFloor(upstream: Upstream, core: number): Promise<Target> {
+  const child = startChild(process.execPath, [here('./node-relay.ts'), String(upstream.port)], {
+    core,
+  });
+  const { port } = await firstJsonLine<{ port: number }>(child);
+  const pid = child.pid ?? 0;
+  return {
+    name: 'node',
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: {},
+    pids: () => [pid],
+    stop: () => stopChild(child),
+  };
+}
+
 export async function startSluice(upstream: Upstream, core: number): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-data-'));
   const port = await freePort();
@@ -123,7 +139,7 @@ export async function startSluice(upstream: Upstream, core: number): Promise<Tar
   const profile =
     process.env.BENCH_CPU_PROF === undefined
       ? []
-      : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
+      : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
   const child = startChild(process.execPath, [...profile, here('../bin/sluice.js'), 'serve'], {
     core,
     env,
