@@ -133,6 +133,34 @@ describe('first run and sign-in', () => {
     assert.equal((await carol.call('POST', '/api/logout')).status, 204);
     assert.equal((await carol.call('GET', '/api/session')).body.user, null);
   });
+
+  it('a new password or a disabled account signs the user out of every browser', async () => {
+    await ada.call('POST', '/api/admin/users', { username: 'dave', password: PASSWORD });
+    const signIn = async () => {
+      const browser = browserClient(sluice.url);
+      await browser.call('GET', '/api/session');
+      await browser.call('POST', '/api/login', { username: 'dave', password: PASSWORD });
+      return browser;
+    };
+    const who = async (browser: BrowserClient) =>
+      (await browser.call('GET', '/api/session')).body.user as { username: string } | null;
+    const [laptop, phone] = [await signIn(), await signIn()];
+    assert.equal((await who(laptop))?.username, 'dave');
+    assert.equal((await who(phone))?.username, 'dave');
+
+    const renewed = `${PASSWORD} renewed`;
+    await ada.call('PATCH', '/api/admin/users/dave', { password: renewed });
+    assert.equal(await who(laptop), null);
+    assert.equal(await who(phone), null);
+
+    const again = browserClient(sluice.url);
+    await again.call('GET', '/api/session');
+    await again.call('POST', '/api/login', { username: 'dave', password: renewed });
+    assert.equal((await who(again))?.username, 'dave');
+    await ada.call('PATCH', '/api/admin/users/dave', { disabled: true });
+    await ada.call('PATCH', '/api/admin/users/dave', { disabled: false });
+    assert.equal(await who(again), null, 'enabling again does not revive the old session');
+  });
 });
 
 describe('conversations', () => {

@@ -94,14 +94,20 @@ export class Accounts {
     return user;
   }
 
+  /** Disabling also signs the user out everywhere: enabling again does not revive old sessions. */
   async setDisabled(username: string, disabled: boolean): Promise<User> {
     if (disabled) await this.#keepAnAdmin(username);
-    return this.#update(username, { disabled });
+    const user = await this.#update(username, { disabled });
+    if (disabled) await this.#store.revokeUserSessions(user.id, Date.now());
+    return user;
   }
 
+  /** A new password signs the user out of every browser (whoever knew the old one included). */
   async setPassword(username: string, password: string): Promise<User> {
     checkPasswordStrength(password, username);
-    return this.#update(username, { passwordHash: await hashPassword(password) });
+    const user = await this.#update(username, { passwordHash: await hashPassword(password) });
+    await this.#store.revokeUserSessions(user.id, Date.now());
+    return user;
   }
 
   async setRole(username: string, role: Role): Promise<User> {
