@@ -3,7 +3,8 @@
  * upstream chunk framed and written straight to the client's socket, with backpressure — and
  * nothing else (no auth, no parsing of events, no metering). Between nginx and Sluice it shows
  * how much of Sluice's cost is the runtime and how much is Sluice. Started as a child process;
- * prints its port.
+ * prints its port
+ * (argv: upstream port, own port or 0).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +58,7 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 120_000;
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));

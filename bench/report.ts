@@ -85,7 +85,7 @@ export function renderTable(
     `# Sluice benchmark${meta.quick ? ' (quick run)' : ''}`,
     '',
     `${meta.date} · ${meta.machine} · pinning: ${meta.pinning}.`,
-    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream). Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
+    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream, from 100 streams up). Every measurement starts on a fresh, warmed-up target process. Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
     '',
   ];
   for (const { point, targets } of summaries) {
@@ -100,7 +100,7 @@ export function renderTable(
       const d = (v: number) => (base ? String(v) : signed(v));
       const own = (v: number) => (base ? '–' : String(v));
       lines.push(
-        `| ${name} | ${d(t.addedP50)} / ${d(t.addedP99)} / ${d(t.addedMax)} | ${d(t.addedTtfbP50)} / ${d(t.addedTtfbP99)} | ${own(t.cpuPer1000)} | ${own(t.peakMiB)} | ${own(t.kibPerStream)} | ${t.failed} / ${t.lostEvents} | ${t.harnessCpuPct} % |`,
+        `| ${name} | ${d(t.addedP50)} / ${d(t.addedP99)} / ${d(t.addedMax)} | ${d(t.addedTtfbP50)} / ${d(t.addedTtfbP99)} | ${own(t.cpuPer1000)} | ${own(t.peakMiB)} | ${point.concurrency < 100 ? '–' : own(t.kibPerStream)} | ${t.failed} / ${t.lostEvents} | ${t.harnessCpuPct} % |`,
       );
     }
     lines.push('');

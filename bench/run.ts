@@ -54,7 +54,7 @@ const QUICK: readonly Point[] = [
   { concurrency: 1000, events: 20, intervalMs: 100, reps: 1 },
 ];
 
-/** Run once per target before measuring, not recorded. */
+/** Run on each fresh target process before it is measured, not recorded. */
 const WARM_UP: Point = { concurrency: 50, events: 20, intervalMs: 5, reps: 1 };
 
 const TARGET_CORE = 0;
@@ -78,14 +78,15 @@ async function main(): Promise<void> {
   ];
   const records: RunRecord[] = [];
   try {
-    // A first request pays for lazy compilation, connection pools and caches in every target;
-    // a short unrecorded run per target keeps that out of the figures.
-    for (const target of targets) await measure(target, WARM_UP, 0);
     for (const point of points) {
       for (let rep = 0; rep < point.reps; rep++) {
         // Interleave: each repetition visits the targets in a rotated order.
         const order = targets.map((_, i) => targets[(i + rep) % targets.length] as Target);
         for (const target of order) {
+          // A fresh process, warmed up: a first request pays for lazy compilation, connection
+          // pools and caches; a short unrecorded run keeps that out of the figures.
+          await target.restart();
+          await measure(target, WARM_UP, 0);
           const record = await measure(target, point, rep);
           records.push(record);
           log(

@@ -22,7 +22,41 @@ export interface Target {
   readonly headers: Record<string, string>;
   /** The processes whose CPU and memory count (none for direct). */
   pids(): number[];
+  /**
+   * Replaces the target's processes with fresh ones on the same port, so every measurement
+   * starts from the same state (memory left over from an earlier point would hide what this
+   * one costs).
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A target made of one process (and its children) that can be started again on its port. */
+async function restartable(
+  name: TargetName,
+  port: number,
+  headers: Record<string, string>,
+  launch: () => ChildProcess,
+  cleanUp: () => void = () => undefined,
+): Promise<Target> {
+  let child = launch();
+  await waitForPort(port);
+  const pid = () => child.pid ?? 0;
+  return {
+    name,
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers,
+    pids: () => [pid(), ...childrenOf(pid())],
+    async restart() {
+      await stopChild(child);
+      child = launch();
+      await waitForPort(port);
+    },
+    async stop() {
+      await stopChild(child);
+      cleanUp();
+    },
+  };
 }
 
 export interface Upstream {
@@ -44,6 +78,7 @@ export function direct(upstream: Upstream): Target {
     url: `http://127.0.0.1:${upstream.port}/v1/chat/completions`,
     headers: {},
     pids: () => [],
+    restart: () => Promise.resolve(),
     stop: () => Promise.resolve(),
   };
 }
@@ -78,39 +113,25 @@ http {
 }
 `,
   );
-  const child = startChild(
-    '/usr/sbin/nginx',
-    ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')],
-    { core },
-  );
-  await waitForPort(port);
-  const pid = child.pid ?? 0;
-  return {
-    name: 'nginx',
-    url: `http://127.0.0.1:${port}/v1/chat/completions`,
-    headers: {},
-    pids: () => [pid, ...childrenOf(pid)],
-    async stop() {
-      await stopChild(child);
-      rmSync(prefix, { recursive: true, force: true });
-    },
-  };
+  const launch = () =>
+    startChild(
+      '/usr/sbin/nginx',
+      ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')],
+      { core },
+    );
+  return restartable('nginx', port, {}, launch, () => {
+    rmSync(prefix, { recursive: true, force: true });
+  });
 }
 
 /** The Node.js floor (bench/node-relay.ts): a bare relay, for context beside Sluice. */
 export async function startNodeFloor(upstream: Upstream, core: number): Promise<Target> {
-  const child = startChild(process.execPath, [here('./node-relay.ts'), String(upstream.port)], {
-    core,
-  });
-  const { port } = await firstJsonLine<{ port: number }>(child);
-  const pid = child.pid ?? 0;
-  return {
-    name: 'node',
-    url: `http://127.0.0.1:${port}/v1/chat/completions`,
-    headers: {},
-    pids: () => [pid],
-    stop: () => stopChild(child),
-  };
+  const port = await freePort();
+  const launch = () =>
+    startChild(process.execPath, [here('./node-relay.ts'), String(upstream.port), String(port)], {
+      core,
+    });
+  return restartable('node', port, {}, launch);
 }
 
 export async function startSluice(upstream: Upstream, core: number): Promise<Target> {
@@ -140,23 +161,15 @@ export async function startSluice(upstream: Upstream, core: number): Promise<Tar
     process.env.BENCH_CPU_PROF === undefined
       ? []
       : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
-  const child = startChild(process.execPath, [...profile, here('../bin/sluice.js'), 'serve'], {
-    core,
-    env,
-    stderrFile: join(dataDir, 'sluice.log'),
+  const launch = () =>
+    startChild(process.execPath, [...profile, here('../bin/sluice.js'), 'serve'], {
+      core,
+      env,
+      stderrFile: join(dataDir, 'sluice.log'),
+    });
+  return restartable('sluice', port, { authorization: `Bearer ${key}` }, launch, () => {
+    rmSync(dataDir, { recursive: true, force: true });
   });
-  await waitForPort(port);
-  const pid = child.pid ?? 0;
-  return {
-    name: 'sluice',
-    url: `http://127.0.0.1:${port}/v1/chat/completions`,
-    headers: { authorization: `Bearer ${key}` },
-    pids: () => [pid],
-    async stop() {
-      await stopChild(child);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 function freePort(): Promise<number> {
