@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'data/', 'web/dist/', 'docs/bench/'] },
+  { ignores: ['node_modules/', 'data/', 'web/dist/', 'docs/bench/', '.tmp/'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

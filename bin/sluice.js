@@ -35,7 +35,7 @@ if (major === undefined || major < 24) {
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal === null ? 1 : 128);
   });
-} else if (needsHeapFlags()) {
+} else if (process.execve !== undefined && needsHeapFlags()) {
   // Replaces this process (same PID, so signals and `docker stop` reach Sluice itself).
   process.execve(process.execPath, [
     process.execPath,
@@ -57,7 +57,7 @@ if (major === undefined || major < 24) {
  * cost (bench/, docs/bench/). Set your own --max-semi-space-size in NODE_OPTIONS to override.
  */
 function needsHeapFlags() {
-  if (process.argv[2] !== 'serve' || typeof process.execve !== 'function') return false;
+  if (process.argv[2] !== 'serve') return false;
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
   return !given.includes('--max-semi-space-size');
 }

@@ -42,8 +42,12 @@ describe('/sluice/probe', () => {
     assert.ok(probes.every((p) => p.of === 5 && p.pad.length === 100));
     for (const p of probes)
       assert.ok(p.elapsed_ms >= p.seq * 10 - 1, `event ${p.seq} sent on schedule`);
+    // (A keepalive comment may fall between two events on a busy machine: it has no id.)
     assert.deepEqual(
-      events.slice(0, -1).map((e) => e.id),
+      events
+        .filter((e) => e.data !== undefined)
+        .slice(0, -1)
+        .map((e) => e.id),
       ['0', '1', '2', '3', '4'],
     );
   });
