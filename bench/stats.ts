@@ -8,11 +8,14 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
+/** The middle value, or the mean of the two middle ones; NaN for none. */
 export function median(values: readonly number[]): number {
-  return percentile(
-    values.filter((v) => !Number.isNaN(v)),
-    50,
-  );
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
 export function round(value: number, digits = 2): number {

@@ -1,0 +1,201 @@
+/**
+ * The benchmark's own parts, so `npm run bench` cannot rot between runs: the harness stops
+ * every process it started (a child's own children included), a small load through each kind
+ * of target arrives complete and is counted, and the report computes what a target adds over
+ * the direct run and flags a missed target. No figure is asserted: speed lives in the
+ * benchmark, not in tests.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { LoadJob, LoadResult } from '../bench/loadgen.ts';
+import { firstJsonLine, startChild, stopChild } from '../bench/processes.ts';
+import { childrenOf } from '../bench/procfs.ts';
+import { checks, type RunRecord, renderTable, summarize } from '../bench/report.ts';
+import type { Point } from '../bench/run.ts';
+import {
+  direct,
+  startNginx,
+  startNodeFloor,
+  startSluice,
+  startUpstream,
+  type Target,
+  type Upstream,
+} from '../bench/targets.ts';
+import { spawnSluice } from './support/sluice-process.ts';
+
+const LOADGEN = fileURLToPath(new URL('../bench/loadgen.ts', import.meta.url));
+/** Running: a zombie (exited, not yet reaped by whoever adopted it) counts as gone. */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe('bench harness', () => {
+  let upstream: Upstream;
+  const targets: Target[] = [];
+  before(async () => {
+    upstream = await startUpstream(0);
+    targets.push(
+      direct(upstream),
+      await startNginx(upstream, 0),
+      await startNodeFloor(upstream, 0),
+      await startSluice(upstream, 0),
+    );
+  });
+  after(async () => {
+    for (const target of targets) await target.stop();
+    await stopChild(upstream.child);
+  });
+
+  it('delivers every event of every stream through each target, and counts them', async () => {
+    for (const target of targets) {
+      const job: LoadJob = {
+        url: target.url,
+        headers: target.headers,
+        concurrency: 4,
+        rounds: 2,
+        events: 5,
+        intervalMs: 1,
+        pad: 10,
+        rampMs: 0,
+        deadlineMs: 20_000,
+      };
+      const child = startChild(process.execPath, [LOADGEN, JSON.stringify(job)], { core: 1 });
+      const result = await firstJsonLine<LoadResult>(child);
+      assert.deepEqual(
+        { streams: result.streams, complete: result.complete, events: result.events },
+        { streams: 8, complete: 8, events: 40 },
+        `${target.name}: ${result.errors.join(', ')}`,
+      );
+      assert.equal(result.lostEvents, 0);
+    }
+  });
+
+  it('restarts a target as a fresh process on the same port', async () => {
+    const nginx = targets.find((t) => t.name === 'nginx');
+    assert.ok(nginx);
+    const before = nginx.pids();
+    await nginx.restart();
+    const after = nginx.pids();
+    assert.ok(
+      before.every((pid) => !alive(pid)),
+      'the old master and workers are gone',
+    );
+    assert.ok(after.every(alive) && after.every((pid) => !before.includes(pid)));
+    const response = await fetch(nginx.url, { method: 'POST', body: '{}' });
+    assert.equal(response.status, 200);
+    await response.text();
+  });
+
+  it('stops a child together with the processes it started', async () => {
+    const nginx = await startNginx(upstream, 0);
+    const pids = nginx.pids();
+    assert.ok(pids.length >= 2, 'an nginx master and its worker');
+    await nginx.stop();
+    assert.deepEqual(pids.filter(alive), [], 'no nginx process outlives stop(), workers included');
+    assert.deepEqual(childrenOf(pids[0] ?? 0), []);
+  });
+});
+
+describe('bench report', () => {
+  const point: Point = { concurrency: 1000, events: 10, intervalMs: 100, reps: 2 };
+  const load = (p50: number, p99: number, ttfb: number, failed = 0): LoadResult => ({
+    streams: 1000,
+    complete: 1000 - failed,
+    failed,
+    lostEvents: failed * 10,
+    events: 10_000 - failed * 10,
+    delayMs: { p50, p99, max: p99 * 2 },
+    ttfbMs: { p50: ttfb, p99: ttfb * 2 },
+    harnessCpuS: 1,
+    wallS: 10,
+    errors: [],
+  });
+  const record = (
+    target: RunRecord['target'],
+    rep: number,
+    l: LoadResult,
+    cpuS: number,
+    kib: number,
+  ): RunRecord => ({
+    point,
+    rep,
+    target,
+    load: l,
+    cpuS,
+    idleKiB: 50_000,
+    peakKiB: 50_000 + kib * 1000,
+  });
+  const records = [
+    record('direct', 0, load(0.1, 1, 0.3), 0, 0),
+    record('direct', 1, load(0.2, 2, 0.4), 0, 0),
+    record('nginx', 0, load(0.12, 1.5, 0.35), 0.15, 16),
+    record('nginx', 1, load(0.22, 2.5, 0.45), 0.15, 16),
+    record('sluice', 0, load(0.15, 4, 0.6), 0.4, 50),
+    record('sluice', 1, load(0.25, 5, 0.7, 1), 0.4, 50),
+  ];
+
+  it('measures what each target adds over the direct run of the same repetition', () => {
+    const { nginx, sluice, direct: floor } = summarize(point, records).targets;
+    assert.ok(nginx && sluice && floor);
+    assert.equal(nginx.addedP50, 0.02);
+    assert.equal(nginx.addedP99, 0.5);
+    assert.equal(sluice.addedP99, 3);
+    assert.equal(sluice.addedTtfbP50, 0.3);
+    assert.equal(sluice.cpuPer1000, 0.04);
+    assert.equal(sluice.kibPerStream, 50);
+    assert.deepEqual([sluice.failed, sluice.lostEvents], [1, 10]);
+    assert.equal(floor.addedP50, 0.15, 'direct shows its own, absolute figures');
+  });
+
+  it('flags missed targets and renders them', () => {
+    const summaries = [summarize(point, records)];
+    const found = checks(summaries);
+    const missed = found.filter((c) => !c.ok).map((c) => c.text);
+    assert.ok(missed.some((t) => t.startsWith('added delay p99 at 1000 streams no worse')));
+    assert.ok(missed.some((t) => t.startsWith('CPU per 1000 events ≤ 2 × nginx')));
+    assert.ok(missed.some((t) => t.startsWith('memory ≤ 40 KiB')));
+    assert.ok(found.some((c) => c.ok && c.text.startsWith('added delay p50 at 1000 streams')));
+    assert.ok(missed.includes('no failed or incomplete streams at 1000: 1 failed, 10 events lost'));
+    const table = renderTable(summaries, {
+      date: '2026-11-24',
+      machine: 'test',
+      pinning: 'none',
+      quick: false,
+    });
+    assert.match(table, /\| sluice \| \+0\.05 \/ \+3 \/ \+6 \|/);
+    assert.match(table, /- \*\*missed\*\*: memory ≤ 40 KiB per open stream at 1000: 50 KiB/);
+  });
+});
+
+describe('sluice serve', () => {
+  it('runs with a small young generation, in the same process it was started as', async () => {
+    const sluice = await spawnSluice({});
+    try {
+      const pid = sluice.child.pid ?? 0;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '));
+      assert.equal((await fetch(`${sluice.url}/healthz`)).status, 200);
+    } finally {
+      sluice.child.kill('SIGTERM');
+      await sluice.exited;
+    }
+  });
+
+  it('leaves a young-generation size given in NODE_OPTIONS alone', async () => {
+    const sluice = await spawnSluice({ NODE_OPTIONS: '--max-semi-space-size=8' });
+    try {
+      const argv = readFileSync(`/proc/${sluice.child.pid ?? 0}/cmdline`, 'utf8');
+      assert.ok(!argv.includes('--max-semi-space-size=4'), argv);
+    } finally {
+      sluice.child.kill('SIGTERM');
+      await sluice.exited;
+    }
+  });
+});
