@@ -4,7 +4,7 @@
  * monotonic clock), for every request its time to first byte, and whether it was complete.
  * Started as a child process with its job as JSON in argv[2]; prints its findings as JSON.
  */
-import { Agent, request } from 'node:http';
+import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { percentile } from './stats.ts';
 
 export interface LoadJob {
@@ -56,7 +56,6 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     });
   const body = request_(job.events, job.intervalMs);
   const target = new URL(job.url);
-  // The generator's own first request compiles its code paths; not counted.
   await warmUp(target, job.headers, request_(2, 0), agent);
   const cpu = process.cpuUsage();
   const wall = performance.now();
@@ -80,60 +79,45 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
         }
         resolve();
       };
-      const req = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          agent,
-          headers: {
-            ...job.headers,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            finish(false, `HTTP ${res.statusCode ?? 0}`);
-            return;
+      const req = post(target, agent, job.headers, body, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          finish(false, `HTTP ${res.statusCode ?? 0}`);
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          const arrived = nowUs();
+          if (first) {
+            first = false;
+            ttfbs.push((arrived - started) / 1000);
           }
-          res.setEncoding('utf8');
-          res.on('data', (text: string) => {
-            const arrived = nowUs();
-            if (first) {
-              first = false;
-              ttfbs.push((arrived - started) / 1000);
-            }
-            carry += text;
-            const end = carry.lastIndexOf('\n\n');
-            if (end === -1) return;
-            const blocks = carry.slice(0, end);
-            carry = carry.slice(end + 2);
-            for (let at = blocks.indexOf('"t":'); at !== -1; at = blocks.indexOf('"t":', at + 4)) {
-              const sent = Number.parseInt(blocks.slice(at + 4, at + 24), 10);
-              if (recorded < delays.length) delays[recorded++] = (arrived - sent) / 1000;
-              events++;
-            }
-            if (blocks.includes('data: [DONE]')) done = true;
-          });
-          res.on('end', () => {
-            finish(true);
-          });
-          res.on('error', (error) => {
-            finish(false, error.message);
-          });
-          res.on('close', () => {
-            finish(false, 'connection closed mid-stream');
-          });
-        },
-      );
+          carry += text;
+          const end = carry.lastIndexOf('\n\n');
+          if (end === -1) return;
+          const blocks = carry.slice(0, end);
+          carry = carry.slice(end + 2);
+          for (let at = blocks.indexOf('"t":'); at !== -1; at = blocks.indexOf('"t":', at + 4)) {
+            const sent = Number.parseInt(blocks.slice(at + 4, at + 24), 10);
+            if (recorded < delays.length) delays[recorded++] = (arrived - sent) / 1000;
+            events++;
+          }
+          if (blocks.includes('data: [DONE]')) done = true;
+        });
+        res.on('end', () => {
+          finish(true);
+        });
+        res.on('error', (error) => {
+          finish(false, error.message);
+        });
+        res.on('close', () => {
+          finish(false, 'connection closed mid-stream');
+        });
+      });
       req.on('error', (error) => {
         finish(false, error.message);
       });
       req.setTimeout(job.deadlineMs, () => req.destroy(new Error('deadline')));
-      req.end(body);
     });
 
   const slot = async () => {
@@ -166,6 +150,34 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   };
 }
 
+/** A POST of `body` as JSON to `target`; `onResponse` gets the response. */
+function post(
+  target: URL,
+  agent: Agent,
+  headers: Record<string, string>,
+  body: string,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
+  const req = request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: 'POST',
+      agent,
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    },
+    onResponse,
+  );
+  req.end(body);
+  return req;
+}
+
+/** One small request, read to its end and not counted: the generator's code paths compile. */
 function warmUp(
   target: URL,
   headers: Record<string, string>,
@@ -173,21 +185,9 @@ function warmUp(
   agent: Agent,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        agent,
-        headers: { ...headers, 'content-type': 'application/json' },
-      },
-      (res) => {
-        res.resume().on('end', resolve).on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+    post(target, agent, headers, body, (res) => {
+      res.resume().on('end', resolve).on('error', reject);
+    }).on('error', reject);
   });
 }
 
