@@ -15,10 +15,12 @@ import {
 import type { Config } from '../config/index.ts';
 import { NotFoundError, ShuttingDownError, SluiceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { Meter, RequestInfo } from '../metering/index.ts';
+import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
+import { sendError, sendJson, toSluiceError } from '../server/respond.ts';
 import type { UsageRecord } from '../store/types.ts';
 import { candidatesFor, servesModel, type Upstream } from '../upstream/index.ts';
-import { ClientStream } from './client-stream.ts';
+import { ClientStream, type EndReason } from './client-stream.ts';
+import { listModels, mergesModels } from './models.ts';
 import { relay } from './relay.ts';
 import { Stop } from './stop.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
@@ -121,13 +123,20 @@ export class Gateway {
       authorizeModel(principal, parsed.model);
       const candidates = candidatesFor(this.#o.upstreams, parsed.endpoint.family, parsed.model);
       if (candidates.length === 0) throw noUpstream(parsed, this.#o.upstreams);
-      admitted = { parsed, candidates, ticket: await this.#o.meter.admit(info) };
+      admitted = { parsed, candidates, principal, ticket: await this.#o.meter.admit(info) };
     } catch (error) {
       this.#o.meter.rejected(info, error instanceof SluiceError ? error.status : 500);
       throw error;
     }
 
-    const { parsed, candidates, ticket } = admitted;
+    const { parsed, candidates, principal, ticket } = admitted;
+    if (
+      req.method === 'GET' &&
+      parsed.pathname === '/v1/models' &&
+      mergesModels(candidates, principal)
+    ) {
+      return this.#mergedModels(res, started, parsed, candidates, principal, ticket);
+    }
     const { timeouts, keepaliveMs } = this.#o.config;
     const client = new ClientStream(res, parsed.endpoint.dialect, keepaliveMs, parsed.hideUsage);
     this.#open.add(client);
@@ -165,6 +174,42 @@ export class Gateway {
       usageComplete: tap.sawTerminal && tap.usage !== undefined,
       generatedText: tap.rawText,
       requestBody: parsed.json,
+    });
+  }
+
+  /** `GET /v1/models` put together from every upstream, as the caller may see it (models.ts). */
+  async #mergedModels(
+    res: ServerResponse,
+    started: number,
+    parsed: ParsedRequest,
+    candidates: readonly Upstream[],
+    principal: Principal,
+    ticket: MeterTicket,
+  ): Promise<UsageRecord> {
+    let endReason: EndReason = 'done';
+    try {
+      const { list, failed } = await listModels(candidates, principal, this.#o.config.timeouts);
+      for (const { upstream, error } of failed)
+        this.#o.log.warn('upstream did not list its models', { upstream, error });
+      sendJson(res, 200, list);
+    } catch (error) {
+      const failure = toSluiceError(error);
+      endReason = failure.kind === 'timeout' ? 'timeout' : 'upstream_error';
+      sendError(res, failure, parsed.endpoint.dialect);
+    }
+    return ticket.finish({
+      upstream: candidates.map((u) => u.name).join(','),
+      status: res.statusCode,
+      endReason,
+      upstreamTtfbMs: undefined,
+      clientTtfbMs: performance.now() - started,
+      events: 0,
+      bytes: Number(res.getHeader('content-length') ?? 0),
+      maxGapMs: 0,
+      usage: undefined,
+      usageComplete: false,
+      generatedText: Buffer.alloc(0),
+      requestBody: undefined,
     });
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * `GET /v1/models` when one upstream's answer is not the whole truth: with several upstreams of
+ * a family each lists only its own models, and a key limited to some models should see only
+ * those. Then every upstream is asked at once, and from each answer Sluice keeps the models
+ * that upstream is configured to serve and the caller may use (the first upstream wins an id
+ * listed twice, as it would win the request). With one upstream and an unrestricted caller the
+ * answer is relayed untouched instead.
+ */
+import type { Timeouts } from '../config/index.ts';
+import { type SluiceError, UpstreamHttpError, UpstreamProtocolError } from '../errors/index.ts';
+import type { Principal } from '../accounts/index.ts';
+import { servesModel, type Upstream } from '../upstream/index.ts';
+import { mapUpstreamError } from './upstream-errors.ts';
+
+const MAX_LIST_BYTES = 4 * 1024 * 1024;
+
+export interface ModelList {
+  readonly object: 'list';
+  readonly data: readonly Record<string, unknown>[];
+}
+
+/** Whether `GET /v1/models` must be put together rather than relayed. */
+export function mergesModels(candidates: readonly Upstream[], principal: Principal): boolean {
+  return candidates.length > 1 || keyModels(principal) !== null;
+}
+
+/**
+ * The merged list; fails only if no upstream answered (with the first upstream's error).
+ * Upstreams that failed while others answered are named in `failed`, for the log.
+ */
+export async function listModels(
+  candidates: readonly Upstream[],
+  principal: Principal,
+  timeouts: Timeouts,
+): Promise<{ list: ModelList; failed: { upstream: string; error: SluiceError }[] }> {
+  const answers = await Promise.all(
+    candidates.map(async (upstream) => {
+      try {
+        return { upstream, models: await fetchModels(upstream, timeouts) };
+      } catch (error) {
+        return { upstream, error: mapUpstreamError(upstream.name, error, timeouts, false) };
+      }
+    }),
+  );
+  const allowed = keyModels(principal);
+  const seen = new Set<string>();
+  const data: Record<string, unknown>[] = [];
+  const failed: { upstream: string; error: SluiceError }[] = [];
+  for (const answer of answers) {
+    if (answer.error !== undefined) {
+      failed.push({ upstream: answer.upstream.name, error: answer.error });
+      continue;
+    }
+    for (const model of answer.models) {
+      const id = model.id;
+      if (typeof id !== 'string' || seen.has(id)) continue;
+      if (!servesModel(answer.upstream.models, id)) continue;
+      if (allowed !== null && !servesModel(allowed, id)) continue;
+      seen.add(id);
+      data.push(model);
+    }
+  }
+  const first = failed[0];
+  if (first !== undefined && failed.length === answers.length) throw first.error;
+  return { list: { object: 'list', data }, failed };
+}
+
+function keyModels(principal: Principal): readonly string[] | null {
+  return principal.kind === 'key' ? principal.key.models : null;
+}
+
+async function fetchModels(
+  upstream: Upstream,
+  timeouts: Timeouts,
+): Promise<Record<string, unknown>[]> {
+  const response = await upstream.dispatcher.request({
+    origin: upstream.origin,
+    path: `${upstream.basePath}/models`,
+    method: 'GET',
+    headers: { ...upstream.defaultHeaders, ...upstream.headers, accept: 'application/json' },
+    headersTimeout: timeouts.firstByteMs,
+    bodyTimeout: timeouts.idleMs,
+  });
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > MAX_LIST_BYTES) {
+      response.body.destroy();
+      throw new UpstreamProtocolError(upstream.name, 'listed more than 4 MiB of models.');
+    }
+    chunks.push(chunk);
+  }
+  const body = Buffer.concat(chunks);
+  if (response.statusCode >= 400) {
+    throw new UpstreamHttpError(upstream.name, response.statusCode, response.headers, body);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UpstreamProtocolError(upstream.name, 'answered /models with something not JSON.');
+  }
+  const data = (parsed as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) {
+    throw new UpstreamProtocolError(upstream.name, 'answered /models without a `data` list.');
+  }
+  return data.filter(
+    (m): m is Record<string, unknown> => typeof m === 'object' && m !== null && !Array.isArray(m),
+  );
+}

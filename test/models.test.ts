@@ -1,0 +1,154 @@
+/**
+ * `GET /v1/models` with several upstreams and with keys limited to some models: the caller sees
+ * every model it can reach and only those; with one upstream and an unrestricted caller the
+ * upstream's answer passes through untouched.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
+import { freePort } from './support/ports.ts';
+import {
+  ADMIN_KEY,
+  keyFor,
+  sluiceFor,
+  startTestSluice,
+  type TestSluice,
+} from './support/sluice.ts';
+
+const model = (id: string, owner: string) => ({ id, object: 'model', created: 1, owned_by: owner });
+
+let openaiLike: FakeUpstream;
+let deepseekLike: FakeUpstream;
+
+before(async () => {
+  openaiLike = await startFakeUpstream(
+    jsonReply(200, {
+      object: 'list',
+      data: [model('gpt-4.1', 'openai'), model('gpt-4.1-mini', 'openai'), model('o3', 'openai')],
+    }),
+  );
+  deepseekLike = await startFakeUpstream(
+    jsonReply(200, {
+      object: 'list',
+      // The relay lists more than it is configured for here, and one id the first also has.
+      data: [model('deepseek-chat', 'deepseek'), model('gpt-4.1', 'relay'), model('x', 'relay')],
+    }),
+  );
+});
+after(async () => {
+  await openaiLike.stop();
+  await deepseekLike.stop();
+});
+
+async function withConfig(upstreams: unknown[]): Promise<TestSluice> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-models-'));
+  const file = join(dir, 'sluice.json');
+  writeFileSync(file, JSON.stringify({ upstreams }));
+  return startTestSluice({ SLUICE_CONFIG: file });
+}
+
+const ids = async (sluice: TestSluice, key: string) =>
+  (await new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 }).models.list()).data
+    .map((m) => `${m.id}@${m.owned_by}`)
+    .sort();
+
+describe('GET /v1/models over several upstreams', () => {
+  let sluice: TestSluice;
+  before(async () => {
+    sluice = await withConfig([
+      { name: 'openai', baseUrl: openaiLike.origin, apiKey: 'sk-a', models: ['gpt-*', 'o*'] },
+      { name: 'deepseek', baseUrl: deepseekLike.origin, apiKey: 'sk-b', models: ['deepseek-*'] },
+    ]);
+  });
+  after(async () => {
+    await sluice.stop();
+  });
+
+  it('lists what every upstream serves, each upstream asked with its own key', async () => {
+    assert.deepEqual(await ids(sluice, ADMIN_KEY), [
+      'deepseek-chat@deepseek',
+      'gpt-4.1-mini@openai',
+      'gpt-4.1@openai',
+      'o3@openai',
+    ]);
+    assert.equal(openaiLike.calls.at(-1)?.headers.authorization, 'Bearer sk-a');
+    assert.equal(deepseekLike.calls.at(-1)?.headers.authorization, 'Bearer sk-b');
+    assert.equal(deepseekLike.calls.at(-1)?.path, '/v1/models');
+  });
+
+  it('shows a key limited to some models only those', async () => {
+    const key = await keyFor(sluice, 'lim', { models: ['gpt-4.1*', 'deepseek-chat'] });
+    assert.deepEqual(await ids(sluice, key), [
+      'deepseek-chat@deepseek',
+      'gpt-4.1-mini@openai',
+      'gpt-4.1@openai',
+    ]);
+  });
+
+  it('lists what the others serve when one upstream is down, and fails only if all are', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const partly = await withConfig([
+      { name: 'dead', baseUrl: dead, models: ['gpt-*'] },
+      { name: 'deepseek', baseUrl: deepseekLike.origin, models: ['deepseek-*'] },
+    ]);
+    const allDown = await withConfig([
+      { name: 'dead', baseUrl: dead },
+      { name: 'dead-too', baseUrl: `http://127.0.0.1:${await freePort()}` },
+    ]);
+    try {
+      assert.deepEqual(await ids(partly, ADMIN_KEY), ['deepseek-chat@deepseek']);
+      assert.ok(partly.logs.some((l) => l.msg === 'upstream did not list its models'));
+      const response = await fetch(`${allDown.baseURL}/models`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      assert.equal(response.status, 502);
+      const body = (await response.json()) as { error: { message: string } };
+      assert.match(body.error.message, /dead/);
+    } finally {
+      await partly.stop();
+      await allDown.stop();
+    }
+  });
+});
+
+describe('GET /v1/models with one upstream', () => {
+  let sluice: TestSluice;
+  before(async () => {
+    sluice = await sluiceFor(openaiLike.origin);
+  });
+  after(async () => {
+    await sluice.stop();
+  });
+
+  it('passes the upstream’s answer through untouched for an unrestricted caller', async () => {
+    openaiLike.script(
+      jsonReply(
+        200,
+        { object: 'list', data: [model('gpt-4.1', 'openai')], extra: true },
+        { 'x-request-id': 'req_upstream' },
+      ),
+    );
+    const response = await fetch(`${sluice.baseURL}/models`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.equal(response.headers.get('x-request-id'), 'req_upstream');
+    assert.deepEqual(await response.json(), {
+      object: 'list',
+      data: [model('gpt-4.1', 'openai')],
+      extra: true,
+    });
+  });
+
+  it('still filters for a key limited to some models', async () => {
+    openaiLike.script(
+      jsonReply(200, { object: 'list', data: [model('gpt-4.1', 'openai'), model('o3', 'openai')] }),
+    );
+    const key = await keyFor(sluice, 'narrow', { models: ['o*'] });
+    assert.deepEqual(await ids(sluice, key), ['o3@openai']);
+  });
+});
