@@ -17,6 +17,7 @@ import {
 import { probeArgs, runDoctor } from './support/intermediaries/doctor-run.ts';
 import { proxyServerBlock, startNginx, type TestNginx } from './support/nginx.ts';
 import { freePort } from './support/ports.ts';
+import { startTinyproxy } from './support/tinyproxy.ts';
 import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
 
 const SMALL = probeArgs({ events: 20, intervalMs: 50, pad: 512, silenceMs: 0 });
@@ -135,6 +136,33 @@ describe('sluice doctor: probe', () => {
     const json = await runDoctor([sluice.url, '--compare', buffering.url, '--json', ...SMALL]);
     assert.equal(json.json?.verdict, 'buffered');
     assert.equal(json.json.url.startsWith(buffering.url), true, 'the run with the problem on top');
+  });
+
+  it('goes out through HTTP_PROXY like the gateway, says so, and respects NO_PROXY', async () => {
+    const proxy = await startTinyproxy();
+    try {
+      const via = await runDoctor([sluice.url, ...SMALL], undefined, { HTTP_PROXY: proxy.url });
+      assert.equal(via.code, 0, via.stdout);
+      assert.match(via.stderr, new RegExp(`through the proxy ${proxy.url}`));
+      assert.match(proxy.log(), new RegExp(`GET ${sluice.url}/sluice/probe\\?`));
+
+      const seen = proxy.log().length;
+      const bypass = await runDoctor([sluice.url, ...SMALL], undefined, {
+        HTTP_PROXY: proxy.url,
+        NO_PROXY: '127.0.0.1',
+      });
+      assert.equal(bypass.code, 0);
+      assert.doesNotMatch(bypass.stderr, /through the proxy/);
+      assert.doesNotMatch(proxy.log().slice(seen), /sluice\/probe/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a malformed proxy variable is a usage error, exit 2', async () => {
+    const run = await runDoctor([sluice.url], undefined, { HTTPS_PROXY: 'not a url' });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /https_proxy|HTTPS_PROXY/);
   });
 
   it('an unreachable URL is "unreachable", exit 1', async () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../config/index.ts';
+import { ConfigError, type EgressConfig, egressFromEnv, parseDuration } from '../config/index.ts';
 import {
   type CaptureFn,
   comparisonJson,
@@ -9,6 +9,7 @@ import {
   diagnoseBoth,
   diagnosisJson,
   type DoctorTarget,
+  proxyFor,
   type ProbeShape,
   renderComparison,
   renderReport,
@@ -42,6 +43,10 @@ Other servers:
   --timeout DURATION give up after this long, e.g. 90s (default: the probe's length + 30s; 120s
                      for a chat request)
   -h, --help         show this help
+
+Like the gateway, the doctor goes out through HTTPS_PROXY / HTTP_PROXY (NO_PROXY respected),
+and says so: a forward proxy is one more hop that may buffer. It cannot use a SOCKS ALL_PROXY
+and connects directly then.
 `;
 
 export interface DoctorDependencies {
@@ -70,7 +75,13 @@ export function doctorCommand(deps: DoctorDependencies = {}): Command {
         );
         return EXIT.usage;
       }
-      return runDoctor(options, io, deps);
+      const problems: string[] = [];
+      const egress = egressFromEnv(io.env, problems);
+      if (problems.length > 0) {
+        io.stderr.write(`sluice doctor: ${new ConfigError(problems).message}\n`);
+        return EXIT.usage;
+      }
+      return runDoctor(options, egress, io, deps);
     },
   };
 }
@@ -86,22 +97,33 @@ interface DoctorOptions {
 
 async function runDoctor(
   options: DoctorOptions,
+  egress: EgressConfig,
   io: CommandIO,
   deps: DoctorDependencies,
 ): Promise<number> {
   const { target, compare, json, timeoutMs } = options;
-  if (!json)
+  if (!json) {
     io.stderr.write(
       `sluice doctor: testing ${describe(target)}${compare === undefined ? '' : ` and ${describe(compare)}`}…\n`,
     );
+    for (const t of compare === undefined ? [target] : [target, compare]) {
+      const proxy = proxyFor(t.url, egress);
+      if (proxy !== undefined)
+        io.stderr.write(`sluice doctor: going to ${t.url.host} through the proxy ${proxy}\n`);
+    }
+    if (egress.allProxy !== undefined && /^socks/i.test(egress.allProxy))
+      io.stderr.write(
+        `sluice doctor: ALL_PROXY is a SOCKS proxy, which the doctor cannot use: where no HTTP proxy applies, it connects directly\n`,
+      );
+  }
   if (compare === undefined) {
-    const diagnosis = await diagnose(target, timeoutMs, deps.capture);
+    const diagnosis = await diagnose(target, timeoutMs, deps.capture, egress);
     io.stdout.write(
       json ? `${JSON.stringify(diagnosisJson(diagnosis), null, 2)}\n` : renderReport(diagnosis),
     );
     return diagnosis.verdict === 'ok' ? EXIT.ok : EXIT.failure;
   }
-  const comparison = await diagnoseBoth(target, compare, timeoutMs, deps.capture);
+  const comparison = await diagnoseBoth(target, compare, timeoutMs, deps.capture, egress);
   io.stdout.write(
     json
       ? `${JSON.stringify(comparisonJson(comparison), null, 2)}\n`

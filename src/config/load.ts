@@ -16,8 +16,16 @@ import {
   stringOr,
 } from './read.ts';
 import { mergeUpstreams, upstreamsFromEnv, upstreamsFromFile } from './upstreams.ts';
-import { databaseUrl, limits, prices, proxyVar, redisUrl, trustedProxies } from './values.ts';
-import type { Config } from './types.ts';
+import {
+  databaseUrl,
+  type Env,
+  limits,
+  prices,
+  proxyVar,
+  redisUrl,
+  trustedProxies,
+} from './values.ts';
+import type { Config, EgressConfig } from './types.ts';
 import { parseDuration, parseSize } from './units.ts';
 
 export class ConfigError extends Error {
@@ -138,18 +146,7 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
       upstreamsFromFile(lookup(file, 'upstreams'), env, problems),
       upstreamsFromEnv(env, problems),
     ),
-    egress: {
-      httpProxy: proxyVar(env, 'http_proxy', problems, ['http:', 'https:']),
-      httpsProxy: proxyVar(env, 'https_proxy', problems, ['http:', 'https:']),
-      allProxy: proxyVar(env, 'all_proxy', problems, [
-        'http:',
-        'https:',
-        'socks5:',
-        'socks5h:',
-        'socks:',
-      ]),
-      noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
-    },
+    egress: egressFromEnv(env, problems),
     timeouts: {
       connectMs: duration(
         undefined,
@@ -204,4 +201,20 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** HTTP(S)_PROXY, ALL_PROXY and NO_PROXY as curl reads them (lower case wins); also the doctor's. */
+export function egressFromEnv(env: Env, problems: string[]): EgressConfig {
+  return {
+    httpProxy: proxyVar(env, 'http_proxy', problems, ['http:', 'https:']),
+    httpsProxy: proxyVar(env, 'https_proxy', problems, ['http:', 'https:']),
+    allProxy: proxyVar(env, 'all_proxy', problems, [
+      'http:',
+      'https:',
+      'socks5:',
+      'socks5h:',
+      'socks:',
+    ]),
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+  };
 }

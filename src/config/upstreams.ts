@@ -4,8 +4,7 @@
  */
 import type { ApiFamily, UpstreamConfig } from './types.ts';
 import { type FileValue, nonEmpty, stringOr } from './read.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './values.ts';
 
 /**
  * The file's upstreams, then those from the environment for API families the file does not

@@ -5,7 +5,7 @@ import { parseDatabaseUrl } from '../store/database-url.ts';
 import { type BudgetPeriod, type Limits, NO_LIMITS } from '../store/types.ts';
 import { nonEmpty } from './read.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export function databaseUrl(text: string | undefined, problems: string[]): string | undefined {
   const value = nonEmpty(text);

@@ -30,6 +30,8 @@ export interface CaptureRequest {
   readonly probe?: ProbeShape;
   /** The whole capture, connect to end; the stream is then closed and recorded as `timeout`. */
   readonly timeoutMs: number;
+  /** An HTTP forward proxy to go through (CONNECT for https), as HTTPS_PROXY/HTTP_PROXY say. */
+  readonly proxy?: string;
 }
 
 const BODY_HEAD_BYTES = 2048;
@@ -59,6 +61,7 @@ export function capture(request: CaptureRequest): Promise<Timeline> {
       settled = true;
       clearTimeout(timer);
       req.destroy();
+      if (agent !== false) agent.destroy();
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
       const message = error instanceof Error ? error.message : undefined;
       resolve({
@@ -85,11 +88,19 @@ export function capture(request: CaptureRequest): Promise<Timeline> {
     };
 
     const client = request.url.protocol === 'https:' ? https : http;
-    // agent: false — a fresh connection, so connect and TLS times are this request's own.
+    // A fresh connection either way, so connect and TLS times are this request's own; through
+    // a proxy, "connect" is to the proxy (Node's agent speaks the proxy protocol).
+    const agent =
+      request.proxy === undefined
+        ? false
+        : new client.Agent({
+            keepAlive: false,
+            proxyEnv: { HTTP_PROXY: request.proxy, HTTPS_PROXY: request.proxy },
+          });
     const req = client.request(request.url, {
       method: request.method,
       headers: request.headers,
-      agent: false,
+      agent,
     });
     const timer = setTimeout(() => {
       finish('timeout', now());

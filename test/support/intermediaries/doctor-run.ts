@@ -26,7 +26,11 @@ export interface DoctorRun {
   readonly timelines: readonly Timeline[];
 }
 
-export async function runDoctor(args: readonly string[], record?: string): Promise<DoctorRun> {
+export async function runDoctor(
+  args: readonly string[],
+  record?: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<DoctorRun> {
   let stdout = '';
   let stderr = '';
   const timelines: Timeline[] = [];
@@ -40,7 +44,7 @@ export async function runDoctor(args: readonly string[], record?: string): Promi
   const code = await command.run(args, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-    env: {},
+    env,
   });
   const last = timelines.at(-1);
   if (
