@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const running = new Set<ChildProcess>();
 let hooked = false;
@@ -31,9 +32,10 @@ export function startChild(
   },
 ): ChildProcess {
   hookExit();
-  const [file, argv] = HAS_TASKSET
-    ? ['taskset', ['-c', String(options.core), cmd, ...args]]
-    : [cmd, [...args]];
+  const [file, argv] =
+    HAS_TASKSET && options.core < availableParallelism()
+      ? ['taskset', ['-c', String(options.core), cmd, ...args]]
+      : [cmd, [...args]];
   const stderr = options.stderrFile === undefined ? 'pipe' : openSync(options.stderrFile, 'a');
   // Each child leads its own process group, so stopping it stops what it started too (nginx's
   // workers); the exit hook below stops the groups if the benchmark itself is interrupted.

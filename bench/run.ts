@@ -64,9 +64,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
   const points = values.quick ? QUICK : FULL;
   const machine = `${cpuModel()}, ${cpus().length} cores`;
-  const pinning = HAS_TASKSET
-    ? `taskset: targets on core ${TARGET_CORE}, load generator and upstream on core ${HARNESS_CORE}`
-    : 'none (taskset missing): targets and harness share the cores';
+  const pinning = !HAS_TASKSET
+    ? 'none (taskset missing): targets and harness share the cores'
+    : cpus().length <= HARNESS_CORE
+      ? 'none (one core): targets and harness share it'
+      : `taskset: targets on core ${TARGET_CORE}, load generator and upstream on core ${HARNESS_CORE}`;
   log(`machine: ${machine}; pinning: ${pinning}`);
 
   const upstream = await startUpstream(HARNESS_CORE);
