@@ -9,6 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
 import { freePort } from './support/ports.ts';
@@ -150,5 +151,59 @@ describe('GET /v1/models with one upstream', () => {
     );
     const key = await keyFor(sluice, 'narrow', { models: ['o*'] });
     assert.deepEqual(await ids(sluice, key), ['o3@openai']);
+  });
+});
+
+describe('GET /v1/models from an Anthropic client', () => {
+  const claude = (id: string) => ({
+    type: 'model',
+    id,
+    display_name: id,
+    created_at: '2025-05-14T00:00:00Z',
+  });
+  let first: FakeUpstream;
+  let second: FakeUpstream;
+  let sluice: TestSluice;
+  before(async () => {
+    first = await startFakeUpstream(
+      jsonReply(200, {
+        data: [claude('claude-sonnet-4-5'), claude('claude-opus-4-1')],
+        has_more: false,
+        first_id: 'claude-sonnet-4-5',
+        last_id: 'claude-opus-4-1',
+      }),
+    );
+    second = await startFakeUpstream(
+      jsonReply(200, { data: [claude('claude-haiku-4-5')], has_more: false }),
+    );
+    sluice = await withConfig([
+      { name: 'openai', baseUrl: openaiLike.origin, apiKey: 'sk-a' },
+      { name: 'claude', family: 'anthropic', baseUrl: first.origin, apiKey: 'sk-ant-1' },
+      { name: 'claude-b', family: 'anthropic', baseUrl: second.origin, apiKey: 'sk-ant-2' },
+    ]);
+  });
+  after(async () => {
+    await sluice.stop();
+    await first.stop();
+    await second.stop();
+  });
+
+  it('goes to the Anthropic upstreams (anthropic-version tells), in Anthropic’s list shape', async () => {
+    const openaiCalls = openaiLike.calls.length;
+    const client = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.deepEqual(ids, ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5']);
+    assert.equal(openaiLike.calls.length, openaiCalls, 'the OpenAI upstream was not asked');
+    const call = first.calls.at(-1);
+    assert.ok(call);
+    assert.equal(call.headers['x-api-key'], 'sk-ant-1');
+    assert.equal(call.path, '/v1/models?limit=1000', 'one page holds every model');
+    assert.equal(second.calls.at(-1)?.headers['x-api-key'], 'sk-ant-2');
+  });
+
+  it('an OpenAI client on the same path still gets the OpenAI list', async () => {
+    openaiLike.script(jsonReply(200, { object: 'list', data: [model('gpt-4.1', 'openai')] }));
+    assert.deepEqual(await ids(sluice, ADMIN_KEY), ['gpt-4.1@openai']);
   });
 });

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiFamily } from '../config/index.ts';
 import {
   anthropicMessages,
@@ -17,8 +18,16 @@ export interface Endpoint {
 /**
  * The `/v1` path decides the API family and dialect; every path not named here is an OpenAI
  * endpoint passed through unchanged (models, embeddings, images, audio, files, batches, …).
+ * `/v1/models` is both APIs' path: Anthropic's clients say which they mean with
+ * `anthropic-version`.
  */
-export function endpointFor(path: string): Endpoint {
+export function endpointFor(path: string, headers: IncomingHttpHeaders = {}): Endpoint {
+  if (
+    (path === '/v1/models' || path.startsWith('/v1/models/')) &&
+    headers['anthropic-version'] !== undefined
+  ) {
+    return { family: 'anthropic', dialect: anthropicMessages };
+  }
   if (path === '/v1/chat/completions' || path === '/v1/completions') {
     return { family: 'openai', dialect: openaiChat };
   }

@@ -14,10 +14,15 @@ import { mapUpstreamError } from './upstream-errors.ts';
 
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
 
-export interface ModelList {
-  readonly object: 'list';
-  readonly data: readonly Record<string, unknown>[];
-}
+/** OpenAI's list shape, or Anthropic's (one page holding everything). */
+export type ModelList =
+  | { readonly object: 'list'; readonly data: readonly Record<string, unknown>[] }
+  | {
+      readonly data: readonly Record<string, unknown>[];
+      readonly has_more: false;
+      readonly first_id: string | null;
+      readonly last_id: string | null;
+    };
 
 /** Whether `GET /v1/models` must be put together rather than relayed. */
 export function mergesModels(candidates: readonly Upstream[], principal: Principal): boolean {
@@ -62,7 +67,12 @@ export async function listModels(
   }
   const first = failed[0];
   if (first !== undefined && failed.length === answers.length) throw first.error;
-  return { list: { object: 'list', data }, failed };
+  const anthropic = candidates[0]?.family === 'anthropic';
+  const id = (m: Record<string, unknown> | undefined) => (m?.id as string | undefined) ?? null;
+  const list: ModelList = anthropic
+    ? { data, has_more: false, first_id: id(data[0]), last_id: id(data.at(-1)) }
+    : { object: 'list', data };
+  return { list, failed };
 }
 
 function keyModels(principal: Principal): readonly string[] | null {
@@ -75,7 +85,8 @@ async function fetchModels(
 ): Promise<Record<string, unknown>[]> {
   const response = await upstream.dispatcher.request({
     origin: upstream.origin,
-    path: `${upstream.basePath}/models`,
+    // Anthropic pages its list (20 by default); one page of its maximum holds every model.
+    path: `${upstream.basePath}/models${upstream.family === 'anthropic' ? '?limit=1000' : ''}`,
     method: 'GET',
     headers: { ...upstream.defaultHeaders, ...upstream.headers, accept: 'application/json' },
     headersTimeout: timeouts.firstByteMs,

@@ -29,7 +29,7 @@ export async function parseRequest(
   maxBodyBytes: number,
 ): Promise<ParsedRequest> {
   const pathname = path.split('?')[0] ?? path;
-  const endpoint = endpointFor(pathname);
+  const endpoint = endpointFor(pathname, req.headers);
   const base = { endpoint, pathname, json: undefined, model: undefined, hideUsage: false };
   if (req.method === 'GET' || req.method === 'HEAD') {
     return { ...base, body: null, replayable: true, stream: /[?&]stream=true(?:&|$)/.test(path) };

@@ -128,7 +128,11 @@ export class SluiceServer {
       if (error.status === 413) res.setHeader('connection', 'close');
       if (res.headersSent) res.destroy(error);
       else
-        sendError(res, error, route === 'v1' ? endpointFor(url.pathname).dialect : openaiGeneric);
+        sendError(
+          res,
+          error,
+          route === 'v1' ? endpointFor(url.pathname, req.headers).dialect : openaiGeneric,
+        );
     }
     this.#metrics.count(route, res.statusCode);
     const level = route === 'health' ? 'debug' : 'info';
