@@ -225,16 +225,26 @@ describe('sluice doctor --key: any OpenAI-compatible server', () => {
   });
 
   it("Sluice's own gateway with its demo model streams", async () => {
-    const run = await runDoctor([
-      sluice.baseURL,
-      '--key',
-      ADMIN_KEY,
-      '--model',
-      'sluice-demo',
-      '--json',
-    ]);
-    assert.equal(run.code, 0, run.stdout);
-    assert.equal(run.json?.verdict, 'ok');
-    assert.ok(run.json.events > 3);
+    // Paced like a model (10 ms a token): at 1 ms a token, a busy test machine that reads every
+    // 50 ms sees bursts of 50 events, which is what a buffering hop looks like from outside.
+    const paced = await startTestSluice(
+      { SLUICE_LOG_LEVEL: 'warn' },
+      { tokenMs: 10, firstTokenMs: 10 },
+    );
+    try {
+      const run = await runDoctor([
+        paced.baseURL,
+        '--key',
+        ADMIN_KEY,
+        '--model',
+        'sluice-demo',
+        '--json',
+      ]);
+      assert.equal(run.code, 0, run.stdout);
+      assert.equal(run.json?.verdict, 'ok');
+      assert.ok(run.json.events > 3);
+    } finally {
+      await paced.stop();
+    }
   });
 });

@@ -21,7 +21,13 @@ export interface TestSluice {
   stop(): Promise<void>;
 }
 
-export async function startTestSluice(env: Record<string, string> = {}): Promise<TestSluice> {
+/** Demo model pacing: fast by default, so tests that stream it finish quickly. */
+const FAST_DEMO = { tokenMs: 1, firstTokenMs: 1 };
+
+export async function startTestSluice(
+  env: Record<string, string> = {},
+  demo: { readonly tokenMs: number; readonly firstTokenMs: number } = FAST_DEMO,
+): Promise<TestSluice> {
   const dataDir = env.SLUICE_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'sluice-data-')));
   const config = loadConfig({
     env: {
@@ -36,7 +42,7 @@ export async function startTestSluice(env: Record<string, string> = {}): Promise
   const log = createLogger(config.logLevel, {
     write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>),
   });
-  const running = await startSluice(config, { log, demo: { tokenMs: 1, firstTokenMs: 1 } });
+  const running = await startSluice(config, { log, demo });
   const url = running.url.href.replace(/\/$/, '');
   return {
     url,
