@@ -1,14 +1,11 @@
 /**
- * Child processes of the benchmark, pinned to a core where `taskset` exists, and all stopped by
- * PID when the run ends or is interrupted.
+ * Child processes of the benchmark: test/support's `startProcess` (own process group, stopped by
+ * PID when the run ends or is interrupted, waits until it listens), pinned to a core where
+ * `taskset` exists, with the first JSON line each child prints (its port, or its report).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-
-const running = new Set<ChildProcess>();
-let hooked = false;
+import { type ChildHandle, startProcess } from '../test/support/process.ts';
 
 export const HAS_TASKSET = (() => {
   try {
@@ -19,91 +16,46 @@ export const HAS_TASKSET = (() => {
   }
 })();
 
-/** Starts `cmd` on `core` (when pinning is possible); its stdout lines go to `onLine`. */
-export function startChild(
+export interface BenchChild extends ChildHandle {
+  /** The first stdout line that parses as JSON; rejects if the child exits before it. */
+  firstJson<T>(): Promise<T>;
+}
+
+/** Starts `cmd` on `core` (when pinning is possible; taskset execs it, so the PID is its own). */
+export async function startChild(
   cmd: string,
   args: readonly string[],
   options: {
-    core: number;
-    env?: NodeJS.ProcessEnv;
-    onLine?: (line: string) => void;
-    /** A file for the child's stderr (its log), as nginx writes its logs to files. */
-    stderrFile?: string;
+    readonly core: number;
+    readonly env?: NodeJS.ProcessEnv;
+    /** Resolve once it listens on 127.0.0.1:readyPort. */
+    readonly readyPort?: number;
   },
-): ChildProcess {
-  hookExit();
+): Promise<BenchChild> {
   const [file, argv] =
     HAS_TASKSET && options.core < availableParallelism()
       ? ['taskset', ['-c', String(options.core), cmd, ...args]]
       : [cmd, [...args]];
-  const stderr = options.stderrFile === undefined ? 'pipe' : openSync(options.stderrFile, 'a');
-  // Each child leads its own process group, so stopping it stops what it started too (nginx's
-  // workers); the exit hook below stops the groups if the benchmark itself is interrupted.
-  const child = spawn(file, argv, {
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', stderr],
-    detached: true,
+  let report: (line: string) => void = () => undefined;
+  const firstLine = new Promise<string>((resolve) => {
+    report = resolve;
   });
-  if (typeof stderr === 'number') closeSync(stderr);
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let buffered = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-    buffered += text;
-    for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
-      options.onLine?.(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
+  const handle = await startProcess(file, argv, {
+    name: cmd.slice(cmd.lastIndexOf('/') + 1),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.readyPort === undefined ? {} : { readyPort: options.readyPort }),
+    readyTimeoutMs: 15_000,
+    holdParent: true,
+    onStdoutLine: (line) => {
+      if (line.startsWith('{')) report(line);
+    },
   });
-  child.stderr?.resume();
-  return child;
-}
-
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  signalGroup(child, 'SIGTERM');
-  const timer = setTimeout(() => {
-    signalGroup(child, 'SIGKILL');
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** The first stdout line that parses as JSON. */
-export function firstJsonLine<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (text: Buffer | string) => {
-      buffered += text.toString();
-      const nl = buffered.indexOf('\n');
-      if (nl !== -1) resolve(JSON.parse(buffered.slice(0, nl)) as T);
-    });
-    child.once('exit', (code, signal) => {
-      reject(new Error(`child exited (${String(code ?? signal)}) before reporting`));
-    });
+  const died = Promise.all([handle.exited, handle.stdoutClosed]).then(([how]) => {
+    throw new Error(`${cmd} exited (${how}) before reporting:\n${handle.output()}`);
   });
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid !== undefined) process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  const killAll = () => {
-    for (const child of running) signalGroup(child, 'SIGKILL');
+  died.catch(() => undefined); // a child that reported and then exited is no error
+  return {
+    ...handle,
+    firstJson: <T>() => Promise.race([firstLine, died]).then((line) => JSON.parse(line) as T),
   };
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      killAll();
-      process.exit(130);
-    });
-  }
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 import { cpuModel, cpuSeconds, peakRss, rssKiB } from './procfs.ts';
-import { firstJsonLine, HAS_TASKSET, startChild } from './processes.ts';
+import { HAS_TASKSET, startChild } from './processes.ts';
 import {
   renderChart,
   renderTable,
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const target of targets) await target.stop();
-    upstream.child.kill('SIGTERM');
+    await upstream.child.stop();
   }
 
   const summaries: PointSummary[] = points.map((p) =>
@@ -141,14 +141,12 @@ async function measure(target: Target, point: Point, rep: number): Promise<RunRe
   const idleKiB = rssKiB(target.pids());
   const cpuBefore = cpuSeconds(target.pids());
   const peak = peakRss(() => target.pids());
-  const child = startChild(
+  const child = await startChild(
     process.execPath,
     [fileURLToPath(new URL('./loadgen.ts', import.meta.url)), JSON.stringify(job)],
-    {
-      core: HARNESS_CORE,
-    },
+    { core: HARNESS_CORE },
   );
-  const load = await firstJsonLine<LoadResult>(child);
+  const load = await child.firstJson<LoadResult>();
   const peakKiB = peak.stop();
   return {
     point,

@@ -3,15 +3,14 @@
  * nginx with buffering off (the C reference), and through Sluice (auth, metering and usage
  * accounting on, as deployed). Each runs on the target core.
  */
-import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/ports.ts';
 import { childrenOf } from './procfs.ts';
-import { firstJsonLine, startChild, stopChild } from './processes.ts';
+import { type BenchChild, startChild } from './processes.ts';
 
 export type TargetName = 'direct' | 'nginx' | 'node' | 'sluice';
 
@@ -36,24 +35,22 @@ async function restartable(
   name: TargetName,
   port: number,
   headers: Record<string, string>,
-  launch: () => ChildProcess,
+  /** Starts the process, resolving once it listens on `port`. */
+  launch: () => Promise<BenchChild>,
   cleanUp: () => void = () => undefined,
 ): Promise<Target> {
-  let child = launch();
-  await waitForPort(port);
-  const pid = () => child.pid ?? 0;
+  let child = await launch();
   return {
     name,
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     headers,
-    pids: () => [pid(), ...childrenOf(pid())],
+    pids: () => [child.pid, ...childrenOf(child.pid)],
     async restart() {
-      await stopChild(child);
-      child = launch();
-      await waitForPort(port);
+      await child.stop();
+      child = await launch();
     },
     async stop() {
-      await stopChild(child);
+      await child.stop();
       cleanUp();
     },
   };
@@ -61,14 +58,14 @@ async function restartable(
 
 export interface Upstream {
   readonly port: number;
-  readonly child: ChildProcess;
+  readonly child: BenchChild;
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export async function startUpstream(core: number): Promise<Upstream> {
-  const child = startChild(process.execPath, [here('./upstream.ts')], { core });
-  const { port } = await firstJsonLine<{ port: number }>(child);
+  const child = await startChild(process.execPath, [here('./upstream.ts')], { core });
+  const { port } = await child.firstJson<{ port: number }>();
   return { port, child };
 }
 
@@ -117,7 +114,7 @@ http {
     startChild(
       '/usr/sbin/nginx',
       ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')],
-      { core },
+      { core, readyPort: port },
     );
   return restartable('nginx', port, {}, launch, () => {
     rmSync(prefix, { recursive: true, force: true });
@@ -130,6 +127,7 @@ export async function startNodeFloor(upstream: Upstream, core: number): Promise<
   const launch = () =>
     startChild(process.execPath, [here('./node-relay.ts'), String(upstream.port), String(port)], {
       core,
+      readyPort: port,
     });
   return restartable('node', port, {}, launch);
 }
@@ -165,41 +163,9 @@ export async function startSluice(upstream: Upstream, core: number): Promise<Tar
     startChild(process.execPath, [...profile, here('../bin/sluice.js'), 'serve'], {
       core,
       env,
-      stderrFile: join(dataDir, 'sluice.log'),
+      readyPort: port,
     });
   return restartable('sluice', port, { authorization: `Bearer ${key}` }, launch, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

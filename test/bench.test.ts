@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LoadJob, LoadResult } from '../bench/loadgen.ts';
-import { firstJsonLine, startChild, stopChild } from '../bench/processes.ts';
-import { childrenOf } from '../bench/procfs.ts';
+import { startChild } from '../bench/processes.ts';
 import { checks, type RunRecord, renderTable, summarize } from '../bench/report.ts';
 import type { Point } from '../bench/run.ts';
 import {
@@ -23,19 +22,10 @@ import {
   type Target,
   type Upstream,
 } from '../bench/targets.ts';
+import { livingInGroup } from './support/process.ts';
 import { spawnSluice } from './support/sluice-process.ts';
 
 const LOADGEN = fileURLToPath(new URL('../bench/loadgen.ts', import.meta.url));
-/** Running: a zombie (exited, not yet reaped by whoever adopted it) counts as gone. */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
-
 describe('bench harness', () => {
   let upstream: Upstream;
   const targets: Target[] = [];
@@ -50,7 +40,7 @@ describe('bench harness', () => {
   });
   after(async () => {
     for (const target of targets) await target.stop();
-    await stopChild(upstream.child);
+    await upstream.child.stop();
   });
 
   it('delivers every event of every stream through each target, and counts them', async () => {
@@ -66,8 +56,10 @@ describe('bench harness', () => {
         rampMs: 0,
         deadlineMs: 20_000,
       };
-      const child = startChild(process.execPath, [LOADGEN, JSON.stringify(job)], { core: 1 });
-      const result = await firstJsonLine<LoadResult>(child);
+      const child = await startChild(process.execPath, [LOADGEN, JSON.stringify(job)], {
+        core: 1,
+      });
+      const result = await child.firstJson<LoadResult>();
       assert.deepEqual(
         { streams: result.streams, complete: result.complete, events: result.events },
         { streams: 8, complete: 8, events: 40 },
@@ -83,11 +75,9 @@ describe('bench harness', () => {
     const before = nginx.pids();
     await nginx.restart();
     const after = nginx.pids();
-    assert.ok(
-      before.every((pid) => !alive(pid)),
-      'the old master and workers are gone',
-    );
-    assert.ok(after.every(alive) && after.every((pid) => !before.includes(pid)));
+    assert.deepEqual(livingInGroup(before[0] ?? 0), [], 'the old master and workers are gone');
+    assert.deepEqual(livingInGroup(after[0] ?? 0).sort(), [...after].sort());
+    assert.ok(after.every((pid) => !before.includes(pid)));
     const response = await fetch(nginx.url, { method: 'POST', body: '{}' });
     assert.equal(response.status, 200);
     await response.text();
@@ -98,8 +88,11 @@ describe('bench harness', () => {
     const pids = nginx.pids();
     assert.ok(pids.length >= 2, 'an nginx master and its worker');
     await nginx.stop();
-    assert.deepEqual(pids.filter(alive), [], 'no nginx process outlives stop(), workers included');
-    assert.deepEqual(childrenOf(pids[0] ?? 0), []);
+    assert.deepEqual(
+      livingInGroup(pids[0] ?? 0),
+      [],
+      'no nginx process outlives stop(), workers included',
+    );
   });
 });
 

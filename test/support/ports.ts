@@ -1,4 +1,4 @@
-/** Loopback ports for the real intermediaries the tests start (nginx, tinyproxy, danted). */
+/** Loopback ports for the real processes the tests and the benchmark start (nginx, tinyproxy, …). */
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

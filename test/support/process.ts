@@ -31,6 +31,13 @@ export interface StartProcessOptions {
   readonly readyTimeoutMs?: number;
   /** The Debian package to name if `cmd` is missing; defaults from the binary's name. */
   readonly debianPackage?: string;
+  /** Called with each complete line the child writes to stdout (a report, a port). */
+  readonly onStdoutLine?: (line: string) => void;
+  /**
+   * Keep the parent's event loop alive while the child runs (a script waiting on it). Tests
+   * leave this off: a forgotten stop() must not keep a test file alive.
+   */
+  readonly holdParent?: boolean;
 }
 
 export interface ChildHandle {
@@ -39,6 +46,10 @@ export interface ChildHandle {
   stop(): Promise<void>;
   /** The last 64 KiB of its stdout and stderr, interleaved. */
   output(): string;
+  /** Resolves when it exits, with how (`code 0`, `signal SIGTERM`). */
+  readonly exited: Promise<string>;
+  /** Resolves once its stdout has closed: every line it wrote has been seen. */
+  readonly stdoutClosed: Promise<void>;
 }
 
 /** Process groups still running; the exit hook kills them. */
@@ -67,6 +78,16 @@ export async function startProcess(
   };
   child.stdout.on('data', capture);
   child.stderr.on('data', capture);
+  const stdoutClosed = new Promise<void>((resolve) => child.stdout.once('close', resolve));
+  const { onStdoutLine } = options;
+  if (onStdoutLine !== undefined) {
+    let partial = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onStdoutLine(line);
+    });
+  }
   const output = (): string => buffered;
 
   const exited = new Promise<string>((resolve, reject) => {
@@ -92,10 +113,10 @@ export async function startProcess(
     running.delete(pid);
   });
   // A forgotten stop() must not keep the test file alive; the exit hook then kills the child.
-  unref(child);
+  if (options.holdParent !== true) unref(child);
 
   const stop = (): Promise<void> => (stopping ??= terminate(child, pid, exited));
-  const handle: ChildHandle = { pid, stop, output };
+  const handle: ChildHandle = { pid, stop, output, exited, stdoutClosed };
 
   if (options.readyPort !== undefined) {
     const gone = new AbortController();
