@@ -5,9 +5,8 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { freePort } from './ports.ts';
-import { requireExecutable, startProcess } from './process.ts';
-import { makeScratchDir } from './scratch-dir.ts';
+import { requireExecutable } from './process.ts';
+import { startInScratchDir } from './service.ts';
 
 const NGINX = '/usr/sbin/nginx';
 
@@ -36,32 +35,24 @@ export interface TestNginx {
 
 export async function startNginx(options: NginxOptions): Promise<TestNginx> {
   await requireExecutable(NGINX, { name: 'nginx' });
-  const dir = await makeScratchDir('nginx');
-  const prefix = dir.path;
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('nginx', async (dir, port) => {
     const conf = dir.file('nginx.conf');
-    await writeFile(conf, nginxConf(prefix, port, options));
-    const args = ['-p', `${prefix}/`, '-c', conf, '-e', dir.file('error.log')];
+    await writeFile(conf, nginxConf(dir.path, port, options));
+    const args = ['-p', `${dir.path}/`, '-c', conf, '-e', dir.file('error.log')];
     await checkConfig(args, conf, () => dir.read('error.log'));
-    const child = await startProcess(NGINX, args, { name: 'nginx', cwd: prefix, readyPort: port });
-    return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      prefix,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
-      },
-      errorLog: () => dir.read('error.log'),
-      accessLog: () => dir.read('access.log'),
-      read: (name) => dir.read(name),
-    };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+    return { cmd: NGINX, args, options: { name: 'nginx' } };
+  });
+  const { dir } = service;
+  return {
+    port: service.port,
+    url: `http://127.0.0.1:${service.port}`,
+    prefix: dir.path,
+    pid: service.pid,
+    stop: service.stop,
+    errorLog: () => dir.read('error.log'),
+    accessLog: () => dir.read('access.log'),
+    read: (name) => dir.read(name),
+  };
 }
 
 /** A server that proxies everything to 127.0.0.1:upstreamPort, plus `locationExtra` directives. */

@@ -5,9 +5,7 @@
  * (dante writes address.port, with a dot).
  */
 import { writeFile } from 'node:fs/promises';
-import { freePort } from './ports.ts';
-import { startProcess } from './process.ts';
-import { makeScratchDir } from './scratch-dir.ts';
+import { startInScratchDir } from './service.ts';
 
 const DANTED = '/usr/sbin/danted';
 
@@ -22,31 +20,23 @@ export interface TestSocks {
 }
 
 export async function startSocks(): Promise<TestSocks> {
-  const dir = await makeScratchDir('danted');
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('danted', async (dir, port) => {
     const conf = dir.file('danted.conf');
     await writeFile(conf, dantedConf(port, dir.file('danted.log')));
     // Without -D danted stays in the foreground; its children share its process group.
-    const child = await startProcess(DANTED, ['-f', conf, '-p', dir.file('danted.pid')], {
-      name: 'danted',
-      cwd: dir.path,
-      readyPort: port,
-    });
     return {
-      port,
-      url: `socks5://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
-      },
-      log: () => dir.read('danted.log'),
+      cmd: DANTED,
+      args: ['-f', conf, '-p', dir.file('danted.pid')],
+      options: { name: 'danted' },
     };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+  });
+  return {
+    port: service.port,
+    url: `socks5://127.0.0.1:${service.port}`,
+    pid: service.pid,
+    stop: service.stop,
+    log: () => service.dir.read('danted.log'),
+  };
 }
 
 function dantedConf(port: number, logFile: string): string {

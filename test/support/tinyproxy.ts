@@ -4,9 +4,7 @@
  * HTTPS as `CONNECT host:port`; both are logged, which is how a test proves it went through.
  */
 import { writeFile } from 'node:fs/promises';
-import { freePort } from './ports.ts';
-import { startProcess } from './process.ts';
-import { makeScratchDir } from './scratch-dir.ts';
+import { startInScratchDir } from './service.ts';
 
 const TINYPROXY = '/usr/bin/tinyproxy';
 
@@ -24,34 +22,22 @@ export interface TestTinyproxy {
 }
 
 export async function startTinyproxy(): Promise<TestTinyproxy> {
-  const dir = await makeScratchDir('tinyproxy');
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('tinyproxy', async (dir, port) => {
     const conf = dir.file('tinyproxy.conf');
     await writeFile(
       conf,
       tinyproxyConf(port, dir.file('tinyproxy.log'), dir.file('tinyproxy.pid')),
     );
     // -d: stay in the foreground, so the PID we hold is the proxy's.
-    const child = await startProcess(TINYPROXY, ['-d', '-c', conf], {
-      name: 'tinyproxy',
-      cwd: dir.path,
-      readyPort: port,
-    });
-    return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
-      },
-      log: () => dir.read('tinyproxy.log'),
-    };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+    return { cmd: TINYPROXY, args: ['-d', '-c', conf], options: { name: 'tinyproxy' } };
+  });
+  return {
+    port: service.port,
+    url: `http://127.0.0.1:${service.port}`,
+    pid: service.pid,
+    stop: service.stop,
+    log: () => service.dir.read('tinyproxy.log'),
+  };
 }
 
 function tinyproxyConf(port: number, logFile: string, pidFile: string): string {

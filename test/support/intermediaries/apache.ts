@@ -4,9 +4,7 @@
  * ProxyPass, e.g. mod_deflate covering text/event-stream or a short ProxyTimeout.
  */
 import { writeFile } from 'node:fs/promises';
-import { freePort } from '../ports.ts';
-import { startProcess } from '../process.ts';
-import { makeScratchDir } from '../scratch-dir.ts';
+import { startInScratchDir } from '../service.ts';
 import { checkConfig } from './check-config.ts';
 
 const APACHE = '/usr/sbin/apache2';
@@ -28,33 +26,24 @@ export interface TestApache {
 }
 
 export async function startApache(options: ApacheOptions): Promise<TestApache> {
-  const dir = await makeScratchDir('apache2');
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('apache2', async (dir, port) => {
     const conf = dir.file('apache2.conf');
     await writeFile(conf, apacheConf(dir.path, port, options));
     await checkConfig(APACHE, ['-t', '-f', conf], { name: 'apache2', debianPackage: 'apache2' });
     // -DFOREGROUND: the parent stays attached, so the PID we hold is the one that stops it.
-    const child = await startProcess(APACHE, ['-f', conf, '-DFOREGROUND'], {
-      name: 'apache2',
-      cwd: dir.path,
-      readyPort: port,
-      debianPackage: 'apache2',
-    });
     return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
-      },
-      errorLog: () => dir.read('error.log'),
+      cmd: APACHE,
+      args: ['-f', conf, '-DFOREGROUND'],
+      options: { name: 'apache2', debianPackage: 'apache2' },
     };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+  });
+  return {
+    port: service.port,
+    url: `http://127.0.0.1:${service.port}`,
+    pid: service.pid,
+    stop: service.stop,
+    errorLog: () => service.dir.read('error.log'),
+  };
 }
 
 function apacheConf(root: string, port: number, options: ApacheOptions): string {

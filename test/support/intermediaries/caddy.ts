@@ -4,9 +4,7 @@
  * site block before `reverse_proxy`, e.g. `encode gzip`.
  */
 import { writeFile } from 'node:fs/promises';
-import { freePort } from '../ports.ts';
-import { startProcess } from '../process.ts';
-import { makeScratchDir } from '../scratch-dir.ts';
+import { startInScratchDir } from '../service.ts';
 
 const CADDY = '/usr/bin/caddy';
 
@@ -29,38 +27,32 @@ export interface TestCaddy {
 }
 
 export async function startCaddy(options: CaddyOptions): Promise<TestCaddy> {
-  const dir = await makeScratchDir('caddy');
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('caddy', async (dir, port) => {
     const conf = dir.file('Caddyfile');
     await writeFile(conf, caddyfile(port, options));
-    const child = await startProcess(CADDY, ['run', '--config', conf, '--adapter', 'caddyfile'], {
-      name: 'caddy',
-      cwd: dir.path,
-      readyPort: port,
-      debianPackage: 'caddy',
-      // Caddy keeps certificates and autosaved config under XDG dirs: keep them in the temp dir.
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: dir.path,
-        XDG_DATA_HOME: dir.file('data'),
-        XDG_CONFIG_HOME: dir.file('config'),
-      },
-    });
     return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
+      cmd: CADDY,
+      args: ['run', '--config', conf, '--adapter', 'caddyfile'],
+      options: {
+        name: 'caddy',
+        debianPackage: 'caddy',
+        // Caddy keeps certificates and autosaved config under XDG dirs: keep them in the temp dir.
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: dir.path,
+          XDG_DATA_HOME: dir.file('data'),
+          XDG_CONFIG_HOME: dir.file('config'),
+        },
       },
-      output: () => child.output(),
     };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+  });
+  return {
+    port: service.port,
+    url: `http://127.0.0.1:${service.port}`,
+    pid: service.pid,
+    stop: service.stop,
+    output: () => service.child.output(),
+  };
 }
 
 function caddyfile(port: number, options: CaddyOptions): string {

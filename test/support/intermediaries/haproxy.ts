@@ -4,9 +4,7 @@
  * a short `timeout server` or `compression type text/event-stream`.
  */
 import { writeFile } from 'node:fs/promises';
-import { freePort } from '../ports.ts';
-import { startProcess } from '../process.ts';
-import { makeScratchDir } from '../scratch-dir.ts';
+import { startInScratchDir } from '../service.ts';
 import { checkConfig } from './check-config.ts';
 
 const HAPROXY = '/usr/sbin/haproxy';
@@ -29,35 +27,26 @@ export interface TestHaproxy {
 }
 
 export async function startHaproxy(options: HaproxyOptions): Promise<TestHaproxy> {
-  const dir = await makeScratchDir('haproxy');
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('haproxy', async (dir, port) => {
     const conf = dir.file('haproxy.cfg');
     await writeFile(conf, haproxyConf(port, options));
     await checkConfig(HAPROXY, ['-c', '-q', '-f', conf], {
       name: 'haproxy',
       debianPackage: 'haproxy',
     });
-    const child = await startProcess(HAPROXY, ['-db', '-f', conf], {
-      name: 'haproxy',
-      cwd: dir.path,
-      readyPort: port,
-      debianPackage: 'haproxy',
-    });
     return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
-      },
-      output: () => child.output(),
+      cmd: HAPROXY,
+      args: ['-db', '-f', conf],
+      options: { name: 'haproxy', debianPackage: 'haproxy' },
     };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+  });
+  return {
+    port: service.port,
+    url: `http://127.0.0.1:${service.port}`,
+    pid: service.pid,
+    stop: service.stop,
+    output: () => service.child.output(),
+  };
 }
 
 function haproxyConf(port: number, options: HaproxyOptions): string {

@@ -4,9 +4,7 @@
  * `vcl_backend_response`, e.g. `set beresp.do_stream = false;` or forced caching.
  */
 import { writeFile } from 'node:fs/promises';
-import { freePort } from '../ports.ts';
-import { startProcess } from '../process.ts';
-import { makeScratchDir } from '../scratch-dir.ts';
+import { startInScratchDir } from '../service.ts';
 
 const VARNISHD = '/usr/sbin/varnishd';
 
@@ -30,9 +28,7 @@ export interface TestVarnish {
 }
 
 export async function startVarnish(options: VarnishOptions): Promise<TestVarnish> {
-  const dir = await makeScratchDir('varnish');
-  try {
-    const port = await freePort();
+  const service = await startInScratchDir('varnish', async (dir, port) => {
     const vcl = dir.file('default.vcl');
     await writeFile(vcl, vclText(options));
     const args = [
@@ -50,26 +46,15 @@ export async function startVarnish(options: VarnishOptions): Promise<TestVarnish
       'none',
       ...(options.params ?? []).flatMap((p) => ['-p', p]),
     ];
-    const child = await startProcess(VARNISHD, args, {
-      name: 'varnishd',
-      cwd: dir.path,
-      readyPort: port,
-      debianPackage: 'varnish',
-    });
-    return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid,
-      stop: async () => {
-        await child.stop();
-        await dir.remove();
-      },
-      output: () => child.output(),
-    };
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+    return { cmd: VARNISHD, args, options: { name: 'varnishd', debianPackage: 'varnish' } };
+  });
+  return {
+    port: service.port,
+    url: `http://127.0.0.1:${service.port}`,
+    pid: service.pid,
+    stop: service.stop,
+    output: () => service.child.output(),
+  };
 }
 
 function vclText(options: VarnishOptions): string {
