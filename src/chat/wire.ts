@@ -6,23 +6,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { EVENT_STREAM_HEADERS } from '../gateway/index.ts';
 import { formatEvent, KEEPALIVE } from '../sse/index.ts';
+import type { ChatEvent } from './events.ts';
 
-export type ChatEvent =
-  | {
-      readonly type: 'start';
-      readonly conversation_id: string;
-      readonly message_id: string;
-      readonly model: string;
-    }
-  | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'reasoning'; readonly text: string }
-  | {
-      readonly type: 'done';
-      readonly finish_reason: string | null;
-      readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number } | null;
-      readonly request_id: string | null;
-    }
-  | { readonly type: 'error'; readonly error: { readonly message: string; readonly code: string } };
+export type { ChatEvent };
 
 export interface Wire {
   readonly headers: Readonly<OutgoingHttpHeaders>;

@@ -54,23 +54,8 @@ export interface Conversation extends ConversationSummary {
   readonly messages: readonly ChatMessage[];
 }
 
-/** The events of `POST /api/chat` (src/chat/wire.ts). */
-export type ChatEvent =
-  | {
-      readonly type: 'start';
-      readonly conversation_id: string;
-      readonly message_id: string;
-      readonly model: string;
-    }
-  | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'reasoning'; readonly text: string }
-  | {
-      readonly type: 'done';
-      readonly finish_reason: string | null;
-      readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number } | null;
-      readonly request_id: string | null;
-    }
-  | { readonly type: 'error'; readonly error: { readonly message: string; readonly code: string } };
+/** The events of `POST /api/chat`: the server's own type. */
+export type { ChatEvent } from '../../../src/chat/events.ts';
 
 export interface Limits {
   readonly rpm: number | null;
