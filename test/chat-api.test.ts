@@ -14,6 +14,7 @@ import {
 } from './support/fake-upstream.ts';
 import { browserClient, type BrowserClient } from './support/browser-client.ts';
 import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
+import { waitFor } from './support/wait.ts';
 
 let upstream: FakeUpstream;
 let sluice: TestSluice;
@@ -343,11 +344,14 @@ describe('POST /api/chat', () => {
 });
 
 async function waitForStatus(id: string, status: string) {
-  for (;;) {
-    const conversation = (await ada.call('GET', `/api/conversations/${id}`)).body as {
-      messages: { status: string; content: string }[];
-    };
-    if (conversation.messages.at(-1)?.status === status) return conversation;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  type Stored = { messages: { status: string; content: string }[] };
+  let conversation: Stored = { messages: [] };
+  await waitFor(
+    async () => {
+      conversation = (await ada.call('GET', `/api/conversations/${id}`)).body as Stored;
+      return conversation.messages.at(-1)?.status === status;
+    },
+    { what: `the answer ${status}` },
+  );
+  return conversation;
 }

@@ -15,6 +15,7 @@ import {
 } from './support/fake-upstream.ts';
 import { spawnSluice } from './support/sluice-process.ts';
 import { postStream } from './support/sse-client.ts';
+import { waitFor } from './support/wait.ts';
 
 let upstream: FakeUpstream;
 before(async () => {
@@ -27,22 +28,18 @@ const chunk = formatEvent({
   data: '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}',
 });
 
-/** Resolves once a TCP connect to `url` is refused: the listener is closed. */
-async function refusedAt(url: string): Promise<void> {
-  for (;;) {
-    const refused = await new Promise<boolean>((resolve) => {
-      const socket = connect(Number(new URL(url).port), '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(false);
-      });
-      socket.once('error', () => {
-        resolve(true);
-      });
+/** Whether a TCP connect to `url` is refused: the listener is closed. */
+function refused(url: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
     });
-    if (refused) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    socket.once('error', () => {
+      resolve(true);
+    });
+  });
 }
 
 describe('SIGTERM', () => {
@@ -65,7 +62,7 @@ describe('SIGTERM', () => {
     assert.ok(first.done !== true && first.value.data?.startsWith('{'), 'the stream is open');
 
     sluice.child.kill('SIGTERM');
-    await refusedAt(sluice.url);
+    await waitFor(() => refused(sluice.url), { what: 'the listener closed' });
     finish.resolve(); // only now may the upstream complete the stream
 
     const rest: (string | undefined)[] = [];

@@ -19,6 +19,7 @@ import { startNginx, type TestNginx } from './support/nginx.ts';
 import { type TestDatabase, testDatabase } from './support/postgres.ts';
 import { REDIS_URL, type TestKeyspace, testKeyspace } from './support/redis.ts';
 import { type SluiceProcess, spawnSluice } from './support/sluice-process.ts';
+import { waitFor } from './support/wait.ts';
 import { waitForText } from './support/wait-for-text.ts';
 
 let upstream: FakeUpstream;
@@ -122,7 +123,7 @@ describe('two instances behind nginx, sharing PostgreSQL and Redis', () => {
     const settled: { status: number; code: string | undefined }[] = [];
     const pending = Array.from({ length: 12 }, () => post(key).then((r) => (settled.push(r), r)));
     // Three hold their slots at the upstream; every other one must be answered before they end.
-    await waitUntil(() => heldAtUpstream() === 3 && settled.length === 9);
+    await waitFor(() => heldAtUpstream() === 3 && settled.length === 9);
     release.resolve();
     const results = await Promise.all(pending);
     assert.equal(count(results, 200), 3);
@@ -139,7 +140,7 @@ describe('two instances behind nginx, sharing PostgreSQL and Redis', () => {
       statuses.push(status === 200 ? 200 : code);
       // A request is charged just after its last byte; a client that waits for its record
       // (as this one does) always sees the charge.
-      await waitUntil(async () => {
+      await waitFor(async () => {
         const records = await store.listUsage({ userId: user?.id ?? '' });
         return records.length === i + 1 && records.every((r) => r.endedAt !== null);
       });
@@ -163,13 +164,8 @@ function heldAtUpstream(): number {
   return upstream.calls.filter((c) => c.res.headersSent && !c.res.writableEnded).length;
 }
 
-/** Polls a condition on other processes' progress, bounded by the test timeout. */
-async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 10));
-}
-
 async function waitForRecordsEnded(): Promise<void> {
-  await waitUntil(async () => {
+  await waitFor(async () => {
     const records = await store.listUsage({ limit: 10_000 });
     return records.length === 78 && records.every((r) => r.endedAt !== null);
   });
