@@ -237,11 +237,10 @@ describe('clients that vanish or dawdle', () => {
     await waitFor(
       async () => progress.blocked && (await metric(sluice.url, 'sluice_streams_paused')) === 1,
     );
-    // Observe for a while: without the pause the upstream would stream on and finish, with
-    // Sluice holding everything in memory. With it, the upstream stays held back at what the
-    // socket buffers on the way take (the kernel may grow a loopback window a little meanwhile,
-    // letting Sluice move a few more events, so the bound is on bytes, not on no progress).
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Without the pause Sluice would read on, the upstream would never block and would finish,
+    // with Sluice holding everything in memory; with it, the upstream is held back at what the
+    // socket buffers on the way take (bounded in bytes: the kernel may still grow a loopback
+    // window a little, letting a few more events through).
     assert.equal(progress.finished, false, 'the upstream is held back');
     assert.ok(progress.blocked, 'the upstream is still waiting to write');
     assert.ok(
