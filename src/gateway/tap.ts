@@ -40,7 +40,7 @@ export class EventTap implements EventSink {
   constructor(dialect: Dialect, hideUsage: boolean) {
     this.#dialect = dialect;
     this.#hideUsage = hideUsage;
-    this.#fields = dialect.textFields.map((name) => Buffer.from(`"${name}":"`));
+    this.#fields = fieldPatterns(dialect);
   }
 
   onEvent(buf: Buffer, start: number, end: number): void {
@@ -115,6 +115,18 @@ export class EventTap implements EventSink {
     source.copy(this.#text, this.#textBytes, from, to);
     this.#textBytes = needed;
   }
+}
+
+/** `"content":"` and the like, made once per dialect rather than once per request. */
+const patterns = new WeakMap<Dialect, readonly Buffer[]>();
+
+function fieldPatterns(dialect: Dialect): readonly Buffer[] {
+  let found = patterns.get(dialect);
+  if (found === undefined) {
+    found = dialect.textFields.map((name) => Buffer.from(`"${name}":"`));
+    patterns.set(dialect, found);
+  }
+  return found;
 }
 
 /**

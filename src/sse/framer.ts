@@ -65,7 +65,7 @@ export class SseFramer {
         : last === chunk.length
           ? chunk
           : chunk.subarray(0, last);
-    this.#pending = [];
+    if (this.#pending.length > 0) this.#pending = []; // the common case holds nothing: keep it
     this.#pendingBytes = 0;
     let start = 0;
     for (const end of ends) {
