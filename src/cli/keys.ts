@@ -5,7 +5,13 @@ import { createdKeyView, parseExpiry, parseModelList } from '../admin/index.ts';
 import { onePositional } from './args.ts';
 import { type Command, type CommandGroup, commandList, EXIT, UsageError } from './command.ts';
 import { describeLimits, LIMIT_HELP, LIMIT_OPTIONS, limitsFromFlags } from './limit-flags.ts';
-import { DATABASE_HELP, STORE_HELP, STORE_OPTIONS, withStore } from './store-context.ts';
+import {
+  DATABASE_HELP,
+  STORE_HELP,
+  STORE_OPTIONS,
+  parseStoreArgs,
+  withStore,
+} from './store-context.ts';
 import { formatTable, timeCell } from './table.ts';
 
 const create: Command = {
@@ -162,12 +168,7 @@ ${STORE_HELP}
 ${DATABASE_HELP}
 `,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: STORE_OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseStoreArgs(args);
     const idOrPrefix = onePositional(positionals, 'ID-or-PREFIX');
     return withStore(values, io, async ({ accounts, store }) => {
       const key = await accounts.revokeKey(idOrPrefix);

@@ -3,6 +3,7 @@
  * it (environment, `--config FILE`, `--data-dir DIR`), and a store that is always closed.
  */
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Accounts } from '../accounts/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { openStore, parseDatabaseUrl, type StoreOptions } from '../store/index.ts';
@@ -13,6 +14,16 @@ export const STORE_OPTIONS = {
   config: { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
+
+/** The arguments of a command that takes only the store flags and positionals. */
+export function parseStoreArgs(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    options: STORE_OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+}
 
 export const STORE_HELP = `  --config FILE        JSON config file (SLUICE_CONFIG)
   --data-dir DIR       where Sluice keeps its data (SLUICE_DATA_DIR, default ./data)

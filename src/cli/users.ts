@@ -6,7 +6,13 @@ import { onePositional } from './args.ts';
 import { type Command, type CommandGroup, commandList, EXIT, UsageError } from './command.ts';
 import { describeLimits, LIMIT_HELP, LIMIT_OPTIONS, limitsFromFlags } from './limit-flags.ts';
 import { PASSWORD_HELP, passwordFromStdin } from './password-stdin.ts';
-import { DATABASE_HELP, STORE_HELP, STORE_OPTIONS, withStore } from './store-context.ts';
+import {
+  DATABASE_HELP,
+  STORE_HELP,
+  STORE_OPTIONS,
+  parseStoreArgs,
+  withStore,
+} from './store-context.ts';
 import { formatTable, timeCell } from './table.ts';
 
 const add: Command = {
@@ -125,12 +131,7 @@ ${STORE_HELP}
 ${DATABASE_HELP}
 `,
     async run(args, io) {
-      const { values, positionals } = parseArgs({
-        args: [...args],
-        options: STORE_OPTIONS,
-        allowPositionals: true,
-        strict: true,
-      });
+      const { values, positionals } = parseStoreArgs(args);
       const username = onePositional(positionals, 'NAME');
       return withStore(values, io, async ({ accounts }) => {
         io.stdout.write(`${report(await change(accounts, username))}\n`);
@@ -200,12 +201,7 @@ ${STORE_HELP}
 ${DATABASE_HELP}
 `,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: STORE_OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseStoreArgs(args);
     const [username, newRole, ...extra] = positionals;
     if (username === undefined || (newRole !== 'admin' && newRole !== 'user') || extra.length > 0) {
       throw new UsageError('takes NAME and then admin or user');
