@@ -8,6 +8,7 @@ import type { AdminKey, AdminUser, CreatedKey } from '../api/types.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { errorText, useList, when } from './use-list.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 
 export function KeysPanel({ api }: { api: ApiClient }) {
   const { t, lang } = useLocale();
@@ -94,11 +95,7 @@ export function KeysPanel({ api }: { api: ApiClient }) {
           </button>
         </div>
       )}
-      {keys.error !== null && (
-        <p class="error-text" role="alert">
-          {keys.error}
-        </p>
-      )}
+      <ErrorText text={keys.error} />
       <div class="table-wrap">
         <table>
           <thead>

@@ -11,6 +11,7 @@ import { ColumnChart, type Datum } from '../charts/column-chart.tsx';
 import { histogram } from '../charts/histogram.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { errorText } from './use-list.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 
 type Span = '24h' | '7d' | '30d';
 
@@ -97,11 +98,7 @@ export function UsagePanel({ api }: { api: ApiClient }) {
           {t('refresh')}
         </button>
       </div>
-      {error !== null && (
-        <p class="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {data !== null && data.byDay.length === 0 && <p class="muted">{t('noUsage')}</p>}
       {data !== null && data.byDay.length > 0 && (
         <div class="charts">

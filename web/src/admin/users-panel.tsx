@@ -4,6 +4,7 @@ import type { ApiClient } from '../api/client.ts';
 import type { AdminUser, Role } from '../api/types.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { errorText, useList, when } from './use-list.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 
 export function UsersPanel({ api }: { api: ApiClient }) {
   const { t, lang } = useLocale();
@@ -74,11 +75,7 @@ export function UsersPanel({ api }: { api: ApiClient }) {
           {t('createUser')}
         </button>
       </form>
-      {users.error !== null && (
-        <p class="error-text" role="alert">
-          {users.error}
-        </p>
-      )}
+      <ErrorText text={users.error} />
       <div class="table-wrap">
         <table>
           <thead>

@@ -4,6 +4,7 @@ import type { ApiClient } from '../api/client.ts';
 import type { SessionUser } from '../api/types.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { LanguageSwitch } from '../ui/language-switch.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 
 export interface SignInProps {
   readonly api: ApiClient;
@@ -67,11 +68,7 @@ export function SignIn({ api, setup, onSignedIn }: SignInProps) {
           />
           {setup && <small class="muted">{t('passwordHint')}</small>}
         </label>
-        {error !== null && (
-          <p class="error-text" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText text={error} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? t('working') : setup ? t('setupButton') : t('signIn')}
         </button>
