@@ -44,11 +44,8 @@ export async function startNginx(options: NginxOptions): Promise<TestNginx> {
   });
   const { dir } = service;
   return {
-    port: service.port,
-    url: `http://127.0.0.1:${service.port}`,
+    ...service,
     prefix: dir.path,
-    pid: service.pid,
-    stop: service.stop,
     errorLog: () => dir.read('error.log'),
     accessLog: () => dir.read('access.log'),
     read: (name) => dir.read(name),

@@ -16,11 +16,15 @@ export interface ServiceCommand {
 
 export interface RunningService {
   readonly port: number;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
   readonly pid: number;
   readonly dir: ScratchDir;
   readonly child: ChildHandle;
   /** Stops the service and removes its dir. */
   readonly stop: () => Promise<void>;
+  /** What it wrote to stdout and stderr (the last 64 KiB). */
+  readonly output: () => string;
 }
 
 /** `prepare` writes the config for `port` into `dir` (and may check it) and says how to start. */
@@ -35,6 +39,7 @@ export async function startInScratchDir(
     const child = await startProcess(cmd, args, { ...options, cwd: dir.path, readyPort: port });
     return {
       port,
+      url: `http://127.0.0.1:${port}`,
       pid: child.pid,
       dir,
       child,
@@ -42,6 +47,7 @@ export async function startInScratchDir(
         await child.stop();
         await dir.remove();
       },
+      output: () => child.output(),
     };
   } catch (error) {
     await dir.remove();

@@ -31,10 +31,8 @@ export async function startSocks(): Promise<TestSocks> {
     };
   });
   return {
-    port: service.port,
+    ...service,
     url: `socks5://127.0.0.1:${service.port}`,
-    pid: service.pid,
-    stop: service.stop,
     log: () => service.dir.read('danted.log'),
   };
 }

@@ -31,13 +31,7 @@ export async function startTinyproxy(): Promise<TestTinyproxy> {
     // -d: stay in the foreground, so the PID we hold is the proxy's.
     return { cmd: TINYPROXY, args: ['-d', '-c', conf], options: { name: 'tinyproxy' } };
   });
-  return {
-    port: service.port,
-    url: `http://127.0.0.1:${service.port}`,
-    pid: service.pid,
-    stop: service.stop,
-    log: () => service.dir.read('tinyproxy.log'),
-  };
+  return { ...service, log: () => service.dir.read('tinyproxy.log') };
 }
 
 function tinyproxyConf(port: number, logFile: string, pidFile: string): string {

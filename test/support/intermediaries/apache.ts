@@ -37,13 +37,7 @@ export async function startApache(options: ApacheOptions): Promise<TestApache> {
       options: { name: 'apache2', debianPackage: 'apache2' },
     };
   });
-  return {
-    port: service.port,
-    url: `http://127.0.0.1:${service.port}`,
-    pid: service.pid,
-    stop: service.stop,
-    errorLog: () => service.dir.read('error.log'),
-  };
+  return { ...service, errorLog: () => service.dir.read('error.log') };
 }
 
 function apacheConf(root: string, port: number, options: ApacheOptions): string {

@@ -27,7 +27,7 @@ export interface TestCaddy {
 }
 
 export async function startCaddy(options: CaddyOptions): Promise<TestCaddy> {
-  const service = await startInScratchDir('caddy', async (dir, port) => {
+  return startInScratchDir('caddy', async (dir, port) => {
     const conf = dir.file('Caddyfile');
     await writeFile(conf, caddyfile(port, options));
     return {
@@ -46,13 +46,6 @@ export async function startCaddy(options: CaddyOptions): Promise<TestCaddy> {
       },
     };
   });
-  return {
-    port: service.port,
-    url: `http://127.0.0.1:${service.port}`,
-    pid: service.pid,
-    stop: service.stop,
-    output: () => service.child.output(),
-  };
 }
 
 function caddyfile(port: number, options: CaddyOptions): string {

@@ -27,7 +27,7 @@ export interface TestHaproxy {
 }
 
 export async function startHaproxy(options: HaproxyOptions): Promise<TestHaproxy> {
-  const service = await startInScratchDir('haproxy', async (dir, port) => {
+  return startInScratchDir('haproxy', async (dir, port) => {
     const conf = dir.file('haproxy.cfg');
     await writeFile(conf, haproxyConf(port, options));
     await checkConfig(HAPROXY, ['-c', '-q', '-f', conf], {
@@ -40,13 +40,6 @@ export async function startHaproxy(options: HaproxyOptions): Promise<TestHaproxy
       options: { name: 'haproxy', debianPackage: 'haproxy' },
     };
   });
-  return {
-    port: service.port,
-    url: `http://127.0.0.1:${service.port}`,
-    pid: service.pid,
-    stop: service.stop,
-    output: () => service.child.output(),
-  };
 }
 
 function haproxyConf(port: number, options: HaproxyOptions): string {

@@ -28,7 +28,7 @@ export interface TestVarnish {
 }
 
 export async function startVarnish(options: VarnishOptions): Promise<TestVarnish> {
-  const service = await startInScratchDir('varnish', async (dir, port) => {
+  return startInScratchDir('varnish', async (dir, port) => {
     const vcl = dir.file('default.vcl');
     await writeFile(vcl, vclText(options));
     const args = [
@@ -48,13 +48,6 @@ export async function startVarnish(options: VarnishOptions): Promise<TestVarnish
     ];
     return { cmd: VARNISHD, args, options: { name: 'varnishd', debianPackage: 'varnish' } };
   });
-  return {
-    port: service.port,
-    url: `http://127.0.0.1:${service.port}`,
-    pid: service.pid,
-    stop: service.stop,
-    output: () => service.child.output(),
-  };
 }
 
 function vclText(options: VarnishOptions): string {
