@@ -172,8 +172,8 @@ export class Gateway {
       maxGapMs: client.maxGapMs,
       usage: tap.usage,
       usageComplete: tap.sawTerminal && tap.usage !== undefined,
-      generatedText: tap.rawText,
-      requestBody: parsed.json,
+      generatedText: () => tap.rawText,
+      requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
     });
   }
 
@@ -208,7 +208,7 @@ export class Gateway {
       maxGapMs: 0,
       usage: undefined,
       usageComplete: false,
-      generatedText: Buffer.alloc(0),
+      generatedText: () => Buffer.alloc(0),
       requestBody: undefined,
     });
   }

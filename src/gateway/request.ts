@@ -1,11 +1,14 @@
 /**
  * Reading a `/v1` request: which endpoint, which model, streamed or not, and the body to send
  * upstream — JSON read once (bounded) and, for Chat Completions streams, amended to ask for
- * usage; anything else (uploads) streamed through unread.
+ * usage; anything else (uploads) streamed through unread. The parsed JSON is not kept: a
+ * request lives as long as its stream, and a long conversation parsed into objects costs a
+ * few times its bytes; the body bytes (kept anyway, for the upstream) are read again in the
+ * rare case a prompt estimate needs them.
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { limitedBody, parseJsonObject, readBody } from '../server/body.ts';
+import { limitedBody, ownUtf8, parseJsonObject, readBody } from '../server/body.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
 import { isJson } from './headers.ts';
 
@@ -16,7 +19,6 @@ export interface ParsedRequest {
   readonly body: Buffer | Readable | null;
   /** A buffered body can be sent again to the next upstream; a streamed one cannot. */
   readonly replayable: boolean;
-  readonly json: Record<string, unknown> | undefined;
   readonly model: string | undefined;
   readonly stream: boolean;
   /** Sluice asked the upstream for usage the client did not ask for: hide it again. */
@@ -30,7 +32,7 @@ export async function parseRequest(
 ): Promise<ParsedRequest> {
   const pathname = path.split('?')[0] ?? path;
   const endpoint = endpointFor(pathname, req.headers);
-  const base = { endpoint, pathname, json: undefined, model: undefined, hideUsage: false };
+  const base = { endpoint, pathname, model: undefined, hideUsage: false };
   if (req.method === 'GET' || req.method === 'HEAD') {
     return { ...base, body: null, replayable: true, stream: /[?&]stream=true(?:&|$)/.test(path) };
   }
@@ -43,9 +45,8 @@ export async function parseRequest(
   const hideUsage = endpoint.dialect.requestUsage(json);
   return {
     ...base,
-    body: hideUsage ? Buffer.from(JSON.stringify(json)) : raw,
+    body: hideUsage ? ownUtf8(JSON.stringify(json)) : raw,
     replayable: true,
-    json,
     model: typeof json.model === 'string' ? json.model : undefined,
     stream: json.stream === true,
     hideUsage,

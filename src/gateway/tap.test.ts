@@ -79,6 +79,18 @@ describe('EventTap on Chat Completions', () => {
       .join('');
     assert.ok(text.length > 100);
     assert.equal(capturedText(tap.rawText), text);
+    // Kept for the whole stream: no slice of Node's 64 KiB Buffer pool (it would hold the
+    // slab) and no copies left behind as it grew — at most one part-filled 1 KiB block.
+    assert.ok(tap.heldBytes <= tap.rawText.length + 1024, `holds ${tap.heldBytes} bytes`);
+  });
+
+  it('captures text longer than its blocks whole, across block edges', () => {
+    const pieces = Array.from({ length: 300 }, (_, i) => `piece ${i} “ü” \\ `);
+    const chunks = pieces.map((content) => ({ choices: [{ index: 0, delta: { content } }] }));
+    const { tap } = relay(openaiChat, chatEvents(chunks), false);
+    assert.ok(tap.rawText.length > 4 * 1024);
+    assert.equal(capturedText(tap.rawText), pieces.join(''));
+    assert.ok(tap.heldBytes <= tap.rawText.length + 1024, `holds ${tap.heldBytes} bytes`);
   });
 
   it('captures text with escapes and non-ASCII intact', () => {

@@ -18,6 +18,12 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Enough text for a fair estimate of any answer; beyond it, only bytes are counted. */
 const MAX_CAPTURE = 1024 * 1024;
+/**
+ * The text is kept in blocks of this size, filled in turn: a buffer that doubled as it grew
+ * left its smaller copies behind, and for a stream's length they outlive the young generation
+ * (a few KiB per stream of garbage that waits for a full collection).
+ */
+const BLOCK = 1024;
 /** Largest whole JSON response read for its usage; bigger ones (embeddings) are still relayed. */
 const MAX_BODY = 8 * 1024 * 1024;
 
@@ -25,8 +31,11 @@ export class EventTap implements EventSink {
   readonly #dialect: Dialect;
   readonly #hideUsage: boolean;
   readonly #fields: readonly Buffer[];
-  /** Generated text as it came (JSON-escaped), appended in place: no allocation per event. */
-  #text = Buffer.alloc(0);
+  /**
+   * Generated text as it came (JSON-escaped), appended in place: no allocation per event. Not
+   * from Buffer's pool: kept for the whole stream, a slice would hold a 64 KiB pool slab.
+   */
+  readonly #blocks: Buffer[] = [];
   #textBytes = 0;
   readonly edits: Edit[] = [];
 
@@ -87,7 +96,14 @@ export class EventTap implements EventSink {
 
   /** The generated text seen so far, JSON-escaped as it came (decode with `capturedText`). */
   get rawText(): Buffer {
-    return this.#text.subarray(0, this.#textBytes);
+    return Buffer.concat(this.#blocks, this.#textBytes);
+  }
+
+  /** Memory held for the captured text, each block's ArrayBuffer counted whole. */
+  get heldBytes(): number {
+    let bytes = 0;
+    for (const block of this.#blocks) bytes += block.buffer.byteLength;
+    return bytes;
   }
 
   /** Copies the raw value of the first text field in the event: a few bytes, no decoding. */
@@ -106,14 +122,14 @@ export class EventTap implements EventSink {
   }
 
   #append(source: Buffer, from: number, to: number): void {
-    const needed = this.#textBytes + (to - from);
-    if (needed > this.#text.length) {
-      const grown = Buffer.allocUnsafe(Math.max(256, 2 * this.#text.length, needed));
-      this.#text.copy(grown, 0, 0, this.#textBytes);
-      this.#text = grown;
+    while (from < to) {
+      const used = this.#textBytes % BLOCK;
+      if (used === 0) this.#blocks.push(Buffer.allocUnsafeSlow(BLOCK));
+      const block = this.#blocks[this.#blocks.length - 1] as Buffer;
+      const copied = source.copy(block, used, from, Math.min(to, from + BLOCK - used));
+      from += copied;
+      this.#textBytes += copied;
     }
-    source.copy(this.#text, this.#textBytes, from, to);
-    this.#textBytes = needed;
   }
 }
 

@@ -8,6 +8,7 @@ import { type Principal, userOf } from '../accounts/index.ts';
 import type { TokenUsage } from '../dialects/index.ts';
 import { RateLimitError, SluiceError } from '../errors/index.ts';
 import { capturedText } from '../gateway/tap.ts';
+import { parseJsonObject } from '../server/body.ts';
 import type { EndReason, UsageRecord } from '../store/types.ts';
 import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
 import { costOf, type PriceTable } from './prices.ts';
@@ -38,10 +39,13 @@ export interface RelayOutcome {
   /** What the upstream reported, and whether its final report arrived. */
   readonly usage: TokenUsage | undefined;
   readonly usageComplete: boolean;
-  /** Generated text as captured from the stream (JSON-escaped pieces), for estimates. */
-  readonly generatedText: Buffer;
-  /** The request body sent upstream, for prompt estimates. */
-  readonly requestBody: Record<string, unknown> | undefined;
+  /**
+   * Generated text as captured from the stream (JSON-escaped pieces), for estimates: put
+   * together only when one is needed, not at the end of every request.
+   */
+  readonly generatedText: () => Buffer;
+  /** The JSON request body sent upstream, for prompt estimates (parsed only when needed). */
+  readonly requestBody: Buffer | undefined;
 }
 
 export interface MeterOptions {
@@ -168,11 +172,11 @@ async function tokensOf(
   if (outcome.upstream === undefined || outcome.status >= 400)
     return { usage: undefined, source: null };
   const reported = outcome.usage;
-  const completion = await countTokens(capturedText(outcome.generatedText));
+  const completion = await countTokens(capturedText(outcome.generatedText()));
   const prompt =
     reported !== undefined && reported.promptTokens > 0
       ? reported.promptTokens
-      : await estimatePromptTokens(outcome.requestBody);
+      : await estimatePromptTokens(jsonObjectOf(outcome.requestBody));
   return {
     usage: {
       promptTokens: prompt,
@@ -182,6 +186,16 @@ async function tokensOf(
     },
     source: 'estimate',
   };
+}
+
+/** The body as sent upstream, parsed again for an estimate (parseRequest checked it once). */
+function jsonObjectOf(body: Buffer | undefined): Record<string, unknown> | undefined {
+  if (body === undefined) return undefined;
+  try {
+    return parseJsonObject(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function openRecord(info: RequestInfo): UsageRecord {
