@@ -1,8 +1,8 @@
 /**
  * The one logger: JSON lines on stderr (stdout belongs to CLI output), one object per record,
- * fields merged from the logger's context. Nothing is logged per streamed event, and the lines
- * of one turn of the event loop go out in one write: stderr is synchronous, and a write per
- * request line was a tenth of a busy gateway's CPU.
+ * fields merged from the logger's context. Nothing is logged per streamed event, and lines are
+ * written in batches: stderr is synchronous, and a write per request line cost a busy gateway
+ * more CPU than anything it did for the request but relaying it.
  */
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -19,17 +19,27 @@ export interface Logger {
 }
 
 export interface LogSink {
-  write(line: string): unknown;
+  /** `urgent`: a warning or an error, written without waiting for the batch. */
+  write(line: string, urgent?: boolean): unknown;
 }
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-/** Collects lines and writes them together once the current turn of the event loop is done. */
+/** Longest a line waits before it is written, and how much text is written at once at most. */
+const FLUSH_AFTER_MS = 50;
+const FLUSH_AT_CHARS = 64 * 1024;
+
+/**
+ * Collects lines and writes them together: after at most 50 ms, sooner when 64 KiB are
+ * waiting, at once for warnings and errors (`urgent`), and at exit. A request line costs a pipe
+ * write and the wake-up of whatever reads it; batched, hundreds share one.
+ */
 export function batchedSink(target: { write(text: string): unknown }): LogSink & { flush(): void } {
   let pending = '';
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     if (pending === '') return;
     const text = pending;
     pending = '';
@@ -37,12 +47,10 @@ export function batchedSink(target: { write(text: string): unknown }): LogSink &
   };
   process.on('exit', flush);
   return {
-    write(line: string) {
+    write(line: string, urgent = false) {
       pending += line;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      if (urgent || pending.length >= FLUSH_AT_CHARS) flush();
+      else timer ??= setTimeout(flush, FLUSH_AFTER_MS).unref();
     },
     flush,
   };
@@ -58,8 +66,14 @@ export function createLogger(
   const min = rank[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields): void => {
     if (rank[lvl] < min) return;
-    const record = { time: new Date().toISOString(), level: lvl, msg, ...context, ...fields };
-    sink.write(JSON.stringify(record, replaceErrors) + '\n');
+    const record: Fields = {
+      time: new Date().toISOString(),
+      level: lvl,
+      msg,
+      ...context,
+      ...fields,
+    };
+    sink.write(serialize(record) + '\n', lvl === 'warn' || lvl === 'error');
   };
   return {
     debug: (msg, fields) => {
@@ -78,15 +92,33 @@ export function createLogger(
   };
 }
 
-function replaceErrors(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return {
-      name: value.name,
-      message: value.message,
-      ...(code === undefined ? {} : { code }),
-      ...(value.cause === undefined ? {} : { cause: value.cause }),
-    };
+/**
+ * JSON with errors readable (name, message, code, cause). Request lines hold only strings,
+ * numbers and errors at the top level, which are converted in place; a replacer function,
+ * called for every key, is used only when a field is an object that might hide one deeper.
+ */
+function serialize(record: Fields): string {
+  for (const key in record) {
+    const value = record[key];
+    if (value instanceof Error) record[key] = errorFields(value);
+    else if (typeof value === 'object' && value !== null)
+      return JSON.stringify(record, replaceErrors);
   }
-  return value;
+  return JSON.stringify(record);
+}
+
+function errorFields(error: Error): Fields {
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(code === undefined ? {} : { code }),
+    ...(error.cause === undefined
+      ? {}
+      : { cause: error.cause instanceof Error ? errorFields(error.cause) : error.cause }),
+  };
+}
+
+function replaceErrors(_key: string, value: unknown): unknown {
+  return value instanceof Error ? errorFields(value) : value;
 }

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { batchedSink, createLogger } from './logger.ts';
+
+/** A sink target that records each write, i.e. each syscall the real stderr would make. */
+function recorder() {
+  const writes: string[] = [];
+  return { writes, write: (text: string) => writes.push(text) };
+}
+
+describe('logger', () => {
+  it('writes request lines in batches, not one write per line', () => {
+    const target = recorder();
+    const sink = batchedSink(target);
+    const log = createLogger('info', sink);
+    for (let i = 0; i < 100; i++) log.info('request', { status: 200, i });
+    assert.equal(target.writes.length, 0, 'info lines wait for the batch');
+    sink.flush();
+    assert.equal(target.writes.length, 1);
+    const lines = (target.writes[0] ?? '').trimEnd().split('\n');
+    assert.equal(lines.length, 100);
+    assert.equal((JSON.parse(lines[99] ?? '') as { i: number }).i, 99);
+  });
+
+  it('writes warnings and errors at once, with what waited before them, in order', () => {
+    const target = recorder();
+    const log = createLogger('info', batchedSink(target));
+    log.info('first');
+    log.error('broke', { error: new Error('boom') });
+    assert.equal(target.writes.length, 1);
+    const [first, second] = (target.writes[0] ?? '').trimEnd().split('\n');
+    assert.equal((JSON.parse(first ?? '') as { msg: string }).msg, 'first');
+    assert.deepEqual((JSON.parse(second ?? '') as { error: unknown }).error, {
+      name: 'Error',
+      message: 'boom',
+    });
+  });
+
+  it('writes a waiting line after the batch interval without being asked', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const target = recorder();
+    createLogger('info', batchedSink(target)).info('listening');
+    t.mock.timers.tick(49);
+    assert.equal(target.writes.length, 0);
+    t.mock.timers.tick(1);
+    assert.equal(target.writes.length, 1);
+  });
+
+  it('keeps errors readable at any depth: code and cause chain', () => {
+    const target = recorder();
+    const log = createLogger('info', batchedSink(target));
+    const cause = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    log.warn('top', { error: new Error('upstream failed', { cause }) });
+    log.warn('nested', { detail: { inner: new TypeError('bad') } });
+    const [top, nested] = (target.writes.join('') || '')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(top?.error, {
+      name: 'Error',
+      message: 'upstream failed',
+      cause: { name: 'Error', message: 'refused', code: 'ECONNREFUSED' },
+    });
+    assert.deepEqual(nested?.detail, { inner: { name: 'TypeError', message: 'bad' } });
+  });
+});
