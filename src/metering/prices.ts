@@ -38,8 +38,7 @@ export const DEFAULT_PRICES: PriceTable = {
 
 export function costOf(prices: PriceTable, model: string | null, usage: TokenUsage): number | null {
   if (model === null) return null;
-  const pattern = Object.keys(prices).find((p) => servesModel([p], model));
-  const price = pattern === undefined ? undefined : prices[pattern];
+  const price = priceOf(prices, model);
   if (price === undefined) return null;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   const dollars =
@@ -47,4 +46,25 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
     cached * (price.cachedInput ?? price.input) +
     usage.completionTokens * price.output;
   return dollars / 1e6;
+}
+
+/**
+ * The price of a model, looked up once per table and model name: every request asks, and a
+ * model without a price would otherwise be tried against every pattern each time.
+ */
+const resolved = new WeakMap<PriceTable, Map<string, Price | undefined>>();
+
+function priceOf(prices: PriceTable, model: string): Price | undefined {
+  let byModel = resolved.get(prices);
+  if (byModel === undefined) {
+    byModel = new Map();
+    resolved.set(prices, byModel);
+  }
+  if (byModel.has(model)) return byModel.get(model);
+  const pattern = Object.keys(prices).find((p) => servesModel([p], model));
+  const price = pattern === undefined ? undefined : prices[pattern];
+  // Model names come from requests: bound what is remembered.
+  if (byModel.size >= 10_000) byModel.clear();
+  byModel.set(model, price);
+  return price;
 }
