@@ -2,9 +2,8 @@
  * The Node.js floor: the least a relay on Node can do — `node:http` in, undici out, each
  * upstream chunk framed and written straight to the client's socket, with backpressure — and
  * nothing else (no auth, no parsing of events, no metering). Between nginx and Sluice it shows
- * how much of Sluice's cost is the runtime and how much is Sluice. Started as a child process;
- * prints its port
- * (argv: upstream port, own port or 0).
+ * how much of Sluice's cost is the runtime and how much is Sluice. Started as a child process
+ * (argv: upstream port, own port or 0); prints its port.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +30,8 @@ const server = createServer((req, res) => {
         path: req.url ?? '/',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: Buffer.concat(chunks),
+        // A copy of its own: a pooled Buffer kept for the whole stream holds a 64 KiB slab.
+        body: new Uint8Array(Buffer.concat(chunks)),
       },
       {
         onRequestStart(c) {

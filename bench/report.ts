@@ -2,7 +2,7 @@
 import type { LoadResult } from './loadgen.ts';
 import type { Point } from './run.ts';
 import { median, round } from './stats.ts';
-import type { TargetName } from './targets.ts';
+import { TARGET_NAMES, type TargetName } from './targets.ts';
 
 export interface RunRecord {
   readonly point: Point;
@@ -38,7 +38,7 @@ export function summarize(point: Point, records: readonly RunRecord[]): PointSum
   const baseline = (rep: number) =>
     records.find((r) => r.target === 'direct' && r.rep === rep)?.load;
   const targets: Partial<Record<TargetName, TargetSummary>> = {};
-  for (const name of ['direct', 'nginx', 'node', 'sluice'] as const) {
+  for (const name of ['direct', ...TARGET_NAMES] as const) {
     const runs = records.filter((r) => r.target === name);
     if (runs.length === 0) continue;
     const added = (pick: (l: LoadResult) => number) =>
@@ -86,8 +86,13 @@ export function renderTable(
     '',
     `${meta.date} · ${meta.machine} · pinning: ${meta.pinning}.`,
     'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream, from 100 streams up). Every measurement starts on a fresh, warmed-up target process. Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
-    '',
   ];
+  if (summaries.some((s) => s.targets.pipe !== undefined)) {
+    lines.push(
+      '`pipe` (bench/pipe-relay.ts) is beneath that floor: a TCP byte pipe in Node, no HTTP parsed or framed — what Node costs before any HTTP library does anything.',
+    );
+  }
+  lines.push('');
   for (const { point, targets } of summaries) {
     lines.push(
       `## ${point.concurrency} stream${point.concurrency === 1 ? '' : 's'}${point.rounds === undefined ? '' : ` × ${point.rounds} in a row`} · ${point.events} events every ${point.intervalMs} ms · ${point.reps} repetition${point.reps === 1 ? '' : 's'}`,
@@ -165,23 +170,25 @@ export function checks(summaries: readonly PointSummary[]): { ok: boolean; text:
 
 const SERIES = [
   { name: 'nginx', label: 'nginx (buffering off)', color: '#8a8f98' },
+  { name: 'pipe', label: 'Node byte pipe', color: '#dbe7f7' },
   { name: 'node', label: 'bare Node relay', color: '#b9d3f5' },
   { name: 'sluice', label: 'Sluice', color: '#2f7de1' },
 ] as const;
 
-/** Added per-event delay p99 and CPU per 1000 events, nginx and the Node floor beside Sluice. */
+/** Added per-event delay p99 and CPU per 1000 events, nginx and the Node floors beside Sluice. */
 export function renderChart(summaries: readonly PointSummary[], date: string): string {
   const width = 860;
-  const barW = 20;
   const gap = 90;
   const h = 220;
+  const series = SERIES.filter(({ name }) => summaries.some((s) => s.targets[name] !== undefined));
+  const barW = Math.min(20, Math.floor((gap - 10) / Math.max(1, series.length)) - 2);
   const panel = (title: string, x0: number, pick: (t: TargetSummary) => number, unit: string) => {
-    const values = summaries.map((s) => SERIES.map(({ name }) => s.targets[name]));
+    const values = summaries.map((s) => series.map(({ name }) => s.targets[name]));
     const max = Math.max(0.001, ...values.flat().map((t) => (t === undefined ? 0 : pick(t))));
     let svg = `<text x="${x0}" y="30" font-size="14" font-weight="bold">${title}</text>`;
     summaries.forEach((s, i) => {
       const x = x0 + 10 + i * gap;
-      SERIES.forEach(({ name, color }, j) => {
+      series.forEach(({ name, color }, j) => {
         const t = s.targets[name];
         if (t === undefined) return;
         const value = pick(t);
@@ -190,14 +197,16 @@ export function renderChart(summaries: readonly PointSummary[], date: string): s
         svg += `<rect x="${bx}" y="${50 + h - bh}" width="${barW}" height="${bh}" fill="${color}"><title>${name}: ${value} ${unit}</title></rect>`;
         svg += `<text x="${bx + barW / 2}" y="${45 + h - bh}" font-size="8" text-anchor="middle">${round(value, 2)}</text>`;
       });
-      svg += `<text x="${x + (3 * barW) / 2}" y="${50 + h + 16}" font-size="11" text-anchor="middle">C=${s.point.concurrency}</text>`;
+      svg += `<text x="${x + (series.length * (barW + 2)) / 2}" y="${50 + h + 16}" font-size="11" text-anchor="middle">C=${s.point.concurrency}</text>`;
     });
     return svg;
   };
-  const legend = SERIES.map(
-    ({ label, color }, i) =>
-      `<rect x="${10 + i * 170}" y="300" width="12" height="12" fill="${color}"/><text x="${26 + i * 170}" y="310" font-size="11">${label}</text>`,
-  ).join('\n');
+  const legend = series
+    .map(
+      ({ label, color }, i) =>
+        `<rect x="${10 + i * 170}" y="300" width="12" height="12" fill="${color}"/><text x="${26 + i * 170}" y="310" font-size="11">${label}</text>`,
+    )
+    .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="330" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${panel('Added delay p99 (ms)', 10, (t) => t.addedP99, 'ms')}

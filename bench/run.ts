@@ -20,12 +20,13 @@ import {
   summarize,
 } from './report.ts';
 import {
+  DEFAULT_TARGETS,
   direct,
-  startNginx,
-  startNodeFloor,
-  startSluice,
+  type MeasuredName,
+  startTarget,
   startUpstream,
   type Target,
+  TARGET_NAMES,
 } from './targets.ts';
 
 export interface Point {
@@ -61,8 +62,14 @@ const TARGET_CORE = 0;
 const HARNESS_CORE = 1;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
+    },
+  });
   const points = values.quick ? QUICK : FULL;
+  const names = targetNames(values.targets);
   const machine = `${cpuModel()}, ${cpus().length} cores`;
   const pinning = !HAS_TASKSET
     ? 'none (taskset missing): targets and harness share the cores'
@@ -72,12 +79,8 @@ async function main(): Promise<void> {
   log(`machine: ${machine}; pinning: ${pinning}`);
 
   const upstream = await startUpstream(HARNESS_CORE);
-  const targets: Target[] = [
-    direct(upstream),
-    await startNginx(upstream, TARGET_CORE),
-    await startNodeFloor(upstream, TARGET_CORE),
-    await startSluice(upstream, TARGET_CORE),
-  ];
+  const targets: Target[] = [direct(upstream)];
+  for (const name of names) targets.push(await startTarget(name, upstream, TARGET_CORE));
   const records: RunRecord[] = [];
   try {
     for (const point of points) {
@@ -157,6 +160,21 @@ async function measure(target: Target, point: Point, rep: number): Promise<RunRe
     idleKiB,
     peakKiB,
   };
+}
+
+/** `--targets nginx,pipe,sluice`: which to measure beside direct, in the order of TARGET_NAMES. */
+function targetNames(list: string): MeasuredName[] {
+  const asked = list.split(',').map((name) => name.trim());
+  for (const name of asked) {
+    if (name !== 'direct' && !(TARGET_NAMES as readonly string[]).includes(name)) {
+      // Nothing has been started yet: a usage error ends the run here (exit status 2).
+      log(
+        `--targets: unknown target "${name}"; choose from ${TARGET_NAMES.join(', ')} (direct always runs).`,
+      );
+      process.exit(2);
+    }
+  }
+  return TARGET_NAMES.filter((name) => asked.includes(name));
 }
 
 function log(line: string): void {

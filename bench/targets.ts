@@ -1,6 +1,7 @@
 /**
  * What the benchmark measures: the upstream reached directly (the floor), through Debian's
- * nginx with buffering off (the C reference), and through Sluice (auth, metering and usage
+ * nginx with buffering off (the C reference), through two Node.js relays (a byte pipe and a
+ * bare HTTP relay: the runtime's own cost), and through Sluice (auth, metering and usage
  * accounting on, as deployed). Each runs on the target core.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,25 @@ import { freePort } from '../test/support/ports.ts';
 import { childrenOf } from './procfs.ts';
 import { type BenchChild, startChild } from './processes.ts';
 
-export type TargetName = 'direct' | 'nginx' | 'node' | 'sluice';
+/** What `--targets` may name, in the order they are reported; `direct` always runs. */
+export const TARGET_NAMES = ['nginx', 'pipe', 'node', 'sluice'] as const;
+export type MeasuredName = (typeof TARGET_NAMES)[number];
+export type TargetName = 'direct' | MeasuredName;
+/** The default run: nginx, the Node floor and Sluice (the byte pipe on request). */
+export const DEFAULT_TARGETS: readonly MeasuredName[] = ['nginx', 'node', 'sluice'];
+
+export function startTarget(name: MeasuredName, upstream: Upstream, core: number): Promise<Target> {
+  switch (name) {
+    case 'nginx':
+      return startNginx(upstream, core);
+    case 'pipe':
+      return startNodeScript('pipe', './pipe-relay.ts', upstream, core);
+    case 'node':
+      return startNodeScript('node', './node-relay.ts', upstream, core);
+    case 'sluice':
+      return startSluice(upstream, core);
+  }
+}
 
 export interface Target {
   readonly name: TargetName;
@@ -39,7 +58,16 @@ async function restartable(
   launch: () => Promise<BenchChild>,
   cleanUp: () => void = () => undefined,
 ): Promise<Target> {
-  let child = await launch();
+  // Listening is not serving: nginx's master binds the port before it forks its worker, and
+  // a worker that is not there yet would be missing from pids() (its memory and CPU uncounted).
+  // One answered request proves the whole target is up; the connection waits in the backlog.
+  const serving = async (): Promise<BenchChild> => {
+    const started = await launch();
+    const response = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers });
+    await response.arrayBuffer();
+    return started;
+  };
+  let child = await serving();
   return {
     name,
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
@@ -47,7 +75,7 @@ async function restartable(
     pids: () => [child.pid, ...childrenOf(child.pid)],
     async restart() {
       await child.stop();
-      child = await launch();
+      child = await serving();
     },
     async stop() {
       await child.stop();
@@ -121,15 +149,23 @@ http {
   });
 }
 
-/** The Node.js floor (bench/node-relay.ts): a bare relay, for context beside Sluice. */
-export async function startNodeFloor(upstream: Upstream, core: number): Promise<Target> {
+/**
+ * A relay script run by Node: the Node.js floor (bench/node-relay.ts) or the byte pipe beneath
+ * it (bench/pipe-relay.ts), for context beside Sluice.
+ */
+async function startNodeScript(
+  name: 'pipe' | 'node',
+  script: string,
+  upstream: Upstream,
+  core: number,
+): Promise<Target> {
   const port = await freePort();
   const launch = () =>
-    startChild(process.execPath, [here('./node-relay.ts'), String(upstream.port), String(port)], {
+    startChild(process.execPath, [here(script), String(upstream.port), String(port)], {
       core,
       readyPort: port,
     });
-  return restartable('node', port, {}, launch);
+  return restartable(name, port, {}, launch);
 }
 
 export async function startSluice(upstream: Upstream, core: number): Promise<Target> {

@@ -6,6 +6,7 @@
  * benchmark, not in tests.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,10 @@ import { checks, type RunRecord, renderTable, summarize } from '../bench/report.
 import type { Point } from '../bench/run.ts';
 import {
   direct,
-  startNginx,
-  startNodeFloor,
-  startSluice,
+  startTarget,
   startUpstream,
   type Target,
+  TARGET_NAMES,
   type Upstream,
 } from '../bench/targets.ts';
 import { livingInGroup } from './support/process.ts';
@@ -31,12 +31,8 @@ describe('bench harness', () => {
   const targets: Target[] = [];
   before(async () => {
     upstream = await startUpstream(0);
-    targets.push(
-      direct(upstream),
-      await startNginx(upstream, 0),
-      await startNodeFloor(upstream, 0),
-      await startSluice(upstream, 0),
-    );
+    targets.push(direct(upstream));
+    for (const name of TARGET_NAMES) targets.push(await startTarget(name, upstream, 0));
   });
   after(async () => {
     for (const target of targets) await target.stop();
@@ -75,6 +71,7 @@ describe('bench harness', () => {
     const before = nginx.pids();
     await nginx.restart();
     const after = nginx.pids();
+    assert.ok(after.length >= 2, 'ready means serving: the fresh master and its worker, counted');
     assert.deepEqual(livingInGroup(before[0] ?? 0), [], 'the old master and workers are gone');
     assert.deepEqual(livingInGroup(after[0] ?? 0).sort(), [...after].sort());
     assert.ok(after.every((pid) => !before.includes(pid)));
@@ -84,7 +81,7 @@ describe('bench harness', () => {
   });
 
   it('stops a child together with the processes it started', async () => {
-    const nginx = await startNginx(upstream, 0);
+    const nginx = await startTarget('nginx', upstream, 0);
     const pids = nginx.pids();
     assert.ok(pids.length >= 2, 'an nginx master and its worker');
     await nginx.stop();
@@ -164,6 +161,27 @@ describe('bench report', () => {
     });
     assert.match(table, /\| sluice \| \+0\.05 \/ \+3 \/ \+6 \|/);
     assert.match(table, /- \*\*missed\*\*: memory ≤ 40 KiB per open stream at 1000: 50 KiB/);
+  });
+});
+
+describe('sluice bench', () => {
+  it('refuses an unknown --targets name with exit status 2 before it starts anything', async () => {
+    const bin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
+      (resolve) => {
+        const child = execFile(
+          process.execPath,
+          [bin, 'bench', '--quick', '--targets', 'nginx,ngnix'],
+          { timeout: 30_000 },
+          (_error, _stdout, stderr) => {
+            resolve({ code: child.exitCode, stderr });
+          },
+        );
+      },
+    );
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /unknown target "ngnix"; choose from nginx, pipe, node, sluice/);
+    assert.doesNotMatch(stderr, /machine:/, 'the run did not begin');
   });
 });
 

@@ -14,17 +14,21 @@ const HARNESS = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 export const bench: Command = {
   name: 'bench',
   summary: 'measure streaming overhead beside nginx (source checkout)',
-  help: `Usage: sluice bench [--quick]
+  help: `Usage: sluice bench [--quick] [--targets LIST]
 
-Runs the streaming benchmark on loopback: a fake upstream, a load generator, and three targets
-in turn — the upstream directly, Debian's nginx with buffering off, and Sluice with auth and
-metering on — at 1, 100, 1000 and 5000 concurrent streams. Prints a table of what each target
-adds (per-event delay, time to first byte, CPU per 1000 events, memory per stream) and writes
-docs/bench/results.md, results.json and chart.svg. Same as "npm run bench".
+Runs the streaming benchmark on loopback: a fake upstream, a load generator, and the targets
+in turn — the upstream directly, Debian's nginx with buffering off, a bare Node.js relay (the
+runtime's floor) and Sluice with auth and metering on — at 1, 100, 1000 and 5000 concurrent
+streams. Prints a table of what each target adds (per-event delay, time to first byte, CPU per
+1000 events, memory per stream) and writes docs/bench/results.md, results.json and chart.svg.
+Same as "npm run bench".
 
 Options:
-  --quick   a smoke run (1, 100 and 1000 streams, one repetition; under two minutes), written
-            to docs/bench/quick.md
+  --quick          a smoke run (1, 100 and 1000 streams, one repetition; under two minutes),
+                   written to docs/bench/quick.md
+  --targets LIST   which to measure beside direct, comma-separated, from nginx, pipe, node,
+                   sluice (default nginx,node,sluice; pipe is a TCP byte pipe in Node, below
+                   the floor)
 
 Needs nginx (/usr/sbin/nginx) and a source checkout. Exit status: 0 the run finished (whether
 or not every target was met), 1 it could not run, 2 bad usage.
@@ -32,7 +36,10 @@ or not every target was met), 1 it could not run, 2 bad usage.
   async run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { quick: { type: 'boolean', default: false } },
+      options: {
+        quick: { type: 'boolean', default: false },
+        targets: { type: 'string' },
+      },
       strict: true,
     });
     if (!existsSync(HARNESS)) {
@@ -40,10 +47,13 @@ or not every target was met), 1 it could not run, 2 bad usage.
         'the benchmark runs from a source checkout (bench/run.ts is not here); clone Sluice and run "npm run bench".',
       );
     }
-    const child = spawn(process.execPath, [HARNESS, ...(values.quick ? ['--quick'] : [])], {
-      stdio: 'inherit',
-    });
+    const forwarded = [
+      ...(values.quick ? ['--quick'] : []),
+      ...(values.targets === undefined ? [] : ['--targets', values.targets]),
+    ];
+    const child = spawn(process.execPath, [HARNESS, ...forwarded], { stdio: 'inherit' });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    return code === 0 ? EXIT.ok : EXIT.failure;
+    // The harness exits 2 for bad usage (an unknown --targets name), as sluice does.
+    return code === 0 ? EXIT.ok : code === EXIT.usage ? EXIT.usage : EXIT.failure;
   },
 };
