@@ -66,6 +66,10 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     headers: Record<string, string | string[] | undefined>,
   ): void {
     if (status < 200) return; // 1xx: the real response follows
+    // undici keeps the raw header Buffers on the controller until the response ends, and they
+    // are views into the socket's first read, which they keep too: ~2 KiB per open stream. The
+    // parsed `headers` are all a relay needs.
+    controller.rawHeaders = null;
     if (status >= 400) {
       if (this.#o.canFailover && isFailoverStatus(status)) {
         this.#settle({
