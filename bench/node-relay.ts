@@ -37,7 +37,8 @@ const server = createServer((req, res) => {
         onRequestStart(c) {
           controller = c;
         },
-        onResponseStart(_c, status, headers) {
+        onResponseStart(c, status, headers) {
+          c.rawHeaders = null; // as Sluice does: they keep the socket's first read alive
           res.writeHead(status, { 'content-type': String(headers['content-type']) });
           res.flushHeaders();
           socket?.on('drain', onDrain);
