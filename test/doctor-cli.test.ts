@@ -159,6 +159,25 @@ describe('sluice doctor: probe', () => {
     }
   });
 
+  it('says, per target, when the proxy that applies is SOCKS and it connects directly', async () => {
+    const socks = await runDoctor([sluice.url, ...SMALL], undefined, {
+      ALL_PROXY: 'socks5://127.0.0.1:1',
+    });
+    assert.equal(socks.code, 0, 'it went directly, not to the dead proxy');
+    assert.match(
+      socks.stderr,
+      /the proxy for 127\.0\.0\.1:\d+ is a SOCKS proxy .* connects directly/,
+    );
+
+    // ALL_PROXY is SOCKS, but this target bypasses proxies: nothing to say.
+    const bypass = await runDoctor([sluice.url, ...SMALL], undefined, {
+      ALL_PROXY: 'socks5://127.0.0.1:1',
+      NO_PROXY: '127.0.0.1',
+    });
+    assert.equal(bypass.code, 0);
+    assert.doesNotMatch(bypass.stderr, /SOCKS/);
+  });
+
   it('a malformed proxy variable is a usage error, exit 2', async () => {
     const run = await runDoctor([sluice.url], undefined, { HTTPS_PROXY: 'not a url' });
     assert.equal(run.code, 2);

@@ -9,12 +9,12 @@ import {
   diagnoseBoth,
   diagnosisJson,
   type DoctorTarget,
-  proxyFor,
   type ProbeShape,
   renderComparison,
   renderReport,
 } from '../doctor/index.ts';
 import { PROBE_LIMITS } from '../probe/index.ts';
+import { chooseEgress } from '../upstream/index.ts';
 import { type Command, type CommandIO, EXIT, UsageError } from './command.ts';
 import { onePositional } from './args.ts';
 
@@ -106,15 +106,16 @@ async function runDoctor(
     io.stderr.write(
       `sluice doctor: testing ${describe(target)}${compare === undefined ? '' : ` and ${describe(compare)}`}…\n`,
     );
+    // Per target, by the gateway's rules (NO_PROXY included), so what is said is what happens.
     for (const t of compare === undefined ? [target] : [target, compare]) {
-      const proxy = proxyFor(t.url, egress);
-      if (proxy !== undefined)
-        io.stderr.write(`sluice doctor: going to ${t.url.host} through the proxy ${proxy}\n`);
+      const way = chooseEgress(t.url, egress);
+      if (way.kind === 'http')
+        io.stderr.write(`sluice doctor: going to ${t.url.host} through the proxy ${way.proxy}\n`);
+      if (way.kind === 'socks5')
+        io.stderr.write(
+          `sluice doctor: the proxy for ${t.url.host} is a SOCKS proxy (${way.proxy}), which the doctor cannot use: it connects directly\n`,
+        );
     }
-    if (egress.allProxy !== undefined && /^socks/i.test(egress.allProxy))
-      io.stderr.write(
-        `sluice doctor: ALL_PROXY is a SOCKS proxy, which the doctor cannot use: where no HTTP proxy applies, it connects directly\n`,
-      );
   }
   if (compare === undefined) {
     const diagnosis = await diagnose(target, timeoutMs, deps.capture, egress);

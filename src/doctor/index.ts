@@ -37,14 +37,7 @@ export {
   defaultTimeoutMs,
   probeRequest,
 } from './request.ts';
-export {
-  diagnose,
-  diagnoseBoth,
-  proxyFor,
-  requestFor,
-  type CaptureFn,
-  type DoctorTarget,
-} from './run.ts';
+export { diagnose, diagnoseBoth, requestFor, type CaptureFn, type DoctorTarget } from './run.ts';
 export { timelineStrip } from './strip.ts';
 export type {
   CaptureMode,

@@ -39,7 +39,7 @@ export function requestFor(
  * The HTTP proxy the doctor goes through for `url`, with the gateway's rules (NO_PROXY
  * included). A SOCKS proxy is not one the doctor can use: it goes direct (the CLI says so).
  */
-export function proxyFor(url: URL, egress: EgressConfig): string | undefined {
+function proxyFor(url: URL, egress: EgressConfig): string | undefined {
   const way = chooseEgress(url, egress);
   return way.kind === 'http' ? way.proxy : undefined;
 }
