@@ -1,34 +1,26 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Agent, type Dispatcher } from 'undici';
+import { deferred, sseHead, startFakeUpstream } from '../../test/support/fake-upstream.ts';
 import { openaiChat } from '../dialects/index.ts';
 import { attempt } from './attempt.ts';
 import { ClientStream } from './client-stream.ts';
 import { Stop } from './stop.ts';
 
-const listen = async (server: Server): Promise<string> => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-};
-
 describe('attempt', () => {
-  const servers: Server[] = [];
-  after(() => {
-    for (const server of servers) server.close();
-  });
-
-  it('holds none of the upstream raw header bytes while the stream is open', async () => {
-    let release = (): void => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const upstream = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
+  it('holds none of the upstream raw header bytes while the stream is open', async (t) => {
+    const released = deferred();
+    const upstream = await startFakeUpstream(async ({ res }) => {
+      sseHead(res);
       res.write('data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n');
-      void released.then(() => res.end('data: [DONE]\n\n'));
+      await released.promise;
+      res.end('data: [DONE]\n\n');
     });
-    servers.push(upstream);
-    const origin = await listen(upstream);
+    const { origin } = upstream;
+    t.after(() => upstream.stop());
 
     // The controller undici hands the attempt, seen through an interceptor.
     const controllers: Dispatcher.DispatchController[] = [];
@@ -45,6 +37,7 @@ describe('attempt', () => {
           onResponseError: (...args) => handler.onResponseError?.(...args),
         }),
     );
+    t.after(() => dispatcher.destroy());
     const front = createServer((_req, res) => {
       void attempt({
         upstream: {
@@ -65,9 +58,14 @@ describe('attempt', () => {
         stop: new Stop(),
       });
     });
-    servers.push(front);
+    await once(front.listen(0, '127.0.0.1'), 'listening');
+    t.after(() => {
+      front.closeAllConnections();
+      front.close();
+    });
+    const { port } = front.address() as AddressInfo;
 
-    const response = await fetch(await listen(front), { method: 'POST' });
+    const response = await fetch(`http://127.0.0.1:${String(port)}`, { method: 'POST' });
     assert.ok(response.body);
     const reader = response.body.getReader();
     const first = await reader.read();
@@ -76,11 +74,10 @@ describe('attempt', () => {
     assert.ok(controller);
     assert.equal(controller.rawHeaders, null);
 
-    release();
+    released.resolve();
     let rest = '';
     for (let read = await reader.read(); !read.done; read = await reader.read())
       rest += Buffer.from(read.value).toString();
     assert.match(rest, /\[DONE\]/);
-    await dispatcher.close();
   });
 });
