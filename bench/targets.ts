@@ -63,7 +63,10 @@ async function restartable(
   // One answered request proves the whole target is up; the connection waits in the backlog.
   const serving = async (): Promise<BenchChild> => {
     const started = await launch();
-    const response = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers });
+    const response = await fetch(`http://127.0.0.1:${port}/v1/models`, {
+      headers,
+      signal: AbortSignal.timeout(15_000), // as long as startChild waits for the port
+    });
     await response.arrayBuffer();
     return started;
   };
