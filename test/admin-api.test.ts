@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { Accounts, credentialOf, KeyAuthenticator } from '../src/accounts/index.ts';
 import { AdminApi } from '../src/admin/index.ts';
 import { openaiGeneric } from '../src/dialects/index.ts';
-import { sendError, toSluiceError } from '../src/server/index.ts';
+import { sendError, toSluiceError } from '../src/http/index.ts';
 import {
   type Limits,
   NO_LIMITS,

@@ -3,15 +3,17 @@
  * API do, in one place, with the checks and errors both need. Failures are `SluiceError`s, so
  * the API renders them and the CLI prints their message.
  */
-import { BadRequestError, NotFoundError, SluiceError } from '../errors/index.ts';
 import {
-  type ApiKey,
+  AmbiguousKeyError,
   ConflictError,
-  type Limits,
-  type Role,
-  type Store,
-  type User,
-} from '../store/types.ts';
+  InvalidExpiryError,
+  InvalidUsernameError,
+  KeyNotFoundError,
+  LastAdminError,
+  UserNotFoundError,
+  UsernameTakenError,
+} from '../errors/index.ts';
+import type { ApiKey, Limits, Role, Store, User } from '../store/types.ts';
 import { generateKey } from './api-keys.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
 
@@ -51,11 +53,7 @@ export class Accounts {
 
   async addUser(input: NewUserInput): Promise<User> {
     if (!USERNAME.test(input.username)) {
-      throw new BadRequestError(
-        'invalid_username',
-        'A username is 1 to 64 letters, digits, ".", "_", "-" or "@", starting with a letter or digit.',
-        { param: 'username' },
-      );
+      throw new InvalidUsernameError();
     }
     checkPasswordStrength(input.password, input.username);
     try {
@@ -67,16 +65,7 @@ export class Accounts {
       });
     } catch (error) {
       if (error instanceof ConflictError) {
-        throw new SluiceError(
-          'invalid_request',
-          409,
-          'username_taken',
-          `The username "${input.username}" is taken.`,
-          {
-            param: 'username',
-            cause: error,
-          },
-        );
+        throw new UsernameTakenError(input.username, error);
       }
       throw error;
     }
@@ -88,8 +77,7 @@ export class Accounts {
 
   async user(username: string): Promise<User> {
     const found = await this.#store.findUserByName(username);
-    if (found === undefined)
-      throw new NotFoundError('user_not_found', `There is no user "${username}".`);
+    if (found === undefined) throw new UserNotFoundError(username);
     const { passwordHash: _hash, ...user } = found;
     return user;
   }
@@ -121,10 +109,7 @@ export class Accounts {
     if (target.role !== 'admin' || target.disabled) return;
     const admins = (await this.#store.listUsers()).filter((u) => u.role === 'admin' && !u.disabled);
     if (admins.length <= 1) {
-      throw new SluiceError(
-        'invalid_request',
-        409,
-        'last_admin',
+      throw new LastAdminError(
         `"${username}" is the last active admin; make another user admin first.`,
       );
     }
@@ -150,9 +135,7 @@ export class Accounts {
       input.expiresAt !== null &&
       input.expiresAt <= Date.now()
     ) {
-      throw new BadRequestError('invalid_expiry', 'The expiry must be in the future.', {
-        param: 'expires_at',
-      });
+      throw new InvalidExpiryError();
     }
     const generated = generateKey();
     const key = await this.#store.createKey({
@@ -180,8 +163,7 @@ export class Accounts {
   async revokeKey(idOrPrefix: string): Promise<ApiKey> {
     const key = (await this.#store.getKey(idOrPrefix)) ?? (await this.#byPrefix(idOrPrefix));
     const revoked = await this.#store.revokeKey(key.id, Date.now());
-    if (revoked === undefined)
-      throw new NotFoundError('key_not_found', `There is no key "${idOrPrefix}".`);
+    if (revoked === undefined) throw new KeyNotFoundError(`There is no key "${idOrPrefix}".`);
     return revoked;
   }
 
@@ -191,18 +173,14 @@ export class Accounts {
     );
     if (matches.length === 1 && matches[0] !== undefined) return matches[0];
     if (matches.length === 0)
-      throw new NotFoundError('key_not_found', `There is no key with id or prefix "${prefix}".`);
-    throw new BadRequestError(
-      'ambiguous_key',
-      `"${prefix}" matches ${matches.length} keys; give the key id instead.`,
-    );
+      throw new KeyNotFoundError(`There is no key with id or prefix "${prefix}".`);
+    throw new AmbiguousKeyError(prefix, matches.length);
   }
 
   async #update(username: string, patch: Parameters<Store['updateUser']>[1]): Promise<User> {
     const user = await this.user(username);
     const updated = await this.#store.updateUser(user.id, patch);
-    if (updated === undefined)
-      throw new NotFoundError('user_not_found', `There is no user "${username}".`);
+    if (updated === undefined) throw new UserNotFoundError(username);
     return updated;
   }
 }

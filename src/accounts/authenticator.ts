@@ -6,8 +6,12 @@
  */
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AuthenticationError, SluiceError } from '../errors/index.ts';
-import { type ApiKey, StoreUnavailableError, type Store, type User } from '../store/types.ts';
+import {
+  AccountDisabledError,
+  AuthenticationError,
+  StoreUnavailableError,
+} from '../errors/index.ts';
+import type { ApiKey, Store, User } from '../store/types.ts';
 import { hashKey, visiblePrefix } from './api-keys.ts';
 
 export type Principal =
@@ -121,14 +125,7 @@ export class KeyAuthenticator implements Authenticator {
   }
 
   #checkUser(user: User): void {
-    if (user.disabled) {
-      throw new SluiceError(
-        'permission',
-        403,
-        'account_disabled',
-        `The account "${user.username}" is disabled.`,
-      );
-    }
+    if (user.disabled) throw new AccountDisabledError(user.username);
   }
 
   async #internal(rest: string): Promise<Principal> {
@@ -165,16 +162,9 @@ export class KeyAuthenticator implements Authenticator {
       ) {
         return last.found;
       }
-      throw new SluiceError(
-        'unavailable',
-        503,
-        'store_unavailable',
-        'Sluice cannot reach its key store; retry shortly.',
-        {
-          cause: error,
-          headers: { 'retry-after': '5' },
-        },
-      );
+      throw error instanceof StoreUnavailableError
+        ? error
+        : new StoreUnavailableError('Sluice cannot reach its key store.', { cause: error });
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { BadRequestError } from '../errors/index.ts';
+import { WeakPasswordError } from '../errors/index.ts';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -65,8 +65,6 @@ export function checkPasswordStrength(password: string, username: string): void 
             ? 'not contain the username'
             : undefined;
   if (problem !== undefined) {
-    throw new BadRequestError('weak_password', `The password is too weak: it must ${problem}.`, {
-      param: 'password',
-    });
+    throw new WeakPasswordError(problem);
   }
 }

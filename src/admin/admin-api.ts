@@ -6,12 +6,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Accounts, isAdmin, type Principal, userOf } from '../accounts/index.ts';
-import { SluiceError } from '../errors/index.ts';
-import { parseJsonObject, readBody } from '../server/body.ts';
-import { sendJson } from '../server/respond.ts';
+import { AdminOnlyError } from '../errors/index.ts';
+import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
 import type { Limits, Store } from '../store/types.ts';
 import { keyRoutes } from './key-routes.ts';
-import { type AdminRoute, findHandler } from './router.ts';
+import { ADMIN_PREFIX, type AdminHandler } from './route.ts';
 import { usageRoutes } from './usage-routes.ts';
 import { userRoutes } from './user-routes.ts';
 
@@ -31,7 +30,7 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 
 export class AdminApi {
   readonly #identify: (req: IncomingMessage) => Promise<Principal>;
-  readonly #routes: readonly AdminRoute[];
+  readonly #router: Router<AdminHandler>;
   readonly #maxBodyBytes: number;
 
   constructor(options: AdminApiOptions) {
@@ -43,7 +42,11 @@ export class AdminApi {
       defaultLimits: options.defaultLimits,
       now: options.now ?? Date.now,
     };
-    this.#routes = [...userRoutes(services), ...keyRoutes(services), ...usageRoutes(services)];
+    this.#router = new Router(
+      ADMIN_PREFIX,
+      [...userRoutes(services), ...keyRoutes(services), ...usageRoutes(services)],
+      'admin API URL',
+    );
   }
 
   /** Answers one request; returns fields for the request's log line. */
@@ -59,7 +62,7 @@ export class AdminApi {
       user: userOf(principal)?.username ?? null,
     };
     requireAdmin(principal);
-    const { handler, params } = findHandler(this.#routes, req.method ?? 'GET', url.pathname);
+    const { handler, params } = this.#router.find(req.method ?? 'GET', url.pathname);
     const reply = await handler({
       params,
       query: url.searchParams,
@@ -73,10 +76,7 @@ export class AdminApi {
 function requireAdmin(principal: Principal): void {
   // `kind === 'admin'` is covered by isAdmin too; spelt out so the message can name the user.
   if (principal.kind === 'admin' || isAdmin(principal)) return;
-  throw new SluiceError(
-    'permission',
-    403,
-    'admin_only',
+  throw new AdminOnlyError(
     `The admin API is for admins only; "${principal.user.username}" is not one.`,
   );
 }

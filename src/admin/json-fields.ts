@@ -2,17 +2,16 @@
  * Reading the admin API's JSON bodies: each field checked for its type, unknown fields refused
  * (a misspelt `disable` must not silently do nothing), every problem a 400 naming the field.
  */
-import { BadRequestError } from '../errors/index.ts';
+import { InvalidFieldError, UnknownFieldError } from '../errors/index.ts';
 import type { BudgetPeriod, Limits, Role } from '../store/types.ts';
 import { parseExpiry } from './params.ts';
 
 export function rejectUnknownFields(body: Record<string, unknown>, known: readonly string[]): void {
   const unknown = Object.keys(body).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    throw new BadRequestError(
-      'unknown_field',
+    throw new UnknownFieldError(
+      unknown[0] ?? '',
       `Unknown field ${unknown.map((n) => `"${n}"`).join(', ')}; this request takes ${known.join(', ')}.`,
-      { param: unknown[0] ?? '' },
     );
   }
 }
@@ -133,6 +132,6 @@ export function optionalLimits(
   return limits;
 }
 
-function invalid(param: string, message: string): BadRequestError {
-  return new BadRequestError('invalid_field', message, { param });
+function invalid(param: string, message: string): InvalidFieldError {
+  return new InvalidFieldError(param, message);
 }

@@ -8,7 +8,7 @@ import {
   rejectUnknownFields,
   requiredString,
 } from './json-fields.ts';
-import type { AdminRoute } from './router.ts';
+import type { AdminRoute } from './route.ts';
 import type { AdminServices } from './services.ts';
 import { createdKeyView } from './views.ts';
 

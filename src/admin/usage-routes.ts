@@ -1,9 +1,9 @@
 /** `/api/admin/usage`: the records themselves, newest first, and sums grouped by user, key, model, day. */
-import { BadRequestError } from '../errors/index.ts';
+import { InvalidQueryError } from '../errors/index.ts';
 import { summaryView, usageView } from '../metering/index.ts';
 import type { UsageFilter } from '../store/types.ts';
 import { parseInstant, parseUsageGroups } from './params.ts';
-import type { AdminRoute } from './router.ts';
+import type { AdminRoute } from './route.ts';
 import type { AdminServices } from './services.ts';
 
 const DEFAULT_LIMIT = 1000;
@@ -40,10 +40,9 @@ export function usageRoutes({ accounts, store, now }: AdminServices): AdminRoute
           const by = request.query.get('by') ?? 'user,model,day';
           const groups = parseUsageGroups(by);
           if (groups === undefined) {
-            throw new BadRequestError(
-              'invalid_query',
+            throw new InvalidQueryError(
+              'by',
               `"by" takes a comma-separated list of user, key, model, day; got "${by}".`,
-              { param: 'by' },
             );
           }
           const rows = await store.summarizeUsage(await filterOf(request.query), groups);
@@ -59,10 +58,9 @@ function instant(query: URLSearchParams, name: string, now: number): number | un
   if (text === null) return undefined;
   const ms = parseInstant(text, now);
   if (ms !== undefined) return ms;
-  throw new BadRequestError(
-    'invalid_query',
+  throw new InvalidQueryError(
+    name,
     `"${name}" must be an ISO 8601 time such as 2026-11-24T00:00:00Z, or a span ago such as 7d or 24h; got "${text}".`,
-    { param: name },
   );
 }
 
@@ -71,9 +69,8 @@ function limitOf(query: URLSearchParams): number {
   if (text === null) return DEFAULT_LIMIT;
   const limit = Number(text);
   if (/^\d+$/.test(text) && limit <= MAX_LIMIT) return limit;
-  throw new BadRequestError(
-    'invalid_query',
+  throw new InvalidQueryError(
+    'limit',
     `"limit" must be a whole number from 0 to ${MAX_LIMIT}; got "${text}".`,
-    { param: 'limit' },
   );
 }

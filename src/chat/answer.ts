@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, request } from 'undici';
-import { SluiceError } from '../errors/index.ts';
+import { type ErrorCode, GatewayRefusalError, isErrorCode, SluiceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { SseParser, type SseEvent } from '../sse/index.ts';
 import type { Message, MessageStatus, Store } from '../store/types.ts';
@@ -109,15 +109,7 @@ async function askGateway(
   progress.error = failure.message;
   await progress.save();
   const retryAfter = headerOf(response.headers['retry-after']);
-  throw new SluiceError(
-    kindOf(response.statusCode),
-    response.statusCode,
-    failure.code,
-    failure.message,
-    {
-      ...(retryAfter === null ? {} : { headers: { 'retry-after': retryAfter } }),
-    },
-  );
+  throw new GatewayRefusalError(response.statusCode, failure.code, failure.message, retryAfter);
 }
 
 /** Reads the gateway's Chat Completions chunks and passes each token on as it comes. */
@@ -226,27 +218,18 @@ class Progress {
   }
 }
 
-function errorOf(body: string, status: number): { message: string; code: string } {
+/** The gateway's error, or the upstream's it passed on (whose code is not one of Sluice's). */
+function errorOf(body: string, status: number): { message: string; code: ErrorCode } {
+  const fallback: ErrorCode = status >= 500 ? 'upstream_error' : 'upstream_http_error';
   try {
     const error = (JSON.parse(body) as { error?: { message?: unknown; code?: unknown } }).error;
     if (typeof error?.message === 'string') {
-      return {
-        message: error.message,
-        code: typeof error.code === 'string' ? error.code : String(status),
-      };
+      return { message: error.message, code: isErrorCode(error.code) ? error.code : fallback };
     }
   } catch {
     // not JSON
   }
-  return { message: `The gateway answered HTTP ${status}.`, code: String(status) };
-}
-
-function kindOf(status: number): SluiceError['kind'] {
-  if (status === 429) return 'rate_limit';
-  if (status === 401) return 'authentication';
-  if (status === 403) return 'permission';
-  if (status === 404) return 'not_found';
-  return status >= 500 ? 'upstream' : 'invalid_request';
+  return { message: `The gateway answered HTTP ${status}.`, code: fallback };
 }
 
 function headerOf(value: string | string[] | undefined): string | null {

@@ -5,23 +5,29 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
-import { type Accounts, internalCredential, type Principal, userOf } from '../accounts/index.ts';
-import { matchPath } from '../admin/router.ts';
 import {
+  type Accounts,
+  internalCredential,
+  type LoginThrottle,
+  type Principal,
+  type Sessions,
+  userOf,
+  type WebAuth,
+} from '../accounts/index.ts';
+import {
+  AccountDisabledError,
   AuthenticationError,
-  BadRequestError,
-  NotFoundError,
-  SluiceError,
+  ConversationNotFoundError,
+  InvalidFieldError,
+  InvalidRequestError,
+  NoUserError,
+  SetupDoneError,
 } from '../errors/index.ts';
+import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
-import { parseJsonObject, readBody } from '../server/body.ts';
-import { sendJson } from '../server/respond.ts';
 import type { Conversation, Store, User } from '../store/types.ts';
 import { streamAnswer } from './answer.ts';
-import type { LoginThrottle } from './login-throttle.ts';
-import type { Sessions } from './sessions.ts';
 import { conversationView, messageView, sessionUserView } from './views.ts';
-import type { Identity, WebAuth } from './web-auth.ts';
 import { wireFor } from './wire.ts';
 
 export interface ChatApiOptions {
@@ -53,30 +59,34 @@ const MAX_BODY = 1024 * 1024;
 export class ChatApi {
   readonly #o: ChatApiOptions;
   readonly #dispatcher = new Agent({ keepAliveTimeout: 10_000 });
-  readonly #routes: readonly { path: string; methods: Partial<Record<string, Handler>> }[];
+  readonly #router: Router<Handler>;
 
   constructor(options: ChatApiOptions) {
     this.#o = options;
-    this.#routes = [
-      { path: 'session', methods: { GET: (c) => this.#session(c) } },
-      { path: 'setup', methods: { POST: (c) => this.#setup(c) } },
-      { path: 'login', methods: { POST: (c) => this.#login(c) } },
-      { path: 'logout', methods: { POST: (c) => this.#logout(c) } },
-      { path: 'models', methods: { GET: (c) => this.#models(c) } },
-      {
-        path: 'conversations',
-        methods: { GET: (c) => this.#list(c), POST: (c) => this.#create(c) },
-      },
-      {
-        path: 'conversations/:id',
-        methods: {
-          GET: (c) => this.#get(c),
-          PATCH: (c) => this.#rename(c),
-          DELETE: (c) => this.#delete(c),
+    this.#router = new Router<Handler>(
+      '/api',
+      [
+        { path: 'session', methods: { GET: (c) => this.#session(c) } },
+        { path: 'setup', methods: { POST: (c) => this.#setup(c) } },
+        { path: 'login', methods: { POST: (c) => this.#login(c) } },
+        { path: 'logout', methods: { POST: (c) => this.#logout(c) } },
+        { path: 'models', methods: { GET: (c) => this.#models(c) } },
+        {
+          path: 'conversations',
+          methods: { GET: (c) => this.#list(c), POST: (c) => this.#create(c) },
         },
-      },
-      { path: 'chat', methods: { POST: (c) => this.#chat(c) } },
-    ];
+        {
+          path: 'conversations/:id',
+          methods: {
+            GET: (c) => this.#get(c),
+            PATCH: (c) => this.#rename(c),
+            DELETE: (c) => this.#delete(c),
+          },
+        },
+        { path: 'chat', methods: { POST: (c) => this.#chat(c) } },
+      ],
+      'API URL',
+    );
   }
 
   /** Answers one `/api` request; returns fields for its log line. */
@@ -85,27 +95,8 @@ export class ChatApi {
     res: ServerResponse,
     url: URL,
   ): Promise<Record<string, unknown>> {
-    const rest = url.pathname.replace(/^\/api\/?/, '').replace(/\/+$/, '');
-    for (const route of this.#routes) {
-      const params = matchPath(route.path, rest);
-      if (params === undefined) continue;
-      const handler = route.methods[req.method ?? 'GET'];
-      if (handler === undefined) {
-        const allow = Object.keys(route.methods).join(', ');
-        throw new SluiceError(
-          'invalid_request',
-          405,
-          'method_not_allowed',
-          `Use ${allow} for ${url.pathname}.`,
-          { headers: { allow } },
-        );
-      }
-      return (await handler({ req, res, params, ip: this.#o.clientIp(req) })) ?? {};
-    }
-    throw new NotFoundError(
-      'unknown_url',
-      `Unknown API URL: ${req.method ?? 'GET'} ${url.pathname}.`,
-    );
+    const { handler, params } = this.#router.find(req.method ?? 'GET', url.pathname);
+    return (await handler({ req, res, params, ip: this.#o.clientIp(req) })) ?? {};
   }
 
   close(): Promise<void> {
@@ -127,14 +118,7 @@ export class ChatApi {
   async #setup({ req, res, ip }: Call) {
     this.#o.auth.checkPreSession(req);
     const body = await jsonBody(req);
-    if ((await this.#o.store.countUsers()) > 0) {
-      throw new SluiceError(
-        'invalid_request',
-        409,
-        'setup_done',
-        'Sluice is set up already: sign in instead.',
-      );
-    }
+    if ((await this.#o.store.countUsers()) > 0) throw new SetupDoneError();
     const user = await this.#o.accounts.addUser({
       username: stringField(body, 'username'),
       password: stringField(body, 'password'),
@@ -156,13 +140,7 @@ export class ChatApi {
       this.#o.log.warn('sign-in failed', { user: username, ip });
       throw new AuthenticationError('Wrong username or password.');
     }
-    if (user.disabled)
-      throw new SluiceError(
-        'permission',
-        403,
-        'account_disabled',
-        `The account "${user.username}" is disabled.`,
-      );
+    if (user.disabled) throw new AccountDisabledError(user.username);
     this.#o.throttle.succeeded(username);
     const session = await this.#o.sessions.start(user, req, res, ip);
     sendJson(res, 200, { user: sessionUserView(user), csrf_token: session.csrf });
@@ -250,7 +228,7 @@ export class ChatApi {
     let conversation = id === undefined ? undefined : await this.#own(user, id);
     if (regenerate) {
       if (conversation === undefined)
-        throw new BadRequestError('invalid_request', 'regenerate needs a conversationId.', {
+        throw new InvalidRequestError('regenerate needs a conversationId.', {
           param: 'conversationId',
         });
       const last = (await store.listMessages(conversation.id)).at(-1);
@@ -275,7 +253,7 @@ export class ChatApi {
       .filter((m) => m.content !== '' && m.status !== 'error')
       .map((m) => ({ role: m.role, content: m.content }));
     if (history.at(-1)?.role !== 'user')
-      throw new BadRequestError('invalid_request', 'There is no question to answer.');
+      throw new InvalidRequestError('There is no question to answer.');
     const answer = await store.addMessage({
       conversationId: conversation.id,
       role: 'assistant',
@@ -336,7 +314,7 @@ export class ChatApi {
   async #own(user: User, id: string | undefined): Promise<Conversation> {
     const conversation = id === undefined ? undefined : await this.#o.store.getConversation(id);
     if (conversation === undefined || conversation.userId !== user.id) {
-      throw new NotFoundError('conversation_not_found', `There is no conversation "${id ?? ''}".`);
+      throw new ConversationNotFoundError(id ?? '');
     }
     return conversation;
   }
@@ -345,14 +323,7 @@ export class ChatApi {
 /** Conversations belong to users; the bootstrap key has no user. */
 function userWithConversations(principal: Principal): User {
   const user = userOf(principal);
-  if (user === undefined) {
-    throw new SluiceError(
-      'permission',
-      403,
-      'no_user',
-      'The bootstrap admin key has no conversations; sign in or use a user’s key.',
-    );
-  }
+  if (user === undefined) throw new NoUserError();
   return user;
 }
 
@@ -363,11 +334,7 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 function stringField(body: Record<string, unknown>, name: string): string {
   const value = body[name];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new BadRequestError(
-      'invalid_request',
-      `"${name}" is required and must be a non-empty string.`,
-      { param: name },
-    );
+    throw new InvalidFieldError(name, `"${name}" is required and must be a non-empty string.`);
   }
   return value;
 }
@@ -380,5 +347,3 @@ function titleFrom(message: string): string {
   const line = message.trim().split('\n')[0] ?? '';
   return line.length > 60 ? `${line.slice(0, 57)}…` : line;
 }
-
-export type { Identity };

@@ -4,7 +4,7 @@
  * object per line — for `Accept: application/x-ndjson`.
  */
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { EVENT_STREAM_HEADERS } from '../gateway/index.ts';
+import { EVENT_STREAM_HEADERS } from '../http/index.ts';
 import { formatEvent, KEEPALIVE } from '../sse/index.ts';
 import type { ChatEvent } from './events.ts';
 

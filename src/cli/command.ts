@@ -2,6 +2,7 @@
  * A CLI command: its help text, and what it does with its arguments. Exit codes: 0 ok,
  * 1 failure, 2 usage. A group (`sluice users …`) names subcommands instead of running itself.
  */
+import { CommandFailure, UsageError } from '../errors/index.ts';
 export interface Command {
   readonly name: string;
   readonly summary: string;
@@ -28,15 +29,7 @@ export interface CommandIO {
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-/** Bad arguments a command found itself (parseArgs raises its own): exit 2 with a usage hint. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** A failure to report as `sluice <command>: <message>` with exit 1, like a `SluiceError`. */
-export class CommandFailure extends Error {
-  override readonly name = 'CommandFailure';
-}
+export { CommandFailure, UsageError };
 
 /** `Commands:` lines for a help text, names aligned. */
 export function commandList(commands: readonly { name: string; summary: string }[]): string {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type EgressConfig, egressFromEnv, parseDuration } from '../config/index.ts';
+import { type EgressConfig, egressFromEnv, parseDuration } from '../config/index.ts';
+import { ConfigError } from '../errors/index.ts';
 import {
   type CaptureFn,
   comparisonJson,

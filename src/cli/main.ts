@@ -4,7 +4,7 @@
  * operation or an unreachable database, 2 for bad usage or configuration.
  */
 import { SluiceError } from '../errors/index.ts';
-import { ConfigError } from '../config/index.ts';
+import { ConfigError } from '../errors/index.ts';
 import {
   type Command,
   CommandFailure,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { ConfigError } from '../errors/index.ts';
 import { createLogger } from '../log/index.ts';
 import { startSluice } from '../server/index.ts';
 import { type Command, EXIT } from './command.ts';

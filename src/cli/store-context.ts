@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { Accounts } from '../accounts/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { openStore, parseDatabaseUrl, type StoreOptions } from '../store/index.ts';
-import { type Store, StoreUnavailableError } from '../store/types.ts';
+import { StoreUnavailableError } from '../errors/index.ts';
+import type { Store } from '../store/types.ts';
 import { CommandFailure, type CommandIO } from './command.ts';
 
 export const STORE_OPTIONS = {

@@ -1,10 +1,10 @@
 export {
   loadConfig,
-  ConfigError,
   DEFAULTS,
   egressFromEnv,
   type ConfigFlags,
   type ConfigSources,
 } from './load.ts';
 export { parseDuration, parseSize } from './units.ts';
+export { DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
 export type { ApiFamily, Config, EgressConfig, Timeouts, UpstreamConfig } from './types.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULTS, loadConfig } from './index.ts';
+import { ConfigError } from '../errors/index.ts';
+import { DEFAULTS, loadConfig } from './index.ts';
 
 const load = (
   env: Record<string, string>,

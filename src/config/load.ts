@@ -4,6 +4,7 @@
  * and the form it expects; all of them are reported together.
  */
 import { resolve } from 'node:path';
+import { ConfigError } from '../errors/index.ts';
 import { LOG_LEVELS, type LogLevel } from '../log/index.ts';
 import {
   convert,
@@ -27,15 +28,6 @@ import {
 } from './values.ts';
 import type { Config, EgressConfig } from './types.ts';
 import { parseDuration, parseSize } from './units.ts';
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.problems = problems;
-  }
-}
 
 /** Options given on the command line; they win over everything else. */
 export interface ConfigFlags {

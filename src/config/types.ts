@@ -1,5 +1,5 @@
 import type { LogLevel } from '../log/index.ts';
-import type { PriceTable } from '../metering/prices.ts';
+import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
 
 /** Which wire protocol an upstream speaks; decides auth headers and which routes it serves. */

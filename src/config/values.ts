@@ -1,6 +1,6 @@
 /** Parsers of single configuration values; each reports problems naming what to change. */
 import { isIP } from 'node:net';
-import { DEFAULT_PRICES, type Price, type PriceTable } from '../metering/prices.ts';
+import { DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
 import { parseDatabaseUrl } from '../store/database-url.ts';
 import { type BudgetPeriod, type Limits, NO_LIMITS } from '../store/types.ts';
 import { nonEmpty } from './read.ts';

@@ -3,6 +3,7 @@
  * writes it as given, so a caller that only learns its port later (a test handing the config to
  * an nginx that picks a free port) can pass a placeholder such as `{{PORT}}`.
  */
+import { AddressError } from '../errors/index.ts';
 
 export interface Address {
   /** `undefined`: every address (`listen 80;`). IPv6 literals are kept in brackets. */
@@ -10,9 +11,7 @@ export interface Address {
   readonly port: string;
 }
 
-export class AddressError extends Error {
-  override readonly name = 'AddressError';
-}
+export { AddressError };
 
 /** `8080`, `127.0.0.1:8080`, `[::1]:8080`, `sluice:8080`; `requireHost` for upstreams. */
 export function parseAddress(text: string, what: string, requireHost = false): Address {

@@ -4,6 +4,7 @@
  * only where a token could start, `${var}` may hold a brace, a closing quote must be followed by
  * a space, `;` or `{`. Knows nothing of what directives mean; `include` is left to the caller.
  */
+import { NginxSyntaxError } from '../errors/index.ts';
 
 export interface Directive {
   readonly name: string;
@@ -15,19 +16,7 @@ export interface Directive {
   readonly block?: readonly Directive[];
 }
 
-export class NginxSyntaxError extends Error {
-  override readonly name = 'NginxSyntaxError';
-  readonly file: string;
-  readonly line: number;
-  /** The message without the place. */
-  readonly reason: string;
-  constructor(file: string, line: number, reason: string) {
-    super(`${file}:${line}: ${reason}`);
-    this.file = file;
-    this.line = line;
-    this.reason = reason;
-  }
-}
+export { NginxSyntaxError };
 
 type Token =
   | { readonly kind: 'word'; readonly text: string; readonly line: number }

@@ -34,7 +34,7 @@ export function openaiError(error: SluiceError): {
   code: string;
 } {
   const type = error.code === 'insufficient_quota' ? 'insufficient_quota' : openaiTypes[error.kind];
-  return { message: error.message, type, param: error.param ?? null, code: error.code };
+  return { message: error.clientMessage, type, param: error.param ?? null, code: error.code };
 }
 
 /** Anthropic's error object, with OpenAI's `code` beside it so either kind of client reads it. */
@@ -43,5 +43,5 @@ export function anthropicError(error: SluiceError): {
   message: string;
   code: string;
 } {
-  return { type: anthropicTypes[error.kind], message: error.message, code: error.code };
+  return { type: anthropicTypes[error.kind], message: error.clientMessage, code: error.code };
 }

@@ -5,11 +5,11 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
-import { type SluiceError, UpstreamHttpError, UpstreamProtocolError } from '../errors/index.ts';
+import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Upstream } from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
 import { ClientGone, type Stop } from './stop.ts';
-import { isFailoverStatus, mapUpstreamError } from './upstream-errors.ts';
+import { isFailoverStatus, mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
 export type AttemptResult =
   /** The response went to the client, complete or ended by an in-band error. */
@@ -71,15 +71,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     // parsed `headers` are all a relay needs.
     controller.rawHeaders = null;
     if (status >= 400) {
-      if (this.#o.canFailover && isFailoverStatus(status)) {
-        this.#settle({
-          kind: 'failed',
-          error: new UpstreamHttpError(this.#o.upstream.name, status, headers, Buffer.alloc(0)),
-          retryable: true,
-        });
-        controller.abort(new Error('failing over'));
-        return;
-      }
+      // The error body is read whole (it is small and bounded) before failing over, so the log
+      // has the provider's own words for what went wrong.
       this.#phase = 'error-body';
       this.#status = status;
       this.#headers = headers;
@@ -116,8 +109,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#settle({ kind: 'relayed' });
     } else if (this.#phase === 'error-body') {
       const body = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
-      const error = new UpstreamHttpError(this.#o.upstream.name, this.#status, this.#headers, body);
-      this.#settle({ kind: 'failed', error, retryable: false });
+      const error = upstreamHttpFailure(this.#o.upstream.name, this.#status, this.#headers, body);
+      const retryable = this.#o.canFailover && isFailoverStatus(this.#status);
+      this.#settle({ kind: 'failed', error, retryable });
     }
   }
 

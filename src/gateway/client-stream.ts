@@ -9,9 +9,9 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dialect } from '../dialects/index.ts';
 import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
-import { sendError } from '../server/respond.ts';
 import { KEEPALIVE, SseFramer } from '../sse/index.ts';
-import { clientResponseHeaders, EVENT_STREAM_HEADERS, isEventStream, isJson } from './headers.ts';
+import { EVENT_STREAM_HEADERS, isEventStream, isJson, sendError } from '../http/index.ts';
+import { clientResponseHeaders } from './headers.ts';
 import { ChunkedSink } from './chunked-sink.ts';
 import { applyEdits, EventTap } from './tap.ts';
 

@@ -13,15 +13,22 @@ import {
   type Principal,
 } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
-import { NotFoundError, ShuttingDownError, SluiceError } from '../errors/index.ts';
+import {
+  ModelNotAllowedError,
+  ModelNotFoundError,
+  NoUpstreamError,
+  ShuttingDownError,
+  SluiceError,
+} from '../errors/index.ts';
+import { sendError, sendJson, toSluiceError } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
-import { sendError, sendJson, toSluiceError } from '../server/respond.ts';
 import type { UsageRecord } from '../store/types.ts';
 import { candidatesFor, servesModel, type Upstream } from '../upstream/index.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { listModels, mergesModels } from './models.ts';
 import { relay } from './relay.ts';
+import { capturedText } from './tap.ts';
 import { Stop } from './stop.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 
@@ -172,7 +179,7 @@ export class Gateway {
       maxGapMs: client.maxGapMs,
       usage: tap.usage,
       usageComplete: tap.sawTerminal && tap.usage !== undefined,
-      generatedText: () => tap.rawText,
+      generatedText: () => capturedText(tap.rawText),
       requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
     });
   }
@@ -208,7 +215,7 @@ export class Gateway {
       maxGapMs: 0,
       usage: undefined,
       usageComplete: false,
-      generatedText: () => Buffer.alloc(0),
+      generatedText: () => '',
       requestBody: undefined,
     });
   }
@@ -236,12 +243,8 @@ function forwardedIp(req: IncomingMessage, credential: string | undefined): stri
 function authorizeModel(principal: Principal, model: string | undefined): void {
   if (principal.kind !== 'key' || principal.key.models === null || model === undefined) return;
   if (servesModel(principal.key.models, model)) return;
-  throw new SluiceError(
-    'permission',
-    403,
-    'model_not_allowed',
+  throw new ModelNotAllowedError(
     `The API key ${principal.keyPrefix}… may not use the model \`${model}\`; it may use ${principal.key.models.join(', ')}.`,
-    { param: 'model' },
   );
 }
 
@@ -249,8 +252,7 @@ function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): Slui
   const { family } = parsed.endpoint;
   const ofFamily = upstreams.filter((u) => u.family === family);
   if (ofFamily.length === 0) {
-    return new NotFoundError(
-      'no_upstream',
+    return new NoUpstreamError(
       family === 'anthropic'
         ? 'No Anthropic upstream is configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a relay).'
         : 'No OpenAI upstream is configured: set OPENAI_API_KEY or BASE_URL.',
@@ -261,8 +263,7 @@ function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): Slui
     family === 'anthropic'
       ? 'Set ANTHROPIC_API_KEY to use real models.'
       : 'Set OPENAI_API_KEY or BASE_URL to use real models.';
-  return new NotFoundError(
-    'model_not_found',
+  return new ModelNotFoundError(
     ofFamily.every((u) => u.demo)
       ? `The model \`${model}\` does not exist here: no upstream is configured, only the built-in demo model \`sluice-demo\`. ${hint}`
       : `The model \`${model}\` is not served by any configured upstream.`,

@@ -5,7 +5,7 @@
  * Responses: an allowlist, because an upstream's `Server`, `cf-ray`, `Alt-Svc` or HSTS would
  * speak for the wrong origin — and mislead the doctor about which hops are in front of Sluice.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -72,36 +72,17 @@ export function upstreamRequestHeaders(
   return Object.assign(out, own);
 }
 
-/** The upstream response headers a client may see. */
+/** The upstream response headers a client may see (the kept ones are single-valued). */
 export function clientResponseHeaders(
   upstream: Readonly<Record<string, string | string[] | undefined>>,
-): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
+): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || RESPONSE_DROPPED.has(name)) continue;
     if (RESPONSE_KEPT.has(name) || RESPONSE_KEPT_PREFIXES.some((p) => name.startsWith(p)))
-      out[name] = value;
+      out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-/** Invariant 2: an event stream that no hop may buffer, cache or compress. */
-export const EVENT_STREAM_HEADERS: Readonly<OutgoingHttpHeaders> = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-};
-
-export function isEventStream(contentType: string | string[] | undefined): boolean {
-  return (
-    typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream')
-  );
-}
-
-export function isJson(contentType: string | string[] | undefined): boolean {
-  return (
-    typeof contentType === 'string' && /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)
-  );
 }
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {

@@ -7,10 +7,10 @@
  * answer is relayed untouched instead.
  */
 import type { Timeouts } from '../config/index.ts';
-import { type SluiceError, UpstreamHttpError, UpstreamProtocolError } from '../errors/index.ts';
+import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Principal } from '../accounts/index.ts';
 import { servesModel, type Upstream } from '../upstream/index.ts';
-import { mapUpstreamError } from './upstream-errors.ts';
+import { mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
 
@@ -104,7 +104,7 @@ async function fetchModels(
   }
   const body = Buffer.concat(chunks);
   if (response.statusCode >= 400) {
-    throw new UpstreamHttpError(upstream.name, response.statusCode, response.headers, body);
+    throw upstreamHttpFailure(upstream.name, response.statusCode, response.headers, body);
   }
   let parsed: unknown;
   try {

@@ -8,9 +8,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { limitedBody, ownUtf8, parseJsonObject, readBody } from '../server/body.ts';
+import { isJson, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
-import { isJson } from './headers.ts';
 
 export interface ParsedRequest {
   readonly endpoint: Endpoint;

@@ -1,11 +1,15 @@
 import type { Timeouts } from '../config/index.ts';
 import {
+  describeCause,
   SluiceError,
+  UpstreamAuthFailedError,
+  UpstreamHttpError,
+  upstreamMessage,
   UpstreamProtocolError,
   UpstreamTimeoutError,
   UpstreamUnreachableError,
-  describeCause,
 } from '../errors/index.ts';
+import { clientResponseHeaders } from './headers.ts';
 
 /**
  * What an undici failure means for the client: a connect failure is a 502, a timeout a 504
@@ -41,4 +45,20 @@ export function mapUpstreamError(
 /** Statuses worth trying the next upstream for: its key, its limits or its health, not the request. */
 export function isFailoverStatus(status: number): boolean {
   return status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * An HTTP error answer of the upstream. 401 and 403 refuse Sluice's own provider key: the
+ * client gets a 502 in Sluice's words (the provider's body can quote the masked key), the log
+ * the provider's. Any other error passes through with the headers a client may see.
+ */
+export function upstreamHttpFailure(
+  upstream: string,
+  status: number,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  body: Buffer,
+): SluiceError {
+  if (status === 401 || status === 403)
+    return new UpstreamAuthFailedError(upstream, status, upstreamMessage(upstream, status, body));
+  return new UpstreamHttpError(upstream, status, clientResponseHeaders(headers), body);
 }

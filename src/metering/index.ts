@@ -6,6 +6,6 @@ export {
   type RequestInfo,
 } from './meter.ts';
 export { UsageQueue, type UsageQueueOptions } from './usage-queue.ts';
-export { costOf, DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
+export { costOf } from './prices.ts';
 export { countTokens, estimatePromptTokens } from './tokens.ts';
 export { summaryView, usageView } from './views.ts';

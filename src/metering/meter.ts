@@ -5,13 +5,20 @@
  * marked as one — then charges the tokens to the limits.
  */
 import { type Principal, userOf } from '../accounts/index.ts';
+import type { PriceTable } from '../config/index.ts';
 import type { TokenUsage } from '../dialects/index.ts';
-import { RateLimitError, SluiceError } from '../errors/index.ts';
-import { capturedText } from '../gateway/tap.ts';
-import { parseJsonObject } from '../server/body.ts';
+import {
+  CountersUnavailableError,
+  InsufficientQuotaError,
+  RateLimitExceededError,
+  SluiceError,
+  TooManyStreamsError,
+  UsageBacklogError,
+} from '../errors/index.ts';
+import { parseJsonObject } from '../http/index.ts';
 import type { EndReason, UsageRecord } from '../store/types.ts';
 import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
-import { costOf, type PriceTable } from './prices.ts';
+import { costOf } from './prices.ts';
 import { countTokens, estimatePromptTokens } from './tokens.ts';
 import type { UsageQueue } from './usage-queue.ts';
 
@@ -40,10 +47,10 @@ export interface RelayOutcome {
   readonly usage: TokenUsage | undefined;
   readonly usageComplete: boolean;
   /**
-   * Generated text as captured from the stream (JSON-escaped pieces), for estimates: put
-   * together only when one is needed, not at the end of every request.
+   * Generated text as captured from the stream, for estimates: put together only when one is
+   * needed, not at the end of every request.
    */
-  readonly generatedText: () => Buffer;
+  readonly generatedText: () => string;
   /** The JSON request body sent upstream, for prompt estimates (parsed only when needed). */
   readonly requestBody: Buffer | undefined;
 }
@@ -74,33 +81,16 @@ export class Meter {
    * limit refuses, a 503 when records could not be kept.
    */
   async admit(info: RequestInfo): Promise<MeterTicket> {
-    if (!this.#o.queue.accepting) {
-      throw new SluiceError(
-        'unavailable',
-        503,
-        'usage_backlog',
-        'Sluice cannot record usage right now; retry shortly.',
-        {
-          headers: { 'retry-after': '5' },
-        },
-      );
-    }
+    if (!this.#o.queue.accepting) throw new UsageBacklogError();
     const subjects = subjectsOf(info.principal);
     let lease: Lease | undefined;
     if (subjects.length > 0) {
       const admission = await this.#o.counters
         .admit(subjects, info.id, info.startedAt)
         .catch((error: unknown) => {
-          throw new SluiceError(
-            'unavailable',
-            503,
-            'limits_unavailable',
-            'Sluice cannot check rate limits right now; retry shortly.',
-            {
-              cause: error,
-              headers: { 'retry-after': '5' },
-            },
-          );
+          throw error instanceof SluiceError
+            ? error
+            : new CountersUnavailableError('The limit counters failed.', { cause: error });
         });
       if (!admission.ok) throw refusalError(admission.refusal, info.principal);
       lease = admission.lease;
@@ -172,7 +162,7 @@ async function tokensOf(
   if (outcome.upstream === undefined || outcome.status >= 400)
     return { usage: undefined, source: null };
   const reported = outcome.usage;
-  const completion = await countTokens(capturedText(outcome.generatedText()));
+  const completion = await countTokens(outcome.generatedText());
   const prompt =
     reported !== undefined && reported.promptTokens > 0
       ? reported.promptTokens
@@ -238,7 +228,7 @@ function subjectsOf(principal: Principal | undefined): Subject[] {
 }
 
 /** The 429 for a refusal, naming the key by its prefix and the user by name. */
-function refusalError(refusal: Refusal, principal: Principal | undefined): RateLimitError {
+function refusalError(refusal: Refusal, principal: Principal | undefined): SluiceError {
   const user = userOf(principal);
   const who =
     refusal.subject.kind === 'key'
@@ -250,16 +240,14 @@ function refusalError(refusal: Refusal, principal: Principal | undefined): RateL
   const retry = `Retry in ${refusal.retryAfterSeconds} s.`;
   switch (refusal.kind) {
     case 'rate':
-      return new RateLimitError(
-        'rate_limit_exceeded',
+      return new RateLimitExceededError(
         refusal.limit === 'rpm'
           ? `Rate limit reached for ${who}: ${limits.rpm ?? 0} requests per minute. ${retry}`
           : `Rate limit reached for ${who}: ${limits.tpm ?? 0} tokens per minute. ${retry}`,
         refusal.retryAfterSeconds,
       );
     case 'streams':
-      return new RateLimitError(
-        'too_many_streams',
+      return new TooManyStreamsError(
         `Concurrency limit reached for ${who}: ${limits.maxStreams ?? 0} requests at once. ${retry}`,
         refusal.retryAfterSeconds,
       );
@@ -272,8 +260,7 @@ function refusalError(refusal: Refusal, principal: Principal | undefined): RateL
         refusal.limit === 'tokens'
           ? `token budget of ${limits.budgetTokens ?? 0}`
           : `cost budget of $${limits.budgetCost ?? 0}`;
-      return new RateLimitError(
-        'insufficient_quota',
+      return new InsufficientQuotaError(
         `You exceeded your current quota: the ${period}${amount} for ${who} is used up.`,
         refusal.retryAfterSeconds,
       );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { costOf, DEFAULT_PRICES, type PriceTable } from './prices.ts';
+import { DEFAULT_PRICES, type PriceTable } from '../config/index.ts';
+import { costOf } from './prices.ts';
 
 const usage = (promptTokens: number, completionTokens: number, cachedTokens = 0) => ({
   promptTokens,

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors/index.ts';
+import { InvalidProbeParameterError } from '../errors/index.ts';
 
 /** How the synthetic probe stream is shaped. Every parameter is bounded: it is served without a key. */
 export interface ProbeParams {
@@ -28,10 +28,9 @@ export function parseProbeParams(query: URLSearchParams): ProbeParams {
     if (text === null || text === '') return limits.default;
     const value = Number(text);
     if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
-      throw new BadRequestError(
-        'invalid_probe_parameter',
+      throw new InvalidProbeParameterError(
+        name,
         `${name} must be an integer from ${limits.min} to ${limits.max}; got "${text}".`,
-        { param: name },
       );
     }
     return value;
@@ -43,10 +42,9 @@ export function parseProbeParams(query: URLSearchParams): ProbeParams {
     silenceMs: read('silence_ms'),
   };
   if (params.events * params.intervalMs > PROBE_LIMITS.pacedMs) {
-    throw new BadRequestError(
-      'invalid_probe_parameter',
+    throw new InvalidProbeParameterError(
+      'interval_ms',
       `events × interval_ms must not exceed ${PROBE_LIMITS.pacedMs} ms; got ${params.events * params.intervalMs}.`,
-      { param: 'interval_ms' },
     );
   }
   return params;

@@ -5,8 +5,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { RateLimitError } from '../errors/index.ts';
-import { EVENT_STREAM_HEADERS } from '../gateway/index.ts';
+import { TooManyProbesError } from '../errors/index.ts';
+import { EVENT_STREAM_HEADERS } from '../http/index.ts';
 import { formatEvent, KEEPALIVE } from '../sse/index.ts';
 import type { ProbeParams } from './params.ts';
 import { probeEventData } from './params.ts';
@@ -30,8 +30,7 @@ export class Probe {
   /** Streams one probe; resolves when it has ended, for whatever reason. */
   async serve(res: ServerResponse, params: ProbeParams): Promise<void> {
     if (this.#open >= this.#o.maxConcurrent) {
-      throw new RateLimitError(
-        'too_many_probes',
+      throw new TooManyProbesError(
         `At most ${this.#o.maxConcurrent} probes run at once; retry shortly.`,
         5,
       );

@@ -1,10 +1,11 @@
 /** Composes one running Sluice from a `Config`: the only place where the parts meet. */
 import { randomBytes } from 'node:crypto';
-import { Accounts, KeyAuthenticator } from '../accounts/index.ts';
-import { ChatApi, LoginThrottle, Sessions, WebAuth } from '../chat/index.ts';
+import { Accounts, KeyAuthenticator, LoginThrottle, Sessions, WebAuth } from '../accounts/index.ts';
+import { ChatApi } from '../chat/index.ts';
 import { AdminApi } from '../admin/index.ts';
 import type { ApiFamily, Config } from '../config/index.ts';
 import { Gateway } from '../gateway/index.ts';
+import { clientIpResolver } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createCounters } from '../metering/limits/index.ts';
 import { Meter, UsageQueue } from '../metering/index.ts';
@@ -18,7 +19,6 @@ import {
   Dispatchers,
   startDemoUpstream,
 } from '../upstream/index.ts';
-import { clientIpResolver } from './client-ip.ts';
 import { SluiceServer } from './server.ts';
 
 export interface RunningSluice {

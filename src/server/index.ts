@@ -1,3 +1,2 @@
 export { startSluice, type RunningSluice, type StartOptions } from './app.ts';
 export { SluiceServer, type ServerOptions } from './server.ts';
-export { sendError, sendJson, toSluiceError } from './respond.ts';

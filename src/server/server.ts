@@ -8,13 +8,12 @@ import { performance } from 'node:perf_hooks';
 import type { AdminApi } from '../admin/index.ts';
 import type { ChatApi } from '../chat/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
-import { NotFoundError, SluiceError } from '../errors/index.ts';
+import { MethodNotAllowedError, UnknownUrlError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
+import { type ClientIpResolver, sendError, sendJson, toSluiceError } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { parseProbeParams, type Probe } from '../probe/index.ts';
-import type { ClientIpResolver } from './client-ip.ts';
 import { Metrics } from './metrics.ts';
-import { sendError, sendJson, toSluiceError } from './respond.ts';
 import { serveStatic } from './static.ts';
 
 export interface ServerOptions {
@@ -125,7 +124,6 @@ export class SluiceServer {
       const error = toSluiceError(thrown);
       fields = { error };
       if (error.status >= 500) this.#o.log.error('request failed', { error, cause: error.cause });
-      if (error.status === 413) res.setHeader('connection', 'close');
       if (res.headersSent) res.destroy(error);
       else
         sendError(
@@ -199,10 +197,7 @@ export class SluiceServer {
         return await this.#o.chat.handle(req, res, url);
       case 'page':
         if (req.method !== 'GET' && req.method !== 'HEAD') {
-          throw new NotFoundError(
-            'unknown_url',
-            `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}.`,
-          );
+          throw new UnknownUrlError(req.method ?? 'GET', url.pathname);
         }
         await serveStatic(req, res, url.pathname);
         return undefined;
@@ -224,14 +219,6 @@ function routeOf(path: string): Route {
 
 function requireMethod(req: IncomingMessage, method: string): void {
   if (req.method !== method && !(method === 'GET' && req.method === 'HEAD')) {
-    throw new SluiceError(
-      'invalid_request',
-      405,
-      'method_not_allowed',
-      `Use ${method} for this URL.`,
-      {
-        headers: { allow: method },
-      },
-    );
+    throw new MethodNotAllowedError([method], new URL(req.url ?? '/', 'http://x').pathname);
   }
 }

@@ -4,7 +4,7 @@
  * means a unique constraint refused the write. Anything else is a bug and passes unchanged.
  * The driver's error is always kept as `cause`.
  */
-import { ConflictError, StoreUnavailableError } from './types.ts';
+import { ConflictError, StoreUnavailableError } from '../errors/index.ts';
 
 /** SQLite primary result codes (the low byte of an extended code), https://sqlite.org/rescode.html */
 const SQLITE_UNAVAILABLE = new Set([

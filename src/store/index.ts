@@ -2,9 +2,7 @@
 export { openStore, type StoreOptions } from './open.ts';
 export { parseDatabaseUrl } from './database-url.ts';
 export {
-  ConflictError,
   NO_LIMITS,
-  StoreUnavailableError,
   type ApiKey,
   type ChatStore,
   type Conversation,

@@ -15,15 +15,14 @@ import { Client } from 'pg';
 import { connectStore, type StoreOptions } from './open.ts';
 import { MIGRATIONS } from './schema.ts';
 import {
-  ConflictError,
   type Limits,
   NO_LIMITS,
   openStore,
   parseDatabaseUrl,
   type Store,
-  StoreUnavailableError,
   type UsageRecord,
 } from './index.ts';
+import { ConflictError, StoreUnavailableError } from '../errors/index.ts';
 
 const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The newest schema version. */

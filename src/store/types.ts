@@ -143,16 +143,6 @@ export interface MigrationReport {
   readonly current: number;
 }
 
-/** A failure of the store itself (unreachable, I/O), as opposed to a refused operation. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-}
-
-/** A unique constraint refused the write, e.g. a duplicate username. */
-export class ConflictError extends Error {
-  override readonly name = 'ConflictError';
-}
-
 /** A signed-in browser. The id is a hash of the cookie's token; the token itself is not kept. */
 export interface Session {
   readonly id: string;

@@ -1,5 +1,5 @@
 /** A fetch that keeps cookies and the CSRF token, as the web page does. */
-import { CSRF_HEADER } from '../../src/chat/index.ts';
+import { CSRF_HEADER } from '../../src/accounts/index.ts';
 
 export interface BrowserClient {
   /** JSON in, JSON out; sends the CSRF token on state-changing requests unless `csrf: false`. */

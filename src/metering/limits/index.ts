@@ -4,5 +4,4 @@ export { DEFAULT_LEASE_MS } from './options.ts';
 export { MemoryCounters } from './memory.ts';
 export { RedisCounters, DEFAULT_KEY_PREFIX, type RedisCountersOptions } from './redis.ts';
 export { createCounters, type CreateCountersOptions } from './create.ts';
-export { CountersUnavailableError } from './errors.ts';
 export { refusalMessage } from './refusal-message.ts';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { createClient } from '@redis/client';
 import { NO_LIMITS, type Limits } from '../../store/types.ts';
-import { CountersUnavailableError } from './errors.ts';
+import { CountersUnavailableError } from '../../errors/index.ts';
 import { MemoryCounters } from './memory.ts';
 import type { CountersOptions } from './options.ts';
 import { RedisCounters } from './redis.ts';

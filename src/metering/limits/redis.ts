@@ -7,7 +7,7 @@
 import { createClient } from '@redis/client';
 import { parseAdmitReply } from './admit-reply.ts';
 import { BudgetLoader, type Spent } from './budget-loader.ts';
-import { CountersUnavailableError } from './errors.ts';
+import { CountersUnavailableError } from '../../errors/index.ts';
 import { EMPTY_LEASE, endOnce, repeat, type Used } from './lease.ts';
 import { resolveOptions, type CountersOptions, type ResolvedOptions } from './options.ts';
 import { counterLifetimeMs } from './periods.ts';

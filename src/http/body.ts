@@ -1,6 +1,6 @@
 /** Request bodies: bounded in size, JSON parsed once, with errors a client can act on. */
 import type { IncomingMessage } from 'node:http';
-import { BadRequestError, PayloadTooLargeError } from '../errors/index.ts';
+import { InvalidJsonError, PayloadTooLargeError } from '../errors/index.ts';
 
 /**
  * Reads the whole body, refusing more than `limit` bytes (413) as soon as that is known. The
@@ -83,15 +83,14 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw new BadRequestError(
-      'invalid_json',
+    throw new InvalidJsonError(
       `We could not parse the JSON body of your request (${(error as Error).message}). ` +
         'The body must be a JSON object, e.g. {"model": "…", "messages": […]}.',
       { cause: error },
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BadRequestError('invalid_json', 'The JSON body of your request must be an object.');
+    throw new InvalidJsonError('The JSON body of your request must be an object.');
   }
   return value as Record<string, unknown>;
 }

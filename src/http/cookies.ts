@@ -1,13 +1,21 @@
 /** Cookies, read and written per RFC 6265. */
 import type { IncomingMessage } from 'node:http';
 
+/**
+ * The value of cookie `name`, or undefined. A value that is not valid percent-encoding was not
+ * set by Sluice (its values are base64url): it is treated as absent, never as an error.
+ */
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name)
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    try {
       return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * window, further attempts are refused until the oldest failure leaves the window. In memory:
  * each instance throttles on its own, which bounds guessing per instance.
  */
-import { RateLimitError } from '../errors/index.ts';
+import { TooManySignInAttemptsError } from '../errors/index.ts';
 
 export interface ThrottleOptions {
   readonly perAccount?: number;
@@ -47,8 +47,7 @@ export class LoginThrottle {
     const recent = this.#recent(key);
     if (recent.length < limit) return;
     const retry = Math.max(1, Math.ceil(((recent[0] ?? 0) + this.#windowMs - this.#now()) / 1000));
-    throw new RateLimitError(
-      'too_many_sign_in_attempts',
+    throw new TooManySignInAttemptsError(
       `Too many failed sign-ins for ${who}; try again in ${retry} s.`,
       retry,
     );

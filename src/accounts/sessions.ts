@@ -5,8 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { addCookie, readCookie, serializeCookie } from '../http/index.ts';
 import type { Session, Store, User } from '../store/types.ts';
-import { addCookie, readCookie, serializeCookie } from './cookies.ts';
 
 export const SESSION_COOKIE = 'sluice_session';
 const LIFETIME_MS = 30 * 24 * 3600_000;

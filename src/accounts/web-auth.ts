@@ -6,10 +6,10 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Authenticator, credentialOf, type Principal } from '../accounts/index.ts';
-import { AuthenticationError, SluiceError } from '../errors/index.ts';
+import { AuthenticationError, CrossOriginError, CsrfError } from '../errors/index.ts';
+import { addCookie, readCookie, serializeCookie } from '../http/index.ts';
 import type { Session } from '../store/types.ts';
-import { addCookie, readCookie, serializeCookie } from './cookies.ts';
+import { type Authenticator, credentialOf, type Principal } from './authenticator.ts';
 import { isHttps, type Sessions } from './sessions.ts';
 
 export const CSRF_HEADER = 'x-csrf-token';
@@ -88,12 +88,7 @@ function requireToken(sent: string | string[] | undefined, expected: string | un
   const a = Buffer.from(typeof sent === 'string' ? sent : '');
   const b = Buffer.from(expected ?? '');
   if (b.length === 0 || a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new SluiceError(
-      'permission',
-      403,
-      'csrf_failed',
-      'This request lacks a valid CSRF token (X-CSRF-Token); reload the page.',
-    );
+    throw new CsrfError();
   }
 }
 
@@ -109,11 +104,6 @@ function checkOrigin(req: IncomingMessage): void {
     originHost = '';
   }
   if (originHost !== host) {
-    throw new SluiceError(
-      'permission',
-      403,
-      'cross_origin',
-      `Requests from ${origin} are not accepted here.`,
-    );
+    throw new CrossOriginError(origin);
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * What models cost: USD per million tokens, by model name pattern (`*` wildcard, first match
+ * wins). The defaults are list prices as published on 2026-11-01 for common models; the `prices`
+ * section of the config file replaces them. Metering turns tokens into money with them.
+ */
+
+export interface Price {
+  /** USD per million input tokens not served from cache. */
+  readonly input: number;
+  readonly output: number;
+  /** USD per million cached input tokens; `input` when absent. */
+  readonly cachedInput?: number;
+}
+
+export type PriceTable = Readonly<Record<string, Price>>;
+
+export const DEFAULT_PRICES: PriceTable = {
+  'gpt-4.1-nano*': { input: 0.1, output: 0.4, cachedInput: 0.025 },
+  'gpt-4.1-mini*': { input: 0.4, output: 1.6, cachedInput: 0.1 },
+  'gpt-4.1*': { input: 2, output: 8, cachedInput: 0.5 },
+  'gpt-4o-mini*': { input: 0.15, output: 0.6, cachedInput: 0.075 },
+  'gpt-4o*': { input: 2.5, output: 10, cachedInput: 1.25 },
+  'gpt-5-nano*': { input: 0.05, output: 0.4, cachedInput: 0.005 },
+  'gpt-5-mini*': { input: 0.25, output: 2, cachedInput: 0.025 },
+  'gpt-5*': { input: 1.25, output: 10, cachedInput: 0.125 },
+  'o4-mini*': { input: 1.1, output: 4.4, cachedInput: 0.275 },
+  'o3*': { input: 2, output: 8, cachedInput: 0.5 },
+  'claude-opus-4*': { input: 15, output: 75, cachedInput: 1.5 },
+  'claude-sonnet-4*': { input: 3, output: 15, cachedInput: 0.3 },
+  'claude-haiku-4*': { input: 1, output: 5, cachedInput: 0.1 },
+  'deepseek-chat*': { input: 0.27, output: 1.1, cachedInput: 0.07 },
+  'deepseek-reasoner*': { input: 0.55, output: 2.19, cachedInput: 0.14 },
+  'sluice-demo': { input: 0, output: 0 },
+};

@@ -1,0 +1,58 @@
+/** Who is calling, and what they may do: 401 and 403. */
+import { SluiceError } from './base.ts';
+
+export class AuthenticationError extends SluiceError {
+  readonly status = 401;
+  readonly code = 'invalid_api_key';
+  readonly kind = 'authentication';
+}
+
+abstract class Forbidden extends SluiceError {
+  readonly status = 403;
+  readonly kind = 'permission';
+}
+
+export class AccountDisabledError extends Forbidden {
+  readonly code = 'account_disabled';
+  constructor(username: string) {
+    super(`The account "${username}" is disabled.`);
+  }
+}
+
+export class ModelNotAllowedError extends Forbidden {
+  readonly code = 'model_not_allowed';
+  constructor(message: string) {
+    super(message, { param: 'model' });
+  }
+}
+
+/** A `/v1` route outside the key's scopes (files, batches, …): see `sluice keys create --routes`. */
+export class RouteNotAllowedError extends Forbidden {
+  readonly code = 'route_not_allowed';
+}
+
+export class AdminOnlyError extends Forbidden {
+  readonly code = 'admin_only';
+}
+
+export class CsrfError extends Forbidden {
+  readonly code = 'csrf_failed';
+  constructor() {
+    super('This request lacks a valid CSRF token (X-CSRF-Token); reload the page.');
+  }
+}
+
+export class CrossOriginError extends Forbidden {
+  readonly code = 'cross_origin';
+  constructor(origin: string) {
+    super(`Requests from ${origin} are not accepted here.`);
+  }
+}
+
+/** Conversations belong to users; the bootstrap admin key has none. */
+export class NoUserError extends Forbidden {
+  readonly code = 'no_user';
+  constructor() {
+    super('The bootstrap admin key has no conversations; sign in or use a user’s key.');
+  }
+}

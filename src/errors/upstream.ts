@@ -1,0 +1,126 @@
+/**
+ * The upstream failed. Connect failure → 502, timeout → 504, a broken stream → 502; an HTTP
+ * error of the upstream passes through as it came, except a refusal of Sluice's own provider
+ * credentials, which is Sluice's problem, not the caller's (502 `upstream_auth_failed`).
+ */
+import { describeCause, type ErrorKind, SluiceError } from './base.ts';
+import type { ErrorCode } from './codes.ts';
+
+abstract class UpstreamFailure extends SluiceError {
+  readonly status: number = 502;
+  readonly kind: ErrorKind = 'upstream';
+}
+
+/** The upstream could not be reached at all: DNS, refused connection, TLS, proxy failure. */
+export class UpstreamUnreachableError extends UpstreamFailure {
+  readonly code = 'upstream_unreachable';
+  constructor(upstream: string, cause: unknown) {
+    super(`Upstream ${upstream} is unreachable (${describeCause(cause)}).`, { cause });
+  }
+}
+
+export type TimeoutPhase = 'connect' | 'first_byte' | 'idle' | 'total';
+
+/** One of the configured timeouts (connect, first byte, idle between chunks, total) fired. */
+export class UpstreamTimeoutError extends UpstreamFailure {
+  override readonly status = 504;
+  override readonly kind = 'timeout';
+  readonly code = 'upstream_timeout';
+  readonly phase: TimeoutPhase;
+  constructor(upstream: string, phase: TimeoutPhase, ms: number, cause?: unknown) {
+    super(`Upstream ${upstream} timed out: ${phase.replace('_', ' ')} timeout of ${ms} ms.`, {
+      cause,
+    });
+    this.phase = phase;
+  }
+}
+
+/** The upstream broke its own protocol: a stream that ended early, a reset mid-body. */
+export class UpstreamProtocolError extends UpstreamFailure {
+  readonly code = 'upstream_error';
+  constructor(upstream: string, message: string, cause?: unknown) {
+    super(`Upstream ${upstream}: ${message}`, { cause });
+  }
+}
+
+/**
+ * The provider refused Sluice's own credentials (401/403). Its body can quote the masked key
+ * or name the account, so the client gets Sluice's words and the operator's log the provider's.
+ */
+export class UpstreamAuthFailedError extends UpstreamFailure {
+  readonly code = 'upstream_auth_failed';
+  readonly upstreamStatus: number;
+  constructor(upstream: string, status: number, providerMessage: string) {
+    super(`Upstream ${upstream} refused Sluice's credentials (HTTP ${status}): ${providerMessage}`);
+    this.upstreamStatus = status;
+  }
+  override get clientMessage(): string {
+    return 'The provider refused the gateway’s own credentials. This is not a problem with your key or request; the operator has been told (see the Sluice log).';
+  }
+}
+
+/**
+ * The upstream answered with an HTTP error. Before the first byte its status and body reach the
+ * client unchanged (`headers` holds those a client may see); after it, `message` (taken from
+ * the body) goes into the in-band error.
+ */
+export class UpstreamHttpError extends SluiceError {
+  readonly code = 'upstream_http_error';
+  readonly status: number;
+  readonly kind: ErrorKind;
+  readonly body: Buffer;
+  constructor(
+    upstream: string,
+    status: number,
+    headers: Readonly<Record<string, string>>,
+    body: Buffer,
+  ) {
+    super(upstreamMessage(upstream, status, body));
+    this.status = status;
+    this.kind = status === 429 ? 'rate_limit' : status >= 500 ? 'upstream' : 'invalid_request';
+    this.headers = headers;
+    this.body = body;
+  }
+}
+
+/** The human message inside an upstream error body, whichever dialect spelled it. */
+export function upstreamMessage(upstream: string, status: number, body: Buffer): string {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    const error = (parsed as { error?: { message?: unknown } }).error;
+    if (typeof error?.message === 'string') return error.message;
+    const message = (parsed as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // Not JSON: fall through to the status line.
+  }
+  return `Upstream ${upstream} answered HTTP ${status}.`;
+}
+
+/**
+ * The chat service's own gateway refused its call (a limit, a missing model, an upstream
+ * failure): relayed to the browser as the gateway answered it, status and code included.
+ */
+export class GatewayRefusalError extends SluiceError {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  constructor(status: number, code: ErrorCode, message: string, retryAfter: string | null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.kind = kindOfStatus(status);
+    if (retryAfter !== null) this.headers = { 'retry-after': retryAfter };
+  }
+}
+
+function kindOfStatus(status: number): ErrorKind {
+  if (status === 401) return 'authentication';
+  if (status === 403) return 'permission';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'too_large';
+  if (status === 429) return 'rate_limit';
+  if (status === 503) return 'unavailable';
+  if (status === 504) return 'timeout';
+  return status >= 500 ? 'upstream' : 'invalid_request';
+}

@@ -1,0 +1,17 @@
+/**
+ * What every route shares and no route owns: request bodies (size, time, memory), the router,
+ * errors into responses, paths, cookies and the client's address. It knows no route.
+ */
+export {
+  limitedBody,
+  ownUtf8,
+  parseJsonObject,
+  readBody,
+  rejectDeclaredOverLimit,
+} from './body.ts';
+export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
+export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';
+export { EVENT_STREAM_HEADERS, isEventStream, isJson } from './event-stream.ts';
+export { checkPath, decodeSegment } from './paths.ts';
+export { sendError, sendJson, toSluiceError, type ErrorRenderer } from './respond.ts';
+export { matchPath, Router, type Match, type Method, type Route } from './router.ts';

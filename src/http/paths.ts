@@ -1,0 +1,37 @@
+/**
+ * Paths that mean one thing to every parser. Sluice forwards `/v1` paths to providers and
+ * meters them by name, so a path that another hop could read differently is refused before
+ * anything is matched or forwarded: malformed percent-encoding, an encoded `/` or `\` (which
+ * some servers decode into a separator), dot segments (`.`, `..`, also encoded), which
+ * RFC 3986 §5.2.4 removes and Sluice would not, and empty segments, which some servers merge.
+ */
+import { InvalidPathError } from '../errors/index.ts';
+
+/** Throws `InvalidPathError` unless every segment of `pathname` is plain. */
+export function checkPath(pathname: string): void {
+  if (pathname.includes('\\')) throw new InvalidPathError(pathname, 'it contains "\\"');
+  const segments = pathname.split('/').slice(1);
+  for (const segment of segments) {
+    const decoded = decodeOrThrow(pathname, segment);
+    if (decoded.includes('/') || decoded.includes('\\'))
+      throw new InvalidPathError(pathname, 'it has an encoded "/" or "\\"');
+    if (decoded === '.' || decoded === '..')
+      throw new InvalidPathError(pathname, 'it has a dot segment');
+    if (segment === '')
+      throw new InvalidPathError(pathname, 'it has an empty segment ("//" or a trailing "/")');
+  }
+}
+
+/** One path segment decoded; malformed percent-encoding is a 400, not a crash. */
+export function decodeSegment(segment: string): string {
+  return decodeOrThrow(segment, segment);
+}
+
+function decodeOrThrow(pathname: string, segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new InvalidPathError(pathname, 'it is not valid percent-encoding');
+  }
+}
