@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { plugin as sluice } from './lint/layers.js';
 
 export default defineConfig(
   { ignores: ['node_modules/', 'data/', 'web/dist/', 'docs/bench/', '.tmp/'] },
@@ -23,6 +24,12 @@ export default defineConfig(
       ],
       'no-console': 'error',
     },
+  },
+  {
+    // docs/architecture.md: each src/ folder imports only folders of lower layers.
+    files: ['src/**/*.ts'],
+    plugins: { sluice },
+    rules: { 'sluice/layers': 'error' },
   },
   {
     // The web page runs in browsers: their globals, none of Node's.
