@@ -52,7 +52,12 @@ describe('layers', () => {
     const rows = doc
       .split('\n')
       .filter((line) => /^\|\s*\d+\s*\|/.test(line))
-      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
     assert.deepEqual(
       rows,
       LAYERS.map((layer, rank) => [
