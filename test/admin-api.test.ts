@@ -22,7 +22,7 @@ import {
   type UsageRecord,
 } from '../src/store/index.ts';
 
-const ADMIN_KEY = 'sk-sluice-test-admin-key';
+const ADMIN_KEY = 'sk-sluice-test-admin-key-0123456789abcdef';
 const PASSWORD = 'correct horse battery';
 const KEY_DEFAULTS: Limits = { ...NO_LIMITS, rpm: 100, maxStreams: 3 };
 
@@ -114,6 +114,7 @@ describe('admin API', () => {
       cost: 0.001,
       endReason: 'done',
       usageSource: 'upstream',
+      instanceId: null,
       ...fields,
     };
   }

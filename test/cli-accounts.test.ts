@@ -99,6 +99,7 @@ function record(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'started
     cost: null,
     endReason: 'done',
     usageSource: 'upstream',
+    instanceId: null,
     ...fields,
   };
 }

@@ -142,7 +142,7 @@ describe('the generated nginx config, in front of a real Sluice', () => {
       const response = await fetch(`${nginx.url}/v1/chat/completions`, {
         method: 'POST',
         headers: {
-          authorization: 'Bearer sk-sluice-test-admin-key',
+          authorization: 'Bearer sk-sluice-test-admin-key-0123456789abcdef',
           'content-type': 'application/json',
         },
         body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content }] }),

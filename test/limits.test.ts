@@ -148,6 +148,7 @@ describe('key checks', () => {
       prefix: generated.prefix,
       hash: generated.hash,
       expiresAt: Date.now() - 1000,
+      routes: [],
       models: null,
       limits: NO_LIMITS,
     });

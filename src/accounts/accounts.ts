@@ -15,6 +15,7 @@ import {
 } from '../errors/index.ts';
 import type { ApiKey, Limits, Role, Store, User } from '../store/types.ts';
 import { generateKey } from './api-keys.ts';
+import type { RouteScope } from './route-scopes.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
 
 export interface NewUserInput {
@@ -31,6 +32,8 @@ export interface NewKeyInput {
   readonly models?: readonly string[] | null;
   readonly expiresAt?: number | null;
   readonly limits?: Limits;
+  /** `/v1` route scopes beyond inference (`files`, `batches`, …); none by default. */
+  readonly routes?: readonly RouteScope[];
 }
 
 export interface CreatedKey {
@@ -119,6 +122,11 @@ export class Accounts {
     return this.#update(username, { limits });
   }
 
+  /** The id of the user a name signs in as (any case), or undefined: one lookup either way. */
+  async idOf(username: string): Promise<string | undefined> {
+    return (await this.#store.findUserByName(username))?.id;
+  }
+
   /** The user behind a username and password, or undefined; the same work either way. */
   async checkPassword(username: string, password: string): Promise<User | undefined> {
     const user = await this.#store.findUserByName(username);
@@ -146,6 +154,7 @@ export class Accounts {
       expiresAt: input.expiresAt ?? null,
       models: input.models ?? null,
       limits: input.limits ?? this.#defaults.key,
+      routes: input.routes ?? [],
     });
     return { secret: generated.key, key, user };
   }

@@ -12,11 +12,11 @@ import {
   StoreUnavailableError,
 } from '../errors/index.ts';
 import type { ApiKey, Store, User } from '../store/types.ts';
-import { hashKey, visiblePrefix } from './api-keys.ts';
+import { hashKey } from './api-keys.ts';
 
 export type Principal =
   /** The bootstrap key: no user, no limits. */
-  | { readonly kind: 'admin'; readonly keyPrefix: string }
+  | { readonly kind: 'admin'; readonly keyPrefix: 'admin' }
   | { readonly kind: 'key'; readonly keyPrefix: string; readonly key: ApiKey; readonly user: User }
   /** A user signed in on the web page (the chat service acts for them); no key involved. */
   | { readonly kind: 'session'; readonly keyPrefix: 'web'; readonly user: User };
@@ -75,7 +75,6 @@ const MAX_REMEMBERED = 10_000;
 
 export class KeyAuthenticator implements Authenticator {
   readonly #adminDigest: Buffer | undefined;
-  readonly #adminPrefix: string;
   readonly #internalDigest: Buffer | undefined;
   readonly #store: Store;
   readonly #staleMs: number;
@@ -88,7 +87,6 @@ export class KeyAuthenticator implements Authenticator {
 
   constructor(options: KeyAuthenticatorOptions) {
     this.#adminDigest = options.adminKey === undefined ? undefined : sha256(options.adminKey);
-    this.#adminPrefix = options.adminKey === undefined ? '' : visiblePrefix(options.adminKey);
     this.#internalDigest =
       options.internalSecret === undefined ? undefined : sha256(options.internalSecret);
     this.#store = options.store;
@@ -104,7 +102,8 @@ export class KeyAuthenticator implements Authenticator {
     }
     // Compare digests so neither the length nor the content leaks through timing.
     if (this.#adminDigest !== undefined && timingSafeEqual(sha256(credential), this.#adminDigest)) {
-      return { kind: 'admin', keyPrefix: this.#adminPrefix };
+      // No part of the admin key is ever logged or recorded: it is just "admin".
+      return { kind: 'admin', keyPrefix: 'admin' };
     }
     if (credential.startsWith(INTERNAL)) return this.#internal(credential.slice(INTERNAL.length));
     const found = await this.#lookup(hashKey(credential));

@@ -15,4 +15,13 @@ export { Accounts, type CreatedKey, type NewKeyInput, type NewUserInput } from '
 export { keyView, limitsView, userView, iso } from './views.ts';
 export { Sessions, SESSION_COOKIE, isHttps } from './sessions.ts';
 export { WebAuth, CSRF_HEADER, CSRF_COOKIE, type Identity } from './web-auth.ts';
-export { LoginThrottle } from './login-throttle.ts';
+export {
+  createLoginThrottle,
+  type LoginThrottle,
+  type LoginThrottleOptions,
+  type SignInAttempt,
+} from './login-throttle.ts';
+export { MemoryLoginThrottle, type MemoryThrottleOptions } from './sign-in-memory.ts';
+export { RedisLoginThrottle, type RedisThrottleOptions } from './sign-in-redis.ts';
+export { SIGN_IN_LIMITS, type SignInLimits } from './sign-in-limits.ts';
+export { ROUTE_SCOPES, isRouteScope, parseRouteScopes, type RouteScope } from './route-scopes.ts';

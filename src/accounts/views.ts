@@ -34,6 +34,7 @@ export function keyView(key: ApiKey, user: User | undefined) {
     expires_at: iso(key.expiresAt),
     revoked_at: iso(key.revokedAt),
     models: key.models,
+    routes: key.routes,
     limits: limitsView(key.limits),
   };
 }

@@ -2,6 +2,7 @@
  * Reading the admin API's JSON bodies: each field checked for its type, unknown fields refused
  * (a misspelt `disable` must not silently do nothing), every problem a 400 naming the field.
  */
+import { parseRouteScopes, ROUTE_SCOPES, type RouteScope } from '../accounts/index.ts';
 import { InvalidFieldError, UnknownFieldError } from '../errors/index.ts';
 import type { BudgetPeriod, Limits, Role } from '../store/types.ts';
 import { parseExpiry } from './params.ts';
@@ -42,6 +43,26 @@ export function optionalRole(body: Record<string, unknown>, name: string): Role 
 }
 
 /** `["gpt-4o", "claude-*"]`, or `null` for every model. */
+/** `routes`: an array of `/v1` route scopes (`["files", "batches"]`); empty or absent for none. */
+export function optionalRoutes(
+  body: Record<string, unknown>,
+  name: string,
+): RouteScope[] | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  const scopes =
+    Array.isArray(value) && value.every((s): s is string => typeof s === 'string')
+      ? parseRouteScopes(value)
+      : undefined;
+  if (scopes === undefined) {
+    throw invalid(
+      name,
+      `"${name}" must be an array of route scopes from: ${ROUTE_SCOPES.join(', ')}.`,
+    );
+  }
+  return scopes;
+}
+
 export function optionalModels(
   body: Record<string, unknown>,
   name: string,

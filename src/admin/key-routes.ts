@@ -4,6 +4,7 @@ import {
   optionalExpiry,
   optionalLimits,
   optionalModels,
+  optionalRoutes,
   optionalString,
   rejectUnknownFields,
   requiredString,
@@ -23,15 +24,17 @@ export function keyRoutes({ accounts, store, defaultLimits, now }: AdminServices
         },
         POST: async (request) => {
           const body = await request.body();
-          rejectUnknownFields(body, ['user', 'name', 'models', 'expires_at', 'limits']);
+          rejectUnknownFields(body, ['user', 'name', 'models', 'routes', 'expires_at', 'limits']);
           const name = optionalString(body, 'name');
           const models = optionalModels(body, 'models');
+          const routes = optionalRoutes(body, 'routes');
           const expiresAt = optionalExpiry(body, 'expires_at', now());
           const limits = optionalLimits(body, 'limits', defaultLimits.key);
           const created = await accounts.createKey({
             username: requiredString(body, 'user'),
             ...(name === undefined ? {} : { name }),
             ...(models === undefined ? {} : { models }),
+            ...(routes === undefined ? {} : { routes }),
             ...(expiresAt === undefined ? {} : { expiresAt }),
             ...(limits === undefined ? {} : { limits }),
           });

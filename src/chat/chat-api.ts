@@ -133,15 +133,14 @@ export class ChatApi {
     this.#o.auth.checkPreSession(req);
     const body = await jsonBody(req);
     const username = stringField(body, 'username');
-    this.#o.throttle.check(username, ip);
+    const attempt = await this.#o.throttle.check(username, ip); // a failure until it succeeds
     const user = await this.#o.accounts.checkPassword(username, stringField(body, 'password'));
     if (user === undefined) {
-      this.#o.throttle.failed(username, ip);
       this.#o.log.warn('sign-in failed', { user: username, ip });
       throw new AuthenticationError('Wrong username or password.');
     }
+    await attempt.succeeded();
     if (user.disabled) throw new AccountDisabledError(user.username);
-    this.#o.throttle.succeeded(username);
     const session = await this.#o.sessions.start(user, req, res, ip);
     sendJson(res, 200, { user: sessionUserView(user), csrf_token: session.csrf });
     return { user: user.username };

@@ -1,6 +1,6 @@
 /** `sluice keys …`: create (the secret shown once), list, revoke. */
 import { parseArgs } from 'node:util';
-import { keyView } from '../accounts/index.ts';
+import { keyView, parseRouteScopes, ROUTE_SCOPES } from '../accounts/index.ts';
 import { createdKeyView, parseExpiry, parseModelList } from '../admin/index.ts';
 import { onePositional } from './args.ts';
 import { type Command, type CommandGroup, commandList, EXIT, UsageError } from './command.ts';
@@ -27,6 +27,9 @@ Options:
   --name TEXT          a label to recognise the key by, e.g. "ci" or "laptop"
   --models LIST        model names or patterns it may use, comma-separated: gpt-4o,claude-*
                        (default: every model)
+  --routes LIST        /v1 route scopes it may reach beyond inference and the model list,
+                       comma-separated: ${ROUTE_SCOPES.join(',')}
+                       (default: none; objects it creates there are its user's alone)
   --expires WHEN       an ISO time (2027-01-31, 2027-01-31T12:00:00Z) or a span such as 30d,
                        12h, 2w (default: never)
   --json               print the key as JSON: {"id", "key", "prefix", "user", …}
@@ -45,6 +48,7 @@ ${DATABASE_HELP}
         user: { type: 'string' },
         name: { type: 'string' },
         models: { type: 'string' },
+        routes: { type: 'string' },
         expires: { type: 'string' },
         json: { type: 'boolean' },
         ...LIMIT_OPTIONS,
@@ -60,6 +64,13 @@ ${DATABASE_HELP}
         '--models takes model names or patterns, comma-separated: gpt-4o,claude-*',
       );
     }
+    const routes =
+      values.routes === undefined ? undefined : parseRouteScopes(values.routes.split(','));
+    if (routes === undefined && values.routes !== undefined) {
+      throw new UsageError(
+        `--routes takes route scopes, comma-separated, from: ${ROUTE_SCOPES.join(', ')}; got "${values.routes}"`,
+      );
+    }
     const expiresAt =
       values.expires === undefined ? undefined : parseExpiry(values.expires, Date.now());
     if (values.expires !== undefined && expiresAt === undefined) {
@@ -73,6 +84,7 @@ ${DATABASE_HELP}
         username,
         ...(values.name === undefined ? {} : { name: values.name }),
         ...(models === undefined ? {} : { models }),
+        ...(routes === undefined ? {} : { routes }),
         ...(expiresAt === undefined ? {} : { expiresAt }),
         ...(limits === undefined ? {} : { limits }),
       });
@@ -92,6 +104,7 @@ This is the only time the key is shown; Sluice keeps only its hash. Store it now
   prefix   ${key.prefix}
   expires  ${key.expiresAt === null ? 'never' : new Date(key.expiresAt).toISOString()}
   models   ${key.models === null ? 'all' : key.models.join(', ')}
+  routes   inference${key.routes.map((r) => `, ${r}`).join('')}
   limits   ${describeLimits(key.limits)}
 `);
       return EXIT.ok;

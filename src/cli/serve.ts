@@ -26,8 +26,10 @@ Upstreams: OPENAI_API_KEY with BASE_URL or OPENAI_BASE_URL; ANTHROPIC_API_KEY wi
 ANTHROPIC_BASE_URL. Without any, the built-in demo model "sluice-demo" answers.
 Egress: HTTP_PROXY, HTTPS_PROXY, NO_PROXY, ALL_PROXY (socks5://…).
 Timeouts: SLUICE_CONNECT_TIMEOUT, SLUICE_FIRST_BYTE_TIMEOUT, SLUICE_IDLE_TIMEOUT,
-SLUICE_TOTAL_TIMEOUT, SLUICE_DRAIN_TIMEOUT. Body limit: SLUICE_MAX_BODY (e.g. 32mb).
-Auth: SLUICE_ADMIN_KEY is the bootstrap key accepted on every route.
+SLUICE_TOTAL_TIMEOUT, SLUICE_DRAIN_TIMEOUT. Request bodies: SLUICE_MAX_BODY (e.g. 32mb),
+SLUICE_BODY_TIMEOUT (a body silent this long gets 408, default 60s), SLUICE_MAX_BODY_INFLIGHT
+(all bodies in flight together, default 256mb).
+Auth: SLUICE_ADMIN_KEY (at least 32 characters) is the bootstrap key accepted on every route.
 `,
   async run(args, io) {
     const { values } = parseArgs({

@@ -130,6 +130,46 @@ describe('loadConfig', () => {
     assert.equal(config.maxBodyBytes, 512 * 1024);
   });
 
+  it('bounds request bodies in time and in memory by default', () => {
+    const config = load({});
+    assert.equal(config.bodyTimeoutMs, 60_000);
+    assert.equal(config.maxBodyInflightBytes, 256 * 1024 ** 2);
+  });
+
+  it('reads the body timeout and the memory of bodies in flight from the environment or the file', () => {
+    const fromEnv = load({ SLUICE_BODY_TIMEOUT: '2s', SLUICE_MAX_BODY_INFLIGHT: '1gb' });
+    assert.equal(fromEnv.bodyTimeoutMs, 2000);
+    assert.equal(fromEnv.maxBodyInflightBytes, 1024 ** 3);
+    const file = JSON.stringify({ bodyTimeout: '750ms', maxBodyInflight: '64mb' });
+    const fromFile = load({ SLUICE_CONFIG: 'c.json' }, { readFile: () => file });
+    assert.equal(fromFile.bodyTimeoutMs, 750);
+    assert.equal(fromFile.maxBodyInflightBytes, 64 * 1024 ** 2);
+  });
+
+  it('refuses a body timeout that is not a positive duration, naming the variable', () => {
+    assert.match(
+      problemsOf(() => load({ SLUICE_BODY_TIMEOUT: 'soon' })).join('\n'),
+      /SLUICE_BODY_TIMEOUT must be a duration such as 15s/,
+    );
+    assert.match(
+      problemsOf(() => load({ SLUICE_BODY_TIMEOUT: '0s' })).join('\n'),
+      /SLUICE_BODY_TIMEOUT must be greater than 0/,
+    );
+  });
+
+  it('refuses a budget of bodies in flight that is not a size, or smaller than one body', () => {
+    assert.match(
+      problemsOf(() => load({ SLUICE_MAX_BODY_INFLIGHT: 'lots' })).join('\n'),
+      /SLUICE_MAX_BODY_INFLIGHT must be a size such as 32mb/,
+    );
+    assert.match(
+      problemsOf(() => load({ SLUICE_MAX_BODY: '64mb', SLUICE_MAX_BODY_INFLIGHT: '32mb' })).join(
+        '\n',
+      ),
+      /SLUICE_MAX_BODY_INFLIGHT \(33554432 bytes\) must be at least SLUICE_MAX_BODY \(67108864 bytes\)/,
+    );
+  });
+
   it('honours proxy variables, lower case first, as curl does', () => {
     const config = load({
       HTTPS_PROXY: 'http://upper:3128',

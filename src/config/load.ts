@@ -54,6 +54,8 @@ export const DEFAULTS = {
   idleMs: 300_000,
   totalMs: 3_600_000,
   maxBodyBytes: 32 * 1024 ** 2,
+  bodyTimeoutMs: 60_000,
+  maxBodyInflightBytes: 256 * 1024 ** 2,
   drainMs: 30_000,
   dataDir: './data',
   logLevel: 'info' as LogLevel,
@@ -122,18 +124,46 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
     problems.push(
       'SLUICE_KEEPALIVE must be greater than 0 (keepalive comments cannot be switched off).',
     );
-  const maxBodyBytes = convert(
-    pick(undefined, 'SLUICE_MAX_BODY', 'maxBody'),
-    DEFAULTS.maxBodyBytes,
-    problems,
-    'a size such as 32mb or 512kb',
-    (v) => (typeof v === 'number' ? v : parseSize(String(v))),
+  const size = (envName: string, key: string, fallback: number) =>
+    convert(
+      pick(undefined, envName, key),
+      fallback,
+      problems,
+      'a size such as 32mb or 512kb',
+      (v) => (typeof v === 'number' ? v : parseSize(String(v))),
+    );
+  const maxBodyBytes = size('SLUICE_MAX_BODY', 'maxBody', DEFAULTS.maxBodyBytes);
+  const bodyTimeoutMs = duration(
+    undefined,
+    'SLUICE_BODY_TIMEOUT',
+    'bodyTimeout',
+    DEFAULTS.bodyTimeoutMs,
   );
+  if (bodyTimeoutMs <= 0)
+    problems.push(
+      'SLUICE_BODY_TIMEOUT must be greater than 0 (a body that never arrives would hold its connection for good).',
+    );
+  const maxBodyInflightBytes = size(
+    'SLUICE_MAX_BODY_INFLIGHT',
+    'maxBodyInflight',
+    DEFAULTS.maxBodyInflightBytes,
+  );
+  if (maxBodyInflightBytes < maxBodyBytes)
+    problems.push(
+      `SLUICE_MAX_BODY_INFLIGHT (${maxBodyInflightBytes} bytes) must be at least SLUICE_MAX_BODY (${maxBodyBytes} bytes), ` +
+        'or a body of the largest size allowed could never be read; raise it, or lower SLUICE_MAX_BODY.',
+    );
 
   const config: Config = {
     host,
     port,
-    adminKey: nonEmpty(env.SLUICE_ADMIN_KEY) ?? stringOr(lookup(file, 'adminKey')),
+    adminKey: adminKey(
+      nonEmpty(env.SLUICE_ADMIN_KEY) ?? stringOr(lookup(file, 'adminKey')),
+      env.SLUICE_ADMIN_KEY === undefined || env.SLUICE_ADMIN_KEY === ''
+        ? `adminKey in ${configPath ?? ''}`
+        : 'SLUICE_ADMIN_KEY',
+      problems,
+    ),
     upstreams: mergeUpstreams(
       upstreamsFromFile(lookup(file, 'upstreams'), env, problems),
       upstreamsFromEnv(env, problems),
@@ -157,6 +187,8 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
     },
     keepaliveMs,
     maxBodyBytes,
+    bodyTimeoutMs,
+    maxBodyInflightBytes,
     drainMs: duration(undefined, 'SLUICE_DRAIN_TIMEOUT', 'drain', DEFAULTS.drainMs),
     dataDir: resolve(
       convert(
@@ -209,4 +241,17 @@ export function egressFromEnv(env: Env, problems: string[]): EgressConfig {
     ]),
     noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
   };
+}
+
+/** The admin key opens every route: one short enough to guess is refused, not warned about. */
+const ADMIN_KEY_MIN = 32;
+
+function adminKey(key: string | undefined, source: string, problems: string[]): string | undefined {
+  if (key !== undefined && key.length < ADMIN_KEY_MIN) {
+    problems.push(
+      `${source} is ${key.length} characters long; an admin key must have at least ${ADMIN_KEY_MIN}. ` +
+        'Make one with `openssl rand -base64 32` (or `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`).',
+    );
+  }
+  return key;
 }

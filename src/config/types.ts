@@ -44,6 +44,10 @@ export interface Config {
   /** Interval of `: keepalive` comments during silences, including before the first byte. */
   readonly keepaliveMs: number;
   readonly maxBodyBytes: number;
+  /** A request body that does not start, or stalls, this long gets a 408 (`SLUICE_BODY_TIMEOUT`). */
+  readonly bodyTimeoutMs: number;
+  /** Memory all request bodies in flight may hold together (`SLUICE_MAX_BODY_INFLIGHT`). */
+  readonly maxBodyInflightBytes: number;
   /** How long SIGTERM waits for open streams before cutting them. */
   readonly drainMs: number;
   readonly dataDir: string;

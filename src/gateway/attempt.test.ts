@@ -39,6 +39,8 @@ describe('attempt', () => {
     );
     t.after(() => dispatcher.destroy());
     const front = createServer((_req, res) => {
+      const client = new ClientStream(res, openaiChat, 60_000, false);
+      // The gateway completes the response once the request's record is kept.
       void attempt({
         upstream: {
           name: 'test',
@@ -52,10 +54,12 @@ describe('attempt', () => {
           demo: false,
         },
         request: { origin, path: '/v1/chat/completions', method: 'POST', body: '{}' },
-        client: new ClientStream(res, openaiChat, 60_000, false),
+        client,
         timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000, totalMs: 10_000 },
         canFailover: false,
         stop: new Stop(),
+      }).then(() => {
+        client.complete();
       });
     });
     await once(front.listen(0, '127.0.0.1'), 'listening');

@@ -4,19 +4,36 @@
  * headers go out at once; 3 silences — waiting for the upstream's headers included — are filled
  * with comment keepalives; 4 a full client socket pauses the upstream; 6 after the first byte a
  * failure is an in-band error of the client's dialect, never a clean end.
+ *
+ * The response is not completed here: when the upstream is done, whatever completes the
+ * response for the client (the chunked body's terminator, the last byte of a body of known
+ * length, a whole error answer) waits for `complete()`, which the gateway calls once the
+ * request's final usage record is journaled — so a response a client saw complete always has
+ * its record, even if the process is killed the next instant.
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dialect } from '../dialects/index.ts';
-import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
+import { ShuttingDownError, type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import { KEEPALIVE, SseFramer } from '../sse/index.ts';
+import type { EndReason as StoreEndReason } from '../store/types.ts';
 import { EVENT_STREAM_HEADERS, isEventStream, isJson, sendError } from '../http/index.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { ChunkedSink } from './chunked-sink.ts';
 import { applyEdits, EventTap } from './tap.ts';
 
-/** How the request ended, for the log and the usage record. */
-export type EndReason = 'done' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'rejected';
+/** How the request ended, for the log and the usage record (`interrupted` is for later starts). */
+export type EndReason = Exclude<StoreEndReason, 'interrupted'>;
+
+/** A whole JSON answer held back to be rewritten (a list filtered to the caller's objects). */
+export interface HeldAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+/** Largest answer held whole; list pages are a few KiB. */
+const MAX_HELD = 8 * 1024 * 1024;
 
 export type StreamState =
   /** Nothing sent yet. */
@@ -41,6 +58,16 @@ export class ClientStream {
   /** `performance.now()` of the last write to the client, keepalives included. */
   #lastWriteAt = 0;
   #resumeUpstream: (() => void) | undefined;
+  /** What completes the response once its record is journaled (see `complete`). */
+  #completion: (() => void) | undefined;
+  /** Body bytes still to come of a response with a known length; the last one waits. */
+  #remaining: number | undefined;
+  #lastByte: Buffer | undefined;
+  /** Set by `holdAnswer`: a JSON answer is collected here instead of being relayed. */
+  #held:
+    | { chunks: Buffer[]; bytes: number; status: number; headers: Record<string, string> }
+    | 'wanted'
+    | undefined;
 
   bytes = 0;
   /** `performance.now()` of the first upstream byte written, and of the latest one. */
@@ -65,6 +92,18 @@ export class ClientStream {
     return this.#state;
   }
 
+  /**
+   * The status the client was, or is about to be, answered with; 499 (nginx's "client closed
+   * request") when it left before any answer.
+   */
+  get status(): number {
+    if (this.#res.headersSent) return this.#res.statusCode;
+    if (this.endReason === 'client_cancelled') return 499;
+    if (this.error !== undefined) return this.error.status;
+    if (typeof this.#held === 'object') return this.#held.status;
+    return this.#res.statusCode;
+  }
+
   /** Whether anything — headers included — has gone to the client. */
   get started(): boolean {
     return this.#state !== 'waiting';
@@ -77,6 +116,28 @@ export class ClientStream {
    */
   awaitUpstream(): void {
     this.#armKeepalive();
+  }
+
+  /** Collect a JSON answer whole instead of relaying it (`held` has it once the upstream ends). */
+  holdAnswer(): void {
+    this.#held = 'wanted';
+  }
+
+  /** The answer collected by `holdAnswer`, when the upstream's was JSON and complete. */
+  get held(): HeldAnswer | undefined {
+    const held = this.#held;
+    if (
+      held === undefined ||
+      held === 'wanted' ||
+      this.#state !== 'ended' ||
+      this.endReason !== 'done'
+    )
+      return undefined;
+    return {
+      status: held.status,
+      headers: held.headers,
+      body: Buffer.concat(held.chunks, held.bytes),
+    };
   }
 
   /**
@@ -92,6 +153,13 @@ export class ClientStream {
     const framed = sse && (upstreamHeaders['content-encoding'] ?? 'identity') === 'identity';
     if (this.#state === 'committed') {
       if (!sse) return false;
+    } else if (this.#held === 'wanted' && !sse && isJson(upstreamHeaders['content-type'])) {
+      const headers = clientResponseHeaders(upstreamHeaders);
+      delete headers['content-length'];
+      this.#held = { chunks: [], bytes: 0, status, headers };
+      this.#state = 'relaying';
+      this.#disarmKeepalive();
+      return true;
     } else {
       const headers = clientResponseHeaders(upstreamHeaders);
       if (sse) {
@@ -102,6 +170,9 @@ export class ClientStream {
       }
       this.#res.writeHead(status, headers);
       this.#openSink();
+      const length = Number(headers['content-length']);
+      if (!this.#res.chunkedEncoding && this.#res.req.method !== 'HEAD' && length > 0)
+        this.#remaining = length;
     }
     this.#state = 'relaying';
     if (framed) this.#framer = new SseFramer(this.tap);
@@ -114,6 +185,7 @@ export class ClientStream {
   /** One upstream body chunk. Returns false when the client is full: pause the upstream. */
   write(chunk: Buffer): boolean {
     this.firstUpstreamByteAt ??= performance.now();
+    if (typeof this.#held === 'object') return this.#hold(chunk);
     if (this.#framer === undefined) this.tap.onBody(chunk);
     let out = this.#framer === undefined ? chunk : this.#framer.push(chunk);
     const { edits } = this.tap;
@@ -128,9 +200,35 @@ export class ClientStream {
     this.lastByteAt = now;
     this.#lastWriteAt = now;
     this.bytes += out.length;
+    if (this.#remaining !== undefined) out = this.#keepLastByte(out);
     if (this.#send(out)) return true;
     this.paused = true;
     return false;
+  }
+
+  /** A body of known length: its last byte would complete the response, so it waits. */
+  #keepLastByte(out: Buffer): Buffer {
+    const remaining = (this.#remaining ?? 0) - out.length;
+    this.#remaining = remaining;
+    if (remaining > 0 || out.length === 0) return out;
+    this.#lastByte = Buffer.from(out.subarray(out.length - 1));
+    return out.subarray(0, out.length - 1);
+  }
+
+  #hold(chunk: Buffer): boolean {
+    const held = this.#held;
+    if (typeof held !== 'object') return true;
+    this.tap.onBody(chunk);
+    held.bytes += chunk.length;
+    if (held.bytes > MAX_HELD) {
+      this.#held = undefined;
+      this.fail(
+        new UpstreamProtocolError('upstream', `answered a list larger than ${MAX_HELD} bytes.`),
+      );
+      return true;
+    }
+    held.chunks.push(chunk);
+    return true;
   }
 
   /** Bytes written but not yet taken by the client's socket. */
@@ -166,16 +264,44 @@ export class ClientStream {
   }
 
   /**
+   * Completes the response: called once its final record is journaled. A held answer is
+   * completed by `answer` instead.
+   */
+  complete(): void {
+    const completion = this.#completion;
+    this.#completion = undefined;
+    completion?.();
+  }
+
+  /** Sends the (rewritten) held answer as the response. */
+  answer(status: number, headers: Record<string, string>, body: Buffer): void {
+    this.#completion = undefined;
+    this.#res.writeHead(status, { ...headers, 'content-length': body.length });
+    this.#res.end(body);
+  }
+
+  /**
    * Ends with an error: an HTTP error if nothing was sent yet, else the dialect's in-band error
    * event; a body that is not an event stream has no in-band form, so its connection is cut.
    */
   fail(error: SluiceError): void {
     if (this.#state === 'ended') return;
     this.error = error;
-    this.endReason ??= error.kind === 'timeout' ? 'timeout' : 'upstream_error';
-    if (this.#state === 'waiting') {
-      sendError(this.#res, error, this.#dialect);
+    this.endReason ??=
+      error instanceof ShuttingDownError
+        ? 'shutdown'
+        : error.kind === 'timeout'
+          ? 'timeout'
+          : 'upstream_error';
+    if (
+      this.#state === 'waiting' ||
+      (this.#state === 'relaying' && typeof this.#held === 'object')
+    ) {
+      this.#held = undefined;
       this.#finalize();
+      this.#completion = () => {
+        sendError(this.#res, error, this.#dialect);
+      };
     } else if (this.#state === 'committed' || this.#framer !== undefined) {
       this.#send(this.#dialect.errorEvent(error, this.tap.events));
       this.#end();
@@ -193,7 +319,12 @@ export class ClientStream {
 
   #end(): void {
     this.#finalize();
-    this.#res.end();
+    if (typeof this.#held === 'object') return; // completed by `answer`
+    const lastByte = this.#lastByte;
+    this.#completion = () => {
+      if (lastByte !== undefined) this.#send(lastByte);
+      this.#res.end();
+    };
   }
 
   #finalize(): void {

@@ -1,42 +1,48 @@
 /**
- * The `/v1` path, end to end: who is calling, what they ask, whether their limits allow it,
- * the relay, and the usage record — one per request, refusals included.
+ * The `/v1` path, end to end: a path with one meaning, who is calling, which route and model
+ * they may use, which objects they may name, whether their limits allow it, the relay, and the
+ * usage record — one per request, refusals included, journaled before the response completes.
  */
-import { randomBytes } from 'node:crypto';
-
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
   type Authenticator,
   credentialOf,
+  isAdmin,
   isInternalCredential,
   type Principal,
 } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
 import {
-  ModelNotAllowedError,
   ModelNotFoundError,
   NoUpstreamError,
   ShuttingDownError,
   SluiceError,
 } from '../errors/index.ts';
-import { sendError, sendJson, toSluiceError } from '../http/index.ts';
+import { checkPath, sendError, sendJson, toSluiceError } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
 import type { UsageRecord } from '../store/types.ts';
-import { candidatesFor, servesModel, type Upstream } from '../upstream/index.ts';
+import { candidatesFor, type Upstream } from '../upstream/index.ts';
+import { authorizeModel, authorizeRoute } from './access.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { listModels, mergesModels } from './models.ts';
+import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
-import { capturedText } from './tap.ts';
-import { Stop } from './stop.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
+import { routeOf } from './routes.ts';
+import { Stop } from './stop.ts';
+import { capturedText } from './tap.ts';
 
 export interface GatewayOptions {
+  /** This process, in request ids and records (`store/liveness.ts`). */
+  readonly instance: string;
   readonly config: Pick<Config, 'timeouts' | 'keepaliveMs' | 'maxBodyBytes'>;
   readonly upstreams: readonly Upstream[];
   readonly authenticator: Authenticator;
   readonly meter: Meter;
+  /** Who owns which provider objects (files, batches, stored responses, …). */
+  readonly objects: ObjectStore;
   readonly log: Logger;
   /** True from SIGTERM on: new requests are refused (and recorded). */
   readonly draining: () => boolean;
@@ -53,6 +59,7 @@ export interface StreamStats {
 
 export class Gateway {
   readonly #o: GatewayOptions;
+  readonly #objects: ObjectAccess;
   readonly #open = new Set<ClientStream>();
   /** Requests between arrival and their final record. */
   #handling = 0;
@@ -63,6 +70,7 @@ export class Gateway {
 
   constructor(options: GatewayOptions) {
     this.#o = options;
+    this.#objects = new ObjectAccess(options.objects, options.log);
     options.shutdown.addEventListener('abort', () => {
       for (const stop of this.#stops) stop.stop(new ShuttingDownError());
     });
@@ -109,26 +117,39 @@ export class Gateway {
     clientIp: string | null,
   ): Promise<UsageRecord> {
     const started = performance.now();
-    const id = nextRequestId();
+    const id = nextRequestId(this.#o.instance);
     res.setHeader('x-sluice-request-id', id);
+    const pathname = path.split('?')[0] ?? path;
+    const method = req.method ?? 'GET';
     let info: RequestInfo = {
       id,
       startedAt: Date.now(),
       principal: undefined,
       clientIp,
-      endpoint: path.split('?')[0] ?? path,
+      endpoint: pathname,
       model: undefined,
+      instance: this.#o.instance,
     };
     let admitted;
     try {
       if (this.#o.draining()) throw new ShuttingDownError();
+      checkPath(pathname);
       const credential = credentialOf(req.headers);
       const principal = await this.#o.authenticator.authenticate(credential);
       info = { ...info, principal, clientIp: forwardedIp(req, credential) ?? clientIp };
-      const parsed = await parseRequest(req, path, this.#o.config.maxBodyBytes);
+      const route = routeOf(method, pathname);
+      authorizeRoute(principal, route, pathname);
+      const parsed = await parseRequest(req, path, route, {
+        maxBodyBytes: this.#o.config.maxBodyBytes,
+        checkReferences: !isAdmin(principal),
+      });
       info = { ...info, model: parsed.model };
-      authorizeModel(principal, parsed.model);
-      const candidates = candidatesFor(this.#o.upstreams, parsed.endpoint.family, parsed.model);
+      authorizeModel(principal, parsed.model, route);
+      const holder = await this.#objects.check(principal, parsed);
+      const candidates = pinned(
+        candidatesFor(this.#o.upstreams, parsed.endpoint.family, parsed.model),
+        holder,
+      );
       if (candidates.length === 0) throw noUpstream(parsed, this.#o.upstreams);
       admitted = { parsed, candidates, principal, ticket: await this.#o.meter.admit(info) };
     } catch (error) {
@@ -138,7 +159,7 @@ export class Gateway {
 
     const { parsed, candidates, principal, ticket } = admitted;
     if (
-      req.method === 'GET' &&
+      method === 'GET' &&
       parsed.pathname === '/v1/models' &&
       mergesModels(candidates, principal)
     ) {
@@ -146,6 +167,9 @@ export class Gateway {
     }
     const { timeouts, keepaliveMs } = this.#o.config;
     const client = new ClientStream(res, parsed.endpoint.dialect, keepaliveMs, parsed.hideUsage);
+    const filtersList = this.#objects.filtersList(principal, parsed, method);
+    if (filtersList) client.holdAnswer();
+    if (parsed.stores) client.tap.watchId();
     this.#open.add(client);
     const stop = new Stop();
     this.#stops.add(stop);
@@ -168,9 +192,9 @@ export class Gateway {
     }
     const since = (at: number | undefined) => (at === undefined ? undefined : at - started);
     const { tap } = client;
-    return ticket.finish({
+    const record = await ticket.record({
       upstream: upstream?.name,
-      status: res.statusCode,
+      status: client.status,
       endReason: client.endReason ?? 'done',
       upstreamTtfbMs: since(client.firstUpstreamByteAt),
       clientTtfbMs: since(client.firstByteAt),
@@ -182,6 +206,20 @@ export class Gateway {
       generatedText: () => capturedText(tap.rawText),
       requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
     });
+    if (client.endReason === 'done' && client.status < 300)
+      await this.#objects.record(principal, parsed, method, tap, upstream?.name);
+    const held = client.held;
+    if (held !== undefined && parsed.route.kind === 'scoped') {
+      const body = await this.#objects
+        .filter(principal, parsed.route.scope, held.body)
+        .catch((error: unknown) => {
+          this.#o.log.error('could not filter a list to the caller’s objects', { error });
+          return Buffer.from('{"object":"list","data":[]}');
+        });
+      client.answer(held.status, held.headers, body);
+    } else client.complete();
+    await ticket.release(record);
+    return record;
   }
 
   /** `GET /v1/models` put together from every upstream, as the caller may see it (models.ts). */
@@ -194,40 +232,45 @@ export class Gateway {
     ticket: MeterTicket,
   ): Promise<UsageRecord> {
     let endReason: EndReason = 'done';
+    let answer: { list: unknown } | { failure: SluiceError };
     try {
       const { list, failed } = await listModels(candidates, principal, this.#o.config.timeouts);
       for (const { upstream, error } of failed)
         this.#o.log.warn('upstream did not list its models', { upstream, error });
-      sendJson(res, 200, list);
+      answer = { list };
     } catch (error) {
       const failure = toSluiceError(error);
       endReason = failure.kind === 'timeout' ? 'timeout' : 'upstream_error';
-      sendError(res, failure, parsed.endpoint.dialect);
+      answer = { failure };
     }
-    return ticket.finish({
+    const body = 'list' in answer ? JSON.stringify(answer.list) : '';
+    const record = await ticket.record({
       upstream: candidates.map((u) => u.name).join(','),
-      status: res.statusCode,
+      status: 'list' in answer ? 200 : answer.failure.status,
       endReason,
       upstreamTtfbMs: undefined,
       clientTtfbMs: performance.now() - started,
       events: 0,
-      bytes: Number(res.getHeader('content-length') ?? 0),
+      bytes: Buffer.byteLength(body),
       maxGapMs: 0,
       usage: undefined,
       usageComplete: false,
       generatedText: () => '',
       requestBody: undefined,
     });
+    if ('list' in answer) sendJson(res, 200, answer.list);
+    else sendError(res, answer.failure, parsed.endpoint.dialect);
+    await ticket.release(record);
+    return record;
   }
 }
 
-/** Unique across instances (a random prefix per process) and cheap per request (a counter). */
-const INSTANCE = randomBytes(6).toString('hex');
 let sequence = 0;
 
-function nextRequestId(): string {
+/** Unique across instances (the instance's id) and cheap per request (a counter). */
+function nextRequestId(instance: string): string {
   sequence++;
-  return `req_${INSTANCE}${sequence.toString(36).padStart(6, '0')}`;
+  return `req_${instance}${sequence.toString(36).padStart(6, '0')}`;
 }
 
 /**
@@ -239,13 +282,11 @@ function forwardedIp(req: IncomingMessage, credential: string | undefined): stri
   return isInternalCredential(credential) && typeof header === 'string' ? header : undefined;
 }
 
-/** A key limited to some models may use only those. */
-function authorizeModel(principal: Principal, model: string | undefined): void {
-  if (principal.kind !== 'key' || principal.key.models === null || model === undefined) return;
-  if (servesModel(principal.key.models, model)) return;
-  throw new ModelNotAllowedError(
-    `The API key ${principal.keyPrefix}… may not use the model \`${model}\`; it may use ${principal.key.models.join(', ')}.`,
-  );
+/** Requests that name an object go to the upstream that holds it, when Sluice knows which. */
+function pinned(candidates: Upstream[], holder: string | undefined): Upstream[] {
+  if (holder === undefined) return candidates;
+  const holding = candidates.filter((u) => u.name === holder);
+  return holding.length > 0 ? holding : candidates;
 }
 
 function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): SluiceError {

@@ -1,41 +1,26 @@
 /**
- * Which headers cross Sluice. Requests: everything but hop-by-hop headers (RFC 9110 §7.6.1),
- * the client's Sluice credentials, its identity (cookies, forwarding headers: the provider has
- * no business with the user's IP) and the upstream account selectors the operator configures.
- * Responses: an allowlist, because an upstream's `Server`, `cf-ray`, `Alt-Svc` or HSTS would
- * speak for the wrong origin — and mislead the doctor about which hops are in front of Sluice.
+ * Which headers cross Sluice, both ways by allow-list. Requests: only what the providers' SDKs
+ * need to be understood (the body's type, what the client accepts, API versions and betas,
+ * idempotency, the SDKs' own `x-stainless-*` descriptions) plus the upstream's configured
+ * headers and credentials — nothing about the end user (address, cookies, browser, origin,
+ * CSRF token, CDN client headers) and nothing of Sluice's own hop (`x-sluice-*`). Responses:
+ * an allow-list too, because an upstream's `Server`, `cf-ray`, `Alt-Svc` or HSTS would speak
+ * for the wrong origin — and mislead the doctor about which hops are in front of Sluice.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+const REQUEST_KEPT = new Set([
+  'content-type',
+  'accept',
+  'openai-beta',
+  'anthropic-version',
+  'anthropic-beta',
+  'idempotency-key',
 ]);
+const REQUEST_KEPT_PREFIXES = ['x-stainless-'];
 
-const REQUEST_DROPPED = new Set([
-  ...HOP_BY_HOP,
-  'host',
-  'authorization',
-  'x-api-key',
-  'cookie',
-  'accept-encoding',
-  'content-length',
-  'expect',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-real-ip',
-  'openai-organization',
-  'openai-project',
-]);
+/** Who is calling, as the provider sees it: Sluice, not the user's browser or tool. */
+const USER_AGENT = 'sluice';
 
 const RESPONSE_KEPT = new Set([
   'content-type',
@@ -53,22 +38,28 @@ const RESPONSE_KEPT = new Set([
 const RESPONSE_KEPT_PREFIXES = ['x-ratelimit-', 'anthropic-', 'openai-'];
 const RESPONSE_DROPPED = new Set(['openai-organization', 'openai-project']);
 
-/** Headers for the upstream request; `keepLength` when the body is streamed through as sent. */
+/**
+ * Headers for the upstream request: the allow-listed client headers, then Sluice's own.
+ * `body` describes the body as sent upstream: its type when Sluice wrote it (JSON it
+ * re-serialised), its length when the client's bytes are streamed through unchanged.
+ */
 export function upstreamRequestHeaders(
   client: IncomingHttpHeaders,
   own: Readonly<Record<string, string>>,
-  keepLength: boolean,
-): Record<string, string | string[]> {
-  const named = connectionTokens(client.connection);
-  const out: Record<string, string | string[]> = {};
+  body: { readonly contentType?: string; readonly keepLength: boolean },
+): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(client)) {
-    if (value === undefined || REQUEST_DROPPED.has(name) || named.has(name)) continue;
-    out[name] = value;
+    if (typeof value !== 'string') continue;
+    if (REQUEST_KEPT.has(name) || REQUEST_KEPT_PREFIXES.some((p) => name.startsWith(p)))
+      out[name] = value;
   }
-  if (keepLength && client['content-length'] !== undefined)
-    out['content-length'] = client['content-length'];
+  if (body.contentType !== undefined) out['content-type'] = body.contentType;
+  const length = client['content-length'];
+  if (body.keepLength && length !== undefined) out['content-length'] = length;
   // Identity keeps bodies readable for usage accounting and event framing.
   out['accept-encoding'] = 'identity';
+  out['user-agent'] = USER_AGENT;
   return Object.assign(out, own);
 }
 
@@ -83,14 +74,4 @@ export function clientResponseHeaders(
       out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-function connectionTokens(value: string | string[] | undefined): Set<string> {
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(
-    text
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
 }

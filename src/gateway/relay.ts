@@ -51,7 +51,10 @@ export async function relay(ctx: RelayContext): Promise<Upstream | undefined> {
         method: req.method as Dispatcher.HttpMethod,
         headers: {
           ...upstream.defaultHeaders,
-          ...upstreamRequestHeaders(req.headers, upstream.headers, !parsed.replayable),
+          ...upstreamRequestHeaders(req.headers, upstream.headers, {
+            keepLength: !parsed.replayable && parsed.contentType === undefined,
+            ...(parsed.contentType === undefined ? {} : { contentType: parsed.contentType }),
+          }),
         },
         body: parsed.body,
         headersTimeout: timeouts.firstByteMs,

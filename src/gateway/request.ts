@@ -1,53 +1,129 @@
 /**
  * Reading a `/v1` request: which endpoint, which model, streamed or not, and the body to send
- * upstream — JSON read once (bounded) and, for Chat Completions streams, amended to ask for
- * usage; anything else (uploads) streamed through unread. The parsed JSON is not kept: a
- * request lives as long as its stream, and a long conversation parsed into objects costs a
- * few times its bytes; the body bytes (kept anyway, for the upstream) are read again in the
- * rare case a prompt estimate needs them.
+ * upstream. A JSON route's body is read as JSON whatever `Content-Type` claims (a body that the
+ * provider would parse must be one Sluice parsed: its model decides the key's permissions and
+ * the price), then written again, so Sluice and the provider read one document — a duplicate
+ * `"model"` key cannot mean one model to Sluice and another upstream. A multipart route's
+ * `model` is read from the form as it streams (`multipart.ts`). Other routes' bodies go through
+ * unread for admins and parsed for everyone else, whose object references are checked.
+ *
+ * The parsed JSON is not kept: a request lives as long as its stream, and a long conversation
+ * parsed into objects costs a few times its bytes.
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { isJson, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
+import { UnsupportedMediaTypeError } from '../errors/index.ts';
+import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
+import { readMultipart } from './multipart.ts';
+import { type ObjectRef, referencesIn } from './ownership.ts';
+import type { RouteInfo } from './routes.ts';
 
 export interface ParsedRequest {
   readonly endpoint: Endpoint;
   /** The path without its query, for records. */
   readonly pathname: string;
+  readonly route: RouteInfo;
   readonly body: Buffer | Readable | null;
   /** A buffered body can be sent again to the next upstream; a streamed one cannot. */
   readonly replayable: boolean;
+  /** The body's type as sent upstream when Sluice wrote the body; else the client's stands. */
+  readonly contentType: string | undefined;
   readonly model: string | undefined;
   readonly stream: boolean;
   /** Sluice asked the upstream for usage the client did not ask for: hide it again. */
   readonly hideUsage: boolean;
+  /** The provider will store what it answers (a stored response or chat completion). */
+  readonly stores: boolean;
+  /** Provider objects the body names, for the ownership check. */
+  readonly references: readonly ObjectRef[];
 }
+
+export interface ParseOptions {
+  readonly maxBodyBytes: number;
+  /** Whether the caller's object references must be checked (everyone but admins). */
+  readonly checkReferences: boolean;
+}
+
+const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 export async function parseRequest(
   req: IncomingMessage,
   path: string,
-  maxBodyBytes: number,
+  route: RouteInfo,
+  options: ParseOptions,
 ): Promise<ParsedRequest> {
   const pathname = path.split('?')[0] ?? path;
   const endpoint = endpointFor(pathname, req.headers);
-  const base = { endpoint, pathname, model: undefined, hideUsage: false };
-  if (req.method === 'GET' || req.method === 'HEAD') {
+  const base = {
+    endpoint,
+    pathname,
+    route,
+    model: undefined,
+    hideUsage: false,
+    stores: false,
+    references: [],
+    contentType: undefined,
+  };
+  if (NO_BODY.has(req.method ?? 'GET') || !declaresBody(req)) {
+    // An inference call without a body: the same 400 as malformed JSON (an empty body is `{}`
+    // to nobody).
+    if (route.kind === 'inference') parseJsonObject(await readBody(req, options.maxBodyBytes));
     return { ...base, body: null, replayable: true, stream: /[?&]stream=true(?:&|$)/.test(path) };
   }
-  if (!isJson(req.headers['content-type'])) {
-    const body = Readable.from(limitedBody(req, maxBodyBytes), { objectMode: false });
+  const multipart = isMultipart(req.headers['content-type']);
+  if (route.kind === 'inference' && route.body === 'multipart') {
+    if (!multipart) throw notMultipart();
+    const form = await readMultipart(req, { limit: options.maxBodyBytes });
+    return {
+      ...base,
+      body: form.body,
+      contentType: form.contentType,
+      replayable: false,
+      model: form.model,
+      stream: false,
+    };
+  }
+  if (route.kind === 'inference' && multipart) throw notJson();
+  if (multipart || (route.kind !== 'inference' && !options.checkReferences)) {
+    // Uploads to files and the like, and whatever an admin sends: relayed as they come.
+    const body = Readable.from(limitedBody(req, options.maxBodyBytes), { objectMode: false });
     return { ...base, body, replayable: false, stream: false };
   }
-  const raw = await readBody(req, maxBodyBytes);
-  const json = parseJsonObject(raw);
-  const hideUsage = endpoint.dialect.requestUsage(json);
+  const json = parseJsonObject(await readBody(req, options.maxBodyBytes));
+  const hideUsage = route.kind === 'inference' && endpoint.dialect.requestUsage(json);
   return {
     ...base,
-    body: hideUsage ? ownUtf8(JSON.stringify(json)) : raw,
+    body: ownUtf8(JSON.stringify(json)),
+    contentType: 'application/json',
     replayable: true,
     model: typeof json.model === 'string' ? json.model : undefined,
     stream: json.stream === true,
     hideUsage,
+    stores: storesAnswer(pathname, json),
+    references: options.checkReferences ? referencesIn(json) : [],
   };
+}
+
+function isMultipart(contentType: string | undefined): boolean {
+  return contentType?.toLowerCase().trimStart().startsWith('multipart/') === true;
+}
+
+/** Responses are stored unless `store: false`; chat completions only with `store: true`. */
+function storesAnswer(pathname: string, json: Record<string, unknown>): boolean {
+  if (pathname === '/v1/responses') return json.store !== false;
+  if (pathname === '/v1/chat/completions') return json.store === true;
+  return false;
+}
+
+function notMultipart(): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(
+    'This endpoint takes a multipart/form-data body (the file and its fields), as the OpenAI clients send it.',
+  );
+}
+
+function notJson(): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(
+    'This endpoint takes a JSON body; send it with Content-Type: application/json.',
+  );
 }

@@ -43,6 +43,11 @@ export class EventTap implements EventSink {
   sawTerminal = false;
   sawErrorEvent = false;
   usage: TokenUsage | undefined;
+  /** The whole JSON answer, parsed, once it has ended (answers up to `MAX_BODY`). */
+  json: unknown;
+  /** The `id` in the first event, when asked for (`watchId`): a stored response's, say. */
+  firstId: string | undefined;
+  #watchId = false;
   #body: Buffer[] | undefined;
   #bodyBytes = 0;
 
@@ -61,12 +66,21 @@ export class EventTap implements EventSink {
     this.events++;
     if (kind === 'done') this.sawTerminal = true;
     else if (kind === 'error') this.sawErrorEvent = true;
+    else if (this.#watchId) {
+      this.#watchId = false;
+      this.firstId = firstId(event);
+    }
     this.usage = dialect.readUsage(event, 0, event.length, this.usage) ?? this.usage;
     if (this.#fields.length > 0) this.#capture(event);
     if (this.#hideUsage) {
       const bytes = dialect.hideUsage(event, 0, event.length);
       if (bytes !== undefined) this.edits.push({ start, end, bytes });
     }
+  }
+
+  /** Read the `id` of the first data event (the object a stream creates). */
+  watchId(): void {
+    this.#watchId = true;
   }
 
   /** The response is one JSON document, not events: keep a copy to read its usage at the end. */
@@ -86,6 +100,7 @@ export class EventTap implements EventSink {
     if (this.#body === undefined) return;
     try {
       const body: unknown = JSON.parse(Buffer.concat(this.#body).toString('utf8'));
+      this.json = body;
       this.usage = this.#dialect.bodyUsage(body) ?? this.usage;
       this.sawTerminal = this.usage !== undefined;
     } catch {
@@ -131,6 +146,17 @@ export class EventTap implements EventSink {
       this.#textBytes += copied;
     }
   }
+}
+
+const ID_FIELD = Buffer.from('"id":"');
+
+/** The first `"id":"…"` value of an event: the object a stream is about comes first. */
+function firstId(event: Buffer): string | undefined {
+  const at = event.indexOf(ID_FIELD);
+  if (at === -1) return undefined;
+  const from = at + ID_FIELD.length;
+  const to = event.indexOf(QUOTE, from);
+  return to > from ? event.toString('utf8', from, to) : undefined;
 }
 
 /** `"content":"` and the like, made once per dialect rather than once per request. */

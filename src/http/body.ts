@@ -1,37 +1,64 @@
-/** Request bodies: bounded in size, JSON parsed once, with errors a client can act on. */
+/**
+ * Request bodies: bounded in size, in time and in memory, JSON parsed once, with errors a
+ * client can act on.
+ */
 import type { IncomingMessage } from 'node:http';
 import { InvalidJsonError, PayloadTooLargeError } from '../errors/index.ts';
+import { type BodyGuard, bodyGuardOf } from './body-guard.ts';
 
 /**
- * Reads the whole body, refusing more than `limit` bytes (413) as soon as that is known. The
- * copy has memory of its own: a body is kept for as long as its stream lasts, and a small
- * pooled Buffer (`Buffer.concat`) would hold its whole 64 KiB pool slab that long. Plain
- * listeners, removed once the body is in: `for await` over the request left its end-of-stream
- * listeners, and through them its iterator, attached to the request for the stream's length.
+ * Reads the whole body, refusing more than `limit` bytes (413) as soon as that is known. Within
+ * the server's rules for the request (`guardBody`): the body's bytes are charged to the budget of
+ * bodies in flight (503 when they do not fit; a declared length before a byte is read, a chunked
+ * body as it comes), and a stall rejects with `RequestTimeoutError` (408).
+ *
+ * The body has memory of its own: it is kept for as long as its stream lasts, and a small
+ * pooled Buffer (`Buffer.concat`) would hold its whole 64 KiB pool slab that long. With a
+ * declared length it is allocated once and filled as chunks arrive, so it is never held twice.
+ * Plain listeners, removed once the body is in: `for await` over the request left its
+ * end-of-stream listeners, and through them its iterator, attached to the request for the
+ * stream's length.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     rejectDeclaredOverLimit(req, limit);
+    const guard = bodyGuardOf(req);
+    if (guard?.stall !== undefined) throw guard.stall;
     if (req.readableEnded) {
       resolve(Buffer.alloc(0));
       return;
     }
+    const declared = declaredLength(req);
+    if (declared !== undefined) guard?.hold(declared);
+    const whole = declared === undefined ? undefined : Buffer.allocUnsafeSlow(declared);
     const chunks: Buffer[] = [];
     let size = 0;
     const settle = (error: Error | undefined) => {
+      unregister?.();
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       if (error !== undefined) reject(error);
-      else resolve(ownCopy(chunks, size));
+      else resolve(whole?.subarray(0, size) ?? ownCopy(chunks, size));
+    };
+    // Read no further after a refusal; its response goes out with `Connection: close`.
+    const refuse = (error: Error) => {
+      req.pause();
+      settle(error);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) {
+      if (size > (whole?.length ?? limit)) {
+        refuse(new PayloadTooLargeError(limit));
+      } else if (whole !== undefined) {
+        chunk.copy(whole, size - chunk.length);
+      } else {
+        try {
+          guard?.hold(chunk.length);
+        } catch (error) {
+          refuse(error as Error);
+          return;
+        }
         chunks.push(chunk);
-        return;
       }
-      // Read no further; the 413 goes out with `Connection: close`.
-      req.pause();
-      settle(new PayloadTooLargeError(limit));
     };
     const onEnd = () => {
       settle(undefined);
@@ -43,6 +70,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onClose = () => {
       settle(new Error('the client closed the connection before its request body was complete'));
     };
+    const unregister = guard?.reading(settle);
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }
@@ -61,20 +89,69 @@ export function ownUtf8(text: string): Buffer {
   return bytes;
 }
 
-/** The body as it arrives, for bodies relayed without reading them (uploads), still bounded. */
+/**
+ * The body as it arrives, for bodies relayed without reading them (uploads), still bounded.
+ * It holds no more than a chunk, so it is not charged to the budget. Chunks are pulled one at
+ * a time, so a consumer that waits (a slow upstream) pauses the client, which the body
+ * watchdog does not count as a stall; a stall while it waits for a chunk throws
+ * `RequestTimeoutError` (`for await` over the request could not be told to).
+ */
 export async function* limitedBody(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
   rejectDeclaredOverLimit(req, limit);
+  const guard = bodyGuardOf(req);
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for (;;) {
+    const chunk = await nextChunk(req, guard);
+    if (chunk === null) return;
     size += chunk.length;
     if (size > limit) throw new PayloadTooLargeError(limit);
     yield chunk;
   }
 }
 
+/** The next chunk of `req`, or null at its end; pulling one at a time keeps backpressure. */
+function nextChunk(req: IncomingMessage, guard: BodyGuard | undefined): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    if (guard?.stall !== undefined) throw guard.stall;
+    if (req.readableEnded) {
+      resolve(null);
+      return;
+    }
+    const settle = (error: Error | undefined, chunk: Buffer | null = null) => {
+      unregister?.();
+      req.off('readable', onReadable).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (error !== undefined) reject(error);
+      else resolve(chunk);
+    };
+    const onReadable = () => {
+      const chunk = req.read() as Buffer | null;
+      if (chunk !== null) settle(undefined, chunk);
+    };
+    const onEnd = () => {
+      settle(undefined);
+    };
+    const onError = (error: Error) => {
+      settle(error);
+    };
+    const onClose = () => {
+      settle(new Error('the client closed the connection before its request body was complete'));
+    };
+    const unregister = guard?.reading(settle);
+    req.on('readable', onReadable).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
 export function rejectDeclaredOverLimit(req: IncomingMessage, limit: number): void {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(limit);
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) throw new PayloadTooLargeError(limit);
+}
+
+/** `Content-Length`, when the request has one (Node's parser has checked it is a number). */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
+  const length = Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
 
 /** Parses a JSON object body; anything else is a 400 that says what was wrong. */

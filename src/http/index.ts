@@ -9,6 +9,9 @@ export {
   readBody,
   rejectDeclaredOverLimit,
 } from './body.ts';
+export { BodyBudget } from './body-budget.ts';
+export { type BodyRules, guardBody, readingBody, reserveBodyMemory } from './body-guard.ts';
+export { declaresBody } from './body-watchdog.ts';
 export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
 export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';
 export { EVENT_STREAM_HEADERS, isEventStream, isJson } from './event-stream.ts';

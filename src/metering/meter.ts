@@ -31,6 +31,8 @@ export interface RequestInfo {
   readonly clientIp: string | null;
   readonly endpoint: string;
   readonly model: string | undefined;
+  /** The process serving it (see `store/liveness.ts`). */
+  readonly instance: string;
 }
 
 /** How the relay went, as far as the books are concerned. */
@@ -121,8 +123,11 @@ export class MeterTicket {
     this.#now = now;
   }
 
-  /** Finalises the record and charges the tokens; resolves with the record as written. */
-  async finish(outcome: RelayOutcome): Promise<UsageRecord> {
+  /**
+   * Finalises the record: journaled and queued for the store when this resolves, so the
+   * response may complete. Then `release` charges it to the limits.
+   */
+  async record(outcome: RelayOutcome): Promise<UsageRecord> {
     const { usage, source } = await tokensOf(outcome);
     const cost = usage === undefined ? null : costOf(this.#o.prices, this.#record.model, usage);
     const record: UsageRecord = {
@@ -144,8 +149,15 @@ export class MeterTicket {
       usageSource: source,
     };
     this.#o.queue.put(record);
-    await this.#lease?.end({ tokens: record.promptTokens + record.completionTokens, cost });
     return record;
+  }
+
+  /** Charges the finished request's tokens and cost to its key's and user's limits. */
+  async release(record: UsageRecord): Promise<void> {
+    await this.#lease?.end({
+      tokens: record.promptTokens + record.completionTokens,
+      cost: record.cost,
+    });
   }
 }
 
@@ -215,6 +227,7 @@ function openRecord(info: RequestInfo): UsageRecord {
     cost: null,
     endReason: 'incomplete',
     usageSource: null,
+    instanceId: info.instance,
   };
 }
 

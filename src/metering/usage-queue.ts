@@ -1,15 +1,17 @@
 /**
- * Usage records on their way to the store. Writes are batched and never block a stream; when
- * the store is down they wait here and are written when it returns — none is dropped. The queue
- * is bounded: once full, new requests are refused (the caller answers 503) rather than run
- * unrecorded; records of requests already running are always accepted. If the store is still
- * down at shutdown, the records go to a file in the data directory, written on the next start.
+ * Usage records on their way to the store. Each is journaled as it is put (`usage-journal.ts`),
+ * so a killed process loses none; writes to the store are batched and never block a stream;
+ * when the store is down records wait here and are written when it returns — none is dropped.
+ * The queue is bounded: once full, new requests are refused (the caller answers 503) rather
+ * than run unrecorded; records of requests already running are always accepted. If the store is
+ * still down at shutdown, the journal keeps them for the next start.
  */
-import { appendFile, mkdir, readFile, unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/index.ts';
 import type { Store, UsageRecord } from '../store/types.ts';
+import type { UsageJournal } from './usage-journal.ts';
 
 export interface UsageQueueOptions {
   /** Records waiting at most; beyond it `accepting` turns false. */
@@ -17,18 +19,24 @@ export interface UsageQueueOptions {
   /** How long a record waits for others to share its write. */
   readonly batchMs?: number;
   readonly maxBatch?: number;
-  /** Where records still unwritten at shutdown are kept (`usage-pending.jsonl`). */
+  /** Where an older Sluice kept records still unwritten at shutdown (`usage-pending.jsonl`). */
   readonly spillDir: string;
   readonly log: Logger;
+  /** Where every record is appended before it is queued; none in some unit tests. */
+  readonly journal?: UsageJournal | undefined;
 }
 
 const SPILL_FILE = 'usage-pending.jsonl';
 
 export class UsageQueue {
   readonly #store: Store;
-  readonly #o: Required<UsageQueueOptions>;
-  /** Pending records by id: a later version of a record replaces the earlier one unwritten. */
-  readonly #pending = new Map<string, UsageRecord>();
+  readonly #o: Required<Omit<UsageQueueOptions, 'journal'>>;
+  readonly #journal: UsageJournal | undefined;
+  /**
+   * Pending records by id, with the journal segment of that version: a later version of a
+   * record replaces the earlier one unwritten.
+   */
+  readonly #pending = new Map<string, { record: UsageRecord; segment: number | undefined }>();
   readonly #lastUsed = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
@@ -37,6 +45,7 @@ export class UsageQueue {
   constructor(store: Store, options: UsageQueueOptions) {
     this.#store = store;
     this.#o = { maxRecords: 10_000, batchMs: 50, maxBatch: 500, ...options };
+    this.#journal = options.journal;
   }
 
   /** Whether a new request may start: its record would fit. */
@@ -48,8 +57,12 @@ export class UsageQueue {
     return this.#pending.size;
   }
 
+  /** Journals the record (synchronously: when this returns, a kill cannot lose it), then queues it. */
   put(record: UsageRecord): void {
-    this.#pending.set(record.id, record);
+    const segment = this.#journal?.append(record);
+    const replaced = this.#pending.get(record.id);
+    if (replaced?.segment !== undefined) this.#journal?.release(replaced.segment);
+    this.#pending.set(record.id, { record, segment });
     this.#schedule(this.#o.batchMs);
   }
 
@@ -68,28 +81,29 @@ export class UsageQueue {
   }
 
   /**
-   * Shutdown: keeps trying to write for `graceMs`; whatever the store still refuses is appended
-   * to the spill file rather than lost.
+   * Shutdown: keeps trying to write for `graceMs`; whatever the store still refuses stays in
+   * the journal, for the next start, rather than being lost.
    */
   async close(graceMs = 5000): Promise<void> {
     const deadline = Date.now() + graceMs;
     for (;;) {
       try {
         await this.flush();
-        return;
+        break;
       } catch {
-        if (Date.now() >= deadline) break;
+        if (Date.now() >= deadline) {
+          this.#o.log.error(
+            'usage store unreachable at shutdown; records kept for the next start',
+            {
+              records: this.#pending.size,
+            },
+          );
+          break;
+        }
         await sleep(200);
       }
     }
-    const lines = [...this.#pending.values()].map((r) => JSON.stringify(r) + '\n').join('');
-    await mkdir(this.#o.spillDir, { recursive: true });
-    await appendFile(join(this.#o.spillDir, SPILL_FILE), lines);
-    this.#o.log.error('usage store unreachable at shutdown; records kept for the next start', {
-      records: this.#pending.size,
-      file: join(this.#o.spillDir, SPILL_FILE),
-    });
-    this.#pending.clear();
+    this.#journal?.close();
   }
 
   /** At start: writes records a previous run could not, then removes their file. */
@@ -104,8 +118,11 @@ export class UsageQueue {
     const records = text
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as UsageRecord);
-    for (const record of records) this.#pending.set(record.id, record);
+      .map((line) => ({
+        ...(JSON.parse(line) as Omit<UsageRecord, 'instanceId'>),
+        instanceId: null,
+      }));
+    for (const record of records) this.#pending.set(record.id, { record, segment: undefined });
     await this.flush();
     await unlink(file);
     this.#o.log.info('wrote usage records kept from the last run', { records: records.length });
@@ -125,9 +142,10 @@ export class UsageQueue {
 
   async #write(throwOnError: boolean): Promise<void> {
     const batch = [...this.#pending.values()].slice(0, this.#o.maxBatch);
+    const records = batch.map((entry) => entry.record);
     const touched = new Map(this.#lastUsed);
     try {
-      if (batch.length > 0) await this.#store.writeUsage(batch);
+      if (records.length > 0) await this.#store.writeUsage(records);
       if (touched.size > 0) await this.#store.touchKeys(touched);
     } catch (error) {
       this.#failures++;
@@ -144,8 +162,11 @@ export class UsageQueue {
       this.#o.log.info('usage store back; queued records written', { batch: batch.length });
     this.#failures = 0;
     // Only what was written goes: a record updated meanwhile stays for the next batch.
-    for (const record of batch)
-      if (this.#pending.get(record.id) === record) this.#pending.delete(record.id);
+    for (const entry of batch) {
+      if (this.#pending.get(entry.record.id) !== entry) continue;
+      this.#pending.delete(entry.record.id);
+      if (entry.segment !== undefined) this.#journal?.release(entry.segment);
+    }
     for (const [id, at] of touched) if (this.#lastUsed.get(id) === at) this.#lastUsed.delete(id);
   }
 

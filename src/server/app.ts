@@ -1,6 +1,13 @@
 /** Composes one running Sluice from a `Config`: the only place where the parts meet. */
 import { randomBytes } from 'node:crypto';
-import { Accounts, KeyAuthenticator, LoginThrottle, Sessions, WebAuth } from '../accounts/index.ts';
+import { join } from 'node:path';
+import {
+  Accounts,
+  createLoginThrottle,
+  KeyAuthenticator,
+  Sessions,
+  WebAuth,
+} from '../accounts/index.ts';
 import { ChatApi } from '../chat/index.ts';
 import { AdminApi } from '../admin/index.ts';
 import type { ApiFamily, Config } from '../config/index.ts';
@@ -8,7 +15,7 @@ import { Gateway } from '../gateway/index.ts';
 import { clientIpResolver } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createCounters } from '../metering/limits/index.ts';
-import { Meter, UsageQueue } from '../metering/index.ts';
+import { Meter, recoverUsage, UsageJournal, UsageQueue } from '../metering/index.ts';
 import { Probe } from '../probe/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import {
@@ -46,7 +53,14 @@ export async function startSluice(
     kind: store.kind,
     ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}),
   });
-  const queue = new UsageQueue(store, { log, spillDir: config.dataDir });
+  // This process's id, in request ids and records; held alive through the store, so a later
+  // start knows whether the records it left incomplete were cut short by its death.
+  const instance = randomBytes(6).toString('hex');
+  await store.claimInstance(instance);
+  const journalDir = join(config.dataDir, 'journal');
+  await recoverUsage({ store, dir: journalDir, instance, log });
+  const journal = new UsageJournal(journalDir, instance, log);
+  const queue = new UsageQueue(store, { log, spillDir: config.dataDir, journal });
   await queue.restoreSpilled();
   const counters = createCounters({
     redisUrl: config.redisUrl,
@@ -99,11 +113,19 @@ export async function startSluice(
   const sessions = new Sessions({ store });
   const webAuth = new WebAuth(authenticator, sessions);
   const clientIp = clientIpResolver(config.trustedProxies);
+  const throttle = createLoginThrottle({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisPrefix,
+    userId: (username) => accounts.idOf(username),
+    log,
+  });
   const gateway = new Gateway({
+    instance,
     config,
     upstreams,
     authenticator,
     meter: new Meter({ queue, counters, prices: config.prices }),
+    objects: store,
     log,
     draining: () => holder.server?.draining ?? false,
     shutdown: shutdown.signal,
@@ -118,7 +140,7 @@ export async function startSluice(
     accounts,
     sessions,
     auth: webAuth,
-    throttle: new LoginThrottle(),
+    throttle,
     gateway: () => loopback(holder.server),
     internalSecret,
     clientIp,
@@ -139,6 +161,8 @@ export async function startSluice(
     chat,
     log,
     shutdown,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxBodyInflightBytes: config.maxBodyInflightBytes,
     info: {
       demo: missing.length > 0 ? missing : false,
       store: store.kind,
@@ -160,7 +184,13 @@ export async function startSluice(
     async drain(deadlineMs = config.drainMs) {
       await server.drain(deadlineMs);
       await queue.close();
-      await Promise.all([dispatchers.close(), demo?.close(), counters.close(), chat.close()]);
+      await Promise.all([
+        dispatchers.close(),
+        demo?.close(),
+        counters.close(),
+        throttle.close(),
+        chat.close(),
+      ]);
       await store.close();
     },
   };

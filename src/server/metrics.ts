@@ -1,6 +1,15 @@
 /** `GET /metrics`: Prometheus text exposition of what is in flight and what has been served. */
 import type { StreamStats } from '../gateway/index.ts';
 
+/** What is in flight at the moment `/metrics` is read. */
+export interface Gauges {
+  readonly streams: StreamStats;
+  readonly usagePending: number;
+  /** Bytes of the budget of request bodies in flight taken now. */
+  readonly bodyBytes: number;
+  readonly draining: boolean;
+}
+
 export class Metrics {
   /** Per route, counts by status class: index 1 is 1xx … 5 is 5xx. */
   readonly #responses = new Map<string, number[]>();
@@ -16,7 +25,7 @@ export class Metrics {
     counts[index] = (counts[index] ?? 0) + 1;
   }
 
-  render(streams: StreamStats, usagePending: number, draining: boolean): string {
+  render({ streams, usagePending, bodyBytes, draining }: Gauges): string {
     const lines = [
       '# HELP sluice_requests_total Requests answered, by route and status class.',
       '# TYPE sluice_requests_total counter',
@@ -37,6 +46,9 @@ export class Metrics {
       '# HELP sluice_usage_records_pending Usage records waiting to be written (they wait while the store is down).',
       '# TYPE sluice_usage_records_pending gauge',
       `sluice_usage_records_pending ${usagePending}`,
+      '# HELP sluice_request_body_bytes_inflight Memory held by request bodies in flight (at most SLUICE_MAX_BODY_INFLIGHT).',
+      '# TYPE sluice_request_body_bytes_inflight gauge',
+      `sluice_request_body_bytes_inflight ${bodyBytes}`,
       '# HELP sluice_draining 1 while shutting down.',
       '# TYPE sluice_draining gauge',
       `sluice_draining ${draining ? 1 : 0}`,

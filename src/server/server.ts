@@ -8,9 +8,16 @@ import { performance } from 'node:perf_hooks';
 import type { AdminApi } from '../admin/index.ts';
 import type { ChatApi } from '../chat/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
-import { MethodNotAllowedError, UnknownUrlError } from '../errors/index.ts';
+import { MethodNotAllowedError, RequestTimeoutError, UnknownUrlError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
-import { type ClientIpResolver, sendError, sendJson, toSluiceError } from '../http/index.ts';
+import {
+  BodyBudget,
+  type ClientIpResolver,
+  guardBody,
+  sendError,
+  sendJson,
+  toSluiceError,
+} from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { parseProbeParams, type Probe } from '../probe/index.ts';
 import { Metrics } from './metrics.ts';
@@ -30,6 +37,10 @@ export interface ServerOptions {
   readonly shutdown: AbortController;
   /** Shown on `/` and in `/healthz`. */
   readonly info: Readonly<Record<string, unknown>>;
+  /** A request body silent this long gets a 408 and its connection closed. */
+  readonly bodyTimeoutMs: number;
+  /** Memory that request bodies in flight may hold together. */
+  readonly maxBodyInflightBytes: number;
 }
 
 export class SluiceServer {
@@ -37,12 +48,16 @@ export class SluiceServer {
   readonly #o: ServerOptions;
   readonly #metrics = new Metrics();
   readonly #inflight = new Set<ServerResponse>();
+  readonly #bodies: BodyBudget;
   #draining = false;
 
   constructor(options: ServerOptions) {
     this.#o = options;
+    this.#bodies = new BodyBudget(options.maxBodyInflightBytes);
     this.http = createServer(
       // Above the 60 s idle timeout of most load balancers, so they close first (no stray 502s).
+      // No `requestTimeout`: it is a deadline for the whole request, which a long upload on a
+      // slow link passes; a body that stalls is the body watchdog's (`guardBody`).
       { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 },
       (req, res) => {
         void this.#handle(req, res);
@@ -113,13 +128,20 @@ export class SluiceServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://sluice.invalid');
+    const stalled = this.#guardBody(req, res, url.pathname);
     const route = routeOf(url.pathname);
     this.#inflight.add(res);
     res.once('close', () => this.#inflight.delete(res));
     if (this.#draining) res.setHeader('connection', 'close');
     let fields: Record<string, unknown>;
     try {
-      fields = (await this.#route(route, url, req, res)) ?? {};
+      const routed = this.#route(route, url, req, res);
+      const first = await Promise.race([routed, stalled]);
+      if (first instanceof RequestTimeoutError) {
+        this.#unheard(routed, url.pathname);
+        throw first;
+      }
+      fields = first ?? {};
     } catch (thrown) {
       const error = toSluiceError(thrown);
       fields = { error };
@@ -143,6 +165,49 @@ export class SluiceServer {
     });
   }
 
+  /**
+   * The body's rules, before anything else, whatever the route (issue #11: bodies that never
+   * came held connections for good, before authentication too). A stall while a reader waits
+   * fails that reader, and its 408 comes out of the route; a stall nobody reads resolves the
+   * promise returned here, which `#handle` answers in its one error path. After the answer
+   * there is no one to tell: the connection goes.
+   */
+  #guardBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ): Promise<RequestTimeoutError> {
+    return new Promise((resolve) => {
+      guardBody(req, res, {
+        timeoutMs: this.#o.bodyTimeoutMs,
+        budget: this.#bodies,
+        onStall: (error) => {
+          if (!res.headersSent) {
+            resolve(error);
+            return;
+          }
+          this.#o.log.debug('request body stalled after the answer; connection closed', { path });
+          req.socket.destroy();
+        },
+      });
+    });
+  }
+
+  /** A route outrun by its body's 408 is still at work; it ends unheard (its answer is given). */
+  #unheard(routed: Promise<unknown>, path: string): void {
+    const ended = (fields: Record<string, unknown>) => {
+      this.#o.log.debug('request ended after its body timed out', { path, ...fields });
+    };
+    routed.then(
+      () => {
+        ended({});
+      },
+      (error: unknown) => {
+        ended({ error });
+      },
+    );
+  }
+
   async #route(
     route: Route,
     url: URL,
@@ -162,7 +227,12 @@ export class SluiceServer {
       case 'metrics':
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(
-          this.#metrics.render(this.#o.gateway.stats, this.#o.usagePending(), this.#draining),
+          this.#metrics.render({
+            streams: this.#o.gateway.stats,
+            usagePending: this.#o.usagePending(),
+            bodyBytes: this.#bodies.inUse,
+            draining: this.#draining,
+          }),
         );
         return undefined;
       case 'probe':

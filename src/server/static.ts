@@ -39,7 +39,7 @@ export async function serveStatic(
   pathname: string,
   root = WEB_ROOT,
 ): Promise<void> {
-  const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  const relative = normalize(decodedOr(pathname, '/')).replace(/^([/\\])+/, '');
   let file = join(root, relative);
   if (!file.startsWith(root) || relative.split(sep).includes('..')) file = join(root, 'index.html');
   let info = await stat(file).catch(() => undefined);
@@ -70,4 +70,13 @@ export async function serveStatic(
     return;
   }
   createReadStream(file).pipe(res);
+}
+
+/** A path that is not valid percent-encoding names no file: the page's own route, like any other. */
+function decodedOr(pathname: string, fallback: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return fallback;
+  }
 }

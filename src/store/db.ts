@@ -4,6 +4,8 @@
  * placeholders; the few places where the engines disagree are the `Dialect` fragments.
  */
 
+import type { Liveness } from './liveness.ts';
+
 /** What a placeholder may carry. Booleans are stored as 0/1, JSON as text. */
 export type SqlValue = string | number | null;
 
@@ -31,6 +33,8 @@ export interface Queries {
 
 export interface Db extends Queries {
   readonly dialect: Dialect;
+  /** Which Sluice processes using this database are alive (`liveness.ts`). */
+  readonly liveness: Liveness;
   /**
    * All or nothing. With `lock`, the transaction first takes that lock and holds it until it
    * ends, across processes (SQLite: `BEGIN IMMEDIATE` always holds the one write lock).

@@ -17,6 +17,7 @@ export {
   type MigrationReport,
   type NewKey,
   type NewUser,
+  type OwnedObject,
   type Role,
   type Store,
   type UsageFilter,

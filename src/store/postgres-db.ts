@@ -5,6 +5,7 @@
 import { Pool, type PoolClient, TypeOverrides } from 'pg';
 import type { Db, Dialect, LockName, Queries, Row, SqlValue } from './db.ts';
 import { mapPostgresError } from './errors.ts';
+import { AdvisoryLiveness, type Liveness } from './liveness.ts';
 
 const dialect: Dialect = {
   kind: 'postgres',
@@ -28,26 +29,29 @@ export function openPostgresDb(url: URL): Db {
   const types = new TypeOverrides();
   types.setTypeParser(INT8_OID, Number);
   types.setTypeParser(NUMERIC_OID, Number);
-  const pool = new Pool({
+  const config = {
     connectionString: url.href,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // Names the connections in pg_stat_activity.
     application_name: 'sluice',
     types,
-  });
+  };
+  const pool = new Pool(config);
   // An idle client whose server went away emits 'error' on the pool; unheard, that would
   // crash the process. The pool drops the client, and the next query reports the outage.
   pool.on('error', () => undefined);
-  return new PostgresDb(pool);
+  return new PostgresDb(pool, config);
 }
 
 class PostgresDb implements Db {
   readonly dialect = dialect;
+  readonly liveness: Liveness;
   readonly #pool: Pool;
   #closed = false;
 
-  constructor(pool: Pool) {
+  constructor(pool: Pool, config: ConstructorParameters<typeof Pool>[0]) {
     this.#pool = pool;
+    this.liveness = new AdvisoryLiveness(config ?? {}, (fn) => this.transaction(fn));
   }
 
   all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
@@ -106,6 +110,7 @@ class PostgresDb implements Db {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.liveness.close();
     await this.#pool.end();
   }
 }

@@ -23,6 +23,8 @@ const END_REASONS: readonly (EndReason | 'incomplete')[] = [
   'upstream_error',
   'timeout',
   'rejected',
+  'shutdown',
+  'interrupted',
   'incomplete',
 ];
 const USAGE_SOURCES: readonly ('upstream' | 'estimate')[] = ['upstream', 'estimate'];
@@ -59,6 +61,7 @@ export const KEY_COLUMNS = [
   'revoked_at',
   'models',
   ...LIMIT_COLUMNS,
+  'routes',
 ] as const;
 
 /** `t.col AS <prefix>col, …`, for joins whose two tables share column names. */
@@ -114,16 +117,18 @@ export function keyFromRow(row: Row, prefix = ''): ApiKey {
     lastUsedAt: numberOrNull(row, `${prefix}last_used_at`),
     expiresAt: numberOrNull(row, `${prefix}expires_at`),
     revokedAt: numberOrNull(row, `${prefix}revoked_at`),
-    models: modelsFromJson(row, `${prefix}models`),
+    models: stringsFromJson(row, `${prefix}models`),
     limits: limitsFromRow(row, prefix),
+    routes: stringsFromJson(row, `${prefix}routes`) ?? [],
   };
 }
 
-export function modelsToJson(models: readonly string[] | null): string | null {
-  return models === null ? null : JSON.stringify(models);
+/** A list column (models, routes): a JSON array of strings, or NULL. */
+export function stringsToJson(list: readonly string[] | null): string | null {
+  return list === null ? null : JSON.stringify(list);
 }
 
-function modelsFromJson(row: Row, column: string): string[] | null {
+function stringsFromJson(row: Row, column: string): string[] | null {
   const json = textOrNull(row, column);
   if (json === null) return null;
   const parsed: unknown = JSON.parse(json);
@@ -159,6 +164,7 @@ export const USAGE_COLUMNS = [
   'cost',
   'end_reason',
   'usage_source',
+  'instance_id',
 ] as const;
 
 export function usageToParams(r: UsageRecord): SqlValue[] {
@@ -188,6 +194,7 @@ export function usageToParams(r: UsageRecord): SqlValue[] {
     // A record that has not ended reads as incomplete, whatever the caller put there.
     r.endedAt === null ? 'incomplete' : r.endReason,
     r.usageSource,
+    r.instanceId,
   ];
 }
 
@@ -218,6 +225,7 @@ export function usageFromRow(row: Row): UsageRecord {
     cost: numberOrNull(row, 'cost'),
     endReason: oneOf(row, 'end_reason', END_REASONS),
     usageSource: source === null ? null : oneOf(row, 'usage_source', USAGE_SOURCES),
+    instanceId: textOrNull(row, 'instance_id'),
   };
 }
 

@@ -129,6 +129,36 @@ CREATE TABLE messages (
 CREATE INDEX messages_conversation_seq ON messages (conversation_id, seq);
 `,
   },
+  {
+    version: 3,
+    name: 'route scopes of keys and the provider objects users own',
+    sql: `
+-- The /v1 route scopes a key is granted beyond inference (JSON array; NULL: none).
+ALTER TABLE api_keys ADD COLUMN routes TEXT;
+
+-- Provider objects (files, batches, stored responses, …) created through Sluice, and who
+-- created them: another non-admin user asking for one is told it does not exist. The upstream
+-- that holds it is where later requests for it go.
+CREATE TABLE owned_objects (
+  scope TEXT NOT NULL,
+  id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  upstream TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, id)
+);
+`,
+  },
+  {
+    version: 4,
+    name: 'the instance that served each request',
+    sql: `
+-- Which process wrote a record: records a dead process left incomplete are closed as
+-- interrupted at a later start, and only a dead process's (several may share PostgreSQL).
+ALTER TABLE usage_records ADD COLUMN instance_id TEXT;
+CREATE INDEX usage_records_incomplete ON usage_records (instance_id) WHERE end_reason = 'incomplete';
+`,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `

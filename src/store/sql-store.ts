@@ -10,9 +10,10 @@ import {
   keyFromRow,
   LIMIT_COLUMNS,
   limitsToParams,
-  modelsToJson,
+  stringsToJson,
   number,
   selectList,
+  textOrNull,
   USER_COLUMNS,
   userFromRow,
   userWithPasswordFromRow,
@@ -27,6 +28,7 @@ import {
   type Session,
   type NewKey,
   type NewUser,
+  type OwnedObject,
   NO_LIMITS,
   type Role,
   type Store,
@@ -40,6 +42,7 @@ import {
 } from './types.ts';
 import { listUsage, summarizeUsage, usageTotals, writeUsage } from './usage.ts';
 import * as chat from './chat.ts';
+import { findObjects, recordObjects } from './objects.ts';
 
 const USER_SELECT = `SELECT ${USER_COLUMNS.join(', ')} FROM users`;
 const KEY_SELECT = `SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys`;
@@ -157,6 +160,7 @@ export class SqlStore implements Store {
       revokedAt: null,
       models: key.models === null ? null : [...key.models],
       limits: key.limits,
+      routes: [...key.routes],
     };
     await this.#db.run(INSERT_KEY, [
       created.id,
@@ -168,8 +172,9 @@ export class SqlStore implements Store {
       null,
       created.expiresAt,
       null,
-      modelsToJson(created.models),
+      stringsToJson(created.models),
       ...limitsToParams(created.limits),
+      created.routes.length === 0 ? null : stringsToJson(created.routes),
     ]);
     return created;
   }
@@ -216,6 +221,41 @@ WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
         );
       }
     });
+  }
+
+  recordObjects(objects: readonly OwnedObject[]): Promise<void> {
+    return recordObjects(this.#db, objects, this.#now());
+  }
+
+  findObjects(scope: string, ids: readonly string[]): Promise<OwnedObject[]> {
+    return findObjects(this.#db, scope, ids);
+  }
+
+  claimInstance(instance: string): Promise<void> {
+    return this.#db.liveness.claim(instance);
+  }
+
+  instanceAlive(instance: string): Promise<boolean> {
+    return this.#db.liveness.alive(instance);
+  }
+
+  async incompleteInstances(self: string): Promise<(string | null)[]> {
+    const rows = await this.#db.all(
+      `SELECT DISTINCT instance_id FROM usage_records
+WHERE end_reason = 'incomplete' AND (instance_id IS NULL OR instance_id <> $1)`,
+      [self],
+    );
+    return rows.map((row) => textOrNull(row, 'instance_id'));
+  }
+
+  async closeInterrupted(instance: string | null, at: number): Promise<number> {
+    const closed = await this.#db.run(
+      `UPDATE usage_records SET end_reason = 'interrupted', ended_at = $2
+WHERE end_reason = 'incomplete' AND ${instance === null ? 'instance_id IS NULL AND $1 IS NULL' : 'instance_id = $1'}`,
+      [instance, at],
+    );
+    if (instance !== null) this.#db.liveness.forget(instance);
+    return closed;
   }
 
   writeUsage(records: readonly UsageRecord[]): Promise<void> {

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Db, Dialect, Queries, Row, SqlValue } from './db.ts';
 import { mapSqliteError } from './errors.ts';
+import { type Liveness, SocketLiveness } from './liveness.ts';
 import { Mutex } from './mutex.ts';
 
 const MEDIAN = 'sluice_median';
@@ -60,11 +61,12 @@ export function openSqliteDb(dataDir: string): Db {
     lock = new Mutex();
     fileLocks.set(path, lock);
   }
-  return new SqliteDb(db, lock);
+  return new SqliteDb(db, lock, new SocketLiveness(dataDir));
 }
 
 class SqliteDb implements Db {
   readonly dialect = dialect;
+  readonly liveness: Liveness;
   readonly #db: DatabaseSync;
   readonly #lock: Mutex;
   readonly #statements = new Map<string, StatementSync>();
@@ -72,7 +74,8 @@ class SqliteDb implements Db {
   readonly #direct: Queries;
   #closed = false;
 
-  constructor(db: DatabaseSync, lock: Mutex) {
+  constructor(db: DatabaseSync, lock: Mutex, liveness: Liveness) {
+    this.liveness = liveness;
     this.#db = db;
     this.#lock = lock;
     this.#direct = {
@@ -115,7 +118,8 @@ class SqliteDb implements Db {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.liveness.close();
     return this.#lock.run(() => {
       if (this.#closed) return;
       this.#closed = true;

@@ -109,6 +109,7 @@ function usage(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'startedA
     cost: null,
     endReason: 'done',
     usageSource: null,
+    instanceId: null,
     ...fields,
   };
 }
@@ -192,6 +193,29 @@ for (const backend of [sqlite, postgres]) {
       assert.equal(await store.updateUser('usr_missing', { disabled: true }), undefined);
     });
 
+    it('records provider objects with their owner; the first creator keeps one', async () => {
+      await store.recordObjects([
+        { scope: 'files', id: 'file-a', userId: 'usr_1', upstream: 'openai' },
+        { scope: 'files', id: 'file-b', userId: 'usr_2', upstream: null },
+        { scope: 'batches', id: 'file-a', userId: 'usr_3', upstream: 'openai' },
+      ]);
+      await store.recordObjects([{ scope: 'files', id: 'file-a', userId: 'usr_9', upstream: 'x' }]);
+      const found = await store.findObjects('files', ['file-a', 'file-b', 'file-c', 'file-a']);
+      assert.deepEqual(
+        found.sort((a, b) => a.id.localeCompare(b.id)),
+        [
+          { scope: 'files', id: 'file-a', userId: 'usr_1', upstream: 'openai' },
+          { scope: 'files', id: 'file-b', userId: 'usr_2', upstream: null },
+        ],
+      );
+      assert.deepEqual(await store.findObjects('files', []), []);
+      const many = Array.from({ length: 1200 }, (_, i) => `file-m${i}`);
+      await store.recordObjects(
+        many.map((id) => ({ scope: 'files', id, userId: 'usr_1', upstream: null })),
+      );
+      assert.equal((await store.findObjects('files', many)).length, 1200);
+    });
+
     it('creates, finds, lists, revokes and touches keys', async () => {
       const owner = await store.createUser({ username: 'keyholder', passwordHash: 'h' });
       const key = await store.createKey({
@@ -202,6 +226,7 @@ for (const backend of [sqlite, postgres]) {
         expiresAt: Date.UTC(2030, 0, 1),
         models: ['gpt-*', 'claude-3'],
         limits: LIMITS,
+        routes: ['files', 'batches'],
       });
       assert.match(key.id, /^key_[a-z2-7]{20}$/);
       const other = await store.createKey({
@@ -212,6 +237,7 @@ for (const backend of [sqlite, postgres]) {
         expiresAt: null,
         models: null,
         limits: NO_LIMITS,
+        routes: [],
       });
       await assert.rejects(
         store.createKey({ ...other, userId: owner.id, hash: 'b'.repeat(64), expiresAt: null }),

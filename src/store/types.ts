@@ -57,9 +57,22 @@ export interface ApiKey {
   /** Model name patterns (`*` wildcard) the key may use; `null` for every model. */
   readonly models: readonly string[] | null;
   readonly limits: Limits;
+  /** `/v1` route scopes granted beyond inference (`files`, `batches`, …); empty for none. */
+  readonly routes: readonly string[];
 }
 
-export type EndReason = 'done' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'rejected';
+/**
+ * How a request ended. `shutdown`: cut at the drain deadline; `interrupted`: closed at a later
+ * start because the process that served it died before it ended.
+ */
+export type EndReason =
+  | 'done'
+  | 'client_cancelled'
+  | 'upstream_error'
+  | 'timeout'
+  | 'rejected'
+  | 'shutdown'
+  | 'interrupted';
 
 export interface UsageRecord {
   readonly id: string;
@@ -87,6 +100,8 @@ export interface UsageRecord {
   readonly cost: number | null;
   readonly endReason: EndReason | 'incomplete';
   readonly usageSource: 'upstream' | 'estimate' | null;
+  /** The process that served it (`null` in records older than instance ids). */
+  readonly instanceId: string | null;
 }
 
 export interface UsageFilter {
@@ -136,6 +151,18 @@ export interface NewKey {
   readonly expiresAt: number | null;
   readonly models: readonly string[] | null;
   readonly limits: Limits;
+  readonly routes: readonly string[];
+}
+
+/** A provider object created through Sluice, and whose it is. */
+export interface OwnedObject {
+  /** The route scope it belongs to (`files`, `batches`, …). */
+  readonly scope: string;
+  /** The provider's id for it. */
+  readonly id: string;
+  readonly userId: string;
+  /** The upstream that holds it. */
+  readonly upstream: string | null;
 }
 
 export interface MigrationReport {
@@ -257,6 +284,24 @@ export interface Store extends ChatStore {
   revokeKey(id: string, at: number): Promise<ApiKey | undefined>;
   /** Records last use, keeping the later time; unknown ids are ignored. */
   touchKeys(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+
+  /** Records who created these provider objects; an object already recorded keeps its owner. */
+  recordObjects(objects: readonly OwnedObject[]): Promise<void>;
+  /** The recorded objects of `scope` among `ids`. */
+  findObjects(scope: string, ids: readonly string[]): Promise<OwnedObject[]>;
+
+  /**
+   * Marks this process alive as `instance` for as long as the store is open: SQLite by a socket
+   * beside its file that this process listens on, PostgreSQL by an advisory lock held on a
+   * connection of its own (released by the server when the process dies).
+   */
+  claimInstance(instance: string): Promise<void>;
+  /** Whether some process holds `instance` alive now. */
+  instanceAlive(instance: string): Promise<boolean>;
+  /** The instances other than `self` that have records still incomplete (`null`: unknown). */
+  incompleteInstances(self: string): Promise<(string | null)[]>;
+  /** Closes `instance`'s incomplete records as `interrupted`; resolves with how many. */
+  closeInterrupted(instance: string | null, at: number): Promise<number>;
 
   /** Inserts or replaces records by id, all or nothing. */
   writeUsage(records: readonly UsageRecord[]): Promise<void>;

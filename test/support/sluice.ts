@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log/index.ts';
 import { type RunningSluice, startSluice } from '../../src/server/index.ts';
 import { type Limits, NO_LIMITS } from '../../src/store/index.ts';
 
-export const ADMIN_KEY = 'sk-sluice-test-admin-key';
+export const ADMIN_KEY = 'sk-sluice-test-admin-key-0123456789abcdef';
 export const UPSTREAM_KEY = 'sk-upstream-secret';
 
 export interface TestSluice {

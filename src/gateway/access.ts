@@ -1,0 +1,54 @@
+/**
+ * What a caller may ask of `/v1`: which routes (inference and the model list for every key;
+ * the scopes a key was granted; everything for admins) and which models (a key's allow-list;
+ * a key or user held to a model list or a budget must say which model it uses, or nothing
+ * could be checked or charged).
+ */
+import { isAdmin, type Principal, userOf } from '../accounts/index.ts';
+import { ModelNotAllowedError, ModelRequiredError, RouteNotAllowedError } from '../errors/index.ts';
+import type { Limits } from '../store/types.ts';
+import { servesModel } from '../upstream/index.ts';
+import type { RouteInfo } from './routes.ts';
+
+export function authorizeRoute(principal: Principal, route: RouteInfo, path: string): void {
+  if (route.kind === 'inference' || route.kind === 'models' || isAdmin(principal)) return;
+  const granted = principal.kind === 'key' ? principal.key.routes : [];
+  if (route.kind === 'scoped' && granted.includes(route.scope)) return;
+  const who = principal.kind === 'key' ? `The API key ${principal.keyPrefix}…` : 'This session';
+  throw new RouteNotAllowedError(
+    route.kind === 'scoped'
+      ? `${who} may not use ${path}: it is not granted the "${route.scope}" routes. An admin can create a key with \`sluice keys create --routes ${route.scope}\`.`
+      : `${who} may not use ${path}: Sluice does not know this route, so only admins may use it.`,
+  );
+}
+
+/** A key limited to some models may use only those; a limited caller must name one. */
+export function authorizeModel(
+  principal: Principal,
+  model: string | undefined,
+  route: RouteInfo,
+): void {
+  if (principal.kind === 'admin') return;
+  const key = principal.kind === 'key' ? principal.key : undefined;
+  if (model === undefined) {
+    if (route.kind !== 'inference' || !isLimited(principal)) return;
+    throw new ModelRequiredError(
+      `This request names no model, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} is limited to some models or to a budget: say which model to use ("model").`,
+    );
+  }
+  if (key === undefined || key.models === null || servesModel(key.models, model)) return;
+  throw new ModelNotAllowedError(
+    `The API key ${principal.keyPrefix}… may not use the model \`${model}\`; it may use ${key.models.join(', ')}.`,
+  );
+}
+
+/** Held to a model list or to a budget (the key's or its user's). */
+function isLimited(principal: Principal): boolean {
+  const key = principal.kind === 'key' ? principal.key : undefined;
+  if (key !== undefined && key.models !== null) return true;
+  return hasBudget(key?.limits) || hasBudget(userOf(principal)?.limits);
+}
+
+function hasBudget(limits: Limits | undefined): boolean {
+  return limits !== undefined && (limits.budgetCost !== null || limits.budgetTokens !== null);
+}

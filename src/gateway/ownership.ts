@@ -1,0 +1,115 @@
+/**
+ * Provider objects are per user. Sluice shares one provider account among its users, so the
+ * provider would hand anyone's file, batch or stored response to anyone who names it. Sluice
+ * records the id of every object created through it, with its creator, and a non-admin user
+ * may name — in a path or in a body (`file_id`, `previous_response_id`, …) — only objects they
+ * created; any other id is answered as if it did not exist. Pure functions over parsed JSON
+ * here; the store lookups are in `gateway.ts`.
+ */
+import type { RouteScope } from '../accounts/index.ts';
+
+export interface ObjectRef {
+  readonly scope: RouteScope;
+  readonly id: string;
+}
+
+/** Request body fields whose string value (or array of strings) names an object. */
+const REFERENCE_FIELDS: Readonly<Record<string, RouteScope>> = {
+  file_id: 'files',
+  file_ids: 'files',
+  input_file_id: 'files',
+  training_file: 'files',
+  validation_file: 'files',
+  vector_store_id: 'vector_stores',
+  vector_store_ids: 'vector_stores',
+  previous_response_id: 'responses',
+  conversation: 'conversations',
+  conversation_id: 'conversations',
+  container: 'containers',
+  container_id: 'containers',
+  assistant_id: 'assistants',
+  thread_id: 'threads',
+};
+
+/** Free-form maps of the caller's own: their keys are not Sluice's to read. */
+const OPAQUE_FIELDS: ReadonlySet<string> = new Set(['metadata']);
+
+/** Tool schemas (`{"file_id": {"type": "string"}}`) name fields, not objects: only strings count. */
+export function referencesIn(json: unknown): ObjectRef[] {
+  const refs: ObjectRef[] = [];
+  // An explicit stack: a body nested thousands deep must not overflow the call stack.
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) stack.push(item);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, field] of Object.entries(value)) {
+      if (OPAQUE_FIELDS.has(key)) continue;
+      const scope = REFERENCE_FIELDS[key];
+      if (scope !== undefined) {
+        for (const id of idsOf(field)) refs.push({ scope, id });
+        // `{"conversation": {"id": "conv_…"}}`
+        if (isRecord(field) && typeof field.id === 'string') refs.push({ scope, id: field.id });
+      }
+      if (typeof field === 'object' && field !== null) stack.push(field);
+    }
+  }
+  return refs;
+}
+
+/**
+ * The objects a successful answer creates or reveals, for its caller: the object a collection
+ * `POST` made (`scope` and its `id`), and those it points to that the caller will fetch next
+ * (a batch's output and error files, an upload's file, a fine-tune's result files, the thread
+ * of a run).
+ */
+export function objectsIn(created: RouteScope | undefined, json: unknown): ObjectRef[] {
+  if (!isRecord(json)) return [];
+  const refs: ObjectRef[] = [];
+  if (created !== undefined && typeof json.id === 'string')
+    refs.push({ scope: created, id: json.id });
+  for (const field of ['output_file_id', 'error_file_id'] as const)
+    for (const id of idsOf(json[field])) refs.push({ scope: 'files', id });
+  for (const id of idsOf(json.result_files)) refs.push({ scope: 'files', id });
+  if (isRecord(json.file) && typeof json.file.id === 'string')
+    refs.push({ scope: 'files', id: json.file.id });
+  for (const id of idsOf(json.thread_id)) refs.push({ scope: 'threads', id });
+  return refs;
+}
+
+/** A list answer (`{"data": [{"id": …}, …]}`) with only the items `keep` allows. */
+export function filterList(json: unknown, keep: (id: string) => boolean): unknown {
+  if (!isRecord(json) || !Array.isArray(json.data)) return json;
+  const data = json.data.filter(
+    (item) => isRecord(item) && typeof item.id === 'string' && keep(item.id),
+  );
+  const ids = data.map((item) => (item as { id: string }).id);
+  return {
+    ...json,
+    data,
+    ...('first_id' in json ? { first_id: ids[0] ?? null } : {}),
+    ...('last_id' in json ? { last_id: ids.at(-1) ?? null } : {}),
+  };
+}
+
+/** The ids in every item of `data` of a list answer. */
+export function listedIds(json: unknown): string[] {
+  if (!isRecord(json) || !Array.isArray(json.data)) return [];
+  return json.data.flatMap((item) =>
+    isRecord(item) && typeof item.id === 'string' ? [item.id] : [],
+  );
+}
+
+function idsOf(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (Array.isArray(value))
+    return value.filter((v): v is string => typeof v === 'string' && v !== '');
+  return [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { filterList, objectsIn, referencesIn } from './ownership.ts';
+import { routeOf } from './routes.ts';
+
+describe('routeOf', () => {
+  const cases: [string, string, ReturnType<typeof routeOf>][] = [
+    ['POST', '/v1/chat/completions', { kind: 'inference', body: 'json' }],
+    ['POST', '/v1/audio/transcriptions', { kind: 'inference', body: 'multipart' }],
+    ['POST', '/v1/images/edits', { kind: 'inference', body: 'multipart' }],
+    ['POST', '/v1/messages', { kind: 'inference', body: 'json' }],
+    ['GET', '/v1/models', { kind: 'models' }],
+    ['GET', '/v1/models/gpt-4o', { kind: 'models' }],
+    ['DELETE', '/v1/models/ft:gpt-4o:x', { kind: 'unknown' }],
+    [
+      'GET',
+      '/v1/chat/completions',
+      { kind: 'scoped', scope: 'chat_completions', objectId: undefined, owned: true },
+    ],
+    [
+      'GET',
+      '/v1/chat/completions/chatcmpl-1/messages',
+      { kind: 'scoped', scope: 'chat_completions', objectId: 'chatcmpl-1', owned: true },
+    ],
+    [
+      'GET',
+      '/v1/responses/resp_1/input_items',
+      { kind: 'scoped', scope: 'responses', objectId: 'resp_1', owned: true },
+    ],
+    [
+      'POST',
+      '/v1/responses/resp_1/cancel',
+      { kind: 'scoped', scope: 'responses', objectId: 'resp_1', owned: true },
+    ],
+    [
+      'GET',
+      '/v1/files/file-1/content',
+      { kind: 'scoped', scope: 'files', objectId: 'file-1', owned: true },
+    ],
+    [
+      'GET',
+      '/v1/files/file%2D1',
+      { kind: 'scoped', scope: 'files', objectId: 'file-1', owned: true },
+    ],
+    [
+      'POST',
+      '/v1/threads/runs',
+      { kind: 'scoped', scope: 'threads', objectId: undefined, owned: true },
+    ],
+    [
+      'GET',
+      '/v1/fine_tuning/jobs/ftjob-1/events',
+      { kind: 'scoped', scope: 'fine_tuning', objectId: 'ftjob-1', owned: true },
+    ],
+    [
+      'POST',
+      '/v1/fine_tuning/alpha/graders/run',
+      { kind: 'scoped', scope: 'fine_tuning', objectId: undefined, owned: true },
+    ],
+    [
+      'GET',
+      '/v1/messages/batches/msgbatch_1',
+      { kind: 'scoped', scope: 'batches', objectId: 'msgbatch_1', owned: true },
+    ],
+    [
+      'GET',
+      '/v1/organization/users/user-1',
+      { kind: 'scoped', scope: 'organization', objectId: undefined, owned: false },
+    ],
+    ['GET', '/v1/audio/transcriptions', { kind: 'unknown' }],
+    ['POST', '/v1/whatever', { kind: 'unknown' }],
+  ];
+  for (const [method, path, route] of cases) {
+    it(`${method} ${path}`, () => {
+      assert.deepEqual(routeOf(method, path), route);
+    });
+  }
+});
+
+describe('ownership', () => {
+  it('finds the objects a body names, wherever they are, but not in metadata or schemas', () => {
+    const refs = referencesIn({
+      previous_response_id: 'resp_1',
+      conversation: { id: 'conv_1' },
+      input: [{ content: [{ type: 'input_file', file_id: 'file-1' }] }],
+      tools: [
+        { type: 'file_search', vector_store_ids: ['vs_1', 'vs_2'] },
+        { type: 'code_interpreter', container: { type: 'auto' } },
+        { type: 'function', parameters: { properties: { file_id: { type: 'string' } } } },
+      ],
+      metadata: { file_id: 'mine' },
+    });
+    assert.deepEqual(refs.map((r) => `${r.scope}:${r.id}`).sort(), [
+      'conversations:conv_1',
+      'files:file-1',
+      'responses:resp_1',
+      'vector_stores:vs_1',
+      'vector_stores:vs_2',
+    ]);
+  });
+
+  it('walks a body nested far deeper than the call stack allows', () => {
+    let deep: unknown = { file_id: 'file-deep' };
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    assert.deepEqual(referencesIn({ input: deep }), [{ scope: 'files', id: 'file-deep' }]);
+  });
+
+  it('what an answer creates and reveals', () => {
+    assert.deepEqual(
+      objectsIn('batches', { id: 'batch_1', output_file_id: 'file-o', error_file_id: null }),
+      [
+        { scope: 'batches', id: 'batch_1' },
+        { scope: 'files', id: 'file-o' },
+      ],
+    );
+    assert.deepEqual(objectsIn(undefined, { id: 'upload_1', file: { id: 'file-u' } }), [
+      { scope: 'files', id: 'file-u' },
+    ]);
+    assert.deepEqual(objectsIn('files', 'not an object'), []);
+  });
+
+  it('filters a list page and its cursors', () => {
+    const list = {
+      object: 'list',
+      data: [{ id: 'a' }, { id: 'b' }, { id: 'c' }],
+      first_id: 'a',
+      last_id: 'c',
+      has_more: false,
+    };
+    assert.deepEqual(
+      filterList(list, (id) => id === 'b'),
+      {
+        object: 'list',
+        data: [{ id: 'b' }],
+        first_id: 'b',
+        last_id: 'b',
+        has_more: false,
+      },
+    );
+  });
+});

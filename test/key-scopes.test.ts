@@ -1,0 +1,326 @@
+/**
+ * What a user key may reach of the shared provider account. On the first round's main every
+ * `/v1` path reached the provider with the operator's key: any user key could list and delete
+ * files, list stored chat completions, read `/v1/responses/{id}` or call `/v1/organization/…` —
+ * everything the account held, other users' data included. Now user keys reach the inference
+ * routes and the model list; other routes need a grant (`--routes`), and the objects a user
+ * creates through Sluice are theirs: another user naming one — in the path or in a body — is
+ * told it does not exist, and lists show each user their own.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI, { toFile } from 'openai';
+import { fixturePayloads } from './support/chat-fixtures.ts';
+import { formatEvent } from '../src/sse/index.ts';
+import {
+  type FakeUpstream,
+  sseHead,
+  startFakeUpstream,
+  type UpstreamCall,
+  writeEvents,
+} from './support/fake-upstream.ts';
+import { ADMIN_KEY, keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
+import { Accounts } from '../src/accounts/index.ts';
+import { NO_LIMITS } from '../src/store/index.ts';
+
+/** A provider account in miniature: files, batches, stored responses, an organisation. */
+function providerAccount() {
+  const files = new Map<string, Record<string, unknown>>([
+    ['file-foreign', { id: 'file-foreign', object: 'file', filename: 'someone-elses.jsonl' }],
+  ]);
+  let next = 0;
+  const json = (call: UpstreamCall, status: number, body: unknown) => {
+    call.res.writeHead(status, { 'content-type': 'application/json' });
+    call.res.end(JSON.stringify(body));
+  };
+  return async (call: UpstreamCall): Promise<void> => {
+    const { method, path } = call;
+    const [route = ''] = path.split('?');
+    if (method === 'POST' && route === '/v1/files') {
+      const id = `file-${++next}`;
+      files.set(id, { id, object: 'file', filename: `upload-${next}.jsonl` });
+      json(call, 200, files.get(id));
+    } else if (method === 'GET' && route === '/v1/files') {
+      json(call, 200, { object: 'list', data: [...files.values()], has_more: false });
+    } else if (route.startsWith('/v1/files/')) {
+      const id = route.split('/')[3] ?? '';
+      json(call, 200, route.endsWith('/content') ? { content: id } : (files.get(id) ?? {}));
+    } else if (method === 'POST' && route === '/v1/batches') {
+      json(call, 200, { id: `batch_${++next}`, object: 'batch', status: 'validating' });
+    } else if (route.startsWith('/v1/batches/')) {
+      json(call, 200, {
+        id: route.split('/')[3],
+        object: 'batch',
+        status: 'completed',
+        output_file_id: 'file-output',
+      });
+    } else if (method === 'POST' && route === '/v1/responses' && call.json?.stream === true) {
+      sseHead(call.res);
+      await writeEvents(
+        call.res,
+        fixturePayloads('openai-responses/openai-phase.1.chunks.txt').map((p) =>
+          formatEvent({ event: String(p.type), data: JSON.stringify(p) }),
+        ),
+      );
+      call.res.end();
+    } else if (method === 'POST' && route === '/v1/responses') {
+      json(call, 200, {
+        id: `resp_${++next}`,
+        object: 'response',
+        status: 'completed',
+        output: [],
+      });
+    } else if (method === 'POST' && route === '/v1/chat/completions') {
+      json(call, 200, { id: 'chatcmpl-1', object: 'chat.completion', choices: [] });
+    } else {
+      json(call, 200, { object: 'whatever', path: route });
+    }
+  };
+}
+
+let upstream: FakeUpstream;
+let sluice: TestSluice;
+let adminUserKey: string;
+/** Files, batches and responses. */
+let alice: string;
+/** Files and responses. */
+let bob: string;
+/** Inference only. */
+let carol: string;
+
+async function scopedKey(username: string, routes: ('files' | 'batches' | 'responses')[]) {
+  await keyFor(sluice, username);
+  const accounts = new Accounts(sluice.running.store, { key: NO_LIMITS, user: NO_LIMITS });
+  return (await accounts.createKey({ username, routes })).secret;
+}
+
+before(async () => {
+  upstream = await startFakeUpstream(providerAccount());
+  sluice = await sluiceFor(upstream.origin);
+  adminUserKey = await keyFor(sluice, 'root'); // the first user is an admin
+  alice = await scopedKey('alice', ['files', 'batches', 'responses']);
+  bob = await scopedKey('bob', ['files', 'responses']);
+  carol = await keyFor(sluice, 'carol');
+});
+after(async () => {
+  await sluice.stop();
+  await upstream.stop();
+});
+
+async function call(key: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${sluice.baseURL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+const codeOf = (json: Record<string, unknown>) =>
+  (json.error as { code?: string } | undefined)?.code;
+const client = (key: string) => new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
+
+describe('route scopes', () => {
+  it('a plain user key reaches none of the account: 403 route_not_allowed, nothing forwarded', async () => {
+    const before = upstream.calls.length;
+    for (const [method, path] of [
+      ['GET', '/files'],
+      ['DELETE', '/files/file-foreign'],
+      ['GET', '/files/file-foreign/content'],
+      ['GET', '/chat/completions'],
+      ['GET', '/responses/resp_1'],
+      ['POST', '/batches'],
+      ['GET', '/organization/users'],
+      ['GET', '/fine_tuning/jobs'],
+      ['GET', '/vector_stores'],
+      ['POST', '/realtime/sessions'],
+      ['GET', '/something-new'],
+    ] as const) {
+      const { status, json } = await call(carol, method, path, method === 'POST' ? {} : undefined);
+      assert.equal(status, 403, `${method} ${path}`);
+      assert.equal(codeOf(json), 'route_not_allowed', `${method} ${path}`);
+    }
+    assert.equal(upstream.calls.length, before);
+    // Inference and the model list stay open.
+    assert.equal(
+      (await call(carol, 'POST', '/chat/completions', { model: 'm', messages: [] })).status,
+      200,
+    );
+  });
+
+  it('the official client raises PermissionDeniedError, naming the grant to ask for', async () => {
+    await assert.rejects(client(carol).files.list(), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.PermissionDeniedError);
+      assert.match(error.message, /--routes files/);
+      return true;
+    });
+  });
+
+  it('a grant opens its scope only: batches stay closed to a key granted files', async () => {
+    assert.equal((await call(bob, 'GET', '/files')).status, 200);
+    assert.equal(codeOf((await call(bob, 'POST', '/batches', {})).json), 'route_not_allowed');
+  });
+
+  it('admin keys and SLUICE_ADMIN_KEY reach every route', async () => {
+    for (const key of [ADMIN_KEY, adminUserKey]) {
+      assert.equal((await call(key, 'GET', '/organization/users')).status, 200);
+      assert.equal((await call(key, 'GET', '/something-new')).status, 200);
+      assert.equal((await call(key, 'GET', '/files/file-foreign')).status, 200);
+    }
+  });
+});
+
+describe('objects belong to who created them', () => {
+  let alicesFile: string;
+  let bobsFile: string;
+
+  before(async () => {
+    const upload = async (key: string) =>
+      (
+        await client(key).files.create({
+          file: await toFile(Buffer.from('{"a":1}\n'), 'data.jsonl'),
+          purpose: 'batch',
+        })
+      ).id;
+    alicesFile = await upload(alice);
+    bobsFile = await upload(bob);
+  });
+
+  it("another user's file is a 404 by id, for every method; nothing is forwarded", async () => {
+    const before = upstream.calls.length;
+    for (const [method, path] of [
+      ['GET', `/files/${alicesFile}`],
+      ['GET', `/files/${alicesFile}/content`],
+      ['DELETE', `/files/${alicesFile}`],
+      ['GET', '/files/file-foreign'],
+    ] as const) {
+      const { status, json } = await call(bob, method, path);
+      assert.equal(status, 404, `${method} ${path}`);
+      assert.equal(codeOf(json), 'object_not_found');
+    }
+    assert.equal(upstream.calls.length, before);
+    await assert.rejects(client(bob).files.retrieve(alicesFile), OpenAI.NotFoundError);
+    assert.equal((await client(alice).files.retrieve(alicesFile)).id, alicesFile);
+  });
+
+  it('an encoded id is the same id', async () => {
+    const encoded = alicesFile.replace('-', '%2D');
+    assert.equal((await call(bob, 'GET', `/files/${encoded}`)).status, 404);
+    assert.equal((await call(alice, 'GET', `/files/${encoded}`)).status, 200);
+  });
+
+  it("a list shows each user their own objects; an admin's shows all", async () => {
+    const ids = async (key: string) =>
+      (await client(key).files.list()).data.map((f) => f.id).sort();
+    assert.deepEqual(await ids(alice), [alicesFile]);
+    assert.deepEqual(await ids(bob), [bobsFile]);
+    assert.deepEqual(await ids(ADMIN_KEY), [alicesFile, bobsFile, 'file-foreign'].sort());
+  });
+
+  it("naming another's object in a body is a 404 too: a batch input, a previous response", async () => {
+    const before = upstream.calls.length;
+    const batch = await call(alice, 'POST', '/batches', {
+      input_file_id: bobsFile,
+      endpoint: '/v1/chat/completions',
+    });
+    assert.equal(batch.status, 404);
+    assert.equal(codeOf(batch.json), 'object_not_found');
+    const chat = await call(bob, 'POST', '/chat/completions', {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: alicesFile } }] }],
+    });
+    assert.equal(chat.status, 404);
+    const { id: alicesResponse } = (
+      await call(alice, 'POST', '/responses', { model: 'gpt-4o', input: 'hi' })
+    ).json as { id: string };
+    const followUp = await call(bob, 'POST', '/responses', {
+      model: 'gpt-4o',
+      input: 'what did she ask?',
+      previous_response_id: alicesResponse,
+    });
+    assert.equal(followUp.status, 404);
+    assert.equal(upstream.calls.length, before + 1, 'only alice’s own response went upstream');
+    // Her own objects she may name.
+    assert.equal(
+      (
+        await call(alice, 'POST', '/batches', {
+          input_file_id: alicesFile,
+          endpoint: '/v1/chat/completions',
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (
+        await call(alice, 'POST', '/responses', {
+          model: 'gpt-4o',
+          input: 'more',
+          previous_response_id: alicesResponse,
+        })
+      ).status,
+      200,
+    );
+  });
+
+  it('a metadata key or a tool schema that says file_id names no object', async () => {
+    const { status } = await call(bob, 'POST', '/chat/completions', {
+      model: 'gpt-4o',
+      messages: [],
+      metadata: { file_id: 'not-an-object' },
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'f', parameters: { properties: { file_id: { type: 'string' } } } },
+        },
+      ],
+    });
+    assert.equal(status, 200);
+  });
+
+  it('files a batch produced are its owner’s: its output file can be fetched by her alone', async () => {
+    const { id } = (
+      await call(alice, 'POST', '/batches', {
+        input_file_id: alicesFile,
+        endpoint: '/v1/chat/completions',
+      })
+    ).json as { id: string };
+    assert.equal((await call(alice, 'GET', `/batches/${id}`)).status, 200);
+    assert.equal((await call(alice, 'GET', '/files/file-output/content')).status, 200);
+    assert.equal((await call(bob, 'GET', '/files/file-output/content')).status, 404);
+  });
+
+  it('a stored response made by a stream is its creator’s', async () => {
+    const stream = await client(alice).responses.create({
+      model: 'gpt-4o',
+      input: 'hi',
+      stream: true,
+    });
+    let id = '';
+    for await (const event of stream) if (event.type === 'response.created') id = event.response.id;
+    assert.match(id, /^resp_/);
+    assert.equal((await call(alice, 'GET', `/responses/${id}`)).status, 200);
+    assert.equal((await call(bob, 'GET', `/responses/${id}`)).status, 404);
+  });
+});
+
+describe('granting routes', () => {
+  it('the admin API takes "routes" and refuses a scope it does not know', async () => {
+    const response = await fetch(`${sluice.url}/api/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'carol', routes: ['files'] }),
+    });
+    assert.equal(response.status, 201);
+    const key = (await response.json()) as { key: string; routes: string[] };
+    assert.deepEqual(key.routes, ['files']);
+    assert.equal((await call(key.key, 'GET', '/files')).status, 200);
+    const bad = await fetch(`${sluice.url}/api/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'carol', routes: ['files', 'everything'] }),
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(codeOf((await bad.json()) as Record<string, unknown>), 'invalid_field');
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * A limited key's model and budget hold whatever the body claims to be. On the first round's
+ * main, a key limited to `gpt-4o-mini` with a cost budget called `gpt-4o` as often as it liked,
+ * uncharged, by sending its JSON with no `Content-Type` (or `text/plain`): the gateway streamed
+ * a non-JSON body through unread, so the model was unknown, the allow-list skipped and the
+ * record had no model and no cost. Multipart routes (transcriptions, image edits) had the same
+ * hole, and a JSON body with two `"model"` keys could mean one model to Sluice and another to
+ * the provider.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI, { toFile } from 'openai';
+import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
+import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
+
+let upstream: FakeUpstream;
+let sluice: TestSluice;
+/** Limited to gpt-4o-mini and a cost budget. */
+let limited: string;
+/** Limited only by a cost budget. */
+let budgeted: string;
+
+const COMPLETION = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  model: 'gpt-4o',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1000, completion_tokens: 1000, total_tokens: 2000 },
+};
+
+before(async () => {
+  upstream = await startFakeUpstream();
+  sluice = await sluiceFor(upstream.origin);
+  limited = await keyFor(sluice, 'mallory', {
+    models: ['gpt-4o-mini'],
+    keyLimits: { budgetCost: 0.05 },
+  });
+  budgeted = await keyFor(sluice, 'bob', { keyLimits: { budgetCost: 5 } });
+});
+after(async () => {
+  await sluice.stop();
+  await upstream.stop();
+});
+beforeEach(() => {
+  upstream.script(jsonReply(200, COMPLETION));
+});
+
+/** A POST whose body is bytes, so fetch adds no Content-Type of its own. */
+async function post(
+  path: string,
+  key: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${sluice.baseURL}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, ...headers },
+    body: new Uint8Array(typeof body === 'string' ? Buffer.from(body) : body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+const errorCode = (json: Record<string, unknown>) => (json.error as { code?: string }).code;
+
+async function lastRecord() {
+  await sluice.running.settled();
+  const [record] = await sluice.running.store.listUsage({ limit: 1 });
+  assert.ok(record);
+  return record;
+}
+
+const chat = (model: string) =>
+  JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }] });
+
+describe('JSON routes read the body as JSON whatever Content-Type claims', () => {
+  for (const [label, headers] of [
+    ['no Content-Type', {}],
+    ['text/plain', { 'content-type': 'text/plain' }],
+    ['x-www-form-urlencoded (curl -d)', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['application/octet-stream', { 'content-type': 'application/octet-stream' }],
+  ] as const) {
+    it(`${label}: a model outside the key's list is refused, nothing goes upstream`, async () => {
+      const calls = upstream.calls.length;
+      const { status, json } = await post('/chat/completions', limited, chat('gpt-4o'), headers);
+      assert.equal(status, 403);
+      assert.equal(errorCode(json), 'model_not_allowed');
+      assert.equal(upstream.calls.length, calls);
+      const record = await lastRecord();
+      assert.equal(record.model, 'gpt-4o');
+      assert.equal(record.endReason, 'rejected');
+    });
+  }
+
+  it('a budget-limited key is charged for a body sent without Content-Type', async () => {
+    const { status } = await post('/chat/completions', budgeted, chat('gpt-4o'));
+    assert.equal(status, 200);
+    const record = await lastRecord();
+    assert.equal(record.model, 'gpt-4o');
+    assert.equal(record.promptTokens, 1000);
+    // gpt-4o: $2.50 / M input, $10 / M output.
+    assert.equal(record.cost, 0.0125);
+    const call = upstream.calls.at(-1);
+    assert.equal(call?.headers['content-type'], 'application/json', 'sent upstream as JSON');
+  });
+
+  it('a key limited to models or a budget must name the model: 400 model_required', async () => {
+    const calls = upstream.calls.length;
+    const { status, json } = await post(
+      '/chat/completions',
+      budgeted,
+      JSON.stringify({ messages: [] }),
+    );
+    assert.equal(status, 400);
+    assert.equal(errorCode(json), 'model_required');
+    assert.equal(upstream.calls.length, calls);
+  });
+
+  it('two "model" keys mean one model: the one Sluice read is the one the provider gets', async () => {
+    const body = '{"model":"gpt-4o","messages":[],"model":"gpt-4o-mini"}';
+    const { status } = await post('/chat/completions', limited, body, {
+      'content-type': 'application/json',
+    });
+    assert.equal(status, 200);
+    const sent = upstream.calls.at(-1);
+    assert.ok(sent);
+    assert.equal(sent.json?.model, 'gpt-4o-mini');
+    assert.equal(sent.body.toString().match(/"model"/g)?.length, 1);
+  });
+
+  it('a body that is not JSON: 400 invalid_json; multipart on a JSON route: 415', async () => {
+    const bad = await post('/chat/completions', budgeted, 'model=gpt-4o');
+    assert.equal(bad.status, 400);
+    assert.equal(errorCode(bad.json), 'invalid_json');
+    const form = await post('/embeddings', budgeted, '--x\r\n', {
+      'content-type': 'multipart/form-data; boundary=x',
+    });
+    assert.equal(form.status, 415);
+    assert.equal(errorCode(form.json), 'unsupported_media_type');
+  });
+});
+
+describe('multipart routes read the model from the form as it streams', () => {
+  const openaiFor = (key: string) =>
+    new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
+
+  it('the official client (file first, model after it): a model outside the list is refused', async () => {
+    const calls = upstream.calls.length;
+    await assert.rejects(
+      openaiFor(limited).audio.transcriptions.create({
+        file: await toFile(Buffer.alloc(200_000, 1), 'speech.mp3', { type: 'audio/mpeg' }),
+        model: 'gpt-4o-transcribe',
+      }),
+      (error: unknown) => error instanceof OpenAI.PermissionDeniedError,
+    );
+    assert.equal(upstream.calls.length, calls);
+    assert.equal((await lastRecord()).model, 'gpt-4o-transcribe');
+  });
+
+  it('an allowed model goes through, the form rebuilt with every field and the whole file', async () => {
+    upstream.script(jsonReply(200, { text: 'hello' }));
+    const audio = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const result = await openaiFor(limited).audio.transcriptions.create({
+      file: await toFile(audio, 'speech.mp3', { type: 'audio/mpeg' }),
+      model: 'gpt-4o-mini',
+      language: 'en',
+    });
+    assert.equal(result.text, 'hello');
+    const call = upstream.calls.at(-1);
+    assert.ok(call);
+    const type = call.headers['content-type'] ?? '';
+    assert.match(type, /^multipart\/form-data; boundary=sluice-/);
+    const boundary = type.split('boundary=')[1] ?? '';
+    const parts = call.body.toString('latin1').split(`--${boundary}`);
+    const field = (name: string) =>
+      parts
+        .find((p) => p.includes(`name="${name}"`))
+        ?.split('\r\n\r\n')[1]
+        ?.replace(/\r\n$/, '');
+    assert.equal(field('model'), 'gpt-4o-mini');
+    assert.equal(field('language'), 'en');
+    assert.deepEqual(Buffer.from(field('file') ?? '', 'latin1'), audio);
+    assert.match(parts.find((p) => p.includes('name="file"')) ?? '', /filename="speech.mp3"/);
+  });
+
+  it('a second "model" field: 400, nothing reaches the provider whole', async () => {
+    const boundary = 'b0undary';
+    const form = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-4o-mini\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\nContent-Type: audio/mpeg\r\n\r\nxyz\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const { status, json } = await post('/audio/transcriptions', limited, form, {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    });
+    assert.equal(status, 400);
+    assert.equal(errorCode(json), 'invalid_field');
+  });
+
+  it('a form without a model from a limited key: 400 model_required; JSON on a form route: 415', async () => {
+    const boundary = 'b0undary';
+    const form = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nxyz\r\n--${boundary}--\r\n`;
+    const noModel = await post('/audio/transcriptions', limited, form, {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    });
+    assert.equal(noModel.status, 400);
+    assert.equal(errorCode(noModel.json), 'model_required');
+    const json = await post('/images/edits', limited, chat('gpt-image-1'), {
+      'content-type': 'application/json',
+    });
+    assert.equal(json.status, 415);
+  });
+});
