@@ -79,6 +79,15 @@ describe('PostgreSQL outage', () => {
         authorization: `Bearer ${key}`,
       });
       assert.equal((await during.all()).at(-1)?.data, '[DONE]');
+      // A route that needs the store says to come back, on /api as on /v1.
+      const conversations = await fetch(`${sluice.url}/api/conversations`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(conversations.status, 503);
+      assert.equal(conversations.headers.get('retry-after'), '5');
+      const refused = (await conversations.json()) as { error: { code: string; message: string } };
+      assert.equal(refused.error.code, 'store_unavailable');
+      assert.doesNotMatch(refused.error.message, /127\.0\.0\.1|ECONNREFUSED/);
       await waitFor(async () => (await metric(sluice.url, 'sluice_usage_records_pending')) === 2, {
         what: 'both records waiting in memory',
       });

@@ -191,7 +191,10 @@ export class Gateway {
       this.#stops.delete(stop);
     }
     const since = (at: number | undefined) => (at === undefined ? undefined : at - started);
-    const { tap } = client;
+    const { tap, error } = client;
+    // The upstream's own words, for the operator: a client may have been told less.
+    if (error !== undefined && error.status >= 500)
+      this.#o.log.error('upstream failed', { request_id: id, upstream: upstream?.name, error });
     const record = await ticket.record({
       upstream: upstream?.name,
       status: client.status,

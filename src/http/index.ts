@@ -15,6 +15,6 @@ export { declaresBody } from './body-watchdog.ts';
 export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
 export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';
 export { EVENT_STREAM_HEADERS, isEventStream, isJson } from './event-stream.ts';
-export { checkPath, decodeSegment } from './paths.ts';
+export { checkPath, checkRequestTarget, decodeSegment } from './paths.ts';
 export { sendError, sendJson, toSluiceError, type ErrorRenderer } from './respond.ts';
 export { matchPath, Router, type Match, type Method, type Route } from './router.ts';

@@ -22,6 +22,24 @@ export function checkPath(pathname: string): void {
   }
 }
 
+/**
+ * The request target as it came, before any URL parser resolved it: a dot segment (`/a/../b`,
+ * also `%2e%2e`) or a `\` (which WHATWG URLs read as `/`) would make Sluice route one path
+ * and log, meter or forward another. Browsers resolve them before sending, so no client of
+ * Sluice's needs them.
+ */
+export function checkRequestTarget(target: string): void {
+  const path =
+    (target.startsWith('/') ? target : target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '')).split(
+      '?',
+    )[0] ?? '';
+  if (path.includes('\\')) throw new InvalidPathError(path, 'it contains "\\"');
+  for (const segment of path.split('/')) {
+    if (/^(?:\.|%2e){1,2}$/i.test(segment))
+      throw new InvalidPathError(path, 'it has a dot segment');
+  }
+}
+
 /** One path segment decoded; malformed percent-encoding is a 400, not a crash. */
 export function decodeSegment(segment: string): string {
   return decodeOrThrow(segment, segment);

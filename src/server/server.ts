@@ -12,6 +12,7 @@ import { MethodNotAllowedError, RequestTimeoutError, UnknownUrlError } from '../
 import { endpointFor, type Gateway } from '../gateway/index.ts';
 import {
   BodyBudget,
+  checkRequestTarget,
   type ClientIpResolver,
   guardBody,
   sendError,
@@ -214,6 +215,7 @@ export class SluiceServer {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<Record<string, unknown> | undefined> {
+    checkRequestTarget(req.url ?? '/');
     switch (route) {
       case 'health':
         if (url.pathname === '/readyz' && this.#draining)

@@ -158,12 +158,10 @@ export class AdvisoryLiveness implements Liveness {
     if (instance === undefined || this.#closed) return;
     const client = new Client(this.#config);
     const lost = () => {
-      if (this.#client !== client || this.#closed) return;
+      if (this.#client !== client) return;
       this.#client = undefined;
-      this.#retry = setTimeout(() => {
-        this.#lock().catch(lost);
-      }, 1000);
-      this.#retry.unref();
+      client.end().catch(() => undefined);
+      this.#again();
     };
     client.on('error', lost);
     client.on('end', lost);
@@ -172,8 +170,20 @@ export class AdvisoryLiveness implements Liveness {
       await client.connect();
       await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(instance)]);
     } catch (error) {
+      lost();
       throw mapPostgresError(error);
     }
+  }
+
+  /** Tries again in a second, and again after that, until the lock is held or `close`. */
+  #again(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      // A failed try has scheduled the next one itself.
+      this.#lock().catch(() => undefined);
+    }, 1000);
+    this.#retry.unref();
   }
 }
 
