@@ -10,7 +10,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 export const LAYERS = /** @type {const} */ ([
   { name: 'failures', folders: ['errors'] },
   { name: 'plumbing', folders: ['log', 'sse'] },
-  { name: 'formats and storage', folders: ['http', 'dialects', 'store'] },
+  { name: 'formats and storage', folders: ['http', 'dialects', 'store', 'redis'] },
   { name: 'configuration', folders: ['config', 'deploy'] },
   { name: 'identities and ways out', folders: ['accounts', 'upstream', 'probe'] },
   { name: 'books and diagnosis', folders: ['metering', 'doctor'] },

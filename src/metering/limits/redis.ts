@@ -4,10 +4,10 @@
  * so limits hold exactly however many instances race. Times are the callers' epoch ms, stored as
  * whole numbers; every key has a TTL, so nothing outlives its use.
  */
-import { createClient } from '@redis/client';
 import { parseAdmitReply } from './admit-reply.ts';
 import { BudgetLoader, type Spent } from './budget-loader.ts';
 import { CountersUnavailableError } from '../../errors/index.ts';
+import { RedisConnection } from '../../redis/index.ts';
 import { EMPTY_LEASE, endOnce, repeat, type Used } from './lease.ts';
 import { resolveOptions, type CountersOptions, type ResolvedOptions } from './options.ts';
 import { counterLifetimeMs } from './periods.ts';
@@ -24,12 +24,6 @@ export interface RedisCountersOptions extends CountersOptions {
 
 export const DEFAULT_KEY_PREFIX = 'sluice:';
 
-/** An admission waits this long for Redis, then the caller answers 503 rather than hang. */
-const COMMAND_TIMEOUT_MS = 2_000;
-const CONNECT_TIMEOUT_MS = 2_000;
-/** How long the first admission after start-up waits for the first connection. */
-const FIRST_CONNECT_WAIT_MS = 3_000;
-const MAX_RECONNECT_DELAY_MS = 2_000;
 /** The lease set outlives its newest lease by this much, so its members expire by score first. */
 const LEASE_SET_MARGIN_MS = 1_000;
 /** Renewals go in batches so one script never holds Redis for long. */
@@ -42,88 +36,32 @@ interface LiveLease {
   readonly plans: readonly SubjectPlan[];
 }
 
-type Client = ReturnType<typeof createClient>;
-
 export class RedisCounters implements Counters {
   readonly #options: ResolvedOptions;
   readonly #prefix: string;
   readonly #where: string;
-  readonly #client: Client;
+  readonly #redis: RedisConnection;
   readonly #loader: BudgetLoader;
   readonly #live = new Set<LiveLease>();
-  readonly #firstConnection: Promise<boolean>;
   readonly #stopRenewal: () => void;
-  #connection: 'connecting' | 'up' | 'down' = 'connecting';
-  #everConnected = false;
 
   constructor(options: RedisCountersOptions) {
     this.#options = resolveOptions(options);
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    this.#where = redactUrl(options.url);
-    this.#loader = new BudgetLoader(this.#options.budgetSource);
-    this.#client = createClient({
+    this.#redis = new RedisConnection({
       url: options.url,
-      // A command sent while disconnected fails at once instead of waiting for a reconnect:
-      // an admission must not hang, and a queued one would run with a stale `now`.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-      socket: {
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
-      },
+      purpose: 'limit counters',
+      log: this.#options.log,
     });
-    this.#client.on('error', (err: unknown) => {
-      if (this.#connection === 'down') return; // once per outage, not once per retry
-      this.#connection = 'down';
-      this.#options.log('limit counters: Redis unreachable', { redis: this.#where, err });
-    });
-    this.#client.on('ready', () => {
-      if (this.#connection === 'down') {
-        this.#options.log('limit counters: Redis reachable again', { redis: this.#where });
-      }
-      this.#connection = 'up';
-      this.#everConnected = true;
-    });
-    // Settles on the first attempt, whichever way it goes; the client keeps retrying after.
-    this.#firstConnection = new Promise((resolve) => {
-      this.#client.once('ready', () => {
-        resolve(true);
-      });
-      this.#client.once('error', () => {
-        resolve(false);
-      });
-    });
-    // Rejects only if closed before it ever connected; the 'error' handler has logged why.
-    this.#client.connect().catch(() => undefined);
+    this.#where = this.#redis.where;
+    this.#loader = new BudgetLoader(this.#options.budgetSource);
     this.#stopRenewal = repeat(this.#options.leaseMs / 3, () => this.renewLeases());
-  }
-
-  /**
-   * Resolves once Redis has been reached; throws `CountersUnavailableError` if the first attempt
-   * failed or took more than a few seconds. Later outages are not waited for: commands then fail
-   * at once.
-   */
-  async ready(): Promise<void> {
-    if (this.#everConnected) return;
-    // Already failed once: answer now rather than make every request wait out the retries.
-    if (this.#connection === 'down') throw this.#unreachable();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(resolve, FIRST_CONNECT_WAIT_MS, false);
-    });
-    const connected = await Promise.race([this.#firstConnection, timedOut]);
-    clearTimeout(timer);
-    if (!connected) throw this.#unreachable();
-  }
-
-  #unreachable(): CountersUnavailableError {
-    return new CountersUnavailableError(`Redis at ${this.#where} is not reachable.`);
   }
 
   async admit(subjects: readonly Subject[], requestId: string, now: number): Promise<Admission> {
     const plans = planAdmission(subjects, now);
     if (plans.length === 0) return { ok: true, lease: EMPTY_LEASE };
-    await this.ready();
+    await this.#redis.ready();
     const keys = plans.flatMap(({ keys: k }) => [k.rpm, k.tpm, k.streams, k.budget]);
     const spent = new Map<number, Spent>();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -191,14 +129,7 @@ export class RedisCounters implements Counters {
 
   async close(): Promise<void> {
     this.#stopRenewal();
-    if (!this.#client.isOpen) return;
-    // Destroying the client mid-connect leaks the socket it is opening: let the attempt settle.
-    if (this.#connection === 'connecting') await this.#firstConnection;
-    if (this.#client.isReady) {
-      await this.#client.close();
-    } else {
-      this.#client.destroy();
-    }
+    await this.#redis.close();
   }
 
   #lease(plans: readonly SubjectPlan[], requestId: string): Lease {
@@ -224,7 +155,7 @@ export class RedisCounters implements Counters {
     const prefixed = keys.map((key) => this.#prefix + key);
     try {
       return await runScript(
-        (command) => this.#client.sendCommand(command),
+        (command) => this.#redis.client.sendCommand(command),
         script,
         prefixed,
         args,
@@ -290,15 +221,4 @@ function endArgs(
 
 function optional(value: number | null | undefined): string {
   return value == null ? '' : String(value);
-}
-
-/** The URL for logs and messages, without its password. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable REDIS_URL)';
-  }
 }
