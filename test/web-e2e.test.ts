@@ -363,6 +363,7 @@ describe('the web page in Chromium', () => {
       .locator('select[name=user] option', { hasText: ADMIN.username })
       .waitFor({ state: 'attached' });
     await page.locator('input[name=name]').fill('laptop');
+    await page.locator('input[name=routes]').fill('files, batches');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = (await page.getByTestId('new-key-secret').textContent()) ?? '';
     assert.match(secret, /^sk-sluice-/);
@@ -370,6 +371,15 @@ describe('the web page in Chromium', () => {
       headers: { authorization: `Bearer ${secret}` },
     });
     assert.equal(models.status, 200, 'the key shown works');
+    const [key] = (
+      (await (
+        await fetch(`${sluice.url}/api/admin/keys`, {
+          headers: { authorization: `Bearer ${secret}` },
+        })
+      ).json()) as { data: { name: string; routes: string[] }[] }
+    ).data.filter((k) => k.name === 'laptop');
+    assert.deepEqual(key?.routes, ['files', 'batches'], 'granted the routes typed on the page');
+    await page.locator('tr[data-key] td', { hasText: 'inference, files, batches' }).waitFor();
     await page.locator('tr[data-key] td', { hasText: 'laptop' }).waitFor();
     await page.reload();
     await page.locator('tr[data-key] td', { hasText: 'laptop' }).waitFor();

@@ -1,6 +1,7 @@
 /**
  * API keys: create one for a user (its secret shown this once, with a copy button — the server
- * keeps only a hash), the list, and revoking.
+ * keeps only a hash), with the `/v1` routes it may reach beyond inference; the list, and
+ * revoking.
  */
 import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
@@ -16,6 +17,7 @@ export function KeysPanel({ api }: { api: ApiClient }) {
   const users = useList<AdminUser>(api, '/api/admin/users');
   const [user, setUser] = useState('');
   const [name, setName] = useState('');
+  const [routes, setRoutes] = useState('');
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const owner = user !== '' ? user : (users.items[0]?.username ?? '');
 
@@ -25,10 +27,12 @@ export function KeysPanel({ api }: { api: ApiClient }) {
       .json<CreatedKey>('POST', '/api/admin/keys', {
         user: owner,
         ...(name.trim() === '' ? {} : { name: name.trim() }),
+        ...(routeList(routes).length === 0 ? {} : { routes: routeList(routes) }),
       })
       .then((key) => {
         setCreated(key);
         setName('');
+        setRoutes('');
         keys.reload();
       })
       .catch((e: unknown) => {
@@ -71,6 +75,15 @@ export function KeysPanel({ api }: { api: ApiClient }) {
             setName(e.currentTarget.value);
           }}
         />
+        <input
+          name="routes"
+          placeholder={t('routesHint')}
+          aria-label={t('routes')}
+          value={routes}
+          onInput={(e) => {
+            setRoutes(e.currentTarget.value);
+          }}
+        />
         <button type="submit" class="primary" disabled={owner === ''}>
           {t('createKey')}
         </button>
@@ -104,6 +117,7 @@ export function KeysPanel({ api }: { api: ApiClient }) {
               <th>{t('keyName')}</th>
               <th>{t('user')}</th>
               <th>{t('models')}</th>
+              <th>{t('routes')}</th>
               <th>{t('lastUsed')}</th>
               <th>{t('expires')}</th>
               <th />
@@ -118,6 +132,7 @@ export function KeysPanel({ api }: { api: ApiClient }) {
                 <td>{key.name ?? '—'}</td>
                 <td>{key.user ?? '—'}</td>
                 <td>{key.models === null ? t('allModels') : key.models.join(', ')}</td>
+                <td>{[t('inferenceOnly'), ...key.routes].join(', ')}</td>
                 <td>{when(key.last_used_at, lang)}</td>
                 <td>{key.expires_at === null ? t('never') : when(key.expires_at, lang)}</td>
                 <td class="actions">
@@ -142,4 +157,12 @@ export function KeysPanel({ api }: { api: ApiClient }) {
       </div>
     </section>
   );
+}
+
+/** `files, batches` → `["files", "batches"]`; the server says which names it does not know. */
+function routeList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
 }

@@ -85,6 +85,8 @@ export interface AdminKey {
   readonly expires_at: string | null;
   readonly revoked_at: string | null;
   readonly models: readonly string[] | null;
+  /** `/v1` route scopes beyond inference (files, batches, …). */
+  readonly routes: readonly string[];
 }
 
 /** The answer to creating a key: the only time the secret is shown. */
