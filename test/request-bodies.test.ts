@@ -104,6 +104,42 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(call?.headers['content-type'], 'application/json', 'sent upstream as JSON');
   });
 
+  it('every priced route is charged: embeddings by their prompt tokens, images by theirs', async () => {
+    upstream.script(
+      jsonReply(200, {
+        object: 'list',
+        data: [],
+        usage: { prompt_tokens: 1_000_000, total_tokens: 1_000_000 },
+      }),
+    );
+    const embedding = await post(
+      '/embeddings',
+      budgeted,
+      JSON.stringify({ model: 'text-embedding-3-small', input: 'x' }),
+    );
+    assert.equal(embedding.status, 200);
+    const charged = await lastRecord();
+    assert.equal(charged.model, 'text-embedding-3-small');
+    assert.equal(charged.cost, 0.02);
+    upstream.script(
+      jsonReply(200, {
+        created: 1,
+        data: [],
+        usage: { input_tokens: 50, output_tokens: 4160, total_tokens: 4210 },
+      }),
+    );
+    const image = await post(
+      '/images/generations',
+      budgeted,
+      JSON.stringify({ model: 'gpt-image-1', prompt: 'x' }),
+    );
+    assert.equal(image.status, 200);
+    const drawn = await lastRecord();
+    assert.equal(drawn.promptTokens, 50);
+    assert.equal(drawn.completionTokens, 4160);
+    assert.equal(drawn.usageSource, 'upstream');
+  });
+
   it('a key limited to models or a budget must name the model: 400 model_required', async () => {
     const calls = upstream.calls.length;
     const { status, json } = await post(

@@ -30,5 +30,8 @@ export const DEFAULT_PRICES: PriceTable = {
   'claude-haiku-4*': { input: 1, output: 5, cachedInput: 0.1 },
   'deepseek-chat*': { input: 0.27, output: 1.1, cachedInput: 0.07 },
   'deepseek-reasoner*': { input: 0.55, output: 2.19, cachedInput: 0.14 },
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
   'sluice-demo': { input: 0, output: 0 },
 };

@@ -2,7 +2,7 @@ import { findField, valueIs, valueStartsWith } from '../sse/index.ts';
 import { formatEvent } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
-import { isObject, openaiUsage } from './usage.ts';
+import { isObject, openaiUsage, responsesUsage } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -32,7 +32,11 @@ export const openaiGeneric: Dialect = {
 
   readUsage: () => undefined,
   bodyUsage(body) {
-    return isObject(body) ? openaiUsage(body.usage) : undefined;
+    if (!isObject(body)) return undefined;
+    // Embeddings report `prompt_tokens`; images and transcriptions `input_tokens`/`output_tokens`.
+    return isObject(body.usage) && 'input_tokens' in body.usage
+      ? responsesUsage(body.usage)
+      : openaiUsage(body.usage);
   },
   textFields: [],
   requestUsage: () => false,
