@@ -153,6 +153,10 @@ describe('paths and cookies with more than one meaning', () => {
       assert.equal(status, 400, body);
       assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'invalid_path');
       assert.equal(upstream.calls.length, before);
+      await sluice.running.settled();
+      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      assert.equal(record?.status, 400, 'refused, and recorded as such');
+      assert.equal(record.endReason, 'rejected');
     });
   }
 

@@ -19,7 +19,13 @@ import {
   ShuttingDownError,
   SluiceError,
 } from '../errors/index.ts';
-import { checkPath, sendError, sendJson, toSluiceError } from '../http/index.ts';
+import {
+  checkPath,
+  checkRequestTarget,
+  sendError,
+  sendJson,
+  toSluiceError,
+} from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
 import type { UsageRecord } from '../store/types.ts';
@@ -133,6 +139,7 @@ export class Gateway {
     let admitted;
     try {
       if (this.#o.draining()) throw new ShuttingDownError();
+      checkRequestTarget(req.url ?? pathname);
       checkPath(pathname);
       const credential = credentialOf(req.headers);
       const principal = await this.#o.authenticator.authenticate(credential);

@@ -46,6 +46,7 @@ export interface ParseOptions {
 }
 
 const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+const NO_REFERENCES: readonly ObjectRef[] = Object.freeze([]);
 
 export async function parseRequest(
   req: IncomingMessage,
@@ -62,7 +63,7 @@ export async function parseRequest(
     model: undefined,
     hideUsage: false,
     stores: false,
-    references: [],
+    references: NO_REFERENCES,
     contentType: undefined,
   };
   if (NO_BODY.has(req.method ?? 'GET') || !declaresBody(req)) {
@@ -101,7 +102,7 @@ export async function parseRequest(
     stream: json.stream === true,
     hideUsage,
     stores: storesAnswer(pathname, json),
-    references: options.checkReferences ? referencesIn(json) : [],
+    references: options.checkReferences ? nonEmpty(referencesIn(json)) : NO_REFERENCES,
   };
 }
 
@@ -126,4 +127,9 @@ function notJson(): UnsupportedMediaTypeError {
   return new UnsupportedMediaTypeError(
     'This endpoint takes a JSON body; send it with Content-Type: application/json.',
   );
+}
+
+/** Most bodies name no object: they share one empty list instead of keeping their own. */
+function nonEmpty(refs: ObjectRef[]): readonly ObjectRef[] {
+  return refs.length === 0 ? NO_REFERENCES : refs;
 }

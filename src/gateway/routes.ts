@@ -31,6 +31,12 @@ export type RouteInfo =
   /** Nothing Sluice knows: only admins. */
   | { readonly kind: 'unknown' };
 
+/** Shared answers for the routes of every request: nothing allocated per request. */
+const JSON_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'json' });
+const MULTIPART_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'multipart' });
+const MODELS: RouteInfo = Object.freeze({ kind: 'models' });
+const UNKNOWN: RouteInfo = Object.freeze({ kind: 'unknown' });
+
 const INFERENCE: Readonly<Record<string, BodyKind>> = {
   'chat/completions': 'json',
   completions: 'json',
@@ -85,11 +91,11 @@ export function routeOf(method: string, pathname: string): RouteInfo {
   const rest = pathname.slice('/v1/'.length);
   if (method === 'POST') {
     const body = INFERENCE[rest];
-    if (body !== undefined) return { kind: 'inference', body };
+    if (body !== undefined) return body === 'json' ? JSON_INFERENCE : MULTIPART_INFERENCE;
   }
   const segments = rest.split('/');
   if (segments[0] === 'models' && segments.length <= 2 && (method === 'GET' || method === 'HEAD'))
-    return { kind: 'models' };
+    return MODELS;
   for (const { base, scope, ids } of SCOPE_BASES) {
     if (!base.every((part, i) => segments[i] === part)) continue;
     const candidate = ids === false ? undefined : segments[base.length];
@@ -98,5 +104,5 @@ export function routeOf(method: string, pathname: string): RouteInfo {
       candidate !== undefined && !NOT_IDS.has(candidate) ? decodeSegment(candidate) : undefined;
     return { kind: 'scoped', scope, objectId, owned: !UNOWNED.has(scope) };
   }
-  return { kind: 'unknown' };
+  return UNKNOWN;
 }

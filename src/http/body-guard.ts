@@ -5,7 +5,7 @@
  * their plain `(req, limit)` signatures; a request no server guards (a unit test's) has neither
  * rule.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { RequestTimeoutError } from '../errors/index.ts';
 import type { BodyBudget } from './body-budget.ts';
 import { declaresBody, watchBody } from './body-watchdog.ts';
@@ -72,21 +72,25 @@ export class BodyGuard {
 const guards = new WeakMap<IncomingMessage, BodyGuard>();
 
 /**
- * Called by the server first thing for every request: the budget share is given back when the
- * response closes (a body is kept for its whole stream: failover replays it), and a request
- * that declares a body is watched until the body is complete.
+ * Called by the server first thing for every request: a request that declares a body is
+ * watched until the body is complete; the server calls `releaseBody` when the response closes.
  */
-export function guardBody(req: IncomingMessage, res: ServerResponse, rules: BodyRules): void {
+export function guardBody(req: IncomingMessage, rules: BodyRules): void {
   const guard = new BodyGuard(rules.budget);
   guards.set(req, guard);
-  res.once('close', () => {
-    guard.release();
-  });
   if (!declaresBody(req) || req.complete) return;
   watchBody(req, rules.timeoutMs, () => {
     const error = new RequestTimeoutError(rules.timeoutMs);
     if (!guard.stalled(error)) rules.onStall(error);
   });
+}
+
+/**
+ * The request is over (its response closed): what its body held of the budget is given back.
+ * A body is kept for the whole stream (failover replays it), so not before.
+ */
+export function releaseBody(req: IncomingMessage): void {
+  guards.get(req)?.release();
 }
 
 export function bodyGuardOf(req: IncomingMessage): BodyGuard | undefined {

@@ -15,7 +15,7 @@ import { waitFor } from '../../test/support/wait.ts';
 import { RequestTimeoutError, ServerBusyError } from '../errors/index.ts';
 import { limitedBody, ownUtf8, readBody } from './body.ts';
 import { BodyBudget } from './body-budget.ts';
-import { guardBody, reserveBodyMemory } from './body-guard.ts';
+import { guardBody, releaseBody, reserveBodyMemory } from './body-guard.ts';
 import { toSluiceError } from './respond.ts';
 
 const EVENTS = ['data', 'end', 'error', 'close', 'finish', 'aborted', 'readable'] as const;
@@ -150,10 +150,13 @@ describe('guardBody', () => {
   let port = 0;
   before(async () => {
     server = createServer((req, res) => {
-      guardBody(req, res, {
+      guardBody(req, {
         timeoutMs: TIMEOUT_MS,
         budget,
         onStall: (error) => stalls.push(error),
+      });
+      res.once('close', () => {
+        releaseBody(req);
       });
       handler(req, res);
     });

@@ -10,7 +10,13 @@ export {
   rejectDeclaredOverLimit,
 } from './body.ts';
 export { BodyBudget } from './body-budget.ts';
-export { type BodyRules, guardBody, readingBody, reserveBodyMemory } from './body-guard.ts';
+export {
+  type BodyRules,
+  guardBody,
+  readingBody,
+  releaseBody,
+  reserveBodyMemory,
+} from './body-guard.ts';
 export { declaresBody } from './body-watchdog.ts';
 export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
 export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';

@@ -8,13 +8,14 @@ import { performance } from 'node:perf_hooks';
 import type { AdminApi } from '../admin/index.ts';
 import type { ChatApi } from '../chat/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
-import { MethodNotAllowedError, RequestTimeoutError, UnknownUrlError } from '../errors/index.ts';
+import { MethodNotAllowedError, type SluiceError, UnknownUrlError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
 import {
   BodyBudget,
   checkRequestTarget,
   type ClientIpResolver,
   guardBody,
+  releaseBody,
   sendError,
   sendJson,
   toSluiceError,
@@ -129,32 +130,60 @@ export class SluiceServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://sluice.invalid');
-    const stalled = this.#guardBody(req, res, url.pathname);
     const route = routeOf(url.pathname);
     this.#inflight.add(res);
-    res.once('close', () => this.#inflight.delete(res));
+    res.once('close', () => {
+      this.#inflight.delete(res);
+      releaseBody(req);
+    });
     if (this.#draining) res.setHeader('connection', 'close');
+    const answered = this.#guardBody(req, res, route, url, started);
     let fields: Record<string, unknown>;
     try {
-      const routed = this.#route(route, url, req, res);
-      const first = await Promise.race([routed, stalled]);
-      if (first instanceof RequestTimeoutError) {
-        this.#unheard(routed, url.pathname);
-        throw first;
-      }
-      fields = first ?? {};
+      fields = (await this.#route(route, url, req, res)) ?? {};
     } catch (thrown) {
       const error = toSluiceError(thrown);
       fields = { error };
-      if (error.status >= 500) this.#o.log.error('request failed', { error, cause: error.cause });
-      if (res.headersSent) res.destroy(error);
-      else
-        sendError(
-          res,
-          error,
-          route === 'v1' ? endpointFor(url.pathname, req.headers).dialect : openaiGeneric,
-        );
+      if (answered.byStall) {
+        // The body stalled while the route was busy elsewhere; its 408 has gone out.
+        this.#o.log.debug('request ended after its body timed out', {
+          path: url.pathname,
+          ...fields,
+        });
+        return;
+      }
+      this.#fail(req, res, route, url, error);
     }
+    if (answered.byStall) return;
+    this.#logRequest(req, res, route, url, started, fields);
+  }
+
+  /** The one error path: the error in the caller's dialect, or a cut if the answer began. */
+  #fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    url: URL,
+    error: SluiceError,
+  ): void {
+    if (error.status >= 500) this.#o.log.error('request failed', { error, cause: error.cause });
+    if (res.headersSent) res.destroy(error);
+    else
+      sendError(
+        res,
+        error,
+        route === 'v1' ? endpointFor(url.pathname, req.headers).dialect : openaiGeneric,
+      );
+  }
+
+  #logRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    url: URL,
+    started: number,
+    fields: Record<string, unknown>,
+  ): void {
     this.#metrics.count(route, res.statusCode);
     const level = route === 'health' ? 'debug' : 'info';
     this.#o.log[level]('request', {
@@ -169,44 +198,35 @@ export class SluiceServer {
   /**
    * The body's rules, before anything else, whatever the route (issue #11: bodies that never
    * came held connections for good, before authentication too). A stall while a reader waits
-   * fails that reader, and its 408 comes out of the route; a stall nobody reads resolves the
-   * promise returned here, which `#handle` answers in its one error path. After the answer
-   * there is no one to tell: the connection goes.
+   * fails that reader, and its 408 comes out of the route; a stall nobody reads is answered
+   * here, in the one error path, and the route, still busy elsewhere, ends unheard. After the
+   * answer there is no one to tell: the connection goes.
    */
   #guardBody(
     req: IncomingMessage,
     res: ServerResponse,
-    path: string,
-  ): Promise<RequestTimeoutError> {
-    return new Promise((resolve) => {
-      guardBody(req, res, {
-        timeoutMs: this.#o.bodyTimeoutMs,
-        budget: this.#bodies,
-        onStall: (error) => {
-          if (!res.headersSent) {
-            resolve(error);
-            return;
-          }
-          this.#o.log.debug('request body stalled after the answer; connection closed', { path });
+    route: Route,
+    url: URL,
+    started: number,
+  ): { byStall: boolean } {
+    const answered = { byStall: false };
+    guardBody(req, {
+      timeoutMs: this.#o.bodyTimeoutMs,
+      budget: this.#bodies,
+      onStall: (error) => {
+        if (res.headersSent) {
+          this.#o.log.debug('request body stalled after the answer; connection closed', {
+            path: url.pathname,
+          });
           req.socket.destroy();
-        },
-      });
+          return;
+        }
+        answered.byStall = true;
+        this.#fail(req, res, route, url, error);
+        this.#logRequest(req, res, route, url, started, { error });
+      },
     });
-  }
-
-  /** A route outrun by its body's 408 is still at work; it ends unheard (its answer is given). */
-  #unheard(routed: Promise<unknown>, path: string): void {
-    const ended = (fields: Record<string, unknown>) => {
-      this.#o.log.debug('request ended after its body timed out', { path, ...fields });
-    };
-    routed.then(
-      () => {
-        ended({});
-      },
-      (error: unknown) => {
-        ended({ error });
-      },
-    );
+    return answered;
   }
 
   async #route(
@@ -215,7 +235,8 @@ export class SluiceServer {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<Record<string, unknown> | undefined> {
-    checkRequestTarget(req.url ?? '/');
+    // The gateway checks its own, so that a refused /v1 request is recorded like any other.
+    if (route !== 'v1') checkRequestTarget(req.url ?? '/');
     switch (route) {
       case 'health':
         if (url.pathname === '/readyz' && this.#draining)
