@@ -21,6 +21,7 @@ import {
   type Store,
   type UsageRecord,
 } from '../src/store/index.ts';
+import { usageRecord } from './support/usage-record.ts';
 
 const ADMIN_KEY = 'sk-sluice-test-admin-key-0123456789abcdef';
 const PASSWORD = 'correct horse battery';
@@ -91,17 +92,10 @@ describe('admin API', () => {
   function record(
     fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'startedAt'>,
   ): UsageRecord {
-    return {
+    return usageRecord({
       endedAt: fields.startedAt + 500,
-      userId: null,
-      username: null,
-      keyId: null,
-      keyPrefix: null,
-      clientIp: null,
       model: 'gpt-4o',
       upstream: 'openai',
-      endpoint: '/v1/chat/completions',
-      status: 200,
       upstreamTtfbMs: 50,
       clientTtfbMs: 60,
       events: 3,
@@ -109,14 +103,10 @@ describe('admin API', () => {
       maxGapMs: 20,
       promptTokens: 10,
       completionTokens: 4,
-      cachedTokens: 0,
-      reasoningTokens: 0,
       cost: 0.001,
-      endReason: 'done',
       usageSource: 'upstream',
-      instanceId: null,
       ...fields,
-    };
+    });
   }
 
   before(async () => {

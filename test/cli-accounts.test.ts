@@ -15,6 +15,7 @@ import { Accounts, KeyAuthenticator } from '../src/accounts/index.ts';
 import { SluiceError } from '../src/errors/index.ts';
 import { main } from '../src/cli/main.ts';
 import { NO_LIMITS, openStore, type Store, type UsageRecord } from '../src/store/index.ts';
+import { usageRecord } from './support/usage-record.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -76,32 +77,17 @@ async function authenticate(store: Store, key: string): Promise<string> {
 }
 
 function record(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'startedAt'>): UsageRecord {
-  return {
-    endedAt: fields.startedAt + 1000,
-    userId: null,
-    username: null,
-    keyId: null,
-    keyPrefix: null,
+  return usageRecord({
     clientIp: '127.0.0.1',
-    model: null,
     upstream: 'openai',
-    endpoint: '/v1/chat/completions',
-    status: 200,
     upstreamTtfbMs: 100,
     clientTtfbMs: 110,
     events: 10,
     bytes: 2000,
     maxGapMs: 50,
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    cost: null,
-    endReason: 'done',
     usageSource: 'upstream',
-    instanceId: null,
     ...fields,
-  };
+  });
 }
 
 describe('sluice users, keys and usage', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createLogger } from '../log/index.ts';
 import type { UsageRecord } from '../store/types.ts';
+import { usageRecord } from '../../test/support/usage-record.ts';
 import { journalsIn, readJournal, UsageJournal } from './usage-journal.ts';
 
 const dirs: string[] = [];
@@ -21,33 +22,7 @@ function scratch(): string {
 const log = createLogger('silent');
 
 function record(id: string, endReason: UsageRecord['endReason'], pad = ''): UsageRecord {
-  return {
-    id,
-    startedAt: 1,
-    endedAt: endReason === 'incomplete' ? null : 2,
-    userId: null,
-    username: null,
-    keyId: null,
-    keyPrefix: pad,
-    clientIp: null,
-    model: 'm',
-    upstream: null,
-    endpoint: '/v1/chat/completions',
-    status: endReason === 'incomplete' ? null : 200,
-    upstreamTtfbMs: null,
-    clientTtfbMs: null,
-    events: 0,
-    bytes: 0,
-    maxGapMs: null,
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    cost: null,
-    endReason,
-    usageSource: null,
-    instanceId: 'abc',
-  };
+  return usageRecord({ id, startedAt: 1, endReason, keyPrefix: pad, instanceId: 'abc' });
 }
 
 describe('UsageJournal', () => {

@@ -23,6 +23,7 @@ import {
   type UsageRecord,
 } from './index.ts';
 import { ConflictError, StoreUnavailableError } from '../errors/index.ts';
+import { usageRecord } from '../../test/support/usage-record.ts';
 
 const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The newest schema version. */
@@ -85,34 +86,7 @@ const LIMITS: Limits = {
   budgetPeriod: 'day',
 };
 
-function usage(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'startedAt'>): UsageRecord {
-  return {
-    endedAt: fields.startedAt + 1000,
-    userId: null,
-    username: null,
-    keyId: null,
-    keyPrefix: null,
-    clientIp: null,
-    model: null,
-    upstream: null,
-    endpoint: '/v1/chat/completions',
-    status: 200,
-    upstreamTtfbMs: null,
-    clientTtfbMs: null,
-    events: 0,
-    bytes: 0,
-    maxGapMs: null,
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    cost: null,
-    endReason: 'done',
-    usageSource: null,
-    instanceId: null,
-    ...fields,
-  };
-}
+const usage = usageRecord;
 
 for (const backend of [sqlite, postgres]) {
   describe(`store on ${backend.name}`, () => {
