@@ -80,10 +80,10 @@ describe('capture', () => {
     const wire = timeline.reads.reduce((sum, r) => sum + r.bytes, 0);
     const text = timeline.events.reduce((sum, e) => sum + e.bytes, 0);
     assert.ok(wire < text, `read sizes are the compressed ones (${wire} < ${text})`);
-    assert.ok(
-      (timeline.events[2]?.t ?? 0) - (timeline.events[0]?.t ?? 0) >= 45,
-      'arrivals keep their spacing',
-    );
+    // Each event is stamped when its own read came, not when the stream ended: the server
+    // flushed them 30 ms apart. (Not by how far apart: a loaded machine may shorten that.)
+    const [first, second, third] = timeline.events.map((e) => e.t);
+    assert.ok(first! < second! && second! < third!, 'each event stamped at its own arrival');
     assert.ok(timeline.doneMs !== undefined);
     assert.ok(timeline.phases.connectMs !== undefined && timeline.phases.headersMs !== undefined);
   });
