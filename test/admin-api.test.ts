@@ -119,6 +119,7 @@ describe('admin API', () => {
       store,
       identify: (req) => authenticator.authenticate(credentialOf(req.headers)),
       defaultLimits,
+      upstreams: () => [],
     });
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://sluice.invalid');

@@ -396,6 +396,7 @@ describe('sluice users, keys and usage', () => {
       key_prefix: null,
       client_ip: '127.0.0.1',
       model: 'claude-x',
+      requested_model: null,
       upstream: 'openai',
       endpoint: '/v1/chat/completions',
       status: 200,

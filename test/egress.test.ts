@@ -4,6 +4,9 @@
  * the upstream's port, and streams still flowing event by event through them.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { pacedByClient } from './support/causality.ts';
@@ -111,6 +114,58 @@ describe('egress proxies', () => {
       assert.equal(plain.calls.length, calls);
     } finally {
       await sluice.stop();
+    }
+  });
+
+  it('each upstream its own way out: one through tinyproxy, one through dante, one direct', async () => {
+    const [viaHttp, viaSocks, direct] = await Promise.all([
+      startFakeUpstream(jsonReply(200, { object: 'list', data: [] })),
+      startFakeUpstream(jsonReply(200, { object: 'list', data: [] })),
+      startFakeUpstream(jsonReply(200, { object: 'list', data: [] })),
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-egress-'));
+    const file = join(dir, 'sluice.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        upstreams: [
+          { name: 'via-http', baseUrl: viaHttp.origin, models: ['a-*'], proxy: tinyproxy.url },
+          { name: 'via-socks', baseUrl: viaSocks.origin, models: ['b-*'], proxy: socks.url },
+          { name: 'direct', baseUrl: direct.origin, models: ['c-*'], proxy: 'none' },
+        ],
+      }),
+    );
+    // The environment's proxy would take all three; each upstream's own setting wins.
+    const sluice = await startTestSluice({ SLUICE_CONFIG: file, HTTP_PROXY: tinyproxy.url });
+    const before = { tiny: tinyproxy.log().length, socks: socks.log().length };
+    try {
+      for (const model of ['a-1', 'b-1', 'c-1']) {
+        const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [] }),
+        });
+        assert.equal(response.status, 200);
+      }
+      assert.deepEqual(
+        [viaHttp.calls.length, viaSocks.calls.length, direct.calls.length],
+        [1, 1, 1],
+      );
+      await waitForText(
+        () => tinyproxy.log().slice(before.tiny),
+        new RegExp(`POST http://127\\.0\\.0\\.1:${portOf(viaHttp.origin)}/v1/chat/completions`),
+      );
+      await waitForText(
+        () => socks.log().slice(before.socks),
+        new RegExp(`tcp/connect \\[: .* -> \\S+ 127\\.0\\.0\\.1\\.${portOf(viaSocks.origin)}\\b`),
+      );
+      const tiny = tinyproxy.log().slice(before.tiny);
+      assert.doesNotMatch(tiny, new RegExp(`:${portOf(direct.origin)}/`), 'direct stays direct');
+      assert.doesNotMatch(tiny, new RegExp(`:${portOf(viaSocks.origin)}/`));
+    } finally {
+      await sluice.stop();
+      await Promise.all([viaHttp.stop(), viaSocks.stop(), direct.stop()]);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -9,7 +9,9 @@ import { type Accounts, isAdmin, type Principal, userOf } from '../accounts/inde
 import { AdminOnlyError } from '../errors/index.ts';
 import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
 import type { Limits, Store } from '../store/types.ts';
+import type { Upstream } from '../upstream/index.ts';
 import { keyRoutes } from './key-routes.ts';
+import { upstreamRoutes } from './upstream-routes.ts';
 import { ADMIN_PREFIX, type AdminHandler } from './route.ts';
 import { usageRoutes } from './usage-routes.ts';
 import { userRoutes } from './user-routes.ts';
@@ -21,6 +23,8 @@ export interface AdminApiOptions {
   readonly identify: (req: IncomingMessage) => Promise<Principal>;
   /** `Config.defaultLimits`: what a partial `limits` in a create request is merged over. */
   readonly defaultLimits: { readonly key: Limits; readonly user: Limits };
+  /** The upstreams now, with their health (`/api/admin/upstreams`). */
+  readonly upstreams: () => readonly Upstream[];
   /** Largest JSON body accepted (default 1 MiB: these bodies are a few hundred bytes). */
   readonly maxBodyBytes?: number;
   readonly now?: () => number;
@@ -44,7 +48,12 @@ export class AdminApi {
     };
     this.#router = new Router(
       ADMIN_PREFIX,
-      [...userRoutes(services), ...keyRoutes(services), ...usageRoutes(services)],
+      [
+        ...userRoutes(services),
+        ...keyRoutes(services),
+        ...usageRoutes(services),
+        ...upstreamRoutes(options.upstreams),
+      ],
       'admin API URL',
     );
   }

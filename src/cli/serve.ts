@@ -44,19 +44,20 @@ Auth: SLUICE_ADMIN_KEY (at least 32 characters) is the bootstrap key accepted on
       },
       strict: true,
     });
+    const sources = {
+      env: io.env,
+      flags: {
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(values.port === undefined ? {} : { port: values.port }),
+        ...(values.config === undefined ? {} : { config: values.config }),
+        ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+        ...(values['log-level'] === undefined ? {} : { logLevel: values['log-level'] }),
+        ...(values.keepalive === undefined ? {} : { keepalive: values.keepalive }),
+      },
+    };
     let config;
     try {
-      config = loadConfig({
-        env: io.env,
-        flags: {
-          ...(values.host === undefined ? {} : { host: values.host }),
-          ...(values.port === undefined ? {} : { port: values.port }),
-          ...(values.config === undefined ? {} : { config: values.config }),
-          ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
-          ...(values['log-level'] === undefined ? {} : { logLevel: values['log-level'] }),
-          ...(values.keepalive === undefined ? {} : { keepalive: values.keepalive }),
-        },
-      });
+      config = loadConfig(sources);
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr.write(`${error.message}\n`);
@@ -66,8 +67,26 @@ Auth: SLUICE_ADMIN_KEY (at least 32 characters) is the bootstrap key accepted on
     }
     const log = createLogger(config.logLevel);
     const sluice = await startSluice(config, { log });
+    // SIGHUP re-reads the configuration (the file named by SLUICE_CONFIG or --config); a bad one
+    // leaves the running configuration as it is, and says why.
+    const reload = () => {
+      let next;
+      try {
+        next = loadConfig(sources);
+      } catch (error) {
+        log.error('configuration not reloaded: the running one stays', {
+          problems: error instanceof ConfigError ? error.problems : [String(error)],
+        });
+        return;
+      }
+      sluice.reload(next).catch((error: unknown) => {
+        log.error('configuration not reloaded: the running one stays', { error });
+      });
+    };
+    process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
+        process.off('SIGHUP', reload);
         log.info('draining', { signal, deadline_ms: config.drainMs });
         process.once('SIGTERM', () => process.exit(EXIT.failure));
         process.once('SIGINT', () => process.exit(EXIT.failure));

@@ -7,4 +7,11 @@ export {
 } from './load.ts';
 export { parseDuration, parseSize } from './units.ts';
 export { DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
-export type { ApiFamily, Config, EgressConfig, Timeouts, UpstreamConfig } from './types.ts';
+export type {
+  ApiFamily,
+  AzureSettings,
+  Config,
+  EgressConfig,
+  Timeouts,
+  UpstreamConfig,
+} from './types.ts';

@@ -37,7 +37,7 @@ describe('loadConfig', () => {
     const origin = load({ BASE_URL: 'https://relay.example.com', OPENAI_API_KEY: 'sk-x' })
       .upstreams[0];
     assert.equal(origin?.baseUrl.href, 'https://relay.example.com/v1');
-    assert.equal(origin.apiKey, 'sk-x');
+    assert.deepEqual(origin.apiKeys, ['sk-x']);
     const withPath = load({ BASE_URL: 'https://relay.example.com/openai/v1/' }).upstreams[0];
     assert.equal(withPath?.baseUrl.href, 'https://relay.example.com/openai/v1');
   });
@@ -45,7 +45,11 @@ describe('loadConfig', () => {
   it('OPENAI_BASE_URL follows the SDK convention and wins over BASE_URL', () => {
     const u = load({ OPENAI_BASE_URL: 'http://localhost:11434', BASE_URL: 'https://ignored' })
       .upstreams[0];
-    assert.equal(u?.baseUrl.href, 'http://localhost:11434/');
+    assert.equal(
+      u?.baseUrl.href,
+      'http://localhost:11434/',
+      'used as given: /models, not //models',
+    );
   });
 
   it('an OpenAI key alone means api.openai.com; an Anthropic key adds an Anthropic upstream', () => {
@@ -92,7 +96,7 @@ describe('loadConfig', () => {
     });
     const config = load({ PRIMARY_KEY: 'sk-a', SLUICE_CONFIG: 'x.json' }, { readFile: () => file });
     assert.deepEqual(
-      config.upstreams.map((u) => [u.name, u.baseUrl.href, u.apiKey, u.models, u.headers]),
+      config.upstreams.map((u) => [u.name, u.baseUrl.href, u.apiKeys[0], u.models, u.headers]),
       [
         ['primary', 'https://a.example/v1', 'sk-a', ['gpt-*'], {}],
         ['backup', 'https://b.example/v1', 'sk-b', undefined, { 'OpenAI-Project': 'p' }],
@@ -109,7 +113,7 @@ describe('loadConfig', () => {
       { readFile: () => file },
     );
     assert.deepEqual(
-      config.upstreams.map((u) => [u.name, u.baseUrl.href, u.apiKey]),
+      config.upstreams.map((u) => [u.name, u.baseUrl.href, u.apiKeys[0]]),
       [
         ['openai', 'https://a.example/v1', 'sk-o'],
         ['anthropic', 'https://api.anthropic.com/v1', 'sk-a'],
@@ -233,5 +237,104 @@ describe('loadConfig', () => {
     const problems = problemsOf(() => load({ SLUICE_CONFIG: 'c.json' }, { readFile: () => file }));
     assert.match(problems.join('\n'), /MISSING_KEY, which is not set/);
     assert.match(problems.join('\n'), /Two upstreams are named "a"/);
+  });
+
+  it('refuses a key it does not know, naming it and the nearest it does', () => {
+    const problems = problemsOf(() =>
+      load(
+        { SLUICE_CONFIG: 'sluice.json' },
+        {
+          readFile: () =>
+            JSON.stringify({
+              upstreamz: [],
+              timeouts: { firstbyte: '1m' },
+              upstreams: [{ baseUrl: 'https://a.example', apiKeys: ['k'], wieght: 2 }],
+            }),
+        },
+      ),
+    );
+    assert.ok(
+      problems.some((p) =>
+        /sluice\.json: unknown key "upstreamz"; did you mean "upstreams"\?/.test(p),
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) =>
+        /timeouts in sluice\.json: unknown key "firstbyte"; did you mean "firstByte"\?/.test(p),
+      ),
+    );
+    assert.ok(
+      problems.some((p) =>
+        /upstreams\[0\] in sluice\.json: unknown key "wieght"; did you mean "weight"\?/.test(p),
+      ),
+    );
+    const typed = problemsOf(() =>
+      load({ SLUICE_CONFIG: 'c.json' }, { readFile: () => JSON.stringify({ upstreams: {} }) }),
+    );
+    assert.match(typed.join('\n'), /upstreams in c\.json: expected array/);
+  });
+
+  it('reads key pools, priority, weight, proxy, aliases and Azure settings', () => {
+    const file = JSON.stringify({
+      upstreams: [
+        {
+          name: 'pool',
+          baseUrl: 'https://a.example',
+          apiKeys: ['k1'],
+          apiKeyEnvs: ['KEY_TWO'],
+          priority: 2,
+          weight: 5,
+          proxy: 'socks5://127.0.0.1:1080',
+          aliases: { fast: 'gpt-4.1-mini' },
+        },
+        { name: 'local', baseUrl: 'http://127.0.0.1:11434/v1', proxy: 'none' },
+        {
+          name: 'az',
+          family: 'azure',
+          baseUrl: 'https://res.openai.azure.com',
+          apiKey: 'k',
+          apiVersion: '2024-10-21',
+          deployments: { 'gpt-4o': 'prod' },
+        },
+      ],
+    });
+    const [pool, local, az] = load(
+      { KEY_TWO: 'k2', SLUICE_CONFIG: 'c.json' },
+      { readFile: () => file },
+    ).upstreams;
+    assert.deepEqual(pool?.apiKeys, ['k1', 'k2']);
+    assert.deepEqual(
+      [pool?.priority, pool?.weight, pool?.proxy],
+      [2, 5, 'socks5://127.0.0.1:1080'],
+    );
+    assert.deepEqual(pool?.aliases, { fast: 'gpt-4.1-mini' });
+    assert.deepEqual(
+      [local?.priority, local?.proxy, local?.apiKeys],
+      [1, 'none', []],
+      'priority: its place',
+    );
+    assert.deepEqual(az?.azure, { apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod' } });
+    assert.deepEqual(az?.models, ['gpt-4o'], 'an Azure resource serves its deployments');
+    assert.equal(az?.family, 'openai');
+    const bad = problemsOf(() =>
+      load(
+        { SLUICE_CONFIG: 'c.json' },
+        {
+          readFile: () =>
+            JSON.stringify({
+              upstreams: [
+                { baseUrl: 'https://a.example', proxy: 'ftp://x' },
+                { baseUrl: 'https://b.example', family: 'azure' },
+              ],
+            }),
+        },
+      ),
+    );
+    assert.match(bad.join('\n'), /upstreams\[0\]\.proxy must be "none" or a proxy URL/);
+    assert.match(
+      bad.join('\n'),
+      /upstreams\[1\] is an Azure OpenAI upstream: it needs "apiVersion"/,
+    );
   });
 });

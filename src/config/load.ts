@@ -16,6 +16,7 @@ import {
   readText,
   stringOr,
 } from './read.ts';
+import { type ConfigFile, fileProblems } from './schema.ts';
 import { mergeUpstreams, upstreamsFromEnv, upstreamsFromFile } from './upstreams.ts';
 import {
   databaseUrl,
@@ -59,12 +60,18 @@ export const DEFAULTS = {
   drainMs: 30_000,
   dataDir: './data',
   logLevel: 'info' as LogLevel,
+  breakerFailures: 3,
+  breakerCooldownMs: 30_000,
 };
 
 export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSources): Config {
   const problems: string[] = [];
   const configPath = flags.config ?? env.SLUICE_CONFIG;
-  const file = configPath === undefined ? {} : readConfigFile(configPath, readFile, problems);
+  const read = configPath === undefined ? {} : readConfigFile(configPath, readFile, problems);
+  const shape = configPath === undefined ? [] : fileProblems(read, configPath);
+  problems.push(...shape);
+  // A file of the wrong shape is not read further: its problems are reported, not compounded.
+  const file: ConfigFile = shape.length === 0 ? read : {};
 
   /** flags > env > file > default, with the name of whichever source won for messages. */
   const pick = (
@@ -165,7 +172,7 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
       problems,
     ),
     upstreams: mergeUpstreams(
-      upstreamsFromFile(lookup(file, 'upstreams'), env, problems),
+      upstreamsFromFile(file.upstreams, env, problems),
       upstreamsFromEnv(env, problems),
     ),
     egress: egressFromEnv(env, problems),
@@ -213,6 +220,15 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
       user: limits(lookup(file, 'defaultLimits.user'), 'defaultLimits.user', problems),
     },
     logLevel,
+    breaker: {
+      failures: file.breaker?.failures ?? DEFAULTS.breakerFailures,
+      cooldownMs: duration(
+        undefined,
+        'SLUICE_BREAKER_COOLDOWN',
+        'breaker.cooldown',
+        DEFAULTS.breakerCooldownMs,
+      ),
+    },
   };
   for (const [name, ms] of Object.entries(config.timeouts)) {
     if (ms <= 0) problems.push(`The ${name.replace(/Ms$/, '')} timeout must be greater than 0.`);

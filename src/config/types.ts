@@ -5,16 +5,34 @@ import type { Limits } from '../store/types.ts';
 /** Which wire protocol an upstream speaks; decides auth headers and which routes it serves. */
 export type ApiFamily = 'openai' | 'anthropic';
 
+/** Azure OpenAI: requests go to `/openai/deployments/<deployment>/…?api-version=…`. */
+export interface AzureSettings {
+  readonly apiVersion: string;
+  /** Model name → deployment name; a model without an entry is its own deployment name. */
+  readonly deployments: Readonly<Record<string, string>>;
+}
+
 export interface UpstreamConfig {
   readonly name: string;
+  /** The wire protocol: Azure OpenAI speaks `openai` (with `azure` set). */
   readonly family: ApiFamily;
-  /** The API root, `/v1` included: request paths below `/v1` are appended to it. */
+  /** The API root (`/v1` included; Azure: the resource origin): request paths are appended. */
   readonly baseUrl: URL;
-  readonly apiKey: string | undefined;
+  /** Its keys, each with its own health; none for a server that needs no key. */
+  readonly apiKeys: readonly string[];
   /** Model name patterns (`*` wildcard) this upstream serves; `undefined` serves every model. */
   readonly models: readonly string[] | undefined;
   /** Extra headers for every request to this upstream (e.g. `OpenAI-Organization`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Lower is tried first. */
+  readonly priority: number;
+  /** Share of requests among upstreams of one priority. */
+  readonly weight: number;
+  /** Its own way out: a proxy URL, `none` (direct), or undefined (the environment's). */
+  readonly proxy: string | undefined;
+  /** Model names clients may use for models of this upstream: `{"fast": "gpt-4.1-mini"}`. */
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly azure: AzureSettings | undefined;
 }
 
 export interface EgressConfig {
@@ -63,4 +81,6 @@ export interface Config {
   /** Limits given to new keys and users that are created without their own. */
   readonly defaultLimits: { readonly key: Limits; readonly user: Limits };
   readonly logLevel: LogLevel;
+  /** When an upstream or key is skipped as broken (`upstream/health.ts`). */
+  readonly breaker: { readonly failures: number; readonly cooldownMs: number };
 }

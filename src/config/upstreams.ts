@@ -1,10 +1,14 @@
 /**
  * Upstreams from the environment (OPENAI_API_KEY, BASE_URL, OPENAI_BASE_URL, ANTHROPIC_*) and
- * from the config file, each validated into an `UpstreamConfig`.
+ * from the config file, each validated into an `UpstreamConfig`. The file's shape is checked by
+ * `schema.ts`; here, what the shape cannot say (keys named by variables, URLs, proxies).
  */
-import type { ApiFamily, UpstreamConfig } from './types.ts';
-import { type FileValue, nonEmpty, stringOr } from './read.ts';
+import type { ConfigFile } from './schema.ts';
+import type { ApiFamily, AzureSettings, UpstreamConfig } from './types.ts';
+import { nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
+
+type FileUpstream = NonNullable<ConfigFile['upstreams']>[number];
 
 /**
  * The file's upstreams, then those from the environment for API families the file does not
@@ -48,72 +52,75 @@ export function upstreamsFromEnv(env: Env, problems: string[]): UpstreamConfig[]
   return result;
 }
 
+/** The file's upstreams; `entries` has the schema's shape already. */
 export function upstreamsFromFile(
-  value: FileValue,
+  entries: readonly FileUpstream[] | undefined,
   env: Env,
   problems: string[],
 ): UpstreamConfig[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    problems.push('"upstreams" in the config file must be an array of {name, baseUrl, …} objects.');
-    return [];
-  }
   const result: UpstreamConfig[] = [];
-  value.forEach((raw: unknown, i) => {
-    const where = `upstreams[${i}]`;
-    if (typeof raw !== 'object' || raw === null) {
-      problems.push(`${where} must be an object.`);
-      return;
-    }
-    const entry = raw as Record<string, unknown>;
-    const family = entry.family ?? 'openai';
-    if (family !== 'openai' && family !== 'anthropic') {
-      problems.push(`${where}.family must be "openai" or "anthropic".`);
-      return;
-    }
-    if (typeof entry.baseUrl !== 'string') {
-      problems.push(
-        `${where}.baseUrl is required: the upstream's API root, e.g. https://api.openai.com/v1.`,
-      );
-      return;
-    }
-    const base = apiRoot(entry.baseUrl, `${where}.baseUrl`, problems, true);
-    if (base === undefined) return;
-    let apiKey = stringOr(entry.apiKey);
-    if (typeof entry.apiKeyEnv === 'string') {
-      apiKey = nonEmpty(env[entry.apiKeyEnv]);
-      if (apiKey === undefined)
-        problems.push(`${where}.apiKeyEnv names ${entry.apiKeyEnv}, which is not set.`);
-    }
-    const models = entry.models;
-    if (
-      models !== undefined &&
-      !(Array.isArray(models) && models.every((m) => typeof m === 'string'))
-    ) {
-      problems.push(`${where}.models must be an array of model names or patterns like "gpt-*".`);
-      return;
-    }
-    const headers: unknown = entry.headers ?? {};
-    if (
-      typeof headers !== 'object' ||
-      headers === null ||
-      Object.values(headers).some((h) => typeof h !== 'string')
-    ) {
-      problems.push(`${where}.headers must be an object of string header values.`);
-      return;
-    }
-    result.push({
-      ...upstream(
-        typeof entry.name === 'string' ? entry.name : `upstream-${i}`,
-        family,
-        base,
-        apiKey,
-      ),
-      models,
-      headers: headers as Record<string, string>,
-    });
-  });
+  for (const [i, entry] of (entries ?? []).entries()) {
+    const made = fromEntry(entry, `upstreams[${i}]`, env, problems);
+    // Without a priority, the list's order is the failover order, as it always was; upstreams
+    // given one priority share the requests by weight.
+    if (made !== undefined)
+      result.push({ ...made, name: entry.name ?? `upstream-${i}`, priority: entry.priority ?? i });
+  }
   return result;
+}
+
+function fromEntry(
+  entry: FileUpstream,
+  where: string,
+  env: Env,
+  problems: string[],
+): Omit<UpstreamConfig, 'name'> | undefined {
+  const azure = entry.family === 'azure';
+  const base = apiRoot(entry.baseUrl, `${where}.baseUrl`, problems, !azure);
+  if (base === undefined) return undefined;
+  const keys = [
+    ...(entry.apiKey === undefined ? [] : [entry.apiKey]),
+    ...(entry.apiKeys ?? []),
+    ...[
+      ...(entry.apiKeyEnv === undefined ? [] : [['apiKeyEnv', entry.apiKeyEnv] as const]),
+      ...(entry.apiKeyEnvs ?? []).map((name, i) => [`apiKeyEnvs[${i}]`, name] as const),
+    ]
+      .map(([field, name]) => {
+        const key = nonEmpty(env[name]);
+        if (key === undefined) problems.push(`${where}.${field} names ${name}, which is not set.`);
+        return key;
+      })
+      .filter((key) => key !== undefined),
+  ];
+  if (azure && entry.apiVersion === undefined) {
+    problems.push(
+      `${where} is an Azure OpenAI upstream: it needs "apiVersion", e.g. "2024-10-21".`,
+    );
+    return undefined;
+  }
+  const settings: AzureSettings | undefined = azure
+    ? { apiVersion: entry.apiVersion ?? '', deployments: entry.deployments ?? {} }
+    : undefined;
+  if (!azure && (entry.apiVersion !== undefined || entry.deployments !== undefined))
+    problems.push(`${where}: "apiVersion" and "deployments" are for "family": "azure" only.`);
+  const proxy = entry.proxy === undefined ? undefined : proxyOf(entry.proxy, where, problems);
+  return {
+    family: entry.family === 'anthropic' ? 'anthropic' : 'openai',
+    baseUrl: base,
+    apiKeys: keys,
+    // An Azure resource serves its deployments: those models, unless said otherwise.
+    models:
+      entry.models ??
+      (settings !== undefined && Object.keys(settings.deployments).length > 0
+        ? Object.keys(settings.deployments)
+        : undefined),
+    headers: entry.headers ?? {},
+    priority: entry.priority ?? 0,
+    weight: entry.weight ?? 1,
+    proxy,
+    aliases: entry.aliases ?? {},
+    azure: settings,
+  };
 }
 
 function upstream(
@@ -122,12 +129,40 @@ function upstream(
   baseUrl: URL,
   apiKey: string | undefined,
 ): UpstreamConfig {
-  return { name, family, baseUrl, apiKey, models: undefined, headers: {} };
+  return {
+    name,
+    family,
+    baseUrl,
+    apiKeys: apiKey === undefined ? [] : [apiKey],
+    models: undefined,
+    headers: {},
+    priority: 0,
+    weight: 1,
+    proxy: undefined,
+    aliases: {},
+    azure: undefined,
+  };
+}
+
+/** `none`, or a proxy URL Sluice can use: http(s) forward proxies and SOCKS5. */
+function proxyOf(text: string, where: string, problems: string[]): string | undefined {
+  if (text === 'none') return 'none';
+  try {
+    const url = new URL(text);
+    if (['http:', 'https:', 'socks5:', 'socks5h:', 'socks:'].includes(url.protocol)) return text;
+  } catch {
+    // reported below
+  }
+  problems.push(
+    `${where}.proxy must be "none" or a proxy URL such as http://proxy:3128 or socks5://127.0.0.1:1080; got "${text}".`,
+  );
+  return undefined;
 }
 
 /**
  * The API root of an upstream. `BASE_URL` follows the relay convention: an origin alone means
- * `/v1` on that origin; with a path, the path is used as given (`OPENAI_BASE_URL` always is).
+ * `/v1` on that origin; with a path, the path is used as given. `OPENAI_BASE_URL` is always used
+ * as given, as the SDKs use their base URL: `http://host:port` means `http://host:port/models`.
  */
 function apiRoot(
   text: string,

@@ -5,3 +5,17 @@ export { anthropicMessages } from './anthropic-messages.ts';
 export { openaiGeneric } from './openai-generic.ts';
 export { openaiError, anthropicError } from './error-shapes.ts';
 export { type TokenUsage, openaiUsage, responsesUsage, anthropicUsage } from './usage.ts';
+export {
+  type StreamTranslator,
+  type MessagesStreamToChatOptions,
+  type ChatStreamToMessagesOptions,
+  chatRequestToMessages,
+  messagesRequestToChat,
+  messagesStreamToChat,
+  chatStreamToMessages,
+  messagesResponseToChat,
+  chatResponseToMessages,
+  messagesErrorToChat,
+  chatErrorToMessages,
+  DEFAULT_MAX_TOKENS,
+} from './translate/index.ts';

@@ -8,6 +8,7 @@ import { deferred, sseHead, startFakeUpstream } from '../../test/support/fake-up
 import { openaiChat } from '../dialects/index.ts';
 import { attempt } from './attempt.ts';
 import { ClientStream } from './client-stream.ts';
+import { DEFAULT_BREAKER, Health } from '../upstream/index.ts';
 import { Stop } from './stop.ts';
 
 describe('attempt', () => {
@@ -50,13 +51,21 @@ describe('attempt', () => {
           dispatcher,
           headers: {},
           defaultHeaders: {},
+          keys: [
+            { id: 'test', headers: {}, health: new Health({ ...DEFAULT_BREAKER, now: Date.now }) },
+          ],
           models: undefined,
+          aliases: {},
+          priority: 0,
+          weight: 1,
+          azure: undefined,
+          health: new Health({ ...DEFAULT_BREAKER, now: Date.now }),
+          turn: { current: 0, key: 0 },
           demo: false,
         },
         request: { origin, path: '/v1/chat/completions', method: 'POST', body: '{}' },
         client,
         timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000, totalMs: 10_000 },
-        canFailover: false,
         stop: new Stop(),
       }).then(() => {
         client.complete();

@@ -5,17 +5,29 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
-import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
+import { type SluiceError, UpstreamProtocolError, UpstreamTimeoutError } from '../errors/index.ts';
 import type { Upstream } from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import { isFailoverStatus, mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
+/** What a try said of the upstream: its HTTP status, or how it failed without one. */
+export type Answer = number | 'unreachable' | 'timeout' | 'broken';
+
 export type AttemptResult =
   /** The response went to the client, complete or ended by an in-band error. */
-  | { readonly kind: 'relayed' }
-  /** Nothing of this try reached the client; `retryable` if another upstream may do better. */
-  | { readonly kind: 'failed'; readonly error: SluiceError; readonly retryable: boolean }
+  | { readonly kind: 'relayed'; readonly answer: Answer }
+  /**
+   * Nothing of this try reached the client; `retryable` if another upstream or key may do
+   * better; `retryAfterMs` from a 429's `Retry-After`.
+   */
+  | {
+      readonly kind: 'failed';
+      readonly error: SluiceError;
+      readonly retryable: boolean;
+      readonly answer: Answer;
+      readonly retryAfterMs: number | undefined;
+    }
   /** The client went away. */
   | { readonly kind: 'cancelled' };
 
@@ -24,8 +36,6 @@ export interface AttemptOptions {
   readonly request: Dispatcher.DispatchOptions;
   readonly client: ClientStream;
   readonly timeouts: Timeouts;
-  /** Whether a failure may be retried on another upstream. */
-  readonly canFailover: boolean;
   /** Stopped when the client goes away, the total timeout fires or shutdown ends it; the reason says which. */
   readonly stop: Stop;
 }
@@ -84,11 +94,12 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
         `answered ${String(headers['content-type'] ?? 'an unknown type')} to a streaming request.`,
       );
       this.#o.client.fail(error);
-      this.#settle({ kind: 'relayed' });
+      this.#settle({ kind: 'relayed', answer: 'broken' });
       controller.abort(error);
       return;
     }
     this.#phase = 'body';
+    this.#status = status;
     this.#o.client.onDrain(() => {
       controller.resume();
     });
@@ -106,12 +117,17 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.#phase === 'body') {
       this.#o.client.finish(this.#o.upstream.name);
-      this.#settle({ kind: 'relayed' });
+      this.#settle({ kind: 'relayed', answer: this.#status });
     } else if (this.#phase === 'error-body') {
       const body = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
       const error = upstreamHttpFailure(this.#o.upstream.name, this.#status, this.#headers, body);
-      const retryable = this.#o.canFailover && isFailoverStatus(this.#status);
-      this.#settle({ kind: 'failed', error, retryable });
+      this.#settle({
+        kind: 'failed',
+        error,
+        retryable: isFailoverStatus(this.#status),
+        answer: this.#status,
+        retryAfterMs: retryAfterMs(this.#headers['retry-after']),
+      });
     }
   }
 
@@ -125,9 +141,16 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     const mapped = mapUpstreamError(upstream.name, error, timeouts, this.#phase === 'body');
     if (this.#phase === 'body') {
       client.fail(mapped);
-      this.#settle({ kind: 'relayed' });
+      this.#settle({ kind: 'relayed', answer: 'broken' });
     } else {
-      this.#settle({ kind: 'failed', error: mapped, retryable: stop.reason === undefined });
+      this.#settle({
+        kind: 'failed',
+        error: mapped,
+        // Shutdown or the total timeout stopped it: nothing another upstream could do better.
+        retryable: stop.reason === undefined,
+        answer: mapped instanceof UpstreamTimeoutError ? 'timeout' : 'unreachable',
+        retryAfterMs: undefined,
+      });
     }
   }
 
@@ -141,4 +164,13 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   readonly #onStop = (reason: Error): void => {
     this.#controller?.abort(reason);
   };
+}
+
+/** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms from now. */
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -29,7 +29,7 @@ import {
 import type { Logger } from '../log/index.ts';
 import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
 import type { UsageRecord } from '../store/types.ts';
-import { candidatesFor, type Upstream } from '../upstream/index.ts';
+import { type Attempt, candidatesFor, type Upstream, upstreamModel } from '../upstream/index.ts';
 import { authorizeModel, authorizeRoute } from './access.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { listModels, mergesModels } from './models.ts';
@@ -44,7 +44,8 @@ export interface GatewayOptions {
   /** This process, in request ids and records (`store/liveness.ts`). */
   readonly instance: string;
   readonly config: Pick<Config, 'timeouts' | 'keepaliveMs' | 'maxBodyBytes'>;
-  readonly upstreams: readonly Upstream[];
+  /** The upstreams now (a reload replaces them; requests in flight keep theirs). */
+  readonly upstreams: () => readonly Upstream[];
   readonly authenticator: Authenticator;
   readonly meter: Meter;
   /** Who owns which provider objects (files, batches, stored responses, …). */
@@ -149,15 +150,18 @@ export class Gateway {
       const parsed = await parseRequest(req, path, route, {
         maxBodyBytes: this.#o.config.maxBodyBytes,
         checkReferences: !isAdmin(principal),
+        rename: (model) => aliasTarget(this.#o.upstreams(), model),
       });
       info = { ...info, model: parsed.model };
       authorizeModel(principal, parsed.model, route);
       const holder = await this.#objects.check(principal, parsed);
+      const upstreams = this.#o.upstreams();
+      const modelRoute = parsed.endpoint.dialect.name !== 'openai';
       const candidates = pinned(
-        candidatesFor(this.#o.upstreams, parsed.endpoint.family, parsed.model),
+        candidatesFor(upstreams, parsed.endpoint.family, parsed.model, modelRoute),
         holder,
       );
-      if (candidates.length === 0) throw noUpstream(parsed, this.#o.upstreams);
+      if (candidates.length === 0) throw noUpstream(parsed, upstreams);
       admitted = { parsed, candidates, principal, ticket: await this.#o.meter.admit(info) };
     } catch (error) {
       this.#o.meter.rejected(info, error instanceof SluiceError ? error.status : 500);
@@ -180,9 +184,9 @@ export class Gateway {
     this.#open.add(client);
     const stop = new Stop();
     this.#stops.add(stop);
-    let upstream: Upstream | undefined;
+    let tried: Attempt | undefined;
     try {
-      upstream = await relay({
+      tried = await relay({
         req,
         res,
         path,
@@ -197,6 +201,7 @@ export class Gateway {
       this.#open.delete(client);
       this.#stops.delete(stop);
     }
+    const upstream = tried?.upstream;
     const since = (at: number | undefined) => (at === undefined ? undefined : at - started);
     const { tap, error } = client;
     // The upstream's own words, for the operator: a client may have been told less.
@@ -204,6 +209,10 @@ export class Gateway {
       this.#o.log.error('upstream failed', { request_id: id, upstream: upstream?.name, error });
     const record = await ticket.record({
       upstream: upstream?.name,
+      model:
+        upstream === undefined || parsed.model === undefined
+          ? undefined
+          : upstreamModel(upstream, parsed.model),
       status: client.status,
       endReason: client.endReason ?? 'done',
       upstreamTtfbMs: since(client.firstUpstreamByteAt),
@@ -256,6 +265,7 @@ export class Gateway {
     const body = 'list' in answer ? JSON.stringify(answer.list) : '';
     const record = await ticket.record({
       upstream: candidates.map((u) => u.name).join(','),
+      model: undefined,
       status: 'list' in answer ? 200 : answer.failure.status,
       endReason,
       upstreamTtfbMs: undefined,
@@ -290,6 +300,14 @@ function nextRequestId(instance: string): string {
 function forwardedIp(req: IncomingMessage, credential: string | undefined): string | undefined {
   const header = req.headers['x-sluice-client-ip'];
   return isInternalCredential(credential) && typeof header === 'string' ? header : undefined;
+}
+
+/** What the first upstream (by priority) with an alias `model` calls it; `model` if none has. */
+function aliasTarget(upstreams: readonly Upstream[], model: string): string {
+  const holder = [...upstreams]
+    .sort((a, b) => a.priority - b.priority)
+    .find((u) => Object.hasOwn(u.aliases, model));
+  return holder === undefined ? model : upstreamModel(holder, model);
 }
 
 /** Requests that name an object go to the upstream that holds it, when Sluice knows which. */

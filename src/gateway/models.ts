@@ -9,7 +9,7 @@
 import type { Timeouts } from '../config/index.ts';
 import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Principal } from '../accounts/index.ts';
-import { servesModel, type Upstream } from '../upstream/index.ts';
+import { servesModel, type Upstream, type UpstreamKey } from '../upstream/index.ts';
 import { mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
@@ -26,7 +26,11 @@ export type ModelList =
 
 /** Whether `GET /v1/models` must be put together rather than relayed. */
 export function mergesModels(candidates: readonly Upstream[], principal: Principal): boolean {
-  return candidates.length > 1 || keyModels(principal) !== null;
+  return (
+    candidates.length > 1 ||
+    keyModels(principal) !== null ||
+    candidates.some((u) => Object.keys(u.aliases).length > 0)
+  );
 }
 
 /**
@@ -64,6 +68,12 @@ export async function listModels(
       seen.add(id);
       data.push(model);
     }
+    // Aliases are models too, for the clients that list before they ask.
+    for (const [alias, target] of Object.entries(answer.upstream.aliases)) {
+      if (seen.has(alias) || (allowed !== null && !servesModel(allowed, alias))) continue;
+      seen.add(alias);
+      data.push(aliasEntry(answer.upstream, alias, target));
+    }
   }
   const first = failed[0];
   if (first !== undefined && failed.length === answers.length) throw first.error;
@@ -88,7 +98,12 @@ async function fetchModels(
     // Anthropic pages its list (20 by default); one page of its maximum holds every model.
     path: `${upstream.basePath}/models${upstream.family === 'anthropic' ? '?limit=1000' : ''}`,
     method: 'GET',
-    headers: { ...upstream.defaultHeaders, ...upstream.headers, accept: 'application/json' },
+    headers: {
+      ...upstream.defaultHeaders,
+      ...upstream.headers,
+      ...listingKey(upstream).headers,
+      accept: 'application/json',
+    },
     headersTimeout: timeouts.firstByteMs,
     bodyTimeout: timeouts.idleMs,
   });
@@ -119,4 +134,23 @@ async function fetchModels(
   return data.filter(
     (m): m is Record<string, unknown> => typeof m === 'object' && m !== null && !Array.isArray(m),
   );
+}
+
+/** A key to list with: the first that is not broken, else the first. */
+function listingKey(upstream: Upstream): UpstreamKey {
+  const [first] = upstream.keys;
+  if (first === undefined) throw new Error(`upstream ${upstream.name} has no keys`);
+  return upstream.keys.find((k) => k.health.state !== 'open') ?? first;
+}
+
+/** An alias as a list entry of the upstream's family, saying what it stands for. */
+function aliasEntry(upstream: Upstream, alias: string, target: string): Record<string, unknown> {
+  return upstream.family === 'anthropic'
+    ? {
+        type: 'model',
+        id: alias,
+        display_name: `${alias} (${target})`,
+        created_at: '1970-01-01T00:00:00Z',
+      }
+    : { id: alias, object: 'model', created: 0, owned_by: upstream.name, alias_of: target };
 }

@@ -30,6 +30,8 @@ export interface MultipartRequest {
 
 export interface MultipartOptions {
   readonly limit: number;
+  /** The name the upstream knows the model by (an alias resolved), for the rebuilt form. */
+  readonly rename: (model: string) => string;
 }
 
 /** Resolves once `model` is known (or the form ended without one). */
@@ -104,7 +106,8 @@ class MultipartReader {
         }
         this.#model = value;
       }
-      this.#emit(`--${this.#boundary}${CRLF}${disposition(name)}${CRLF}${CRLF}${value}${CRLF}`);
+      const sent = name === 'model' ? this.#o.rename(value) : value;
+      this.#emit(`--${this.#boundary}${CRLF}${disposition(name)}${CRLF}${CRLF}${sent}${CRLF}`);
       if (name === 'model') this.#settle();
     });
     parser.on('file', (name, file, info) => {

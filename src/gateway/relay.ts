@@ -8,8 +8,19 @@ import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
 import { UpstreamTimeoutError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { Upstream } from '../upstream/index.ts';
-import { attempt } from './attempt.ts';
+import type { SluiceError } from '../errors/index.ts';
+import { ownUtf8, parseJsonObject } from '../http/index.ts';
+import {
+  type Attempt,
+  AttemptPlan,
+  type Health,
+  healthOutcomes,
+  type Outcome,
+  type Upstream,
+  upstreamModel,
+  upstreamPath,
+} from '../upstream/index.ts';
+import { attempt, type AttemptResult } from './attempt.ts';
 import type { ClientStream } from './client-stream.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ClientGone, type Stop } from './stop.ts';
@@ -28,8 +39,8 @@ export interface RelayContext {
   readonly log: Logger;
 }
 
-/** Relays until the response has ended; resolves with the upstream that answered (or was tried last). */
-export async function relay(ctx: RelayContext): Promise<Upstream | undefined> {
+/** Relays until the response has ended; resolves with the upstream and key that answered (or were tried last). */
+export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
   const { req, res, parsed, client, timeouts } = ctx;
   if (parsed.stream) client.awaitUpstream();
   const { stop } = ctx;
@@ -37,52 +48,119 @@ export async function relay(ctx: RelayContext): Promise<Upstream | undefined> {
     if (!res.writableFinished) stop.stop(ClientGone);
   };
   res.on('close', onClose);
-  let current: Upstream | undefined;
+  let current: Attempt | undefined;
   const total = setTimeout(() => {
-    stop.stop(new UpstreamTimeoutError(current?.name ?? 'upstream', 'total', timeouts.totalMs));
+    stop.stop(
+      new UpstreamTimeoutError(current?.upstream.name ?? 'upstream', 'total', timeouts.totalMs),
+    );
   }, timeouts.totalMs);
 
+  const plan = new AttemptPlan(ctx.candidates);
+  const bodies = new BodiesByModel(parsed);
+  let failure: SluiceError | undefined;
   try {
-    for (const [i, upstream] of ctx.candidates.entries()) {
-      current = upstream;
+    for (let next = plan.next(); next !== undefined;) {
+      current = next;
+      const { upstream, key } = next;
+      const model = parsed.model === undefined ? undefined : upstreamModel(upstream, parsed.model);
+      const method = req.method ?? 'GET';
       const request: Dispatcher.DispatchOptions = {
         origin: upstream.origin,
-        path: upstream.basePath + ctx.path.slice('/v1'.length),
-        method: req.method as Dispatcher.HttpMethod,
+        path: upstreamPath(upstream, ctx.path, method, model),
+        method,
         headers: {
           ...upstream.defaultHeaders,
-          ...upstreamRequestHeaders(req.headers, upstream.headers, {
-            keepLength: !parsed.replayable && parsed.contentType === undefined,
-            ...(parsed.contentType === undefined ? {} : { contentType: parsed.contentType }),
-          }),
+          ...upstreamRequestHeaders(
+            req.headers,
+            { ...upstream.headers, ...key.headers },
+            {
+              keepLength: !parsed.replayable && parsed.contentType === undefined,
+              ...(parsed.contentType === undefined ? {} : { contentType: parsed.contentType }),
+            },
+          ),
         },
-        body: parsed.body,
+        body: bodies.for(model),
         headersTimeout: timeouts.firstByteMs,
         bodyTimeout: timeouts.idleMs,
       };
-      const canFailover = parsed.replayable && i < ctx.candidates.length - 1;
-      const result = await attempt({
-        upstream,
-        request,
-        client,
-        timeouts,
-        canFailover,
-        stop,
-      });
-      if (result.kind === 'failed' && result.retryable && canFailover) {
+      const result = await attempt({ upstream, request, client, timeouts, stop });
+      if (result.kind === 'cancelled') {
+        upstream.health.release();
+        key.health.release();
+        client.cancelled();
+        failure = undefined;
+        break;
+      }
+      const health = healthOutcomes(
+        result.answer,
+        result.kind === 'failed' ? result.retryAfterMs : undefined,
+      );
+      noteHealth(ctx.log, upstream.name, upstream.health, health.upstream, result);
+      noteHealth(ctx.log, key.id, key.health, health.key, result);
+      if (result.kind === 'relayed') {
+        failure = undefined;
+        break;
+      }
+      failure = result.error;
+      // Failover only while nothing has reached the client, and only with a body to send again.
+      next = result.retryable && parsed.replayable ? plan.next(health.failure) : undefined;
+      if (next !== undefined)
         ctx.log.warn('upstream failed, trying the next', {
           upstream: upstream.name,
+          key: key.id,
+          next: next.key.id,
           error: result.error,
         });
-        continue;
-      }
-      if (result.kind === 'failed') client.fail(result.error);
-      else if (result.kind === 'cancelled') client.cancelled();
-      break;
     }
+    if (failure !== undefined) client.fail(failure);
   } finally {
     clearTimeout(total);
     res.off('close', onClose);
   }
   return current;
+}
+
+/** Records a try's outcome in a breaker; an opening or a recovery is said in the log. */
+function noteHealth(
+  log: Logger,
+  id: string,
+  health: Health,
+  outcome: Outcome | undefined,
+  result: AttemptResult,
+): void {
+  if (outcome === undefined) return;
+  const why = result.kind === 'failed' ? result.error.message : result.kind;
+  const change = health.record(outcome, why);
+  if (change === 'opened')
+    log.warn('upstream breaker open: skipped until it recovers', {
+      breaker: id,
+      until: new Date(health.openUntil).toISOString(),
+      reason: why,
+    });
+  else if (change === 'closed') log.info('upstream breaker closed: back in use', { breaker: id });
+}
+
+/**
+ * The request body as each upstream should get it: the client's, or — for an alias — the same
+ * JSON with the upstream's name for the model, made once per name.
+ */
+class BodiesByModel {
+  readonly #parsed: ParsedRequest;
+  readonly #made = new Map<string, Buffer>();
+
+  constructor(parsed: ParsedRequest) {
+    this.#parsed = parsed;
+  }
+
+  for(model: string | undefined): ParsedRequest['body'] {
+    const { body } = this.#parsed;
+    // A form (multipart) was rebuilt with the upstream's name for the model already.
+    if (model === undefined || model === this.#parsed.model || !Buffer.isBuffer(body)) return body;
+    let made = this.#made.get(model);
+    if (made === undefined) {
+      made = ownUtf8(JSON.stringify({ ...parseJsonObject(body), model }));
+      this.#made.set(model, made);
+    }
+    return made;
+  }
 }

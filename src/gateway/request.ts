@@ -43,6 +43,8 @@ export interface ParseOptions {
   readonly maxBodyBytes: number;
   /** Whether the caller's object references must be checked (everyone but admins). */
   readonly checkReferences: boolean;
+  /** What an upstream calls a model the client names by an alias (for multipart forms). */
+  readonly rename: (model: string) => string;
 }
 
 const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
@@ -75,7 +77,7 @@ export async function parseRequest(
   const multipart = isMultipart(req.headers['content-type']);
   if (route.kind === 'inference' && route.body === 'multipart') {
     if (!multipart) throw notMultipart();
-    const form = await readMultipart(req, { limit: options.maxBodyBytes });
+    const form = await readMultipart(req, { limit: options.maxBodyBytes, rename: options.rename });
     return {
       ...base,
       body: form.body,

@@ -38,6 +38,8 @@ export interface RequestInfo {
 /** How the relay went, as far as the books are concerned. */
 export interface RelayOutcome {
   readonly upstream: string | undefined;
+  /** The upstream's name for the model, when it differs from the one asked for (an alias). */
+  readonly model: string | undefined;
   readonly status: number;
   readonly endReason: EndReason;
   readonly upstreamTtfbMs: number | undefined;
@@ -60,7 +62,8 @@ export interface RelayOutcome {
 export interface MeterOptions {
   readonly queue: UsageQueue;
   readonly counters: Counters;
-  readonly prices: PriceTable;
+  /** The price table now (a reload may replace it). */
+  readonly prices: () => PriceTable;
   readonly now?: () => number;
 }
 
@@ -129,9 +132,12 @@ export class MeterTicket {
    */
   async record(outcome: RelayOutcome): Promise<UsageRecord> {
     const { usage, source } = await tokensOf(outcome);
-    const cost = usage === undefined ? null : costOf(this.#o.prices, this.#record.model, usage);
+    const model = outcome.model ?? this.#record.model;
+    const cost = usage === undefined ? null : costOf(this.#o.prices(), model, usage);
     const record: UsageRecord = {
       ...this.#record,
+      model,
+      requestedModel: model === this.#record.model ? null : this.#record.model,
       endedAt: this.#now(),
       upstream: outcome.upstream ?? null,
       status: outcome.status,
@@ -228,6 +234,7 @@ function openRecord(info: RequestInfo): UsageRecord {
     endReason: 'incomplete',
     usageSource: null,
     instanceId: info.instance,
+    requestedModel: null,
   };
 }
 

@@ -119,8 +119,9 @@ export class UsageQueue {
       .split('\n')
       .filter(Boolean)
       .map((line) => ({
-        ...(JSON.parse(line) as Omit<UsageRecord, 'instanceId'>),
+        ...(JSON.parse(line) as Omit<UsageRecord, 'instanceId' | 'requestedModel'>),
         instanceId: null,
+        requestedModel: null,
       }));
     for (const record of records) this.#pending.set(record.id, { record, segment: undefined });
     await this.flush();

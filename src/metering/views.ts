@@ -9,6 +9,7 @@ export function usageView(record: UsageRecord) {
     key_prefix: record.keyPrefix,
     client_ip: record.clientIp,
     model: record.model,
+    requested_model: record.requestedModel,
     upstream: record.upstream,
     endpoint: record.endpoint,
     status: record.status,

@@ -24,6 +24,8 @@ import {
   type DemoUpstream,
   demoUpstreams,
   Dispatchers,
+  HealthRegistry,
+  type Upstream,
   startDemoUpstream,
 } from '../upstream/index.ts';
 import { SluiceServer } from './server.ts';
@@ -34,6 +36,12 @@ export interface RunningSluice {
   readonly store: Store;
   /** Resolves when every request so far has ended and its usage record is in the store. */
   settled(): Promise<void>;
+  /**
+   * SIGHUP: new upstreams (keys, aliases, proxies, priorities), prices and default limits for
+   * the requests that follow; requests in flight keep what they started with. Settings that only
+   * a restart can change are named in the log.
+   */
+  reload(next: Config): Promise<void>;
   /** SIGTERM behaviour: stop accepting, let streams finish up to the deadline, write every record, release everything. */
   drain(deadlineMs?: number): Promise<void>;
 }
@@ -76,28 +84,48 @@ export async function startSluice(
   });
 
   const dispatchers = new Dispatchers(config.timeouts);
-  const upstreams = buildUpstreams(config, dispatchers);
-  const missing = (['openai', 'anthropic'] as const).filter(
-    (f) => !upstreams.some((u) => u.family === f),
-  );
-  let demo: DemoUpstream | undefined;
-  if (missing.length > 0) {
-    demo = await startDemoUpstream(demoOptions);
-    upstreams.push(...demoUpstreams(missing, demo.origin, dispatchers));
-    log.info('demo model enabled', {
-      model: 'sluice-demo',
-      families: missing,
-      hint: demoHint(missing),
-    });
-  }
-  for (const u of upstreams.filter((u) => !u.demo)) {
-    log.info('upstream', {
-      name: u.name,
-      family: u.family,
-      url: u.origin + u.basePath,
-      models: u.models,
-    });
-  }
+  const health = new HealthRegistry(config.breaker);
+  // What a reload (SIGHUP) replaces: requests in flight keep what they started with.
+  const live = {
+    config,
+    upstreams: [] as Upstream[],
+    demo: undefined as DemoUpstream | undefined,
+    missing: [] as ApiFamily[],
+  };
+  const defaultLimits = { ...config.defaultLimits };
+  const wire = async (next: Config) => {
+    const upstreams = buildUpstreams(next, dispatchers, health);
+    const missing = (['openai', 'anthropic'] as const).filter(
+      (f) => !upstreams.some((u) => u.family === f),
+    );
+    if (missing.length > 0) {
+      live.demo ??= await startDemoUpstream(demoOptions);
+      upstreams.push(...demoUpstreams(missing, live.demo.origin, dispatchers, health));
+      log.info('demo model enabled', {
+        model: 'sluice-demo',
+        families: missing,
+        hint: demoHint(missing),
+      });
+    }
+    for (const u of upstreams.filter((u) => !u.demo)) {
+      log.info('upstream', {
+        name: u.name,
+        family: u.family,
+        url: u.origin + u.basePath,
+        models: u.models,
+        keys: u.keys.length,
+        priority: u.priority,
+        weight: u.weight,
+      });
+    }
+    live.config = next;
+    live.upstreams = upstreams;
+    live.missing = missing;
+    defaultLimits.key = next.defaultLimits.key;
+    defaultLimits.user = next.defaultLimits.user;
+  };
+  await wire(config);
+  const missing = live.missing;
   if (config.adminKey === undefined && (await store.countUsers()) === 0) {
     log.warn(
       'no keys yet: create one with `sluice users add NAME --password-stdin` and `sluice keys create --user NAME`, or set SLUICE_ADMIN_KEY',
@@ -109,7 +137,7 @@ export async function startSluice(
   const holder: { server?: SluiceServer } = {};
   const internalSecret = randomBytes(32).toString('base64url');
   const authenticator = new KeyAuthenticator({ adminKey: config.adminKey, store, internalSecret });
-  const accounts = new Accounts(store, config.defaultLimits);
+  const accounts = new Accounts(store, defaultLimits);
   const sessions = new Sessions({ store });
   const webAuth = new WebAuth(authenticator, sessions);
   const clientIp = clientIpResolver(config.trustedProxies);
@@ -122,9 +150,9 @@ export async function startSluice(
   const gateway = new Gateway({
     instance,
     config,
-    upstreams,
+    upstreams: () => live.upstreams,
     authenticator,
-    meter: new Meter({ queue, counters, prices: config.prices }),
+    meter: new Meter({ queue, counters, prices: () => live.config.prices }),
     objects: store,
     log,
     draining: () => holder.server?.draining ?? false,
@@ -152,11 +180,13 @@ export async function startSluice(
     probe,
     clientIp,
     usagePending: () => queue.pending,
+    upstreams: () => live.upstreams,
     admin: new AdminApi({
       accounts,
       store,
       identify: async (req) => (await webAuth.identify(req)).principal,
-      defaultLimits: config.defaultLimits,
+      defaultLimits,
+      upstreams: () => live.upstreams,
     }),
     chat,
     log,
@@ -177,6 +207,18 @@ export async function startSluice(
     url,
     server,
     store,
+    async reload(next) {
+      const fixed = RESTART_ONLY.filter(
+        (name) => JSON.stringify(live.config[name]) !== JSON.stringify(next[name]),
+      );
+      if (fixed.length > 0)
+        log.warn('these settings change only with a restart; kept as they were', { fixed });
+      await wire({
+        ...next,
+        ...Object.fromEntries(fixed.map((name) => [name, live.config[name]])),
+      });
+      log.info('configuration reloaded', { upstreams: live.upstreams.map((u) => u.name) });
+    },
     async settled() {
       await gateway.whenIdle();
       await queue.flush();
@@ -186,7 +228,7 @@ export async function startSluice(
       await queue.close();
       await Promise.all([
         dispatchers.close(),
-        demo?.close(),
+        live.demo?.close(),
         counters.close(),
         throttle.close(),
         chat.close(),
@@ -195,6 +237,26 @@ export async function startSluice(
     },
   };
 }
+
+/** What a running process cannot change: its socket, its store, its counters, its admin key. */
+const RESTART_ONLY = [
+  'host',
+  'port',
+  'dataDir',
+  'databaseUrl',
+  'redisUrl',
+  'redisPrefix',
+  'adminKey',
+  'trustedProxies',
+  'timeouts',
+  'keepaliveMs',
+  'maxBodyBytes',
+  'bodyTimeoutMs',
+  'maxBodyInflightBytes',
+  'drainMs',
+  'logLevel',
+  'breaker',
+] as const satisfies readonly (keyof Config)[];
 
 /** Where the chat service reaches this process's own gateway: its listening address, loopback for a wildcard one. */
 function loopback(server: SluiceServer | undefined): URL {

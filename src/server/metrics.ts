@@ -1,5 +1,6 @@
 /** `GET /metrics`: Prometheus text exposition of what is in flight and what has been served. */
 import type { StreamStats } from '../gateway/index.ts';
+import type { BreakerState, Upstream } from '../upstream/index.ts';
 
 /** What is in flight at the moment `/metrics` is read. */
 export interface Gauges {
@@ -8,7 +9,10 @@ export interface Gauges {
   /** Bytes of the budget of request bodies in flight taken now. */
   readonly bodyBytes: number;
   readonly draining: boolean;
+  readonly upstreams: readonly Upstream[];
 }
+
+const STATE_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, 'half-open': 2 };
 
 export class Metrics {
   /** Per route, counts by status class: index 1 is 1xx … 5 is 5xx. */
@@ -25,7 +29,7 @@ export class Metrics {
     counts[index] = (counts[index] ?? 0) + 1;
   }
 
-  render({ streams, usagePending, bodyBytes, draining }: Gauges): string {
+  render({ streams, usagePending, bodyBytes, draining, upstreams }: Gauges): string {
     const lines = [
       '# HELP sluice_requests_total Requests answered, by route and status class.',
       '# TYPE sluice_requests_total counter',
@@ -52,7 +56,23 @@ export class Metrics {
       '# HELP sluice_draining 1 while shutting down.',
       '# TYPE sluice_draining gauge',
       `sluice_draining ${draining ? 1 : 0}`,
+      '# HELP sluice_upstream_breaker_state Whether requests skip an upstream (key="") or one of its keys: 0 closed, 1 open (skipped), 2 half-open (one request may try).',
+      '# TYPE sluice_upstream_breaker_state gauge',
+      ...upstreams.flatMap((u) => [
+        `sluice_upstream_breaker_state{upstream="${label(u.name)}",key=""} ${STATE_VALUE[u.health.state]}`,
+        ...(u.keys.length < 2
+          ? []
+          : u.keys.map(
+              (k) =>
+                `sluice_upstream_breaker_state{upstream="${label(u.name)}",key="${label(k.id)}"} ${STATE_VALUE[k.health.state]}`,
+            )),
+      ]),
     ];
     return lines.join('\n') + '\n';
   }
+}
+
+/** A label value in the exposition format: backslash, quote and newline escaped. */
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -22,6 +22,7 @@ import {
 } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { parseProbeParams, type Probe } from '../probe/index.ts';
+import type { Upstream } from '../upstream/index.ts';
 import { Metrics } from './metrics.ts';
 import { serveStatic } from './static.ts';
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
   readonly admin: AdminApi;
   readonly chat: ChatApi;
   readonly clientIp: ClientIpResolver;
+  /** The upstreams now, whose health /metrics shows. */
+  readonly upstreams: () => readonly Upstream[];
   /** Usage records not yet in the store, for /metrics. */
   readonly usagePending: () => number;
   readonly log: Logger;
@@ -254,6 +257,7 @@ export class SluiceServer {
             streams: this.#o.gateway.stats,
             usagePending: this.#o.usagePending(),
             bodyBytes: this.#bodies.inUse,
+            upstreams: this.#o.upstreams(),
             draining: this.#draining,
           }),
         );

@@ -165,6 +165,7 @@ export const USAGE_COLUMNS = [
   'end_reason',
   'usage_source',
   'instance_id',
+  'requested_model',
 ] as const;
 
 export function usageToParams(r: UsageRecord): SqlValue[] {
@@ -195,6 +196,7 @@ export function usageToParams(r: UsageRecord): SqlValue[] {
     r.endedAt === null ? 'incomplete' : r.endReason,
     r.usageSource,
     r.instanceId,
+    r.requestedModel,
   ];
 }
 
@@ -226,6 +228,7 @@ export function usageFromRow(row: Row): UsageRecord {
     endReason: oneOf(row, 'end_reason', END_REASONS),
     usageSource: source === null ? null : oneOf(row, 'usage_source', USAGE_SOURCES),
     instanceId: textOrNull(row, 'instance_id'),
+    requestedModel: textOrNull(row, 'requested_model'),
   };
 }
 

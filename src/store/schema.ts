@@ -159,6 +159,14 @@ ALTER TABLE usage_records ADD COLUMN instance_id TEXT;
 CREATE INDEX usage_records_incomplete ON usage_records (instance_id) WHERE end_reason = 'incomplete';
 `,
   },
+  {
+    version: 5,
+    name: 'the model name a client asked for, when an alias',
+    sql: `
+-- \`model\` is what the upstream served (and what is priced); this, the alias the client used.
+ALTER TABLE usage_records ADD COLUMN requested_model TEXT;
+`,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `

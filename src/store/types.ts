@@ -102,6 +102,8 @@ export interface UsageRecord {
   readonly usageSource: 'upstream' | 'estimate' | null;
   /** The process that served it (`null` in records older than instance ids). */
   readonly instanceId: string | null;
+  /** The alias the client asked for, when `model` is what an upstream knows it by. */
+  readonly requestedModel: string | null;
 }
 
 export interface UsageFilter {

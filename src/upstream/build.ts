@@ -1,36 +1,90 @@
+import { createHash } from 'node:crypto';
 import type { ApiFamily, Config, UpstreamConfig } from '../config/index.ts';
 import type { Dispatchers } from './dispatchers.ts';
-import { chooseEgress } from './egress.ts';
-import { FAMILY_HEADERS, type Upstream } from './upstreams.ts';
+import { chooseEgress, type Egress } from './egress.ts';
+import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
+import { FAMILY_HEADERS, type Upstream, type UpstreamKey } from './upstreams.ts';
+
+/**
+ * The health of every upstream and key, by a name that survives a reload (SIGHUP): an upstream
+ * by its name, a key by its upstream and a fingerprint of the key, so a broken key stays
+ * known as broken when the file is re-read, whatever order its keys are listed in.
+ */
+export class HealthRegistry {
+  readonly #byId = new Map<string, Health>();
+  readonly #options: BreakerOptions;
+
+  constructor(options: Partial<BreakerOptions> = {}) {
+    this.#options = { ...DEFAULT_BREAKER, now: Date.now, ...options };
+  }
+
+  get(id: string): Health {
+    let health = this.#byId.get(id);
+    if (health === undefined) {
+      health = new Health(this.#options);
+      this.#byId.set(id, health);
+    }
+    return health;
+  }
+}
 
 /** The configured upstreams, each bound to the dispatcher of its way out. */
 export function buildUpstreams(
   config: Pick<Config, 'upstreams' | 'egress'>,
   dispatchers: Dispatchers,
+  health: HealthRegistry,
 ): Upstream[] {
-  return config.upstreams.map((u) => buildUpstream(u, dispatchers, config));
+  return config.upstreams.map((u) => buildUpstream(u, dispatchers, config, health));
 }
 
 function buildUpstream(
   u: UpstreamConfig,
   dispatchers: Dispatchers,
   config: Pick<Config, 'egress'>,
+  health: HealthRegistry,
 ): Upstream {
-  const family = FAMILY_HEADERS[u.family];
-  const configured = Object.fromEntries(
-    Object.entries(u.headers).map(([k, v]) => [k.toLowerCase(), v]),
-  );
+  const scheme = FAMILY_HEADERS[u.azure === undefined ? u.family : 'azure'];
+  const keys: UpstreamKey[] =
+    u.apiKeys.length === 0
+      ? [{ id: u.name, headers: {}, health: health.get(`${u.name}:none`) }]
+      : u.apiKeys.map((key, i) => ({
+          id: u.apiKeys.length === 1 ? u.name : `${u.name}#${i + 1}`,
+          headers: scheme.auth(key),
+          health: health.get(`${u.name}:${fingerprint(key)}`),
+        }));
+  const path = u.baseUrl.pathname.replace(/\/+$/, '');
   return {
     name: u.name,
     family: u.family,
     origin: u.baseUrl.origin,
-    basePath: u.baseUrl.pathname,
-    dispatcher: dispatchers.for(chooseEgress(u.baseUrl, config.egress)),
-    headers: { ...configured, ...(u.apiKey === undefined ? {} : family.auth(u.apiKey)) },
-    defaultHeaders: family.defaults,
+    basePath: u.azure === undefined || path.endsWith('/openai') ? path : `${path}/openai`,
+    dispatcher: dispatchers.for(egressOf(u, config)),
+    headers: Object.fromEntries(Object.entries(u.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    defaultHeaders: FAMILY_HEADERS[u.family].defaults,
+    keys,
     models: u.models,
+    aliases: u.aliases,
+    priority: u.priority,
+    weight: u.weight,
+    azure: u.azure,
+    health: health.get(u.name),
+    turn: { current: 0, key: 0 },
     demo: false,
   };
+}
+
+/** The upstream's own proxy when it has one, else the environment's rules for its host. */
+function egressOf(u: UpstreamConfig, config: Pick<Config, 'egress'>): Egress {
+  if (u.proxy === 'none') return { kind: 'direct' };
+  if (u.proxy === undefined) return chooseEgress(u.baseUrl, config.egress);
+  return /^socks5?h?:/i.test(u.proxy)
+    ? { kind: 'socks5', proxy: u.proxy.replace(/^socks5?h?:/i, 'socks5:') }
+    : { kind: 'http', proxy: u.proxy };
+}
+
+/** Enough of a key's hash to tell keys apart; nothing of the key. */
+function fingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
 /** The demo model stands in for every API family that has no upstream configured. */
@@ -38,6 +92,7 @@ export function demoUpstreams(
   families: readonly ApiFamily[],
   origin: string,
   dispatchers: Dispatchers,
+  health: HealthRegistry,
 ): Upstream[] {
   return families.map((family) => ({
     name: 'sluice-demo',
@@ -47,7 +102,14 @@ export function demoUpstreams(
     dispatcher: dispatchers.for({ kind: 'direct' }),
     headers: {},
     defaultHeaders: FAMILY_HEADERS[family].defaults,
+    keys: [{ id: 'sluice-demo', headers: {}, health: health.get(`sluice-demo:${family}:key`) }],
     models: [DEMO_MODEL],
+    aliases: {},
+    priority: 0,
+    weight: 1,
+    azure: undefined,
+    health: health.get(`sluice-demo:${family}`),
+    turn: { current: 0, key: 0 },
     demo: true,
   }));
 }

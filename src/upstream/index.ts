@@ -1,5 +1,21 @@
 export { chooseEgress, bypassesProxy, type Egress } from './egress.ts';
 export { Dispatchers } from './dispatchers.ts';
-export { candidatesFor, servesModel, FAMILY_HEADERS, type Upstream } from './upstreams.ts';
-export { buildUpstreams, demoUpstreams, DEMO_MODEL } from './build.ts';
+export {
+  candidatesFor,
+  servesModel,
+  upstreamModel,
+  FAMILY_HEADERS,
+  type Upstream,
+  type UpstreamKey,
+} from './upstreams.ts';
+export { buildUpstreams, demoUpstreams, DEMO_MODEL, HealthRegistry } from './build.ts';
+export {
+  DEFAULT_BREAKER,
+  Health,
+  type BreakerOptions,
+  type BreakerState,
+  type Outcome,
+} from './health.ts';
+export { AttemptPlan, healthOutcomes, type Attempt, type Failure } from './plan.ts';
+export { upstreamPath } from './paths.ts';
 export { startDemoUpstream, type DemoUpstream, type DemoOptions } from './demo/index.ts';

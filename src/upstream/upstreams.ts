@@ -1,5 +1,15 @@
 import type { Dispatcher } from 'undici';
-import type { ApiFamily } from '../config/index.ts';
+import type { ApiFamily, AzureSettings } from '../config/index.ts';
+import type { Health } from './health.ts';
+
+/** One key of an upstream, with its own health. */
+export interface UpstreamKey {
+  /** `openai#2`: names the key in logs, metrics and the admin page without showing it. */
+  readonly id: string;
+  /** Its authentication headers; none for a server that takes no key. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly health: Health;
+}
 
 /** One place requests can go, ready to use: where, how to authenticate, which models. */
 export interface Upstream {
@@ -10,34 +20,59 @@ export interface Upstream {
   /** `/v1`: the API root's path, to which the request path below `/v1` is appended. */
   readonly basePath: string;
   readonly dispatcher: Dispatcher;
-  /** Sent with every request: authentication and configured extras. Override the client's. */
+  /** Configured extras sent with every request. Override the client's. */
   readonly headers: Readonly<Record<string, string>>;
   /** Sent unless the client sent its own (e.g. `anthropic-version`). */
   readonly defaultHeaders: Readonly<Record<string, string>>;
+  /** At least one (a keyless one for a server that takes none). */
+  readonly keys: readonly UpstreamKey[];
   readonly models: readonly string[] | undefined;
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly priority: number;
+  readonly weight: number;
+  readonly azure: AzureSettings | undefined;
+  readonly health: Health;
+  /** Round-robin state: the weighted turn among its priority, the next key. */
+  readonly turn: { current: number; key: number };
   /** The built-in demo model rather than a real provider. */
   readonly demo: boolean;
 }
 
 /** How each API family authenticates, and what it needs by default. */
 export const FAMILY_HEADERS: Record<
-  ApiFamily,
+  ApiFamily | 'azure',
   { auth(key: string): Record<string, string>; defaults: Record<string, string> }
 > = {
   openai: { auth: (key) => ({ authorization: `Bearer ${key}` }), defaults: {} },
+  azure: { auth: (key) => ({ 'api-key': key }), defaults: {} },
   anthropic: {
     auth: (key) => ({ 'x-api-key': key }),
     defaults: { 'anthropic-version': '2023-06-01' },
   },
 };
 
-/** The upstreams that may serve a request, in the order to try them (failover). */
+/**
+ * The upstreams that may serve a request. An upstream serves the models its patterns name and
+ * its aliases. A model no upstream of the family names: a 404 on the model routes (chat,
+ * completions, responses, messages), every upstream of the family on the others (embeddings,
+ * images, audio, moderations) — patterns written for chat models (`gpt-*`) must not shut out
+ * `text-embedding-3-small`.
+ */
 export function candidatesFor(
   upstreams: readonly Upstream[],
   family: ApiFamily,
   model: string | undefined,
+  modelRoute: boolean,
 ): Upstream[] {
-  return upstreams.filter((u) => u.family === family && servesModel(u.models, model));
+  const ofFamily = upstreams.filter((u) => u.family === family);
+  if (model === undefined) return ofFamily;
+  const serving = ofFamily.filter((u) => servesModel(u.models, model) || model in u.aliases);
+  return serving.length > 0 || modelRoute ? serving : ofFamily;
+}
+
+/** The name `upstream` knows `model` by: an alias resolved, anything else as it is. */
+export function upstreamModel(upstream: Upstream, model: string): string {
+  return Object.hasOwn(upstream.aliases, model) ? (upstream.aliases[model] ?? model) : model;
 }
 
 /** `*` in a pattern matches any run of characters; no patterns means every model. */

@@ -28,6 +28,7 @@ export function usageRecord(
     endReason: 'done',
     usageSource: null,
     instanceId: null,
+    requestedModel: null,
     ...fields,
   };
 }

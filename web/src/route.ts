@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export type AdminTab = 'users' | 'keys' | 'usage';
+export type AdminTab = 'users' | 'keys' | 'usage' | 'upstreams';
 
 export type Route =
   | { readonly page: 'chat'; readonly conversationId: string | null }
@@ -14,7 +14,7 @@ export type Route =
 export function parseRoute(pathname: string): Route {
   const chat = /^\/c\/([\w-]+)\/?$/.exec(pathname);
   if (chat?.[1] !== undefined) return { page: 'chat', conversationId: chat[1] };
-  const admin = /^\/admin(?:\/(users|keys|usage))?\/?$/.exec(pathname);
+  const admin = /^\/admin(?:\/(users|keys|usage|upstreams))?\/?$/.exec(pathname);
   if (admin !== null) return { page: 'admin', tab: (admin[1] as AdminTab | undefined) ?? 'users' };
   return { page: 'chat', conversationId: null };
 }

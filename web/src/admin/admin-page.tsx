@@ -1,8 +1,9 @@
-/** The admin pages: users, keys, usage — tabs with their own addresses. */
+/** The admin pages: users, keys, usage, upstreams — tabs with their own addresses. */
 import type { ApiClient } from '../api/client.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { type AdminTab, navigate } from '../route.ts';
 import { KeysPanel } from './keys-panel.tsx';
+import { UpstreamsPanel } from './upstreams-panel.tsx';
 import { UsagePanel } from './usage-panel.tsx';
 import { UsersPanel } from './users-panel.tsx';
 
@@ -17,7 +18,7 @@ export function AdminPage({
 }) {
   const { t } = useLocale();
   if (!isAdmin) return <p class="error-text admin-denied">{t('adminOnly')}</p>;
-  const tabs: readonly AdminTab[] = ['users', 'keys', 'usage'];
+  const tabs: readonly AdminTab[] = ['users', 'keys', 'usage', 'upstreams'];
   return (
     <main class="admin">
       <nav class="tabs" aria-label={t('admin')}>
@@ -39,6 +40,7 @@ export function AdminPage({
       {tab === 'users' && <UsersPanel api={api} />}
       {tab === 'keys' && <KeysPanel api={api} />}
       {tab === 'usage' && <UsagePanel api={api} />}
+      {tab === 'upstreams' && <UpstreamsPanel api={api} />}
     </main>
   );
 }

@@ -120,6 +120,25 @@ export interface UsageSummaryRow {
   readonly client_ttfb_ms_p50: number | null;
 }
 
+/** An upstream and its health, as `/api/admin/upstreams` shows it. */
+export interface UpstreamHealth {
+  readonly state: 'closed' | 'open' | 'half-open';
+  readonly open_until: string | null;
+  readonly reason: string | null;
+}
+
+export interface AdminUpstream extends UpstreamHealth {
+  readonly name: string;
+  readonly family: string;
+  readonly url: string;
+  readonly demo: boolean;
+  readonly priority: number;
+  readonly weight: number;
+  readonly models: readonly string[] | null;
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly keys: readonly (UpstreamHealth & { readonly id: string })[];
+}
+
 export interface ListOf<T> {
   readonly data: readonly T[];
 }

@@ -1,0 +1,153 @@
+/**
+ * The config file's one schema, strict at every level: a key Sluice does not know is an error
+ * that names it and the nearest key it does know (`"upstreamz": []` once started Sluice on the
+ * demo model without a word). Values keep the forms the environment takes (`"15s"` or 15000,
+ * `"32mb"`), so they are checked by the same parsers as the environment's (`load.ts`); this
+ * schema checks the file's shape and types.
+ */
+import { z } from 'zod';
+
+const duration = z.union([z.string(), z.number()]);
+const size = z.union([z.string(), z.number()]);
+const count = z.number().positive().nullable();
+
+const limits = z
+  .strictObject({
+    rpm: count,
+    tpm: count,
+    maxStreams: count,
+    budgetTokens: count,
+    budgetCost: count,
+    budgetPeriod: z.enum(['day', 'month', 'total']),
+  })
+  .partial();
+
+const upstream = z
+  .strictObject({
+    name: z.string().min(1),
+    family: z.enum(['openai', 'anthropic', 'azure']),
+    baseUrl: z.string(),
+    apiKey: z.string().min(1),
+    apiKeyEnv: z.string().min(1),
+    apiKeys: z.array(z.string().min(1)),
+    apiKeyEnvs: z.array(z.string().min(1)),
+    models: z.array(z.string().min(1)),
+    headers: z.record(z.string(), z.string()),
+    priority: z.number().int(),
+    weight: z.number().positive(),
+    proxy: z.string().min(1),
+    aliases: z.record(z.string().min(1), z.string().min(1)),
+    deployments: z.record(z.string().min(1), z.string().min(1)),
+    apiVersion: z.string().min(1),
+  })
+  .partial()
+  .required({ baseUrl: true });
+
+export const FILE_SCHEMA = z
+  .strictObject({
+    host: z.string(),
+    port: z.union([z.number(), z.string()]),
+    adminKey: z.string(),
+    logLevel: z.string(),
+    dataDir: z.string(),
+    redisPrefix: z.string(),
+    trustedProxies: z.union([z.string(), z.array(z.string())]),
+    keepalive: duration,
+    drain: duration,
+    bodyTimeout: duration,
+    maxBody: size,
+    maxBodyInflight: size,
+    timeouts: z
+      .strictObject({ connect: duration, firstByte: duration, idle: duration, total: duration })
+      .partial(),
+    upstreams: z.array(upstream),
+    prices: z.record(
+      z.string(),
+      z.strictObject({
+        input: z.number().nonnegative(),
+        output: z.number().nonnegative(),
+        cachedInput: z.number().nonnegative().optional(),
+      }),
+    ),
+    defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),
+    breaker: z
+      .strictObject({ failures: z.number().int().min(1).max(5), cooldown: duration })
+      .partial(),
+  })
+  .partial();
+
+export type ConfigFile = z.infer<typeof FILE_SCHEMA>;
+
+/** The file's problems in words that say what to change; none when its shape is right. */
+export function fileProblems(file: unknown, path: string): string[] {
+  const result = FILE_SCHEMA.safeParse(file);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const where = issue.path.length === 0 ? path : `${dotted(issue.path)} in ${path}`;
+    if (issue.code === 'unrecognized_keys') {
+      const known = keysAt(issue.path);
+      return issue.keys
+        .map((key) => {
+          const near = nearest(key, known);
+          return `${where}: unknown key "${key}"${near === undefined ? '' : `; did you mean "${near}"?`} It takes ${known.join(', ')}.`;
+        })
+        .join('\n');
+    }
+    return `${where}: ${issue.message.replace(/^Invalid input: /, '')}.`;
+  });
+}
+
+/** `upstreams[0].proxy` */
+function dotted(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) =>
+      typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+/** The keys an object of the schema takes at `path`. */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType = FILE_SCHEMA;
+  for (const part of path) {
+    node = unwrap(node);
+    if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
+    else if (node instanceof z.ZodObject)
+      node = (node.shape as Record<string, z.ZodType>)[String(part)] ?? node;
+  }
+  node = unwrap(node);
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+function unwrap(node: z.ZodType): z.ZodType {
+  let current = node;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable)
+    current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+/** The known key a typo most likely meant: within a third of its length in edits. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 3))
+    ? best.key
+    : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,147 @@
+/**
+ * Which upstream and key a request tries, and which next when one fails (before the first byte
+ * only). Upstreams by priority, lower first; within a priority, smooth weighted round-robin (the
+ * nginx algorithm): deterministic, so each upstream gets its weight's share of requests in every
+ * window, and a test can count them. Within an upstream, its keys in turn. A broken upstream or
+ * key (`health.ts`) is skipped at no round trip; when everything is broken, the one that
+ * recovers soonest is tried anyway rather than refusing outright.
+ *
+ * Weighted round-robin rather than least-in-flight or fastest-first-token: requests to an LLM
+ * last seconds to minutes and vary a hundredfold in length, so in-flight counts and first-token
+ * times say more about the last prompts than about the upstream, and would herd requests onto
+ * whichever looked idle; weights are what the operator decided (quota, price, contract).
+ */
+import type { Health, Outcome } from './health.ts';
+import type { Upstream, UpstreamKey } from './upstreams.ts';
+
+export interface Attempt {
+  readonly upstream: Upstream;
+  readonly key: UpstreamKey;
+}
+
+/** What failed, for choosing the next: a key's own refusal, or the upstream as a whole. */
+export type Failure = 'key' | 'upstream';
+
+export class AttemptPlan {
+  readonly #order: Upstream[];
+  #upstream = 0;
+  #keysTried = new Set<UpstreamKey>();
+  /** Something was tried (then a broken one is not forced in after it). */
+  #tried = false;
+
+  constructor(candidates: readonly Upstream[]) {
+    this.#order = order(candidates);
+  }
+
+  /**
+   * The next try: after a key's own failure (429, 401/403), the next key of the same upstream;
+   * after the upstream's (connect, timeout, 5xx), the next upstream. Undefined: none left.
+   */
+  next(after?: Failure): Attempt | undefined {
+    if (after === 'upstream') this.#advance();
+    while (this.#upstream < this.#order.length) {
+      const upstream = this.#order[this.#upstream];
+      const first = this.#keysTried.size === 0;
+      if (upstream !== undefined && (!first || upstream.health.state !== 'open')) {
+        const key = nextKey(upstream, this.#keysTried);
+        if (key !== undefined) {
+          // Admitted only now that a key goes too: a half-open probe must be a real request.
+          if (first) upstream.health.admit();
+          key.health.admit();
+          this.#keysTried.add(key);
+          this.#tried = true;
+          return { upstream, key };
+        }
+      }
+      this.#advance();
+    }
+    return this.#tried ? undefined : this.#force();
+  }
+
+  #advance(): void {
+    this.#upstream++;
+    this.#keysTried = new Set();
+  }
+
+  /** Everything was skipped as broken: the upstream and key that recover soonest try anyway. */
+  #force(): Attempt | undefined {
+    this.#tried = true;
+    let best: Attempt | undefined;
+    let bestAt = Infinity;
+    for (const upstream of this.#order) {
+      for (const key of upstream.keys) {
+        const at = Math.max(upstream.health.openUntil, key.health.openUntil);
+        if (at < bestAt) {
+          bestAt = at;
+          best = { upstream, key };
+        }
+      }
+    }
+    if (best === undefined) return undefined;
+    best.upstream.health.force();
+    best.key.health.force();
+    return best;
+  }
+}
+
+/** Priorities ascending; within one, the round-robin's pick first, then by weight. */
+function order(candidates: readonly Upstream[]): Upstream[] {
+  const byPriority = new Map<number, Upstream[]>();
+  for (const u of candidates)
+    byPriority.set(u.priority, [...(byPriority.get(u.priority) ?? []), u]);
+  return [...byPriority.keys()]
+    .sort((a, b) => a - b)
+    .flatMap((priority) => weighted(byPriority.get(priority) ?? []));
+}
+
+/**
+ * Smooth weighted round-robin over the healthy ones: each gains its weight, the highest is
+ * picked and pays back the total. The rest follow by weight, as fallbacks for this request.
+ */
+function weighted(group: readonly Upstream[]): Upstream[] {
+  if (group.length < 2) return [...group];
+  const healthy = group.filter((u) => u.health.state !== 'open');
+  let picked: Upstream | undefined;
+  let total = 0;
+  for (const u of healthy) {
+    u.turn.current += u.weight;
+    total += u.weight;
+    if (picked === undefined || u.turn.current > picked.turn.current) picked = u;
+  }
+  if (picked !== undefined) picked.turn.current -= total;
+  const rest = group.filter((u) => u !== picked).sort((a, b) => b.weight - a.weight);
+  return picked === undefined ? rest : [picked, ...rest];
+}
+
+/** The next key of `upstream` in its rotation that is healthy and not tried yet. */
+function nextKey(upstream: Upstream, tried: ReadonlySet<UpstreamKey>): UpstreamKey | undefined {
+  const { keys } = upstream;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[(upstream.turn.key + i) % keys.length];
+    if (key === undefined || tried.has(key) || key.health.state === 'open') continue;
+    if (tried.size === 0) upstream.turn.key = (upstream.turn.key + i + 1) % keys.length;
+    return key;
+  }
+  return undefined;
+}
+
+/** What a try's result means for the health of the upstream and of the key it used. */
+export function healthOutcomes(
+  status: number | 'unreachable' | 'timeout' | 'broken',
+  retryAfterMs: number | undefined,
+): { upstream: Outcome | undefined; key: Outcome | undefined; failure: Failure | undefined } {
+  if (typeof status === 'string') {
+    return { upstream: { kind: 'failed' }, key: undefined, failure: 'upstream' };
+  }
+  if (status === 429) {
+    return { upstream: undefined, key: { kind: 'limited', retryAfterMs }, failure: 'key' };
+  }
+  if (status === 401 || status === 403) {
+    return { upstream: undefined, key: { kind: 'failed' }, failure: 'key' };
+  }
+  if (status >= 500) return { upstream: { kind: 'failed' }, key: undefined, failure: 'upstream' };
+  // A success, or the client's own mistake (4xx): both say the upstream and the key work.
+  return { upstream: { kind: 'ok' }, key: { kind: 'ok' }, failure: undefined };
+}
+
+export type { Health };

@@ -1,0 +1,287 @@
+/**
+ * Every provider a user has (issue #12). On the first round's main a dead first upstream was
+ * asked again on 4 of 4 requests; there were no key pools, weights, cooldowns or aliases; an
+ * upstream's `gpt-*` turned `text-embedding-3-small` away; `OPENAI_BASE_URL=http://host:port`
+ * sent `//models` upstream. Round trips are counted here, not timed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import {
+  type FakeUpstream,
+  jsonReply,
+  startFakeUpstream,
+  type UpstreamCall,
+} from './support/fake-upstream.ts';
+import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
+import { metric } from './support/wait.ts';
+
+const COMPLETION = (model: string) => ({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model,
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+});
+
+/** Answers chat and embeddings like OpenAI, echoing the model it was asked for. */
+function answering(call: UpstreamCall): void {
+  const model = typeof call.json?.model === 'string' ? call.json.model : 'm';
+  if (call.path.includes('/embeddings')) {
+    jsonReply(200, {
+      object: 'list',
+      data: [],
+      model,
+      usage: { prompt_tokens: 3, total_tokens: 3 },
+    })(call);
+  } else if (call.path.endsWith('/models')) {
+    jsonReply(200, {
+      object: 'list',
+      data: [{ id: 'gpt-4.1-mini', object: 'model', created: 0, owned_by: 'x' }],
+    })(call);
+  } else {
+    jsonReply(200, COMPLETION(model))(call);
+  }
+}
+
+/** A port that accepts connections and drops them at once: an upstream that is down. */
+async function deadUpstream(): Promise<{
+  origin: string;
+  connections: () => number;
+  close: () => Promise<void>;
+}> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-upstreams-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+async function sluiceWith(config: unknown, env: Record<string, string> = {}): Promise<TestSluice> {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify(config));
+  return startTestSluice({ SLUICE_CONFIG: file, ...env });
+}
+
+const openai = (sluice: TestSluice) =>
+  new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+
+const chat = (sluice: TestSluice, model = 'gpt-4.1-mini') =>
+  openai(sluice).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+describe('health-aware choice', () => {
+  it('a dead upstream costs a round trip only until its breaker opens, then none', async () => {
+    const dead = await deadUpstream();
+    const alive = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      breaker: { failures: 3, cooldown: '10m' },
+      upstreams: [
+        { name: 'dead', baseUrl: dead.origin, apiKey: 'sk-dead' },
+        { name: 'alive', baseUrl: alive.origin, apiKey: 'sk-alive' },
+      ],
+    });
+    try {
+      for (let i = 0; i < 8; i++)
+        assert.equal((await chat(sluice)).choices[0]?.message.content, 'ok');
+      assert.equal(dead.connections(), 3, 'asked three times, then skipped');
+      assert.equal(alive.calls.length, 8);
+      assert.equal(
+        await metric(sluice.url, 'sluice_upstream_breaker_state\\{upstream="dead",key=""\\}'),
+        1,
+      );
+      const view = (await (
+        await fetch(`${sluice.url}/api/admin/upstreams`, {
+          headers: { authorization: `Bearer ${ADMIN_KEY}` },
+        })
+      ).json()) as { data: { name: string; state: string; reason: string | null }[] };
+      const shown = view.data.find((u) => u.name === 'dead');
+      assert.equal(shown?.state, 'open');
+      assert.match(shown?.reason ?? '', /unreachable/);
+      assert.ok(
+        sluice.logs.some((l) => l.msg === 'upstream breaker open: skipped until it recovers'),
+      );
+    } finally {
+      await sluice.stop();
+      await alive.stop();
+      await dead.close();
+    }
+  });
+
+  it('a 429 on one key of a pool goes to the next key in the same request; later ones skip it', async () => {
+    const pool = await startFakeUpstream((call) => {
+      if (call.headers.authorization === 'Bearer sk-one')
+        jsonReply(
+          429,
+          { error: { message: 'Rate limit reached', type: 'requests' } },
+          { 'retry-after': '600' },
+        )(call);
+      else answering(call);
+    });
+    const sluice = await sluiceWith({
+      upstreams: [{ name: 'pool', baseUrl: pool.origin, apiKeys: ['sk-one', 'sk-two'] }],
+    });
+    try {
+      assert.equal((await chat(sluice)).choices[0]?.message.content, 'ok');
+      assert.deepEqual(
+        pool.calls.map((c) => c.headers.authorization),
+        ['Bearer sk-one', 'Bearer sk-two'],
+      );
+      await chat(sluice);
+      await chat(sluice);
+      assert.deepEqual(
+        pool.calls.slice(2).map((c) => c.headers.authorization),
+        ['Bearer sk-two', 'Bearer sk-two'],
+        'the limited key rests until its Retry-After',
+      );
+    } finally {
+      await sluice.stop();
+      await pool.stop();
+    }
+  });
+
+  it('one priority is shared by weight; a lower priority only when the first cannot serve', async () => {
+    const heavy = await startFakeUpstream(answering);
+    const light = await startFakeUpstream(answering);
+    const backup = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      upstreams: [
+        { name: 'heavy', baseUrl: heavy.origin, priority: 0, weight: 3 },
+        { name: 'light', baseUrl: light.origin, priority: 0, weight: 1 },
+        { name: 'backup', baseUrl: backup.origin, priority: 5 },
+      ],
+    });
+    try {
+      for (let i = 0; i < 8; i++) await chat(sluice);
+      assert.deepEqual([heavy.calls.length, light.calls.length, backup.calls.length], [6, 2, 0]);
+    } finally {
+      await sluice.stop();
+      await Promise.all([heavy.stop(), light.stop(), backup.stop()]);
+    }
+  });
+});
+
+describe('models, aliases and addresses', () => {
+  let upstream: FakeUpstream;
+  let sluice: TestSluice;
+  before(async () => {
+    upstream = await startFakeUpstream(answering);
+    sluice = await sluiceWith({
+      upstreams: [
+        {
+          name: 'openai',
+          baseUrl: upstream.origin,
+          apiKey: 'sk-o',
+          models: ['gpt-*'],
+          aliases: { fast: 'gpt-4.1-mini' },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await sluice.stop();
+    await upstream.stop();
+  });
+
+  it('an alias is listed, sent upstream by its real name, and recorded by both', async () => {
+    const ids = (await openai(sluice).models.list()).data.map((m) => m.id);
+    assert.ok(ids.includes('fast'));
+    assert.ok(ids.includes('gpt-4.1-mini'));
+    await chat(sluice, 'fast');
+    assert.equal(upstream.calls.at(-1)?.json?.model, 'gpt-4.1-mini');
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.model, 'gpt-4.1-mini', 'priced as what was served');
+    assert.equal(record?.requestedModel, 'fast');
+  });
+
+  it('patterns written for chat models do not turn embeddings away', async () => {
+    const embedding = await openai(sluice).embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'x',
+    });
+    assert.equal(embedding.model, 'text-embedding-3-small');
+    await assert.rejects(
+      chat(sluice, 'claude-3'),
+      OpenAI.NotFoundError,
+      'a chat model nobody serves',
+    );
+  });
+});
+
+describe('base URLs', () => {
+  it('OPENAI_BASE_URL given as an origin, or with a trailing slash, is used as given', async () => {
+    const upstream = await startFakeUpstream(answering);
+    for (const base of [upstream.origin, `${upstream.origin}/`]) {
+      const sluice = await startTestSluice({ OPENAI_BASE_URL: base, OPENAI_API_KEY: 'sk-o' });
+      try {
+        await openai(sluice).models.list();
+        await chat(sluice);
+        assert.deepEqual(
+          upstream.calls.slice(-2).map((c) => c.path),
+          ['/models', '/chat/completions'],
+        );
+      } finally {
+        await sluice.stop();
+      }
+    }
+    await upstream.stop();
+  });
+
+  it('Azure OpenAI: deployments, api-version and api-key, as the AzureOpenAI client sends them', async () => {
+    const azure = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      upstreams: [
+        {
+          name: 'azure',
+          family: 'azure',
+          baseUrl: azure.origin,
+          apiKey: 'azure-key',
+          apiVersion: '2024-10-21',
+          deployments: { 'gpt-4o': 'prod-4o', 'text-embedding-3-small': 'embed' },
+        },
+      ],
+    });
+    try {
+      await chat(sluice, 'gpt-4o');
+      await openai(sluice).embeddings.create({ model: 'text-embedding-3-small', input: 'x' });
+      await fetch(`${sluice.baseURL}/files?purpose=batch`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      assert.deepEqual(
+        azure.calls.map((c) => c.path),
+        [
+          '/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21',
+          '/openai/deployments/embed/embeddings?api-version=2024-10-21',
+          '/openai/files?purpose=batch&api-version=2024-10-21',
+        ],
+      );
+      for (const call of azure.calls) {
+        assert.equal(call.headers['api-key'], 'azure-key');
+        assert.equal(call.headers.authorization, undefined);
+      }
+    } finally {
+      await sluice.stop();
+      await azure.stop();
+    }
+  });
+});
