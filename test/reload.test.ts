@@ -36,7 +36,7 @@ before(async () => {
       call.res.end(formatEvent({ data: '[DONE]' }));
       return;
     }
-    jsonReply(200, {
+    void jsonReply(200, {
       id: 'c',
       object: 'chat.completion',
       model: call.json?.model,
@@ -81,13 +81,13 @@ describe('SIGHUP', () => {
 
       await writeFile(file, config({ fast: 'gpt-4.1-mini' }));
       sluice.child.kill('SIGHUP');
-      await waitForText(sluice.log, /"msg":"configuration reloaded"/);
+      await waitForText(() => sluice.log(), /"msg":"configuration reloaded"/);
       assert.deepEqual(await ask(sluice.url, 'fast'), { status: 200, model: 'gpt-4.1-mini' });
 
       await writeFile(file, JSON.stringify({ upstreamz: [] }));
       sluice.child.kill('SIGHUP');
       await waitForText(
-        sluice.log,
+        () => sluice.log(),
         /"msg":"configuration not reloaded: the running one stays".*upstreamz.*did you mean \\"upstreams\\"/,
       );
       assert.deepEqual(await ask(sluice.url, 'fast'), { status: 200, model: 'gpt-4.1-mini' });

@@ -33,19 +33,19 @@ const COMPLETION = (model: string) => ({
 function answering(call: UpstreamCall): void {
   const model = typeof call.json?.model === 'string' ? call.json.model : 'm';
   if (call.path.includes('/embeddings')) {
-    jsonReply(200, {
+    void jsonReply(200, {
       object: 'list',
       data: [],
       model,
       usage: { prompt_tokens: 3, total_tokens: 3 },
     })(call);
   } else if (call.path.endsWith('/models')) {
-    jsonReply(200, {
+    void jsonReply(200, {
       object: 'list',
       data: [{ id: 'gpt-4.1-mini', object: 'model', created: 0, owned_by: 'x' }],
     })(call);
   } else {
-    jsonReply(200, COMPLETION(model))(call);
+    void jsonReply(200, COMPLETION(model))(call);
   }
 }
 
@@ -67,7 +67,12 @@ async function deadUpstream(): Promise<{
   return {
     origin: `http://127.0.0.1:${port}`,
     connections: () => connections,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
 
@@ -115,8 +120,9 @@ describe('health-aware choice', () => {
         })
       ).json()) as { data: { name: string; state: string; reason: string | null }[] };
       const shown = view.data.find((u) => u.name === 'dead');
-      assert.equal(shown?.state, 'open');
-      assert.match(shown?.reason ?? '', /unreachable/);
+      assert.ok(shown);
+      assert.equal(shown.state, 'open');
+      assert.match(shown.reason ?? '', /unreachable/);
       assert.ok(
         sluice.logs.some((l) => l.msg === 'upstream breaker open: skipped until it recovers'),
       );
@@ -130,7 +136,7 @@ describe('health-aware choice', () => {
   it('a 429 on one key of a pool goes to the next key in the same request; later ones skip it', async () => {
     const pool = await startFakeUpstream((call) => {
       if (call.headers.authorization === 'Bearer sk-one')
-        jsonReply(
+        void jsonReply(
           429,
           { error: { message: 'Rate limit reached', type: 'requests' } },
           { 'retry-after': '600' },
@@ -210,8 +216,9 @@ describe('models, aliases and addresses', () => {
     assert.equal(upstream.calls.at(-1)?.json?.model, 'gpt-4.1-mini');
     await sluice.running.settled();
     const [record] = await sluice.running.store.listUsage({ limit: 1 });
-    assert.equal(record?.model, 'gpt-4.1-mini', 'priced as what was served');
-    assert.equal(record?.requestedModel, 'fast');
+    assert.ok(record);
+    assert.equal(record.model, 'gpt-4.1-mini', 'priced as what was served');
+    assert.equal(record.requestedModel, 'fast');
   });
 
   it('patterns written for chat models do not turn embeddings away', async () => {

@@ -303,20 +303,18 @@ describe('loadConfig', () => {
       { KEY_TWO: 'k2', SLUICE_CONFIG: 'c.json' },
       { readFile: () => file },
     ).upstreams;
-    assert.deepEqual(pool?.apiKeys, ['k1', 'k2']);
+    assert.ok(pool && local && az);
+    assert.deepEqual(pool.apiKeys, ['k1', 'k2']);
+    assert.deepEqual([pool.priority, pool.weight, pool.proxy], [2, 5, 'socks5://127.0.0.1:1080']);
+    assert.deepEqual(pool.aliases, { fast: 'gpt-4.1-mini' });
     assert.deepEqual(
-      [pool?.priority, pool?.weight, pool?.proxy],
-      [2, 5, 'socks5://127.0.0.1:1080'],
-    );
-    assert.deepEqual(pool?.aliases, { fast: 'gpt-4.1-mini' });
-    assert.deepEqual(
-      [local?.priority, local?.proxy, local?.apiKeys],
+      [local.priority, local.proxy, local.apiKeys],
       [1, 'none', []],
       'priority: its place',
     );
-    assert.deepEqual(az?.azure, { apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod' } });
-    assert.deepEqual(az?.models, ['gpt-4o'], 'an Azure resource serves its deployments');
-    assert.equal(az?.family, 'openai');
+    assert.deepEqual(az.azure, { apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod' } });
+    assert.deepEqual(az.models, ['gpt-4o'], 'an Azure resource serves its deployments');
+    assert.equal(az.family, 'openai');
     const bad = problemsOf(() =>
       load(
         { SLUICE_CONFIG: 'c.json' },

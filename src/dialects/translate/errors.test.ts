@@ -1,0 +1,57 @@
+/** A provider's error in the other API's shape, for HTTP bodies and in-band stream errors. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chatErrorToMessages, messagesErrorToChat } from './index.ts';
+
+describe('messagesErrorToChat', () => {
+  const cases: [string, string][] = [
+    ['invalid_request_error', 'invalid_request_error'],
+    ['request_too_large', 'invalid_request_error'],
+    ['authentication_error', 'authentication_error'],
+    ['permission_error', 'permission_error'],
+    ['not_found_error', 'not_found_error'],
+    ['rate_limit_error', 'rate_limit_error'],
+    ['billing_error', 'insufficient_quota'],
+    ['overloaded_error', 'server_error'],
+    ['api_error', 'server_error'],
+  ];
+  for (const [anthropic, openai] of cases) {
+    it(`${anthropic} → ${openai}, Anthropic's type kept as code`, () => {
+      assert.deepEqual(
+        messagesErrorToChat({ type: 'error', error: { type: anthropic, message: 'M' } }),
+        { error: { message: 'M', type: openai, param: null, code: anthropic } },
+      );
+    });
+  }
+
+  it('says something even when the provider did not', () => {
+    const out = messagesErrorToChat({}) as { error: { message: string; type: string } };
+    assert.equal(out.error.type, 'server_error');
+    assert.ok(out.error.message.length > 0);
+  });
+});
+
+describe('chatErrorToMessages', () => {
+  const cases: [string, string][] = [
+    ['invalid_request_error', 'invalid_request_error'],
+    ['authentication_error', 'authentication_error'],
+    ['rate_limit_error', 'rate_limit_error'],
+    ['insufficient_quota', 'billing_error'],
+    ['server_error', 'api_error'],
+  ];
+  for (const [openai, anthropic] of cases) {
+    it(`${openai} → ${anthropic}, OpenAI's code kept`, () => {
+      assert.deepEqual(
+        chatErrorToMessages({ error: { message: 'M', type: openai, param: null, code: 'c1' } }),
+        { type: 'error', error: { type: anthropic, message: 'M', code: 'c1' } },
+      );
+    });
+  }
+
+  it('keeps the type as code when there is no code', () => {
+    assert.deepEqual(chatErrorToMessages({ error: { message: 'M', type: 'server_error' } }), {
+      type: 'error',
+      error: { type: 'api_error', message: 'M', code: 'server_error' },
+    });
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * Translation between OpenAI Chat Completions and Anthropic Messages (issue #12): requests,
+ * streams event by event, whole answers and errors, as pure functions over values. What cannot
+ * be translated is refused with a 400 that names the field.
+ */
+export type { StreamTranslator } from './types.ts';
+export { chatRequestToMessages, DEFAULT_MAX_TOKENS } from './chat-to-messages-request.ts';
+export { messagesRequestToChat } from './messages-to-chat-request.ts';
+export {
+  messagesStreamToChat,
+  type MessagesStreamToChatOptions,
+} from './messages-stream-to-chat.ts';
+export {
+  chatStreamToMessages,
+  type ChatStreamToMessagesOptions,
+} from './chat-stream-to-messages.ts';
+export { messagesResponseToChat, chatResponseToMessages } from './responses.ts';
+export { messagesErrorToChat, chatErrorToMessages } from './errors.ts';

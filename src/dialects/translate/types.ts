@@ -1,0 +1,13 @@
+/** What the gateway holds while it relays one translated stream. */
+
+/**
+ * Fed the upstream's events one at a time, in order; each call returns the client-dialect SSE
+ * text to write now, often '' (a `ping`, a block boundary the client's format has no word for).
+ * After an in-band error it has said everything: later calls return ''.
+ */
+export interface StreamTranslator {
+  /** One upstream event: its `event:` name (if any) and its `data:` text. */
+  event(name: string | undefined, data: string): string;
+  /** The upstream stream ended cleanly: what completes the client's stream, or ''. */
+  end(): string;
+}
