@@ -13,13 +13,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
 import { freePort } from './support/ports.ts';
-import {
-  ADMIN_KEY,
-  keyFor,
-  sluiceFor,
-  startTestSluice,
-  type TestSluice,
-} from './support/sluice.ts';
+import { ADMIN_KEY, keyFor, startTestSluice, type TestSluice } from './support/sluice.ts';
 
 const model = (id: string, owner: string) => ({ id, object: 'model', created: 1, owned_by: owner });
 
@@ -120,7 +114,8 @@ describe('GET /v1/models over several upstreams', () => {
 describe('GET /v1/models with one upstream', () => {
   let sluice: TestSluice;
   before(async () => {
-    sluice = await sluiceFor(openaiLike.origin);
+    // One OpenAI upstream, and none of the other family to list beside it.
+    sluice = await startTestSluice({ BASE_URL: openaiLike.origin, OPENAI_API_KEY: 'sk-a' });
   });
   after(async () => {
     await sluice.stop();
@@ -189,12 +184,17 @@ describe('GET /v1/models from an Anthropic client', () => {
   });
 
   it('goes to the Anthropic upstreams (anthropic-version tells), in Anthropic’s list shape', async () => {
-    const openaiCalls = openaiLike.calls.length;
+    openaiLike.script(jsonReply(200, { object: 'list', data: [model('gpt-4.1', 'openai')] }));
     const client = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
-    const ids: string[] = [];
-    for await (const model of client.models.list()) ids.push(model.id);
-    assert.deepEqual(ids, ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5']);
-    assert.equal(openaiLike.calls.length, openaiCalls, 'the OpenAI upstream was not asked');
+    const listed: { id: string; type: string }[] = [];
+    for await (const model of client.models.list()) listed.push(model);
+    // The OpenAI upstream's models too, in Anthropic's shape: an Anthropic client reaches
+    // them by translation.
+    assert.deepEqual(
+      listed.map((m) => m.id),
+      ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5', 'gpt-4.1'],
+    );
+    assert.ok(listed.every((m) => m.type === 'model'));
     const call = first.calls.at(-1);
     assert.ok(call);
     assert.equal(call.headers['x-api-key'], 'sk-ant-1');
@@ -202,8 +202,13 @@ describe('GET /v1/models from an Anthropic client', () => {
     assert.equal(second.calls.at(-1)?.headers['x-api-key'], 'sk-ant-2');
   });
 
-  it('an OpenAI client on the same path still gets the OpenAI list', async () => {
+  it('an OpenAI client on the same path gets the OpenAI list, the Claude models in its shape', async () => {
     openaiLike.script(jsonReply(200, { object: 'list', data: [model('gpt-4.1', 'openai')] }));
-    assert.deepEqual(await ids(sluice, ADMIN_KEY), ['gpt-4.1@openai']);
+    assert.deepEqual(await ids(sluice, ADMIN_KEY), [
+      'claude-haiku-4-5@claude-b',
+      'claude-opus-4-1@claude',
+      'claude-sonnet-4-5@claude',
+      'gpt-4.1@openai',
+    ]);
   });
 });

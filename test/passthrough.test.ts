@@ -18,13 +18,7 @@ import {
   startFakeUpstream,
 } from './support/fake-upstream.ts';
 import { freePort } from './support/ports.ts';
-import {
-  ADMIN_KEY,
-  sluiceFor,
-  startTestSluice,
-  type TestSluice,
-  UPSTREAM_KEY,
-} from './support/sluice.ts';
+import { ADMIN_KEY, startTestSluice, type TestSluice, UPSTREAM_KEY } from './support/sluice.ts';
 import { postStream } from './support/sse-client.ts';
 
 let upstream: FakeUpstream;
@@ -33,7 +27,8 @@ let openai: OpenAI;
 
 before(async () => {
   upstream = await startFakeUpstream();
-  sluice = await sluiceFor(upstream.origin);
+  // OpenAI only: with an Anthropic upstream beside it, /v1/models would list both families.
+  sluice = await startTestSluice({ BASE_URL: upstream.origin, OPENAI_API_KEY: UPSTREAM_KEY });
   openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
 });
 after(async () => {

@@ -13,14 +13,27 @@
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Dialect } from '../dialects/index.ts';
-import { ShuttingDownError, type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
+import type { Dialect, StreamTranslator } from '../dialects/index.ts';
+import {
+  ShuttingDownError,
+  type SluiceError,
+  UpstreamHttpError,
+  UpstreamProtocolError,
+} from '../errors/index.ts';
 import { KEEPALIVE, SseFramer } from '../sse/index.ts';
 import type { EndReason as StoreEndReason } from '../store/types.ts';
 import { EVENT_STREAM_HEADERS, isEventStream, isJson, sendError } from '../http/index.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { ChunkedSink } from './chunked-sink.ts';
 import { applyEdits, EventTap } from './tap.ts';
+import { TranslatingSink } from './translating-sink.ts';
+
+/** What the client side of a translated stream needs (see `translation.ts`). */
+export interface StreamTranslation {
+  readonly upstreamDialect: Dialect;
+  readonly stream: StreamTranslator | undefined;
+  errorBody(body: Buffer): Buffer;
+}
 
 /** How the request ended, for the log and the usage record (`interrupted` is for later starts). */
 export type EndReason = Exclude<StoreEndReason, 'interrupted'>;
@@ -47,6 +60,9 @@ export type StreamState =
 export class ClientStream {
   readonly #res: ServerResponse;
   readonly #dialect: Dialect;
+  /** Set when the upstream speaks the other API family (`translation.ts`). */
+  readonly #translation: StreamTranslation | undefined;
+  #translating: TranslatingSink | undefined;
   readonly #keepaliveMs: number;
   /** What the events say: counts, terminal, usage; set once the body turns out to be events. */
   readonly tap: EventTap;
@@ -81,11 +97,22 @@ export class ClientStream {
   /** The client's socket is full and the upstream read is paused until it drains. */
   paused = false;
 
-  constructor(res: ServerResponse, dialect: Dialect, keepaliveMs: number, hideUsage: boolean) {
+  constructor(
+    res: ServerResponse,
+    dialect: Dialect,
+    keepaliveMs: number,
+    hideUsage: boolean,
+    translation?: StreamTranslation,
+  ) {
     this.#res = res;
     this.#dialect = dialect;
     this.#keepaliveMs = keepaliveMs;
-    this.tap = new EventTap(dialect, hideUsage);
+    this.#translation = translation;
+    // A translated stream is metered in the upstream's dialect, before translation.
+    this.tap = new EventTap(
+      translation?.upstreamDialect ?? dialect,
+      translation ? false : hideUsage,
+    );
   }
 
   get state(): StreamState {
@@ -175,7 +202,11 @@ export class ClientStream {
         this.#remaining = length;
     }
     this.#state = 'relaying';
-    if (framed) this.#framer = new SseFramer(this.tap);
+    const translator = this.#translation?.stream;
+    if (framed && translator !== undefined) {
+      this.#translating = new TranslatingSink(this.tap, translator);
+      this.#framer = new SseFramer(this.#translating);
+    } else if (framed) this.#framer = new SseFramer(this.tap);
     else if (!sse && isJson(upstreamHeaders['content-type'])) this.tap.watchBody();
     if (sse) this.#armKeepalive();
     else this.#disarmKeepalive();
@@ -188,6 +219,7 @@ export class ClientStream {
     if (typeof this.#held === 'object') return this.#hold(chunk);
     if (this.#framer === undefined) this.tap.onBody(chunk);
     let out = this.#framer === undefined ? chunk : this.#framer.push(chunk);
+    if (this.#translating !== undefined) out = this.#translating.take();
     const { edits } = this.tap;
     if (edits.length > 0) {
       out = applyEdits(out, edits);
@@ -249,15 +281,21 @@ export class ClientStream {
       const rest = framer.takePending();
       // An unterminated final event is dropped by every SSE client; if it is the terminal
       // event, end it properly rather than report a truncated stream.
-      if (rest.length > 0 && this.#dialect.classify(rest, 0, rest.length) === 'done') {
-        this.tap.onEvent(rest, 0, rest.length);
-        this.#send(Buffer.concat([rest, Buffer.from('\n\n')]));
+      const upstreamDialect = this.#translation?.upstreamDialect ?? this.#dialect;
+      const translating = this.#translating;
+      if (rest.length > 0 && upstreamDialect.classify(rest, 0, rest.length) === 'done') {
+        const whole = Buffer.concat([rest, Buffer.from('\n\n')]);
+        if (translating === undefined) {
+          this.tap.onEvent(rest, 0, rest.length);
+          this.#send(whole);
+        } else translating.onEvent(whole, 0, whole.length);
       }
       const { sawTerminal, sawErrorEvent } = this.tap;
-      if (this.#dialect.hasTerminal && !sawTerminal && !sawErrorEvent && !framer.overflowed) {
+      if (upstreamDialect.hasTerminal && !sawTerminal && !sawErrorEvent && !framer.overflowed) {
         this.fail(new UpstreamProtocolError(upstream, 'the stream ended before its final event.'));
         return;
       }
+      if (translating !== undefined) this.#send(translating.end());
     } else this.tap.endBody();
     this.endReason = this.tap.sawErrorEvent ? 'upstream_error' : 'done';
     this.#end();
@@ -286,6 +324,16 @@ export class ClientStream {
    */
   fail(error: SluiceError): void {
     if (this.#state === 'ended') return;
+    const translation = this.#translation;
+    if (error instanceof UpstreamHttpError && translation !== undefined) {
+      // The upstream's error body is in its dialect: the client gets it in its own.
+      error = new UpstreamHttpError(
+        'upstream',
+        error.status,
+        { 'content-type': 'application/json' },
+        translation.errorBody(error.body),
+      );
+    }
     this.error = error;
     this.endReason ??=
       error instanceof ShuttingDownError

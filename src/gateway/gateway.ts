@@ -37,6 +37,7 @@ import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 import { routeOf } from './routes.ts';
+import { type Translation, translatableTo, translationFor } from './translation.ts';
 import { Stop } from './stop.ts';
 import { capturedText } from './tap.ts';
 
@@ -157,18 +158,42 @@ export class Gateway {
       const holder = await this.#objects.check(principal, parsed);
       const upstreams = this.#o.upstreams();
       const modelRoute = parsed.endpoint.dialect.name !== 'openai';
-      const candidates = pinned(
+      let candidates = pinned(
         candidatesFor(upstreams, parsed.endpoint.family, parsed.model, modelRoute),
         holder,
       );
+      // No upstream of the client's family serves the model: one of the other family may, by
+      // translation (Chat Completions ⇄ Messages).
+      let translation: Translation | undefined;
+      const other = translatableTo(parsed);
+      if (parsed.route.kind === 'models' && parsed.pathname === '/v1/models') {
+        // The model list names what this family's clients can use, the other family's models
+        // (by translation) included.
+        const otherFamily = parsed.endpoint.family === 'openai' ? 'anthropic' : 'openai';
+        candidates = [
+          ...candidates,
+          ...upstreams.filter((u) => u.family === otherFamily && !u.demo),
+        ];
+      }
+      if (candidates.length === 0 && other !== undefined && method === 'POST') {
+        const across = candidatesFor(upstreams, other, parsed.model, true);
+        translation = across.length > 0 ? translationFor(parsed) : undefined;
+        if (translation !== undefined) candidates = across;
+      }
       if (candidates.length === 0) throw noUpstream(parsed, upstreams);
-      admitted = { parsed, candidates, principal, ticket: await this.#o.meter.admit(info) };
+      admitted = {
+        parsed,
+        candidates,
+        principal,
+        translation,
+        ticket: await this.#o.meter.admit(info),
+      };
     } catch (error) {
       this.#o.meter.rejected(info, error instanceof SluiceError ? error.status : 500);
       throw error;
     }
 
-    const { parsed, candidates, principal, ticket } = admitted;
+    const { parsed, candidates, principal, ticket, translation } = admitted;
     if (
       method === 'GET' &&
       parsed.pathname === '/v1/models' &&
@@ -177,9 +202,16 @@ export class Gateway {
       return this.#mergedModels(res, started, parsed, candidates, principal, ticket);
     }
     const { timeouts, keepaliveMs } = this.#o.config;
-    const client = new ClientStream(res, parsed.endpoint.dialect, keepaliveMs, parsed.hideUsage);
+    const client = new ClientStream(
+      res,
+      parsed.endpoint.dialect,
+      keepaliveMs,
+      parsed.hideUsage,
+      translation,
+    );
     const filtersList = this.#objects.filtersList(principal, parsed, method);
-    if (filtersList) client.holdAnswer();
+    // A whole answer of the other family is translated once it is in.
+    if (filtersList || (translation !== undefined && !parsed.stream)) client.holdAnswer();
     if (parsed.stores) client.tap.watchId();
     this.#open.add(client);
     const stop = new Stop();
@@ -189,8 +221,12 @@ export class Gateway {
       tried = await relay({
         req,
         res,
-        path,
-        parsed,
+        path: translation?.path ?? path,
+        parsed:
+          translation === undefined
+            ? parsed
+            : { ...parsed, body: translation.body, contentType: 'application/json' },
+        translated: translation !== undefined,
         candidates,
         client,
         timeouts,
@@ -228,7 +264,9 @@ export class Gateway {
     if (client.endReason === 'done' && client.status < 300)
       await this.#objects.record(principal, parsed, method, tap, upstream?.name);
     const held = client.held;
-    if (held !== undefined && parsed.route.kind === 'scoped') {
+    if (held !== undefined && translation !== undefined) {
+      client.answer(held.status, held.headers, translatedAnswer(translation, held.body));
+    } else if (held !== undefined && parsed.route.kind === 'scoped') {
       const body = await this.#objects
         .filter(principal, parsed.route.scope, held.body)
         .catch((error: unknown) => {
@@ -253,7 +291,12 @@ export class Gateway {
     let endReason: EndReason = 'done';
     let answer: { list: unknown } | { failure: SluiceError };
     try {
-      const { list, failed } = await listModels(candidates, principal, this.#o.config.timeouts);
+      const { list, failed } = await listModels(
+        candidates,
+        principal,
+        this.#o.config.timeouts,
+        parsed.endpoint.family,
+      );
       for (const { upstream, error } of failed)
         this.#o.log.warn('upstream did not list its models', { upstream, error });
       answer = { list };
@@ -300,6 +343,11 @@ function nextRequestId(instance: string): string {
 function forwardedIp(req: IncomingMessage, credential: string | undefined): string | undefined {
   const header = req.headers['x-sluice-client-ip'];
   return isInternalCredential(credential) && typeof header === 'string' ? header : undefined;
+}
+
+/** A whole answer of the other family in the client's shape. */
+function translatedAnswer(translation: Translation, body: Buffer): Buffer {
+  return Buffer.from(JSON.stringify(translation.answer(JSON.parse(body.toString('utf8')))));
 }
 
 /** What the first upstream (by priority) with an alias `model` calls it; `model` if none has. */

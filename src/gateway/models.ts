@@ -9,7 +9,8 @@
 import type { Timeouts } from '../config/index.ts';
 import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Principal } from '../accounts/index.ts';
-import { servesModel, type Upstream, type UpstreamKey } from '../upstream/index.ts';
+import type { ApiFamily } from '../config/index.ts';
+import { servesModel, type Upstream, type UpstreamKey, upstreamPath } from '../upstream/index.ts';
 import { mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
@@ -28,6 +29,7 @@ export type ModelList =
 export function mergesModels(candidates: readonly Upstream[], principal: Principal): boolean {
   return (
     candidates.length > 1 ||
+    candidates.some((u) => u.azure !== undefined) ||
     keyModels(principal) !== null ||
     candidates.some((u) => Object.keys(u.aliases).length > 0)
   );
@@ -41,6 +43,7 @@ export async function listModels(
   candidates: readonly Upstream[],
   principal: Principal,
   timeouts: Timeouts,
+  family: ApiFamily,
 ): Promise<{ list: ModelList; failed: { upstream: string; error: SluiceError }[] }> {
   const answers = await Promise.all(
     candidates.map(async (upstream) => {
@@ -66,18 +69,21 @@ export async function listModels(
       if (!servesModel(answer.upstream.models, id)) continue;
       if (allowed !== null && !servesModel(allowed, id)) continue;
       seen.add(id);
-      data.push(model);
+      // Models of the other family are served by translation: listed in the asker's shape.
+      data.push(
+        answer.upstream.family === family ? model : entryFor(family, id, answer.upstream.name),
+      );
     }
     // Aliases are models too, for the clients that list before they ask.
     for (const [alias, target] of Object.entries(answer.upstream.aliases)) {
       if (seen.has(alias) || (allowed !== null && !servesModel(allowed, alias))) continue;
       seen.add(alias);
-      data.push(aliasEntry(answer.upstream, alias, target));
+      data.push(entryFor(family, alias, answer.upstream.name, target));
     }
   }
   const first = failed[0];
   if (first !== undefined && failed.length === answers.length) throw first.error;
-  const anthropic = candidates[0]?.family === 'anthropic';
+  const anthropic = family === 'anthropic';
   const id = (m: Record<string, unknown> | undefined) => (m?.id as string | undefined) ?? null;
   const list: ModelList = anthropic
     ? { data, has_more: false, first_id: id(data[0]), last_id: id(data.at(-1)) }
@@ -93,10 +99,18 @@ async function fetchModels(
   upstream: Upstream,
   timeouts: Timeouts,
 ): Promise<Record<string, unknown>[]> {
+  // An Azure resource lists its models, not its deployments: what it serves is configured.
+  const deployments = Object.keys(upstream.azure?.deployments ?? {});
+  if (deployments.length > 0) return deployments.map((id) => entryFor('openai', id, upstream.name));
   const response = await upstream.dispatcher.request({
     origin: upstream.origin,
     // Anthropic pages its list (20 by default); one page of its maximum holds every model.
-    path: `${upstream.basePath}/models${upstream.family === 'anthropic' ? '?limit=1000' : ''}`,
+    path: upstreamPath(
+      upstream,
+      `/v1/models${upstream.family === 'anthropic' ? '?limit=1000' : ''}`,
+      'GET',
+      undefined,
+    ),
     method: 'GET',
     headers: {
       ...upstream.defaultHeaders,
@@ -143,14 +157,25 @@ function listingKey(upstream: Upstream): UpstreamKey {
   return upstream.keys.find((k) => k.health.state !== 'open') ?? first;
 }
 
-/** An alias as a list entry of the upstream's family, saying what it stands for. */
-function aliasEntry(upstream: Upstream, alias: string, target: string): Record<string, unknown> {
-  return upstream.family === 'anthropic'
+/** A list entry in `family`'s shape; `aliasOf` for an alias, saying what it stands for. */
+function entryFor(
+  family: ApiFamily,
+  id: string,
+  owner: string,
+  aliasOf?: string,
+): Record<string, unknown> {
+  return family === 'anthropic'
     ? {
         type: 'model',
-        id: alias,
-        display_name: `${alias} (${target})`,
+        id,
+        display_name: aliasOf === undefined ? id : `${id} (${aliasOf})`,
         created_at: '1970-01-01T00:00:00Z',
       }
-    : { id: alias, object: 'model', created: 0, owned_by: upstream.name, alias_of: target };
+    : {
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: owner,
+        ...(aliasOf === undefined ? {} : { alias_of: aliasOf }),
+      };
 }

@@ -37,6 +37,8 @@ export interface RelayContext {
   /** Stopped by shutdown; the relay adds the client leaving and the total timeout. */
   readonly stop: Stop;
   readonly log: Logger;
+  /** The request was translated to the upstream's family: none of the client's API headers go. */
+  readonly translated: boolean;
 }
 
 /** Relays until the response has ended; resolves with the upstream and key that answered (or were tried last). */
@@ -71,7 +73,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         headers: {
           ...upstream.defaultHeaders,
           ...upstreamRequestHeaders(
-            req.headers,
+            ctx.translated ? {} : req.headers,
             { ...upstream.headers, ...key.headers },
             {
               keepLength: !parsed.replayable && parsed.contentType === undefined,

@@ -1,0 +1,38 @@
+/**
+ * The events of a translated stream: each complete upstream event goes to the tap (metering
+ * reads the upstream's own dialect) and to the translator, whose output for the client is
+ * collected until the relay writes it, in the same turn.
+ */
+import type { StreamTranslator } from '../dialects/index.ts';
+import { type EventSink, parseEvent } from '../sse/index.ts';
+import type { EventTap } from './tap.ts';
+
+export class TranslatingSink implements EventSink {
+  readonly #tap: EventTap;
+  readonly #translator: StreamTranslator;
+  #out = '';
+
+  constructor(tap: EventTap, translator: StreamTranslator) {
+    this.#tap = tap;
+    this.#translator = translator;
+  }
+
+  onEvent(buf: Buffer, start: number, end: number): void {
+    this.#tap.onEvent(buf, start, end);
+    const event = parseEvent(buf, start, end);
+    // Comments (the upstream's keepalives) are not passed on: Sluice keeps the client alive.
+    if (event.data !== undefined) this.#out += this.#translator.event(event.event, event.data);
+  }
+
+  /** What the client gets for the events so far. */
+  take(): Buffer {
+    const out = this.#out;
+    this.#out = '';
+    return Buffer.from(out);
+  }
+
+  /** The upstream ended cleanly: what completes the client's stream. */
+  end(): Buffer {
+    return Buffer.from(this.#out + this.#translator.end());
+  }
+}

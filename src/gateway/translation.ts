@@ -1,0 +1,96 @@
+/**
+ * A request the client's API family cannot serve but the other can: a Chat Completions request
+ * for a model only an Anthropic upstream serves, or a Messages request for a model only an
+ * OpenAI-family upstream serves. The request is translated once (`dialects/translate/`), the
+ * upstream's stream event by event — metering reads the upstream's own events, the client gets
+ * its own dialect, keepalives, backpressure and cancel as on any relay.
+ */
+import type { ApiFamily } from '../config/index.ts';
+import {
+  anthropicMessages,
+  chatErrorToMessages,
+  chatRequestToMessages,
+  chatResponseToMessages,
+  chatStreamToMessages,
+  type Dialect,
+  messagesErrorToChat,
+  messagesRequestToChat,
+  messagesResponseToChat,
+  messagesStreamToChat,
+  openaiChat,
+  type StreamTranslator,
+} from '../dialects/index.ts';
+import { ownUtf8, parseJsonObject } from '../http/index.ts';
+import type { ParsedRequest } from './request.ts';
+
+export interface Translation {
+  /** The upstream's family and its dialect (what the tap reads). */
+  readonly family: ApiFamily;
+  readonly upstreamDialect: Dialect;
+  /** Where the translated request goes, below the upstream's API root. */
+  readonly path: string;
+  readonly body: Buffer;
+  /** For a streamed request: the upstream's events into the client's. */
+  readonly stream: StreamTranslator | undefined;
+  /** A whole JSON answer into the client's shape. */
+  answer(json: unknown): unknown;
+  /** An HTTP error body into the client's shape. */
+  errorBody(body: Buffer): Buffer;
+}
+
+/** The translation for a request no upstream of its own family serves, if there is one. */
+export function translationFor(parsed: ParsedRequest): Translation | undefined {
+  if (!Buffer.isBuffer(parsed.body) || parsed.model === undefined) return undefined;
+  const model = parsed.model;
+  if (parsed.pathname === '/v1/chat/completions') {
+    const json = parseJsonObject(parsed.body);
+    // Sluice asked for usage on the client's behalf (`hideUsage`); the translator decides
+    // whether the client sees it.
+    const options = json.stream_options as { include_usage?: unknown } | undefined;
+    const includeUsage = !parsed.hideUsage && options?.include_usage === true;
+    if (parsed.hideUsage) delete json.stream_options;
+    return {
+      family: 'anthropic',
+      upstreamDialect: anthropicMessages,
+      path: '/v1/messages',
+      body: ownUtf8(JSON.stringify(chatRequestToMessages(json))),
+      stream: parsed.stream
+        ? messagesStreamToChat({ model, includeUsage, created: Math.floor(Date.now() / 1000) })
+        : undefined,
+      answer: (answer) => messagesResponseToChat(answer, model),
+      errorBody: (body) => jsonBody(messagesErrorToChat(jsonOf(body))),
+    };
+  }
+  if (parsed.pathname === '/v1/messages') {
+    const json = parseJsonObject(parsed.body);
+    return {
+      family: 'openai',
+      upstreamDialect: openaiChat,
+      path: '/v1/chat/completions',
+      body: ownUtf8(JSON.stringify(messagesRequestToChat(json))),
+      stream: parsed.stream ? chatStreamToMessages({ model }) : undefined,
+      answer: (answer) => chatResponseToMessages(answer, model),
+      errorBody: (body) => jsonBody(chatErrorToMessages(jsonOf(body))),
+    };
+  }
+  return undefined;
+}
+
+/** The family a request could be translated to, if its route translates at all. */
+export function translatableTo(parsed: ParsedRequest): ApiFamily | undefined {
+  if (parsed.pathname === '/v1/chat/completions') return 'anthropic';
+  if (parsed.pathname === '/v1/messages') return 'openai';
+  return undefined;
+}
+
+function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return { error: { message: body.toString('utf8').slice(0, 500) } };
+  }
+}
+
+function jsonBody(json: unknown): Buffer {
+  return Buffer.from(JSON.stringify(json));
+}

@@ -1,0 +1,318 @@
+/**
+ * OpenAI ⇄ Anthropic through Sluice, with the official clients on both sides. On the first
+ * round's main, with only ANTHROPIC_API_KEY, `/v1/chat/completions` for a Claude model was a 404
+ * ("no upstream is configured"), the web page could not use Claude at all, and `/v1/messages`
+ * for an OpenAI model went to Anthropic unchanged. Upstreams here replay recorded provider
+ * streams; every translated Chat Completions chunk is checked against OpenAI's own schema.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { parseEvent } from '../src/sse/index.ts';
+import { browserClient } from './support/browser-client.ts';
+import { chatStream, fixturePayloads, namedStream } from './support/chat-fixtures.ts';
+import {
+  deferred,
+  type FakeUpstream,
+  jsonReply,
+  type Script,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
+import { schemaValidator } from './support/openapi.ts';
+import { ADMIN_KEY, keyFor, startTestSluice, type TestSluice } from './support/sluice.ts';
+
+const validChunk = schemaValidator('CreateChatCompletionStreamResponse');
+
+/** Anthropic as it answers a model list and, for the rest, the recorded text stream. */
+const anthropicUpstream: Script = (call) => {
+  if (call.method === 'GET' && call.path.startsWith('/v1/models'))
+    return jsonReply(200, {
+      data: [
+        {
+          type: 'model',
+          id: 'claude-sonnet-4-5',
+          display_name: 'Claude Sonnet 4.5',
+          created_at: '2025-09-29T00:00:00Z',
+        },
+      ],
+      has_more: false,
+    })(call);
+  return namedStream('anthropic-messages/anthropic-text.chunks.txt')(call);
+};
+
+const anthropicText = () =>
+  fixturePayloads('anthropic-messages/anthropic-text.chunks.txt')
+    .filter((p) => p.type === 'content_block_delta')
+    .map((p) => (p.delta as { text: string }).text)
+    .join('');
+
+describe('a Chat Completions client, a model only Anthropic serves', () => {
+  let upstream: FakeUpstream;
+  let sluice: TestSluice;
+  let openai: OpenAI;
+  before(async () => {
+    upstream = await startFakeUpstream();
+    upstream.script(anthropicUpstream);
+    // Only an Anthropic key: the OpenAI family has just the demo model.
+    sluice = await startTestSluice({
+      ANTHROPIC_BASE_URL: upstream.origin,
+      ANTHROPIC_API_KEY: 'sk-ant',
+    });
+    openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+  });
+  after(async () => {
+    await sluice.stop();
+    await upstream.stop();
+  });
+
+  it('streams, chunk by chunk, as OpenAI would; the request went to /v1/messages', async () => {
+    const raw = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'How are you?' },
+        ],
+      }),
+    });
+    assert.equal(raw.headers.get('content-type')?.startsWith('text/event-stream'), true);
+    const events = (await raw.text())
+      .split('\n\n')
+      .filter((b) => b.trim() !== '' && !b.startsWith(':'))
+      .map((b) => parseEvent(Buffer.from(b)).data ?? '');
+    assert.equal(events.at(-1), '[DONE]');
+    const chunks = events.slice(0, -1).map((d) => JSON.parse(d) as Record<string, unknown>);
+    for (const chunk of chunks) assert.ok(validChunk(chunk), JSON.stringify(validChunk.errors));
+    const usage = chunks.at(-1)?.usage as { prompt_tokens: number; completion_tokens: number };
+    assert.deepEqual([usage.prompt_tokens, usage.completion_tokens], [12, 30]);
+    const sent = upstream.calls.at(-1);
+    assert.ok(sent);
+    assert.equal(sent.path, '/v1/messages');
+    assert.equal(sent.headers['x-api-key'], 'sk-ant');
+    assert.deepEqual(sent.json?.system, [{ type: 'text', text: 'Be brief.' }]);
+    assert.equal(typeof sent.json.max_tokens, 'number');
+  });
+
+  it('the official client reads the answer, and the record is the upstream’s usage, priced', async () => {
+    const stream = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      stream: true,
+      messages: [{ role: 'user', content: 'How are you?' }],
+    });
+    let text = '';
+    let sawUsage = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) sawUsage = true;
+    }
+    assert.equal(text, anthropicText());
+    assert.equal(sawUsage, false, 'no usage chunk the client did not ask for');
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.ok(record);
+    assert.deepEqual([record.promptTokens, record.completionTokens], [12, 30]);
+    assert.equal(record.usageSource, 'upstream');
+    assert.equal(record.model, 'claude-sonnet-4-5');
+    assert.ok((record.cost ?? 0) > 0, 'claude-sonnet-4* has a price');
+  });
+
+  it('a whole (non-streamed) answer is a chat.completion', async () => {
+    upstream.script(
+      jsonReply(200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'Fine, thanks.' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 9, output_tokens: 4 },
+      }),
+    );
+    const answer = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'How are you?' }],
+    });
+    assert.equal(answer.choices[0]?.message.content, 'Fine, thanks.');
+    assert.equal(answer.choices[0].finish_reason, 'stop');
+    assert.equal(answer.usage?.prompt_tokens, 9);
+    upstream.script(anthropicUpstream);
+  });
+
+  it('tool calls come back as OpenAI tool calls', async () => {
+    upstream.script(namedStream('anthropic-messages/anthropic-json-tool.1.chunks.txt'));
+    const stream = openai.chat.completions.stream({
+      model: 'claude-haiku-4-5',
+      messages: [{ role: 'user', content: 'Give me JSON' }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'json', parameters: { type: 'object', properties: {} } },
+        },
+      ],
+    });
+    const final = await stream.finalChatCompletion();
+    const call = final.choices[0]?.message.tool_calls?.[0];
+    assert.equal(call?.type === 'function' ? call.function.name : undefined, 'json');
+    assert.equal(final.choices[0]?.finish_reason, 'tool_calls');
+    const sent = upstream.calls.at(-1);
+    assert.deepEqual((sent?.json?.tools as { name: string }[])[0]?.name, 'json');
+    upstream.script(anthropicUpstream);
+  });
+
+  it('an Anthropic error before the first byte reaches the client in OpenAI’s shape', async () => {
+    upstream.script(
+      jsonReply(400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'messages: too long' },
+      }),
+    );
+    await assert.rejects(
+      openai.chat.completions.create({
+        model: 'claude-sonnet-4-5',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && /too long/.test(error.message),
+    );
+    upstream.script(anthropicUpstream);
+  });
+
+  it('what cannot be translated is a 400 that says what', async () => {
+    const calls = upstream.calls.length;
+    await assert.rejects(
+      openai.chat.completions.create({
+        model: 'claude-sonnet-4-5',
+        n: 2,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'n',
+    );
+    assert.equal(upstream.calls.length, calls);
+  });
+
+  it('a client that leaves stops the Anthropic upstream at once', async () => {
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    upstream.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      for (const payload of fixturePayloads('anthropic-messages/anthropic-text.chunks.txt').slice(
+        0,
+        4,
+      ))
+        call.res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+      await hold.promise;
+    });
+    const controller = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'x' }] },
+      { signal: controller.signal },
+    );
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content) break;
+    controller.abort();
+    await aborted;
+    hold.resolve();
+    upstream.script(anthropicUpstream);
+  });
+
+  it('the web page lists Claude and chats with it', async () => {
+    await keyFor(sluice, 'root');
+    const browser = browserClient(sluice.url);
+    await browser.call('GET', '/api/session');
+    await browser.call('POST', '/api/login', {
+      username: 'root',
+      password: 'correct horse battery staple',
+    });
+    const models = await browser.call('GET', '/api/models');
+    const ids = (models.body.data as { id: string }[]).map((m) => m.id);
+    assert.ok(
+      ids.includes('claude-sonnet-4-5-20250929') || ids.some((id) => id.startsWith('claude')),
+      ids.join(),
+    );
+    const response = await browser.fetch('/api/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', message: 'How are you?' }),
+    });
+    assert.equal(response.status, 200);
+    const text = (await response.text())
+      .split('\n\n')
+      .map((b) => parseEvent(Buffer.from(b)).data)
+      .filter((d): d is string => d !== undefined)
+      .map((d) => JSON.parse(d) as { type: string; text?: string })
+      .filter((e) => e.type === 'delta')
+      .map((e) => e.text)
+      .join('');
+    assert.equal(text, anthropicText());
+  });
+});
+
+describe('an Anthropic client, a model only an OpenAI-family upstream serves', () => {
+  let upstream: FakeUpstream;
+  let sluice: TestSluice;
+  let anthropic: Anthropic;
+  before(async () => {
+    upstream = await startFakeUpstream(
+      chatStream('openai-compatible-chat/deepseek-text.chunks.txt'),
+    );
+    sluice = await startTestSluice({ BASE_URL: upstream.origin, OPENAI_API_KEY: 'sk-ds' });
+    anthropic = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+  });
+  after(async () => {
+    await sluice.stop();
+    await upstream.stop();
+  });
+
+  it('streams Messages events the SDK accumulates; the request went to /chat/completions', async () => {
+    const stream = anthropic.messages.stream({
+      model: 'deepseek-chat',
+      max_tokens: 100,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    const message = await stream.finalMessage();
+    const expected = fixturePayloads('openai-compatible-chat/deepseek-text.chunks.txt')
+      .map(
+        (c) =>
+          (c.choices as { delta?: { content?: string | null } }[] | undefined)?.[0]?.delta
+            ?.content ?? '',
+      )
+      .join('');
+    assert.equal(
+      message.content[0]?.type === 'text' ? message.content[0].text : undefined,
+      expected,
+    );
+    assert.equal(message.stop_reason, 'max_tokens', 'the recording ends on finish_reason "length"');
+    assert.ok(message.usage.output_tokens > 0);
+    const sent = upstream.calls.at(-1);
+    assert.ok(sent);
+    assert.equal(sent.path, '/v1/chat/completions');
+    assert.equal(sent.headers.authorization, 'Bearer sk-ds');
+    assert.equal(sent.headers['anthropic-version'], undefined, 'no Anthropic header to OpenAI');
+    assert.deepEqual((sent.json?.messages as { role: string }[])[0]?.role, 'system');
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.usageSource, 'upstream');
+  });
+
+  it('an OpenAI error is an Anthropic error the SDK raises', async () => {
+    upstream.script(
+      jsonReply(400, { error: { message: 'bad request here', type: 'invalid_request_error' } }),
+    );
+    await assert.rejects(
+      anthropic.messages.create({
+        model: 'deepseek-chat',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+      (error: unknown) =>
+        error instanceof Anthropic.BadRequestError && /bad request here/.test(error.message),
+    );
+    upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
+  });
+});
