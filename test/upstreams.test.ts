@@ -133,6 +133,28 @@ describe('health-aware choice', () => {
     }
   });
 
+  it('an upstream answering 503 is skipped the same way, after three', async () => {
+    const failing = await startFakeUpstream(
+      jsonReply(503, { error: { message: 'overloaded', type: 'server_error' } }),
+    );
+    const alive = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      breaker: { failures: 3, cooldown: '10m' },
+      upstreams: [
+        { name: 'failing', baseUrl: failing.origin },
+        { name: 'alive', baseUrl: alive.origin },
+      ],
+    });
+    try {
+      for (let i = 0; i < 6; i++) await chat(sluice);
+      assert.equal(failing.calls.length, 3);
+      assert.equal(alive.calls.length, 6);
+    } finally {
+      await sluice.stop();
+      await Promise.all([failing.stop(), alive.stop()]);
+    }
+  });
+
   it('a 429 on one key of a pool goes to the next key in the same request; later ones skip it', async () => {
     const pool = await startFakeUpstream((call) => {
       if (call.headers.authorization === 'Bearer sk-one')
