@@ -31,6 +31,14 @@ const REFERENCE_FIELDS: Readonly<Record<string, RouteScope>> = {
   thread_id: 'threads',
 };
 
+/** Any of those keys, as `JSON.stringify` writes them. */
+const REFERENCE_KEY = new RegExp(`"(?:${Object.keys(REFERENCE_FIELDS).join('|')})":`);
+
+/** Whether serialised JSON may name an object: false means `referencesIn` would find none. */
+export function mayReference(serialised: string): boolean {
+  return REFERENCE_KEY.test(serialised);
+}
+
 /** Free-form maps of the caller's own: their keys are not Sluice's to read. */
 const OPAQUE_FIELDS: ReadonlySet<string> = new Set(['metadata']);
 

@@ -16,7 +16,7 @@ import { UnsupportedMediaTypeError } from '../errors/index.ts';
 import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
 import { readMultipart } from './multipart.ts';
-import { type ObjectRef, referencesIn } from './ownership.ts';
+import { mayReference, type ObjectRef, referencesIn } from './ownership.ts';
 import type { RouteInfo } from './routes.ts';
 
 export interface ParsedRequest {
@@ -95,16 +95,20 @@ export async function parseRequest(
   }
   const json = parseJsonObject(await readBody(req, options.maxBodyBytes));
   const hideUsage = route.kind === 'inference' && endpoint.dialect.requestUsage(json);
+  const text = JSON.stringify(json);
   return {
     ...base,
-    body: ownUtf8(JSON.stringify(json)),
+    body: ownUtf8(text),
     contentType: 'application/json',
     replayable: true,
     model: typeof json.model === 'string' ? json.model : undefined,
     stream: json.stream === true,
     hideUsage,
     stores: storesAnswer(pathname, json),
-    references: options.checkReferences ? nonEmpty(referencesIn(json)) : NO_REFERENCES,
+    // The walk only for a body that has a key naming objects (JSON.stringify writes keys as
+    // they are, so one scan of the text tells): most chat requests have none.
+    references:
+      options.checkReferences && mayReference(text) ? nonEmpty(referencesIn(json)) : NO_REFERENCES,
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { filterList, objectsIn, referencesIn } from './ownership.ts';
+import { filterList, mayReference, objectsIn, referencesIn } from './ownership.ts';
 import { routeOf } from './routes.ts';
 
 describe('routeOf', () => {
@@ -97,6 +97,19 @@ describe('ownership', () => {
       'vector_stores:vs_1',
       'vector_stores:vs_2',
     ]);
+  });
+
+  it('a body without a key naming objects is not walked; one with such a key is', () => {
+    assert.equal(
+      mayReference(
+        JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'file_id' }] }),
+      ),
+      false,
+    );
+    assert.equal(mayReference(JSON.stringify({ input: [{ file_id: 'file-1' }] })), true);
+    // A key spelt with escapes is written plainly by JSON.stringify: the scan sees it.
+    const parsed: unknown = JSON.parse('{"file\\u005fid":"file-2"}');
+    assert.equal(mayReference(JSON.stringify(parsed)), true);
   });
 
   it('walks a body nested far deeper than the call stack allows', () => {
