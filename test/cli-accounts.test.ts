@@ -404,6 +404,7 @@ describe('sluice users, keys and usage', () => {
       ended_at: '2026-03-02T10:00:01.000Z',
       upstream_ttfb_ms: 100,
       client_ttfb_ms: 300,
+      client_ttft_ms: null,
       events: 10,
       bytes: 2000,
       max_gap_ms: 50,

@@ -91,6 +91,11 @@ export class ClientStream {
   lastByteAt: number | undefined;
   /** `performance.now()` when the upstream's first body byte arrived. */
   firstUpstreamByteAt: number | undefined;
+  /**
+   * `performance.now()` when the first event carrying content (text, reasoning, a tool call)
+   * was written; for a whole JSON answer, when it was all written.
+   */
+  firstTokenAt: number | undefined;
   maxGapMs = 0;
   endReason: EndReason | undefined;
   error: SluiceError | undefined;
@@ -227,6 +232,7 @@ export class ClientStream {
     }
     if (out.length === 0) return true;
     const now = performance.now();
+    if (this.firstTokenAt === undefined && this.tap.sawContent) this.firstTokenAt = now;
     if (this.lastByteAt === undefined) this.firstByteAt = now;
     else if (now - this.lastByteAt > this.maxGapMs) this.maxGapMs = now - this.lastByteAt;
     this.lastByteAt = now;
@@ -296,7 +302,11 @@ export class ClientStream {
         return;
       }
       if (translating !== undefined) this.#send(translating.end());
-    } else this.tap.endBody();
+    } else {
+      this.tap.endBody();
+      // A whole answer: its first token reaches the client with the rest of it.
+      if (this.tap.sawTerminal) this.firstTokenAt = this.lastByteAt;
+    }
     this.endReason = this.tap.sawErrorEvent ? 'upstream_error' : 'done';
     this.#end();
   }

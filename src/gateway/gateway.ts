@@ -38,6 +38,7 @@ import { relay } from './relay.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 import { routeOf } from './routes.ts';
 import { type Translation, translatableTo, translationFor } from './translation.ts';
+import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
 import { capturedText } from './tap.ts';
 
@@ -49,6 +50,8 @@ export interface GatewayOptions {
   readonly upstreams: () => readonly Upstream[];
   readonly authenticator: Authenticator;
   readonly meter: Meter;
+  /** Told of every request once it has ended (metrics, traces). */
+  readonly observer?: GatewayObserver | undefined;
   /** Who owns which provider objects (files, batches, stored responses, …). */
   readonly objects: ObjectStore;
   readonly log: Logger;
@@ -189,7 +192,15 @@ export class Gateway {
         ticket: await this.#o.meter.admit(info),
       };
     } catch (error) {
-      this.#o.meter.rejected(info, error instanceof SluiceError ? error.status : 500);
+      const record = this.#o.meter.rejected(
+        info,
+        error instanceof SluiceError ? error.status : 500,
+      );
+      this.#o.observer?.finished({
+        record,
+        attempts: [],
+        errorCode: error instanceof SluiceError ? error.code : 'internal_error',
+      });
       throw error;
     }
 
@@ -217,8 +228,10 @@ export class Gateway {
     const stop = new Stop();
     this.#stops.add(stop);
     let tried: Attempt | undefined;
+    const attempts: AttemptReport[] = [];
     try {
       tried = await relay({
+        attempts,
         req,
         res,
         path: translation?.path ?? path,
@@ -253,6 +266,7 @@ export class Gateway {
       endReason: client.endReason ?? 'done',
       upstreamTtfbMs: since(client.firstUpstreamByteAt),
       clientTtfbMs: since(client.firstByteAt),
+      clientTtftMs: since(client.firstTokenAt),
       events: tap.events,
       bytes: client.bytes,
       maxGapMs: client.maxGapMs,
@@ -275,6 +289,7 @@ export class Gateway {
         });
       client.answer(held.status, held.headers, body);
     } else client.complete();
+    this.#o.observer?.finished({ record, attempts, errorCode: client.error?.code });
     await ticket.release(record);
     return record;
   }
@@ -313,6 +328,7 @@ export class Gateway {
       endReason,
       upstreamTtfbMs: undefined,
       clientTtfbMs: performance.now() - started,
+      clientTtftMs: undefined,
       events: 0,
       bytes: Buffer.byteLength(body),
       maxGapMs: 0,
@@ -323,6 +339,11 @@ export class Gateway {
     });
     if ('list' in answer) sendJson(res, 200, answer.list);
     else sendError(res, answer.failure, parsed.endpoint.dialect);
+    this.#o.observer?.finished({
+      record,
+      attempts: [],
+      errorCode: 'list' in answer ? undefined : answer.failure.code,
+    });
     await ticket.release(record);
     return record;
   }

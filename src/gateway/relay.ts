@@ -21,6 +21,7 @@ import {
   upstreamPath,
 } from '../upstream/index.ts';
 import { attempt, type AttemptResult } from './attempt.ts';
+import type { AttemptReport } from './observer.ts';
 import type { ClientStream } from './client-stream.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ClientGone, type Stop } from './stop.ts';
@@ -39,6 +40,8 @@ export interface RelayContext {
   readonly log: Logger;
   /** The request was translated to the upstream's family: none of the client's API headers go. */
   readonly translated: boolean;
+  /** Each try is reported here as it ends, for the observers. */
+  readonly attempts: AttemptReport[];
 }
 
 /** Relays until the response has ended; resolves with the upstream and key that answered (or were tried last). */
@@ -85,7 +88,18 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         headersTimeout: timeouts.firstByteMs,
         bodyTimeout: timeouts.idleMs,
       };
+      const startedAt = Date.now();
       const result = await attempt({ upstream, request, client, timeouts, stop });
+      const report = {
+        upstream: upstream.name,
+        key: key.id,
+        startedAt,
+        endedAt: Date.now(),
+        answer: result.kind === 'cancelled' ? ('cancelled' as const) : result.answer,
+        failedOver: false,
+        error: result.kind === 'failed' ? result.error.message : undefined,
+      };
+      ctx.attempts.push(report);
       if (result.kind === 'cancelled') {
         upstream.health.release();
         key.health.release();
@@ -106,6 +120,8 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       failure = result.error;
       // Failover only while nothing has reached the client, and only with a body to send again.
       next = result.retryable && parsed.replayable ? plan.next(health.failure) : undefined;
+      if (next !== undefined)
+        ctx.attempts[ctx.attempts.length - 1] = { ...report, failedOver: true };
       if (next !== undefined)
         ctx.log.warn('upstream failed, trying the next', {
           upstream: upstream.name,

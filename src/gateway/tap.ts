@@ -40,6 +40,11 @@ export class EventTap implements EventSink {
   readonly edits: Edit[] = [];
 
   events = 0;
+  /**
+   * An event carried generated content (text, reasoning, tool-call arguments): a non-empty
+   * value of one of the dialect's text fields. The first one is the time to first token.
+   */
+  sawContent = false;
   sawTerminal = false;
   sawErrorEvent = false;
   usage: TokenUsage | undefined;
@@ -131,7 +136,10 @@ export class EventTap implements EventSink {
       let to = from;
       while (to < event.length && event[to] !== QUOTE) to += event[to] === BACKSLASH ? 2 : 1;
       to = Math.min(to, event.length);
-      if (to > from) this.#append(event, from, to);
+      if (to > from) {
+        this.sawContent = true;
+        this.#append(event, from, to);
+      }
       return;
     }
   }

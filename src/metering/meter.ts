@@ -44,6 +44,7 @@ export interface RelayOutcome {
   readonly endReason: EndReason;
   readonly upstreamTtfbMs: number | undefined;
   readonly clientTtfbMs: number | undefined;
+  readonly clientTtftMs: number | undefined;
   readonly events: number;
   readonly bytes: number;
   readonly maxGapMs: number;
@@ -77,8 +78,15 @@ export class Meter {
   }
 
   /** A request refused before it reached an upstream still leaves its record. */
-  rejected(info: RequestInfo, status: number): void {
-    this.#o.queue.put({ ...openRecord(info), endedAt: this.#now(), status, endReason: 'rejected' });
+  rejected(info: RequestInfo, status: number): UsageRecord {
+    const record: UsageRecord = {
+      ...openRecord(info),
+      endedAt: this.#now(),
+      status,
+      endReason: 'rejected',
+    };
+    this.#o.queue.put(record);
+    return record;
   }
 
   /**
@@ -143,6 +151,7 @@ export class MeterTicket {
       status: outcome.status,
       upstreamTtfbMs: round(outcome.upstreamTtfbMs),
       clientTtfbMs: round(outcome.clientTtfbMs),
+      clientTtftMs: round(outcome.clientTtftMs),
       events: outcome.events,
       bytes: outcome.bytes,
       maxGapMs: round(outcome.maxGapMs),
@@ -235,6 +244,7 @@ function openRecord(info: RequestInfo): UsageRecord {
     usageSource: null,
     instanceId: info.instance,
     requestedModel: null,
+    clientTtftMs: null,
   };
 }
 

@@ -119,9 +119,13 @@ export class UsageQueue {
       .split('\n')
       .filter(Boolean)
       .map((line) => ({
-        ...(JSON.parse(line) as Omit<UsageRecord, 'instanceId' | 'requestedModel'>),
+        ...(JSON.parse(line) as Omit<
+          UsageRecord,
+          'instanceId' | 'requestedModel' | 'clientTtftMs'
+        >),
         instanceId: null,
         requestedModel: null,
+        clientTtftMs: null,
       }));
     for (const record of records) this.#pending.set(record.id, { record, segment: undefined });
     await this.flush();

@@ -17,6 +17,7 @@ export function usageView(record: UsageRecord) {
     ended_at: iso(record.endedAt),
     upstream_ttfb_ms: record.upstreamTtfbMs,
     client_ttfb_ms: record.clientTtfbMs,
+    client_ttft_ms: record.clientTtftMs,
     events: record.events,
     bytes: record.bytes,
     max_gap_ms: record.maxGapMs,

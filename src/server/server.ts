@@ -283,6 +283,7 @@ export class SluiceServer {
           end_reason: record.endReason,
           events: record.events,
           client_ttfb_ms: record.clientTtfbMs,
+          client_ttft_ms: record.clientTtftMs,
           max_gap_ms: record.maxGapMs,
           tokens: record.promptTokens + record.completionTokens,
           usage: record.usageSource,

@@ -166,6 +166,7 @@ export const USAGE_COLUMNS = [
   'usage_source',
   'instance_id',
   'requested_model',
+  'client_ttft_ms',
 ] as const;
 
 export function usageToParams(r: UsageRecord): SqlValue[] {
@@ -197,6 +198,7 @@ export function usageToParams(r: UsageRecord): SqlValue[] {
     r.usageSource,
     r.instanceId,
     r.requestedModel,
+    r.clientTtftMs,
   ];
 }
 
@@ -229,6 +231,7 @@ export function usageFromRow(row: Row): UsageRecord {
     usageSource: source === null ? null : oneOf(row, 'usage_source', USAGE_SOURCES),
     instanceId: textOrNull(row, 'instance_id'),
     requestedModel: textOrNull(row, 'requested_model'),
+    clientTtftMs: numberOrNull(row, 'client_ttft_ms'),
   };
 }
 

@@ -167,6 +167,15 @@ CREATE INDEX usage_records_incomplete ON usage_records (instance_id) WHERE end_r
 ALTER TABLE usage_records ADD COLUMN requested_model TEXT;
 `,
   },
+  {
+    version: 6,
+    name: 'time to first token',
+    sql: `
+-- From the request's arrival to the first event carrying content (text, reasoning, a tool call)
+-- written to the client; beside client_ttfb_ms, whose first byte may be a role chunk.
+ALTER TABLE usage_records ADD COLUMN client_ttft_ms DOUBLE PRECISION;
+`,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `

@@ -104,6 +104,8 @@ export interface UsageRecord {
   readonly instanceId: string | null;
   /** The alias the client asked for, when `model` is what an upstream knows it by. */
   readonly requestedModel: string | null;
+  /** Time to first token: the first event carrying content reached the client (ms). */
+  readonly clientTtftMs: number | null;
 }
 
 export interface UsageFilter {

@@ -29,6 +29,7 @@ export function usageRecord(
     usageSource: null,
     instanceId: null,
     requestedModel: null,
+    clientTtftMs: null,
     ...fields,
   };
 }

@@ -1,0 +1,34 @@
+/**
+ * What the gateway tells its observers (metrics, traces) about each request, once it has
+ * ended: its final record — refused requests included — and every try of an upstream. Told
+ * after the fact, with the times the record and the tries carry, so an observer that is not
+ * there (no metrics scrape yet, no OTLP endpoint) costs nothing while a request runs.
+ */
+import type { UsageRecord } from '../store/types.ts';
+import type { Answer } from './attempt.ts';
+
+export interface AttemptReport {
+  readonly upstream: string;
+  /** `openai#2`: the key by its name, never the key. */
+  readonly key: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** The HTTP status, how it failed without one, or `cancelled` (the client left). */
+  readonly answer: Answer | 'cancelled';
+  /** Another try followed it. */
+  readonly failedOver: boolean;
+  /** What went wrong, for a failed try. */
+  readonly error: string | undefined;
+}
+
+export interface RequestReport {
+  readonly record: UsageRecord;
+  readonly attempts: readonly AttemptReport[];
+  /** The error code of a refused or failed request (`rate_limit_exceeded`, …). */
+  readonly errorCode: string | undefined;
+}
+
+export interface GatewayObserver {
+  finished(report: RequestReport): void;
+}
