@@ -15,7 +15,7 @@ export const LAYERS = /** @type {const} */ ([
   { name: 'identities and ways out', folders: ['accounts', 'upstream', 'probe'] },
   { name: 'books and diagnosis', folders: ['metering', 'doctor'] },
   { name: 'the relay', folders: ['gateway'] },
-  { name: 'services', folders: ['chat', 'admin'] },
+  { name: 'services and telemetry', folders: ['chat', 'admin', 'telemetry'] },
   { name: 'composition', folders: ['server'] },
   { name: 'commands', folders: ['cli'] },
 ]);

@@ -15,3 +15,4 @@ export type {
   Timeouts,
   UpstreamConfig,
 } from './types.ts';
+export type { LogFormat, MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';

@@ -17,6 +17,7 @@ import {
   stringOr,
 } from './read.ts';
 import { type ConfigFile, fileProblems } from './schema.ts';
+import { logFormat, metricsConfig, tracesConfig } from './telemetry.ts';
 import { mergeUpstreams, upstreamsFromEnv, upstreamsFromFile } from './upstreams.ts';
 import {
   databaseUrl,
@@ -220,6 +221,12 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
       user: limits(lookup(file, 'defaultLimits.user'), 'defaultLimits.user', problems),
     },
     logLevel,
+    logFormat: (() => {
+      const picked = pick(undefined, 'SLUICE_LOG_FORMAT', 'logFormat');
+      return logFormat(picked?.value, picked?.source ?? '', problems);
+    })(),
+    metrics: metricsConfig(env, file, problems),
+    traces: tracesConfig(env, problems),
     breaker: {
       failures: file.breaker?.failures ?? DEFAULTS.breakerFailures,
       cooldownMs: duration(

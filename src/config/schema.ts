@@ -73,6 +73,14 @@ export const FILE_SCHEMA = z
     breaker: z
       .strictObject({ failures: z.number().int().min(1).max(5), cooldown: duration })
       .partial(),
+    logFormat: z.enum(['pretty', 'json']),
+    metrics: z
+      .strictObject({
+        token: z.string(),
+        listen: z.string(),
+        labels: z.array(z.enum(['key', 'user'])),
+      })
+      .partial(),
   })
   .partial();
 

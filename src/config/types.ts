@@ -1,6 +1,7 @@
 import type { LogLevel } from '../log/index.ts';
 import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
+import type { LogFormat, MetricsConfig, TracesConfig } from './telemetry.ts';
 
 /** Which wire protocol an upstream speaks; decides auth headers and which routes it serves. */
 export type ApiFamily = 'openai' | 'anthropic';
@@ -81,6 +82,10 @@ export interface Config {
   /** Limits given to new keys and users that are created without their own. */
   readonly defaultLimits: { readonly key: Limits; readonly user: Limits };
   readonly logLevel: LogLevel;
+  /** `pretty` or `json`; undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined;
+  readonly metrics: MetricsConfig;
+  readonly traces: TracesConfig;
   /** When an upstream or key is skipped as broken (`upstream/health.ts`). */
   readonly breaker: { readonly failures: number; readonly cooldownMs: number };
 }

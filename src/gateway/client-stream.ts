@@ -25,6 +25,7 @@ import type { EndReason as StoreEndReason } from '../store/types.ts';
 import { EVENT_STREAM_HEADERS, isEventStream, isJson, sendError } from '../http/index.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { ChunkedSink } from './chunked-sink.ts';
+import { Gaps } from './gaps.ts';
 import { applyEdits, EventTap } from './tap.ts';
 import { TranslatingSink } from './translating-sink.ts';
 
@@ -97,6 +98,8 @@ export class ClientStream {
    */
   firstTokenAt: number | undefined;
   maxGapMs = 0;
+  /** Every silence between two writes (after the first), by size. */
+  readonly gaps = new Gaps();
   endReason: EndReason | undefined;
   error: SluiceError | undefined;
   /** The client's socket is full and the upstream read is paused until it drains. */
@@ -234,7 +237,11 @@ export class ClientStream {
     const now = performance.now();
     if (this.firstTokenAt === undefined && this.tap.sawContent) this.firstTokenAt = now;
     if (this.lastByteAt === undefined) this.firstByteAt = now;
-    else if (now - this.lastByteAt > this.maxGapMs) this.maxGapMs = now - this.lastByteAt;
+    else {
+      const gap = now - this.lastByteAt;
+      this.gaps.add(gap);
+      if (gap > this.maxGapMs) this.maxGapMs = gap;
+    }
     this.lastByteAt = now;
     this.#lastWriteAt = now;
     this.bytes += out.length;

@@ -200,6 +200,7 @@ export class Gateway {
         record,
         attempts: [],
         errorCode: error instanceof SluiceError ? error.code : 'internal_error',
+        gaps: undefined,
       });
       throw error;
     }
@@ -289,7 +290,12 @@ export class Gateway {
         });
       client.answer(held.status, held.headers, body);
     } else client.complete();
-    this.#o.observer?.finished({ record, attempts, errorCode: client.error?.code });
+    this.#o.observer?.finished({
+      record,
+      attempts,
+      errorCode: client.error?.code,
+      gaps: client.gaps,
+    });
     await ticket.release(record);
     return record;
   }
@@ -343,6 +349,7 @@ export class Gateway {
       record,
       attempts: [],
       errorCode: 'list' in answer ? undefined : answer.failure.code,
+      gaps: undefined,
     });
     await ticket.release(record);
     return record;

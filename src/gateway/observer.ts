@@ -6,6 +6,7 @@
  */
 import type { UsageRecord } from '../store/types.ts';
 import type { Answer } from './attempt.ts';
+import type { Gaps } from './gaps.ts';
 
 export interface AttemptReport {
   readonly upstream: string;
@@ -27,8 +28,40 @@ export interface RequestReport {
   readonly attempts: readonly AttemptReport[];
   /** The error code of a refused or failed request (`rate_limit_exceeded`, …). */
   readonly errorCode: string | undefined;
+  /** The silences between its writes to the client; none for a request that relayed nothing. */
+  readonly gaps: Gaps | undefined;
 }
 
 export interface GatewayObserver {
   finished(report: RequestReport): void;
+}
+
+/** Tells each of several observers; one that throws does not keep the others from hearing. */
+export function everyObserver(
+  observers: readonly GatewayObserver[],
+  onError: (error: unknown) => void,
+): GatewayObserver | undefined {
+  if (observers.length === 0) return undefined;
+  const [only] = observers;
+  if (observers.length === 1 && only !== undefined)
+    return {
+      finished(report) {
+        try {
+          only.finished(report);
+        } catch (error) {
+          onError(error);
+        }
+      },
+    };
+  return {
+    finished(report) {
+      for (const observer of observers) {
+        try {
+          observer.finished(report);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
+  };
 }

@@ -11,7 +11,7 @@ import {
 import { ChatApi } from '../chat/index.ts';
 import { AdminApi } from '../admin/index.ts';
 import type { ApiFamily, Config } from '../config/index.ts';
-import { Gateway } from '../gateway/index.ts';
+import { everyObserver, Gateway, type GatewayObserver } from '../gateway/index.ts';
 import { clientIpResolver } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createCounters } from '../metering/limits/index.ts';
@@ -147,6 +147,8 @@ export async function startSluice(
     userId: (username) => accounts.idOf(username),
     log,
   });
+  // Who hears of every finished request: metrics and traces (when an endpoint is set).
+  const observers: GatewayObserver[] = [];
   const gateway = new Gateway({
     instance,
     config,
@@ -157,6 +159,9 @@ export async function startSluice(
     log,
     draining: () => holder.server?.draining ?? false,
     shutdown: shutdown.signal,
+    observer: everyObserver(observers, (error) => {
+      log.error('an observer of finished requests failed', { error });
+    }),
   });
   const probe = new Probe({
     keepaliveMs: config.keepaliveMs,
@@ -255,7 +260,10 @@ const RESTART_ONLY = [
   'maxBodyInflightBytes',
   'drainMs',
   'logLevel',
+  'logFormat',
   'breaker',
+  'metrics',
+  'traces',
 ] as const satisfies readonly (keyof Config)[];
 
 /** Where the chat service reaches this process's own gateway: its listening address, loopback for a wildcard one. */
