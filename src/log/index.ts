@@ -2,6 +2,8 @@ export {
   batchedSink,
   createLogger,
   type Logger,
+  type LogFormat,
+  type LoggerOptions,
   type LogLevel,
   type LogSink,
   LOG_LEVELS,

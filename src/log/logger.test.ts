@@ -12,7 +12,7 @@ describe('logger', () => {
   it('writes request lines in batches, not one write per line', () => {
     const target = recorder();
     const sink = batchedSink(target);
-    const log = createLogger('info', sink);
+    const log = createLogger('info', { sink });
     for (let i = 0; i < 100; i++) log.info('request', { status: 200, i });
     assert.equal(target.writes.length, 0, 'info lines wait for the batch');
     sink.flush();
@@ -24,7 +24,7 @@ describe('logger', () => {
 
   it('writes warnings and errors at once, with what waited before them, in order', () => {
     const target = recorder();
-    const log = createLogger('info', batchedSink(target));
+    const log = createLogger('info', { sink: batchedSink(target) });
     log.info('first');
     log.error('broke', { error: new Error('boom') });
     assert.equal(target.writes.length, 1);
@@ -39,7 +39,7 @@ describe('logger', () => {
   it('writes a waiting line after the batch interval without being asked', (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const target = recorder();
-    createLogger('info', batchedSink(target)).info('listening');
+    createLogger('info', { sink: batchedSink(target) }).info('listening');
     t.mock.timers.tick(49);
     assert.equal(target.writes.length, 0);
     t.mock.timers.tick(1);
@@ -48,7 +48,7 @@ describe('logger', () => {
 
   it('keeps errors readable at any depth: code and cause chain', () => {
     const target = recorder();
-    const log = createLogger('info', batchedSink(target));
+    const log = createLogger('info', { sink: batchedSink(target) });
     const cause = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
     log.warn('top', { error: new Error('upstream failed', { cause }) });
     log.warn('nested', { detail: { inner: new TypeError('bad') } });
@@ -62,5 +62,56 @@ describe('logger', () => {
       cause: { name: 'Error', message: 'refused', code: 'ECONNREFUSED' },
     });
     assert.deepEqual(nested?.detail, { inner: { name: 'TypeError', message: 'bad' } });
+  });
+});
+
+describe('pretty lines', () => {
+  const lineOf = (fields: Record<string, unknown>, msg = 'request') => {
+    const target = recorder();
+    const sink = batchedSink(target);
+    createLogger('info', { sink, format: 'pretty' }).info(msg, fields);
+    sink.flush();
+    return (target.writes[0] ?? '').trimEnd();
+  };
+
+  it('puts a request line in the order a person scans it, durations shortened', () => {
+    const line = lineOf({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      ms: 812,
+      request_id: 'req_abc',
+      key: 'sk-sl-ab12',
+      user: 'ada',
+      ip: null,
+      client_ttfb_ms: 12.4,
+      client_ttft_ms: 313,
+      end_reason: 'done',
+    });
+    assert.match(
+      line,
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request POST \/v1\/chat\/completions 200 812ms request_id=req_abc key=sk-sl-ab12 user=ada ttfb=12ms ttft=313ms end_reason=done$/,
+    );
+    assert.ok(!line.includes('\x1b['), 'no colour codes when not writing to a terminal');
+  });
+
+  it('quotes what has spaces or quotes, so a line splits into the same fields again', () => {
+    const line = lineOf({ user: 'a b', note: 'say "hi"', n: 3, ok: true, list: ['x', 'y'] });
+    assert.match(line, / user="a b" note="say \\"hi\\"" n=3 ok=true list=\["x","y"\]$/);
+  });
+
+  it('shows an error as name, message, code and cause on one line', () => {
+    const cause = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    const line = lineOf({ error: new Error('upstream failed', { cause }) }, 'broke');
+    assert.match(
+      line,
+      / broke error="Error: upstream failed; cause: Error: refused \(ECONNREFUSED\)"$/,
+    );
+  });
+
+  it('keeps a line one line: a newline in a value is escaped', () => {
+    const line = lineOf({ text: 'one\ntwo' });
+    assert.equal(line.split('\n').length, 1);
+    assert.match(line, /text="one\\ntwo"$/);
   });
 });

@@ -1,12 +1,17 @@
 /**
- * The one logger: JSON lines on stderr (stdout belongs to CLI output), one object per record,
- * fields merged from the logger's context. Nothing is logged per streamed event, and lines are
- * written in batches: stderr is synchronous, and a write per request line cost a busy gateway
- * more CPU than anything it did for the request but relaying it.
+ * The one logger: a line per record on stderr (stdout belongs to CLI output) — JSON for
+ * machines, or readable text for a person at a terminal (`pretty.ts`) — with fields merged from
+ * the logger's context. Nothing is logged per streamed event, and lines are written in batches:
+ * stderr is synchronous, and a write per request line cost a busy gateway more CPU than
+ * anything it did for the request but relaying it.
  */
+import { errorFields } from './error-fields.ts';
+import { prettyLine } from './pretty.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `json`: one JSON object per line; `pretty`: `12:00:01.250 INFO request … key=value`. */
+export type LogFormat = 'pretty' | 'json';
 
 type Fields = Record<string, unknown>;
 
@@ -58,12 +63,30 @@ export function batchedSink(target: { write(text: string): unknown }): LogSink &
 
 let stderrSink: (LogSink & { flush(): void }) | undefined;
 
-export function createLogger(
-  level: LogLevel,
-  sink: LogSink = (stderrSink ??= batchedSink(process.stderr)),
-  context: Fields = {},
+export interface LoggerOptions {
+  /** Where lines go; stderr, batched, by default. */
+  readonly sink?: LogSink;
+  /** `pretty` on a terminal and `json` otherwise, unless told. */
+  readonly format?: LogFormat | undefined;
+}
+
+export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
+  const sink = options.sink ?? (stderrSink ??= batchedSink(process.stderr));
+  const format =
+    options.format ?? (options.sink === undefined && process.stderr.isTTY ? 'pretty' : 'json');
+  const line =
+    format === 'json'
+      ? serialize
+      : (record: Fields) => prettyLine(record, options.sink === undefined && colours());
+  return loggerWith(rank[level], sink, line, {});
+}
+
+function loggerWith(
+  min: number,
+  sink: LogSink,
+  line: (record: Fields) => string,
+  context: Fields,
 ): Logger {
-  const min = rank[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields): void => {
     if (rank[lvl] < min) return;
     const record: Fields = {
@@ -73,7 +96,7 @@ export function createLogger(
       ...context,
       ...fields,
     };
-    sink.write(serialize(record) + '\n', lvl === 'warn' || lvl === 'error');
+    sink.write(line(record) + '\n', lvl === 'warn' || lvl === 'error');
   };
   return {
     debug: (msg, fields) => {
@@ -88,8 +111,13 @@ export function createLogger(
     error: (msg, fields) => {
       emit('error', msg, fields);
     },
-    child: (fields) => createLogger(level, sink, { ...context, ...fields }),
+    child: (fields) => loggerWith(min, sink, line, { ...context, ...fields }),
   };
+}
+
+/** Colour on a terminal unless `NO_COLOR` is set (no-color.org). */
+function colours(): boolean {
+  return process.stderr.isTTY && (process.env.NO_COLOR ?? '') === '';
 }
 
 /**
@@ -105,18 +133,6 @@ function serialize(record: Fields): string {
       return JSON.stringify(record, replaceErrors);
   }
   return JSON.stringify(record);
-}
-
-function errorFields(error: Error): Fields {
-  const code = (error as { code?: unknown }).code;
-  return {
-    name: error.name,
-    message: error.message,
-    ...(code === undefined ? {} : { code }),
-    ...(error.cause === undefined
-      ? {}
-      : { cause: error.cause instanceof Error ? errorFields(error.cause) : error.cause }),
-  };
 }
 
 function replaceErrors(_key: string, value: unknown): unknown {

@@ -141,12 +141,13 @@ export class SluiceServer {
     });
     if (this.#draining) res.setHeader('connection', 'close');
     const answered = this.#guardBody(req, res, route, url, started);
-    let fields: Record<string, unknown>;
+    // What the request line says about it, filled in by the route (a refused one's too).
+    const fields: Record<string, unknown> = {};
     try {
-      fields = (await this.#route(route, url, req, res)) ?? {};
+      await this.#route(route, url, req, res, fields);
     } catch (thrown) {
       const error = toSluiceError(thrown);
-      fields = { error };
+      fields.error = error;
       if (answered.byStall) {
         // The body stalled while the route was busy elsewhere; its 408 has gone out.
         this.#o.log.debug('request ended after its body timed out', {
@@ -155,7 +156,7 @@ export class SluiceServer {
         });
         return;
       }
-      this.#fail(req, res, route, url, error);
+      this.#fail(req, res, route, url, error, fields.request_id);
     }
     if (answered.byStall) return;
     this.#logRequest(req, res, route, url, started, fields);
@@ -168,8 +169,10 @@ export class SluiceServer {
     route: Route,
     url: URL,
     error: SluiceError,
+    requestId?: unknown,
   ): void {
-    if (error.status >= 500) this.#o.log.error('request failed', { error, cause: error.cause });
+    if (error.status >= 500)
+      this.#o.log.error('request failed', { request_id: requestId, error, cause: error.cause });
     if (res.headersSent) res.destroy(error);
     else
       sendError(
@@ -237,7 +240,8 @@ export class SluiceServer {
     url: URL,
     req: IncomingMessage,
     res: ServerResponse,
-  ): Promise<Record<string, unknown> | undefined> {
+    fields: Record<string, unknown>,
+  ): Promise<void> {
     // The gateway checks its own, so that a refused /v1 request is recorded like any other.
     if (route !== 'v1') checkRequestTarget(req.url ?? '/');
     switch (route) {
@@ -249,7 +253,7 @@ export class SluiceServer {
             status: url.pathname === '/readyz' ? 'ready' : 'ok',
             ...this.#o.info,
           });
-        return undefined;
+        return;
       case 'metrics':
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(
@@ -261,19 +265,19 @@ export class SluiceServer {
             draining: this.#draining,
           }),
         );
-        return undefined;
+        return;
       case 'probe':
         requireMethod(req, 'GET');
         await this.#o.probe.serve(res, parseProbeParams(url.searchParams));
-        return undefined;
+        return;
       case 'v1': {
-        const record = await this.#o.gateway.handle(
+        const { record, refused } = await this.#o.gateway.handle(
           req,
           res,
           url.pathname + url.search,
           this.#o.clientIp(req),
         );
-        return {
+        Object.assign(fields, {
           request_id: record.id,
           key: record.keyPrefix,
           user: record.username,
@@ -287,18 +291,22 @@ export class SluiceServer {
           max_gap_ms: record.maxGapMs,
           tokens: record.promptTokens + record.completionTokens,
           usage: record.usageSource,
-        };
+        });
+        if (refused !== undefined) throw toSluiceError(refused);
+        return;
       }
       case 'admin':
-        return await this.#o.admin.handle(req, res, url);
+        Object.assign(fields, await this.#o.admin.handle(req, res, url));
+        return;
       case 'api':
-        return await this.#o.chat.handle(req, res, url);
+        Object.assign(fields, await this.#o.chat.handle(req, res, url));
+        return;
       case 'page':
         if (req.method !== 'GET' && req.method !== 'HEAD') {
           throw new UnknownUrlError(req.method ?? 'GET', url.pathname);
         }
         await serveStatic(req, res, url.pathname);
-        return undefined;
+        return;
     }
   }
 }
