@@ -15,4 +15,4 @@ export type {
   Timeouts,
   UpstreamConfig,
 } from './types.ts';
-export type { LogFormat, MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';
+export type { MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';

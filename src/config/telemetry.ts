@@ -2,6 +2,7 @@
  * How Sluice is watched: who may read `/metrics` and where, which extra labels it carries,
  * where traces go (the standard OpenTelemetry variables), and how log lines look.
  */
+import type { LogFormat } from '../log/index.ts';
 import { type Env } from './values.ts';
 import { nonEmpty } from './read.ts';
 import type { ConfigFile } from './schema.ts';
@@ -26,7 +27,6 @@ export interface TracesConfig {
   readonly serviceName: string;
 }
 
-export type LogFormat = 'pretty' | 'json';
 
 export function metricsConfig(env: Env, file: ConfigFile, problems: string[]): MetricsConfig {
   const token = nonEmpty(env.SLUICE_METRICS_TOKEN) ?? nonEmpty(file.metrics?.token);

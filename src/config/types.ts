@@ -1,7 +1,7 @@
-import type { LogLevel } from '../log/index.ts';
+import type { LogFormat, LogLevel } from '../log/index.ts';
 import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
-import type { LogFormat, MetricsConfig, TracesConfig } from './telemetry.ts';
+import type { MetricsConfig, TracesConfig } from './telemetry.ts';
 
 /** Which wire protocol an upstream speaks; decides auth headers and which routes it serves. */
 export type ApiFamily = 'openai' | 'anthropic';

@@ -97,22 +97,23 @@ export class Gateway {
     return { open: this.#open.size, paused, bufferedBytes };
   }
 
-  /**
-   * Serves one `/v1` request and resolves with its usage record. What is refused before the
-   * relay starts (bad key, bad body, a limit) is recorded, then thrown for the server to answer.
-   */
   /** Resolves once every request that arrived so far has its final record queued. */
   whenIdle(): Promise<void> {
     if (this.#handling === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /**
+   * Serves one `/v1` request and resolves with its usage record. What is refused before the
+   * relay starts (bad key, bad body, a limit) is recorded and handed back, unanswered, for the
+   * server's one error path to answer (`refused`).
+   */
   async handle(
     req: IncomingMessage,
     res: ServerResponse,
     path: string,
     clientIp: string | null,
-  ): Promise<UsageRecord> {
+  ): Promise<Handled> {
     this.#handling++;
     try {
       return await this.#handle(req, res, path, clientIp);
@@ -126,7 +127,7 @@ export class Gateway {
     res: ServerResponse,
     path: string,
     clientIp: string | null,
-  ): Promise<UsageRecord> {
+  ): Promise<Handled> {
     const started = performance.now();
     const id = nextRequestId(this.#o.instance);
     res.setHeader('x-sluice-request-id', id);
@@ -202,7 +203,7 @@ export class Gateway {
         errorCode: error instanceof SluiceError ? error.code : 'internal_error',
         gaps: undefined,
       });
-      throw error;
+      return { record, refused: error };
     }
 
     const { parsed, candidates, principal, ticket, translation } = admitted;
@@ -211,7 +212,10 @@ export class Gateway {
       parsed.pathname === '/v1/models' &&
       mergesModels(candidates, principal)
     ) {
-      return this.#mergedModels(res, started, parsed, candidates, principal, ticket);
+      return {
+        record: await this.#mergedModels(res, id, started, parsed, candidates, principal, ticket),
+        refused: undefined,
+      };
     }
     const { timeouts, keepaliveMs } = this.#o.config;
     const client = new ClientStream(
@@ -246,6 +250,7 @@ export class Gateway {
         timeouts,
         stop,
         log: this.#o.log,
+        requestId: id,
       });
     } finally {
       this.#open.delete(client);
@@ -285,7 +290,10 @@ export class Gateway {
       const body = await this.#objects
         .filter(principal, parsed.route.scope, held.body)
         .catch((error: unknown) => {
-          this.#o.log.error('could not filter a list to the caller’s objects', { error });
+          this.#o.log.error('could not filter a list to the caller’s objects', {
+            request_id: id,
+            error,
+          });
           return Buffer.from('{"object":"list","data":[]}');
         });
       client.answer(held.status, held.headers, body);
@@ -297,12 +305,13 @@ export class Gateway {
       gaps: client.gaps,
     });
     await ticket.release(record);
-    return record;
+    return { record, refused: undefined };
   }
 
   /** `GET /v1/models` put together from every upstream, as the caller may see it (models.ts). */
   async #mergedModels(
     res: ServerResponse,
+    id: string,
     started: number,
     parsed: ParsedRequest,
     candidates: readonly Upstream[],
@@ -319,7 +328,7 @@ export class Gateway {
         parsed.endpoint.family,
       );
       for (const { upstream, error } of failed)
-        this.#o.log.warn('upstream did not list its models', { upstream, error });
+        this.#o.log.warn('upstream did not list its models', { request_id: id, upstream, error });
       answer = { list };
     } catch (error) {
       const failure = toSluiceError(error);
@@ -354,6 +363,12 @@ export class Gateway {
     await ticket.release(record);
     return record;
   }
+}
+
+/** A served request's record; `refused`: what stopped it before the relay, not yet answered. */
+export interface Handled {
+  readonly record: UsageRecord;
+  readonly refused: unknown;
 }
 
 let sequence = 0;

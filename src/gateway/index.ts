@@ -1,4 +1,4 @@
-export { Gateway, type GatewayOptions, type StreamStats } from './gateway.ts';
+export { Gateway, type GatewayOptions, type Handled, type StreamStats } from './gateway.ts';
 export { endpointFor, type Endpoint } from './endpoints.ts';
 export type { EndReason } from './client-stream.ts';
 export {

@@ -38,6 +38,8 @@ export interface RelayContext {
   /** Stopped by shutdown; the relay adds the client leaving and the total timeout. */
   readonly stop: Stop;
   readonly log: Logger;
+  /** The request's id, on every line the relay logs. */
+  readonly requestId: string;
   /** The request was translated to the upstream's family: none of the client's API headers go. */
   readonly translated: boolean;
   /** Each try is reported here as it ends, for the observers. */
@@ -111,8 +113,8 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         result.answer,
         result.kind === 'failed' ? result.retryAfterMs : undefined,
       );
-      noteHealth(ctx.log, upstream.name, upstream.health, health.upstream, result);
-      noteHealth(ctx.log, key.id, key.health, health.key, result);
+      noteHealth(ctx, upstream.name, upstream.health, health.upstream, result);
+      noteHealth(ctx, key.id, key.health, health.key, result);
       if (result.kind === 'relayed') {
         failure = undefined;
         break;
@@ -124,6 +126,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         ctx.attempts[ctx.attempts.length - 1] = { ...report, failedOver: true };
       if (next !== undefined)
         ctx.log.warn('upstream failed, trying the next', {
+          request_id: ctx.requestId,
           upstream: upstream.name,
           key: key.id,
           next: next.key.id,
@@ -140,7 +143,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
 
 /** Records a try's outcome in a breaker; an opening or a recovery is said in the log. */
 function noteHealth(
-  log: Logger,
+  { log, requestId }: RelayContext,
   id: string,
   health: Health,
   outcome: Outcome | undefined,
@@ -151,11 +154,13 @@ function noteHealth(
   const change = health.record(outcome, why);
   if (change === 'opened')
     log.warn('upstream breaker open: skipped until it recovers', {
+      request_id: requestId,
       breaker: id,
       until: new Date(health.openUntil).toISOString(),
       reason: why,
     });
-  else if (change === 'closed') log.info('upstream breaker closed: back in use', { breaker: id });
+  else if (change === 'closed')
+    log.info('upstream breaker closed: back in use', { request_id: requestId, breaker: id });
 }
 
 /**

@@ -40,7 +40,7 @@ export async function startTestSluice(
   });
   const logs: Record<string, unknown>[] = [];
   const log = createLogger(config.logLevel, {
-    write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>),
+    sink: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
   });
   const running = await startSluice(config, { log, demo });
   const url = running.url.href.replace(/\/$/, '');
