@@ -1,6 +1,7 @@
 /** The `sluice` command line: help everywhere, and configuration mistakes caught before start. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
@@ -55,5 +56,18 @@ describe('sluice CLI', () => {
     const bin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'serve', '--help']);
     assert.match(stdout, /Usage: sluice serve/);
+  });
+
+  it("runs on the system's own Node too (an older one hands over to the pinned Node 24)", async () => {
+    const bin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
+    // PATH without the project's node_modules/.bin: the `node` a user's shell finds.
+    const path = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((dir) => !dir.includes('node_modules'))
+      .join(delimiter);
+    const { stdout } = await promisify(execFile)('node', [bin, 'keys', '--help'], {
+      env: { PATH: path },
+    });
+    assert.match(stdout, /Usage: sluice keys/);
   });
 });

@@ -5,18 +5,21 @@
 import { CommandFailure, UsageError } from '../errors/index.ts';
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   /** Full `--help` text. */
   readonly help: string;
   run(args: readonly string[], io: CommandIO): Promise<number>;
 }
 
+/** A command of a group, listed with its one-line summary in the group's help. */
+export interface Subcommand extends Command {
+  readonly summary: string;
+}
+
 export interface CommandGroup {
   readonly name: string;
-  readonly summary: string;
   /** Full `--help` text, listing the subcommands. */
   readonly help: string;
-  readonly subcommands: readonly Command[];
+  readonly subcommands: readonly Subcommand[];
 }
 
 export interface CommandIO {

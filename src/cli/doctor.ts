@@ -58,7 +58,6 @@ export interface DoctorDependencies {
 export function doctorCommand(deps: DoctorDependencies = {}): Command {
   return {
     name: 'doctor',
-    summary: 'test whether a deployment streams, name the hop that does not, print the fix',
     help: HELP,
     async run(args, io) {
       if (args.includes('--help') || args.includes('-h')) {

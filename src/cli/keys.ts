@@ -1,9 +1,11 @@
 /** `sluice keys …`: create (the secret shown once), list, revoke. */
 import { parseArgs } from 'node:util';
 import { keyView, parseRouteScopes, ROUTE_SCOPES } from '../accounts/index.ts';
-import { createdKeyView, parseExpiry, parseModelList } from '../admin/index.ts';
+// The two files, not the folder's index: a CLI command does not load the admin API.
+import { parseExpiry, parseModelList } from '../admin/params.ts';
+import { createdKeyView } from '../admin/views.ts';
 import { onePositional } from './args.ts';
-import { type Command, type CommandGroup, commandList, EXIT, UsageError } from './command.ts';
+import { type CommandGroup, commandList, EXIT, type Subcommand, UsageError } from './command.ts';
 import { describeLimits, LIMIT_HELP, LIMIT_OPTIONS, limitsFromFlags } from './limit-flags.ts';
 import {
   DATABASE_HELP,
@@ -14,7 +16,7 @@ import {
 } from './store-context.ts';
 import { formatTable, timeCell } from './table.ts';
 
-const create: Command = {
+const create: Subcommand = {
   name: 'create',
   summary: 'create a key for a user (shown once)',
   help: `Usage: sluice keys create --user NAME [options]
@@ -112,7 +114,7 @@ This is the only time the key is shown; Sluice keeps only its hash. Store it now
   },
 };
 
-const list: Command = {
+const list: Subcommand = {
   name: 'list',
   summary: 'list keys (never the keys themselves)',
   help: `Usage: sluice keys list [--user NAME] [--json] [options]
@@ -167,7 +169,7 @@ ${DATABASE_HELP}
   },
 };
 
-const revoke: Command = {
+const revoke: Subcommand = {
   name: 'revoke',
   summary: 'revoke a key by id or prefix',
   help: `Usage: sluice keys revoke ID-or-PREFIX [options]
@@ -197,7 +199,6 @@ const subcommands = [create, list, revoke];
 
 export const keys: CommandGroup = {
   name: 'keys',
-  summary: 'create, list and revoke API keys',
   subcommands,
   help: `Usage: sluice keys <subcommand> [options]
 

@@ -14,25 +14,58 @@ import {
   EXIT,
   UsageError,
 } from './command.ts';
-import { bench } from './bench.ts';
-import { keys } from './keys.ts';
-import { migrate } from './migrate.ts';
-import { serve } from './serve.ts';
-import { doctor } from './doctor.ts';
-import { nginx } from './nginx.ts';
-import { usage } from './usage.ts';
-import { users } from './users.ts';
-
-const commands: readonly (Command | CommandGroup)[] = [
-  serve,
-  migrate,
-  users,
-  keys,
-  usage,
-  doctor,
-  nginx,
-  bench,
+/**
+ * Every command, loaded only when it runs: `sluice keys list` reads no HTTP server, doctor or
+ * nginx code (each file loaded costs its type stripping; all of them together, a second).
+ */
+const commands: readonly CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'run the gateway (what `npm start` does)',
+    load: async () => (await import('./serve.ts')).serve,
+  },
+  {
+    name: 'migrate',
+    summary: 'create or upgrade the database schema',
+    load: async () => (await import('./migrate.ts')).migrate,
+  },
+  {
+    name: 'users',
+    summary: 'add, list, disable users; set passwords, roles, limits',
+    load: async () => (await import('./users.ts')).users,
+  },
+  {
+    name: 'keys',
+    summary: 'create, list and revoke API keys',
+    load: async () => (await import('./keys.ts')).keys,
+  },
+  {
+    name: 'usage',
+    summary: 'requests, tokens and cost by user, key, model, day',
+    load: async () => (await import('./usage.ts')).usage,
+  },
+  {
+    name: 'doctor',
+    summary: 'test whether a deployment streams, name the hop that does not, print the fix',
+    load: async () => (await import('./doctor.ts')).doctor,
+  },
+  {
+    name: 'nginx',
+    summary: 'print an nginx config that streams, or lint one (--lint)',
+    load: async () => (await import('./nginx.ts')).nginx,
+  },
+  {
+    name: 'bench',
+    summary: 'measure streaming overhead beside nginx (source checkout)',
+    load: async () => (await import('./bench.ts')).bench,
+  },
 ];
+
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command | CommandGroup>;
+}
 
 function overview(): string {
   return `Usage: sluice <command> [options]
@@ -52,11 +85,12 @@ export async function main(argv: readonly string[], io: CommandIO = defaultIO())
     io.stdout.write(overview());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const entry = commands.find((c) => c.name === name);
-  if (entry === undefined) {
+  const found = commands.find((c) => c.name === name);
+  if (found === undefined) {
     io.stderr.write(`sluice: unknown command "${name}"\n\n${overview()}`);
     return EXIT.usage;
   }
+  const entry = await found.load();
   let command: Command;
   let label = name;
   let args = rest;

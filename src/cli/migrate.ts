@@ -5,7 +5,6 @@ import { DATABASE_HELP, STORE_HELP, STORE_OPTIONS, withStore } from './store-con
 
 export const migrate: Command = {
   name: 'migrate',
-  summary: 'create or upgrade the database schema',
   help: `Usage: sluice migrate [options]
 
 Applies the database migrations not yet applied, prints each one, then the schema version.

@@ -51,7 +51,6 @@ cannot be read or parsed.
 
 export const nginx: Command = {
   name: 'nginx',
-  summary: 'print an nginx config that streams, or lint one (--lint)',
   help: HELP,
   async run(args, io) {
     try {

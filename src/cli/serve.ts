@@ -1,17 +1,17 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
-import { ConfigError } from '../errors/index.ts';
+import { ConfigError, ListenError } from '../errors/index.ts';
 import { createLogger } from '../log/index.ts';
 import { startSluice } from '../server/index.ts';
 import { type Command, EXIT } from './command.ts';
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'run the gateway (what `npm start` does)',
   help: `Usage: sluice serve [options]
 
 Runs Sluice: the OpenAI-compatible gateway under /v1, /healthz, /readyz, /metrics and the
-/sluice/probe stream. Stops gracefully on SIGTERM or Ctrl-C: open streams may finish.
+/sluice/probe stream. Stops gracefully on SIGTERM or Ctrl-C: open streams may finish (up to
+SLUICE_DRAIN_TIMEOUT); the same signal again, a second or more later, stops at once.
 
 Options (each overrides the environment variable named after it):
   --host HOST          address to listen on (HOST, default 127.0.0.1)
@@ -30,6 +30,8 @@ SLUICE_TOTAL_TIMEOUT, SLUICE_DRAIN_TIMEOUT. Request bodies: SLUICE_MAX_BODY (e.g
 SLUICE_BODY_TIMEOUT (a body silent this long gets 408, default 60s), SLUICE_MAX_BODY_INFLIGHT
 (all bodies in flight together, default 256mb).
 Auth: SLUICE_ADMIN_KEY (at least 32 characters) is the bootstrap key accepted on every route.
+Watching: SLUICE_LOG_FORMAT (pretty | json; pretty on a terminal), SLUICE_METRICS_TOKEN,
+SLUICE_METRICS_LISTEN, SLUICE_METRICS_LABELS; traces with OTEL_EXPORTER_OTLP_ENDPOINT.
 `,
   async run(args, io) {
     const { values } = parseArgs({
@@ -65,8 +67,16 @@ Auth: SLUICE_ADMIN_KEY (at least 32 characters) is the bootstrap key accepted on
       }
       throw error;
     }
-    const log = createLogger(config.logLevel);
-    const sluice = await startSluice(config, { log });
+    const log = createLogger(config.logLevel, { format: config.logFormat });
+    let sluice;
+    try {
+      sluice = await startSluice(config, { log });
+    } catch (error) {
+      // A taken port and the like: one line saying what to change, in the log's own form.
+      if (!(error instanceof ListenError)) throw error;
+      log.error(error.message);
+      return EXIT.failure;
+    }
     // SIGHUP re-reads the configuration (the file named by SLUICE_CONFIG or --config); a bad one
     // leaves the running configuration as it is, and says why.
     const reload = () => {
@@ -85,20 +95,31 @@ Auth: SLUICE_ADMIN_KEY (at least 32 characters) is the bootstrap key accepted on
     };
     process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {
+      let drainingSince: number | undefined;
       const stop = (signal: string) => {
-        process.off('SIGHUP', reload);
-        log.info('draining', { signal, deadline_ms: config.drainMs });
-        process.once('SIGTERM', () => process.exit(EXIT.failure));
-        process.once('SIGINT', () => process.exit(EXIT.failure));
-        sluice.drain().then(resolve, (error: unknown) => {
-          log.error('drain failed', { error });
-          resolve();
-        });
+        if (drainingSince === undefined) {
+          drainingSince = performance.now();
+          process.off('SIGHUP', reload);
+          log.info('draining', { signal, deadline_ms: config.drainMs });
+          sluice.drain().then(resolve, (error: unknown) => {
+            log.error('drain failed', { error });
+            resolve();
+          });
+          return;
+        }
+        // Ctrl-C under `npm start` arrives twice at once: from the terminal, and forwarded by
+        // npm. Only a signal sent again later means "stop now".
+        if (performance.now() - drainingSince < REPEAT_MEANS_FORCE_AFTER_MS) return;
+        log.warn('stopping now, without waiting for open streams', { signal });
+        process.exit(EXIT.failure);
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     });
     log.info('stopped');
     return EXIT.ok;
   },
 };
+
+/** A second SIGINT or SIGTERM this long after the first stops at once instead of draining. */
+const REPEAT_MEANS_FORCE_AFTER_MS = 1_000;

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type Accounts, userView } from '../accounts/index.ts';
 import type { User } from '../store/types.ts';
 import { onePositional } from './args.ts';
-import { type Command, type CommandGroup, commandList, EXIT, UsageError } from './command.ts';
+import { type CommandGroup, commandList, EXIT, type Subcommand, UsageError } from './command.ts';
 import { describeLimits, LIMIT_HELP, LIMIT_OPTIONS, limitsFromFlags } from './limit-flags.ts';
 import { PASSWORD_HELP, passwordFromStdin } from './password-stdin.ts';
 import {
@@ -15,7 +15,7 @@ import {
 } from './store-context.ts';
 import { formatTable, timeCell } from './table.ts';
 
-const add: Command = {
+const add: Subcommand = {
   name: 'add',
   summary: 'add a user (the first user is always an admin)',
   help: `Usage: sluice users add NAME --password-stdin [--admin] [options]
@@ -66,7 +66,7 @@ ${DATABASE_HELP}
   },
 };
 
-const list: Command = {
+const list: Subcommand = {
   name: 'list',
   summary: 'list users',
   help: `Usage: sluice users list [--json] [options]
@@ -117,7 +117,7 @@ function userChange(
   description: string,
   change: (accounts: Accounts, username: string) => Promise<User>,
   report: (user: User) => string,
-): Command {
+): Subcommand {
   return {
     name,
     summary,
@@ -158,7 +158,7 @@ const enable = userChange(
   (user) => `Enabled "${user.username}".`,
 );
 
-const passwd: Command = {
+const passwd: Subcommand = {
   name: 'passwd',
   summary: "set a user's password",
   help: `Usage: sluice users passwd NAME --password-stdin [options]
@@ -188,7 +188,7 @@ ${DATABASE_HELP}
   },
 };
 
-const role: Command = {
+const role: Subcommand = {
   name: 'role',
   summary: 'make a user an admin, or not',
   help: `Usage: sluice users role NAME admin|user [options]
@@ -216,7 +216,7 @@ ${DATABASE_HELP}
   },
 };
 
-const limits: Command = {
+const limits: Subcommand = {
   name: 'limits',
   summary: "show or set a user's limits",
   help: `Usage: sluice users limits NAME [limit options] [options]
@@ -255,7 +255,6 @@ const subcommands = [add, list, disable, enable, passwd, role, limits];
 
 export const users: CommandGroup = {
   name: 'users',
-  summary: 'add, list, disable users; set passwords, roles, limits',
   subcommands,
   help: `Usage: sluice users <subcommand> [options]
 

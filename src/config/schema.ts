@@ -3,92 +3,108 @@
  * that names it and the nearest key it does know (`"upstreamz": []` once started Sluice on the
  * demo model without a word). Values keep the forms the environment takes (`"15s"` or 15000,
  * `"32mb"`), so they are checked by the same parsers as the environment's (`load.ts`); this
- * schema checks the file's shape and types.
+ * schema checks the file's shape and types. It is built, and zod loaded, only when a file is
+ * read: a CLI command run without one starts a tenth of a second sooner.
  */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 
-const duration = z.union([z.string(), z.number()]);
-const size = z.union([z.string(), z.number()]);
-const count = z.number().positive().nullable();
+type Z = typeof Zod.z;
 
-const limits = z
-  .strictObject({
-    rpm: count,
-    tpm: count,
-    maxStreams: count,
-    budgetTokens: count,
-    budgetCost: count,
-    budgetPeriod: z.enum(['day', 'month', 'total']),
-  })
-  .partial();
+function buildSchema(z: Z) {
+  const duration = z.union([z.string(), z.number()]);
+  const size = z.union([z.string(), z.number()]);
+  const count = z.number().positive().nullable();
 
-const upstream = z
-  .strictObject({
-    name: z.string().min(1),
-    family: z.enum(['openai', 'anthropic', 'azure']),
-    baseUrl: z.string(),
-    apiKey: z.string().min(1),
-    apiKeyEnv: z.string().min(1),
-    apiKeys: z.array(z.string().min(1)),
-    apiKeyEnvs: z.array(z.string().min(1)),
-    models: z.array(z.string().min(1)),
-    headers: z.record(z.string(), z.string()),
-    priority: z.number().int(),
-    weight: z.number().positive(),
-    proxy: z.string().min(1),
-    aliases: z.record(z.string().min(1), z.string().min(1)),
-    deployments: z.record(z.string().min(1), z.string().min(1)),
-    apiVersion: z.string().min(1),
-  })
-  .partial()
-  .required({ baseUrl: true });
+  const limits = z
+    .strictObject({
+      rpm: count,
+      tpm: count,
+      maxStreams: count,
+      budgetTokens: count,
+      budgetCost: count,
+      budgetPeriod: z.enum(['day', 'month', 'total']),
+    })
+    .partial();
 
-export const FILE_SCHEMA = z
-  .strictObject({
-    host: z.string(),
-    port: z.union([z.number(), z.string()]),
-    adminKey: z.string(),
-    logLevel: z.string(),
-    dataDir: z.string(),
-    redisPrefix: z.string(),
-    trustedProxies: z.union([z.string(), z.array(z.string())]),
-    keepalive: duration,
-    drain: duration,
-    bodyTimeout: duration,
-    maxBody: size,
-    maxBodyInflight: size,
-    timeouts: z
-      .strictObject({ connect: duration, firstByte: duration, idle: duration, total: duration })
-      .partial(),
-    upstreams: z.array(upstream),
-    prices: z.record(
-      z.string(),
-      z.strictObject({
-        input: z.number().nonnegative(),
-        output: z.number().nonnegative(),
-        cachedInput: z.number().nonnegative().optional(),
-      }),
-    ),
-    defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),
-    breaker: z
-      .strictObject({ failures: z.number().int().min(1).max(5), cooldown: duration })
-      .partial(),
-    logFormat: z.enum(['pretty', 'json']),
-    metrics: z
-      .strictObject({
-        token: z.string(),
-        listen: z.string(),
-        labels: z.array(z.enum(['key', 'user'])),
-      })
-      .partial(),
-  })
-  .partial();
+  const upstream = z
+    .strictObject({
+      name: z.string().min(1),
+      family: z.enum(['openai', 'anthropic', 'azure']),
+      baseUrl: z.string(),
+      apiKey: z.string().min(1),
+      apiKeyEnv: z.string().min(1),
+      apiKeys: z.array(z.string().min(1)),
+      apiKeyEnvs: z.array(z.string().min(1)),
+      models: z.array(z.string().min(1)),
+      headers: z.record(z.string(), z.string()),
+      priority: z.number().int(),
+      weight: z.number().positive(),
+      proxy: z.string().min(1),
+      aliases: z.record(z.string().min(1), z.string().min(1)),
+      deployments: z.record(z.string().min(1), z.string().min(1)),
+      apiVersion: z.string().min(1),
+    })
+    .partial()
+    .required({ baseUrl: true });
 
-export type ConfigFile = z.infer<typeof FILE_SCHEMA>;
+  return z
+    .strictObject({
+      host: z.string(),
+      port: z.union([z.number(), z.string()]),
+      adminKey: z.string(),
+      logLevel: z.string(),
+      dataDir: z.string(),
+      redisPrefix: z.string(),
+      trustedProxies: z.union([z.string(), z.array(z.string())]),
+      keepalive: duration,
+      drain: duration,
+      bodyTimeout: duration,
+      maxBody: size,
+      maxBodyInflight: size,
+      timeouts: z
+        .strictObject({ connect: duration, firstByte: duration, idle: duration, total: duration })
+        .partial(),
+      upstreams: z.array(upstream),
+      prices: z.record(
+        z.string(),
+        z.strictObject({
+          input: z.number().nonnegative(),
+          output: z.number().nonnegative(),
+          cachedInput: z.number().nonnegative().optional(),
+        }),
+      ),
+      defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),
+      breaker: z
+        .strictObject({ failures: z.number().int().min(1).max(5), cooldown: duration })
+        .partial(),
+      logFormat: z.enum(['pretty', 'json']),
+      metrics: z
+        .strictObject({
+          token: z.string(),
+          listen: z.string(),
+          labels: z.array(z.enum(['key', 'user'])),
+        })
+        .partial(),
+    })
+    .partial();
+}
+
+export type ConfigFile = Zod.z.infer<ReturnType<typeof buildSchema>>;
+
+let built: { z: Z; schema: ReturnType<typeof buildSchema> } | undefined;
+
+function zod(): { z: Z; schema: ReturnType<typeof buildSchema> } {
+  if (built === undefined) {
+    const { z } = createRequire(import.meta.url)('zod') as typeof Zod;
+    built = { z, schema: buildSchema(z) };
+  }
+  return built;
+}
 
 /** The file's problems in words that say what to change; none when its shape is right. */
 export function fileProblems(file: unknown, path: string): string[] {
-  const result = FILE_SCHEMA.safeParse(file);
+  const result = zod().schema.safeParse(file);
   if (result.success) return [];
   return result.error.issues.map((issue) => {
     const where = issue.path.length === 0 ? path : `${dotted(issue.path)} in ${path}`;
@@ -116,22 +132,23 @@ function dotted(path: readonly PropertyKey[]): string {
 
 /** The keys an object of the schema takes at `path`. */
 function keysAt(path: readonly PropertyKey[]): string[] {
-  let node: z.ZodType = FILE_SCHEMA;
+  const { z, schema } = zod();
+  let node: Zod.z.ZodType = schema;
   for (const part of path) {
-    node = unwrap(node);
-    if (node instanceof z.ZodArray) node = node.element as z.ZodType;
-    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
+    node = unwrap(z, node);
+    if (node instanceof z.ZodArray) node = node.element as Zod.z.ZodType;
+    else if (node instanceof z.ZodRecord) node = node.valueType as Zod.z.ZodType;
     else if (node instanceof z.ZodObject)
-      node = (node.shape as Record<string, z.ZodType>)[String(part)] ?? node;
+      node = (node.shape as Record<string, Zod.z.ZodType>)[String(part)] ?? node;
   }
-  node = unwrap(node);
+  node = unwrap(z, node);
   return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
 }
 
-function unwrap(node: z.ZodType): z.ZodType {
+function unwrap(z: Z, node: Zod.z.ZodType): Zod.z.ZodType {
   let current = node;
   while (current instanceof z.ZodOptional || current instanceof z.ZodNullable)
-    current = current.unwrap() as z.ZodType;
+    current = current.unwrap() as Zod.z.ZodType;
   return current;
 }
 

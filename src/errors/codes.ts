@@ -67,6 +67,7 @@ export const ERROR_CODES = [
   'command_failed',
   'nginx_syntax',
   'invalid_address',
+  'cannot_listen',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

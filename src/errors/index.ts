@@ -78,6 +78,7 @@ export {
   AddressError,
   CommandFailure,
   ConfigError,
+  ListenError,
   NginxSyntaxError,
   UsageError,
 } from './local.ts';

@@ -38,3 +38,25 @@ export class NginxSyntaxError extends LocalError {
 export class AddressError extends LocalError {
   readonly code = 'invalid_address';
 }
+
+/** The address to listen on cannot be had: one line saying which setting to change. */
+export class ListenError extends LocalError {
+  readonly code = 'cannot_listen';
+  constructor(host: string, port: number, reason: string | undefined) {
+    super(listenMessage(host, port, reason));
+  }
+}
+
+function listenMessage(host: string, port: number, reason: string | undefined): string {
+  const where = `${host}:${port}`;
+  switch (reason) {
+    case 'EADDRINUSE':
+      return `Port ${port} is already in use on ${host}: set PORT (or --port) to a free port, or stop what listens on ${where}.`;
+    case 'EACCES':
+      return `Port ${port} needs privileges this process does not have: set PORT (or --port) to 1024 or above, and put a proxy in front for port ${port}.`;
+    case 'EADDRNOTAVAIL':
+      return `${host} is not an address of this machine: set HOST (or --host) to one of its addresses, 127.0.0.1 or 0.0.0.0.`;
+    default:
+      return `Cannot listen on ${where}${reason === undefined ? '' : ` (${reason})`}: check HOST and PORT.`;
+  }
+}

@@ -4,7 +4,8 @@
  * command would run with a stale `now` — the client reconnects in the background, an outage is
  * logged once, not once per retry, and the first use waits a little for the first connection.
  */
-import { createClient } from '@redis/client';
+import { createRequire } from 'node:module';
+import type * as Redis from '@redis/client';
 import { CountersUnavailableError } from '../errors/index.ts';
 
 /** A command waits this long for Redis, then the caller answers 503 rather than hang. */
@@ -14,7 +15,10 @@ const CONNECT_TIMEOUT_MS = 2_000;
 const FIRST_CONNECT_WAIT_MS = 3_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
-export type RedisClient = ReturnType<typeof createClient>;
+export type RedisClient = ReturnType<typeof Redis.createClient>;
+
+/** Loaded with the first connection: a process without REDIS_URL never reads the client. */
+let redis: typeof Redis | undefined;
 
 export interface RedisConnectionOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -36,7 +40,8 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions) {
     this.where = redactUrl(options.url);
     this.#purpose = options.purpose;
-    this.client = createClient({
+    redis ??= createRequire(import.meta.url)('@redis/client') as typeof Redis;
+    this.client = redis.createClient({
       url: options.url,
       disableOfflineQueue: true,
       commandOptions: { timeout: COMMAND_TIMEOUT_MS },

@@ -14,9 +14,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Client, type ClientConfig } from 'pg';
+import type { Client, ClientConfig } from 'pg';
 import type { Queries } from './db.ts';
 import { mapPostgresError } from './errors.ts';
+import { loadPg } from './pg-module.ts';
 
 export interface Liveness {
   /** Holds `instance` alive until `close`. */
@@ -156,7 +157,7 @@ export class AdvisoryLiveness implements Liveness {
   async #lock(): Promise<void> {
     const instance = this.#instance;
     if (instance === undefined || this.#closed) return;
-    const client = new Client(this.#config);
+    const client = new (loadPg().Client)(this.#config);
     const lost = () => {
       if (this.#client !== client) return;
       this.#client = undefined;

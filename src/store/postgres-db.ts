@@ -2,7 +2,8 @@
  * `Db` over a pg Pool. Transactions run on one checked-out client; everything else on
  * whichever client the pool hands out.
  */
-import { Pool, type PoolClient, TypeOverrides } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { loadPg } from './pg-module.ts';
 import type { Db, Dialect, LockName, Queries, Row, SqlValue } from './db.ts';
 import { mapPostgresError } from './errors.ts';
 import { AdvisoryLiveness, type Liveness } from './liveness.ts';
@@ -24,6 +25,7 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 export function openPostgresDb(url: URL): Db {
+  const { Pool, TypeOverrides } = loadPg();
   // Per-pool parsers: the global pg.types would change every other pool in the process.
   // Our BIGINTs are epoch ms, token counts and byte counts, all far below 2^53.
   const types = new TypeOverrides();

@@ -1,4 +1,6 @@
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
 import type { Egress } from './egress.ts';
 
@@ -31,6 +33,10 @@ export class Dispatchers {
   }
 
   #create(egress: Egress): Dispatcher {
+    // Loaded with the first dispatcher: CLI commands that only read the store never pay for it.
+    const { Agent, ProxyAgent } = (undici ??= createRequire(import.meta.url)(
+      'undici',
+    ) as typeof Undici);
     const common = {
       keepAliveTimeout: 30_000,
       // Our own timeouts apply per request; these only keep undici from imposing its 300 s.
@@ -47,3 +53,5 @@ export class Dispatchers {
     });
   }
 }
+
+let undici: typeof Undici | undefined;

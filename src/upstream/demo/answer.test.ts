@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { demoReply, estimateTokens, excerpt, tokenize } from './answer.ts';
+import { answerText, demoReply, estimateTokens, excerpt, tokenize } from './answer.ts';
 import { readPrompt } from './prompt.ts';
 
 describe('the demo answer', () => {
@@ -20,6 +20,12 @@ describe('the demo answer', () => {
       assert.equal(reply.usage.completionTokens, reply.tokens.length);
       assert.ok(reply.tokens.length >= 120 && reply.tokens.length <= 200, `${reply.tokens.length}`);
     }
+  });
+
+  it('suggests only commands that work from this checkout (the package is not published)', () => {
+    const text = answerText('hi');
+    assert.doesNotMatch(text, /npx|npm (i|install) -g|sluice serve/);
+    assert.match(text, /OPENAI_API_KEY=sk-\.\.\. npm start/);
   });
 
   it('is the same for the same input', () => {

@@ -50,10 +50,10 @@ To reach a real model, set these and restart Sluice:
 For example:
 
 \`\`\`sh
-OPENAI_API_KEY=sk-... BASE_URL=https://api.openai.com npx sluice serve
+OPENAI_API_KEY=sk-... npm start
 \`\`\`
 
-For \`/v1/messages\`, set \`ANTHROPIC_API_KEY\` the same way.`;
+in the Sluice directory (with Compose: in \`.env\`). For Claude, set \`ANTHROPIC_API_KEY\`.`;
 }
 
 /**
