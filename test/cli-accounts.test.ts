@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Accounts, KeyAuthenticator } from '../src/accounts/index.ts';
 import { SluiceError } from '../src/errors/index.ts';
+import { USAGE_CSV_COLUMNS, usageCsv } from '../src/admin/index.ts';
 import { main } from '../src/cli/main.ts';
 import { NO_LIMITS, openStore, type Store, type UsageRecord } from '../src/store/index.ts';
 import { usageRecord } from './support/usage-record.ts';
@@ -405,6 +406,7 @@ describe('sluice users, keys and usage', () => {
       upstream_ttfb_ms: 100,
       client_ttfb_ms: 300,
       client_ttft_ms: null,
+      upstreams_tried: null,
       events: 10,
       bytes: 2000,
       max_gap_ms: 50,
@@ -449,6 +451,91 @@ describe('sluice users, keys and usage', () => {
     assert.equal(badBy.code, 2);
     const badSince = await sluice(['usage', '--since', 'yesterday'], { env });
     assert.equal(badSince.code, 2);
+  });
+
+  it('prints the records as CSV (--csv), the API’s columns, with every filter', async () => {
+    // u1..u3 from the test before; a model list of ada's, which the table does not count.
+    const ada = await store.findUserByName('ada');
+    assert.ok(ada !== undefined);
+    await store.writeUsage([
+      record({
+        id: 'u4',
+        startedAt: Date.parse('2026-03-02T11:00:00Z'),
+        userId: ada.id,
+        username: 'ada',
+        endpoint: '/v1/models',
+        upstream: null,
+      }),
+      record({
+        id: 'u5',
+        startedAt: Date.parse('2026-03-02T12:00:00Z'),
+        userId: ada.id,
+        username: 'ada',
+        model: '=cmd|calc',
+        upstream: 'azure',
+        status: 502,
+        endReason: 'upstream_error',
+      }),
+    ]);
+    const csv = await sluice(['usage', '--csv', '--until', '2026-03-03'], { env });
+    assert.equal(csv.code, 0, csv.err);
+    const lines = csv.out.split('\r\n');
+    assert.equal(lines[0], USAGE_CSV_COLUMNS.join(','));
+    assert.deepEqual(
+      lines.slice(1, -1).map((line) => line.split(',')[0]),
+      ['u5', 'u4', 'u3', 'u2', 'u1'],
+    );
+    // The same bytes as the admin API's export of the same records.
+    assert.equal(csv.out, usageCsv(await store.listUsage({ until: Date.parse('2026-03-03') })));
+    assert.match(csv.out, /^u5,ada,,127\.0\.0\.1,'=cmd\|calc,/m, 'the formula neutralised');
+
+    const ids = async (...args: string[]) => {
+      const result = await sluice(['usage', '--csv', '--until', '2026-03-03', ...args], { env });
+      assert.equal(result.code, 0, result.err);
+      return result.out
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => line.split(',')[0]);
+    };
+    assert.deepEqual(await ids('--user', 'bob'), ['u3', 'u2']);
+    assert.deepEqual(await ids('--model', 'gpt-4o'), ['u2', 'u1']);
+    assert.deepEqual(await ids('--upstream', 'azure'), ['u5']);
+    assert.deepEqual(await ids('--status', '5xx'), ['u5']);
+    assert.deepEqual(await ids('--status', '200', '--user', 'ada'), ['u4', 'u1']);
+    assert.deepEqual(await ids('--end-reason', 'upstream_error'), ['u5']);
+    assert.deepEqual(await ids('--id', 'u2'), ['u2']);
+    assert.deepEqual(await ids('--key', 'sk-sluice-none'), []);
+    assert.deepEqual(await ids('--limit', '2'), ['u5', 'u4']);
+    assert.deepEqual(await ids('--since', '2026-03-02T11:30:00Z'), ['u5']);
+
+    // The table counts requests, not the model list: ada has u1 and u5.
+    const table = await sluice(['usage', '--by', 'user', '--until', '2026-03-03'], { env });
+    assert.match(table.out, /^ada +2 /m);
+    const models = await sluice(['usage', '--json', '--user', 'ada', '--until', '2026-03-03'], {
+      env,
+    });
+    assert.deepEqual(
+      (parse(models) as { id: string }[]).map((r) => r.id),
+      ['u5', 'u4', 'u1'],
+      'the model list is a record all the same',
+    );
+
+    for (const [args, message] of [
+      [
+        ['--status', 'teapot'],
+        /--status takes an HTTP status such as 429, or a class such as 4xx; got "teapot"/,
+      ],
+      [['--end-reason', 'finished'], /--end-reason takes one of done, client_cancelled/],
+      [['--model', ''], /--model takes a value/],
+      [['--json', '--csv'], /--json and --csv each print the records; choose one/],
+    ] as const) {
+      const bad = await sluice(['usage', '--csv', ...args], { env });
+      assert.equal(bad.code, 2, args.join(' '));
+      assert.match(bad.err, message);
+    }
+    const nobody = await sluice(['usage', '--csv', '--user', 'nobody'], { env });
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.err, /There is no user "nobody"/);
   });
 
   it('exits 2 naming DATABASE_URL when it is malformed, and never shows its password', async () => {

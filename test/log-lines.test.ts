@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jsonReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
-import { keyFor, startTestSluice, type TestSluice } from './support/sluice.ts';
+import { ADMIN_KEY, keyFor, startTestSluice, type TestSluice } from './support/sluice.ts';
 
 const COMPLETION = {
   id: 'chatcmpl-1',
@@ -92,6 +92,27 @@ describe('request lines', () => {
     const warning = lines.find((l) => l.msg === 'upstream failed, trying the next');
     assert.ok(warning, 'the failover warning is tied to its request');
     assert.equal(warning.upstream, 'failing');
+  });
+
+  it('the usage record names every upstream tried, in order, and how each answered', async () => {
+    const response = await chat(await keyFor(sluice, 'cyd'));
+    await linesOf(response);
+    const id = response.headers.get('x-sluice-request-id') ?? '';
+    const listed = await fetch(`${sluice.url}/api/admin/usage?id=${id}`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const { data } = (await listed.json()) as { data: Record<string, unknown>[] };
+    const [record] = data;
+    assert.ok(data.length === 1 && record);
+    assert.equal(record.upstream, 'alive');
+    assert.deepEqual(record.upstreams_tried, [
+      { upstream: 'failing', answer: '500' },
+      { upstream: 'alive', answer: '200' },
+    ]);
+    const csv = await fetch(`${sluice.url}/api/admin/usage?id=${id}&format=csv`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.match(await csv.text(), /,failing:500 alive:200,/);
   });
 
   it('refused requests have a line too, naming what is known of who asked', async () => {

@@ -12,7 +12,7 @@ import type { Limits, Store } from '../store/types.ts';
 import type { Upstream } from '../upstream/index.ts';
 import { keyRoutes } from './key-routes.ts';
 import { upstreamRoutes } from './upstream-routes.ts';
-import { ADMIN_PREFIX, type AdminHandler } from './route.ts';
+import { ADMIN_PREFIX, type AdminFile, type AdminHandler } from './route.ts';
 import { usageRoutes } from './usage-routes.ts';
 import { userRoutes } from './user-routes.ts';
 
@@ -77,9 +77,21 @@ export class AdminApi {
       query: url.searchParams,
       body: async () => parseJsonObject(await readBody(req, this.#maxBodyBytes)),
     });
-    sendJson(res, reply.status, reply.body);
+    if ('file' in reply) sendFile(res, reply.status, reply.file);
+    else sendJson(res, reply.status, reply.body);
     return fields;
   }
+}
+
+function sendFile(res: ServerResponse, status: number, file: AdminFile): void {
+  res.writeHead(status, {
+    ...file.headers,
+    'content-type': file.contentType,
+    // The name is ours (letters, digits, `-`, `.`): nothing to escape.
+    'content-disposition': `attachment; filename="${file.filename}"`,
+    'content-length': Buffer.byteLength(file.text),
+  });
+  res.end(file.text);
 }
 
 function requireAdmin(principal: Principal): void {

@@ -1,5 +1,7 @@
-/** `/api/admin/keys`: list, create (the only answer with the secret), revoke. */
+/** `/api/admin/keys`: list, create (the only answer with the secret), change limits, revoke. */
 import { keyView } from '../accounts/index.ts';
+import { AmbiguousKeyError, KeyNotFoundError } from '../errors/index.ts';
+import type { ApiKey, Store } from '../store/types.ts';
 import {
   optionalExpiry,
   optionalLimits,
@@ -45,6 +47,16 @@ export function keyRoutes({ accounts, store, defaultLimits, now }: AdminServices
     {
       path: 'keys/:id',
       methods: {
+        /** Limits, merged over the key's own as for a user; nothing else of a key changes. */
+        PATCH: async (request) => {
+          const body = await request.body();
+          rejectUnknownFields(body, ['limits']);
+          const key = await findKey(store, request.params.id ?? '');
+          const limits = optionalLimits(body, 'limits', key.limits);
+          const updated = limits === undefined ? key : await store.updateKey(key.id, { limits });
+          if (updated === undefined) throw new KeyNotFoundError(`There is no key "${key.id}".`);
+          return { status: 200, body: keyView(updated, await store.getUser(updated.userId)) };
+        },
         DELETE: async (request) => {
           const key = await accounts.revokeKey(request.params.id ?? '');
           return { status: 200, body: keyView(key, await store.getUser(key.userId)) };
@@ -52,4 +64,22 @@ export function keyRoutes({ accounts, store, defaultLimits, now }: AdminServices
       },
     },
   ];
+}
+
+/**
+ * A key by its id, or by a prefix that names exactly one key in use — as `DELETE` takes it
+ * (`Accounts.revokeKey`), so a key is named the same way wherever it is named.
+ */
+async function findKey(store: Store, idOrPrefix: string): Promise<ApiKey> {
+  const byId = await store.getKey(idOrPrefix);
+  if (byId !== undefined) return byId;
+  const matches = (await store.listKeys()).filter(
+    (k) => k.revokedAt === null && k.prefix.startsWith(idOrPrefix),
+  );
+  const [only] = matches;
+  if (matches.length === 1 && only !== undefined) return only;
+  if (matches.length === 0) {
+    throw new KeyNotFoundError(`There is no key with id or prefix "${idOrPrefix}".`);
+  }
+  throw new AmbiguousKeyError(idOrPrefix, matches.length);
 }

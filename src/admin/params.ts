@@ -3,7 +3,12 @@
  * body fields read them the same way; each function returns `undefined` for text it cannot
  * read, and the caller raises its own kind of error (a usage error, a 400).
  */
-import type { UsageGroup } from '../store/types.ts';
+import {
+  type EndReason,
+  type StatusRange,
+  USAGE_END_REASONS,
+  type UsageGroup,
+} from '../store/types.ts';
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   s: 1000,
@@ -73,4 +78,20 @@ function splitList(text: string): string[] {
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+}
+
+/** `429` is that status; `4xx` is the class, 400 to 499. */
+export function parseStatusRange(text: string): StatusRange | undefined {
+  const trimmed = text.trim().toLowerCase();
+  if (/^[1-5]\d\d$/.test(trimmed)) return { from: Number(trimmed), to: Number(trimmed) + 1 };
+  const digit = /^([1-5])xx$/.exec(trimmed)?.[1];
+  return digit === undefined
+    ? undefined
+    : { from: Number(digit) * 100, to: Number(digit) * 100 + 100 };
+}
+
+/** One of `USAGE_END_REASONS`, as records spell it. */
+export function parseEndReason(text: string): EndReason | 'incomplete' | undefined {
+  const trimmed = text.trim();
+  return USAGE_END_REASONS.find((reason) => reason === trimmed);
 }

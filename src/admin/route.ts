@@ -8,9 +8,18 @@ export interface AdminRequest {
   body(): Promise<Record<string, unknown>>;
 }
 
-export interface AdminReply {
-  readonly status: number;
-  readonly body: unknown;
+/** JSON, as most answers are; or a file to save (`file`), such as a CSV export. */
+export type AdminReply =
+  | { readonly status: number; readonly body: unknown }
+  | { readonly status: number; readonly file: AdminFile };
+
+export interface AdminFile {
+  /** The media type with its charset, e.g. `text/csv; charset=utf-8`. */
+  readonly contentType: string;
+  /** What a browser saves it as (`Content-Disposition: attachment`). */
+  readonly filename: string;
+  readonly text: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type AdminHandler = (request: AdminRequest) => Promise<AdminReply>;

@@ -1,43 +1,72 @@
-/** `/api/admin/usage`: the records themselves, newest first, and sums grouped by user, key, model, day. */
+/**
+ * `/api/admin/usage`: the records themselves, newest first, a page at a time, and sums grouped
+ * by user, key, model, day — as JSON, or as CSV with `format=csv`. Both take the same filters
+ * (`usage-filter.ts`); a parameter they do not know is refused, so a misspelt filter cannot
+ * silently widen an export.
+ */
 import { InvalidQueryError } from '../errors/index.ts';
 import { summaryView, usageView } from '../metering/index.ts';
-import type { UsageFilter } from '../store/types.ts';
-import { parseInstant, parseUsageGroups } from './params.ts';
-import type { AdminRoute } from './route.ts';
+import type { UsageCursor, UsageFilter } from '../store/types.ts';
+import { parseUsageGroups } from './params.ts';
+import type { AdminReply, AdminRoute } from './route.ts';
 import type { AdminServices } from './services.ts';
+import { csvFilename, summaryCsv, usageCsv } from './usage-csv.ts';
+import { parseUsageFilter, resolveUsageFilter, USAGE_FILTERS } from './usage-filter.ts';
 
 const DEFAULT_LIMIT = 1000;
-/** One answer stays a few MB at most; page with `until` for more. */
+/** One answer stays a few MB at most; page with `cursor` for more. */
 const MAX_LIMIT = 10_000;
+const CSV = 'text/csv; charset=utf-8';
+const FORMATS = ['json', 'csv'] as const;
 
 export function usageRoutes({ accounts, store, now }: AdminServices): AdminRoute[] {
-  /** `user`, `since`, `until` from the query string, as a store filter. */
-  const filterOf = async (query: URLSearchParams): Promise<UsageFilter> => {
-    const username = query.get('user');
-    const since = instant(query, 'since', now());
-    const until = instant(query, 'until', now());
-    return {
-      ...(username === null ? {} : { userId: (await accounts.user(username)).id }),
-      ...(since === undefined ? {} : { since }),
-      ...(until === undefined ? {} : { until }),
-    };
+  const filterOf = (query: URLSearchParams): Promise<UsageFilter> => {
+    const text = Object.fromEntries(
+      USAGE_FILTERS.flatMap((name) => {
+        const value = query.get(name);
+        return value === null ? [] : [[name, value]];
+      }),
+    );
+    const parsed = parseUsageFilter(
+      text,
+      now(),
+      (name, expected, got) =>
+        new InvalidQueryError(name, `"${name}" must be ${expected}; got "${got}".`),
+    );
+    return resolveUsageFilter(parsed, { accounts, store });
   };
 
   return [
     {
       path: 'usage',
       methods: {
-        GET: async (request) => {
-          const filter = { ...(await filterOf(request.query)), limit: limitOf(request.query) };
-          return { status: 200, body: { data: (await store.listUsage(filter)).map(usageView) } };
+        GET: async ({ query }) => {
+          checkParameters(query, [...USAGE_FILTERS, 'limit', 'cursor', 'format']);
+          const format = formatOf(query);
+          const limit = limitOf(query);
+          const after = cursorOf(query);
+          const filter = { ...(await filterOf(query)), ...(after === undefined ? {} : { after }) };
+          // One more than asked for tells whether there is a next page.
+          const records = await store.listUsage({ ...filter, limit: limit + 1 });
+          const page = records.slice(0, limit);
+          const last = page.at(-1);
+          const next = records.length > limit && last !== undefined ? cursorText(last) : null;
+          if (format === 'csv') {
+            return file(usageCsv(page), csvFilename('usage', now()), {
+              ...(next === null ? {} : { 'x-sluice-next-cursor': next }),
+            });
+          }
+          return { status: 200, body: { data: page.map(usageView), next_cursor: next } };
         },
       },
     },
     {
       path: 'usage/summary',
       methods: {
-        GET: async (request) => {
-          const by = request.query.get('by') ?? 'user,model,day';
+        GET: async ({ query }) => {
+          checkParameters(query, [...USAGE_FILTERS, 'by', 'format']);
+          const format = formatOf(query);
+          const by = query.get('by') ?? 'user,model,day';
           const groups = parseUsageGroups(by);
           if (groups === undefined) {
             throw new InvalidQueryError(
@@ -45,7 +74,10 @@ export function usageRoutes({ accounts, store, now }: AdminServices): AdminRoute
               `"by" takes a comma-separated list of user, key, model, day; got "${by}".`,
             );
           }
-          const rows = await store.summarizeUsage(await filterOf(request.query), groups);
+          const rows = await store.summarizeUsage(await filterOf(query), groups);
+          if (format === 'csv') {
+            return file(summaryCsv(groups, rows), csvFilename('usage-summary', now()));
+          }
           return { status: 200, body: { data: rows.map(summaryView) } };
         },
       },
@@ -53,15 +85,30 @@ export function usageRoutes({ accounts, store, now }: AdminServices): AdminRoute
   ];
 }
 
-function instant(query: URLSearchParams, name: string, now: number): number | undefined {
-  const text = query.get(name);
-  if (text === null) return undefined;
-  const ms = parseInstant(text, now);
-  if (ms !== undefined) return ms;
-  throw new InvalidQueryError(
-    name,
-    `"${name}" must be an ISO 8601 time such as 2026-11-24T00:00:00Z, or a span ago such as 7d or 24h; got "${text}".`,
-  );
+function file(text: string, filename: string, headers: Record<string, string> = {}): AdminReply {
+  return { status: 200, file: { contentType: CSV, filename, text, headers } };
+}
+
+/** Unknown parameters and repeated ones are refused: `?modle=x` must not mean "everything". */
+function checkParameters(query: URLSearchParams, known: readonly string[]): void {
+  for (const name of new Set(query.keys())) {
+    if (!known.includes(name)) {
+      throw new InvalidQueryError(
+        name,
+        `Unknown parameter "${name}"; this URL takes ${known.join(', ')}.`,
+      );
+    }
+    if (query.getAll(name).length > 1) {
+      throw new InvalidQueryError(name, `"${name}" is given more than once; give it once.`);
+    }
+  }
+}
+
+function formatOf(query: URLSearchParams): (typeof FORMATS)[number] {
+  const text = query.get('format') ?? 'json';
+  const format = FORMATS.find((f) => f === text);
+  if (format !== undefined) return format;
+  throw new InvalidQueryError('format', `"format" must be json or csv; got "${text}".`);
 }
 
 function limitOf(query: URLSearchParams): number {
@@ -72,5 +119,26 @@ function limitOf(query: URLSearchParams): number {
   throw new InvalidQueryError(
     'limit',
     `"limit" must be a whole number from 0 to ${MAX_LIMIT}; got "${text}".`,
+  );
+}
+
+/**
+ * A page's end as the client carries it: the record's start and id, base64url-encoded so it
+ * reads as one opaque token (`next_cursor`, given back as `cursor`).
+ */
+function cursorText(record: { readonly startedAt: number; readonly id: string }): string {
+  return Buffer.from(`${record.startedAt}:${record.id}`).toString('base64url');
+}
+
+function cursorOf(query: URLSearchParams): UsageCursor | undefined {
+  const text = query.get('cursor');
+  if (text === null) return undefined;
+  const match = /^(\d{1,15}):(.+)$/s.exec(Buffer.from(text, 'base64url').toString());
+  if (match?.[1] !== undefined && match[2] !== undefined) {
+    return { startedAt: Number(match[1]), id: match[2] };
+  }
+  throw new InvalidQueryError(
+    'cursor',
+    `"cursor" must be the next_cursor of an earlier page, unchanged; got "${text}".`,
   );
 }

@@ -1,30 +1,58 @@
-/** `sluice usage`: who used what, as grouped totals or (`--json`) the records themselves. */
+/**
+ * `sluice usage`: who used what, as grouped totals, or the records themselves as JSON
+ * (`--json`) or CSV (`--csv`, the columns of `/api/admin/usage?format=csv`).
+ */
 import { parseArgs } from 'node:util';
-import { parseInstant, parseUsageGroups } from '../admin/index.ts';
-import { usageView } from '../metering/index.ts';
-import type { UsageFilter, UsageGroup, UsageSummaryRow } from '../store/types.ts';
+// The admin layer's parts, not its index: that would load the HTTP routes this command lacks.
+import { parseUsageGroups } from '../admin/params.ts';
+import { usageCsv } from '../admin/usage-csv.ts';
+import {
+  type InvalidFilter,
+  parseUsageFilter,
+  resolveUsageFilter,
+  USAGE_FILTERS,
+  type UsageFilterText,
+} from '../admin/usage-filter.ts';
+import { usageView } from '../metering/views.ts';
+import type { UsageGroup, UsageSummaryRow } from '../store/types.ts';
 import { type Command, EXIT, UsageError } from './command.ts';
 import { DATABASE_HELP, STORE_HELP, STORE_OPTIONS, withStore } from './store-context.ts';
 import { type Align, formatTable } from './table.ts';
 
 const DEFAULT_LIMIT = 1000;
 
+/** A filter's flag: `end_reason` → `end-reason`. */
+const flagOf = (name: string) => name.replace('_', '-');
+
 export const usage: Command = {
   name: 'usage',
-  summary: 'requests, tokens and cost by user, key, model, day',
   help: `Usage: sluice usage [options]
 
 Shows what was used: a table of requests, tokens, cost and median time to first byte,
-grouped as --by says, with totals. With --json, the usage records themselves, newest first.
+grouped as --by says, with totals. With --json or --csv, the usage records themselves,
+newest first. Model-list calls (GET /v1/models, which the web page makes on every load)
+are records, but not counted in the table.
 
-Options:
-  --user NAME          only this user's requests
+Filters (each given must hold):
+  --user NAME          this user's requests
+  --key KEY            this key's (its id), or those of keys whose prefix starts so
+                       (sk-sluice-ab12; "web" for the web page's chats)
+  --model MODEL        this model, served or asked for by an alias
+  --upstream NAME      answered by this upstream
+  --status STATUS      this HTTP status (429) or class (4xx)
+  --end-reason REASON  done, client_cancelled, upstream_error, timeout, rejected, shutdown,
+                       interrupted or incomplete
+  --id REQUEST_ID      the request with this id (x-sluice-request-id)
   --since WHEN         from this time on: an ISO time (2026-11-01, 2026-11-01T08:00:00Z) or
                        a span ago such as 7d or 24h
   --until WHEN         before this time (same forms)
+
+Output:
   --by LIST            group by any of user,key,model,day (default user,model,day; days are UTC)
   --json               print a JSON array of usage records instead of the table
-  --limit N            with --json: at most N records (default ${DEFAULT_LIMIT})
+  --csv                print the usage records as CSV (RFC 4180, a header row; text that a
+                       spreadsheet would run as a formula is prefixed with ')
+  --limit N            with --json or --csv: at most N records (default ${DEFAULT_LIMIT})
 ${STORE_HELP}
 
 ${DATABASE_HELP}
@@ -33,38 +61,55 @@ ${DATABASE_HELP}
     const { values } = parseArgs({
       args: [...args],
       options: {
+        id: { type: 'string' },
         user: { type: 'string' },
+        key: { type: 'string' },
+        model: { type: 'string' },
+        upstream: { type: 'string' },
+        status: { type: 'string' },
+        'end-reason': { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         by: { type: 'string' },
         json: { type: 'boolean' },
+        csv: { type: 'boolean' },
         limit: { type: 'string' },
         ...STORE_OPTIONS,
       },
       strict: true,
     });
-    const now = Date.now();
-    const since = instantFlag('since', values.since, now);
-    const until = instantFlag('until', values.until, now);
     const groups = parseUsageGroups(values.by ?? 'user,model,day');
     if (groups === undefined) {
       throw new UsageError(
         `--by takes a comma-separated list of user, key, model, day; got "${values.by ?? ''}"`,
       );
     }
+    if (values.json === true && values.csv === true) {
+      throw new UsageError('--json and --csv each print the records; choose one');
+    }
     if (values.limit !== undefined && !/^\d+$/.test(values.limit)) {
       throw new UsageError(`--limit takes a whole number; got "${values.limit}"`);
     }
     const limit = values.limit === undefined ? DEFAULT_LIMIT : Number(values.limit);
+    const flags: Readonly<Record<string, unknown>> = values;
+    const text: UsageFilterText = Object.fromEntries(
+      USAGE_FILTERS.flatMap((name) => {
+        const value = flags[flagOf(name)];
+        return typeof value === 'string' ? [[name, value]] : [];
+      }),
+    );
+    const invalid: InvalidFilter = (name, expected, got) =>
+      new UsageError(`--${flagOf(name)} takes ${expected}; got "${got}"`);
+    const parsed = parseUsageFilter(text, Date.now(), invalid);
     return withStore(values, io, async ({ accounts, store }) => {
-      const filter: UsageFilter = {
-        ...(values.user === undefined ? {} : { userId: (await accounts.user(values.user)).id }),
-        ...(since === undefined ? {} : { since }),
-        ...(until === undefined ? {} : { until }),
-      };
-      if (values.json === true) {
+      const filter = await resolveUsageFilter(parsed, { accounts, store });
+      if (values.json === true || values.csv === true) {
         const records = await store.listUsage({ ...filter, limit });
-        io.stdout.write(`${JSON.stringify(records.map(usageView), null, 2)}\n`);
+        io.stdout.write(
+          values.csv === true
+            ? usageCsv(records)
+            : `${JSON.stringify(records.map(usageView), null, 2)}\n`,
+        );
         return EXIT.ok;
       }
       const rows = await store.summarizeUsage(filter, groups);
@@ -79,15 +124,6 @@ ${DATABASE_HELP}
     });
   },
 };
-
-function instantFlag(name: string, text: string | undefined, now: number): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseInstant(text, now);
-  if (ms !== undefined) return ms;
-  throw new UsageError(
-    `--${name} takes an ISO time such as 2026-11-01T00:00:00Z, or a span ago such as 7d or 24h; got "${text}"`,
-  );
-}
 
 function usageTable(
   groups: readonly UsageGroup[],

@@ -280,6 +280,7 @@ export class Gateway {
       usageComplete: tap.sawTerminal && tap.usage !== undefined,
       generatedText: () => capturedText(tap.rawText),
       requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
+      tries: attempts.map((a) => ({ upstream: a.upstream, answer: String(a.answer) })),
     });
     if (client.endReason === 'done' && client.status < 300)
       await this.#objects.record(principal, parsed, method, tap, upstream?.name);
@@ -344,6 +345,8 @@ export class Gateway {
       upstreamTtfbMs: undefined,
       clientTtfbMs: performance.now() - started,
       clientTtftMs: undefined,
+      // Every upstream is asked at once; their answers are in the log.
+      tries: [],
       events: 0,
       bytes: Buffer.byteLength(body),
       maxGapMs: 0,

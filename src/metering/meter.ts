@@ -16,7 +16,7 @@ import {
   UsageBacklogError,
 } from '../errors/index.ts';
 import { parseJsonObject } from '../http/index.ts';
-import type { EndReason, UsageRecord } from '../store/types.ts';
+import type { EndReason, UpstreamTry, UsageRecord } from '../store/types.ts';
 import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
 import { costOf } from './prices.ts';
 import { countTokens, estimatePromptTokens } from './tokens.ts';
@@ -58,6 +58,8 @@ export interface RelayOutcome {
   readonly generatedText: () => string;
   /** The JSON request body sent upstream, for prompt estimates (parsed only when needed). */
   readonly requestBody: Buffer | undefined;
+  /** Every upstream tried, in order. */
+  readonly tries: readonly UpstreamTry[];
 }
 
 export interface MeterOptions {
@@ -152,6 +154,7 @@ export class MeterTicket {
       upstreamTtfbMs: round(outcome.upstreamTtfbMs),
       clientTtfbMs: round(outcome.clientTtfbMs),
       clientTtftMs: round(outcome.clientTtftMs),
+      tries: outcome.tries.length === 0 ? null : outcome.tries,
       events: outcome.events,
       bytes: outcome.bytes,
       maxGapMs: round(outcome.maxGapMs),
@@ -245,6 +248,7 @@ function openRecord(info: RequestInfo): UsageRecord {
     instanceId: info.instance,
     requestedModel: null,
     clientTtftMs: null,
+    tries: null,
   };
 }
 

@@ -121,11 +121,12 @@ export class UsageQueue {
       .map((line) => ({
         ...(JSON.parse(line) as Omit<
           UsageRecord,
-          'instanceId' | 'requestedModel' | 'clientTtftMs'
+          'instanceId' | 'requestedModel' | 'clientTtftMs' | 'tries'
         >),
         instanceId: null,
         requestedModel: null,
         clientTtftMs: null,
+        tries: null,
       }));
     for (const record of records) this.#pending.set(record.id, { record, segment: undefined });
     await this.flush();

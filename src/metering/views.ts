@@ -18,6 +18,7 @@ export function usageView(record: UsageRecord) {
     upstream_ttfb_ms: record.upstreamTtfbMs,
     client_ttfb_ms: record.clientTtfbMs,
     client_ttft_ms: record.clientTtftMs,
+    upstreams_tried: record.tries,
     events: record.events,
     bytes: record.bytes,
     max_gap_ms: record.maxGapMs,

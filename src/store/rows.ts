@@ -4,29 +4,20 @@
  * and the code disagree: that is a bug, reported with the column's name.
  */
 import type { Row, SqlValue } from './db.ts';
-import type {
-  ApiKey,
-  BudgetPeriod,
-  EndReason,
-  Limits,
-  Role,
-  UsageRecord,
-  User,
-  UserWithPassword,
+import {
+  type ApiKey,
+  type BudgetPeriod,
+  type Limits,
+  type Role,
+  type UpstreamTry,
+  USAGE_END_REASONS,
+  type UsageRecord,
+  type User,
+  type UserWithPassword,
 } from './types.ts';
 
 const ROLES: readonly Role[] = ['admin', 'user'];
 const PERIODS: readonly BudgetPeriod[] = ['day', 'month', 'total'];
-const END_REASONS: readonly (EndReason | 'incomplete')[] = [
-  'done',
-  'client_cancelled',
-  'upstream_error',
-  'timeout',
-  'rejected',
-  'shutdown',
-  'interrupted',
-  'incomplete',
-];
 const USAGE_SOURCES: readonly ('upstream' | 'estimate')[] = ['upstream', 'estimate'];
 
 export const LIMIT_COLUMNS = [
@@ -167,6 +158,7 @@ export const USAGE_COLUMNS = [
   'instance_id',
   'requested_model',
   'client_ttft_ms',
+  'tries',
 ] as const;
 
 export function usageToParams(r: UsageRecord): SqlValue[] {
@@ -199,6 +191,7 @@ export function usageToParams(r: UsageRecord): SqlValue[] {
     r.instanceId,
     r.requestedModel,
     r.clientTtftMs,
+    r.tries === null ? null : JSON.stringify(r.tries),
   ];
 }
 
@@ -227,12 +220,31 @@ export function usageFromRow(row: Row): UsageRecord {
     cachedTokens: number(row, 'cached_tokens'),
     reasoningTokens: number(row, 'reasoning_tokens'),
     cost: numberOrNull(row, 'cost'),
-    endReason: oneOf(row, 'end_reason', END_REASONS),
+    endReason: oneOf(row, 'end_reason', USAGE_END_REASONS),
     usageSource: source === null ? null : oneOf(row, 'usage_source', USAGE_SOURCES),
     instanceId: textOrNull(row, 'instance_id'),
     requestedModel: textOrNull(row, 'requested_model'),
     clientTtftMs: numberOrNull(row, 'client_ttft_ms'),
+    tries: triesOf(textOrNull(row, 'tries')),
   };
+}
+
+/** The tries column: a JSON list this file wrote; anything else reads as none. */
+function triesOf(json: string | null): readonly UpstreamTry[] | null {
+  if (json === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (!Array.isArray(parsed)) return null;
+    return parsed.flatMap((entry: unknown) => {
+      if (typeof entry !== 'object' || entry === null) return [];
+      const { upstream, answer } = entry as Record<string, unknown>;
+      return typeof upstream === 'string' && typeof answer === 'string'
+        ? [{ upstream, answer }]
+        : [];
+    });
+  } catch {
+    return null;
+  }
 }
 
 export function text(row: Row, column: string): string {

@@ -176,6 +176,15 @@ ALTER TABLE usage_records ADD COLUMN requested_model TEXT;
 ALTER TABLE usage_records ADD COLUMN client_ttft_ms DOUBLE PRECISION;
 `,
   },
+  {
+    version: 7,
+    name: 'the upstreams a request tried',
+    sql: `
+-- Each try of an upstream in order, as JSON: [{"upstream":"primary","answer":"500"},…]; the
+-- last is the one that answered (\`upstream\`). NULL for a request that reached none.
+ALTER TABLE usage_records ADD COLUMN tries TEXT;
+`,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `

@@ -26,6 +26,7 @@ import {
   type MigrationReport,
   type NewMessage,
   type Session,
+  type KeyPatch,
   type NewKey,
   type NewUser,
   type OwnedObject,
@@ -197,6 +198,17 @@ export class SqlStore implements Store {
             filter.userId,
           ]);
     return rows.map((row) => keyFromRow(row));
+  }
+
+  async updateKey(id: string, patch: KeyPatch): Promise<ApiKey | undefined> {
+    if (patch.limits !== undefined) {
+      const values = limitsToParams(patch.limits);
+      await this.#db.run(
+        `UPDATE api_keys SET ${LIMIT_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(', ')} WHERE id = $1`,
+        [id, ...values],
+      );
+    }
+    return this.getKey(id);
   }
 
   async revokeKey(id: string, at: number): Promise<ApiKey | undefined> {

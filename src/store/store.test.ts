@@ -229,6 +229,13 @@ for (const backend of [sqlite, postgres]) {
       assert.ok((await store.listKeys()).length >= 2);
       assert.deepEqual(await store.listKeys({ userId: 'usr_missing' }), []);
 
+      // Limits change; everything else about the key stays.
+      const limited = await store.updateKey(other.id, { limits: LIMITS });
+      assert.deepEqual(limited, { ...other, limits: LIMITS });
+      assert.deepEqual((await store.findKeyByHash('b'.repeat(64)))?.key.limits, LIMITS);
+      assert.deepEqual(await store.updateKey(other.id, {}), limited);
+      assert.equal(await store.updateKey('key_missing', { limits: LIMITS }), undefined);
+
       assert.equal((await store.revokeKey(key.id, 5_000))?.revokedAt, 5_000);
       // Revoking again keeps the first time.
       assert.equal((await store.revokeKey(key.id, 9_000))?.revokedAt, 5_000);
@@ -330,6 +337,85 @@ for (const backend of [sqlite, postgres]) {
       assert.deepEqual(await ids({ userId: 'usr_a', keyId: 'key_a', limit: 1 }), ['l4']);
     });
 
+    it('filters usage by id, key prefix, model or alias, upstream, status, end reason; pages by cursor', async () => {
+      const t = Date.UTC(2026, 2, 1);
+      await store.writeUsage([
+        usage({
+          id: 'f1',
+          startedAt: t,
+          keyId: 'key_1',
+          keyPrefix: 'sk-sluice-aa11',
+          model: 'gpt-a',
+          upstream: 'openai',
+        }),
+        usage({
+          id: 'f2',
+          startedAt: t + 1,
+          keyId: 'key_2',
+          keyPrefix: 'sk-sluice-aa22',
+          model: 'gpt-b',
+          requestedModel: 'fast',
+          upstream: 'azure',
+          status: 429,
+          endReason: 'rejected',
+        }),
+        usage({
+          id: 'f3',
+          startedAt: t + 2,
+          keyId: 'key_3',
+          keyPrefix: 'sk-sluice-bb33',
+          model: 'gpt-a',
+          upstream: 'azure',
+          status: 502,
+          endReason: 'upstream_error',
+        }),
+        usage({
+          id: 'f4',
+          startedAt: t + 2,
+          keyPrefix: 'web',
+          model: 'fast',
+          upstream: 'openai',
+          status: 200,
+          endReason: 'client_cancelled',
+        }),
+        usage({ id: 'f5', startedAt: t + 3, keyPrefix: 'sk_%', endedAt: null, status: null }),
+      ]);
+      const window = { since: t, until: t + 10 };
+      const ids = async (filter: Parameters<Store['listUsage']>[0]) =>
+        (await store.listUsage({ ...window, ...filter })).map((r) => r.id);
+      assert.deepEqual(await ids({}), ['f5', 'f4', 'f3', 'f2', 'f1']);
+      assert.deepEqual(await ids({ id: 'f3' }), ['f3']);
+      assert.deepEqual(await ids({ keyPrefix: 'sk-sluice-aa' }), ['f2', 'f1']);
+      assert.deepEqual(await ids({ keyPrefix: 'sk-sluice-aa22' }), ['f2']);
+      assert.deepEqual(await ids({ keyPrefix: 'web' }), ['f4']);
+      // A prefix is text: `_` and `%` are not wildcards.
+      assert.deepEqual(await ids({ keyPrefix: 'sk_' }), ['f5']);
+      assert.deepEqual(await ids({ keyPrefix: 'sk-sluice-aa1x' }), []);
+      assert.deepEqual(await ids({ model: 'gpt-a' }), ['f3', 'f1']);
+      // The alias the client asked for finds what it was served as, and a model named so.
+      assert.deepEqual(await ids({ model: 'fast' }), ['f4', 'f2']);
+      assert.deepEqual(await ids({ upstream: 'azure' }), ['f3', 'f2']);
+      assert.deepEqual(await ids({ status: { from: 429, to: 430 } }), ['f2']);
+      assert.deepEqual(await ids({ status: { from: 400, to: 500 } }), ['f2']);
+      assert.deepEqual(await ids({ status: { from: 200, to: 300 } }), ['f4', 'f1']);
+      assert.deepEqual(await ids({ endReason: 'upstream_error' }), ['f3']);
+      assert.deepEqual(await ids({ endReason: 'incomplete' }), ['f5']);
+      assert.deepEqual(await ids({ upstream: 'azure', status: { from: 500, to: 600 } }), ['f3']);
+
+      // Pages: two records started at once are split by id, none lost or repeated.
+      const page1 = await store.listUsage({ ...window, limit: 2 });
+      assert.deepEqual(
+        page1.map((r) => r.id),
+        ['f5', 'f4'],
+      );
+      const last = page1.at(-1);
+      assert.ok(last !== undefined);
+      const cursor = { startedAt: last.startedAt, id: last.id };
+      assert.deepEqual(await ids({ after: cursor, limit: 2 }), ['f3', 'f2']);
+      assert.deepEqual(await ids({ after: { startedAt: t + 2, id: 'f3' } }), ['f2', 'f1']);
+      assert.deepEqual(await ids({ after: { startedAt: t, id: 'f1' } }), []);
+    });
+
     describe('summaries and totals', () => {
       const day1 = Date.UTC(2026, 10, 24, 10);
       // 23:59 UTC: the day in any other time zone would differ.
@@ -391,6 +477,8 @@ for (const backend of [sqlite, postgres]) {
             clientTtfbMs: 50,
           }),
           usage({ id: 's6', startedAt: day1 + 2, status: 401, endReason: 'rejected' }),
+          // The web page's model list: kept as a record, never counted in a summary.
+          usage({ id: 's7', startedAt: day1 + 3, ...ada, endpoint: '/v1/models', clientTtfbMs: 5 }),
         ]);
       });
 
@@ -460,6 +548,36 @@ for (const backend of [sqlite, postgres]) {
           byKey.map((r) => [r.group, r.requests, r.promptTokens]),
           [[{ key: 'sk-bob', user: 'bob' }, 2, 10]],
         );
+      });
+
+      it('leaves model-list calls out of the sums, not out of the records', async () => {
+        assert.deepEqual(
+          (await store.listUsage({ ...window, endReason: 'done', userId: 'usr_ada' })).map(
+            (r) => r.id,
+          ),
+          ['s3', 's7', 's2', 's1'],
+        );
+        const [ada] = await store.summarizeUsage({ ...window, userId: 'usr_ada' }, []);
+        assert.equal(ada?.requests, 3);
+      });
+
+      it('applies the record filters to sums, and ignores a page cursor', async () => {
+        const rows = await store.summarizeUsage(
+          { ...window, model: 'gpt-a', after: { startedAt: day1, id: 's1' } },
+          ['user'],
+        );
+        assert.deepEqual(
+          rows.map((r) => [r.group.user, r.requests]),
+          [
+            ['ada', 2],
+            ['bob', 2],
+          ],
+        );
+        const [failed] = await store.summarizeUsage(
+          { ...window, status: { from: 400, to: 500 } },
+          [],
+        );
+        assert.equal(failed?.requests, 1);
       });
 
       it('sums everything when not grouped', async () => {

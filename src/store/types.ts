@@ -106,14 +106,62 @@ export interface UsageRecord {
   readonly requestedModel: string | null;
   /** Time to first token: the first event carrying content reached the client (ms). */
   readonly clientTtftMs: number | null;
+  /** Every upstream tried, in order (a failover shows as two); `null` when none was. */
+  readonly tries: readonly UpstreamTry[] | null;
 }
 
+/** One try of an upstream, and how it answered. */
+export interface UpstreamTry {
+  readonly upstream: string;
+  /** The HTTP status, or `unreachable`, `timeout`, `broken`, `cancelled` (the client left). */
+  readonly answer: string;
+}
+
+/** Every way a record can end, `incomplete` (still running, or left so by a crash) included. */
+export const USAGE_END_REASONS: readonly (EndReason | 'incomplete')[] = [
+  'done',
+  'client_cancelled',
+  'upstream_error',
+  'timeout',
+  'rejected',
+  'shutdown',
+  'interrupted',
+  'incomplete',
+];
+
+/** HTTP statuses from `from` up to, not including, `to`: `[429, 430)`, or `[400, 500)` for 4xx. */
+export interface StatusRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A record's place in the newest-first order (`started_at`, then `id`), where a page ended. */
+export interface UsageCursor {
+  readonly startedAt: number;
+  readonly id: string;
+}
+
+/** Which records; every field given must hold (AND). */
 export interface UsageFilter {
+  /** The request id (`x-sluice-request-id`). */
+  readonly id?: string;
   readonly userId?: string;
   readonly keyId?: string;
+  /** Records of keys whose visible prefix starts with this (`sk-sluice-ab`, `web`, `admin`). */
+  readonly keyPrefix?: string;
+  /** The model served, or the name the client asked for when that was an alias. */
+  readonly model?: string;
+  /** The upstream that answered. */
+  readonly upstream?: string;
+  /** Records without a status (still running) never match. */
+  readonly status?: StatusRange;
+  readonly endReason?: EndReason | 'incomplete';
   /** Records that started at or after this time. */
   readonly since?: number;
+  /** Records that started before this time. */
   readonly until?: number;
+  /** Only records after this one in the newest-first order: the next page. */
+  readonly after?: UsageCursor;
   /** Newest first, at most this many (default 1000). */
   readonly limit?: number;
 }
@@ -143,6 +191,10 @@ export interface UserPatch {
   readonly passwordHash?: string;
   readonly disabled?: boolean;
   readonly role?: Role;
+  readonly limits?: Limits;
+}
+
+export interface KeyPatch {
   readonly limits?: Limits;
 }
 
@@ -284,6 +336,8 @@ export interface Store extends ChatStore {
   findKeyByHash(hash: string): Promise<{ key: ApiKey; user: User } | undefined>;
   getKey(id: string): Promise<ApiKey | undefined>;
   listKeys(filter?: { readonly userId?: string }): Promise<ApiKey[]>;
+  /** Returns the updated key, or undefined if there is none with that id. */
+  updateKey(id: string, patch: KeyPatch): Promise<ApiKey | undefined>;
   /** Sets revokedAt (if not yet set); returns the key, or undefined if there is none. */
   revokeKey(id: string, at: number): Promise<ApiKey | undefined>;
   /** Records last use, keeping the later time; unknown ids are ignored. */
@@ -310,6 +364,11 @@ export interface Store extends ChatStore {
   /** Inserts or replaces records by id, all or nothing. */
   writeUsage(records: readonly UsageRecord[]): Promise<void>;
   listUsage(filter?: UsageFilter): Promise<UsageRecord[]>;
+  /**
+   * Sums over the records the filter selects (its `limit` and `after` do not apply), one row
+   * per group. Model-list calls (`/v1/models`) are not counted: they are catalogue lookups,
+   * made by the web page on every load, not work; they stay in the records (`listUsage`).
+   */
   summarizeUsage(filter: UsageFilter, groupBy: readonly UsageGroup[]): Promise<UsageSummaryRow[]>;
   /** Tokens (prompt + completion) and cost of a key's or user's requests since a time. */
   usageTotals(

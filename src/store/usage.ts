@@ -65,7 +65,7 @@ const GROUP_COLUMNS: Record<Exclude<UsageGroup, 'day'>, string> = {
   model: 'model',
 };
 
-/** Sums over the records the filter selects (its `limit` does not apply), one row per group. */
+/** Sums over the records the filter selects, model-list calls left out (see `Store`). */
 export async function summarizeUsage(
   db: Db,
   filter: UsageFilter,
@@ -73,7 +73,9 @@ export async function summarizeUsage(
 ): Promise<UsageSummaryRow[]> {
   const groups = [...new Set(groupBy)];
   const expressions = groups.map((g) => (g === 'day' ? db.dialect.startedDay : GROUP_COLUMNS[g]));
-  const { where, params } = whereClause(filter);
+  // A page's cursor does not narrow a sum.
+  const { after: _page, ...selection } = filter;
+  const { where, params } = whereClause(selection, { work: true });
   const positions = groups.map((_, i) => i + 1).join(', ');
   // GROUP BY positions, so the same text works in both engines; nulls sorted last explicitly
   // because the engines disagree by default.
@@ -98,16 +100,47 @@ FROM usage_records${where}${grouping}`;
   }));
 }
 
-function whereClause(filter: UsageFilter): { where: string; params: SqlValue[] } {
+/**
+ * Model-list calls: catalogue lookups, not work. The web page makes one on every load, so
+ * counted they would make "requests per day" mostly the page's own (issue #13).
+ */
+const CATALOGUE_ENDPOINT = '/v1/models';
+
+function whereClause(
+  filter: UsageFilter,
+  { work = false }: { readonly work?: boolean } = {},
+): { where: string; params: SqlValue[] } {
   const conditions: string[] = [];
   const params: SqlValue[] = [];
-  const add = (condition: string, value: SqlValue) => {
-    params.push(value);
-    conditions.push(condition.replace('?', `$${params.length}`));
+  /** `condition` with each `?` numbered in turn, taking `values` in order. */
+  const add = (condition: string, ...values: SqlValue[]) => {
+    let i = 0;
+    conditions.push(
+      condition.replace(/\?/g, () => {
+        params.push(values[i++] ?? null);
+        return `$${params.length}`;
+      }),
+    );
   };
+  if (filter.id !== undefined) add('id = ?', filter.id);
   if (filter.userId !== undefined) add('user_id = ?', filter.userId);
   if (filter.keyId !== undefined) add('key_id = ?', filter.keyId);
+  if (filter.keyPrefix !== undefined) {
+    // substr, not LIKE: a prefix is matched as text, `_` and `%` included.
+    add('substr(key_prefix, 1, ?) = ?', filter.keyPrefix.length, filter.keyPrefix);
+  }
+  if (filter.model !== undefined)
+    add('(model = ? OR requested_model = ?)', filter.model, filter.model);
+  if (filter.upstream !== undefined) add('upstream = ?', filter.upstream);
+  if (filter.status !== undefined)
+    add('status >= ? AND status < ?', filter.status.from, filter.status.to);
+  if (filter.endReason !== undefined) add('end_reason = ?', filter.endReason);
   if (filter.since !== undefined) add('started_at >= ?', filter.since);
   if (filter.until !== undefined) add('started_at < ?', filter.until);
+  if (filter.after !== undefined) {
+    const { startedAt, id } = filter.after;
+    add('(started_at < ? OR (started_at = ? AND id < ?))', startedAt, startedAt, id);
+  }
+  if (work) add('endpoint <> ?', CATALOGUE_ENDPOINT);
   return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, params };
 }

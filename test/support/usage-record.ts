@@ -30,6 +30,7 @@ export function usageRecord(
     instanceId: null,
     requestedModel: null,
     clientTtftMs: null,
+    tries: null,
     ...fields,
   };
 }

@@ -6,6 +6,7 @@ import './styles/layout.css';
 import './styles/chat.css';
 import './styles/markdown.css';
 import './styles/admin.css';
+import './styles/request-log.css';
 
 const root = document.getElementById('app');
 if (root !== null) render(<App />, root);

@@ -1,8 +1,9 @@
-/** The admin pages: users, keys, usage, upstreams — tabs with their own addresses. */
+/** The admin pages: users, keys, usage, the request log, upstreams — tabs with their own addresses. */
 import type { ApiClient } from '../api/client.ts';
 import { useLocale } from '../i18n/locale.ts';
-import { type AdminTab, navigate } from '../route.ts';
+import { ADMIN_TABS, type AdminTab, navigate } from '../route.ts';
 import { KeysPanel } from './keys-panel.tsx';
+import { RequestsPanel } from './requests-panel.tsx';
 import { UpstreamsPanel } from './upstreams-panel.tsx';
 import { UsagePanel } from './usage-panel.tsx';
 import { UsersPanel } from './users-panel.tsx';
@@ -18,11 +19,10 @@ export function AdminPage({
 }) {
   const { t } = useLocale();
   if (!isAdmin) return <p class="error-text admin-denied">{t('adminOnly')}</p>;
-  const tabs: readonly AdminTab[] = ['users', 'keys', 'usage', 'upstreams'];
   return (
     <main class="admin">
       <nav class="tabs" aria-label={t('admin')}>
-        {tabs.map((name) => (
+        {ADMIN_TABS.map((name) => (
           <a
             key={name}
             href={`/admin/${name}`}
@@ -40,6 +40,7 @@ export function AdminPage({
       {tab === 'users' && <UsersPanel api={api} />}
       {tab === 'keys' && <KeysPanel api={api} />}
       {tab === 'usage' && <UsagePanel api={api} />}
+      {tab === 'requests' && <RequestsPanel api={api} />}
       {tab === 'upstreams' && <UpstreamsPanel api={api} />}
     </main>
   );

@@ -1,15 +1,19 @@
 /**
  * API keys: create one for a user (its secret shown this once, with a copy button — the server
- * keeps only a hash), with the `/v1` routes it may reach beyond inference; the list, and
- * revoking.
+ * keeps only a hash), with the `/v1` routes it may reach beyond inference; the list, each key's
+ * limits, and revoking.
  */
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
 import type { AdminKey, AdminUser, CreatedKey } from '../api/types.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { CopyButton } from '../ui/copy-button.tsx';
-import { errorText, useList, when } from './use-list.ts';
 import { ErrorText } from '../ui/error-text.tsx';
+import { LimitsForm, limitsSummary } from './limits-form.tsx';
+import { errorText, useList, when } from './use-list.ts';
+
+const COLUMNS = 9;
 
 export function KeysPanel({ api }: { api: ApiClient }) {
   const { t, lang } = useLocale();
@@ -19,6 +23,8 @@ export function KeysPanel({ api }: { api: ApiClient }) {
   const [name, setName] = useState('');
   const [routes, setRoutes] = useState('');
   const [created, setCreated] = useState<CreatedKey | null>(null);
+  /** The key whose limits are being edited, by id. */
+  const [editing, setEditing] = useState<string | null>(null);
   const owner = user !== '' ? user : (users.items[0]?.username ?? '');
 
   const create = (event: SubmitEvent) => {
@@ -120,37 +126,72 @@ export function KeysPanel({ api }: { api: ApiClient }) {
               <th>{t('routes')}</th>
               <th>{t('lastUsed')}</th>
               <th>{t('expires')}</th>
+              <th>{t('limits')}</th>
               <th />
             </tr>
           </thead>
           <tbody>
             {keys.items.map((key) => (
-              <tr key={key.id} class={key.revoked_at === null ? '' : 'revoked'} data-key={key.id}>
-                <td>
-                  <code>{key.prefix}…</code>
-                </td>
-                <td>{key.name ?? '—'}</td>
-                <td>{key.user ?? '—'}</td>
-                <td>{key.models === null ? t('allModels') : key.models.join(', ')}</td>
-                <td>{[t('inferenceOnly'), ...key.routes].join(', ')}</td>
-                <td>{when(key.last_used_at, lang)}</td>
-                <td>{key.expires_at === null ? t('never') : when(key.expires_at, lang)}</td>
-                <td class="actions">
-                  {key.revoked_at === null ? (
-                    <button
-                      type="button"
-                      class="ghost danger-text"
-                      onClick={() => {
-                        revoke(key);
-                      }}
-                    >
-                      {t('revoke')}
-                    </button>
-                  ) : (
-                    <span class="badge error">{t('revoked')}</span>
-                  )}
-                </td>
-              </tr>
+              <Fragment key={key.id}>
+                <tr class={key.revoked_at === null ? '' : 'revoked'} data-key={key.id}>
+                  <td>
+                    <code>{key.prefix}…</code>
+                  </td>
+                  <td>{key.name ?? '—'}</td>
+                  <td>{key.user ?? '—'}</td>
+                  <td>{key.models === null ? t('allModels') : key.models.join(', ')}</td>
+                  <td>{[t('inferenceOnly'), ...key.routes].join(', ')}</td>
+                  <td>{when(key.last_used_at, lang)}</td>
+                  <td>{key.expires_at === null ? t('never') : when(key.expires_at, lang)}</td>
+                  <td data-field="limits">{limitsSummary(key.limits, t)}</td>
+                  <td class="actions">
+                    {key.revoked_at === null && (
+                      <button
+                        type="button"
+                        class="ghost"
+                        aria-expanded={editing === key.id}
+                        onClick={() => {
+                          setEditing(editing === key.id ? null : key.id);
+                        }}
+                      >
+                        {t('editLimits')}
+                      </button>
+                    )}
+                    {key.revoked_at === null ? (
+                      <button
+                        type="button"
+                        class="ghost danger-text"
+                        onClick={() => {
+                          revoke(key);
+                        }}
+                      >
+                        {t('revoke')}
+                      </button>
+                    ) : (
+                      <span class="badge error">{t('revoked')}</span>
+                    )}
+                  </td>
+                </tr>
+                {editing === key.id && (
+                  <tr class="limits-row" data-limits-of={key.id}>
+                    <td colSpan={COLUMNS}>
+                      <LimitsForm
+                        title={t('limitsOf', { name: `${key.prefix}…` })}
+                        limits={key.limits}
+                        save={(limits) =>
+                          api.json('PATCH', `/api/admin/keys/${encodeURIComponent(key.id)}`, {
+                            limits,
+                          })
+                        }
+                        onDone={() => {
+                          setEditing(null);
+                          keys.reload();
+                        }}
+                      />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

@@ -1,13 +1,13 @@
 /**
- * Usage with charts: requests per day, tokens per model and per user (the server's summaries),
- * and the distribution of time to first byte over the latest records — the number a streaming
- * gateway lives by.
+ * Usage with charts: requests and cost per day, tokens and cost per model and per user (the
+ * server's summaries), and the distribution of time to first byte over the latest records — the
+ * number a streaming gateway lives by. The records of the span export as CSV.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
 import type { ListOf, UsageRecord, UsageSummaryRow } from '../api/types.ts';
 import { BarList } from '../charts/bar-list.tsx';
-import { ColumnChart, type Datum } from '../charts/column-chart.tsx';
+import { ColumnChart, type Datum, usd } from '../charts/column-chart.tsx';
 import { histogram } from '../charts/histogram.ts';
 import { useLocale } from '../i18n/locale.ts';
 import { errorText } from './use-list.ts';
@@ -60,14 +60,23 @@ export function UsagePanel({ api }: { api: ApiClient }) {
   }, [api, span, tick]);
 
   const tokens = (row: UsageSummaryRow) => row.prompt_tokens + row.completion_tokens;
-  // Rows without a model or user (model lists, the bootstrap key) carry no tokens to chart.
-  const named = (rows: readonly UsageSummaryRow[], field: 'model' | 'user'): Datum[] =>
+  const cost = (row: UsageSummaryRow) => row.cost;
+  // Rows without a model or user (refused requests, the bootstrap key) are left out.
+  const named = (
+    rows: readonly UsageSummaryRow[],
+    field: 'model' | 'user',
+    value: (row: UsageSummaryRow) => number,
+  ): Datum[] =>
     rows
       .flatMap((row) => {
         const label = row[field];
-        return label === null || label === undefined ? [] : [{ label, value: tokens(row) }];
+        return label === null || label === undefined ? [] : [{ label, value: value(row) }];
       })
       .sort((a, b) => b.value - a.value);
+  const days =
+    data === null ? [] : [...data.byDay].sort((a, b) => (a.day ?? '').localeCompare(b.day ?? ''));
+  const perDay = (value: (row: UsageSummaryRow) => number): Datum[] =>
+    days.map((row) => ({ label: (row.day ?? '').slice(5), value: value(row) }));
   const ttfb =
     data?.records.flatMap((r) => (r.client_ttfb_ms === null ? [] : [r.client_ttfb_ms])) ?? [];
 
@@ -97,6 +106,9 @@ export function UsagePanel({ api }: { api: ApiClient }) {
         >
           {t('refresh')}
         </button>
+        <a class="button" href={`/api/admin/usage?since=${span}&format=csv&limit=10000`} download>
+          {t('exportCsv')}
+        </a>
       </div>
       <ErrorText text={error} />
       {data !== null && data.byDay.length === 0 && <p class="muted">{t('noUsage')}</p>}
@@ -104,20 +116,35 @@ export function UsagePanel({ api }: { api: ApiClient }) {
         <div class="charts">
           <figure data-chart="per-day">
             <figcaption>{t('usagePerDay')}</figcaption>
-            <ColumnChart
-              title={t('usagePerDay')}
-              data={[...data.byDay]
-                .sort((a, b) => (a.day ?? '').localeCompare(b.day ?? ''))
-                .map((row) => ({ label: (row.day ?? '').slice(5), value: row.requests }))}
-            />
+            <ColumnChart title={t('usagePerDay')} data={perDay((row) => row.requests)} />
+          </figure>
+          <figure data-chart="cost-per-day">
+            <figcaption>{t('costPerDay')}</figcaption>
+            <ColumnChart title={t('costPerDay')} data={perDay(cost)} format={usd} />
           </figure>
           <figure data-chart="per-model">
             <figcaption>{t('usagePerModel')}</figcaption>
-            <BarList title={t('usagePerModel')} data={named(data.byModel, 'model')} />
+            <BarList title={t('usagePerModel')} data={named(data.byModel, 'model', tokens)} />
+          </figure>
+          <figure data-chart="cost-per-model">
+            <figcaption>{t('costPerModel')}</figcaption>
+            <BarList
+              title={t('costPerModel')}
+              data={named(data.byModel, 'model', cost)}
+              format={usd}
+            />
           </figure>
           <figure data-chart="per-user">
             <figcaption>{t('usagePerUser')}</figcaption>
-            <BarList title={t('usagePerUser')} data={named(data.byUser, 'user')} />
+            <BarList title={t('usagePerUser')} data={named(data.byUser, 'user', tokens)} />
+          </figure>
+          <figure data-chart="cost-per-user">
+            <figcaption>{t('costPerUser')}</figcaption>
+            <BarList
+              title={t('costPerUser')}
+              data={named(data.byUser, 'user', cost)}
+              format={usd}
+            />
           </figure>
           <figure data-chart="ttfb">
             <figcaption>{t('ttftHistogram', { count: ttfb.length })}</figcaption>

@@ -8,12 +8,15 @@ import type { SessionInfo, SignedIn } from './types.ts';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The field or parameter the server refused (`limits.rpm`), when it names one. */
+  readonly param: string | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, param: string | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.param = param;
   }
 }
 
@@ -64,14 +67,17 @@ export class ApiClient {
   }
 }
 
-/** The server's `{"error": {message, code}}`, or a plain description when the body is not that. */
+/** The server's `{"error": {message, code, param}}`, or a plain description when it is not that. */
 export async function errorOf(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   try {
-    const { error } = JSON.parse(text) as { error?: { message?: unknown; code?: unknown } };
+    const { error } = JSON.parse(text) as {
+      error?: { message?: unknown; code?: unknown; param?: unknown };
+    };
     if (typeof error?.message === 'string') {
       const code = typeof error.code === 'string' ? error.code : String(response.status);
-      return new ApiError(response.status, code, error.message);
+      const param = typeof error.param === 'string' ? error.param : null;
+      return new ApiError(response.status, code, error.message, param);
     }
   } catch {
     // Not JSON: a proxy's error page, say.

@@ -1,4 +1,5 @@
 /** The JSON the server answers with (src/chat/views.ts, src/accounts/views.ts, src/metering/views.ts). */
+import type { usageView } from '../../../src/metering/views.ts';
 
 export type Role = 'admin' | 'user';
 
@@ -63,8 +64,10 @@ export interface Limits {
   readonly max_streams: number | null;
   readonly budget_tokens: number | null;
   readonly budget_cost: number | null;
-  readonly budget_period: string;
+  readonly budget_period: BudgetPeriod;
 }
+
+export type BudgetPeriod = 'day' | 'month' | 'total';
 
 export interface AdminUser {
   readonly id: string;
@@ -87,6 +90,7 @@ export interface AdminKey {
   readonly models: readonly string[] | null;
   /** `/v1` route scopes beyond inference (files, batches, …). */
   readonly routes: readonly string[];
+  readonly limits: Limits;
 }
 
 /** The answer to creating a key: the only time the secret is shown. */
@@ -94,18 +98,12 @@ export interface CreatedKey extends AdminKey {
   readonly key: string;
 }
 
-export interface UsageRecord {
-  readonly id: string;
-  readonly user: string | null;
-  readonly model: string | null;
-  readonly endpoint: string;
-  readonly status: number | null;
-  readonly started_at: string;
-  readonly client_ttfb_ms: number | null;
-  readonly upstream_ttfb_ms: number | null;
-  readonly completion_tokens: number;
-  readonly prompt_tokens: number;
-  readonly end_reason: string;
+/** A usage record as `/api/admin/usage` lists it: the server's own view, so the two cannot drift. */
+export type UsageRecord = ReturnType<typeof usageView>;
+
+/** One page of the request log: `next_cursor` asks for the next, `null` when there is none. */
+export interface UsagePage extends ListOf<UsageRecord> {
+  readonly next_cursor: string | null;
 }
 
 export interface UsageSummaryRow {

@@ -2,7 +2,7 @@
  * Horizontal bars in SVG, one row per name (models, users): long names read better across.
  * Like the column chart, x positions are percentages so the text keeps its size.
  */
-import { compact, type Datum } from './column-chart.tsx';
+import { compact, type Datum, scaleMax } from './column-chart.tsx';
 
 const ROW = 28;
 /** Names take the left part, bars the next, the value the rest (percent of the width). */
@@ -11,8 +11,17 @@ const BAR_START = 36;
 const BAR_SPAN = 50;
 const MAX_NAME = 18;
 
-export function BarList({ data, title }: { data: readonly Datum[]; title: string }) {
-  const max = Math.max(1, ...data.map((d) => d.value));
+export function BarList({
+  data,
+  title,
+  format = compact,
+}: {
+  data: readonly Datum[];
+  title: string;
+  /** How a bar's value is written (default `compact`: 1.2k). */
+  format?: (value: number) => string;
+}) {
+  const max = scaleMax(data);
   return (
     <svg
       class="chart bar-list"
@@ -26,13 +35,13 @@ export function BarList({ data, title }: { data: readonly Datum[]; title: string
         const y = i * ROW;
         return (
           <g key={d.label} class="bar">
-            <title>{`${d.label}: ${d.value}`}</title>
+            <title>{`${d.label}: ${format === compact ? d.value : format(d.value)}`}</title>
             <text x={`${LABEL_END}%`} y={y + ROW / 2 + 4} class="label" text-anchor="end">
               {d.label.length > MAX_NAME ? `${d.label.slice(0, MAX_NAME - 1)}…` : d.label}
             </text>
             <rect x={`${BAR_START}%`} y={y + 6} width={`${w}%`} height={ROW - 12} rx={3} />
             <text x={`${BAR_START + w + 1.5}%`} y={y + ROW / 2 + 4} class="value">
-              {compact(d.value)}
+              {format(d.value)}
             </text>
           </g>
         );

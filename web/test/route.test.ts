@@ -1,0 +1,17 @@
+/** The page's addresses: each admin tab has its own, unknown ones fall back to the chat. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ADMIN_TABS, parseRoute, routePath } from '../src/route.ts';
+
+it('gives every admin tab its own address, and reads it back', () => {
+  for (const tab of ADMIN_TABS) {
+    assert.deepEqual(parseRoute(routePath({ page: 'admin', tab })), { page: 'admin', tab });
+  }
+  assert.deepEqual(parseRoute('/admin/requests/'), { page: 'admin', tab: 'requests' });
+  assert.deepEqual(parseRoute('/admin'), { page: 'admin', tab: 'users' });
+});
+
+it('sends an unknown address to a new chat', () => {
+  assert.deepEqual(parseRoute('/admin/nothing'), { page: 'chat', conversationId: null });
+  assert.deepEqual(parseRoute('/c/abc-1'), { page: 'chat', conversationId: 'abc-1' });
+});
