@@ -2,7 +2,8 @@
  * The benchmark's client: opens `concurrency` streaming chat requests, spread over `rampMs`
  * (each slot running `rounds` streams one after another), and records for every event how long after its send time it arrived (both on the shared
  * monotonic clock), for every request its time to first byte, and whether it was complete.
- * Started as a child process with its job as JSON in argv[2]; prints its findings as JSON.
+ * With a `scrape`, it also reads the target's metrics, as Prometheus would, while the streams
+ * run. Started as a child process with its job as JSON in argv[2]; prints its findings as JSON.
  */
 import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { percentile } from './stats.ts';
@@ -19,6 +20,20 @@ export interface LoadJob {
   readonly rampMs: number;
   /** Streams not finished by then count as failed. */
   readonly deadlineMs: number;
+  /** Read `url` (GET) at the start and then every `everyMs` until the last stream ends. */
+  readonly scrape?: {
+    readonly url: string;
+    readonly headers: Record<string, string>;
+    readonly everyMs: number;
+  };
+}
+
+export interface ScrapeResult {
+  /** Scrapes answered 200 with a body read to its end. */
+  readonly count: number;
+  readonly failed: number;
+  /** Size of the last exposition read. */
+  readonly bytes: number;
 }
 
 export interface LoadResult {
@@ -33,6 +48,8 @@ export interface LoadResult {
   readonly harnessCpuS: number;
   readonly wallS: number;
   readonly errors: readonly string[];
+  /** Present when the job asked for scrapes. */
+  readonly scrapes?: ScrapeResult;
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -123,12 +140,14 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const slot = async () => {
     for (let r = 0; r < rounds; r++) await one();
   };
+  const scraper = job.scrape === undefined ? undefined : startScraper(job.scrape, errors);
   const pending: Promise<void>[] = [];
   for (let i = 0; i < job.concurrency; i++) {
     const at = (i * job.rampMs) / job.concurrency;
     pending.push(new Promise<void>((resolve) => setTimeout(resolve, at)).then(slot));
   }
   await Promise.all(pending);
+  const scrapes = await scraper?.stop();
   agent.destroy();
   const used = process.cpuUsage(cpu);
   const sample = delays.subarray(0, recorded);
@@ -147,6 +166,49 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     harnessCpuS: (used.user + used.system) / 1e6,
     wallS: (performance.now() - wall) / 1000,
     errors: [...errors].slice(0, 5),
+    ...(scrapes === undefined ? {} : { scrapes }),
+  };
+}
+
+/**
+ * Reads the metrics at once and then every `everyMs`, one scrape at a time (a slow one delays
+ * the next, as in Prometheus); `stop` waits for the one under way.
+ */
+function startScraper(
+  { url, headers, everyMs }: NonNullable<LoadJob['scrape']>,
+  errors: Set<string>,
+): { stop(): Promise<ScrapeResult> } {
+  let count = 0;
+  let failed = 0;
+  let bytes = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+  const scrape = async () => {
+    try {
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(everyMs * 10) });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+      count++;
+      bytes = Buffer.byteLength(text);
+    } catch (error) {
+      failed++;
+      errors.add(`scrape: ${(error as Error).message}`);
+    }
+  };
+  const next = () => {
+    current = scrape().then(() => {
+      if (!stopped) timer = setTimeout(next, everyMs);
+    });
+  };
+  next();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+      return { count, failed, bytes };
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 /** The benchmark's results: per-point summaries, a markdown table and an SVG chart. */
 import type { LoadResult } from './loadgen.ts';
+import { type MetricsOverhead, metricsOverhead, renderOverhead } from './metrics-overhead.ts';
 import type { Point } from './run.ts';
 import { median, round } from './stats.ts';
 import { TARGET_NAMES, type TargetName } from './targets.ts';
@@ -32,6 +33,8 @@ export interface TargetSummary {
 export interface PointSummary {
   readonly point: Point;
   readonly targets: Readonly<Partial<Record<TargetName, TargetSummary>>>;
+  /** `sluice` over `sluice-no-metrics`, when both ran. */
+  readonly metrics?: MetricsOverhead;
 }
 
 export function summarize(point: Point, records: readonly RunRecord[]): PointSummary {
@@ -74,7 +77,8 @@ export function summarize(point: Point, records: readonly RunRecord[]): PointSum
       harnessCpuPct: round(median(runs.map((r) => (100 * r.load.harnessCpuS) / r.load.wallS)), 0),
     };
   }
-  return { point, targets };
+  const metrics = metricsOverhead(records);
+  return { point, targets, ...(metrics === undefined ? {} : { metrics }) };
 }
 
 export function renderTable(
@@ -85,7 +89,7 @@ export function renderTable(
     `# Sluice benchmark${meta.quick ? ' (quick run)' : ''}`,
     '',
     `${meta.date} · ${meta.machine} · pinning: ${meta.pinning}.`,
-    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream, from 100 streams up). Every measurement starts on a fresh, warmed-up target process. Sluice runs with a key, usage metering (SQLite) and limits checks on, as deployed. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
+    'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream, from 100 streams up). Every measurement starts on a fresh, warmed-up target process. Sluice runs with a key, usage metering (SQLite), limits checks and metrics on (`/metrics` read every second), as deployed; `sluice-no-metrics` is the same Sluice without metrics. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
   ];
   if (summaries.some((s) => s.targets.pipe !== undefined)) {
     lines.push(
@@ -111,6 +115,11 @@ export function renderTable(
     lines.push('');
   }
   lines.push(
+    ...renderOverhead(
+      summaries.flatMap(({ point, metrics }) =>
+        metrics === undefined ? [] : [{ concurrency: point.concurrency, overhead: metrics }],
+      ),
+    ),
     '## Targets (DESIGN.md)',
     '',
     ...checks(summaries).map((c) => `- ${c.ok ? 'met' : '**missed**'}: ${c.text}`),
@@ -173,6 +182,7 @@ const SERIES = [
   { name: 'pipe', label: 'Node byte pipe', color: '#dbe7f7' },
   { name: 'node', label: 'bare Node relay', color: '#b9d3f5' },
   { name: 'sluice', label: 'Sluice', color: '#2f7de1' },
+  { name: 'sluice-no-metrics', label: 'Sluice, no metrics', color: '#1b4f91' },
 ] as const;
 
 /** Added per-event delay p99 and CPU per 1000 events, nginx and the Node floors beside Sluice. */

@@ -3,7 +3,9 @@
  * one run. For each point (streams at once) and repetition, the same load goes to the upstream
  * directly, through nginx (buffering off) and through Sluice; what a target adds is measured
  * against direct in the same repetition. Medians over repetitions; results in docs/bench/.
- * `--quick` is a smoke run (under two minutes).
+ * `--quick` is a smoke run (under two minutes); `--reps N` repeats every point N times.
+ * Sluice runs twice, with its metrics scraped and without metrics: the report shows what they
+ * cost as ratios (bench/metrics-overhead.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -23,6 +25,7 @@ import {
   DEFAULT_TARGETS,
   direct,
   type MeasuredName,
+  SCRAPE_EVERY_MS,
   startTarget,
   startUpstream,
   type Target,
@@ -66,9 +69,13 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
+      reps: { type: 'string' },
     },
   });
-  const points = values.quick ? QUICK : FULL;
+  const reps = values.reps === undefined ? undefined : repetitions(values.reps);
+  const points = (values.quick ? QUICK : FULL).map((p) =>
+    reps === undefined ? p : { ...p, reps },
+  );
   const names = targetNames(values.targets);
   const machine = `${cpuModel()}, ${cpus().length} cores`;
   const pinning = !HAS_TASKSET
@@ -97,7 +104,10 @@ async function main(): Promise<void> {
           log(
             `C=${point.concurrency} rep ${rep + 1}/${point.reps} ${target.name}: delay p50 ${record.load.delayMs.p50.toFixed(2)} ms, ` +
               `p99 ${record.load.delayMs.p99.toFixed(2)} ms, ttfb p50 ${record.load.ttfbMs.p50.toFixed(2)} ms, ` +
-              `failed ${record.load.failed}, cpu ${record.cpuS.toFixed(2)} s, harness ${((100 * record.load.harnessCpuS) / record.load.wallS).toFixed(0)} %`,
+              `failed ${record.load.failed}, cpu ${record.cpuS.toFixed(2)} s, harness ${((100 * record.load.harnessCpuS) / record.load.wallS).toFixed(0)} %` +
+              (record.load.scrapes === undefined
+                ? ''
+                : `, scrapes ${record.load.scrapes.count} (${record.load.scrapes.failed} failed, ${Math.round(record.load.scrapes.bytes / 1024)} KiB)`),
           );
         }
       }
@@ -140,6 +150,9 @@ async function measure(target: Target, point: Point, rep: number): Promise<RunRe
     pad: PAD,
     rampMs: point.concurrency === 1 ? 0 : streamMs,
     deadlineMs: 2 * streamMs * (point.rounds ?? 1) + 30_000,
+    ...(target.scrape === undefined
+      ? {}
+      : { scrape: { ...target.scrape, everyMs: SCRAPE_EVERY_MS } }),
   };
   const idleKiB = rssKiB(target.pids());
   const cpuBefore = cpuSeconds(target.pids());
@@ -175,6 +188,16 @@ function targetNames(list: string): MeasuredName[] {
     }
   }
   return TARGET_NAMES.filter((name) => asked.includes(name));
+}
+
+/** `--reps N`: a whole number from 1 to 20. */
+function repetitions(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 20) {
+    log(`--reps: a whole number from 1 to 20; got "${text}".`);
+    process.exit(2);
+  }
+  return n;
 }
 
 function log(line: string): void {

@@ -2,7 +2,8 @@
  * What the benchmark measures: the upstream reached directly (the floor), through Debian's
  * nginx with buffering off (the C reference), through two Node.js relays (a byte pipe and a
  * bare HTTP relay: the runtime's own cost), and through Sluice (auth, metering and usage
- * accounting on, as deployed). Each runs on the target core.
+ * accounting on, as deployed, its metrics scraped every second) — and that Sluice again without
+ * metrics, to show what they cost. Each runs on the target core.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +15,25 @@ import { childrenOf } from './procfs.ts';
 import { type BenchChild, startChild } from './processes.ts';
 
 /** What `--targets` may name, in the order they are reported; `direct` always runs. */
-export const TARGET_NAMES = ['nginx', 'pipe', 'node', 'sluice'] as const;
+export const TARGET_NAMES = ['nginx', 'pipe', 'node', 'sluice', 'sluice-no-metrics'] as const;
 export type MeasuredName = (typeof TARGET_NAMES)[number];
 export type TargetName = 'direct' | MeasuredName;
-/** The default run: nginx, the Node floor and Sluice (the byte pipe on request). */
-export const DEFAULT_TARGETS: readonly MeasuredName[] = ['nginx', 'node', 'sluice'];
+/** The default run: nginx, the Node floor, Sluice with and without metrics (the byte pipe on request). */
+export const DEFAULT_TARGETS: readonly MeasuredName[] = [
+  'nginx',
+  'node',
+  'sluice',
+  'sluice-no-metrics',
+];
+
+/**
+ * How often the load generator reads Sluice's `/metrics` while it measures: a scrape a second,
+ * fifteen times Prometheus's usual 15 s, so every run sees several and none hides their cost.
+ */
+export const SCRAPE_EVERY_MS = 1000;
+
+/** `SLUICE_METRICS_TOKEN` of the measured Sluice: `/metrics` is read with it, as deployed. */
+export const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
 export function startTarget(name: MeasuredName, upstream: Upstream, core: number): Promise<Target> {
   switch (name) {
@@ -29,7 +44,9 @@ export function startTarget(name: MeasuredName, upstream: Upstream, core: number
     case 'node':
       return startNodeScript('node', './node-relay.ts', upstream, core);
     case 'sluice':
-      return startSluice(upstream, core);
+      return startSluice(upstream, core, { metrics: true });
+    case 'sluice-no-metrics':
+      return startSluice(upstream, core, { metrics: false });
   }
 }
 
@@ -38,6 +55,8 @@ export interface Target {
   /** Where the load generator sends `POST …/chat/completions`. */
   readonly url: string;
   readonly headers: Record<string, string>;
+  /** A metrics endpoint to read every `SCRAPE_EVERY_MS` while the target is measured. */
+  readonly scrape?: Scrape;
   /** The processes whose CPU and memory count (none for direct). */
   pids(): number[];
   /**
@@ -49,6 +68,12 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+export interface Scrape {
+  /** `http://127.0.0.1:PORT/metrics` */
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
 /** A target made of one process (and its children) that can be started again on its port. */
 async function restartable(
   name: TargetName,
@@ -57,6 +82,7 @@ async function restartable(
   /** Starts the process, resolving once it listens on `port`. */
   launch: () => Promise<BenchChild>,
   cleanUp: () => void = () => undefined,
+  scrape?: Scrape,
 ): Promise<Target> {
   // Listening is not serving: nginx's master binds the port before it forks its worker, and
   // a worker that is not there yet would be missing from pids() (its memory and CPU uncounted).
@@ -75,6 +101,7 @@ async function restartable(
     name,
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     headers,
+    ...(scrape === undefined ? {} : { scrape }),
     pids: () => [child.pid, ...childrenOf(child.pid)],
     async restart() {
       await child.stop();
@@ -171,7 +198,16 @@ async function startNodeScript(
   return restartable(name, port, {}, launch);
 }
 
-export async function startSluice(upstream: Upstream, core: number): Promise<Target> {
+/**
+ * Sluice as deployed: with `metrics`, its `/metrics` behind a token and read every second
+ * while it is measured; without, the same Sluice with its metrics module swapped for one that
+ * does nothing (`bench/without-metrics.ts`), and nothing read.
+ */
+export async function startSluice(
+  upstream: Upstream,
+  core: number,
+  { metrics }: { readonly metrics: boolean },
+): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-data-'));
   const port = await freePort();
   const env = {
@@ -182,6 +218,7 @@ export async function startSluice(upstream: Upstream, core: number): Promise<Tar
     SLUICE_LOG_LEVEL: 'info',
     PORT: String(port),
     SLUICE_ADMIN_KEY: '',
+    SLUICE_METRICS_TOKEN: METRICS_TOKEN,
   };
   const cli = (args: string[], input?: string) =>
     execFileSync(process.execPath, [here('../bin/sluice.js'), ...args], {
@@ -198,13 +235,26 @@ export async function startSluice(upstream: Upstream, core: number): Promise<Tar
     process.env.BENCH_CPU_PROF === undefined
       ? []
       : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
+  const withoutMetrics = metrics ? [] : ['--import', here('./without-metrics.ts')];
   const launch = () =>
-    startChild(process.execPath, [...profile, here('../bin/sluice.js'), 'serve'], {
-      core,
-      env,
-      readyPort: port,
-    });
-  return restartable('sluice', port, { authorization: `Bearer ${key}` }, launch, () => {
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+    startChild(
+      process.execPath,
+      [...profile, ...withoutMetrics, here('../bin/sluice.js'), 'serve'],
+      { core, env, readyPort: port },
+    );
+  return restartable(
+    metrics ? 'sluice' : 'sluice-no-metrics',
+    port,
+    { authorization: `Bearer ${key}` },
+    launch,
+    () => {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    metrics
+      ? {
+          url: `http://127.0.0.1:${port}/metrics`,
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        }
+      : undefined,
+  );
 }

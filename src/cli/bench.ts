@@ -13,22 +13,23 @@ const HARNESS = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'measure streaming overhead beside nginx (source checkout)',
-  help: `Usage: sluice bench [--quick] [--targets LIST]
+  help: `Usage: sluice bench [--quick] [--targets LIST] [--reps N]
 
 Runs the streaming benchmark on loopback: a fake upstream, a load generator, and the targets
 in turn — the upstream directly, Debian's nginx with buffering off, a bare Node.js relay (the
-runtime's floor) and Sluice with auth and metering on — at 1, 100, 1000 and 5000 concurrent
-streams. Prints a table of what each target adds (per-event delay, time to first byte, CPU per
-1000 events, memory per stream) and writes docs/bench/results.md, results.json and chart.svg.
-Same as "npm run bench".
+runtime's floor), Sluice with auth, metering and metrics on (its /metrics read every second)
+and the same Sluice without metrics — at 1, 100, 1000 and 5000 concurrent streams. Prints a
+table of what each target adds (per-event delay, time to first byte, CPU per 1000 events,
+memory per stream) and what metrics cost (with over without, as ratios), and writes
+docs/bench/results.md, results.json and chart.svg. Same as "npm run bench".
 
 Options:
   --quick          a smoke run (1, 100 and 1000 streams, one repetition; under two minutes),
                    written to docs/bench/quick.md
   --targets LIST   which to measure beside direct, comma-separated, from nginx, pipe, node,
-                   sluice (default nginx,node,sluice; pipe is a TCP byte pipe in Node, below
-                   the floor)
+                   sluice, sluice-no-metrics (default all but pipe; pipe is a TCP byte pipe in
+                   Node, below the floor)
+  --reps N         repeat every point N times (1-20) instead of its usual 1 to 3
 
 Needs nginx (/usr/sbin/nginx) and a source checkout. Exit status: 0 the run finished (whether
 or not every target was met), 1 it could not run, 2 bad usage.
@@ -39,6 +40,7 @@ or not every target was met), 1 it could not run, 2 bad usage.
       options: {
         quick: { type: 'boolean', default: false },
         targets: { type: 'string' },
+        reps: { type: 'string' },
       },
       strict: true,
     });
@@ -50,10 +52,11 @@ or not every target was met), 1 it could not run, 2 bad usage.
     const forwarded = [
       ...(values.quick ? ['--quick'] : []),
       ...(values.targets === undefined ? [] : ['--targets', values.targets]),
+      ...(values.reps === undefined ? [] : ['--reps', values.reps]),
     ];
     const child = spawn(process.execPath, [HARNESS, ...forwarded], { stdio: 'inherit' });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    // The harness exits 2 for bad usage (an unknown --targets name), as sluice does.
+    // The harness exits 2 for bad usage (an unknown --targets name, a bad --reps), as sluice does.
     return code === 0 ? EXIT.ok : code === EXIT.usage ? EXIT.usage : EXIT.failure;
   },
 };

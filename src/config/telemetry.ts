@@ -20,13 +20,12 @@ export interface MetricsConfig {
 }
 
 export interface TracesConfig {
-  /** Where spans are posted (OTLP/HTTP, protobuf), `…/v1/traces`; none: no tracing at all. */
+  /** Where spans are posted (OTLP/HTTP, JSON), `…/v1/traces`; none: no tracing at all. */
   readonly endpoint: string | undefined;
   /** `OTEL_EXPORTER_OTLP_HEADERS` / `…_TRACES_HEADERS`: `key=value,key2=value2`. */
   readonly headers: Readonly<Record<string, string>>;
   readonly serviceName: string;
 }
-
 
 export function metricsConfig(env: Env, file: ConfigFile, problems: string[]): MetricsConfig {
   const token = nonEmpty(env.SLUICE_METRICS_TOKEN) ?? nonEmpty(file.metrics?.token);

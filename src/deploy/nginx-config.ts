@@ -129,7 +129,14 @@ function serverBody(): string {
     gzip on;
     gzip_types text/css application/javascript application/json image/svg+xml;
 
-    # Everything goes to Sluice, and every route may stream (/v1, /api, /sluice/probe).
+    # Sluice's metrics are for a scraper inside the network (on the main port with
+    # SLUICE_METRICS_TOKEN, or on SLUICE_METRICS_LISTEN), never for the internet. nginx matches
+    # the decoded, normalised path, so /%6Detrics and //metrics land here too.
+    location = /metrics {
+        return 404;
+    }
+
+    # Everything else goes to Sluice, and every route may stream (/v1, /api, /sluice/probe).
     location / {
         proxy_pass http://sluice;
 

@@ -12,12 +12,14 @@ import { ChatApi } from '../chat/index.ts';
 import { AdminApi } from '../admin/index.ts';
 import type { ApiFamily, Config } from '../config/index.ts';
 import { everyObserver, Gateway, type GatewayObserver } from '../gateway/index.ts';
+import { ListenError } from '../errors/index.ts';
 import { clientIpResolver } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createCounters } from '../metering/limits/index.ts';
 import { Meter, recoverUsage, UsageJournal, UsageQueue } from '../metering/index.ts';
 import { Probe } from '../probe/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { SluiceMetrics, startTracing } from '../telemetry/index.ts';
 import {
   buildUpstreams,
   type DemoOptions,
@@ -126,11 +128,6 @@ export async function startSluice(
   };
   await wire(config);
   const missing = live.missing;
-  if (config.adminKey === undefined && (await store.countUsers()) === 0) {
-    log.warn(
-      'no keys yet: create one with `sluice users add NAME --password-stdin` and `sluice keys create --user NAME`, or set SLUICE_ADMIN_KEY',
-    );
-  }
 
   const shutdown = new AbortController();
   // The gateway asks the server whether it is draining; the server is made after the gateway.
@@ -149,6 +146,10 @@ export async function startSluice(
   });
   // Who hears of every finished request: metrics and traces (when an endpoint is set).
   const observers: GatewayObserver[] = [];
+  const metrics = new SluiceMetrics({ labels: config.metrics.labels });
+  observers.push(metrics);
+  const tracing = await startTracing(config.traces, log, { instance });
+  if (tracing !== undefined) observers.push(tracing.observer);
   const gateway = new Gateway({
     instance,
     config,
@@ -185,6 +186,8 @@ export async function startSluice(
     probe,
     clientIp,
     usagePending: () => queue.pending,
+    metrics,
+    metricsAccess: config.metrics,
     upstreams: () => live.upstreams,
     admin: new AdminApi({
       accounts,
@@ -205,8 +208,36 @@ export async function startSluice(
     },
   });
   holder.server = server;
-  const url = await server.listen(config.port, config.host);
-  log.info('listening', { url: url.href });
+  /** Everything but the server released, every record written: after a drain, or instead of serving. */
+  const close = async () => {
+    await queue.close();
+    await Promise.all([
+      dispatchers.close(),
+      live.demo?.close(),
+      counters.close(),
+      throttle.close(),
+      chat.close(),
+      tracing?.close(),
+    ]);
+    await store.close();
+  };
+  let url: URL;
+  try {
+    url = await server.listen(config.port, config.host);
+  } catch (error) {
+    // Nothing was served: release what was opened, say which setting to change.
+    await close();
+    throw new ListenError(config.host, config.port, (error as { code?: string }).code);
+  }
+  log.info('listening', { url: url.href, pid: process.pid });
+  if (config.adminKey === undefined && (await store.countUsers()) === 0) {
+    const page = loopback(server).href;
+    log.warn(
+      `no users yet: open ${page} to create the first (admin) account, or run \`sluice users add NAME --password-stdin\`; ` +
+        'then `sluice keys create --user NAME` makes an API key (or set SLUICE_ADMIN_KEY)',
+      { setup: page },
+    );
+  }
 
   return {
     url,
@@ -230,15 +261,7 @@ export async function startSluice(
     },
     async drain(deadlineMs = config.drainMs) {
       await server.drain(deadlineMs);
-      await queue.close();
-      await Promise.all([
-        dispatchers.close(),
-        live.demo?.close(),
-        counters.close(),
-        throttle.close(),
-        chat.close(),
-      ]);
-      await store.close();
+      await close();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AdminApi } from '../admin/index.ts';
 import type { ChatApi } from '../chat/index.ts';
+import type { MetricsConfig } from '../config/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
 import { MethodNotAllowedError, type SluiceError, UnknownUrlError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
@@ -22,8 +23,9 @@ import {
 } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { parseProbeParams, type Probe } from '../probe/index.ts';
+import { type LiveState, serveMetrics, type SluiceMetrics } from '../telemetry/index.ts';
 import type { Upstream } from '../upstream/index.ts';
-import { Metrics } from './metrics.ts';
+import { MetricsListener } from './metrics.ts';
 import { serveStatic } from './static.ts';
 
 export interface ServerOptions {
@@ -33,6 +35,10 @@ export interface ServerOptions {
   readonly admin: AdminApi;
   readonly chat: ChatApi;
   readonly clientIp: ClientIpResolver;
+  /** Prometheus metrics, fed by the gateway's reports; /metrics shows them. */
+  readonly metrics: SluiceMetrics;
+  /** Who may read /metrics (`SLUICE_METRICS_TOKEN`), and where (`SLUICE_METRICS_LISTEN`). */
+  readonly metricsAccess: Pick<MetricsConfig, 'token' | 'listen'>;
   /** The upstreams now, whose health /metrics shows. */
   readonly upstreams: () => readonly Upstream[];
   /** Usage records not yet in the store, for /metrics. */
@@ -51,7 +57,9 @@ export interface ServerOptions {
 export class SluiceServer {
   readonly http: Server;
   readonly #o: ServerOptions;
-  readonly #metrics = new Metrics();
+  /** /metrics on its own address, when `SLUICE_METRICS_LISTEN` is set. */
+  #metricsListener: MetricsListener | undefined;
+  #metricsUrl: URL | undefined;
   readonly #inflight = new Set<ServerResponse>();
   readonly #bodies: BodyBudget;
   #draining = false;
@@ -80,7 +88,28 @@ export class SluiceServer {
     });
     const address = this.http.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const { listen } = this.#o.metricsAccess;
+    if (listen !== undefined) {
+      const listener = new MetricsListener(
+        { metrics: this.#o.metrics, token: this.#o.metricsAccess.token },
+        () => this.#live(),
+        this.#o.log,
+      );
+      try {
+        this.#metricsUrl = await listener.listen(listen.host, listen.port);
+      } catch (error) {
+        this.http.close();
+        throw error;
+      }
+      this.#metricsListener = listener;
+      this.#o.log.info('metrics listening', { url: this.#metricsUrl.href });
+    }
     return new URL(`http://${shown}:${address.port}`);
+  }
+
+  /** Where /metrics is served apart from the main port (`SLUICE_METRICS_LISTEN`), once listening. */
+  get metricsUrl(): URL | undefined {
+    return this.#metricsUrl;
   }
 
   get draining(): boolean {
@@ -114,6 +143,19 @@ export class SluiceServer {
     }
     this.http.closeAllConnections();
     await closed;
+    // Last, so that the drain itself can be watched (sluice_draining, streams open).
+    await this.#metricsListener?.close();
+  }
+
+  /** What /metrics shows as in flight now. */
+  #live(): LiveState {
+    return {
+      streams: this.#o.gateway.stats,
+      usagePending: this.#o.usagePending(),
+      bodyBytes: this.#bodies.inUse,
+      upstreams: this.#o.upstreams(),
+      draining: this.#draining,
+    };
   }
 
   #whenIdle(): Promise<void> {
@@ -190,8 +232,9 @@ export class SluiceServer {
     started: number,
     fields: Record<string, unknown>,
   ): void {
-    this.#metrics.count(route, res.statusCode);
-    const level = route === 'health' ? 'debug' : 'info';
+    this.#o.metrics.countHttp(route, res.statusCode);
+    // Probes and scrapes come every few seconds: their lines are for debugging only.
+    const level = route === 'health' || route === 'metrics' ? 'debug' : 'info';
     this.#o.log[level]('request', {
       method: req.method,
       path: url.pathname,
@@ -255,15 +298,14 @@ export class SluiceServer {
           });
         return;
       case 'metrics':
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(
-          this.#metrics.render({
-            streams: this.#o.gateway.stats,
-            usagePending: this.#o.usagePending(),
-            bodyBytes: this.#bodies.inUse,
-            upstreams: this.#o.upstreams(),
-            draining: this.#draining,
-          }),
+        // With a listener of its own, /metrics is there and only there.
+        if (this.#o.metricsAccess.listen !== undefined)
+          throw new UnknownUrlError(req.method ?? 'GET', url.pathname);
+        await serveMetrics(
+          req,
+          res,
+          { metrics: this.#o.metrics, token: this.#o.metricsAccess.token },
+          this.#live(),
         );
         return;
       case 'probe':

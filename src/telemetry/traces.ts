@@ -1,0 +1,208 @@
+/**
+ * Traces: one OpenTelemetry trace per finished request — a server span, a client span per try
+ * of an upstream, the first byte and first token as events — built after the fact from the
+ * gateway's report (`span-plan.ts`) and posted in batches to an OTLP/HTTP collector
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, JSON). Without an endpoint nothing of the SDK is loaded: its
+ * packages are imported here, on demand, and only then.
+ *
+ * Not done: the client's W3C `traceparent` is not honoured (every trace starts at Sluice),
+ * because the report does not carry request headers; nor is the request's method known to it.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Context, HrTime } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { TracesConfig } from '../config/index.ts';
+import type { GatewayObserver, RequestReport } from '../gateway/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { ExportFailures } from './span-export-failures.ts';
+import type { SpanPlan } from './span-plan.ts';
+
+export interface Tracing {
+  /** Hears of every finished request; returns at once (spans are built in a later turn). */
+  readonly observer: GatewayObserver;
+  /** Builds what waits, sends every span still held (for at most `closeTimeoutMs`), stops. */
+  close(): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** This process's id, as the resource's `service.instance.id`. */
+  readonly instance?: string;
+  /** How long spans wait to be sent in a batch; the SDK's 5 s by default. */
+  readonly scheduledDelayMs?: number;
+  /** How long one export may take, retries included; the SDK's 10 s by default. */
+  readonly exportTimeoutMs?: number;
+  /** How long `close` waits for the last spans to be taken; 5 s by default. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** `ExportResultCode.SUCCESS` of `@opentelemetry/core`. */
+const EXPORT_SUCCESS = 0;
+
+/** Undefined, at no cost, when no endpoint is configured. */
+export async function startTracing(
+  config: TracesConfig,
+  log: Logger,
+  options: TracingOptions = {},
+): Promise<Tracing | undefined> {
+  const { endpoint } = config;
+  if (endpoint === undefined) return undefined;
+  const [api, sdk, { OTLPTraceExporter }, resources, { planTrace }, { exportFailures }, version] =
+    await Promise.all([
+      import('@opentelemetry/api'),
+      import('@opentelemetry/sdk-trace'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/resources'),
+      import('./span-plan.ts'),
+      import('./span-export-failures.ts'),
+      packageVersion(),
+    ]);
+  const shownEndpoint = withoutCredentials(endpoint);
+  const failures = exportFailures(log, { endpoint: shownEndpoint });
+  const exporter = new OTLPTraceExporter({
+    url: endpoint,
+    headers: { ...config.headers },
+    ...(options.exportTimeoutMs === undefined ? {} : { timeoutMillis: options.exportTimeoutMs }),
+  });
+  const provider = new sdk.TracerProvider({
+    resource: resources.defaultResource().merge(
+      resources.resourceFromAttributes({
+        'service.name': config.serviceName,
+        ...(version === undefined ? {} : { 'service.version': version }),
+        ...(options.instance === undefined ? {} : { 'service.instance.id': options.instance }),
+      }),
+    ),
+    spanProcessors: [
+      new sdk.BatchSpanProcessor({
+        exporter: watched(exporter, failures),
+        ...(options.scheduledDelayMs === undefined
+          ? {}
+          : { scheduledDelayMillis: options.scheduledDelayMs }),
+      }),
+    ],
+  });
+  const tracer = provider.getTracer('sluice', version);
+
+  const start = (plan: SpanPlan, parent: Context) => {
+    const span = tracer.startSpan(
+      plan.name,
+      {
+        kind: plan.kind === 'server' ? api.SpanKind.SERVER : api.SpanKind.CLIENT,
+        startTime: hrTime(plan.startMs),
+        attributes: plan.attributes,
+      },
+      parent,
+    );
+    for (const event of plan.events) span.addEvent(event.name, hrTime(event.atMs));
+    if (plan.error !== undefined)
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: plan.error });
+    return span;
+  };
+  const trace = (report: RequestReport) => {
+    // The report does not carry the request's method: spans are named by route alone.
+    const plan = planTrace(report, undefined);
+    const server = start(plan.server, api.ROOT_CONTEXT);
+    const within = api.trace.setSpan(api.ROOT_CONTEXT, server);
+    for (const client of plan.clients) start(client, within).end(hrTime(client.endMs));
+    server.end(hrTime(plan.server.endMs));
+  };
+
+  // Spans are built in a later turn of the event loop, a batch at a time, so the request that
+  // reports pays for a push onto a list and nothing else.
+  let waiting: RequestReport[] = [];
+  let scheduled = false;
+  let closed = false;
+  let buildFailed = false;
+  const build = () => {
+    scheduled = false;
+    const reports = waiting;
+    waiting = [];
+    for (const report of reports) {
+      try {
+        trace(report);
+      } catch (error) {
+        // A bug, not an outage: said once, not once per request.
+        if (!buildFailed)
+          log.error('could not build the spans of a request; further failures go unsaid', {
+            request_id: report.record.id,
+            error,
+          });
+        buildFailed = true;
+      }
+    }
+  };
+
+  log.info('traces', { endpoint: shownEndpoint, service: config.serviceName });
+  return {
+    observer: {
+      finished(report) {
+        if (closed) return;
+        waiting.push(report);
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(build);
+      },
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      build();
+      const deadlineMs = options.closeTimeoutMs ?? 5000;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs, 'late');
+      });
+      try {
+        const outcome = await Promise.race([provider.shutdown(), late]);
+        if (outcome === 'late')
+          log.warn('the last spans were not taken in time; they are lost', {
+            endpoint: shownEndpoint,
+            waited_ms: deadlineMs,
+          });
+      } catch {
+        // A failed export: already in the log (span-export-failures.ts).
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** The exporter, with each batch's outcome told to `failures` (the SDK itself says nothing). */
+function watched(inner: SpanExporter, failures: ExportFailures): SpanExporter {
+  return {
+    export(spans, done) {
+      inner.export(spans, (result) => {
+        if ((result.code as number) === EXPORT_SUCCESS) failures.exported();
+        else failures.failed(result.error, spans.length);
+        done(result);
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+/** Epoch ms, fractions kept, as OpenTelemetry's [seconds, nanoseconds]. */
+export function hrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - seconds * 1000) * 1e6);
+  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
+}
+
+/** The endpoint as the log may show it: no user or password in it. */
+function withoutCredentials(endpoint: string): string {
+  const url = new URL(endpoint);
+  url.username = '';
+  url.password = '';
+  return url.href;
+}
+
+async function packageVersion(): Promise<string | undefined> {
+  try {
+    const text = await readFile(new URL('../../package.json', import.meta.url), 'utf8');
+    const { version } = JSON.parse(text) as { version?: unknown };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
