@@ -1,22 +1,26 @@
 # syntax=docker/dockerfile:1
 # Sluice in a container: Node 24 runs the TypeScript sources directly (type stripping), so the
-# image holds src/ as it is, production dependencies only, and runs as the unprivileged `node` user.
+# image holds src/ as it is, the built web page, production dependencies only, and runs as the
+# unprivileged `node` user.
 #   docker build -t sluice .
 #   docker run -p 8080:8080 -v sluice-data:/data sluice
 # Settings are environment variables (docs/deploy/docker.md): OPENAI_API_KEY, BASE_URL,
 # HTTP_PROXY/HTTPS_PROXY/NO_PROXY for egress through a proxy, DATABASE_URL, REDIS_URL,
 # SLUICE_TRUSTED_PROXIES, SLUICE_ADMIN_KEY…
+# test/container.test.ts builds this file unchanged with podman and runs the image.
 
-# ---- build: every dependency, then whatever build step the project has (the web page) ----
+# ---- build: every dependency, then the web page (Vite, into web/dist) ----
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# --ignore-scripts: `prepare` (node web/tools/prepare.ts) builds the page from web/, which is not
+# copied yet; `npm run build` below does it. The only other install script is the `node` dev
+# package's, which would fetch a second Node 24: the base image has one.
+RUN npm ci --ignore-scripts
 COPY . .
-# --if-present: the project may not have a build step; web/ must exist for the COPY below.
-RUN npm run build --if-present && mkdir -p web
+RUN npm run build
 
-# ---- runtime: production dependencies and the sources ----
+# ---- runtime: production dependencies, the sources and the built page ----
 FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -24,12 +28,20 @@ ENV NODE_ENV=production \
     SLUICE_DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# --ignore-scripts: no production dependency has an install script, and `prepare` would only
+# build the page, which comes from the build stage. Then npm's download cache and its own
+# compile cache go: nothing in the image needs them.
+RUN npm ci --omit=dev --ignore-scripts \
+    && npm cache clean --force \
+    && rm -rf /tmp/node-compile-cache
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/src ./src
-COPY --from=build /app/web ./web
-# The embedded SQLite store lives here unless DATABASE_URL points at PostgreSQL.
-RUN mkdir -p /data && chown node:node /data
+COPY --from=build /app/web/dist ./web/dist
+# /data holds the embedded SQLite store unless DATABASE_URL points at PostgreSQL.
+# node_modules/.cache/sluice is Node's compile cache (bin/sluice.js): writable by `node`, so a
+# container's second CLI run (`docker exec … node bin/sluice.js users list`) starts faster.
+RUN mkdir -p /data node_modules/.cache/sluice \
+    && chown node:node /data node_modules/.cache/sluice
 VOLUME ["/data"]
 USER node
 EXPOSE 8080
