@@ -1,7 +1,8 @@
 /**
- * The container and cluster files, checked by reading them (no Docker engine or cluster here):
- * they parse, point at each other correctly, and keep the promises the docs make — health
- * checks, a drain that outlasts open streams, streaming annotations, a non-root image.
+ * The container and cluster files, checked by reading them: they parse, point at each other
+ * correctly, and keep the promises the docs make — health checks, a drain that outlasts open
+ * streams, streaming annotations, a non-root image. (The image and the compose stack are also
+ * built and run, by test/container.test.ts and test/compose.test.ts; no cluster runs here.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -3,11 +3,15 @@
  * request to a local server, leave proof in its own log, and be gone after stop().
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ProxyAgent, request } from 'undici';
+import { withHostLock } from './container/host-lock.ts';
 import { proxyServerBlock, startNginx } from './nginx.ts';
 import { livingInGroup, startProcess } from './process.ts';
 import { startSocks } from './socks.ts';
@@ -118,4 +122,12 @@ test('a child that exits before listening fails fast with its output', async () 
     /broken did not become ready: broken exited \(code 3\) before listening[\s\S]*broken config/,
   );
   assert.ok(Date.now() - started < 5_000);
+});
+
+test('withHostLock: held while the work runs (another flock is refused), free after', async () => {
+  const file = join(tmpdir(), 'sluice-test-support-test.lock');
+  const tryLock = () => spawnSync('flock', ['-n', file, 'true']).status;
+  const during = await withHostLock('support-test', () => Promise.resolve(tryLock()));
+  assert.equal(during, 1, 'flock -n fails while the lock is held');
+  assert.equal(tryLock(), 0, 'and succeeds once it is released');
 });

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { makeScratchDir } from '../scratch-dir.ts';
 import { runCommand } from './command.ts';
+import { withHostLock } from './host-lock.ts';
 import type { Podman } from './podman.ts';
 
 /** What the Dockerfile's FROM names: Podman's full name for `node:24-slim`. */
@@ -60,11 +61,14 @@ export async function standInNodeSlim(podman: Podman, timeoutMs: number): Promis
     .slice(0, 12);
   const tag = `${CACHE_REPOSITORY}:node${nodeVersion}-npm${npmVersion}-${recipe}`;
 
-  const built = !(await podman.succeeds(['image', 'exists', tag]));
-  if (built) await build(podman, { tag, nodeVersion, npmVersion, timeoutMs: left });
-  await podman.run(['tag', tag, OFFICIAL_IMAGE]);
-  if (built) await removeOlderStandIns(podman, tag);
-  return { tag, built };
+  // One build at a time: the container and compose tests may both find it missing.
+  return withHostLock('base-image', async () => {
+    const built = !(await podman.succeeds(['image', 'exists', tag]));
+    if (built) await build(podman, { tag, nodeVersion, npmVersion, timeoutMs: left });
+    await podman.run(['tag', tag, OFFICIAL_IMAGE]);
+    if (built) await removeOlderStandIns(podman, tag);
+    return { tag, built };
+  });
 }
 
 async function build(
