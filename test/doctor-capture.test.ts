@@ -1,11 +1,17 @@
 /**
  * The doctor's capture on real sockets against small scripted servers: it must record what the
  * wire did (compressed read sizes, decompressed events) and how the stream ended — [DONE], a
- * broken connection, an error page, its own deadline, no connection at all.
+ * broken connection, an error page, its own deadline, no connection at all — over HTTP/1.1, and
+ * over HTTP/2 when asked.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
@@ -130,5 +136,78 @@ describe('capture', () => {
     assert.equal(timeline.end.kind, 'unreachable');
     assert.equal(timeline.end.code, 'ECONNREFUSED');
     assert.equal(timeline.status, undefined);
+  });
+});
+
+describe('capture over HTTP/2 (--http2; prior knowledge over http)', () => {
+  const sessions: Http2Server[] = [];
+  after(async () => {
+    for (const server of sessions) {
+      server.close();
+      await once(server, 'close');
+    }
+  });
+
+  async function serveH2(handler: (stream: ServerHttp2Stream) => Promise<void>): Promise<URL> {
+    const server = createHttp2Server();
+    sessions.push(server);
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined); // a reset this side sends is an error here too
+      void handler(stream)
+        .catch(() => stream.destroy())
+        .finally(() => {
+          // Closing the server waits for its sessions: end this one with its stream.
+          stream.session?.close();
+        });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sluice/probe`);
+  }
+
+  it('records the protocol, one read per DATA frame flushed, the events and [DONE]', async () => {
+    const url = await serveH2(async (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
+      for (let seq = 0; seq < 3; seq++) {
+        stream.write(probeEvent(seq, seq * 30));
+        await sleep(30);
+      }
+      stream.end(formatEvent({ data: '[DONE]' }));
+    });
+    const timeline = await capture({ ...request(url), http2: true });
+    assert.equal(timeline.protocol, 'h2');
+    assert.equal(timeline.end.kind, 'done');
+    assert.equal(timeline.status, 200);
+    assert.equal(timeline.headers[':status'], undefined, 'pseudo-headers are not headers');
+    assert.deepEqual(
+      timeline.events.map((e) => e.seq),
+      [0, 1, 2],
+    );
+    assert.ok(timeline.reads.length >= 3, 'each flushed event in a read of its own');
+    assert.ok(timeline.phases.firstByteMs !== undefined && timeline.phases.headersMs !== undefined);
+  });
+
+  it('a stream reset mid-body is a reset, the events before it kept', async () => {
+    const url = await serveH2(async (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
+      stream.write(probeEvent(0, 0));
+      await sleep(30);
+      // destroy(), not close(code): close ends the body cleanly before its RST_STREAM.
+      stream.destroy(new Error('the hop gave up'));
+    });
+    const timeline = await capture({ ...request(url), http2: true });
+    assert.equal(timeline.end.kind, 'reset');
+    assert.match(timeline.end.code ?? '', /^ERR_HTTP2_STREAM_/);
+    assert.equal(timeline.events.length, 1);
+  });
+
+  it('without --http2 the same capture speaks HTTP/1.1 and says so', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(probeEvent(0, 0) + formatEvent({ data: '[DONE]' }));
+    });
+    const timeline = await capture(request(url));
+    assert.equal(timeline.protocol, 'http/1.1');
+    assert.equal(timeline.end.kind, 'done');
   });
 });

@@ -54,6 +54,7 @@ describe('sluice doctor: usage', () => {
       '--key',
       '--model',
       '--compare',
+      '--chain',
       '--json',
       '--timeout',
     ]) {

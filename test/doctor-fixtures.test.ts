@@ -1,7 +1,8 @@
 /**
  * The classification core on timelines recorded from real intermediaries (Debian's nginx 1.22,
  * Apache 2.4, Caddy 2.6, Varnish 7.1, HAProxy 2.6 in front of Sluice; see doctor-hops.test.ts,
- * which re-records them with SLUICE_RECORD_DOCTOR_FIXTURES=1). No sockets: the same bytes and
+ * which re-records them with SLUICE_RECORD_DOCTOR_FIXTURES=1). nginx-haproxy-timeout (nginx in
+ * front of a HAProxy with `timeout server 3s`) carries the probe's view of the request. No sockets: the same bytes and
  * times, classified again, must give the same verdict, cause and hop.
  */
 import assert from 'node:assert/strict';
@@ -75,8 +76,15 @@ const EXPECTED: readonly {
     fix: /uncacheable/,
   },
   {
+    fixture: 'nginx-haproxy-timeout',
+    verdict: 'cut',
+    cause: 'idle-cut',
+    hops: ['nginx'],
+    fix: /timeout server 1h/,
+  },
+  {
     fixture: 'haproxy-stock',
-    verdict: 'buffered',
+    verdict: 'delayed',
     cause: 'periodic-flush',
     hops: [],
     fix: /option http-no-delay/,
@@ -121,6 +129,17 @@ describe('classify: recorded timelines', () => {
     const cause = classify(load('nginx-ignore-accel')).causes[0];
     assert.equal(cause?.measures['buffer_bytes'], 4096);
     assert.match(cause.title, /proxy_buffer_size/);
+  });
+
+  it('nginx → a silent HAProxy that cut: the cut is not pinned on nginx, HAProxy suspected first', () => {
+    // Recorded by the probe that says how the request arrived: every name in lower case.
+    const cause = classify(load('nginx-haproxy-timeout')).causes[0];
+    assert.equal(cause?.suspected, true);
+    assert.match(
+      cause.suspect ?? '',
+      /a hop between nginx and Sluice that adds no header, or nginx/,
+    );
+    assert.equal(cause.fixes[0]?.hop, 'haproxy');
   });
 
   it('the idle cuts match no default timeout: a configured one of about 2 s', () => {

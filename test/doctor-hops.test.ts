@@ -241,20 +241,80 @@ describe('doctor through other Debian intermediaries', () => {
     assert.equal(notReplayed.verdict, 'ok', explain(notReplayed));
   });
 
-  it('HAProxy stock config batches events every ~200 ms: periodic flush; http-no-delay passes', async () => {
+  it('HAProxy stock config batches events every ~200 ms: delayed, periodic flush; http-no-delay passes', async () => {
     // Observed: without `option http-no-delay` HAProxy sends bodies with MSG_MORE and the kernel
-    // corks small writes for up to 200 ms, so 50 ms events leave in ~250 ms batches. HAProxy adds
+    // corks small writes for up to 200 ms, so 50 ms events leave in ~250 ms batches. The stream
+    // still flows, late by a fraction of a second: delayed, not buffered (issue 15). HAProxy adds
     // no header of its own: the hop is suspected from the rhythm, and the report says so.
     const haproxy = (defaults: string) => () =>
       startHaproxy({ upstreamPort: sluicePort, defaults });
     const result = await through(haproxy(''), PROBE, 'haproxy-stock');
-    assert.equal(result.verdict, 'buffered', explain(result));
+    assert.equal(result.verdict, 'delayed', explain(result));
     const cause = result.causes[0];
     assert.equal(cause?.id, 'periodic-flush');
     assert.equal(cause.suspected, true);
     assert.deepEqual(result.hops, []);
+    // The probe saw the request arrive with every name in lower case: a hop that adds no header.
+    assert.equal(result.path?.silent[0]?.where, 'a hop in front of Sluice that adds no header');
     const snippet = snippetFor(result, 'haproxy');
     assert.equal(snippet, 'option http-no-delay');
     assertHealthy(await through(haproxy(snippet), PROBE));
+  });
+});
+
+describe('doctor through two hops, one of them silent', () => {
+  // Issue 15, measured: nginx (healthy, proxy_read_timeout 3600s) → HAProxy (`timeout server
+  // 3s`) → Sluice, with a 4.5 s silence. The doctor said `cut`, named nginx and printed an nginx
+  // fix that changed nothing: HAProxy sends no header. Now the probe tells how the request
+  // arrived — written in lower case, which nginx never does — so the cut is not pinned on nginx,
+  // the guess is marked, and the silent hop's fix comes first.
+  const SILENCE = probeArgs({ events: 3, intervalMs: 50, pad: 0, silenceMs: 4500 });
+  const HEALTHY_NGINX = [
+    'proxy_buffering off;',
+    'proxy_http_version 1.1;',
+    'proxy_set_header Connection "";',
+    'gzip off;',
+    'proxy_read_timeout 3600s;',
+  ];
+  const chain = (haproxyDefaults: string) => async (): Promise<Hop> => {
+    const haproxy = await startHaproxy({ upstreamPort: sluicePort, defaults: haproxyDefaults });
+    try {
+      const nginx = await startNginx({
+        serverBlock: proxyServerBlock({
+          upstreamPort: haproxy.port,
+          locationExtra: HEALTHY_NGINX.join('\n'),
+        }),
+      });
+      return {
+        url: nginx.url,
+        stop: async () => {
+          await nginx.stop();
+          await haproxy.stop();
+        },
+      };
+    } catch (error) {
+      await haproxy.stop();
+      throw error;
+    }
+  };
+
+  it('nginx → HAProxy (timeout server 3s): cut, not pinned on nginx, HAProxy suspected first; its fix passes', async () => {
+    const result = await through(chain('timeout server 3s'), SILENCE, 'nginx-haproxy-timeout');
+    assert.equal(result.verdict, 'cut', explain(result));
+    const cause = result.causes[0];
+    assert.equal(cause?.id, 'idle-cut');
+    assert.equal(cause.suspected, true, 'a guess, and marked as one');
+    assert.match(cause.suspect ?? '', /a hop between nginx and Sluice that adds no header/);
+    assert.equal(cause.fixes[0]?.hop, 'haproxy');
+    for (const fix of cause.fixes.filter((f) => f.hop === 'nginx')) {
+      assert.equal(fix.suspected, true, 'no confident fix for nginx');
+    }
+    assert.deepEqual(result.hops, ['nginx'], 'only nginx names itself');
+    assert.equal(result.path?.at_least, 2);
+    const snippet = snippetFor(result, 'haproxy');
+    assert.match(snippet, /timeout server 1h/);
+    // With the timeout raised, what remains is HAProxy's own ~200 ms cork on the first event
+    // (the HAProxy test above): a streaming HAProxy has http-no-delay as well.
+    assertHealthy(await through(chain(`${snippet}\noption http-no-delay`), SILENCE));
   });
 });

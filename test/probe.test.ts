@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ProbeRequestView } from '../src/probe/index.ts';
 import { SseParser, type SseEvent } from '../src/sse/index.ts';
 import { startTestSluice, type TestSluice } from './support/sluice.ts';
 
@@ -50,6 +51,34 @@ describe('/sluice/probe', () => {
         .map((e) => e.id),
       ['0', '1', '2', '3', '4'],
     );
+  });
+
+  it('tells what the request looked like on arrival, in the first event only, never secrets', async () => {
+    const response = await fetch(`${sluice.url}/sluice/probe?events=3&interval_ms=0`, {
+      headers: {
+        authorization: 'Bearer sk-sluice-not-for-echo',
+        cookie: 'sluice_session=not-for-echo',
+        'x-forwarded-for': '203.0.113.9, 10.0.0.2',
+        via: '1.1 varnish (Varnish/7.1)',
+        'x-sluice-doctor': 'run-42',
+      },
+    });
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => events.push(e));
+    for await (const chunk of response.body ?? []) parser.push(chunk);
+    const [first, ...rest] = events
+      .flatMap((e) => (e.data === undefined || e.data === '[DONE]' ? [] : [e.data]))
+      .map((d) => JSON.parse(d) as ProbeData & { request?: ProbeRequestView });
+    assert.ok(first?.request, 'the first event carries the request');
+    // Readers that know only the old fields read on: they are all still there.
+    assert.equal(first.seq, 0);
+    assert.equal(typeof first.elapsed_ms, 'number');
+    assert.equal(first.request.http_version, '1.1');
+    assert.equal(first.request.headers['x-forwarded-for'], 'public, private');
+    assert.equal(first.request.headers['via'], '1.1 varnish (Varnish/7.1)');
+    assert.equal(first.request.doctor, 'run-42');
+    assert.doesNotMatch(JSON.stringify(events), /not-for-echo|203\.0\.113|10\.0\.0\.2/);
+    assert.ok(rest.length === 2 && rest.every((e) => e.request === undefined));
   });
 
   it('keeps long intervals alive with comments, but leaves the requested silence silent', async () => {

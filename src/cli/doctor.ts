@@ -3,21 +3,39 @@ import { type EgressConfig, egressFromEnv, parseDuration } from '../config/index
 import { ConfigError } from '../errors/index.ts';
 import {
   type CaptureFn,
+  capture,
+  chainJson,
   comparisonJson,
   DEFAULT_PROBE,
   defaultTimeoutMs,
   diagnose,
   diagnoseBoth,
+  diagnoseChain,
   diagnosisJson,
   type DoctorTarget,
+  htmlChainReport,
+  htmlComparisonReport,
+  htmlReport,
   type ProbeShape,
+  renderChain,
   renderComparison,
   renderReport,
+  type Timeline,
 } from '../doctor/index.ts';
 import { PROBE_LIMITS } from '../probe/index.ts';
 import { chooseEgress } from '../upstream/index.ts';
 import { type Command, type CommandIO, EXIT, UsageError } from './command.ts';
 import { onePositional } from './args.ts';
+import { CHAIN_HELP, chainUrls } from './doctor-chain.ts';
+import {
+  type Transport,
+  TRANSPORT_HELP,
+  TRANSPORT_OPTIONS,
+  transportFrom,
+  transportNotes,
+  withTransport,
+} from './doctor-transport.ts';
+import { htmlFileProblem, writeHtmlFile } from './html-file.ts';
 
 const HELP = `Usage: sluice doctor <url> [options]
 
@@ -40,11 +58,15 @@ Other servers:
 
   --compare URL2     run the same test on URL2 too (e.g. Sluice directly vs through nginx) and
                      say where the difference appears
+${CHAIN_HELP}
   --json             print the result as JSON
+  --html FILE        also write the report to FILE as a self-contained web page to share: the
+                     timeline chart, verdict, evidence and fix (no script, nothing to download)
   --timeout DURATION give up after this long, e.g. 90s (default: the probe's length + 30s; 120s
                      for a chat request)
   -h, --help         show this help
 
+${TRANSPORT_HELP}
 Like the gateway, the doctor goes out through HTTPS_PROXY / HTTP_PROXY (NO_PROXY respected),
 and says so: a forward proxy is one more hop that may buffer. It cannot use a SOCKS ALL_PROXY
 and connects directly then.
@@ -91,8 +113,13 @@ export const doctor: Command = doctorCommand();
 interface DoctorOptions {
   readonly target: DoctorTarget;
   readonly compare: DoctorTarget | undefined;
+  /** --chain: every point, outermost first (`target` is the first). */
+  readonly chain: readonly DoctorTarget[] | undefined;
   readonly json: boolean;
+  /** --html FILE: also write the report as a self-contained page. */
+  readonly html: string | undefined;
   readonly timeoutMs: number;
+  readonly transport: Transport;
 }
 
 async function runDoctor(
@@ -101,13 +128,24 @@ async function runDoctor(
   io: CommandIO,
   deps: DoctorDependencies,
 ): Promise<number> {
-  const { target, compare, json, timeoutMs } = options;
+  const { target, compare, json, timeoutMs, transport } = options;
+  const captureFn = withTransport(deps.capture ?? capture, transport);
+  const notes = (timelines: readonly Timeline[]): void => {
+    if (json) return;
+    for (const note of transportNotes(timelines, transport))
+      io.stderr.write(`sluice doctor: ${note}\n`);
+  };
+  const htmlProblem = options.html === undefined ? undefined : await htmlFileProblem(options.html);
+  if (htmlProblem !== undefined) {
+    io.stderr.write(`sluice doctor: ${htmlProblem}\n`);
+    return EXIT.usage;
+  }
+  const measuredAt = new Date();
+  const targets = options.chain ?? (compare === undefined ? [target] : [target, compare]);
   if (!json) {
-    io.stderr.write(
-      `sluice doctor: testing ${describe(target)}${compare === undefined ? '' : ` and ${describe(compare)}`}…\n`,
-    );
+    io.stderr.write(`sluice doctor: testing ${targets.map(describe).join(' and ')}…\n`);
     // Per target, by the gateway's rules (NO_PROXY included), so what is said is what happens.
-    for (const t of compare === undefined ? [target] : [target, compare]) {
+    for (const t of targets) {
       const way = chooseEgress(t.url, egress);
       if (way.kind === 'http')
         io.stderr.write(`sluice doctor: going to ${t.url.host} through the proxy ${way.proxy}\n`);
@@ -117,20 +155,59 @@ async function runDoctor(
         );
     }
   }
+  if (options.chain !== undefined) {
+    const chain = await diagnoseChain(options.chain, timeoutMs, captureFn, egress);
+    notes(chain.runs.map((run) => run.timeline));
+    io.stdout.write(json ? `${JSON.stringify(chainJson(chain), null, 2)}\n` : renderChain(chain));
+    const html = options.html;
+    if (html !== undefined) {
+      const page = htmlChainReport(chain, { generatedAt: measuredAt });
+      if (!(await writeHtml(html, page, io))) return EXIT.failure;
+    }
+    return chain.verdict === 'ok' ? EXIT.ok : EXIT.failure;
+  }
   if (compare === undefined) {
-    const diagnosis = await diagnose(target, timeoutMs, deps.capture, egress);
+    const diagnosis = await diagnose(target, timeoutMs, captureFn, egress);
+    notes([diagnosis.timeline]);
     io.stdout.write(
       json ? `${JSON.stringify(diagnosisJson(diagnosis), null, 2)}\n` : renderReport(diagnosis),
     );
+    const html = options.html;
+    if (html !== undefined) {
+      const written = await writeHtml(html, htmlReport(diagnosis, { generatedAt: measuredAt }), io);
+      if (!written) return EXIT.failure;
+    }
     return diagnosis.verdict === 'ok' ? EXIT.ok : EXIT.failure;
   }
-  const comparison = await diagnoseBoth(target, compare, timeoutMs, deps.capture, egress);
+  const comparison = await diagnoseBoth(target, compare, timeoutMs, captureFn, egress);
+  notes(comparison.runs.map((run) => run.timeline));
   io.stdout.write(
     json
       ? `${JSON.stringify(comparisonJson(comparison), null, 2)}\n`
       : renderComparison(comparison),
   );
+  const html = options.html;
+  if (html !== undefined) {
+    const page = htmlComparisonReport(comparison, { generatedAt: measuredAt });
+    if (!(await writeHtml(html, page, io))) return EXIT.failure;
+  }
   return comparison.verdict === 'ok' ? EXIT.ok : EXIT.failure;
+}
+
+/**
+ * Writes the --html report and says where. A write that fails after the measurement (disk full)
+ * is said, and fails the run: a pipeline that asked for the file must not find it missing at 0.
+ */
+async function writeHtml(file: string, html: string, io: CommandIO): Promise<boolean> {
+  try {
+    await writeHtmlFile(file, html);
+    io.stderr.write(`sluice doctor: report written to ${file}\n`);
+    return true;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`sluice doctor: could not write the report to ${file}: ${reason}\n`);
+    return false;
+  }
 }
 
 function describe(target: DoctorTarget): string {
@@ -151,13 +228,20 @@ function parseDoctorArgs(args: readonly string[]): DoctorOptions {
       key: { type: 'string' },
       model: { type: 'string' },
       compare: { type: 'string' },
+      chain: { type: 'string' },
       json: { type: 'boolean', default: false },
+      html: { type: 'string' },
       timeout: { type: 'string' },
+      ...TRANSPORT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  const url = parseUrl(onePositional(positionals, 'URL'), 'URL');
+  // With --chain the URLs may all be in its list.
+  const url =
+    values.chain !== undefined && positionals.length === 0
+      ? undefined
+      : parseUrl(onePositional(positionals, 'URL'), 'URL');
   const probeFlags = (['events', 'interval-ms', 'pad', 'silence-ms'] as const).filter(
     (f) => values[f] !== undefined,
   );
@@ -208,11 +292,21 @@ function parseDoctorArgs(args: readonly string[]): DoctorOptions {
     }
     timeoutMs = parsed;
   }
+  if (values.chain !== undefined && values.compare !== undefined) {
+    throw new UsageError('--chain and --compare both name what to measure: give one of them');
+  }
+  const chain =
+    values.chain === undefined ? undefined : chainUrls(values.chain, url, parseUrl).map(make);
+  const target = chain?.[0] ?? (url === undefined ? undefined : make(url));
+  if (target === undefined) throw new UsageError('URL is missing');
   return {
-    target: make(url),
+    target,
     compare: values.compare === undefined ? undefined : make(parseUrl(values.compare, '--compare')),
+    chain,
     json: values.json,
+    html: values.html,
     timeoutMs,
+    transport: transportFrom(values),
   };
 }
 

@@ -5,11 +5,9 @@
  */
 import type { Finding } from './diagnosis.ts';
 import { releaseShape, type Release } from './releases.ts';
+import { BORDERLINE_MS, NOTICEABLE_MS } from './schedule.ts';
 import { formatBytes, formatMs, gaps, median, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
-
-/** A pause between releases a reader notices; shorter bursts are a fast model, not a buffer. */
-const NOTICEABLE_MS = 50;
 
 export function chatTimingFindings(timeline: Timeline, releases: readonly Release[]): Finding[] {
   const findings: Finding[] = [];
@@ -38,7 +36,9 @@ export function chatTimingFindings(timeline: Timeline, releases: readonly Releas
   } else if (events.length >= 8 && carrying.length >= 2) {
     const perRelease = median(carrying.map((r) => r.events)) ?? 0;
     const pause = median(gaps(carrying.map((r) => r.t))) ?? 0;
+    // A pause between bursts a reader notices; shorter ones are a fast model, not a buffer.
     if (perRelease >= 4 && pause >= NOTICEABLE_MS) {
+      const borderline = pause < BORDERLINE_MS;
       const shape = releaseShape(releases);
       const sizes = carrying.map((r) => formatBytes(r.bytes)).join(', ');
       const evidence = [
@@ -59,6 +59,7 @@ export function chatTimingFindings(timeline: Timeline, releases: readonly Releas
           evidence,
           measures: { ...measures, buffer_bytes: Math.round(size) },
           fixKinds: ['buffering'],
+          borderline,
         });
       } else if (shape.periodic) {
         findings.push({
@@ -68,6 +69,9 @@ export function chatTimingFindings(timeline: Timeline, releases: readonly Releas
           measures: { ...measures, period_ms: round(shape.periodMs ?? 0, 0.1) },
           fixKinds: ['periodic'],
           fixDetail: { periodMs: shape.periodMs ?? 0 },
+          borderline,
+          // As for the probe: released at least every second, the answer flows, late.
+          verdict: (shape.periodMs ?? 0) < 1000 ? 'delayed' : 'buffered',
         });
       } else {
         findings.push({
@@ -76,6 +80,7 @@ export function chatTimingFindings(timeline: Timeline, releases: readonly Releas
           evidence,
           measures,
           fixKinds: ['buffering'],
+          borderline,
         });
       }
     }

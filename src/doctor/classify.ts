@@ -4,11 +4,13 @@
  * stream is judged on what did arrive too; compression is a problem only if arrivals are bursty.
  */
 import { toCause } from './attribution.ts';
+import { withBufferHint } from './buffer-sizes.ts';
 import { chatTimingFindings } from './chat-timing.ts';
 import { cutFinding } from './cut.ts';
 import { type Cause, type Diagnosis, type Finding, verdictOf, WARNING_IDS } from './diagnosis.ts';
 import { failureFinding } from './failures.ts';
-import { hopsOf, readFingerprints } from './fingerprints.ts';
+import { readFingerprints } from './fingerprints.ts';
+import { namedIds, pathOf } from './path.ts';
 import { probeTimingFindings } from './probe-timing.ts';
 import { releasesOf } from './releases.ts';
 import { isHeld, placeEvents } from './schedule.ts';
@@ -25,6 +27,7 @@ export function classify(timeline: Timeline): Diagnosis {
     isEventStream,
     ...(timeline.tlsIssuer === undefined ? {} : { tlsIssuer: timeline.tlsIssuer }),
   });
+  const path = pathOf(timeline, fingerprints);
   const interval = timeline.probe?.intervalMs ?? 0;
   // Reads closer than a fifth of the send interval belong to one release (at least 2 ms apart
   // otherwise: a flush of several KiB may take two reads).
@@ -41,13 +44,15 @@ export function classify(timeline: Timeline): Diagnosis {
     if (cut !== undefined && failure === undefined) findings.push(cut);
     if (placed !== undefined) {
       const cacheHit = fingerprints.some((f) => f.signal === 'cache-hit');
-      findings.push(...probeTimingFindings(timeline, placed, releases, cacheHit));
+      findings.push(...probeTimingFindings(timeline, placed, releases, cacheHit, path.replayed));
     } else if (timeline.mode === 'chat') {
       findings.push(...chatTimingFindings(timeline, releases));
     }
   }
 
-  const causes: Cause[] = findings.map((f) => toCause(f, fingerprints, severityOf(f, timeline)));
+  const causes: Cause[] = findings.map((f) =>
+    withBufferHint(toCause(f, fingerprints, severityOf(f, timeline), path), timeline),
+  );
   const problems = causes.filter((c) => c.severity === 'problem');
   const compressed = fingerprints.find((f) => f.signal === 'content-encoding');
   if (compressed !== undefined && problems.length === 0) {
@@ -65,6 +70,7 @@ export function classify(timeline: Timeline): Diagnosis {
         },
         fingerprints,
         'warning',
+        path,
       ),
     );
   }
@@ -91,10 +97,11 @@ export function classify(timeline: Timeline): Diagnosis {
     verdict: verdictOf(causes),
     causes: [...causes].sort((a, b) => rank(a.severity) - rank(b.severity)),
     fingerprints,
-    hops: hopsOf(fingerprints),
+    hops: namedIds(path),
     timeline,
     ...(placed === undefined ? {} : { placed }),
     releases,
+    path,
   };
 }
 

@@ -52,7 +52,10 @@ function primaryTitle(d: Diagnosis): string {
   return d.causes[0]?.title ?? d.verdict;
 }
 
-/** Fingerprints the bad path shows and the good one does not, as readable clauses. */
+/**
+ * Fingerprints the bad path shows and the good one does not, as readable clauses; then what the
+ * probe saw arrive only on the bad path (hops named on the request, a silent hop's habits).
+ */
 function headerDifferences(good: Diagnosis, bad: Diagnosis): string[] {
   const key = (f: Fingerprint): string => `${f.signal}:${f.header}:${f.hop ?? ''}`;
   const seen = new Set(good.fingerprints.map(key));
@@ -64,6 +67,16 @@ function headerDifferences(good: Diagnosis, bad: Diagnosis): string[] {
     } else {
       clauses.push(f.meaning);
     }
+  }
+  const named = new Set(good.path.named.map((h) => h.name));
+  for (const hop of bad.path.named) {
+    const onRequest = hop.evidence.filter((e) => e.endsWith('on the request'));
+    if (!named.has(hop.name) && onRequest.length > 0)
+      clauses.push(`${onRequest.join(', ')} names ${hop.name}`);
+  }
+  const silent = new Set(good.path.silent.map((h) => h.evidence));
+  for (const hop of bad.path.silent) {
+    if (!silent.has(hop.evidence)) clauses.push(`${hop.where}: ${hop.evidence}`);
   }
   return clauses;
 }

@@ -2,6 +2,7 @@
 import type { Fingerprint, HopId } from './fingerprints.ts';
 import type { FixDetail, Fix } from './fixes.ts';
 import type { FixKind } from './fix-table.ts';
+import type { PathView } from './path.ts';
 import type { Release } from './releases.ts';
 import type { PlacedEvent } from './schedule.ts';
 import type { Timeline } from './timeline.ts';
@@ -27,6 +28,7 @@ export type CauseId =
   | 'upstream-error'
   | 'http-error'
   | 'not-a-probe'
+  | 'untrusted-certificate'
   | 'unreachable';
 
 export type Severity = 'problem' | 'warning' | 'ok';
@@ -43,6 +45,10 @@ export interface Finding {
   readonly fixDetail?: FixDetail;
   /** Hops suspected from the numbers alone (a cut time, a flush period), not named by headers. */
   readonly candidates?: readonly HopId[];
+  /** Close enough to the thresholds that the doctor measures again before calling it a problem. */
+  readonly borderline?: boolean;
+  /** When the measured hold, not the kind, decides: a 200 ms flush timer delays, it does not buffer. */
+  readonly verdict?: Verdict;
 }
 
 export interface Cause {
@@ -54,7 +60,21 @@ export interface Cause {
   /** The hops the fixes are for: named by headers, or suspected (then `suspected` says so). */
   readonly hops: readonly HopId[];
   readonly suspected: boolean;
+  /** With `suspected`: who may be at fault, in words ("a hop between nginx and Sluice …"). */
+  readonly suspect?: string;
   readonly fixes: readonly Fix[];
+  readonly borderline?: boolean;
+  /** Overrides the verdict of the cause's kind (see Finding.verdict). */
+  readonly verdict?: Verdict;
+  /** What it was made from, to attribute it again to one segment of a --chain. */
+  readonly finding?: Finding;
+}
+
+/** An earlier measurement of the same target, kept when a borderline one was repeated. */
+export interface EarlierRun {
+  readonly verdict: Verdict;
+  readonly cause: CauseId;
+  readonly title: string;
 }
 
 export interface Diagnosis {
@@ -67,6 +87,10 @@ export interface Diagnosis {
   /** Probe events against their send schedule (absent in chat mode). */
   readonly placed?: readonly PlacedEvent[];
   readonly releases: readonly Release[];
+  /** The hops on the path, both ways, and the silent ones. */
+  readonly path: PathView;
+  /** Measurements of the same target before this one (a borderline result is measured again). */
+  readonly earlier?: readonly EarlierRun[];
 }
 
 const VERDICT_OF: Readonly<Record<CauseId, Verdict>> = {
@@ -87,6 +111,7 @@ const VERDICT_OF: Readonly<Record<CauseId, Verdict>> = {
   'upstream-error': 'error',
   'http-error': 'error',
   'not-a-probe': 'error',
+  'untrusted-certificate': 'unreachable',
   unreachable: 'unreachable',
 };
 
@@ -100,9 +125,19 @@ const VERDICT_ORDER: readonly Verdict[] = [
   'ok',
 ];
 
-export function verdictOf(causes: readonly Pick<Cause, 'id' | 'severity'>[]): Verdict {
-  const verdicts = causes.filter((c) => c.severity === 'problem').map((c) => VERDICT_OF[c.id]);
+export function verdictOf(
+  causes: readonly (Pick<Cause, 'id' | 'severity'> & { readonly verdict?: Verdict })[],
+): Verdict {
+  const verdicts = causes
+    .filter((c) => c.severity === 'problem')
+    .map((c) => c.verdict ?? VERDICT_OF[c.id]);
   return VERDICT_ORDER.find((v) => verdicts.includes(v)) ?? 'ok';
+}
+
+/** Every problem is borderline: worth a second measurement before a verdict. */
+export function isBorderline(diagnosis: Diagnosis): boolean {
+  const problems = diagnosis.causes.filter((c) => c.severity === 'problem');
+  return problems.length > 0 && problems.every((c) => c.borderline === true);
 }
 
 export function worstVerdict(verdicts: readonly Verdict[]): Verdict {

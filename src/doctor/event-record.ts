@@ -1,5 +1,6 @@
 /** One parsed SSE event as the doctor records it: the probe's numbers read from its data. */
 import type { SseEvent } from '../sse/index.ts';
+import { requestViewOf } from './request-view.ts';
 import type { CaptureMode, EventRecord } from './timeline.ts';
 
 /** `data: …\n` plus the blank line; an `id: …\n` line when present. */
@@ -42,11 +43,20 @@ function parseObject(data: string): Record<string, unknown> | undefined {
   }
 }
 
-/** `{"seq":n,"elapsed_ms":…,"t":…}` from a probe event, or undefined if it is not one. */
+/**
+ * `{"seq":n,"elapsed_ms":…,"t":…}` from a probe event, or undefined if it is not one; the first
+ * event's `request` too (what the hops did to the request).
+ */
 function probeFields(
   parsed: Record<string, unknown>,
-): Pick<EventRecord, 'seq' | 'sentMs' | 'epochMs'> | undefined {
+): Pick<EventRecord, 'seq' | 'sentMs' | 'epochMs' | 'request'> | undefined {
   const { seq, elapsed_ms: sentMs, t: epochMs } = parsed;
   if (typeof seq !== 'number' || typeof sentMs !== 'number') return undefined;
-  return { seq, sentMs, ...(typeof epochMs === 'number' ? { epochMs } : {}) };
+  const request = requestViewOf(parsed['request']);
+  return {
+    seq,
+    sentMs,
+    ...(typeof epochMs === 'number' ? { epochMs } : {}),
+    ...(request === undefined ? {} : { request }),
+  };
 }

@@ -3,6 +3,7 @@
  * event stream, an in-band error, or a stream still open at the doctor's deadline. These need no
  * timing analysis; they say what answered instead.
  */
+import { certificateProblem, namesOf, problemPhrase } from './certificate.ts';
 import type { Finding } from './diagnosis.ts';
 import { formatMs } from './stats.ts';
 import type { Timeline } from './timeline.ts';
@@ -11,6 +12,9 @@ import type { Timeline } from './timeline.ts';
 export function failureFinding(timeline: Timeline): Finding | undefined {
   const { end, status } = timeline;
   if (end.kind === 'unreachable' || status === undefined) {
+    const certificate = certificateFinding(timeline);
+    if (certificate !== undefined) return certificate;
+    const hint = unreachableHint(timeline);
     return {
       id: 'unreachable',
       title: `unreachable: ${end.code ?? end.message ?? end.kind}`,
@@ -19,6 +23,7 @@ export function failureFinding(timeline: Timeline): Finding | undefined {
         end.kind === 'timeout'
           ? `no headers within ${formatMs(end.t)}`
           : `failed after ${formatMs(end.t)}`,
+        ...(hint === undefined ? [] : [hint]),
       ],
       measures: { failed_ms: end.t },
       fixKinds: [],
@@ -72,6 +77,53 @@ export function failureFinding(timeline: Timeline): Finding | undefined {
       measures: { events: timeline.events.length, deadline_ms: end.t },
       fixKinds: ['buffering'],
     };
+  }
+  return undefined;
+}
+
+/**
+ * A certificate that did not verify: the doctor stopped before it sent anything (an API key, in
+ * chat mode), so the stream was never measured; the cause says which check failed and how to
+ * measure anyway.
+ */
+function certificateFinding(timeline: Timeline): Finding | undefined {
+  const { end, certificate } = timeline;
+  const problem = certificateProblem(end.code);
+  if (problem === undefined || end.code === undefined) return undefined;
+  const host = new URL(timeline.url).host;
+  const evidence = [
+    `TLS verification of ${host} failed: ${end.code}`,
+    ...(certificate === undefined
+      ? []
+      : [
+          `its certificate: ${certificate.subject}, issued by ${certificate.issuer}, valid ` +
+            `${certificate.validFrom} to ${certificate.validTo}, for ${namesOf(certificate)}`,
+        ]),
+    'nothing was sent: the doctor does not send a request to a server it cannot verify',
+  ];
+  return {
+    id: 'untrusted-certificate',
+    title: `untrusted certificate: ${host}'s certificate is ${problemPhrase(problem, certificate)}`,
+    evidence,
+    measures: { failed_ms: end.t },
+    fixKinds: ['certificate'],
+    fixDetail: {
+      certificate: { problem, code: end.code, host, names: namesOf(certificate) },
+    },
+  };
+}
+
+/** What a connection failure usually means, when its code says more than its message. */
+function unreachableHint(timeline: Timeline): string | undefined {
+  const code = timeline.end.code ?? '';
+  if (code.startsWith('ERR_HTTP2') && timeline.url.startsWith('http:')) {
+    return 'the server does not speak HTTP/2 without TLS (h2c): drop --http2, or use https:// where ALPN offers h2';
+  }
+  if (code === 'ERR_PROXY_TUNNEL') {
+    return 'the forward proxy refused the tunnel: it may allow CONNECT to port 443 only (Squid: the SSL_ports ACL)';
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO') {
+    return 'the TLS handshake got something that is not TLS: is this port serving plain HTTP (try http://)?';
   }
   return undefined;
 }

@@ -29,6 +29,9 @@ describe('fingerprints', () => {
       ['Vercel', 'vercel'],
       ['Netlify', 'netlify'],
       ['envoy', 'envoy'],
+      ['lighttpd/1.4.69', 'lighttpd'],
+      ['h2o/2.2.5', 'h2o'],
+      ['squid/5.7', 'squid'],
     ];
     for (const [server, hop] of cases) assert.deepEqual(hops({ ...SSE, server }), [hop], server);
   });
@@ -38,6 +41,29 @@ describe('fingerprints', () => {
     assert.deepEqual(hops({ ...SSE, via: '1.1 squid-proxy (squid/5.7)' }), ['squid']);
     assert.deepEqual(hops({ ...SSE, via: '1.1 google' }), ['google']);
     assert.deepEqual(hops({ ...SSE, via: '1.1 abc.cloudfront.net (CloudFront)' }), ['cloudfront']);
+  });
+
+  it("Squid's own headers name it, and CloudFront's look-alike X-Cache does not", () => {
+    assert.deepEqual(hops({ ...SSE, 'x-cache': 'MISS from proxy1' }), ['squid']);
+    assert.deepEqual(hops({ ...SSE, 'x-cache-lookup': 'MISS from proxy1:3128' }), ['squid']);
+    assert.deepEqual(hops({ ...SSE, 'x-squid-error': 'ERR_READ_TIMEOUT 0' }), ['squid']);
+    assert.deepEqual(hops({ ...SSE, 'x-cache': 'Miss from cloudfront' }), []);
+    assert.deepEqual(hops({ ...SSE, 'x-cache': 'HIT, MISS' }), []);
+    // What Debian's Squid 5.7 sends as a reverse proxy: three headers, one hop.
+    const squid = readFingerprints(
+      {
+        ...SSE,
+        via: '1.1 proxy1 (squid/5.7)',
+        'x-cache': 'MISS from proxy1',
+        'x-cache-lookup': 'MISS from proxy1:3128',
+      },
+      PROBE,
+    );
+    assert.deepEqual(hopsOf(squid), ['squid']);
+    assert.deepEqual(
+      squid.filter((f) => f.signal === 'hop').map((f) => f.header),
+      ['via', 'x-cache-lookup', 'x-cache'],
+    );
   });
 
   it('platform headers name the platform', () => {
@@ -108,5 +134,12 @@ describe('known timeouts', () => {
     assert.deepEqual(matchTimeouts(30_050, 'total')[0]?.hops, ['google']);
     assert.deepEqual(matchTimeouts(2_000, 'idle'), []);
     assert.deepEqual(matchTimeouts(45_000, 'idle'), []);
+  });
+
+  it("knows H2O's 30 s proxy.timeout.io, lighttpd's 360 s write idle, Squid's 15 min read_timeout", () => {
+    assert.ok(matchTimeouts(30_400, 'idle').some((m) => m.hops.includes('h2o')));
+    assert.deepEqual(matchTimeouts(361_000, 'idle')[0]?.hops, ['lighttpd']);
+    assert.deepEqual(matchTimeouts(901_000, 'idle')[0]?.hops, ['squid']);
+    assert.ok(!matchTimeouts(901_000, 'total').some((m) => m.hops.includes('squid')));
   });
 });

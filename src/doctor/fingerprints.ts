@@ -10,6 +10,8 @@ export type HopId =
   | 'apache'
   | 'caddy'
   | 'haproxy'
+  | 'lighttpd'
+  | 'h2o'
   | 'iis'
   | 'envoy'
   | 'aws-alb'
@@ -31,6 +33,8 @@ export const HOP_NAMES: Readonly<Record<HopId, string>> = {
   apache: 'Apache httpd',
   caddy: 'Caddy',
   haproxy: 'HAProxy',
+  lighttpd: 'lighttpd',
+  h2o: 'H2O',
   iis: 'IIS / ASP.NET',
   envoy: 'Envoy',
   'aws-alb': 'AWS Application Load Balancer',
@@ -98,6 +102,8 @@ const SERVER_PREFIXES: readonly (readonly [string, HopId])[] = [
   ['varnish', 'varnish'],
   ['squid', 'squid'],
   ['haproxy', 'haproxy'],
+  ['lighttpd', 'lighttpd'],
+  ['h2o', 'h2o'],
   ['amazons3', 'cloudfront'],
   ['cloudfront', 'cloudfront'],
 ];
@@ -113,6 +119,8 @@ const MARKER_HEADERS: readonly (readonly [string, HopId, string])[] = [
   ['fly-request-id', 'fly', 'the Fly.io proxy relayed this response'],
   ['x-varnish', 'varnish', 'Varnish relayed this response'],
   ['x-envoy-upstream-service-time', 'envoy', 'Envoy (or an Istio sidecar) relayed this response'],
+  ['x-squid-error', 'squid', 'Squid answered with its own error page'],
+  ['x-cache-lookup', 'squid', 'Squid looked this response up in its cache'],
 ];
 
 export function readFingerprints(
@@ -166,6 +174,16 @@ export function readFingerprints(
   for (const [name, hop, meaning] of MARKER_HEADERS) {
     const value = headers[name];
     if (value !== undefined) add({ signal: 'hop', header: name, value, hop, meaning });
+  }
+  const xCache = headers['x-cache'];
+  if (xCache !== undefined && SQUID_X_CACHE.test(xCache)) {
+    add({
+      signal: 'hop',
+      header: 'x-cache',
+      value: xCache,
+      hop: 'squid',
+      meaning: 'X-Cache in Squid\'s form ("MISS from <host>")',
+    });
   }
 
   if (context.sentAccelBuffering && context.isEventStream) {
@@ -248,6 +266,12 @@ const VIA_PATTERNS: readonly (readonly [RegExp, HopId])[] = [
   [/nginx/i, 'nginx'],
   [/apache/i, 'apache'],
 ];
+
+/**
+ * Squid's `X-Cache: MISS from proxy1` (`HIT`, `REFRESH_…`, `TCP_…`). CloudFront says "Miss from
+ * cloudfront" in the same form, and Varnish-based CDNs "HIT, MISS": neither matches.
+ */
+const SQUID_X_CACHE = /^\s*(?:hit|miss|refresh\w*|tcp_\w+|none)\s+from\s+(?!cloudfront\b)\S+/i;
 
 function poweredByHop(value: string): HopId | undefined {
   if (/asp\.net/i.test(value)) return 'iis';

@@ -13,7 +13,8 @@ export type FixKind =
   | 'periodic'
   | 'one-behind'
   | 'headers-held'
-  | 'not-streaming';
+  | 'not-streaming'
+  | 'certificate';
 
 export interface FixEntry {
   readonly text: string;
@@ -254,7 +255,64 @@ export const FIX_TABLE: Table = {
     },
   },
   squid: {
-    cache: { text: 'Squid cached the stream: `cache deny` the streaming paths.' },
+    'idle-timeout': {
+      text:
+        'Squid aborts a response when the server sends nothing for read_timeout (15 minutes by ' +
+        'default; cache.log and the error page say ERR_READ_TIMEOUT), whatever X-Accel-Buffering ' +
+        'says. Raise it above the longest silence a stream may have.',
+      where: 'in squid.conf',
+      snippet: 'read_timeout 60 minutes',
+    },
+    'total-timeout': {
+      text:
+        'Squid ends a response that grows past reply_body_max_size: a cut after a fixed number ' +
+        'of bytes, not seconds (rerun with another --pad: the cut moves with the size). ' +
+        'client_lifetime (1 day by default) also ends any connection that lasts longer.',
+      where: 'in squid.conf',
+      snippet: 'reply_body_max_size none',
+    },
+    buffering: {
+      text:
+        'Squid relays a body as it arrives; what holds one back is an ICAP or eCAP service that ' +
+        'scans responses (antivirus, content filters read the whole body before letting it ' +
+        'through): exempt event streams with an `adaptation_access <service> deny` rule on ' +
+        '`acl sse rep_mime_type -i ^text/event-stream`.',
+    },
+    cache: {
+      text: 'Squid cached the stream: `cache deny` the streaming paths.',
+      where: 'in squid.conf, before any other cache rule',
+      snippet: 'acl sluice_streams urlpath_regex ^/(v1|api|sluice)/\ncache deny sluice_streams',
+    },
+  },
+  lighttpd: {
+    buffering: {
+      text:
+        'lighttpd holds a proxied response until it is complete and then sends it with a ' +
+        'Content-Length (server.stream-response-body = 0, the default; lighttpd ignores ' +
+        'X-Accel-Buffering). 2 sends each piece as it comes (1 streams too, but may spool to ' +
+        'temporary files for a slow client). server.stream-request-body = 2 does the same for ' +
+        'request bodies, which lighttpd otherwise reads whole before it calls Sluice.',
+      where: 'in lighttpd.conf, globally or in the $HTTP["url"] block that proxies to Sluice',
+      snippet: 'server.stream-response-body = 2\nserver.stream-request-body = 2',
+    },
+    'idle-timeout': {
+      text:
+        'lighttpd drops a response when nothing has been written to the client for ' +
+        'server.max-write-idle (360 s by default), and mod_proxy when Sluice sends nothing for ' +
+        'the "read-timeout" of its proxy.server entry (no limit unless set). Raise both above ' +
+        'the longest silence a stream may have.',
+      where: 'in lighttpd.conf (and "read-timeout" => 3600 in the proxy.server entry, if set)',
+      snippet: 'server.max-write-idle = 3600',
+    },
+  },
+  h2o: {
+    'idle-timeout': {
+      text:
+        "H2O's proxy gives up when Sluice sends nothing for proxy.timeout.io (30 s by default, " +
+        'in milliseconds) and ends the stream mid-body. Raise it where H2O proxies to Sluice.',
+      where: 'in h2o.conf, in the path (or host) with proxy.reverse.url',
+      snippet: 'proxy.timeout.io: 3600000',
+    },
   },
   express: {
     compression: {

@@ -2,6 +2,7 @@
  * Choosing the fixes for a cause: the named hops' own fixes where the table has one, the generic
  * advice otherwise, and Sluice's side of it where Sluice can help (keepalives against idle cuts).
  */
+import type { CertificateProblem } from './certificate.ts';
 import { FIX_TABLE, type FixEntry, type FixKind } from './fix-table.ts';
 import { HOP_NAMES, type HopId } from './fingerprints.ts';
 import { formatMs } from './stats.ts';
@@ -19,6 +20,13 @@ export interface FixDetail {
   readonly cutMs?: number;
   /** The measured flush period. */
   readonly periodMs?: number;
+  /** A certificate that did not verify: why, for which host, and the names it is for. */
+  readonly certificate?: {
+    readonly problem: CertificateProblem;
+    readonly code: string;
+    readonly host: string;
+    readonly names: string;
+  };
 }
 
 /** The named hop's own fix for this kind of problem, if the table has one. */
@@ -123,11 +131,55 @@ function genericText(kind: FixKind, detail: FixDetail): string {
         'trip first-byte timeouts (Cloudflare 100 s, Vercel Edge 25 s). Exclude the stream from ' +
         "that hop's compression or buffering."
       );
+    case 'certificate':
+      return certificateText(detail.certificate);
     case 'not-streaming':
       return (
         'The whole answer came as one body. Either the server does not stream this request ' +
         '(check that it honours stream: true), or a hop buffered it: test the chain without ' +
         "the model against a Sluice's /sluice/probe, or --compare with the upstream directly."
+      );
+  }
+}
+
+/** What to do about a certificate, by why it failed; --cacert and --insecure are the doctor's side. */
+function certificateText(detail: FixDetail['certificate']): string {
+  const anyway = 'To measure the stream meanwhile, run the doctor with --insecure.';
+  switch (detail?.problem) {
+    case 'self-signed':
+      return (
+        'The server presents a self-signed certificate. Give the doctor that certificate (or ' +
+        'the CA that signed it) with --cacert FILE, or skip the check with --insecure. Browsers ' +
+        "and SDKs refuse it too: serve a certificate from a public CA (Let's Encrypt), or " +
+        'install the CA on every client (Node: NODE_EXTRA_CA_CERTS).'
+      );
+    case 'unknown-issuer':
+      return (
+        'This machine does not trust the CA that issued the certificate. A private CA: give it ' +
+        'to the doctor with --cacert FILE (and to other clients: the system store, ' +
+        'NODE_EXTRA_CA_CERTS). A public CA: the server sends its certificate without the ' +
+        'intermediate, which browsers often fetch but Node, curl and the SDKs do not: serve the ' +
+        'full chain (nginx: ssl_certificate fullchain.pem). ' +
+        anyway
+      );
+    case 'expired':
+      return (
+        'Renew the certificate (certbot renew, or the ACME client that issued it) and reload ' +
+        "the server; if it looks current, check this machine's clock. " +
+        anyway
+      );
+    case 'not-yet-valid':
+      return `The certificate is not valid yet by this machine's clock: check the clock (NTP) here and on the server. ${anyway}`;
+    case 'wrong-name':
+      return (
+        `The certificate is for ${detail.names}, not ${detail.host}: use a URL with one of those ` +
+        `names, or get a certificate that includes ${detail.host}. ${anyway}`
+      );
+    case 'other':
+    case undefined:
+      return (
+        `The certificate was refused${detail === undefined ? '' : ` (${detail.code})`}: see ` +
+        `what the server sends with \`openssl s_client -connect HOST:PORT -showcerts\`. ${anyway}`
       );
   }
 }

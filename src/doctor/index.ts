@@ -1,5 +1,6 @@
 /** `sluice doctor`: capture one stream through a deployed chain, classify it, name the hop, print the fix. */
 export { capture, type CaptureRequest } from './capture.ts';
+export { chainDiagnoses, type ChainCulprit, type ChainResult } from './chain.ts';
 export { classify } from './classify.ts';
 export { compareDiagnoses, type Comparison } from './compare.ts';
 export {
@@ -22,14 +23,23 @@ export {
 } from './fingerprints.ts';
 export { FIX_TABLE, type FixKind } from './fix-table.ts';
 export { fixSummary, genericFix, hopFix, keepaliveFix, type Fix } from './fixes.ts';
-export { comparisonJson, diagnosisJson, type DoctorJson } from './json.ts';
+export { chainJson, comparisonJson, diagnosisJson, type DoctorJson } from './json.ts';
+export {
+  escapeHtml,
+  htmlChainReport,
+  htmlComparisonReport,
+  htmlReport,
+  type HtmlReportOptions,
+} from './html-report.ts';
 export {
   KNOWN_TIMEOUTS,
   matchTimeouts,
   type CutKind,
   type KnownTimeout,
 } from './known-timeouts.ts';
-export { renderComparison, renderReport } from './report.ts';
+export { type PathHop, type PathView, type SilentHop } from './path.ts';
+export { renderChain, renderComparison, renderReport } from './report.ts';
+export { DOCTOR_HEADER, requestViewOf } from './request-view.ts';
 export {
   CHAT_PROMPT,
   chatRequest,
@@ -37,7 +47,14 @@ export {
   defaultTimeoutMs,
   probeRequest,
 } from './request.ts';
-export { diagnose, diagnoseBoth, requestFor, type CaptureFn, type DoctorTarget } from './run.ts';
+export {
+  diagnose,
+  diagnoseBoth,
+  diagnoseChain,
+  requestFor,
+  type CaptureFn,
+  type DoctorTarget,
+} from './run.ts';
 export { timelineStrip } from './strip.ts';
 export type {
   CaptureMode,
@@ -46,6 +63,7 @@ export type {
   Phases,
   ProbeShape,
   ReadRecord,
+  RequestView,
   StreamEnd,
   Timeline,
 } from './timeline.ts';

@@ -39,6 +39,12 @@ export const KNOWN_TIMEOUTS: readonly KnownTimeout[] = [
     what: 'CloudFront origin response timeout; API Gateway STREAM edge-optimised idle',
   },
   {
+    seconds: 30,
+    kind: 'idle',
+    hops: ['h2o'],
+    what: 'H2O proxy.timeout.io default (30000 ms)',
+  },
+  {
     seconds: 50,
     kind: 'idle',
     hops: ['haproxy'],
@@ -75,6 +81,18 @@ export const KNOWN_TIMEOUTS: readonly KnownTimeout[] = [
     what: 'undici bodyTimeout (a Node fetch hop); API Gateway STREAM regional idle',
   },
   { seconds: 300, kind: 'total', hops: ['google'], what: 'Cloud Run default request timeout' },
+  {
+    seconds: 360,
+    kind: 'idle',
+    hops: ['lighttpd'],
+    what: 'lighttpd server.max-write-idle default',
+  },
+  {
+    seconds: 900,
+    kind: 'idle',
+    hops: ['squid'],
+    what: 'Squid read_timeout default (15 minutes)',
+  },
   {
     seconds: 900,
     kind: 'total',

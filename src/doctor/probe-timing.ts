@@ -1,12 +1,21 @@
 /**
  * Reading a probe's arrivals against its send schedule (research notes §1.1, "How the arrival
- * timeline classifies the problem"). Everything is judged by ratios to the probe's own gaps —
- * "was event n here before event n+1 was sent?" — so a busy machine's jitter does not read as a
- * buffering hop, and a slow network does not either.
+ * timeline classifies the problem"). Patterns are recognised by ratios to the probe's own gaps —
+ * "was event n here before event n+1 was sent?" — so a slow network does not read as a hop. But
+ * no hold a reader would not notice makes a problem (NOTICEABLE_MS, whatever the interval), and
+ * holds close to that are borderline: the doctor measures again before it says so (issue 15).
  */
 import type { Finding } from './diagnosis.ts';
 import { releaseShape, type Release } from './releases.ts';
-import { isHeld, NOISE_MS, type PlacedEvent } from './schedule.ts';
+import {
+  BORDERLINE_MS,
+  isHeld,
+  isNoticeable,
+  maxHoldOf,
+  NOISE_MS,
+  NOTICEABLE_MS,
+  type PlacedEvent,
+} from './schedule.ts';
 import { formatBytes, formatMs, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
 
@@ -14,12 +23,17 @@ import type { Timeline } from './timeline.ts';
 const SQUEEZED = 0.15;
 /** Below this share of held events the stream flows; jitter holds a few. */
 const HELD_SHARE = 0.3;
+/** Irregular holds are a problem when at least this share of events is held noticeably. */
+const NOTICED_SHARE = 0.1;
+/** A hop that releases at least this often delays a stream; a slower one buffers it. */
+const DELAYING_PERIOD_MS = 1000;
 
 export function probeTimingFindings(
   timeline: Timeline,
   placed: readonly PlacedEvent[],
   releases: readonly Release[],
   cacheHit: boolean,
+  replayedToken = false,
 ): Finding[] {
   if (placed.length === 0) return [];
   const sent = placed.map((e) => e.sentMs);
@@ -27,6 +41,7 @@ export function probeTimingFindings(
   const sendSpan = Math.max(...sent) - Math.min(...sent);
   const arrivalSpan = Math.max(...arrived) - Math.min(...arrived);
   const minLag = Math.min(...placed.map((e) => e.lagMs));
+  const maxHold = maxHoldOf(placed);
   const measures = {
     events: placed.length,
     send_span_ms: round(sendSpan, 0.1),
@@ -34,16 +49,38 @@ export function probeTimingFindings(
     releases: releases.filter((r) => r.events > 0).length,
   };
 
-  const replay = replayFinding(timeline, placed, minLag, sendSpan, arrivalSpan, cacheHit);
+  const replay = replayFinding(
+    timeline,
+    placed,
+    minLag,
+    sendSpan,
+    arrivalSpan,
+    cacheHit,
+    replayedToken,
+  );
   if (replay !== undefined) return [replay];
 
   const headers = headersHeld(timeline, placed);
   const shape = releaseShape(releases);
   const carrying = releases.filter((r) => r.events > 0);
+  // Borderline: the largest hold is noticeable, but not by much.
+  const near = maxHold < BORDERLINE_MS;
   const withHeaders = (f: Finding): Finding[] => [
-    headers === undefined ? f : { ...f, evidence: [...f.evidence, headers.evidence[0] ?? ''] },
+    {
+      ...f,
+      borderline: f.borderline ?? near,
+      evidence: headers === undefined ? f.evidence : [...f.evidence, headers.evidence[0] ?? ''],
+    },
   ];
 
+  const behind = oneBehind(placed);
+  // Whatever the pattern, holds nobody notices are no problem; only one-behind is judged by its
+  // shape, since its hold is the gap to the next event: with a model that pauses, the pause.
+  if (maxHold < NOTICEABLE_MS) {
+    return behind === undefined
+      ? []
+      : [{ ...behind, measures: { ...measures, ...behind.measures }, borderline: true }];
+  }
   if (carrying.length >= 2 && shape.knownSize !== undefined && heldShare(placed) >= HELD_SHARE) {
     return withHeaders(sizeFinding(shape.sizeBytes ?? 0, shape.knownSize, carrying, measures));
   }
@@ -65,9 +102,14 @@ export function probeTimingFindings(
   const share = heldShare(placed);
   if (share < HELD_SHARE) return headers === undefined ? [] : [headers];
 
-  const behind = oneBehind(placed);
-  if (behind !== undefined)
-    return withHeaders({ ...behind, measures: { ...measures, ...behind.measures } });
+  if (behind !== undefined) {
+    const gap = behind.measures['gap_ms'] ?? 0;
+    return withHeaders({
+      ...behind,
+      measures: { ...measures, ...behind.measures },
+      borderline: gap < BORDERLINE_MS,
+    });
+  }
 
   const inBursts = carrying.filter((r) => r.events >= 2).reduce((sum, r) => sum + r.events, 0);
   const bursty =
@@ -75,7 +117,7 @@ export function probeTimingFindings(
   // A steady probe makes a size buffer look periodic too; a known buffer size was ruled out above,
   // so a steady rhythm reads as a timer, and the evidence says what else it could be.
   if (bursty && shape.periodic) {
-    const finding = periodicFinding(shape.periodMs ?? 0, carrying, timeline, measures);
+    const finding = periodicFinding(shape.periodMs ?? 0, maxHold, carrying, timeline, measures);
     if (!shape.sizesCluster) return withHeaders(finding);
     const caveat = `the bursts are also about ${formatBytes(shape.sizeBytes ?? 0)} each: at a steady send rate a buffer of that size would look the same (rerun with another --pad to tell)`;
     return withHeaders({ ...finding, evidence: [...finding.evidence, caveat] });
@@ -83,17 +125,24 @@ export function probeTimingFindings(
   if (bursty && shape.sizesCluster) {
     return withHeaders(sizeFinding(shape.sizeBytes ?? 0, undefined, carrying, measures));
   }
-  const maxHold = Math.max(...placed.map((e) => e.holdMs));
+  const noticed = placed.filter(isNoticeable).length / placed.length;
+  if (noticed < NOTICED_SHARE) return headers === undefined ? [] : [headers];
   return withHeaders({
     id: 'irregular-delays',
     title: 'events held back irregularly',
     evidence: [
       `${Math.round(share * 100)} % of events arrived after the next one was due (held past half the send gap)`,
-      `largest hold ${formatMs(maxHold)}`,
+      `${Math.round(noticed * 100)} % were held ${formatMs(NOTICEABLE_MS)} or more, long enough to notice; largest hold ${formatMs(maxHold)}`,
       bursty ? 'they arrive in bursts of no regular size or period' : 'no regular burst pattern',
     ],
-    measures: { ...measures, held_share: round(share, 0.01), max_hold_ms: round(maxHold, 0.1) },
+    measures: {
+      ...measures,
+      held_share: round(share, 0.01),
+      noticed_share: round(noticed, 0.01),
+      max_hold_ms: round(maxHold, 0.1),
+    },
     fixKinds: ['buffering'],
+    borderline: near || noticed < 2 * NOTICED_SHARE,
   });
 }
 
@@ -112,6 +161,7 @@ function replayFinding(
   sendSpan: number,
   arrivalSpan: number,
   cacheHit: boolean,
+  replayedToken: boolean,
 ): Finding | undefined {
   const margin = Math.max(50, 0.05 * sendSpan);
   const firstEpoch = timeline.events.find((e) => e.epochMs !== undefined)?.epochMs;
@@ -121,8 +171,12 @@ function replayFinding(
   const byLag = minLag < -margin;
   const byStamp = staleMs > 5000 && squeezed;
   const byHeader = cacheHit && squeezed;
-  if (!byLag && !byStamp && !byHeader) return undefined;
+  if (!byLag && !byStamp && !byHeader && !replayedToken) return undefined;
   const evidence: string[] = [];
+  if (replayedToken)
+    evidence.push(
+      "the probe answered with another run's token: this stream was recorded for another request",
+    );
   if (byLag) {
     const early = placed.reduce((a, b) => (b.lagMs < a.lagMs ? b : a));
     evidence.push(
@@ -156,7 +210,7 @@ function headersHeld(timeline: Timeline, placed: readonly PlacedEvent[]): Findin
   if (headersMs === undefined || first === undefined) return undefined;
   const interval = timeline.probe?.intervalMs ?? first.nextGapMs;
   const together = Math.abs(first.arrivalMs - headersMs) <= Math.max(2, 0.1 * interval);
-  if (!together || first.holdMs <= Math.max(0.5 * interval, NOISE_MS)) return undefined;
+  if (!together || first.holdMs <= Math.max(0.5 * interval, NOTICEABLE_MS)) return undefined;
   return {
     id: 'headers-held',
     title: 'headers held until the first body bytes',
@@ -165,6 +219,7 @@ function headersHeld(timeline: Timeline, placed: readonly PlacedEvent[]): Findin
     ],
     measures: { headers_ms: round(headersMs, 0.1), first_event_hold_ms: round(first.holdMs, 0.1) },
     fixKinds: ['headers-held'],
+    borderline: first.holdMs < BORDERLINE_MS,
   };
 }
 
@@ -184,8 +239,9 @@ function oneBehind(placed: readonly PlacedEvent[]): Finding | undefined {
     evidence: [
       `${behind.length} of ${candidates.length} events were held about one send gap (${formatMs(gap)}) and arrived with the next`,
       'the last event arrived on time, flushed by the end of the stream',
+      'each hold lasts until the next event: with a model that pauses, as long as the pause',
     ],
-    measures: { behind: behind.length, of: candidates.length },
+    measures: { behind: behind.length, of: candidates.length, gap_ms: round(gap, 0.1) },
     fixKinds: ['one-behind'],
   };
 }
@@ -198,10 +254,10 @@ function sizeFinding(
 ): Finding {
   const named =
     knownSize === undefined ? `about ${formatBytes(sizeBytes)}` : formatBytes(knownSize);
-  const hint = knownSize === undefined ? '' : ` (${bufferHint(knownSize)})`;
+  // What such a buffer is depends on the hop blamed: classify adds it (buffer-sizes.ts).
   return {
     id: 'size-bursts',
-    title: `size-quantised bursts: a buffer of ${named} releases events when it fills${hint}`,
+    title: `size-quantised bursts: a buffer of ${named} releases events when it fills`,
     evidence: [
       `events arrived in ${carrying.length} bursts of ${carrying.map((r) => r.events).join(', ')} events`,
       `burst sizes on the wire: ${carrying.map((r) => formatBytes(r.bytes)).join(', ')} (the last one flushed by the end)`,
@@ -211,30 +267,32 @@ function sizeFinding(
   };
 }
 
+/**
+ * A hop that releases on a timer. Below a second the stream still flows, late by up to a period
+ * (HAProxy's ~200 ms without http-no-delay): delayed. Slower, it comes in lumps: buffered.
+ */
 function periodicFinding(
   periodMs: number,
+  maxHold: number,
   carrying: readonly Release[],
   timeline: Timeline,
   measures: Record<string, number>,
 ): Finding {
   const interval = timeline.probe?.intervalMs ?? 0;
+  const delaying = periodMs < DELAYING_PERIOD_MS;
   return {
     id: 'periodic-flush',
     title: `periodic flush: a hop releases data every ${formatMs(periodMs)}, not per event`,
     evidence: [
       `events arrived in ${carrying.length} bursts of ${carrying.map((r) => r.events).join(', ')} events, about ${formatMs(periodMs)} apart`,
       `they were sent every ${formatMs(interval)}; burst sizes on the wire: ${carrying.map((r) => formatBytes(r.bytes)).join(', ')}`,
+      delaying
+        ? `each event waits up to ${formatMs(maxHold)}: the stream flows, late and in small batches`
+        : `events wait up to ${formatMs(maxHold)}: the text comes in lumps`,
     ],
-    measures: { ...measures, period_ms: round(periodMs, 0.1) },
+    measures: { ...measures, period_ms: round(periodMs, 0.1), max_hold_ms: round(maxHold, 0.1) },
     fixKinds: ['periodic'],
     fixDetail: { periodMs },
+    verdict: delaying ? 'delayed' : 'buffered',
   };
-}
-
-/** Research notes §1.1: about 4–8 KiB is nginx's proxy buffer, 16 KiB a zlib chunk, 32 KiB Starlette GZip. */
-function bufferHint(bytes: number): string {
-  if (bytes <= 8192) return 'nginx proxy_buffer_size / proxy_buffers: one memory page';
-  if (bytes === 16384) return 'a zlib chunk (express compression) or a TLS record';
-  if (bytes === 32768) return "Starlette's GZip middleware";
-  return 'a large proxy or compressor buffer';
 }

@@ -1,4 +1,5 @@
 /** The readable report: verdict first, then the hops, the timing, the timeline, each cause and its fix. */
+import type { ChainResult } from './chain.ts';
 import type { Comparison } from './compare.ts';
 import type { Cause, Diagnosis } from './diagnosis.ts';
 import { HOP_NAMES } from './fingerprints.ts';
@@ -25,7 +26,15 @@ export function renderReport(diagnosis: Diagnosis): string {
     `${diagnosis.verdict.toUpperCase()}${primary === undefined ? '' : `: ${primary.title}`}`,
   );
   field('hops', hopsLine(diagnosis));
+  const path = pathLine(diagnosis);
+  if (path !== undefined) field('path', path);
   field('timing', timingLine(diagnosis));
+  for (const earlier of diagnosis.earlier ?? []) {
+    field(
+      'measured',
+      `twice: the first measurement looked borderline (${earlier.verdict.toUpperCase()}: ${earlier.title}); this is the second`,
+    );
+  }
   if (timeline.events.length > 0) {
     lines.push('');
     const strip = timelineStrip(diagnosis);
@@ -35,6 +44,30 @@ export function renderReport(diagnosis: Diagnosis): string {
     );
   }
   for (const cause of diagnosis.causes) lines.push('', ...renderCause(cause));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `--chain`: one line per point, the full report of the point where the problem first appears,
+ * then where it sits and its fix for that hop.
+ */
+export function renderChain(chain: ChainResult): string {
+  const lines: string[] = [];
+  chain.runs.forEach((run, i) => {
+    const primary = run.causes[0];
+    const text = `${run.verdict.toUpperCase()}${primary === undefined ? '' : `: ${primary.title}`}`;
+    wrap(`${run.timeline.url} — ${text}`, WIDTH - LABEL).forEach((l, j) => {
+      lines.push(`${(j === 0 ? `point ${i + 1}` : '').padEnd(LABEL)}${l}`);
+    });
+  });
+  const culprit = chain.culprit;
+  const at = culprit === undefined ? undefined : chain.runs[culprit.index];
+  if (at !== undefined) lines.push('', renderReport(at).trimEnd());
+  lines.push('');
+  wrap(chain.summary, WIDTH - LABEL).forEach((l, i) => {
+    lines.push(`${(i === 0 ? 'chain' : '').padEnd(LABEL)}${l}`);
+  });
+  if (culprit !== undefined) lines.push('', ...renderCause(culprit.cause));
   return `${lines.join('\n')}\n`;
 }
 
@@ -67,14 +100,16 @@ function renderCause(cause: Cause): string[] {
   });
   if (cause.suspected) {
     const names = cause.hops.map((h) => HOP_NAMES[h]).join(', ');
-    lines.push(
-      `${'  hop'.padEnd(CAUSE_LABEL)}not named by any header; suspected from the numbers: ${names}`,
-    );
+    const text = cause.suspect ?? `not named by any header; suspected from the numbers: ${names}`;
+    wrap(text, WIDTH - CAUSE_LABEL).forEach((l, i) => {
+      lines.push(`${(i === 0 ? '  hop' : '').padEnd(CAUSE_LABEL)}${l}`);
+    });
   }
   cause.fixes.forEach((fix, i) => {
+    const guess = cause.suspected && fix.hop !== 'any' && fix.hop !== 'sluice';
     const who =
       fix.hop === 'any' ? 'any hop' : fix.hop === 'sluice' ? 'Sluice' : HOP_NAMES[fix.hop];
-    const head = `${who}${fix.where === undefined ? '' : `, ${fix.where}`}:`;
+    const head = `${guess ? `if it is ${who}` : who}${fix.where === undefined ? '' : `, ${fix.where}`}:`;
     lines.push(`${(i === 0 ? '  fix' : '').padEnd(CAUSE_LABEL)}${head}`);
     for (const line of fix.snippet?.split('\n') ?? []) {
       lines.push(`${indent}    ${line.replaceAll('\t', '  ')}`);
@@ -93,6 +128,24 @@ function hopsLine(diagnosis: Diagnosis): string {
   return `${names === '' ? 'none named' : names} (${named.join('; ')})`;
 }
 
+/** What the probe saw arrive: how many hops, which named themselves, which did not. */
+function pathLine(diagnosis: Diagnosis): string | undefined {
+  const path = diagnosis.path;
+  if (!path.seen) return undefined;
+  const parts: string[] = [];
+  parts.push(
+    path.atLeast === 0
+      ? 'no hop seen on the request: the doctor reached Sluice directly, or through hops that change nothing'
+      : `at least ${path.atLeast} hop${path.atLeast === 1 ? '' : 's'} before Sluice`,
+  );
+  for (const hop of path.named) parts.push(`${hop.name} (${hop.evidence.join('; ')})`);
+  for (const hop of path.silent) parts.push(`${hop.where} (${hop.evidence})`);
+  if (path.httpVersion !== undefined) parts.push(`HTTP/${path.httpVersion} at Sluice`);
+  parts.push(...path.notes);
+  if (path.replayed) parts.push("the probe echoed another run's token: a recording");
+  return parts.join(' · ');
+}
+
 function timingLine(diagnosis: Diagnosis): string {
   const { timeline } = diagnosis;
   const { phases } = timeline;
@@ -100,6 +153,8 @@ function timingLine(diagnosis: Diagnosis): string {
   if (phases.dnsMs !== undefined) parts.push(`dns ${formatMs(phases.dnsMs)}`);
   if (phases.connectMs !== undefined) parts.push(`connect ${formatMs(phases.connectMs)}`);
   if (phases.tlsMs !== undefined) parts.push(`tls ${formatMs(phases.tlsMs)}`);
+  if (timeline.protocol !== undefined)
+    parts.push(timeline.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1');
   if (phases.headersMs !== undefined) parts.push(`headers ${formatMs(phases.headersMs)}`);
   const first = timeline.events[0];
   if (first !== undefined) parts.push(`first event ${formatMs(first.t)}`);

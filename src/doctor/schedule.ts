@@ -26,6 +26,16 @@ export interface PlacedEvent {
  */
 export const NOISE_MS = 15;
 
+/**
+ * A hold a reader notices (issue 15: a healthy nginx was called "delayed" for 29 ms holds, one
+ * run for a first event 53 ms late). Holds of a pattern are recognised above NOISE_MS, but no
+ * hold shorter than this makes a problem, whatever the probe's interval.
+ */
+export const NOTICEABLE_MS = 100;
+
+/** Problems whose holds stay under this are borderline: the doctor measures again first. */
+export const BORDERLINE_MS = 2 * NOTICEABLE_MS;
+
 /** The probe events of a timeline, placed; undefined when the events carry no send times. */
 export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
   const timed = timeline.events.filter(
@@ -61,4 +71,14 @@ export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
 /** Held: kept past half the time to the next send, and past scheduler noise. */
 export function isHeld(event: PlacedEvent): boolean {
   return event.holdMs > Math.max(0.5 * event.nextGapMs, NOISE_MS);
+}
+
+/** Held long enough for a reader to notice. */
+export function isNoticeable(event: PlacedEvent): boolean {
+  return event.holdMs >= NOTICEABLE_MS;
+}
+
+/** The longest hold of any event. */
+export function maxHoldOf(placed: readonly PlacedEvent[]): number {
+  return placed.reduce((max, e) => Math.max(max, e.holdMs), 0);
 }

@@ -4,6 +4,7 @@
  * was started, from a monotonic clock (performance.now()), except `startedEpochMs` and the
  * probe's own `epochMs`, which are wall-clock and only compared with each other loosely.
  */
+import type { CertificateSummary } from './certificate.ts';
 
 /** `probe`: Sluice's `/sluice/probe`, whose events carry their send times. `chat`: any OpenAI-compatible server. */
 export type CaptureMode = 'probe' | 'chat';
@@ -47,6 +48,23 @@ export interface EventRecord {
   readonly epochMs?: number;
   /** Chat only: the message of an in-band error event (`data: {"error":…}`). */
   readonly error?: string;
+  /** Probe only, the first event: what the request looked like when it reached Sluice. */
+  readonly request?: RequestView;
+}
+
+/**
+ * The request as Sluice received it, as the probe reflects it (src/probe/request-view.ts): the
+ * hop headers that arrived (addresses replaced by their kind) and how names were spelt.
+ */
+export interface RequestView {
+  /** The HTTP version of the last hop's request to Sluice. */
+  readonly httpVersion: string;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Lower-case name → the spelling that arrived (`host` → `Host`). */
+  readonly spelling: Readonly<Record<string, string>>;
+  /** The doctor's token, echoed. */
+  readonly doctor?: string;
 }
 
 export type EndKind =
@@ -75,12 +93,16 @@ export interface Timeline {
   readonly probe?: ProbeShape;
   readonly startedEpochMs: number;
   readonly phases: Phases;
+  /** The HTTP version spoken with the first hop: `h2` only when the doctor offered it (--http2). */
+  readonly protocol?: 'http/1.1' | 'h2';
   /** Absent when no response arrived. */
   readonly status?: number;
   /** Response headers, names in lower case, repeated ones joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
   /** The TLS certificate issuer's organisation or common name (TLS-inspecting proxies show here). */
   readonly tlsIssuer?: string;
+  /** The server's certificate (https only); `error` says why it did not verify. */
+  readonly certificate?: CertificateSummary;
   readonly reads: readonly ReadRecord[];
   readonly events: readonly EventRecord[];
   /** Arrival times of comment-only blocks (keepalives). */
@@ -90,4 +112,6 @@ export interface Timeline {
   readonly end: StreamEnd;
   /** The first bytes of a body that was not an event stream (error pages, JSON). */
   readonly bodyHead?: string;
+  /** The token the doctor sent in its x-Sluice-doctor header, for the probe to echo. */
+  readonly doctorToken?: string;
 }

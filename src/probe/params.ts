@@ -1,4 +1,5 @@
 import { InvalidProbeParameterError } from '../errors/index.ts';
+import type { ProbeRequestView } from './request-view.ts';
 
 /** How the synthetic probe stream is shaped. Every parameter is bounded: it is served without a key. */
 export interface ProbeParams {
@@ -50,13 +51,24 @@ export function parseProbeParams(query: URLSearchParams): ProbeParams {
   return params;
 }
 
-/** One probe event's data. `elapsed_ms` is the server's send time since the stream began. */
-export function probeEventData(seq: number, of: number, elapsedMs: number, pad: string): string {
+/**
+ * One probe event's data. `elapsed_ms` is the server's send time since the stream began; the
+ * first event also says what the request looked like on arrival (`request`, see
+ * request-view.ts). Readers that know only `seq`, `elapsed_ms` and `t` read on unchanged.
+ */
+export function probeEventData(
+  seq: number,
+  of: number,
+  elapsedMs: number,
+  pad: string,
+  request?: ProbeRequestView,
+): string {
   return JSON.stringify({
     seq,
     of,
     elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
     t: Date.now(),
+    ...(request === undefined ? {} : { request }),
     pad,
   });
 }

@@ -1,13 +1,16 @@
 /**
  * `GET /sluice/probe`: a synthetic event stream with no upstream and no cost, so a whole chain
  * (CDN, nginx, ingress, …) can be measured without secrets. Each event carries its sequence
- * number and send time; the doctor compares send gaps with arrival gaps.
+ * number and send time; the doctor compares send gaps with arrival gaps. The first event also
+ * says what the request looked like when it arrived (hop-headers.ts), so the doctor can count
+ * the hops, even those that add nothing to the response.
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TooManyProbesError } from '../errors/index.ts';
 import { EVENT_STREAM_HEADERS } from '../http/index.ts';
 import { formatEvent, KEEPALIVE } from '../sse/index.ts';
+import { requestView } from './hop-headers.ts';
 import type { ProbeParams } from './params.ts';
 import { probeEventData } from './params.ts';
 
@@ -49,6 +52,8 @@ function streamProbe(
   params: ProbeParams,
   options: ProbeOptions,
 ): Promise<void> {
+  // What the hops did to the request, read before the first write: the first event carries it.
+  const arrival = requestView(res.req);
   res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'x-sluice-probe': '1' });
   res.flushHeaders();
   const pad = 'x'.repeat(params.pad);
@@ -85,7 +90,13 @@ function streamProbe(
       res.write(
         formatEvent({
           id: String(seq),
-          data: probeEventData(seq, params.events, now - start, pad),
+          data: probeEventData(
+            seq,
+            params.events,
+            now - start,
+            pad,
+            seq === 0 ? arrival : undefined,
+          ),
         }),
       );
       seq++;

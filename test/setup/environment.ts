@@ -26,6 +26,10 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { pkg: 'apache2', path: '/usr/sbin/apache2' },
   { pkg: 'caddy', path: '/usr/bin/caddy' },
   { pkg: 'varnish', path: '/usr/sbin/varnishd' },
+  // The doctor's hops beyond the first five (issue 15); h2o also serves HTTP/2 over TLS.
+  { pkg: 'lighttpd', path: '/usr/sbin/lighttpd' },
+  { pkg: 'squid', path: '/usr/sbin/squid' },
+  { pkg: 'h2o', path: '/usr/bin/h2o' },
   { pkg: 'chromium', path: '/usr/bin/chromium' },
   { pkg: 'prometheus', path: '/usr/bin/prometheus' },
   // The container test: podman with Debian's runc (crun refuses this machine's cgroups), and
