@@ -1,16 +1,18 @@
 /**
- * The page: asks the server who is signed in, then shows sign-in (or first-run setup), the chat
- * or the admin pages, under one top bar with the language switch.
+ * The page: under one language, either the stream test (`/doctor`, open to anyone: it asks the
+ * server nothing but the probe) or the signed-in app — it asks the server who is signed in, then
+ * shows sign-in (or first-run setup), the chat or the admin pages, under one top bar.
  */
+import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { AdminPage } from './admin/admin-page.tsx';
 import { ApiClient } from './api/client.ts';
 import type { SessionInfo, SessionUser } from './api/types.ts';
 import { SignIn } from './auth/sign-in.tsx';
 import { ChatPage } from './chat/chat-page.tsx';
-import { initialLang, LocaleContext, saveLang, translator } from './i18n/locale.ts';
+import { initialLang, LocaleContext, saveLang, translator, useLocale } from './i18n/locale.ts';
 import type { Lang } from './i18n/strings.ts';
-import { navigate, useRoute } from './route.ts';
+import { navigate, type Route, useRoute } from './route.ts';
 import { TopBar } from './ui/top-bar.tsx';
 
 type SessionState =
@@ -20,7 +22,6 @@ type SessionState =
   | { readonly kind: 'signed-in'; readonly user: SessionUser };
 
 export function App() {
-  const api = useMemo(() => new ApiClient(), []);
   const [lang, setLangState] = useState<Lang>(initialLang);
   const locale = useMemo(
     () => ({
@@ -33,9 +34,41 @@ export function App() {
     }),
     [lang],
   );
+  const route = useRoute();
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  return (
+    <LocaleContext.Provider value={locale}>
+      {route.page === 'doctor' ? <Doctor /> : <SignedIn route={route} />}
+    </LocaleContext.Provider>
+  );
+}
+
+/** The stream test, loaded on its own: the chat's visitors do not download the classifier. */
+function Doctor() {
+  const [page, setPage] = useState<ComponentType | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    import('./doctor/doctor-page.tsx')
+      .then((module) => {
+        setPage(() => module.DoctorPage);
+      })
+      .catch((e: unknown) => {
+        setFailed(e instanceof Error ? e.message : String(e));
+      });
+  }, []);
+  if (failed !== null) return <p class="error-text splash">{failed}</p>;
+  const DoctorPage = page;
+  return DoctorPage === null ? <div class="splash" aria-busy="true" /> : <DoctorPage />;
+}
+
+function SignedIn({ route }: { route: Exclude<Route, { page: 'doctor' }> }) {
+  const { t } = useLocale();
+  const api = useMemo(() => new ApiClient(), []);
   const [session, setSession] = useState<SessionState>({ kind: 'loading' });
   const [drawerOpen, setDrawerOpen] = useState(false);
-  const route = useRoute();
 
   const refresh = useCallback(() => {
     api
@@ -56,9 +89,6 @@ export function App() {
   useEffect(() => {
     api.onSignedOut = refresh;
   }, [api, refresh]);
-  useEffect(() => {
-    document.documentElement.lang = lang;
-  }, [lang]);
 
   const signOut = () => {
     void api.signOut().finally(() => {
@@ -68,10 +98,13 @@ export function App() {
   };
 
   return (
-    <LocaleContext.Provider value={locale}>
+    <>
       {session.kind === 'loading' && <div class="splash" aria-busy="true" />}
       {session.kind === 'failed' && (
-        <p class="error-text splash">{locale.t('loadFailed', { message: session.message })}</p>
+        <div class="splash">
+          <p class="error-text">{t('loadFailed', { message: session.message })}</p>
+          <a href="/doctor">{t('doctorOpen')}</a>
+        </div>
       )}
       {session.kind === 'signed-out' && (
         <SignIn
@@ -105,6 +138,6 @@ export function App() {
           )}
         </div>
       )}
-    </LocaleContext.Provider>
+    </>
   );
 }

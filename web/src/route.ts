@@ -1,8 +1,9 @@
 /**
  * The page's addresses, so a reload or a shared link lands where it was: `/` (a new chat),
- * `/c/<id>` (a conversation), `/admin/users|keys|usage|requests|upstreams`. A tab may keep its
- * own state in the query (the request log's filters: `/admin/requests?model=gpt-4o`). The
- * server answers every unknown path with index.html, so these need no server routes.
+ * `/c/<id>` (a conversation), `/admin/users|keys|usage|requests|upstreams`, `/doctor` (the stream
+ * test, open without signing in). A page may keep its own state in the query (the request log's
+ * filters: `/admin/requests?model=gpt-4o`; the stream test's probe: `/doctor?silence_ms=70000`).
+ * The server answers every unknown path with index.html, so these need no server routes.
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -12,11 +13,13 @@ export type AdminTab = (typeof ADMIN_TABS)[number];
 
 export type Route =
   | { readonly page: 'chat'; readonly conversationId: string | null }
-  | { readonly page: 'admin'; readonly tab: AdminTab };
+  | { readonly page: 'admin'; readonly tab: AdminTab }
+  | { readonly page: 'doctor' };
 
 export function parseRoute(pathname: string): Route {
   const chat = /^\/c\/([\w-]+)\/?$/.exec(pathname);
   if (chat?.[1] !== undefined) return { page: 'chat', conversationId: chat[1] };
+  if (/^\/doctor\/?$/.test(pathname)) return { page: 'doctor' };
   const admin = /^\/admin(?:\/(\w+))?\/?$/.exec(pathname);
   if (admin !== null) {
     const tab = ADMIN_TABS.find((name) => name === admin[1]);
@@ -27,6 +30,7 @@ export function parseRoute(pathname: string): Route {
 
 export function routePath(route: Route): string {
   if (route.page === 'admin') return `/admin/${route.tab}`;
+  if (route.page === 'doctor') return '/doctor';
   return route.conversationId === null ? '/' : `/c/${encodeURIComponent(route.conversationId)}`;
 }
 

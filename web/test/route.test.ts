@@ -15,3 +15,10 @@ it('sends an unknown address to a new chat', () => {
   assert.deepEqual(parseRoute('/admin/nothing'), { page: 'chat', conversationId: null });
   assert.deepEqual(parseRoute('/c/abc-1'), { page: 'chat', conversationId: 'abc-1' });
 });
+
+it('gives the stream test its own address, open to anyone', () => {
+  assert.deepEqual(parseRoute('/doctor'), { page: 'doctor' });
+  assert.deepEqual(parseRoute('/doctor/'), { page: 'doctor' });
+  assert.equal(routePath({ page: 'doctor' }), '/doctor');
+  assert.deepEqual(parseRoute('/doctors'), { page: 'chat', conversationId: null });
+});

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SOURCES = [
   'web/src',
+  // The stream test (/doctor) bundles the doctor's classifier, and the probe's types with it.
+  'src/doctor',
+  'src/probe',
   'web/public',
   'web/index.html',
   'web/vite.config.ts',

@@ -72,6 +72,11 @@ function BurstWarning({ finding }: { finding: BurstFinding }) {
           <code>{command}</code>
           <CopyButton text={command} />
         </div>
+        <p>
+          <a href="/doctor" target="_blank" rel="noopener">
+            {t('doctorOpen')}
+          </a>
+        </p>
       </details>
     </div>
   );

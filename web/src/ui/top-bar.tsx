@@ -1,7 +1,7 @@
 /** The bar above every page: the drawer toggle (narrow screens), where to go, language, sign-out. */
 import type { SessionUser } from '../api/types.ts';
 import { useLocale } from '../i18n/locale.ts';
-import { navigate, type Route } from '../route.ts';
+import { navigate, type Route, routePath } from '../route.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 
 export interface TopBarProps {
@@ -16,7 +16,7 @@ export function TopBar({ user, route, drawerOpen, onMenu, onSignOut }: TopBarPro
   const { t } = useLocale();
   const link = (target: Route, label: string, active: boolean) => (
     <a
-      href={target.page === 'admin' ? `/admin/${target.tab}` : '/'}
+      href={routePath(target)}
       class={active ? 'active' : ''}
       onClick={(event) => {
         event.preventDefault();
@@ -45,6 +45,7 @@ export function TopBar({ user, route, drawerOpen, onMenu, onSignOut }: TopBarPro
         {link({ page: 'chat', conversationId: null }, t('chat'), route.page === 'chat')}
         {user.role === 'admin' &&
           link({ page: 'admin', tab: 'users' }, t('admin'), route.page === 'admin')}
+        {link({ page: 'doctor' }, t('doctor'), false)}
       </nav>
       <span class="spacer" />
       <LanguageSwitch />
