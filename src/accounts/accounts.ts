@@ -15,6 +15,7 @@ import {
 } from '../errors/index.ts';
 import type { ApiKey, Limits, Role, Store, User } from '../store/types.ts';
 import { generateKey } from './api-keys.ts';
+import { noteKeyChange } from './key-changes.ts';
 import type { RouteScope } from './route-scopes.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
 
@@ -172,6 +173,7 @@ export class Accounts {
   async revokeKey(idOrPrefix: string): Promise<ApiKey> {
     const key = (await this.#store.getKey(idOrPrefix)) ?? (await this.#byPrefix(idOrPrefix));
     const revoked = await this.#store.revokeKey(key.id, Date.now());
+    noteKeyChange(this.#store);
     if (revoked === undefined) throw new KeyNotFoundError(`There is no key "${idOrPrefix}".`);
     return revoked;
   }
@@ -189,6 +191,7 @@ export class Accounts {
   async #update(username: string, patch: Parameters<Store['updateUser']>[1]): Promise<User> {
     const user = await this.user(username);
     const updated = await this.#store.updateUser(user.id, patch);
+    noteKeyChange(this.#store); // a key's principal carries its user: role, limits, disabled
     if (updated === undefined) throw new UserNotFoundError(username);
     return updated;
   }

@@ -1,11 +1,20 @@
 /**
  * Who is calling: the bootstrap admin key (`SLUICE_ADMIN_KEY`), or a Sluice key from the store.
- * Each request asks the store, so a revoked key stops working at once on every instance. When
- * the store is unreachable, a key seen valid within the last minutes still works — nothing can
- * be revoked while the store is down — and an unknown one gets a 503, not a false 401.
+ *
+ * The store's answer for a key is kept for `KEY_CACHE_MS` (issue #16: the lookup was the largest
+ * part of what Sluice adds to a stream's first byte — a query on SQLite, a round trip to
+ * PostgreSQL). That is the bound on how late a change made elsewhere — a key revoked or its
+ * limits changed by another instance, worker or the CLI, its user disabled — takes effect here:
+ * an answer is used only while younger than the bound, counted from when the lookup began. A
+ * change made through this process (`Accounts`) takes effect here at once (`key-changes.ts`).
+ * Unknown keys are not kept: they ask the store every time, as before.
+ *
+ * When the store is unreachable, a key seen valid within the last minutes still works — nothing
+ * can be revoked while the store is down — and an unknown one gets a 503, not a false 401.
  */
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import {
   AccountDisabledError,
   AuthenticationError,
@@ -13,6 +22,7 @@ import {
 } from '../errors/index.ts';
 import type { ApiKey, Store, User } from '../store/types.ts';
 import { hashKey } from './api-keys.ts';
+import { keyChangesOf } from './key-changes.ts';
 
 export type Principal =
   /** The bootstrap key: no user, no limits. */
@@ -68,22 +78,44 @@ export interface KeyAuthenticatorOptions {
   readonly internalSecret?: string;
   /** How long a key last seen valid is trusted while the store is unreachable. */
   readonly staleMs?: number;
+  /**
+   * How long the store's answer for a key is used without asking again: the bound on how late
+   * a change made elsewhere takes effect here. 0 asks the store for every request.
+   */
+  readonly cacheMs?: number;
+  /** Epoch ms, for key expiry. */
   readonly now?: () => number;
+  /** Monotonic ms, for the age of what is remembered (`performance.now` by default). */
+  readonly clock?: () => number;
 }
 
+/** Revocations and other changes made elsewhere take effect within this (see above). */
+export const KEY_CACHE_MS = 2000;
 const MAX_REMEMBERED = 10_000;
+
+type Found = { readonly key: ApiKey; readonly user: User } | undefined;
+
+/** The store's answer for one key hash, as of when the lookup began. */
+interface Remembered {
+  readonly found: Found;
+  /** `clock()` when the lookup began. */
+  readonly at: number;
+  /** `keyChangesOf(store)` when the lookup began. */
+  readonly changes: number;
+}
 
 export class KeyAuthenticator implements Authenticator {
   readonly #adminDigest: Buffer | undefined;
   readonly #internalDigest: Buffer | undefined;
   readonly #store: Store;
   readonly #staleMs: number;
+  readonly #cacheMs: number;
   readonly #now: () => number;
-  /** Last answer of the store per key hash, for outages only. */
-  readonly #lastGood = new Map<
-    string,
-    { found: { key: ApiKey; user: User } | undefined; at: number }
-  >();
+  readonly #clock: () => number;
+  /** The store's last answer per key hash: the cache, and what outages fall back on. */
+  readonly #remembered = new Map<string, Remembered>();
+  /** Lookups under way per key hash: requests that arrive meanwhile wait for the same one. */
+  readonly #asking = new Map<string, { answer: Promise<Found>; changes: number }>();
 
   constructor(options: KeyAuthenticatorOptions) {
     this.#adminDigest = options.adminKey === undefined ? undefined : sha256(options.adminKey);
@@ -91,7 +123,9 @@ export class KeyAuthenticator implements Authenticator {
       options.internalSecret === undefined ? undefined : sha256(options.internalSecret);
     this.#store = options.store;
     this.#staleMs = options.staleMs ?? 10 * 60_000;
+    this.#cacheMs = options.cacheMs ?? KEY_CACHE_MS;
     this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? (() => performance.now());
   }
 
   async authenticate(credential: string | undefined): Promise<Principal> {
@@ -147,19 +181,24 @@ export class KeyAuthenticator implements Authenticator {
     return this.#principal(key, user);
   }
 
-  async #lookup(hash: string): Promise<{ key: ApiKey; user: User } | undefined> {
+  async #lookup(hash: string): Promise<Found> {
+    const changes = keyChangesOf(this.#store);
+    const remembered = this.#remembered.get(hash);
+    if (
+      remembered?.found !== undefined &&
+      remembered.changes === changes &&
+      this.#clock() - remembered.at < this.#cacheMs
+    )
+      return remembered.found;
     try {
-      const found = await this.#store.findKeyByHash(hash);
-      this.#remember(hash, found);
-      return found;
+      return await this.#ask(hash, changes);
     } catch (error) {
-      const last = this.#lastGood.get(hash);
       if (
         error instanceof StoreUnavailableError &&
-        last !== undefined &&
-        this.#now() - last.at < this.#staleMs
+        remembered !== undefined &&
+        this.#clock() - remembered.at < this.#staleMs
       ) {
-        return last.found;
+        return remembered.found;
       }
       throw error instanceof StoreUnavailableError
         ? error
@@ -167,12 +206,33 @@ export class KeyAuthenticator implements Authenticator {
     }
   }
 
-  #remember(hash: string, found: { key: ApiKey; user: User } | undefined): void {
-    this.#lastGood.delete(hash);
-    this.#lastGood.set(hash, { found, at: this.#now() });
-    if (this.#lastGood.size > MAX_REMEMBERED) {
-      const oldest = this.#lastGood.keys().next().value;
-      if (oldest !== undefined) this.#lastGood.delete(oldest);
+  /** One lookup per key hash at a time: a burst of requests with one key asks once. */
+  #ask(hash: string, changes: number): Promise<Found> {
+    const asking = this.#asking.get(hash);
+    // A lookup begun before a change made here might not see it: that one is not shared.
+    if (asking !== undefined && asking.changes === changes) return asking.answer;
+    const at = this.#clock();
+    const answer = this.#store.findKeyByHash(hash).then((found) => {
+      this.#remember(hash, { found, at, changes });
+      return found;
+    });
+    const entry = { answer, changes };
+    this.#asking.set(hash, entry);
+    const done = () => {
+      if (this.#asking.get(hash) === entry) this.#asking.delete(hash);
+    };
+    answer.then(done, done);
+    return answer;
+  }
+
+  #remember(hash: string, answer: Remembered): void {
+    const current = this.#remembered.get(hash);
+    if (current !== undefined && current.at > answer.at) return; // a later lookup landed first
+    this.#remembered.delete(hash);
+    this.#remembered.set(hash, answer);
+    if (this.#remembered.size > MAX_REMEMBERED) {
+      const oldest = this.#remembered.keys().next().value;
+      if (oldest !== undefined) this.#remembered.delete(oldest);
     }
   }
 }

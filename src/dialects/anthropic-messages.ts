@@ -1,7 +1,7 @@
 import { findField, formatEvent, parseEvent, valueIs } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { anthropicError } from './error-shapes.ts';
-import { anthropicUsage, isObject } from './usage.ts';
+import { anthropicUsage, isObject, usageFound } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -35,7 +35,8 @@ export const anthropicMessages: Dialect = {
     return { type: 'error', error: anthropicError(error) };
   },
 
-  readUsage(buf, start, end, previous) {
+  // Sluice never asks an Anthropic upstream for usage (it always reports it): nothing to hide.
+  scanUsage(buf, start, end, previous) {
     const name = findField(buf, start, end, EVENT);
     const isStart = valueIs(buf, name, end, MESSAGE_START);
     if (!isStart && !valueIs(buf, name, end, MESSAGE_DELTA)) return undefined;
@@ -43,7 +44,7 @@ export const anthropicMessages: Dialect = {
       const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
       if (!isObject(event)) return undefined;
       const usage = isStart && isObject(event.message) ? event.message.usage : event.usage;
-      return anthropicUsage(usage, previous);
+      return usageFound(anthropicUsage(usage, previous));
     } catch {
       return undefined;
     }
@@ -53,5 +54,4 @@ export const anthropicMessages: Dialect = {
   },
   textFields: ['text', 'thinking', 'partial_json'],
   requestUsage: () => false,
-  hideUsage: () => undefined,
 };

@@ -1,4 +1,4 @@
-export type { Dialect, DialectName, EventKind } from './types.ts';
+export type { Dialect, DialectName, EventEdit, EventKind, UsageScan } from './types.ts';
 export { openaiChat } from './openai-chat.ts';
 export { openaiResponses } from './openai-responses.ts';
 export { anthropicMessages } from './anthropic-messages.ts';

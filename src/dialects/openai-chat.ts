@@ -1,14 +1,18 @@
 import { findField, formatEvent, parseEvent, slice, valueStartsWith } from '../sse/index.ts';
-import type { Dialect } from './types.ts';
+import type { Dialect, EventEdit, UsageScan } from './types.ts';
 import { openaiError } from './error-shapes.ts';
 import { isObject, openaiUsage } from './usage.ts';
 
 const DATA = Buffer.from('data');
 const DONE = Buffer.from('[DONE]');
 const ERROR_OBJECT = Buffer.from('{"error"');
-const USAGE_OBJECT = Buffer.from('"usage":{');
-/** With `include_usage`, OpenAI adds `"usage":null` to every chunk but the last. */
-const USAGE_NULLS = [Buffer.from(',"usage":null'), Buffer.from('"usage":null,')];
+const USAGE_KEY = Buffer.from('"usage":');
+const NULL = Buffer.from('null');
+const OPEN_BRACE = 0x7b;
+const COMMA = 0x2c;
+/** `"usage":null` and the comma that separates it from a neighbour. */
+const NULL_FIELD = USAGE_KEY.length + NULL.length + 1;
+const DROP: EventEdit = Object.freeze({ kind: 'drop' });
 
 /**
  * OpenAI Chat Completions (and legacy Completions) streams: unnamed `data:` events of JSON
@@ -33,9 +37,8 @@ export const openaiChat: Dialect = {
     return { error: openaiError(error) };
   },
 
-  readUsage(buf, start, end) {
-    if (slice(buf, start, end).indexOf(USAGE_OBJECT) === -1) return undefined;
-    return openaiUsage(chunkOf(buf, start, end)?.usage);
+  scanUsage(buf, start, end, _previous, hide) {
+    return scanChatUsage(slice(buf, start, end), hide);
   },
   bodyUsage(body) {
     return isObject(body) ? openaiUsage(body.usage) : undefined;
@@ -48,17 +51,6 @@ export const openaiChat: Dialect = {
     body.stream_options = { ...options, include_usage: true };
     return true;
   },
-  hideUsage(buf, start, end) {
-    const event = slice(buf, start, end);
-    if (event.indexOf(USAGE_OBJECT) !== -1) {
-      const chunk = chunkOf(buf, start, end);
-      if (chunk === undefined) return undefined;
-      if (Array.isArray(chunk.choices) && chunk.choices.length === 0) return null;
-      delete chunk.usage;
-      return Buffer.from(formatEvent({ data: JSON.stringify(chunk) }));
-    }
-    return withoutAll(event, USAGE_NULLS);
-  },
 };
 
 function chunkOf(buf: Buffer, start: number, end: number): Record<string, unknown> | undefined {
@@ -70,30 +62,50 @@ function chunkOf(buf: Buffer, start: number, end: number): Record<string, unknow
   }
 }
 
-/** `event` with every occurrence of the patterns cut out; `undefined` when there is none. */
-function withoutAll(event: Buffer, patterns: readonly Buffer[]): Buffer | undefined {
-  // The common case, once per event: nothing to cut, nothing allocated (not even a closure).
-  let found = false;
-  for (const pattern of patterns) found ||= event.indexOf(pattern) !== -1;
-  if (!found) return undefined;
-  const cuts: [number, number][] = [];
-  for (const pattern of patterns) {
-    for (
-      let at = event.indexOf(pattern);
-      at !== -1;
-      at = event.indexOf(pattern, at + pattern.length)
-    ) {
-      cuts.push([at, at + pattern.length]);
+/**
+ * One pass over the event's `"usage":` keys (JSON escapes quotes inside strings, so the bytes
+ * occur only as a key). `"usage":{` is the report: the chunk is parsed, once, for it — and, to
+ * hide it, dropped when it has no choices (OpenAI's own last chunk) or written again without it
+ * (a compatible server's finishing chunk). `"usage":null`, which `include_usage` puts on every
+ * other chunk, is cut out with its comma: nothing parsed, nothing copied here.
+ */
+function scanChatUsage(event: Buffer, hide: boolean): UsageScan {
+  let cut: EventEdit | undefined;
+  for (let at = event.indexOf(USAGE_KEY); at !== -1; at = event.indexOf(USAGE_KEY, at + 1)) {
+    const value = at + USAGE_KEY.length;
+    if (event[value] === OPEN_BRACE) return reported(event, hide);
+    if (!hide || !isNullAt(event, value)) continue;
+    // A second `"usage":null` in one chunk (never seen): written again without the key.
+    if (cut !== undefined) return reported(event, hide);
+    if (event[at - 1] === COMMA) cut = { kind: 'cut', from: at - 1, to: at + NULL_FIELD - 1 };
+    else if (event[value + NULL.length] === COMMA)
+      cut = { kind: 'cut', from: at, to: at + NULL_FIELD };
+    // `{"usage":null}` has no comma to take with it: kept as it is.
+  }
+  return cut;
+}
+
+/** A chunk that must be parsed: it reports usage, or hides it where bytes cannot be cut. */
+function reported(event: Buffer, hide: boolean): UsageScan {
+  const chunk = chunkOf(event, 0, event.length);
+  const usage = openaiUsage(chunk?.usage);
+  let edit: EventEdit | undefined;
+  if (hide && chunk !== undefined && 'usage' in chunk) {
+    if (Array.isArray(chunk.choices) && chunk.choices.length === 0) edit = DROP;
+    else {
+      delete chunk.usage;
+      edit = { kind: 'replace', bytes: Buffer.from(formatEvent({ data: JSON.stringify(chunk) })) };
     }
   }
-  cuts.sort((a, b) => a[0] - b[0]);
-  const parts: Buffer[] = [];
-  let from = 0;
-  for (const [cutStart, cutEnd] of cuts) {
-    if (cutStart < from) continue;
-    parts.push(event.subarray(from, cutStart));
-    from = cutEnd;
-  }
-  parts.push(event.subarray(from));
-  return Buffer.concat(parts);
+  return usage === undefined ? edit : { kind: 'usage', usage, edit };
+}
+
+/** Byte by byte: `Buffer.compare` validates its arguments at a cost several times this. */
+function isNullAt(event: Buffer, at: number): boolean {
+  return (
+    event[at] === NULL[0] &&
+    event[at + 1] === NULL[1] &&
+    event[at + 2] === NULL[2] &&
+    event[at + 3] === NULL[3]
+  );
 }

@@ -30,7 +30,7 @@ export const openaiGeneric: Dialect = {
     return { error: openaiError(error) };
   },
 
-  readUsage: () => undefined,
+  scanUsage: () => undefined,
   bodyUsage(body) {
     if (!isObject(body)) return undefined;
     // Embeddings report `prompt_tokens`; images and transcriptions `input_tokens`/`output_tokens`.
@@ -40,5 +40,4 @@ export const openaiGeneric: Dialect = {
   },
   textFields: [],
   requestUsage: () => false,
-  hideUsage: () => undefined,
 };

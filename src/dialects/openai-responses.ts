@@ -1,7 +1,7 @@
 import { findField, formatEvent, parseEvent, valueIs } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
-import { isObject, responsesUsage } from './usage.ts';
+import { isObject, responsesUsage, usageFound } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -35,7 +35,8 @@ export const openaiResponses: Dialect = {
     return { error: openaiError(error) };
   },
 
-  readUsage(buf, start, end) {
+  // Sluice never asks a Responses upstream for usage (it always reports it): nothing to hide.
+  scanUsage(buf, start, end) {
     const name = findField(buf, start, end, EVENT);
     const final =
       valueIs(buf, name, end, COMPLETED) ||
@@ -45,7 +46,7 @@ export const openaiResponses: Dialect = {
     try {
       const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
       return isObject(event) && isObject(event.response)
-        ? responsesUsage(event.response.usage)
+        ? usageFound(responsesUsage(event.response.usage))
         : undefined;
     } catch {
       return undefined;
@@ -56,5 +57,4 @@ export const openaiResponses: Dialect = {
   },
   textFields: ['delta'],
   requestUsage: () => false,
-  hideUsage: () => undefined,
 };

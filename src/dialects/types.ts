@@ -25,15 +25,18 @@ export interface Dialect {
   errorBody(error: SluiceError): unknown;
 
   /**
-   * The usage this event reports, given what earlier events reported; `undefined` when it
-   * reports none. Called for every event, so it parses only events that can carry usage.
+   * What one event says of usage, found in one scan of it: the usage it reports, given what
+   * earlier events reported, and — with `hide` — how to take usage the client did not ask for
+   * out of it. Called for every event, so it parses only events that carry usage and, in the
+   * common case, allocates nothing or one small edit.
    */
-  readUsage(
+  scanUsage(
     buf: Buffer,
     start: number,
     end: number,
     previous: TokenUsage | undefined,
-  ): TokenUsage | undefined;
+    hide: boolean,
+  ): UsageScan;
   /** The usage in a whole (non-streamed) JSON response. */
   bodyUsage(body: unknown): TokenUsage | undefined;
   /**
@@ -43,9 +46,32 @@ export interface Dialect {
   readonly textFields: readonly string[];
   /**
    * Makes a streaming request ask the upstream for usage. Returns true when it had to: the
-   * client did not ask, so `hideUsage` must take the usage out of the stream again.
+   * client did not ask, so `scanUsage` must hide the usage from the stream again.
    */
   requestUsage(body: Record<string, unknown>): boolean;
-  /** An event with usage the client did not ask for hidden: `undefined` keeps it, `null` drops it. */
-  hideUsage(buf: Buffer, start: number, end: number): Buffer | null | undefined;
 }
+
+/**
+ * How one event reaches the client once usage it did not ask for is hidden. Offsets are within
+ * the event (0 is its first byte).
+ */
+export type EventEdit =
+  /** The event without its bytes `[from, to)`. */
+  | { readonly kind: 'cut'; readonly from: number; readonly to: number }
+  /** Not at all. */
+  | { readonly kind: 'drop' }
+  /** These bytes (a whole event) instead. */
+  | { readonly kind: 'replace'; readonly bytes: Buffer };
+
+/**
+ * What a scan of one event found: nothing (`undefined`), only an edit (usage hidden that
+ * reported nothing, `"usage":null`), or usage — and the edit that hides it, if asked.
+ */
+export type UsageScan =
+  | undefined
+  | EventEdit
+  | {
+      readonly kind: 'usage';
+      readonly usage: TokenUsage;
+      readonly edit: EventEdit | undefined;
+    };

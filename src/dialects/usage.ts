@@ -2,6 +2,7 @@
  * Token usage as providers report it, in one shape. Each dialect knows which of its events (or
  * which field of a whole JSON response) carries usage; only those are ever parsed.
  */
+import type { UsageScan } from './types.ts';
 
 export interface TokenUsage {
   /** Input tokens, cached ones included. */
@@ -69,4 +70,9 @@ export function anthropicUsage(usage: unknown, previous?: TokenUsage): TokenUsag
     cachedTokens: has('cache_read_input_tokens') ? cacheRead : (previous?.cachedTokens ?? 0),
     reasoningTokens: 0,
   };
+}
+
+/** What a scan found that reports usage and hides nothing (see `Dialect.scanUsage`). */
+export function usageFound(usage: TokenUsage | undefined): UsageScan {
+  return usage === undefined ? undefined : { kind: 'usage', usage, edit: undefined };
 }

@@ -20,13 +20,14 @@ import {
   UpstreamHttpError,
   UpstreamProtocolError,
 } from '../errors/index.ts';
-import { KEEPALIVE, SseFramer } from '../sse/index.ts';
+import { type EventSink, KEEPALIVE, SseFramer } from '../sse/index.ts';
 import type { EndReason as StoreEndReason } from '../store/types.ts';
 import { EVENT_STREAM_HEADERS, isEventStream, isJson, sendError } from '../http/index.ts';
 import { clientResponseHeaders } from './headers.ts';
-import { ChunkedSink } from './chunked-sink.ts';
+import { ChunkEdits } from './chunk-edits.ts';
+import { bodyLength, ChunkedSink } from './chunked-sink.ts';
 import { Gaps } from './gaps.ts';
-import { applyEdits, EventTap } from './tap.ts';
+import { EventTap } from './tap.ts';
 import { TranslatingSink } from './translating-sink.ts';
 
 /** What the client side of a translated stream needs (see `translation.ts`). */
@@ -69,6 +70,8 @@ export class ClientStream {
   readonly tap: EventTap;
   #state: StreamState = 'waiting';
   #framer: SseFramer | undefined;
+  /** The edits the tap returned for the events of the chunk being relayed. */
+  readonly #edits = new ChunkEdits();
   /** The body's way to the client, once headers are out. */
   #sink: ChunkedSink | undefined;
   #keepalive: NodeJS.Timeout | undefined;
@@ -214,7 +217,7 @@ export class ClientStream {
     if (framed && translator !== undefined) {
       this.#translating = new TranslatingSink(this.tap, translator);
       this.#framer = new SseFramer(this.#translating);
-    } else if (framed) this.#framer = new SseFramer(this.tap);
+    } else if (framed) this.#framer = new SseFramer(this.#events);
     else if (!sse && isJson(upstreamHeaders['content-type'])) this.tap.watchBody();
     if (sse) this.#armKeepalive();
     else this.#disarmKeepalive();
@@ -225,15 +228,32 @@ export class ClientStream {
   write(chunk: Buffer): boolean {
     this.firstUpstreamByteAt ??= performance.now();
     if (typeof this.#held === 'object') return this.#hold(chunk);
-    if (this.#framer === undefined) this.tap.onBody(chunk);
-    let out = this.#framer === undefined ? chunk : this.#framer.push(chunk);
-    if (this.#translating !== undefined) out = this.#translating.take();
-    const { edits } = this.tap;
-    if (edits.length > 0) {
-      out = applyEdits(out, edits);
-      edits.length = 0;
+    const framer = this.#framer;
+    if (framer === undefined) {
+      this.tap.onBody(chunk);
+      return this.#relay(chunk, undefined);
     }
-    if (out.length === 0) return true;
+    // The framer hands each complete event to the tap (`#events`), whose edits are collected.
+    const out = framer.push(chunk);
+    if (this.#translating !== undefined) return this.#relay(this.#translating.take(), undefined);
+    const edits = this.#edits;
+    const room = this.#relay(out, edits);
+    edits.clear();
+    return room;
+  }
+
+  /** Each complete upstream event: the tap reads it and says how the client gets it. */
+  readonly #events: EventSink = {
+    onEvent: (buf, start, end) => {
+      const edit = this.tap.onEvent(buf, start, end);
+      if (edit !== undefined) this.#edits.add(start, end, edit);
+    },
+  };
+
+  /** What a chunk became for the client (`edits` applied), written in this same turn. */
+  #relay(out: Buffer | string, edits: ChunkEdits | undefined): boolean {
+    const length = bodyLength(out, edits);
+    if (length === 0) return true;
     const now = performance.now();
     if (this.firstTokenAt === undefined && this.tap.sawContent) this.firstTokenAt = now;
     if (this.lastByteAt === undefined) this.firstByteAt = now;
@@ -244,9 +264,10 @@ export class ClientStream {
     }
     this.lastByteAt = now;
     this.#lastWriteAt = now;
-    this.bytes += out.length;
-    if (this.#remaining !== undefined) out = this.#keepLastByte(out);
-    if (this.#send(out)) return true;
+    this.bytes += length;
+    // Only a body of known length, never framed nor edited, has a last byte to keep.
+    if (this.#remaining !== undefined && Buffer.isBuffer(out)) out = this.#keepLastByte(out);
+    if (this.#send(out, edits)) return true;
     this.paused = true;
     return false;
   }
@@ -406,8 +427,8 @@ export class ClientStream {
     this.#sink.onDrain(this.#onDrain);
   }
 
-  #send(bytes: Buffer | string): boolean {
-    return this.#sink?.write(bytes) ?? true;
+  #send(bytes: Buffer | string, edits?: ChunkEdits): boolean {
+    return this.#sink?.write(bytes, edits) ?? true;
   }
 
   /**

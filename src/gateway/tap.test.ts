@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { anthropicMessages, type Dialect, openaiChat, openaiResponses } from '../dialects/index.ts';
 import { formatEvent, SseFramer } from '../sse/index.ts';
-import { applyEdits, capturedText, EventTap } from './tap.ts';
+import { ChunkEdits } from './chunk-edits.ts';
+import { bodyLength, frame } from './chunked-sink.ts';
+import { capturedText, EventTap } from './tap.ts';
 
 const fixtures = new URL('../../test/fixtures/provider-streams/', import.meta.url);
 const payloads = (file: string) =>
@@ -12,18 +14,29 @@ const payloads = (file: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-/** Runs a stream through framer and tap, one event per chunk; returns what the client gets. */
-function relay(dialect: Dialect, events: string[], hideUsage: boolean) {
+/**
+ * Runs a stream through framer and tap as the relay does, one event per chunk: the edits the
+ * tap returns applied as the chunk is written out. Returns what the client gets.
+ */
+function relay(
+  dialect: Dialect,
+  events: string[],
+  hideUsage: boolean,
+  encoding: BufferEncoding = 'utf8',
+) {
   const tap = new EventTap(dialect, hideUsage);
-  const framer = new SseFramer(tap);
+  const edits = new ChunkEdits();
+  const framer = new SseFramer({
+    onEvent: (buf, start, end) => {
+      const edit = tap.onEvent(buf, start, end);
+      if (edit !== undefined) edits.add(start, end, edit);
+    },
+  });
   let out = '';
   for (const event of events) {
-    let bytes = framer.push(Buffer.from(event));
-    if (tap.edits.length > 0) {
-      bytes = applyEdits(bytes, tap.edits);
-      tap.edits.length = 0;
-    }
-    out += bytes.toString();
+    const bytes = framer.push(Buffer.from(event, encoding));
+    out += frame(bytes, bodyLength(bytes, edits), edits, false).toString(encoding);
+    edits.clear();
   }
   return { tap, out };
 }
@@ -58,6 +71,29 @@ describe('EventTap on Chat Completions', () => {
       .map(({ usage: _u, ...rest }) => rest);
     assert.equal(out, chatEvents(without).join(''));
     assert.equal(tap.usage?.completionTokens, 300, 'still read before it is hidden');
+  });
+
+  it('returns each event’s edit to its caller and keeps none itself', () => {
+    const tap = new EventTap(openaiChat, true);
+    const events = chatEvents(withUsage).map((e) => Buffer.from(e));
+    const found = events.map((e) => tap.onEvent(e, 0, e.length));
+    assert.equal(found[0]?.kind, 'cut', '"usage":null cut from a chunk');
+    assert.equal(found.at(-2)?.kind, 'drop', 'the usage chunk dropped');
+    assert.equal(found.at(-1), undefined, '[DONE] as it came');
+    assert.equal(tap.usage?.completionTokens, 300);
+  });
+
+  it('hides usage across chunk edges: events split, several per chunk, one dropped alone', () => {
+    const stream = Buffer.from(chatEvents(withUsage).join(''));
+    const expected = relay(openaiChat, chatEvents(withUsage), true).out;
+    for (const size of [7, 100, 333, 4096]) {
+      // Bytes as latin1 text: a cut through a multi-byte character stays a cut through bytes.
+      const pieces: string[] = [];
+      for (let at = 0; at < stream.length; at += size)
+        pieces.push(stream.toString('latin1', at, at + size));
+      const { out } = relay(openaiChat, pieces, true, 'latin1');
+      assert.equal(Buffer.from(out, 'latin1').toString(), expected, `chunks of ${size}`);
+    }
   });
 
   it('hides usage riding on the finishing chunk, keeping the chunk (DeepSeek style)', () => {

@@ -1,18 +1,12 @@
 /**
  * What the relay learns from the events it passes on, without holding them: how many, whether
  * the terminal or an error event came, the usage the upstream reported, and — in case it
- * reports none — the generated text, for an estimate. It also hides usage the client did not
- * ask for (Sluice asks the upstream for it regardless).
+ * reports none — the generated text, for an estimate. It also says how to hide usage the
+ * client did not ask for (Sluice asks the upstream for it regardless): `onEvent` returns the
+ * event's edit, which the relay applies as it frames the chunk (`ChunkEdits`).
  */
-import type { Dialect, TokenUsage } from '../dialects/index.ts';
-import { type EventSink, slice } from '../sse/index.ts';
-
-/** A replacement for the bytes `[start, end)` of a framed chunk; `null` drops them. */
-export interface Edit {
-  readonly start: number;
-  readonly end: number;
-  readonly bytes: Buffer | null;
-}
+import type { Dialect, EventEdit, TokenUsage } from '../dialects/index.ts';
+import { slice } from '../sse/index.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -27,7 +21,7 @@ const BLOCK = 1024;
 /** Largest whole JSON response read for its usage; bigger ones (embeddings) are still relayed. */
 const MAX_BODY = 8 * 1024 * 1024;
 
-export class EventTap implements EventSink {
+export class EventTap {
   readonly #dialect: Dialect;
   readonly #hideUsage: boolean;
   readonly #fields: readonly Buffer[];
@@ -37,7 +31,6 @@ export class EventTap implements EventSink {
    */
   readonly #blocks: Buffer[] = [];
   #textBytes = 0;
-  readonly edits: Edit[] = [];
 
   events = 0;
   /**
@@ -62,12 +55,16 @@ export class EventTap implements EventSink {
     this.#fields = fieldPatterns(dialect);
   }
 
-  onEvent(buf: Buffer, start: number, end: number): void {
+  /**
+   * One complete event block `buf[start, end)`. Returns how the client gets it when usage is
+   * hidden from it (offsets within the event); `undefined`: as it came.
+   */
+  onEvent(buf: Buffer, start: number, end: number): EventEdit | undefined {
     const dialect = this.#dialect;
     // One view of the event for every question asked of it (no view per question).
     const event = slice(buf, start, end);
     const kind = dialect.classify(event, 0, event.length);
-    if (kind === 'comment') return;
+    if (kind === 'comment') return undefined;
     this.events++;
     if (kind === 'done') this.sawTerminal = true;
     else if (kind === 'error') this.sawErrorEvent = true;
@@ -75,12 +72,12 @@ export class EventTap implements EventSink {
       this.#watchId = false;
       this.firstId = firstId(event);
     }
-    this.usage = dialect.readUsage(event, 0, event.length, this.usage) ?? this.usage;
     if (this.#fields.length > 0) this.#capture(event);
-    if (this.#hideUsage) {
-      const bytes = dialect.hideUsage(event, 0, event.length);
-      if (bytes !== undefined) this.edits.push({ start, end, bytes });
-    }
+    // One scan for usage: what it reports and, hidden, what the client gets instead.
+    const found = dialect.scanUsage(event, 0, event.length, this.usage, this.#hideUsage);
+    if (found?.kind !== 'usage') return found;
+    this.usage = found.usage;
+    return found.edit;
   }
 
   /** Read the `id` of the first data event (the object a stream creates). */
@@ -190,17 +187,4 @@ export function capturedText(raw: Buffer): string {
   } catch {
     return text;
   }
-}
-
-/** `buf` with the edits applied (they are in order and do not overlap). */
-export function applyEdits(buf: Buffer, edits: readonly Edit[]): Buffer {
-  const parts: Buffer[] = [];
-  let from = 0;
-  for (const edit of edits) {
-    parts.push(buf.subarray(from, edit.start));
-    if (edit.bytes !== null) parts.push(edit.bytes);
-    from = edit.end;
-  }
-  parts.push(buf.subarray(from));
-  return Buffer.concat(parts);
 }

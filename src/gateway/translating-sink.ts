@@ -1,7 +1,8 @@
 /**
  * The events of a translated stream: each complete upstream event goes to the tap (metering
  * reads the upstream's own dialect) and to the translator, whose output for the client is
- * collected until the relay writes it, in the same turn.
+ * collected until the relay writes it, in the same turn — as text: the sink encodes it into
+ * the chunk's frame, its one copy.
  */
 import type { StreamTranslator } from '../dialects/index.ts';
 import { type EventSink, parseEvent } from '../sse/index.ts';
@@ -18,6 +19,7 @@ export class TranslatingSink implements EventSink {
   }
 
   onEvent(buf: Buffer, start: number, end: number): void {
+    // No edit comes back: usage is hidden by the translator, which writes only what it maps.
     this.#tap.onEvent(buf, start, end);
     const event = parseEvent(buf, start, end);
     // Comments (the upstream's keepalives) are not passed on: Sluice keeps the client alive.
@@ -25,14 +27,14 @@ export class TranslatingSink implements EventSink {
   }
 
   /** What the client gets for the events so far. */
-  take(): Buffer {
+  take(): string {
     const out = this.#out;
     this.#out = '';
-    return Buffer.from(out);
+    return out;
   }
 
   /** The upstream ended cleanly: what completes the client's stream. */
-  end(): Buffer {
-    return Buffer.from(this.#out + this.#translator.end());
+  end(): string {
+    return this.#out + this.#translator.end();
   }
 }
