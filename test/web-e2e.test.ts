@@ -181,6 +181,42 @@ describe('the web page in Chromium', () => {
     );
   });
 
+  it('ends a long streamed answer with the DOM the stored answer renders to at once', async () => {
+    // Issue #16: settled blocks are rendered once and only the tail each frame. Each piece
+    // leaves once the page shows the one before, so the page renders every step in between.
+    await newChat();
+    const pieces = [
+      '# Title w0\n\nSome *intro* w1',
+      ' text w2\n\n- item one w3\n- item',
+      ' two w4\n\n```ts\nconst w5 = 1;\n',
+      'const w6 = 2;\n```\n\n| a | b |\n|---|---|\n| w7 | x |\n\nSee [docs][d] w8',
+      '.\n\n[d]: https://example.com\n\n<img src=x onerror="window.__xss=1"> End w9.',
+    ];
+    const shown = pieces.map(() => deferred());
+    chats.reply(async (res) => {
+      for (const [i, piece] of pieces.entries()) {
+        res.write(chunk(piece));
+        await shown[i]!.promise;
+      }
+      res.end(END);
+    });
+    await ask(page, 'Stream some markdown');
+    for (const i of pieces.keys()) {
+      await lastAnswer()
+        .locator('.markdown', { hasText: `w${i}` })
+        .waitFor();
+      shown[i]!.resolve();
+    }
+    await page.locator('.message.assistant[data-status=complete]').waitFor();
+    const streamed = await lastAnswer().locator('.markdown').innerHTML();
+    assert.match(streamed, /<a href="https:\/\/example\.com" target="_blank"/);
+    await page.reload();
+    const stored = page.locator('.message.assistant[data-status=complete] .markdown');
+    assert.equal(await stored.innerHTML(), streamed);
+    for (const error of takeErrors())
+      assert.match(error, /Executing inline event handler violates .*The action has been blocked/);
+  });
+
   it('stops mid-answer; after a reload the partial answer is there, marked stopped', async () => {
     await newChat();
     const hungUp = deferred();
@@ -217,9 +253,11 @@ describe('the web page in Chromium', () => {
   it('renders a hostile answer without running any of it', async () => {
     await newChat();
     chats.reply((res) => {
-      res.write(chunk('Look: <img src=x onerror="window.__xss=1"> and '));
-      res.write(chunk('<script>window.__xss=2</script> and '));
-      res.write(chunk('[click](javascript:window.__xss=3) and '));
+      // Split inside tags and URLs: each piece is rendered as it stands when it arrives.
+      res.write(chunk('Look: <img src=x on'));
+      res.write(chunk('error="window.__xss=1"> and <scr'));
+      res.write(chunk('ipt>window.__xss=2</script> and [click](java'));
+      res.write(chunk('script:window.__xss=3) and '));
       res.write(chunk('<a href="data:text/html,<script>alert(4)</script>">data</a> and '));
       res.end(chunk('<svg onload="alert(5)"><circle r="1"/></svg> done.') + END);
       return Promise.resolve();

@@ -1,16 +1,25 @@
 /**
- * An answer's rendered markdown. The HTML is sanitised by renderMarkdown on every render; the
- * code blocks' copy buttons are handled here by delegation, since they live inside that HTML.
+ * An answer's rendered markdown. While it streams, each frame renders and sanitises only what
+ * changed (markdown-view.ts); the code blocks' copy buttons are handled here by delegation,
+ * since they live inside that HTML.
  */
-import { useMemo } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useLocale } from '../i18n/locale.ts';
-import { renderMarkdown } from '../markdown/render.ts';
+import { MarkdownView } from '../markdown/markdown-view.ts';
 import { copyText } from '../ui/clipboard.ts';
 
 export function MarkdownBody({ markdown }: { markdown: string }) {
   const { t } = useLocale();
   const copyLabel = t('copy');
-  const html = useMemo(() => renderMarkdown(markdown, copyLabel), [markdown, copyLabel]);
+  const element = useRef<HTMLDivElement>(null);
+  const view = useRef<{ view: MarkdownView; copyLabel: string } | null>(null);
+  // Before the browser paints, so a frame never shows the answer without its newest text.
+  useLayoutEffect(() => {
+    if (element.current === null) return;
+    if (view.current?.copyLabel !== copyLabel)
+      view.current = { view: new MarkdownView(element.current, copyLabel), copyLabel };
+    view.current.view.show(markdown);
+  }, [markdown, copyLabel]);
   const onClick = (event: MouseEvent) => {
     const target = event.target;
     if (!(target instanceof Element)) return;
@@ -25,5 +34,6 @@ export function MarkdownBody({ markdown }: { markdown: string }) {
       }, 1500);
     });
   };
-  return <div class="markdown" onClick={onClick} dangerouslySetInnerHTML={{ __html: html }} />;
+  // The view owns the element's children; Preact renders none into it.
+  return <div class="markdown" ref={element} onClick={onClick} />;
 }

@@ -1,4 +1,5 @@
 /** One message of the thread: the question as typed, or the answer as markdown with its tools. */
+import { memo } from 'preact/compat';
 import { HealthLine } from '../health/health-readout.tsx';
 import { useLocale } from '../i18n/locale.ts';
 import { CopyButton } from '../ui/copy-button.tsx';
@@ -11,7 +12,11 @@ export interface MessageItemProps {
   readonly onRegenerate: (() => void) | null;
 }
 
-export function MessageItem({ message, onRegenerate }: MessageItemProps) {
+/**
+ * Rendered again only when its props change: while an answer streams the thread re-renders every
+ * frame, and the messages before it stay as they are.
+ */
+export const MessageItem = memo(function MessageItem({ message, onRegenerate }: MessageItemProps) {
   const { t } = useLocale();
   if (message.role === 'user') {
     return (
@@ -58,4 +63,4 @@ export function MessageItem({ message, onRegenerate }: MessageItemProps) {
       {message.health !== null && <HealthLine health={message.health} streaming={streaming} />}
     </article>
   );
-}
+});

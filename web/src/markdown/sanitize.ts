@@ -23,11 +23,26 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 });
 
 const CONFIG = {
+  // Only for nodes (sanitizeInPlace); strings are parsed into a document of their own.
+  IN_PLACE: true,
   ADD_ATTR: ['target'],
   FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select', 'iframe', 'object', 'embed'],
   FORBID_ATTR: ['style'],
 };
 
+// Set once: given with each call, the configuration is parsed again each time (~0.1 ms).
+DOMPurify.setConfig(CONFIG);
+
+/** HTML in, safe HTML out. */
 export function sanitize(html: string): string {
-  return DOMPurify.sanitize(html, CONFIG);
+  return DOMPurify.sanitize(html);
+}
+
+/**
+ * Sanitises what `root` holds where it stands, with the same rules. The caller parses into an
+ * inert document (nothing there loads or runs) and moves what is left into the page: no
+ * document made, serialised and parsed again per call.
+ */
+export function sanitizeInPlace(root: HTMLElement): void {
+  DOMPurify.sanitize(root);
 }
