@@ -27,6 +27,11 @@ export class SluiceMetrics implements PublicOf<Real> {
     return await this.registry.metrics();
   }
 
+  /** No values for a primary to add up (`--workers`). */
+  snapshot(): Promise<[]> {
+    return Promise.resolve([]);
+  }
+
   countHttp(): void {
     // nothing counted
   }

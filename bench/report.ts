@@ -1,4 +1,5 @@
 /** The benchmark's results: per-point summaries, a markdown table and an SVG chart. */
+import { renderCpuRatios } from './cpu-ratios.ts';
 import type { LoadResult } from './loadgen.ts';
 import { type MetricsOverhead, metricsOverhead, renderOverhead } from './metrics-overhead.ts';
 import type { Point } from './run.ts';
@@ -91,6 +92,11 @@ export function renderTable(
     `${meta.date} · ${meta.machine} · pinning: ${meta.pinning}.`,
     'Delays and TTFB are what each target adds over the direct run of the same repetition (medians over repetitions); `direct` shows its absolute values. CPU is the target processes’ user+system time per 1000 relayed events; memory is resident set size (peak, and peak minus idle per open stream, from 100 streams up). Every measurement starts on a fresh, warmed-up target process. Sluice runs with a key, usage metering (SQLite), limits checks and metrics on (`/metrics` read every second), as deployed; `sluice-no-metrics` is the same Sluice without metrics. `node` is the Node.js floor (bench/node-relay.ts): node:http in, undici out, chunks framed straight to the socket, nothing else — what any relay on Node pays.',
   ];
+  if (summaries.some((s) => s.targets.baseline !== undefined)) {
+    lines.push(
+      '`baseline` is the Sluice of another checkout (`BENCH_BASELINE`), set up and measured as `sluice` is, in the same repetitions: before and after a change, in one run.',
+    );
+  }
   if (summaries.some((s) => s.targets.pipe !== undefined)) {
     lines.push(
       '`pipe` (bench/pipe-relay.ts) is beneath that floor: a TCP byte pipe in Node, no HTTP parsed or framed — what Node costs before any HTTP library does anything.',
@@ -115,6 +121,7 @@ export function renderTable(
     lines.push('');
   }
   lines.push(
+    ...renderCpuRatios(summaries),
     ...renderOverhead(
       summaries.flatMap(({ point, metrics }) =>
         metrics === undefined ? [] : [{ concurrency: point.concurrency, overhead: metrics }],
@@ -183,6 +190,7 @@ const SERIES = [
   { name: 'node', label: 'bare Node relay', color: '#b9d3f5' },
   { name: 'sluice', label: 'Sluice', color: '#2f7de1' },
   { name: 'sluice-no-metrics', label: 'Sluice, no metrics', color: '#1b4f91' },
+  { name: 'baseline', label: 'Sluice, baseline', color: '#f0a04b' },
 ] as const;
 
 /** Added per-event delay p99 and CPU per 1000 events, nginx and the Node floors beside Sluice. */

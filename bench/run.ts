@@ -5,7 +5,8 @@
  * against direct in the same repetition. Medians over repetitions; results in docs/bench/.
  * `--quick` is a smoke run (under two minutes); `--reps N` repeats every point N times.
  * Sluice runs twice, with its metrics scraped and without metrics: the report shows what they
- * cost as ratios (bench/metrics-overhead.ts).
+ * cost as ratios (bench/metrics-overhead.ts). `--throughput` adds the throughput point
+ * (bench/throughput.ts): events per second at p99 under 50 ms, nginx and Sluice on every core.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -31,6 +32,7 @@ import {
   type Target,
   TARGET_NAMES,
 } from './targets.ts';
+import { renderThroughput, runThroughput } from './throughput.ts';
 
 export interface Point {
   readonly concurrency: number;
@@ -65,11 +67,17 @@ const TARGET_CORE = 0;
 const HARNESS_CORE = 1;
 
 async function main(): Promise<void> {
+  // `--page`: the chat page's work per frame instead (bench/page-render.ts; its flags follow).
+  if (process.argv[2] === '--page') {
+    await (await import('./page-render.ts')).pageBench(process.argv.slice(3));
+    return;
+  }
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
       targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
       reps: { type: 'string' },
+      throughput: { type: 'boolean', default: false },
     },
   });
   const reps = values.reps === undefined ? undefined : repetitions(values.reps);
@@ -126,7 +134,9 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const out = fileURLToPath(new URL('../docs/bench/', import.meta.url));
   mkdirSync(out, { recursive: true });
-  const table = renderTable(summaries, { date, machine, pinning, quick: values.quick });
+  const table =
+    renderTable(summaries, { date, machine, pinning, quick: values.quick }) +
+    (values.throughput ? `\n${renderThroughput(await runThroughput(log))}` : '');
   writeFileSync(`${out}${values.quick ? 'quick.md' : 'results.md'}`, table);
   if (!values.quick) {
     writeFileSync(

@@ -3,10 +3,13 @@
  * nginx with buffering off (the C reference), through two Node.js relays (a byte pipe and a
  * bare HTTP relay: the runtime's own cost), and through Sluice (auth, metering and usage
  * accounting on, as deployed, its metrics scraped every second) — and that Sluice again without
- * metrics, to show what they cost. Each runs on the target core.
+ * metrics, to show what they cost. `baseline` is the Sluice of another checkout
+ * (`BENCH_BASELINE=DIR`, e.g. `git worktree add DIR <commit>`), measured in the same run: a
+ * change's before and after as ratios of one run, on a machine whose speed drifts between runs.
+ * Each runs on the target core.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +18,14 @@ import { childrenOf } from './procfs.ts';
 import { type BenchChild, startChild } from './processes.ts';
 
 /** What `--targets` may name, in the order they are reported; `direct` always runs. */
-export const TARGET_NAMES = ['nginx', 'pipe', 'node', 'sluice', 'sluice-no-metrics'] as const;
+export const TARGET_NAMES = [
+  'nginx',
+  'pipe',
+  'node',
+  'sluice',
+  'sluice-no-metrics',
+  'baseline',
+] as const;
 export type MeasuredName = (typeof TARGET_NAMES)[number];
 export type TargetName = 'direct' | MeasuredName;
 /** The default run: nginx, the Node floor, Sluice with and without metrics (the byte pipe on request). */
@@ -35,7 +45,17 @@ export const SCRAPE_EVERY_MS = 1000;
 /** `SLUICE_METRICS_TOKEN` of the measured Sluice: `/metrics` is read with it, as deployed. */
 export const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
-export function startTarget(name: MeasuredName, upstream: Upstream, core: number): Promise<Target> {
+export interface TargetOptions {
+  /** The checkout whose Sluice `baseline` runs; `BENCH_BASELINE` by default. */
+  readonly baseline?: string | undefined;
+}
+
+export function startTarget(
+  name: MeasuredName,
+  upstream: Upstream,
+  core: number,
+  { baseline = process.env.BENCH_BASELINE }: TargetOptions = {},
+): Promise<Target> {
   switch (name) {
     case 'nginx':
       return startNginx(upstream, core);
@@ -47,7 +67,20 @@ export function startTarget(name: MeasuredName, upstream: Upstream, core: number
       return startSluice(upstream, core, { metrics: true });
     case 'sluice-no-metrics':
       return startSluice(upstream, core, { metrics: false });
+    case 'baseline':
+      return startSluice(upstream, core, { metrics: true, root: baselineRoot(baseline) });
   }
+}
+
+/** The checkout `baseline` runs, checked before anything starts. */
+function baselineRoot(dir: string | undefined): string {
+  if (dir === undefined || dir === '')
+    throw new Error(
+      'the baseline target runs the Sluice of another checkout: set BENCH_BASELINE=DIR (e.g. `git worktree add DIR HEAD~1`).',
+    );
+  if (!existsSync(join(dir, 'bin', 'sluice.js')))
+    throw new Error(`BENCH_BASELINE=${dir}: no bin/sluice.js there; give a Sluice checkout.`);
+  return dir;
 }
 
 export interface Target {
@@ -201,13 +234,15 @@ async function startNodeScript(
 /**
  * Sluice as deployed: with `metrics`, its `/metrics` behind a token and read every second
  * while it is measured; without, the same Sluice with its metrics module swapped for one that
- * does nothing (`bench/without-metrics.ts`), and nothing read.
+ * does nothing (`bench/without-metrics.ts`), and nothing read. `root`: another checkout's
+ * Sluice (the baseline), started the same way.
  */
 export async function startSluice(
   upstream: Upstream,
   core: number,
-  { metrics }: { readonly metrics: boolean },
+  { metrics, root }: { readonly metrics: boolean; readonly root?: string },
 ): Promise<Target> {
+  const bin = root === undefined ? here('../bin/sluice.js') : join(root, 'bin', 'sluice.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-data-'));
   const port = await freePort();
   const env = {
@@ -221,7 +256,7 @@ export async function startSluice(
     SLUICE_METRICS_TOKEN: METRICS_TOKEN,
   };
   const cli = (args: string[], input?: string) =>
-    execFileSync(process.execPath, [here('../bin/sluice.js'), ...args], {
+    execFileSync(process.execPath, [bin, ...args], {
       env,
       input,
       encoding: 'utf8',
@@ -237,13 +272,13 @@ export async function startSluice(
       : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
   const withoutMetrics = metrics ? [] : ['--import', here('./without-metrics.ts')];
   const launch = () =>
-    startChild(
-      process.execPath,
-      [...profile, ...withoutMetrics, here('../bin/sluice.js'), 'serve'],
-      { core, env, readyPort: port },
-    );
+    startChild(process.execPath, [...profile, ...withoutMetrics, bin, 'serve'], {
+      core,
+      env,
+      readyPort: port,
+    });
   return restartable(
-    metrics ? 'sluice' : 'sluice-no-metrics',
+    root !== undefined ? 'baseline' : metrics ? 'sluice' : 'sluice-no-metrics',
     port,
     { authorization: `Bearer ${key}` },
     launch,

@@ -15,8 +15,13 @@ interface BenchParams {
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-function chunk(i: number, pad: string): string {
-  return `data: {"id":"bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":[{"index":0,"delta":{"content":"${pad}"},"finish_reason":null}],"i":${i},"t":${nowUs()}}\n\n`;
+/**
+ * One chat chunk. Asked for usage (`stream_options.include_usage`, as Sluice always asks), it
+ * carries `"usage":null` as OpenAI's do, which Sluice then hides from a client that did not ask:
+ * the relay's default case, measured as it happens in production.
+ */
+function chunk(i: number, pad: string, usage: boolean): string {
+  return `data: {"id":"bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":[{"index":0,"delta":{"content":"${pad}"},"finish_reason":null}],${usage ? '"usage":null,' : ''}"i":${i},"t":${nowUs()}}\n\n`;
 }
 
 const USAGE = (events: number) =>
@@ -30,7 +35,7 @@ function stream(res: ServerResponse, params: BenchParams, usage: boolean): void 
   let i = 0;
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
-    res.write(chunk(i, pad));
+    res.write(chunk(i, pad, usage));
     i++;
     if (i < params.events) {
       timer = setTimeout(tick, Math.max(0, start + i * params.intervalMs - performance.now()));

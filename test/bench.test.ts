@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LoadJob, LoadResult } from '../bench/loadgen.ts';
 import { startChild } from '../bench/processes.ts';
+import { cpuRatios } from '../bench/cpu-ratios.ts';
 import { checks, type RunRecord, renderTable, summarize } from '../bench/report.ts';
 import type { Point } from '../bench/run.ts';
 import {
@@ -32,7 +33,10 @@ describe('bench harness', () => {
   before(async () => {
     upstream = await startUpstream(0);
     targets.push(direct(upstream));
-    for (const name of TARGET_NAMES) targets.push(await startTarget(name, upstream, 0));
+    // The baseline (another checkout's Sluice) is this one here: it starts and serves alike.
+    const baseline = fileURLToPath(new URL('..', import.meta.url));
+    for (const name of TARGET_NAMES)
+      targets.push(await startTarget(name, upstream, 0, { baseline }));
   });
   after(async () => {
     for (const target of targets) await target.stop();
@@ -161,6 +165,64 @@ describe('bench report', () => {
     });
     assert.match(table, /\| sluice \| \+0\.05 \/ \+3 \/ \+6 \|/);
     assert.match(table, /- \*\*missed\*\*: memory ≤ 40 KiB per open stream at 1000: 50 KiB/);
+  });
+
+  it('puts CPU per event as ratios of the run: over nginx, the Node relay and a baseline', () => {
+    const more = [
+      ...records,
+      record('node', 0, load(0.13, 2, 0.5), 0.2, 40),
+      record('node', 1, load(0.23, 3, 0.6), 0.2, 40),
+      record('baseline', 0, load(0.16, 4, 0.7), 0.8, 50),
+      record('baseline', 1, load(0.26, 5, 0.8), 0.8, 50),
+    ];
+    const summaries = [summarize(point, more)];
+    const rows = cpuRatios(summaries);
+    const sluice = rows.find((r) => r.target === 'sluice');
+    assert.deepEqual(
+      sluice && [sluice.overNginx, sluice.overNode, sluice.overBaseline],
+      [2.67, 2, 0.5],
+    );
+    const nginx = rows.find((r) => r.target === 'nginx');
+    assert.deepEqual(nginx && [nginx.overNginx, nginx.overNode, nginx.overBaseline], [
+      undefined,
+      0.75,
+      undefined,
+    ]);
+    const table = renderTable(summaries, { date: 'd', machine: 'm', pinning: 'p', quick: true });
+    assert.match(table, /\| 1000 \| sluice \| 0\.04 \| 2\.67 × \| 2 × \| 0\.5 × \|/);
+  });
+});
+
+describe('bench tools', () => {
+  const run = (script: string, args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [fileURLToPath(new URL(`../bench/${script}`, import.meta.url)), ...args],
+        { timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error !== null) reject(new Error(`${script}: ${stderr}`, { cause: error }));
+          else resolve(stdout);
+        },
+      );
+    });
+
+  it('relay-cost: the relay hides usage and the client gets what it would have asked for', async () => {
+    const hidden = JSON.parse(await run('relay-cost.ts', ['--events', '2000'])) as {
+      bytesPerEvent: number;
+      cpuMicrosecondsPerEvent: number;
+    };
+    const asked = JSON.parse(await run('relay-cost.ts', ['--events', '2000', '--asked'])) as {
+      bytesPerEvent: number;
+    };
+    assert.equal(hidden.bytesPerEvent, asked.bytesPerEvent, '"usage":null cut from every event');
+    assert.ok(Number.isFinite(hidden.cpuMicrosecondsPerEvent), 'a figure, whatever its size');
+  });
+
+  it('first-byte: one request per target in turn, each target’s first byte and what it adds', async () => {
+    const table = await run('first-byte.ts', ['--targets', 'node', '--rounds', '3']);
+    assert.match(table, /^\| direct \| [\d.]+ \/ [\d.]+ \| – \|$/m);
+    assert.match(table, /^\| node \| [\d.]+ \/ [\d.]+ \| -?[\d.]+ \|$/m);
   });
 });
 

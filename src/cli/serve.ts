@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.ts';
+import { type Config, type ConfigSources, loadConfig } from '../config/index.ts';
 import { ConfigError, ListenError } from '../errors/index.ts';
 import { createLogger } from '../log/index.ts';
-import { startSluice } from '../server/index.ts';
+import { runPrimary, runWorker, startSluice } from '../server/index.ts';
 import { type Command, EXIT } from './command.ts';
 
 export const serve: Command = {
@@ -20,6 +22,9 @@ Options (each overrides the environment variable named after it):
   --data-dir DIR       where Sluice keeps its data (SLUICE_DATA_DIR, default ./data)
   --log-level LEVEL    debug | info | warn | error | silent (SLUICE_LOG_LEVEL, default info)
   --keepalive DURATION interval of keepalive comments, e.g. 15s (SLUICE_KEEPALIVE)
+  --workers N          processes serving the port: a number, or auto for one per core
+                       (SLUICE_WORKERS, default 1); limits, drain, reload and /metrics
+                       cover them all
   -h, --help           show this help
 
 Upstreams: OPENAI_API_KEY with BASE_URL or OPENAI_BASE_URL; ANTHROPIC_API_KEY with
@@ -43,6 +48,7 @@ SLUICE_METRICS_LISTEN, SLUICE_METRICS_LABELS; traces with OTEL_EXPORTER_OTLP_END
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
         keepalive: { type: 'string' },
+        workers: { type: 'string' },
       },
       strict: true,
     });
@@ -55,11 +61,15 @@ SLUICE_METRICS_LISTEN, SLUICE_METRICS_LABELS; traces with OTEL_EXPORTER_OTLP_END
         ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
         ...(values['log-level'] === undefined ? {} : { logLevel: values['log-level'] }),
         ...(values.keepalive === undefined ? {} : { keepalive: values.keepalive }),
+        ...(values.workers === undefined ? {} : { workers: values.workers }),
       },
     };
+    // A worker of several runs what its primary read and checked (`server/cluster-worker.ts`).
+    if (cluster.isWorker) return await runWorker(sources);
     let config;
+    let configText: string | null;
     try {
-      config = loadConfig(sources);
+      ({ config, configText } = readConfig(sources));
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr.write(`${error.message}\n`);
@@ -68,6 +78,15 @@ SLUICE_METRICS_LISTEN, SLUICE_METRICS_LABELS; traces with OTEL_EXPORTER_OTLP_END
       throw error;
     }
     const log = createLogger(config.logLevel, { format: config.logFormat });
+    if (config.workers > 1) {
+      return await runPrimary({
+        config,
+        configText,
+        reread: () => readConfig(sources),
+        log,
+        logFormat: config.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
+      });
+    }
     let sluice;
     try {
       sluice = await startSluice(config, { log });
@@ -120,6 +139,19 @@ SLUICE_METRICS_LISTEN, SLUICE_METRICS_LABELS; traces with OTEL_EXPORTER_OTLP_END
     return EXIT.ok;
   },
 };
+
+/**
+ * The configuration, with the text of its file as read for it: a primary hands that very text
+ * to its workers, so they run what it checked even if the file changes meanwhile.
+ */
+function readConfig(sources: ConfigSources): { config: Config; configText: string | null } {
+  let configText: string | null = null;
+  const config = loadConfig({
+    ...sources,
+    readFile: (path) => (configText = readFileSync(path, 'utf8')),
+  });
+  return { config, configText };
+}
 
 /** A second SIGINT or SIGTERM this long after the first stops at once instead of draining. */
 const REPEAT_MEANS_FORCE_AFTER_MS = 1_000;

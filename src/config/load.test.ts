@@ -150,6 +150,29 @@ describe('loadConfig', () => {
     assert.equal(fromFile.maxBodyInflightBytes, 64 * 1024 ** 2);
   });
 
+  it('reads the number of worker processes: one by default, auto one per core', () => {
+    assert.equal(load({}).workers, 1);
+    assert.equal(load({ SLUICE_WORKERS: '3' }).workers, 3);
+    assert.equal(load({ SLUICE_WORKERS: 'auto' }, { cores: 6 }).workers, 6);
+    assert.equal(load({ SLUICE_WORKERS: '3' }, { flags: { workers: '2' } }).workers, 2);
+    const file = { config: '/etc/sluice.json' };
+    const readFile = () => JSON.stringify({ workers: 'auto' });
+    assert.equal(load({}, { flags: file, readFile, cores: 4 }).workers, 4);
+  });
+
+  it('refuses a worker count that is not a whole number from 1, naming SLUICE_WORKERS', () => {
+    for (const bad of ['0', 'abc', '1.5', '-2', '257']) {
+      assert.match(
+        problemsOf(() => load({ SLUICE_WORKERS: bad })).join('\n'),
+        /^SLUICE_WORKERS must be a whole number of worker processes from 1 to 256, or "auto"/,
+      );
+    }
+    assert.match(
+      problemsOf(() => load({}, { flags: { workers: '0' } })).join('\n'),
+      /^--workers \(SLUICE_WORKERS\) must be/,
+    );
+  });
+
   it('refuses a body timeout that is not a positive duration, naming the variable', () => {
     assert.match(
       problemsOf(() => load({ SLUICE_BODY_TIMEOUT: 'soon' })).join('\n'),

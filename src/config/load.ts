@@ -3,6 +3,7 @@
  * validated as a whole, and frozen into a `Config`. Every problem names the variable to change
  * and the form it expects; all of them are reported together.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors/index.ts';
 import { LOG_LEVELS, type LogLevel } from '../log/index.ts';
@@ -30,6 +31,7 @@ import {
 } from './values.ts';
 import type { Config, EgressConfig } from './types.ts';
 import { parseDuration, parseSize } from './units.ts';
+import { workers } from './workers.ts';
 
 /** Options given on the command line; they win over everything else. */
 export interface ConfigFlags {
@@ -39,12 +41,15 @@ export interface ConfigFlags {
   dataDir?: string;
   logLevel?: string;
   keepalive?: string;
+  workers?: string;
 }
 
 export interface ConfigSources {
   env: Readonly<Record<string, string | undefined>>;
   flags?: ConfigFlags;
   readFile?: (path: string) => string;
+  /** Cores this process may use, for `SLUICE_WORKERS=auto`; `os.availableParallelism()` by default. */
+  cores?: number;
 }
 
 export const DEFAULTS = {
@@ -65,7 +70,12 @@ export const DEFAULTS = {
   breakerCooldownMs: 30_000,
 };
 
-export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSources): Config {
+export function loadConfig({
+  env,
+  flags = {},
+  readFile = readText,
+  cores = availableParallelism(),
+}: ConfigSources): Config {
   const problems: string[] = [];
   const configPath = flags.config ?? env.SLUICE_CONFIG;
   const read = configPath === undefined ? {} : readConfigFile(configPath, readFile, problems);
@@ -193,6 +203,7 @@ export function loadConfig({ env, flags = {}, readFile = readText }: ConfigSourc
       idleMs: duration(undefined, 'SLUICE_IDLE_TIMEOUT', 'timeouts.idle', DEFAULTS.idleMs),
       totalMs: duration(undefined, 'SLUICE_TOTAL_TIMEOUT', 'timeouts.total', DEFAULTS.totalMs),
     },
+    workers: workers(pick(flags.workers, 'SLUICE_WORKERS', 'workers'), cores, problems),
     keepaliveMs,
     maxBodyBytes,
     bodyTimeoutMs,

@@ -52,6 +52,7 @@ function buildSchema(z: Z) {
     .strictObject({
       host: z.string(),
       port: z.union([z.number(), z.string()]),
+      workers: z.union([z.number(), z.string()]),
       adminKey: z.string(),
       logLevel: z.string(),
       dataDir: z.string(),

@@ -60,6 +60,11 @@ export interface Config {
   readonly upstreams: readonly UpstreamConfig[];
   readonly egress: EgressConfig;
   readonly timeouts: Timeouts;
+  /**
+   * Processes serving the port (`SLUICE_WORKERS`, `auto` resolved to the cores): 1 is one
+   * process; more is a primary that supervises that many workers (`server/cluster-primary.ts`).
+   */
+  readonly workers: number;
   /** Interval of `: keepalive` comments during silences, including before the first byte. */
   readonly keepaliveMs: number;
   readonly maxBodyBytes: number;

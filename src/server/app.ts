@@ -5,6 +5,7 @@ import {
   Accounts,
   createLoginThrottle,
   KeyAuthenticator,
+  type LoginThrottle,
   Sessions,
   WebAuth,
 } from '../accounts/index.ts';
@@ -15,11 +16,16 @@ import { everyObserver, Gateway, type GatewayObserver } from '../gateway/index.t
 import { ListenError } from '../errors/index.ts';
 import { clientIpResolver } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
-import { createCounters } from '../metering/limits/index.ts';
+import { type Counters, createCounters } from '../metering/limits/index.ts';
 import { Meter, recoverUsage, UsageJournal, UsageQueue } from '../metering/index.ts';
 import { Probe } from '../probe/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { SluiceMetrics, startTracing } from '../telemetry/index.ts';
+import {
+  type Exposition,
+  type MetricsSnapshot,
+  SluiceMetrics,
+  startTracing,
+} from '../telemetry/index.ts';
 import {
   buildUpstreams,
   type DemoOptions,
@@ -30,12 +36,17 @@ import {
   type Upstream,
   startDemoUpstream,
 } from '../upstream/index.ts';
+import { hintFirstUser } from './first-user.ts';
 import { SluiceServer } from './server.ts';
 
 export interface RunningSluice {
   readonly url: URL;
   readonly server: SluiceServer;
   readonly store: Store;
+  /** This process's id: in its request ids and records, and held alive through the store. */
+  readonly instance: string;
+  /** This process's metrics as values, for a primary adding up its workers'. */
+  metricsSnapshot(): Promise<MetricsSnapshot>;
   /** Resolves when every request so far has ended and its usage record is in the store. */
   settled(): Promise<void>;
   /**
@@ -52,11 +63,27 @@ export interface StartOptions {
   readonly log: Logger;
   /** Pacing of the demo model (tests make it fast). */
   readonly demo?: DemoOptions;
+  /** Set when this process is one worker of several (`--workers`): what its primary provides. */
+  readonly worker?: WorkerSeat;
+}
+
+/**
+ * What a worker of several gets from its primary (`cluster-worker.ts`). The primary has
+ * already migrated the store and written what dead processes left behind, and does so again
+ * whenever a worker dies: a worker never recovers, so two never recover at once.
+ */
+export interface WorkerSeat {
+  /** The limit counters the primary holds; undefined with REDIS_URL (each worker uses Redis). */
+  readonly counters: Counters | undefined;
+  /** The sign-in throttle the primary holds; undefined with REDIS_URL, as the counters. */
+  readonly throttle: LoginThrottle | undefined;
+  /** `/metrics` of every worker together, asked of the primary. */
+  readonly exposition: () => Promise<Exposition>;
 }
 
 export async function startSluice(
   config: Config,
-  { log, demo: demoOptions }: StartOptions,
+  { log, demo: demoOptions, worker }: StartOptions,
 ): Promise<RunningSluice> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   log.info('store', {
@@ -68,22 +95,24 @@ export async function startSluice(
   const instance = randomBytes(6).toString('hex');
   await store.claimInstance(instance);
   const journalDir = join(config.dataDir, 'journal');
-  await recoverUsage({ store, dir: journalDir, instance, log });
+  if (worker === undefined) await recoverUsage({ store, dir: journalDir, instance, log });
   const journal = new UsageJournal(journalDir, instance, log);
   const queue = new UsageQueue(store, { log, spillDir: config.dataDir, journal });
-  await queue.restoreSpilled();
-  const counters = createCounters({
-    redisUrl: config.redisUrl,
-    keyPrefix: config.redisPrefix,
-    budgetSource: (subject, since) =>
-      store.usageTotals(
-        subject.kind === 'key' ? { keyId: subject.id } : { userId: subject.id },
-        since,
-      ),
-    log: (msg, fields) => {
-      log.warn(msg, fields);
-    },
-  });
+  if (worker === undefined) await queue.restoreSpilled();
+  const counters: Counters =
+    worker?.counters ??
+    createCounters({
+      redisUrl: config.redisUrl,
+      keyPrefix: config.redisPrefix,
+      budgetSource: (subject, since) =>
+        store.usageTotals(
+          subject.kind === 'key' ? { keyId: subject.id } : { userId: subject.id },
+          since,
+        ),
+      log: (msg, fields) => {
+        log.warn(msg, fields);
+      },
+    });
 
   const dispatchers = new Dispatchers(config.timeouts);
   const health = new HealthRegistry(config.breaker);
@@ -138,12 +167,14 @@ export async function startSluice(
   const sessions = new Sessions({ store });
   const webAuth = new WebAuth(authenticator, sessions);
   const clientIp = clientIpResolver(config.trustedProxies);
-  const throttle = createLoginThrottle({
-    redisUrl: config.redisUrl,
-    keyPrefix: config.redisPrefix,
-    userId: (username) => accounts.idOf(username),
-    log,
-  });
+  const throttle =
+    worker?.throttle ??
+    createLoginThrottle({
+      redisUrl: config.redisUrl,
+      keyPrefix: config.redisPrefix,
+      userId: (username) => accounts.idOf(username),
+      log,
+    });
   // Who hears of every finished request: metrics and traces (when an endpoint is set).
   const observers: GatewayObserver[] = [];
   const metrics = new SluiceMetrics({ labels: config.metrics.labels });
@@ -201,6 +232,7 @@ export async function startSluice(
     shutdown,
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxBodyInflightBytes: config.maxBodyInflightBytes,
+    cluster: worker === undefined ? undefined : { exposition: worker.exposition },
     info: {
       demo: missing.length > 0 ? missing : false,
       store: store.kind,
@@ -229,20 +261,20 @@ export async function startSluice(
     await close();
     throw new ListenError(config.host, config.port, (error as { code?: string }).code);
   }
-  log.info('listening', { url: url.href, pid: process.pid });
-  if (config.adminKey === undefined && (await store.countUsers()) === 0) {
-    const page = loopback(server).href;
-    log.warn(
-      `no users yet: open ${page} to create the first (admin) account, or run \`sluice users add NAME --password-stdin\`; ` +
-        'then `sluice keys create --user NAME` makes an API key (or set SLUICE_ADMIN_KEY)',
-      { setup: page },
-    );
-  }
+  // A worker's primary says "listening" once every worker does.
+  log.info(worker === undefined ? 'listening' : 'worker listening', {
+    url: url.href,
+    pid: process.pid,
+    instance,
+  });
+  if (worker === undefined) await hintFirstUser(config, store, loopback(server), log);
 
   return {
     url,
     server,
     store,
+    instance,
+    metricsSnapshot: () => metrics.snapshot(server.live()),
     async reload(next) {
       const fixed = RESTART_ONLY.filter(
         (name) => JSON.stringify(live.config[name]) !== JSON.stringify(next[name]),
@@ -270,6 +302,7 @@ export async function startSluice(
 const RESTART_ONLY = [
   'host',
   'port',
+  'workers',
   'dataDir',
   'databaseUrl',
   'redisUrl',

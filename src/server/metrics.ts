@@ -9,17 +9,18 @@ import { openaiGeneric } from '../dialects/index.ts';
 import { UnknownUrlError } from '../errors/index.ts';
 import { sendError, toSluiceError } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
-import { type LiveState, type MetricsAccess, serveMetrics } from '../telemetry/index.ts';
+import { type MetricsAccess, serveMetrics } from '../telemetry/index.ts';
 
 export class MetricsListener {
   readonly #http: Server;
 
-  constructor(access: MetricsAccess, live: () => LiveState, log: Logger) {
+  /** `count`: each answer, by its status, into `sluice_http_requests_total`. */
+  constructor(access: MetricsAccess, count: (status: number) => void, log: Logger) {
     this.#http = createServer((req, res) => {
       const answer = async () => {
         const path = new URL(req.url ?? '/', 'http://sluice.invalid').pathname;
         if (path !== '/metrics') throw new UnknownUrlError(req.method ?? 'GET', path);
-        await serveMetrics(req, res, access, live());
+        await serveMetrics(req, res, access);
       };
       void answer()
         .catch((thrown: unknown) => {
@@ -28,7 +29,7 @@ export class MetricsListener {
           sendError(res, error, openaiGeneric);
         })
         .finally(() => {
-          access.metrics.countHttp('metrics', res.statusCode);
+          count(res.statusCode);
         });
     });
   }

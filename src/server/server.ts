@@ -23,7 +23,13 @@ import {
 } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { parseProbeParams, type Probe } from '../probe/index.ts';
-import { type LiveState, serveMetrics, type SluiceMetrics } from '../telemetry/index.ts';
+import {
+  type Exposition,
+  type LiveState,
+  type MetricsAccess,
+  serveMetrics,
+  type SluiceMetrics,
+} from '../telemetry/index.ts';
 import type { Upstream } from '../upstream/index.ts';
 import { MetricsListener } from './metrics.ts';
 import { serveStatic } from './static.ts';
@@ -52,6 +58,11 @@ export interface ServerOptions {
   readonly bodyTimeoutMs: number;
   /** Memory that request bodies in flight may hold together. */
   readonly maxBodyInflightBytes: number;
+  /**
+   * Set when this process is one worker of several (`--workers`): `/metrics` shows every
+   * worker's, as the primary adds them up, and `SLUICE_METRICS_LISTEN` is the primary's.
+   */
+  readonly cluster?: { readonly exposition: () => Promise<Exposition> } | undefined;
 }
 
 export class SluiceServer {
@@ -89,10 +100,12 @@ export class SluiceServer {
     const address = this.http.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const { listen } = this.#o.metricsAccess;
-    if (listen !== undefined) {
+    if (listen !== undefined && this.#o.cluster === undefined) {
       const listener = new MetricsListener(
-        { metrics: this.#o.metrics, token: this.#o.metricsAccess.token },
-        () => this.#live(),
+        this.#metricsAccess(),
+        (status) => {
+          this.#o.metrics.countHttp('metrics', status);
+        },
         this.#o.log,
       );
       try {
@@ -147,8 +160,22 @@ export class SluiceServer {
     await this.#metricsListener?.close();
   }
 
+  /** Who may read /metrics, and what it shows: this process's, or every worker's. */
+  #metricsAccess(): MetricsAccess {
+    const { metrics } = this.#o;
+    return {
+      token: this.#o.metricsAccess.token,
+      render:
+        this.#o.cluster?.exposition ??
+        (async () => ({
+          contentType: metrics.contentType,
+          text: await metrics.render(this.live()),
+        })),
+    };
+  }
+
   /** What /metrics shows as in flight now. */
-  #live(): LiveState {
+  live(): LiveState {
     return {
       streams: this.#o.gateway.stats,
       usagePending: this.#o.usagePending(),
@@ -301,12 +328,7 @@ export class SluiceServer {
         // With a listener of its own, /metrics is there and only there.
         if (this.#o.metricsAccess.listen !== undefined)
           throw new UnknownUrlError(req.method ?? 'GET', url.pathname);
-        await serveMetrics(
-          req,
-          res,
-          { metrics: this.#o.metrics, token: this.#o.metricsAccess.token },
-          this.#live(),
-        );
+        await serveMetrics(req, res, this.#metricsAccess());
         return;
       case 'probe':
         requireMethod(req, 'GET');

@@ -53,7 +53,9 @@ export class SocketLiveness implements Liveness {
     const server = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
+      // Exclusive: a worker of several (`--workers`) holds its socket itself, so it dies with
+      // the worker rather than staying open in the primary, which shares listeners otherwise.
+      server.listen({ path, exclusive: true }, () => {
         server.off('error', reject);
         resolve();
       });

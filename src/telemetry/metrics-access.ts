@@ -1,16 +1,22 @@
 /**
  * `GET /metrics`, on the main port or on its own listener: the Bearer token when one is set
- * (`SLUICE_METRICS_TOKEN`), then the exposition text. Refusals are thrown as `SluiceError`s for
- * the caller's one error path; nothing of the metrics is in them.
+ * (`SLUICE_METRICS_TOKEN`), then the exposition text — of this process, or of every worker
+ * together (`metrics-cluster.ts`). Refusals are thrown as `SluiceError`s for the caller's one
+ * error path; nothing of the metrics is in them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError, MethodNotAllowedError } from '../errors/index.ts';
-import type { LiveState } from './metrics-live.ts';
-import type { SluiceMetrics } from './metrics.ts';
+
+/** The exposition text and its `Content-Type`. */
+export interface Exposition {
+  readonly contentType: string;
+  readonly text: string;
+}
 
 export interface MetricsAccess {
-  readonly metrics: SluiceMetrics;
+  /** The metrics as they are at the moment of the scrape, read only once it is allowed. */
+  readonly render: () => Promise<Exposition>;
   /** Asked for as `Authorization: Bearer <token>` when set. */
   readonly token: string | undefined;
 }
@@ -18,8 +24,7 @@ export interface MetricsAccess {
 export async function serveMetrics(
   req: IncomingMessage,
   res: ServerResponse,
-  { metrics, token }: MetricsAccess,
-  live: LiveState,
+  { render, token }: MetricsAccess,
 ): Promise<void> {
   if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
     const error = new AuthenticationError(
@@ -30,9 +35,9 @@ export async function serveMetrics(
   }
   if (req.method !== 'GET' && req.method !== 'HEAD')
     throw new MethodNotAllowedError(['GET', 'HEAD'], '/metrics');
-  const text = await metrics.render(live);
+  const { contentType, text } = await render();
   res.writeHead(200, {
-    'content-type': metrics.contentType,
+    'content-type': contentType,
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
   });

@@ -51,6 +51,9 @@ export function registerLiveGauges(registry: Registry, now: () => LiveState | un
       name,
       help,
       registers,
+      // Across workers (`metrics-cluster.ts`) each of these adds up: streams of all of them,
+      // and `sluice_draining` counts the workers draining.
+      aggregator: 'sum',
       collect() {
         const live = now();
         if (live !== undefined) this.set(read(live));

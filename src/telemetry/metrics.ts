@@ -13,6 +13,7 @@ import type { UsageRecord } from '../store/types.ts';
 import { GapHistogram } from './metrics-gaps.ts';
 import { failureReason, LabelCap, routeLabel } from './metrics-labels.ts';
 import { type LiveState, registerLiveGauges } from './metrics-live.ts';
+import type { MetricsSnapshot } from './metrics-snapshot.ts';
 
 /**
  * Seconds, for first token, first byte and whole requests: from a cached answer's tens of
@@ -150,6 +151,15 @@ export class SluiceMetrics implements GatewayObserver {
   async render(live: LiveState): Promise<string> {
     this.#live = live;
     return await this.registry.metrics();
+  }
+
+  /**
+   * The same, as values rather than text: what a worker sends its primary, which adds every
+   * worker's together (`metrics-cluster.ts`).
+   */
+  async snapshot(live: LiveState): Promise<MetricsSnapshot> {
+    this.#live = live;
+    return (await this.registry.getMetricsAsJSON()) as unknown as MetricsSnapshot;
   }
 
   /** One HTTP request answered (any route). */

@@ -5,3 +5,10 @@ export { MemoryCounters } from './memory.ts';
 export { RedisCounters, DEFAULT_KEY_PREFIX, type RedisCountersOptions } from './redis.ts';
 export { createCounters, type CreateCountersOptions } from './create.ts';
 export { refusalMessage } from './refusal-message.ts';
+export {
+  type AdmitAnswer,
+  type CountersCall,
+  CountersHost,
+  type CountersTransport,
+  RemoteCounters,
+} from './remote.ts';

@@ -13,6 +13,7 @@ import { CountersUnavailableError } from '../../errors/index.ts';
 import { MemoryCounters } from './memory.ts';
 import type { CountersOptions } from './options.ts';
 import { RedisCounters } from './redis.ts';
+import { CountersHost, RemoteCounters } from './remote.ts';
 import { refusalMessage } from './refusal-message.ts';
 import type { Admission, Counters, Lease, Refusal, Subject } from './types.ts';
 
@@ -32,6 +33,32 @@ interface Backend {
   create(options: CountersOptions): TestCounters;
 }
 
+/**
+ * `--workers`: one MemoryCounters in a primary, each worker's RemoteCounters asking it, every
+ * call and answer through JSON as over the IPC channel. One host per setup (its options).
+ */
+const hosts = new WeakMap<CountersOptions, { memory: MemoryCounters; host: CountersHost }>();
+let owners = 0;
+function workerCounters(options: CountersOptions): TestCounters {
+  let held = hosts.get(options);
+  if (held === undefined) {
+    const memory = new MemoryCounters(options);
+    held = { memory, host: new CountersHost(memory) };
+    hosts.set(options, held);
+  }
+  const { memory, host } = held;
+  const owner = `worker-${++owners}`;
+  const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
+  const remote = new RemoteCounters(async (call) =>
+    wire(await host.serve(owner, wire(call) as typeof call)),
+  );
+  return {
+    admit: (subjects, requestId, now) => remote.admit(subjects, requestId, now),
+    renewLeases: () => memory.renewLeases(),
+    close: () => memory.close(),
+  };
+}
+
 const backends: readonly Backend[] = [
   { name: 'memory', shared: false, create: (options) => new MemoryCounters(options) },
   {
@@ -39,6 +66,7 @@ const backends: readonly Backend[] = [
     shared: true,
     create: (options) => new RedisCounters({ ...options, url: REDIS_URL, keyPrefix: KEY_PREFIX }),
   },
+  { name: 'workers', shared: true, create: workerCounters },
 ];
 
 interface Spent {
@@ -431,6 +459,49 @@ describe('redis counters only', () => {
     await assert.rejects(counters.admit([key], 'b', T0), CountersUnavailableError);
     await lease.end({ tokens: 1, cost: null });
     assert.deepEqual(logs, ['limit counters: lease end not recorded']);
+  });
+});
+
+describe('workers counters only', () => {
+  it('asks the primary nothing when no subject has a limit', async () => {
+    let calls = 0;
+    const remote = new RemoteCounters(() => {
+      calls++;
+      return Promise.reject(new Error('no primary'));
+    });
+    leaseOf(await remote.admit([subject('key', {}), subject('user', {})], 'a', T0));
+    assert.equal(calls, 0);
+  });
+
+  it('a worker that dies gives its stream slots back at once; another worker’s stay', async (t) => {
+    const memory = new MemoryCounters({
+      budgetSource: () => Promise.resolve({ tokens: 0, cost: 0 }),
+    });
+    t.after(() => memory.close());
+    const host = new CountersHost(memory);
+    const key = subject('key', { maxStreams: 2 });
+    const admit = async (owner: string, id: string) =>
+      (await host.serve(owner, { op: 'admit', subjects: [key], requestId: id, now: T0 }))?.ok;
+    assert.equal(await admit('1', 'a'), true);
+    assert.equal(await admit('2', 'b'), true);
+    assert.equal(await admit('2', 'c'), false, 'two streams at once');
+    assert.equal(await host.release('1'), 1);
+    assert.equal(await admit('2', 'c'), true, 'the dead worker’s slot is free');
+    assert.equal(await admit('2', 'd'), false, 'the living worker’s are not');
+    assert.equal(host.live, 2);
+  });
+
+  it('ends only the caller’s own leases', async (t) => {
+    const memory = new MemoryCounters({
+      budgetSource: () => Promise.resolve({ tokens: 0, cost: 0 }),
+    });
+    t.after(() => memory.close());
+    const host = new CountersHost(memory);
+    const key = subject('key', { maxStreams: 1 });
+    const answer = await host.serve('1', { op: 'admit', subjects: [key], requestId: 'a', now: T0 });
+    assert.ok(answer?.ok === true);
+    await host.serve('2', { op: 'end', lease: answer.lease, used: { tokens: 0, cost: null } });
+    assert.equal(host.live, 1);
   });
 });
 

@@ -44,7 +44,9 @@ export async function startDemoUpstream(options: DemoOptions = {}): Promise<Demo
       fail(res, error);
     });
   });
-  server.listen(0, '127.0.0.1');
+  // Exclusive: in a worker of several (`--workers`) a listen would otherwise go through the
+  // primary and be shared with the other workers' port-0 listeners, this process's own one.
+  server.listen({ port: 0, host: '127.0.0.1', exclusive: true });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
