@@ -227,22 +227,38 @@ describe('bench tools', () => {
 });
 
 describe('sluice bench', () => {
+  const bin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
+  const sluiceBench = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [bin, 'bench', ...args],
+        { timeout: 30_000 },
+        (_error, stdout, stderr) => {
+          resolve({ code: child.exitCode, stdout, stderr });
+        },
+      );
+    });
+
   it('refuses an unknown --targets name with exit status 2 before it starts anything', async () => {
-    const bin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
-      (resolve) => {
-        const child = execFile(
-          process.execPath,
-          [bin, 'bench', '--quick', '--targets', 'nginx,ngnix'],
-          { timeout: 30_000 },
-          (_error, _stdout, stderr) => {
-            resolve({ code: child.exitCode, stderr });
-          },
-        );
-      },
-    );
+    const { code, stderr } = await sluiceBench(['--quick', '--targets', 'nginx,ngnix']);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /unknown target "ngnix"; choose from nginx, pipe, node, sluice/);
+    assert.doesNotMatch(stderr, /machine:/, 'the run did not begin');
+  });
+
+  it('says what it can run: the throughput point, the page, the baseline target', async () => {
+    const { code, stdout, stderr } = await sluiceBench(['--help']);
+    assert.equal(code, 0, stderr);
+    for (const word of ['--throughput', '--page', 'baseline', 'BENCH_BASELINE']) {
+      assert.ok(stdout.includes(word), `${word} in:\n${stdout}`);
+    }
+  });
+
+  it('hands --page and the flags after it to the page bench, which checks them first', async () => {
+    const { code, stderr } = await sluiceBench(['--page', '--tokens', '0']);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /--tokens: a whole number above 0; got "0"/);
     assert.doesNotMatch(stderr, /machine:/, 'the run did not begin');
   });
 });
