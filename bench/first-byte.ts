@@ -25,6 +25,7 @@ import {
   type Target,
   TARGET_NAMES,
 } from './targets.ts';
+import { benchUser } from './bench-request.ts';
 
 const TARGET_CORE = 0;
 const HARNESS_CORE = 1;
@@ -70,7 +71,7 @@ try {
     model: 'bench',
     stream: true,
     messages: [{ role: 'user', content: 'benchmark' }],
-    bench: { events, intervalMs, pad: 70 },
+    user: benchUser({ events, intervalMs, pad: 70 }),
   });
   for (let round = -WARM_UP_ROUNDS; round < rounds; round++) {
     // A rotated order, so no target is always the one right after another.

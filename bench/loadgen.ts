@@ -7,6 +7,7 @@
  */
 import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { percentile } from './stats.ts';
+import { benchUser } from './bench-request.ts';
 
 export interface LoadJob {
   readonly url: string;
@@ -69,7 +70,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       model: 'bench',
       stream: true,
       messages: [{ role: 'user', content: 'benchmark' }],
-      bench: { events, intervalMs, pad: job.pad },
+      user: benchUser({ events, intervalMs, pad: job.pad }),
     });
   const body = request_(job.events, job.intervalMs);
   const target = new URL(job.url);

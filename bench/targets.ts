@@ -9,9 +9,9 @@
  * Each runs on the target core.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.ts';
 import { childrenOf } from './procfs.ts';
@@ -25,10 +25,14 @@ export const TARGET_NAMES = [
   'sluice',
   'sluice-no-metrics',
   'baseline',
+  'portkey',
 ] as const;
 export type MeasuredName = (typeof TARGET_NAMES)[number];
 export type TargetName = 'direct' | MeasuredName;
-/** The default run: nginx, the Node floor, Sluice with and without metrics (the byte pipe on request). */
+/**
+ * The default run: nginx, the Node floor, Sluice with and without metrics (the byte pipe, the
+ * baseline and the Portkey peer on request).
+ */
 export const DEFAULT_TARGETS: readonly MeasuredName[] = [
   'nginx',
   'node',
@@ -69,6 +73,8 @@ export function startTarget(
       return startSluice(upstream, core, { metrics: false });
     case 'baseline':
       return startSluice(upstream, core, { metrics: true, root: baselineRoot(baseline) });
+    case 'portkey':
+      return startPortkey(upstream, core);
   }
 }
 
@@ -292,4 +298,68 @@ export async function startSluice(
         }
       : undefined,
   );
+}
+
+/**
+ * The TypeScript peer: Portkey's open-source gateway, pinned, installed from the npm registry
+ * on first use into a cache of its own (never a dependency of Sluice). Its `@hono/node-server`
+ * is pinned to 1.14.1: with the newer one a fresh install answers 500 to every stream. It is
+ * told the upstream per request, as its users do (`x-portkey-provider`, `x-portkey-custom-host`).
+ */
+export const PORTKEY = { gateway: '1.15.2', nodeServer: '1.14.1' } as const;
+
+async function startPortkey(upstream: Upstream, core: number): Promise<Target> {
+  const server = installPortkey();
+  const port = await freePort();
+  const launch = () =>
+    startChild(process.execPath, [server, `--port=${port}`, '--headless'], {
+      core,
+      env: { ...process.env, NODE_ENV: 'production' },
+      readyPort: port,
+    });
+  return restartable(
+    'portkey',
+    port,
+    {
+      authorization: 'Bearer sk-bench',
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `http://127.0.0.1:${upstream.port}/v1`,
+    },
+    launch,
+  );
+}
+
+/** The gateway's start script, installed once per pinned version (`~/.cache/sluice-bench`). */
+function installPortkey(): string {
+  const dir = join(
+    homedir(),
+    '.cache',
+    'sluice-bench',
+    `portkey-${PORTKEY.gateway}-node-server-${PORTKEY.nodeServer}`,
+  );
+  const server = join(dir, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
+  if (existsSync(server)) return server;
+  // Installed beside its final place and renamed into it, so a cut install is never used.
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = mkdtempSync(`${dir}-installing-`);
+  try {
+    // An override, not a second top-level copy: the gateway's own range would nest a newer one.
+    const manifest = { private: true, overrides: { '@hono/node-server': PORTKEY.nodeServer } };
+    writeFileSync(join(staging, 'package.json'), `${JSON.stringify(manifest)}\n`);
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        `@portkey-ai/gateway@${PORTKEY.gateway}`,
+      ],
+      { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 },
+    );
+    renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return server;
 }

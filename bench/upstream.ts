@@ -6,12 +6,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-interface BenchParams {
-  readonly events: number;
-  readonly intervalMs: number;
-  readonly pad: number;
-}
+import { type BenchParams, readBenchUser } from './bench-request.ts';
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -60,12 +55,12 @@ const server = createServer((req, res) => {
       return;
     }
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
-      bench?: BenchParams;
+      user?: unknown;
       stream_options?: { include_usage?: boolean };
     };
     stream(
       res,
-      body.bench ?? { events: 10, intervalMs: 10, pad: 100 },
+      readBenchUser(body.user) ?? { events: 10, intervalMs: 10, pad: 100 },
       body.stream_options?.include_usage === true,
     );
   });

@@ -5,6 +5,7 @@
  * the direct run and flags a missed target. No figure is asserted: speed lives in the
  * benchmark, not in tests.
  */
+import { benchUser, readBenchUser } from '../bench/bench-request.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -286,5 +287,21 @@ describe('sluice serve', () => {
       sluice.child.kill('SIGTERM');
       await sluice.exited;
     }
+  });
+});
+
+describe('bench request', () => {
+  it('names the stream in the user field, and reads back only what it wrote', () => {
+    const params = { events: 5, intervalMs: 1, pad: 10 };
+    assert.deepEqual(readBenchUser(benchUser(params)), params);
+    for (const user of [
+      undefined,
+      42,
+      'alice',
+      'sluice-bench 5 1',
+      'sluice-bench 5 -1 10',
+      'sluice-bench 5 x 10',
+    ])
+      assert.equal(readBenchUser(user), undefined, String(user));
   });
 });

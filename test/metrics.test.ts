@@ -55,6 +55,7 @@ import {
 } from './support/sluice.ts';
 import { postStream } from './support/sse-client.ts';
 import { waitFor } from './support/wait.ts';
+import { benchUser } from '../bench/bench-request.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const BENCH_LOADGEN = fileURLToPath(new URL('../bench/loadgen.ts', import.meta.url));
@@ -500,7 +501,7 @@ describe('the benchmark measures Sluice with and without metrics', () => {
         model: 'bench',
         stream: true,
         messages: [{ role: 'user', content: 'hi' }],
-        bench: { events: 3, intervalMs: 1, pad: 10 },
+        user: benchUser({ events: 3, intervalMs: 1, pad: 10 }),
       }),
     });
     assert.equal(response.status, 200);
