@@ -28,9 +28,11 @@ Options:
   --quick          a smoke run (1, 100 and 1000 streams, one repetition; under two minutes),
                    written to docs/bench/quick.md
   --targets LIST   which to measure beside direct, comma-separated, from nginx, pipe, node,
-                   sluice, sluice-no-metrics, baseline (default all but pipe and baseline;
-                   pipe is a TCP byte pipe in Node, below the floor; baseline is the Sluice of
-                   the checkout in BENCH_BASELINE, for before/after in one run)
+                   sluice, sluice-no-metrics, baseline, portkey (default all but pipe,
+                   baseline and portkey; pipe is a TCP byte pipe in Node, below the floor;
+                   baseline is the Sluice of the checkout in BENCH_BASELINE, for before/after
+                   in one run; portkey is the Portkey gateway, a TypeScript peer, installed
+                   from the npm registry on first use)
   --reps N         repeat every point N times (1-20) instead of its usual 1 to 3
   --throughput     add the throughput point: the most events per second with p99 added delay
                    under 50 ms, for nginx (worker_processes auto) and Sluice at 1 and N workers
