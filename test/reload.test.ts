@@ -103,4 +103,65 @@ describe('SIGHUP', () => {
       await sluice.exited;
     }
   });
+
+  it('sends new requests to an upstream it added and with the keys it replaced', async () => {
+    const second = await startFakeUpstream((call) =>
+      jsonReply(200, {
+        id: 'c',
+        object: 'chat.completion',
+        model: call.json?.model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' },
+        ],
+      })(call),
+    );
+    const file = join(dir, 'sluice-upstreams.json');
+    const one = (apiKeys: string[]) => ({
+      name: 'one',
+      baseUrl: upstream.origin,
+      models: ['gpt-*'],
+      apiKeys,
+    });
+    await writeFile(file, JSON.stringify({ upstreams: [one(['sk-old'])] }));
+    const sluice = await spawnSluice({ SLUICE_CONFIG: file });
+    try {
+      const firstBefore = upstream.calls.length;
+      assert.equal((await ask(sluice.url, 'gpt-4o')).status, 200);
+      assert.equal(upstream.calls.length, firstBefore + 1);
+      assert.equal(upstream.calls.at(-1)?.headers.authorization, 'Bearer sk-old');
+      assert.equal((await ask(sluice.url, 'llama-3')).status, 404, 'no upstream serves it yet');
+      assert.equal(second.calls.length, 0);
+
+      await writeFile(
+        file,
+        JSON.stringify({
+          upstreams: [
+            one(['sk-new']),
+            { name: 'two', baseUrl: second.origin, models: ['llama-*'], apiKeys: ['sk-two'] },
+          ],
+        }),
+      );
+      sluice.child.kill('SIGHUP');
+      await waitForText(() => sluice.log(), /"msg":"configuration reloaded"/);
+
+      const firstAtReload = upstream.calls.length;
+      assert.deepEqual(await ask(sluice.url, 'llama-3'), { status: 200, model: 'llama-3' });
+      assert.equal(second.calls.length, 1, 'the added upstream answered');
+      assert.equal(second.calls[0]?.headers.authorization, 'Bearer sk-two');
+      assert.equal(upstream.calls.length, firstAtReload, 'not the first one');
+
+      assert.equal((await ask(sluice.url, 'gpt-4o')).status, 200);
+      assert.equal(upstream.calls.length, firstAtReload + 1);
+      assert.equal(
+        upstream.calls.at(-1)?.headers.authorization,
+        'Bearer sk-new',
+        'the replaced key pool, not the old key',
+      );
+      assert.equal(second.calls.length, 1, 'gpt-* still goes to the first upstream');
+    } finally {
+      sluice.child.kill('SIGTERM');
+      await sluice.exited;
+      await second.stop();
+    }
+  });
 });

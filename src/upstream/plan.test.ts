@@ -66,6 +66,36 @@ describe('Health', () => {
     assert.equal(h.state, 'closed');
   });
 
+  it('a timeout counts as a failure: the third in a row opens the upstream, not its key', () => {
+    const c = clock();
+    const slow = upstream('slow', { now: c.now });
+    const fast = upstream('fast', { priority: 1, now: c.now });
+    const key = slow.keys[0];
+    assert.ok(key !== undefined);
+    // What relay does with a connect or first-byte timeout (attempt.ts answers 'timeout').
+    const timedOut = () => {
+      const outcome = healthOutcomes('timeout', undefined);
+      assert.equal(outcome.failure, 'upstream', 'the next try goes to another upstream');
+      if (outcome.upstream !== undefined) slow.health.record(outcome.upstream, 'timed out');
+      if (outcome.key !== undefined) key.health.record(outcome.key, 'timed out');
+    };
+    timedOut();
+    timedOut();
+    assert.equal(slow.health.state, 'closed', 'two are not enough');
+    assert.equal(new AttemptPlan([slow, fast]).next()?.upstream.name, 'slow');
+    timedOut();
+    assert.equal(slow.health.state, 'open');
+    assert.equal(slow.health.reason, 'timed out');
+    assert.equal(key.health.state, 'closed', 'a slow upstream says nothing about its key');
+    assert.equal(
+      new AttemptPlan([slow, fast]).next()?.upstream.name,
+      'fast',
+      'skipped at no round trip',
+    );
+    c.advance(1000);
+    assert.equal(slow.health.state, 'half-open', 'the same cooldown as any other failure');
+  });
+
   it('a 429 opens it at once until its Retry-After', () => {
     const c = clock();
     const h = new Health({ failures: 3, cooldownMs: 1000, maxCooldownMs: 8000, now: c.now });
