@@ -16,6 +16,8 @@ import { SluiceError } from '../src/errors/index.ts';
 import { USAGE_CSV_COLUMNS, usageCsv } from '../src/admin/index.ts';
 import { main } from '../src/cli/main.ts';
 import { NO_LIMITS, openStore, type Store, type UsageRecord } from '../src/store/index.ts';
+import { jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
+import { sluiceFor } from './support/sluice.ts';
 import { usageRecord } from './support/usage-record.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -56,6 +58,7 @@ interface KeyJson {
   expires_at: string | null;
   revoked_at: string | null;
   models: string[] | null;
+  routes: string[];
   limits: Record<string, number | string | null>;
 }
 
@@ -583,6 +586,75 @@ describe('sluice users, keys and usage', () => {
       2,
       'a group without a subcommand is a usage error',
     );
+  });
+
+  it('grants route scopes with --routes, shown by list --json, and refuses an unknown one', async () => {
+    const added = await sluice(['users', 'add', 'cleo', '--password-stdin'], {
+      env,
+      stdin: PASSWORD,
+    });
+    assert.equal(added.code, 0, added.err);
+    const granted = parse(
+      await sluice(['keys', 'create', '--user', 'cleo', '--routes', 'files, batches', '--json'], {
+        env,
+      }),
+    ) as KeyJson;
+    assert.deepEqual(granted.routes, ['files', 'batches']);
+    const plain = parse(
+      await sluice(['keys', 'create', '--user', 'cleo', '--json'], { env }),
+    ) as KeyJson;
+    assert.deepEqual(plain.routes, []);
+
+    const listed = parse(
+      await sluice(['keys', 'list', '--user', 'cleo', '--json'], { env }),
+    ) as KeyJson[];
+    assert.deepEqual(
+      new Map(listed.map((k) => [k.prefix, k.routes])),
+      new Map([
+        [granted.prefix, ['files', 'batches']],
+        [plain.prefix, []],
+      ]),
+    );
+    const block = await sluice(['keys', 'create', '--user', 'cleo', '--routes', 'files'], { env });
+    assert.equal(block.code, 0, block.err);
+    assert.match(block.out, /routes +inference, files\n/);
+
+    const unknown = await sluice(
+      ['keys', 'create', '--user', 'cleo', '--routes', 'files,everything'],
+      { env },
+    );
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /--routes takes route scopes/);
+    assert.match(unknown.err, /got "files,everything"/);
+    assert.equal(unknown.out, '');
+
+    // Through a running Sluice on the same data dir: the grant opens /v1/files, a plain key of
+    // the same user gets 403 route_not_allowed and nothing is forwarded.
+    const upstream = await startFakeUpstream(
+      jsonReply(200, { object: 'list', data: [], has_more: false }),
+    );
+    const running = await sluiceFor(upstream.origin, {
+      SLUICE_DATA_DIR: env.SLUICE_DATA_DIR ?? '',
+    });
+    try {
+      const files = (key: string | undefined) =>
+        fetch(`${running.baseURL}/files`, { headers: { authorization: `Bearer ${key ?? ''}` } });
+      const allowed = await files(granted.key);
+      assert.equal(allowed.status, 200, await allowed.clone().text());
+      assert.deepEqual(await allowed.json(), { object: 'list', data: [], has_more: false });
+      assert.equal(upstream.calls.length, 1);
+      assert.equal(upstream.calls[0]?.path, '/v1/files');
+
+      const refused = await files(plain.key);
+      assert.equal(refused.status, 403);
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'route_not_allowed');
+      assert.match(body.error.message, /--routes files/);
+      assert.equal(upstream.calls.length, 1, 'the refused request was not forwarded');
+    } finally {
+      await running.stop();
+      await upstream.stop();
+    }
   });
 });
 
