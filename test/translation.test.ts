@@ -315,4 +315,33 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     );
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
   });
+  it('a client that leaves stops the OpenAI-family upstream at once', async () => {
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    upstream.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      for (const payload of fixturePayloads(
+        'openai-compatible-chat/deepseek-text.chunks.txt',
+      ).slice(0, 4))
+        call.res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      await hold.promise;
+    });
+    const controller = new AbortController();
+    const stream = await anthropic.messages.create(
+      {
+        model: 'deepseek-chat',
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      },
+      { signal: controller.signal },
+    );
+    for await (const event of stream)
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') break;
+    controller.abort();
+    await aborted;
+    hold.resolve();
+    upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
+  });
 });
