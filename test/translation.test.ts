@@ -315,6 +315,39 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     );
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
   });
+  it('an in-band error after the first tokens reaches the SDK as an Anthropic error, recorded', async () => {
+    upstream.script((call) => {
+      sseHead(call.res);
+      for (const payload of fixturePayloads(
+        'openai-compatible-chat/deepseek-text.chunks.txt',
+      ).slice(0, 3))
+        call.res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      call.res.end(
+        `data: ${JSON.stringify({ error: { message: 'Rate limit reached mid-answer', type: 'rate_limit_error', code: 'rate_limit_exceeded' } })}\n\n`,
+      );
+    });
+    const stream = await anthropic.messages.create({
+      model: 'deepseek-chat',
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of stream) seen.push(event.type);
+      })(),
+      (error: unknown) =>
+        error instanceof Anthropic.APIError && /Rate limit reached mid-answer/.test(error.message),
+    );
+    assert.ok(seen.includes('content_block_delta'), `tokens came first: ${seen.join()}`);
+    assert.ok(!seen.includes('message_stop'), 'the answer is not reported as finished');
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'upstream_error');
+    upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
+  });
+
   it('a client that leaves stops the OpenAI-family upstream at once', async () => {
     const hold = deferred();
     let aborted: Promise<void> | undefined;
