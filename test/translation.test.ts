@@ -18,9 +18,11 @@ import {
   jsonReply,
   type Script,
   sseHead,
+  type UpstreamCall,
   startFakeUpstream,
 } from './support/fake-upstream.ts';
 import { schemaValidator } from './support/openapi.ts';
+import { postStream } from './support/sse-client.ts';
 import { ADMIN_KEY, keyFor, startTestSluice, type TestSluice } from './support/sluice.ts';
 
 const validChunk = schemaValidator('CreateChatCompletionStreamResponse');
@@ -378,3 +380,60 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
   });
 });
+
+describe('a translated stream keeps the client connection alive', () => {
+  let upstream: FakeUpstream;
+  let sluice: TestSluice;
+  before(async () => {
+    upstream = await startFakeUpstream();
+    // A short keepalive interval so silences are filled quickly; nothing depends on its length.
+    sluice = await startTestSluice({
+      ANTHROPIC_BASE_URL: upstream.origin,
+      ANTHROPIC_API_KEY: 'sk-ant',
+      SLUICE_KEEPALIVE: '40ms',
+    });
+  });
+  after(async () => {
+    await sluice.stop();
+    await upstream.stop();
+  });
+
+  it('fills an Anthropic silence with keepalive comments between whole Chat Completions chunks', async () => {
+    const sawKeepalives = deferred();
+    const payloads = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt');
+    const write = (res: UpstreamCall['res'], payload: Record<string, unknown>) =>
+      res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      for (const payload of payloads.slice(0, 3)) write(res, payload);
+      await sawKeepalives.promise; // silent until the client has seen two keepalives
+      for (const payload of payloads.slice(3)) write(res, payload);
+      res.end();
+    });
+    const stream = await postStream(`${sluice.baseURL}/chat/completions`, {
+      model: 'claude-sonnet-4-5',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const seen: string[] = [];
+    let keepalives = 0;
+    for await (const event of stream.events) {
+      if (event.comments.includes('keepalive')) {
+        if (++keepalives === 2) sawKeepalives.resolve();
+        seen.push('keepalive');
+      } else seen.push(event.data === '[DONE]' ? 'done' : 'chunk');
+    }
+    const firstKeepalive = seen.indexOf('keepalive');
+    assert.ok(firstKeepalive > 0, `a chunk came before the silence: ${seen.join()}`);
+    assert.ok(seen.lastIndexOf('chunk') > firstKeepalive, `chunks after it: ${seen.join()}`);
+    assert.equal(seen.at(-1), 'done');
+    for (const block of stream.raw().split('\n\n').filter(Boolean))
+      if (!block.startsWith(':')) validChunkOrDone(block);
+  });
+});
+
+function validChunkOrDone(block: string): void {
+  const data = block.replace(/^data: /, '');
+  if (data === '[DONE]') return;
+  assert.ok(validChunk(JSON.parse(data)), `${data}: ${JSON.stringify(validChunk.errors)}`);
+}
