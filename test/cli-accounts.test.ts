@@ -202,11 +202,14 @@ describe('sluice users, keys and usage', () => {
 
     const table = await sluice(['keys', 'list', '--user', 'bob'], { env });
     assert.equal(table.code, 0, table.err);
-    assert.match(table.out, /^PREFIX +NAME +USER +CREATED +LAST USED +EXPIRES +REVOKED +LIMITS\n/);
+    assert.match(
+      table.out,
+      /^PREFIX +NAME +USER +CREATED +LAST USED +EXPIRES +REVOKED +ROUTES +LIMITS\n/,
+    );
     assert.match(
       table.out,
       new RegExp(
-        `${created.prefix} +ci +bob +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +- +- +- +rpm 60\\n`,
+        `${created.prefix} +ci +bob +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +- +- +- +- +rpm 60\\n`,
       ),
     );
 
@@ -588,7 +591,7 @@ describe('sluice users, keys and usage', () => {
     );
   });
 
-  it('grants route scopes with --routes, shown by list --json, and refuses an unknown one', async () => {
+  it('grants route scopes with --routes, shown by list (table and --json), and refuses an unknown one', async () => {
     const added = await sluice(['users', 'add', 'cleo', '--password-stdin'], {
       env,
       stdin: PASSWORD,
@@ -615,6 +618,10 @@ describe('sluice users, keys and usage', () => {
         [plain.prefix, []],
       ]),
     );
+    const table = await sluice(['keys', 'list', '--user', 'cleo'], { env });
+    const rowOf = (prefix: string) => table.out.split('\n').find((l) => l.startsWith(prefix));
+    assert.match(rowOf(granted.prefix) ?? '', / files,batches /, table.out);
+    assert.doesNotMatch(rowOf(plain.prefix) ?? '', /files/, table.out);
     const block = await sluice(['keys', 'create', '--user', 'cleo', '--routes', 'files'], { env });
     assert.equal(block.code, 0, block.err);
     assert.match(block.out, /routes +inference, files\n/);

@@ -150,7 +150,17 @@ ${DATABASE_HELP}
       } else {
         io.stdout.write(
           formatTable(
-            ['PREFIX', 'NAME', 'USER', 'CREATED', 'LAST USED', 'EXPIRES', 'REVOKED', 'LIMITS'],
+            [
+              'PREFIX',
+              'NAME',
+              'USER',
+              'CREATED',
+              'LAST USED',
+              'EXPIRES',
+              'REVOKED',
+              'ROUTES',
+              'LIMITS',
+            ],
             keys.map(({ key, user }) => [
               key.prefix,
               key.name === '' ? '-' : key.name,
@@ -159,6 +169,8 @@ ${DATABASE_HELP}
               timeCell(key.lastUsedAt),
               timeCell(key.expiresAt),
               timeCell(key.revokedAt),
+              // Beyond inference and the model list, which every key reaches.
+              key.routes.length === 0 ? '-' : key.routes.join(','),
               describeLimits(key.limits),
             ]),
           ),
