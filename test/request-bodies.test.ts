@@ -140,6 +140,128 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(drawn.usageSource, 'upstream');
   });
 
+  it('every priced route is charged: /v1/responses by its Responses usage object', async () => {
+    upstream.script(
+      jsonReply(200, {
+        id: 'resp_1',
+        object: 'response',
+        status: 'completed',
+        model: 'gpt-4o',
+        output: [],
+        usage: {
+          input_tokens: 2000,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 500,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 2500,
+        },
+      }),
+    );
+    const { status } = await post(
+      '/responses',
+      budgeted,
+      JSON.stringify({ model: 'gpt-4o', input: 'hello' }),
+    );
+    assert.equal(status, 200);
+    const record = await lastRecord();
+    assert.equal(record.model, 'gpt-4o');
+    assert.equal(record.promptTokens, 2000);
+    assert.equal(record.completionTokens, 500);
+    assert.equal(record.usageSource, 'upstream');
+    // gpt-4o: $2.50 / M input, $10 / M output.
+    assert.equal(record.cost, 0.01);
+  });
+
+  it('every priced route is charged: /v1/completions by its prompt and completion tokens', async () => {
+    upstream.script(
+      jsonReply(200, {
+        id: 'cmpl-1',
+        object: 'text_completion',
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, text: 'hi', finish_reason: 'stop', logprobs: null }],
+        usage: { prompt_tokens: 4000, completion_tokens: 1000, total_tokens: 5000 },
+      }),
+    );
+    const { status } = await post(
+      '/completions',
+      budgeted,
+      JSON.stringify({ model: 'gpt-4o-mini', prompt: 'hello' }),
+    );
+    assert.equal(status, 200);
+    const record = await lastRecord();
+    assert.equal(record.model, 'gpt-4o-mini');
+    assert.equal(record.promptTokens, 4000);
+    assert.equal(record.completionTokens, 1000);
+    assert.equal(record.usageSource, 'upstream');
+    // gpt-4o-mini: $0.15 / M input, $0.60 / M output.
+    assert.equal(record.cost, 0.0012);
+  });
+
+  it('every priced route is charged: /v1/messages by its Anthropic usage', async () => {
+    upstream.script(
+      jsonReply(200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'hi' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 1000, output_tokens: 200 },
+      }),
+    );
+    const { status } = await post(
+      '/messages',
+      budgeted,
+      JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 256,
+        messages: [{ role: 'user', content: 'hello' }],
+      }),
+      { 'anthropic-version': '2023-06-01' },
+    );
+    assert.equal(status, 200);
+    const record = await lastRecord();
+    assert.equal(record.model, 'claude-sonnet-4-5');
+    assert.equal(record.promptTokens, 1000);
+    assert.equal(record.completionTokens, 200);
+    assert.equal(record.usageSource, 'upstream');
+    // claude-sonnet-4*: $3 / M input, $15 / M output.
+    assert.equal(record.cost, 0.006);
+  });
+
+  it('every priced route is charged: /v1/audio/transcriptions (multipart) by its input/output tokens', async () => {
+    upstream.script(
+      jsonReply(200, {
+        text: 'hello',
+        usage: {
+          type: 'tokens',
+          input_tokens: 400,
+          input_token_details: { audio_tokens: 400, text_tokens: 0 },
+          output_tokens: 100,
+          total_tokens: 500,
+        },
+      }),
+    );
+    const boundary = 'b0undary';
+    const form = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-4o-transcribe\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\nContent-Type: audio/mpeg\r\n\r\nxyz\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const { status } = await post('/audio/transcriptions', budgeted, form, {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    });
+    assert.equal(status, 200);
+    const record = await lastRecord();
+    assert.equal(record.model, 'gpt-4o-transcribe');
+    assert.equal(record.promptTokens, 400);
+    assert.equal(record.completionTokens, 100);
+    assert.equal(record.usageSource, 'upstream');
+    // gpt-4o-transcribe is priced by the `gpt-4o*` row: $2.50 / M input, $10 / M output.
+    assert.equal(record.cost, 0.002);
+  });
+
   it('a key limited to models or a budget must name the model: 400 model_required', async () => {
     const calls = upstream.calls.length;
     const { status, json } = await post(
