@@ -138,6 +138,8 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(drawn.promptTokens, 50);
     assert.equal(drawn.completionTokens, 4160);
     assert.equal(drawn.usageSource, 'upstream');
+    // gpt-image-1: $5 / M input, $40 / M output (the image's own tokens).
+    assert.equal(drawn.cost, 0.16665);
   });
 
   it('every priced route is charged: /v1/responses by its Responses usage object', async () => {
@@ -258,8 +260,8 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(record.promptTokens, 400);
     assert.equal(record.completionTokens, 100);
     assert.equal(record.usageSource, 'upstream');
-    // gpt-4o-transcribe is priced by the `gpt-4o*` row: $2.50 / M input, $10 / M output.
-    assert.equal(record.cost, 0.002);
+    // gpt-4o-transcribe has a row of its own (audio input): $6 / M input, $10 / M output.
+    assert.equal(record.cost, 0.0034);
   });
 
   it('a key limited to models or a budget must name the model: 400 model_required', async () => {

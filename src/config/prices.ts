@@ -15,6 +15,11 @@ export interface Price {
 export type PriceTable = Readonly<Record<string, Price>>;
 
 export const DEFAULT_PRICES: PriceTable = {
+  // Audio and image models first: their names would otherwise match a text model's row below.
+  // Transcription input is audio tokens, priced above text; image output tokens are the image.
+  'gpt-4o-mini-transcribe*': { input: 3, output: 5 },
+  'gpt-4o-transcribe*': { input: 6, output: 10 },
+  'gpt-image-1*': { input: 5, output: 40, cachedInput: 1.25 },
   'gpt-4.1-nano*': { input: 0.1, output: 0.4, cachedInput: 0.025 },
   'gpt-4.1-mini*': { input: 0.4, output: 1.6, cachedInput: 0.1 },
   'gpt-4.1*': { input: 2, output: 8, cachedInput: 0.5 },
