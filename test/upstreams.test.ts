@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import {
   type FakeUpstream,
   jsonReply,
@@ -31,7 +31,10 @@ const COMPLETION = (model: string) => ({
 
 /** Answers chat and embeddings like OpenAI, echoing the model it was asked for. */
 function answering(call: UpstreamCall): void {
-  const model = typeof call.json?.model === 'string' ? call.json.model : 'm';
+  const model =
+    typeof call.json?.model === 'string'
+      ? call.json.model
+      : (/name="model"\r\n\r\n([^\r]*)/.exec(call.body.toString('latin1'))?.[1] ?? 'm');
   if (call.path.includes('/embeddings')) {
     void jsonReply(200, {
       object: 'list',
@@ -220,7 +223,7 @@ describe('models, aliases and addresses', () => {
           baseUrl: upstream.origin,
           apiKey: 'sk-o',
           models: ['gpt-*'],
-          aliases: { fast: 'gpt-4.1-mini' },
+          aliases: { fast: 'gpt-4.1-mini', ears: 'gpt-4o-transcribe' },
         },
       ],
     });
@@ -228,6 +231,18 @@ describe('models, aliases and addresses', () => {
   after(async () => {
     await sluice.stop();
     await upstream.stop();
+  });
+
+  it('a form naming an alias after its file (the official client) reaches the upstream renamed', async () => {
+    // The upstream depends on the model here (aliases, patterns): the file waits for `model`.
+    const result = await openai(sluice).audio.transcriptions.create({
+      file: await toFile(Buffer.alloc(50_000, 3), 'a.mp3', { type: 'audio/mpeg' }),
+      model: 'ears',
+    });
+    assert.equal((result as unknown as { model: string }).model, 'gpt-4o-transcribe');
+    const form = upstream.calls.at(-1)?.body.toString('latin1') ?? '';
+    assert.match(form, /name="model"\r\n\r\ngpt-4o-transcribe\r\n/);
+    assert.ok(form.includes(Buffer.alloc(50_000, 3).toString('latin1')), 'the whole file went');
   });
 
   it('an alias is listed, sent upstream by its real name, and recorded by both', async () => {

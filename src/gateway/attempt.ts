@@ -3,16 +3,21 @@
  * `ClientStream` chunk by chunk — no streams in between, backpressure through the dispatch
  * controller's pause/resume.
  */
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
-import { type SluiceError, UpstreamProtocolError, UpstreamTimeoutError } from '../errors/index.ts';
+import { SluiceError, UpstreamProtocolError, UpstreamTimeoutError } from '../errors/index.ts';
 import type { Upstream } from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import { isFailoverStatus, mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
-/** What a try said of the upstream: its HTTP status, or how it failed without one. */
-export type Answer = number | 'unreachable' | 'timeout' | 'broken';
+/**
+ * What a try said of the upstream: its HTTP status, or how it failed without one; `refused`:
+ * the client's body failed on the way (a form's model refused, a stall, a size limit), which
+ * says nothing of the upstream.
+ */
+export type Answer = number | 'unreachable' | 'timeout' | 'broken' | 'refused';
 
 export type AttemptResult =
   /** The response went to the client, complete or ended by an in-band error. */
@@ -136,6 +141,17 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     const { stop, client, upstream, timeouts } = this.#o;
     if (stop.reason === ClientGone) {
       this.#settle({ kind: 'cancelled' });
+      return;
+    }
+    const { body } = this.#o.request;
+    if (body instanceof Readable && body.errored instanceof SluiceError) {
+      this.#settle({
+        kind: 'failed',
+        error: body.errored,
+        retryable: false,
+        answer: 'refused',
+        retryAfterMs: undefined,
+      });
       return;
     }
     const mapped = mapUpstreamError(upstream.name, error, timeouts, this.#phase === 'body');

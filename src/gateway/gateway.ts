@@ -29,14 +29,20 @@ import {
 import type { Logger } from '../log/index.ts';
 import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
 import type { UsageRecord } from '../store/types.ts';
-import { type Attempt, candidatesFor, type Upstream, upstreamModel } from '../upstream/index.ts';
+import {
+  type Attempt,
+  candidatesFor,
+  choiceIgnoresModel,
+  type Upstream,
+  upstreamModel,
+} from '../upstream/index.ts';
 import { authorizeModel, authorizeRoute } from './access.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { listModels, mergesModels } from './models.ts';
 import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
-import { routeOf } from './routes.ts';
+import { type RouteInfo, routeOf } from './routes.ts';
 import { type Translation, translatableTo, translationFor } from './translation.ts';
 import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
@@ -156,9 +162,14 @@ export class Gateway {
         maxBodyBytes: this.#o.config.maxBodyBytes,
         checkReferences: !isAdmin(principal),
         rename: (model) => aliasTarget(this.#o.upstreams(), model),
+        checkModel: (model) => {
+          authorizeModel(principal, model, route);
+        },
+        sendBeforeModel: choiceIgnoresModel(this.#o.upstreams(), 'openai'),
       });
       info = { ...info, model: parsed.model };
-      authorizeModel(principal, parsed.model, route);
+      // A form's model is checked by its reader, when it comes (`multipart.ts`).
+      if (!isForm(route)) authorizeModel(principal, parsed.model, route);
       const holder = await this.#objects.check(principal, parsed);
       const upstreams = this.#o.upstreams();
       const modelRoute = parsed.endpoint.dialect.name !== 'openai';
@@ -402,6 +413,10 @@ function aliasTarget(upstreams: readonly Upstream[], model: string): string {
     .sort((a, b) => a.priority - b.priority)
     .find((u) => Object.hasOwn(u.aliases, model));
   return holder === undefined ? model : upstreamModel(holder, model);
+}
+
+function isForm(route: RouteInfo): boolean {
+  return route.kind === 'inference' && route.body === 'multipart';
 }
 
 /** Requests that name an object go to the upstream that holds it, when Sluice knows which. */

@@ -1,8 +1,12 @@
 /**
  * Multipart inference routes (audio transcriptions and translations, image edits and
  * variations): the `model` field is read from the upload as it streams, without buffering the
- * upload — except the part that arrives before `model` does, which must wait until Sluice knows
- * where (and whether) it may go. That part is bounded by `SLUICE_MAX_BODY` and charged to the
+ * upload. The official Node client sends the file first and `model` after it; where the
+ * upstream does not depend on the model (no upstream of the family filters, renames or routes
+ * by it: `sendBeforeModel`) the form goes upstream from its first part, and the model is checked
+ * when it comes — a refusal ends the upload before the form's closing boundary, so the provider
+ * never has a whole form to act on. Otherwise the part that arrives before `model` waits until
+ * Sluice knows where (and whether) it may go, bounded by `SLUICE_MAX_BODY` and charged to the
  * memory budget of bodies in flight; a stall is the body watchdog's, as for any reader.
  *
  * The body sent upstream is the form as busboy parsed it, written again with Sluice's own
@@ -25,6 +29,7 @@ export interface MultipartRequest {
   /** The rebuilt form, streamed: what was held first, then the rest as it arrives. */
   readonly body: Readable;
   readonly contentType: string;
+  /** The form's model: `undefined` until read (or when the form has none). */
   readonly model: string | undefined;
 }
 
@@ -32,9 +37,16 @@ export interface MultipartOptions {
   readonly limit: number;
   /** The name the upstream knows the model by (an alias resolved), for the rebuilt form. */
   readonly rename: (model: string) => string;
+  /** May the caller use this model (`undefined`: the form named none)? Throws if not. */
+  readonly checkModel: (model: string | undefined) => void;
+  /** Resolve at the first file part, before `model` is read: the upstream will not depend on it. */
+  readonly sendBeforeModel: boolean;
 }
 
-/** Resolves once `model` is known (or the form ended without one). */
+/**
+ * Resolves once `model` is known and allowed (or the form ended without one), or with
+ * `sendBeforeModel` at the first file part already; the model is checked either way.
+ */
 export function readMultipart(
   req: IncomingMessage,
   options: MultipartOptions,
@@ -105,12 +117,14 @@ class MultipartReader {
           return;
         }
         this.#model = value;
+        if (!this.#allowed(value)) return;
       }
       const sent = name === 'model' ? this.#o.rename(value) : value;
       this.#emit(`--${this.#boundary}${CRLF}${disposition(name)}${CRLF}${CRLF}${sent}${CRLF}`);
       if (name === 'model') this.#settle();
     });
     parser.on('file', (name, file, info) => {
+      if (this.#o.sendBeforeModel) this.#settle();
       this.#emit(
         `--${this.#boundary}${CRLF}${disposition(name, info.filename)}${CRLF}` +
           `Content-Type: ${info.mimeType}${CRLF}${CRLF}`,
@@ -123,6 +137,8 @@ class MultipartReader {
       });
     });
     parser.on('close', () => {
+      // The closing boundary makes the form whole: only once its model is known to be allowed.
+      if (this.#model === undefined && !this.#allowed(undefined)) return;
       this.#emit(`--${this.#boundary}--${CRLF}`);
       this.#settle();
       this.#out.push(null);
@@ -154,6 +170,16 @@ class MultipartReader {
     });
   }
 
+  #allowed(model: string | undefined): boolean {
+    try {
+      this.#o.checkModel(model);
+      return true;
+    } catch (error) {
+      this.#fail(error as Error);
+      return false;
+    }
+  }
+
   /** Rebuilt bytes: held while the model is unknown, then streamed with backpressure. */
   #emit(piece: string | Buffer): void {
     if (this.#failed) return;
@@ -177,10 +203,13 @@ class MultipartReader {
     const held = this.#held ?? [];
     this.#held = undefined;
     for (const bytes of held) this.#out.push(bytes);
+    const model = () => this.#model;
     this.#resolve({
       body: this.#out,
       contentType: `multipart/form-data; boundary=${this.#boundary}`,
-      model: this.#model,
+      get model() {
+        return model();
+      },
     });
   }
 

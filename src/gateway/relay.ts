@@ -120,6 +120,8 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         break;
       }
       failure = result.error;
+      // The client's own body failed: answered and recorded as a refusal, like one before the relay.
+      if (result.answer === 'refused') client.endReason = 'rejected';
       // Failover only while nothing has reached the client, and only with a body to send again.
       next = result.retryable && parsed.replayable ? plan.next(health.failure) : undefined;
       if (next !== undefined)
@@ -149,7 +151,12 @@ function noteHealth(
   outcome: Outcome | undefined,
   result: AttemptResult,
 ): void {
-  if (outcome === undefined) return;
+  if (outcome === undefined) {
+    // Nothing learnt of this one (a 429 says nothing of the upstream, a 5xx nothing of the
+    // key): a half-open probe it was lets the next request be the probe.
+    health.release();
+    return;
+  }
   const why = result.kind === 'failed' ? result.error.message : result.kind;
   const change = health.record(outcome, why);
   if (change === 'opened')

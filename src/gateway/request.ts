@@ -45,6 +45,10 @@ export interface ParseOptions {
   readonly checkReferences: boolean;
   /** What an upstream calls a model the client names by an alias (for multipart forms). */
   readonly rename: (model: string) => string;
+  /** Multipart forms: checks the caller may use the form's model when it is read. */
+  readonly checkModel: (model: string | undefined) => void;
+  /** Multipart forms: the upstream does not depend on the model, the upload need not wait for it. */
+  readonly sendBeforeModel: boolean;
 }
 
 const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
@@ -77,13 +81,16 @@ export async function parseRequest(
   const multipart = isMultipart(req.headers['content-type']);
   if (route.kind === 'inference' && route.body === 'multipart') {
     if (!multipart) throw notMultipart();
-    const form = await readMultipart(req, { limit: options.maxBodyBytes, rename: options.rename });
+    const form = await readMultipart(req, { limit: options.maxBodyBytes, ...options });
     return {
       ...base,
       body: form.body,
       contentType: form.contentType,
       replayable: false,
-      model: form.model,
+      // Read when asked: with `sendBeforeModel` the model may come after the relay started.
+      get model() {
+        return form.model;
+      },
       stream: false,
     };
   }

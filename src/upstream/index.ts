@@ -2,6 +2,7 @@ export { chooseEgress, bypassesProxy, type Egress } from './egress.ts';
 export { Dispatchers } from './dispatchers.ts';
 export {
   candidatesFor,
+  choiceIgnoresModel,
   servesModel,
   upstreamModel,
   FAMILY_HEADERS,

@@ -127,9 +127,11 @@ function nextKey(upstream: Upstream, tried: ReadonlySet<UpstreamKey>): UpstreamK
 
 /** What a try's result means for the health of the upstream and of the key it used. */
 export function healthOutcomes(
-  status: number | 'unreachable' | 'timeout' | 'broken',
+  status: number | 'unreachable' | 'timeout' | 'broken' | 'refused',
   retryAfterMs: number | undefined,
 ): { upstream: Outcome | undefined; key: Outcome | undefined; failure: Failure | undefined } {
+  // The client's body failed on the way: nothing learnt of the upstream or its key.
+  if (status === 'refused') return { upstream: undefined, key: undefined, failure: undefined };
   if (typeof status === 'string') {
     return { upstream: { kind: 'failed' }, key: undefined, failure: 'upstream' };
   }

@@ -70,6 +70,18 @@ export function candidatesFor(
   return serving.length > 0 || modelRoute ? serving : ofFamily;
 }
 
+/**
+ * Whether a request of `family` goes to the same upstreams whatever its model: none of them
+ * filters models, renames one (aliases) or routes by it (Azure deployments).
+ */
+export function choiceIgnoresModel(upstreams: readonly Upstream[], family: ApiFamily): boolean {
+  return upstreams.every(
+    (u) =>
+      u.family !== family ||
+      (u.models === undefined && u.azure === undefined && Object.keys(u.aliases).length === 0),
+  );
+}
+
 /** The name `upstream` knows `model` by: an alias resolved, anything else as it is. */
 export function upstreamModel(upstream: Upstream, model: string): string {
   return Object.hasOwn(upstream.aliases, model) ? (upstream.aliases[model] ?? model) : model;

@@ -63,7 +63,12 @@ export async function startFakeUpstream(
       });
     });
     const chunks: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    } catch {
+      // The request broke off before its body ended (Sluice abandoned an upload): no call.
+      return;
+    }
     const body = Buffer.concat(chunks);
     let json: Record<string, unknown> | undefined;
     try {
