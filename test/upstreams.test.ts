@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import {
+  deferred,
   type FakeUpstream,
   jsonReply,
   startFakeUpstream,
   type UpstreamCall,
 } from './support/fake-upstream.ts';
 import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
-import { metric } from './support/wait.ts';
+import { metric, waitFor } from './support/wait.ts';
 
 const COMPLETION = (model: string) => ({
   id: 'chatcmpl-1',
@@ -187,6 +188,59 @@ describe('health-aware choice', () => {
     } finally {
       await sluice.stop();
       await pool.stop();
+    }
+  });
+
+  it('after the cooldown one request probes (the others skip it); a probe that says nothing of the upstream frees the slot', async () => {
+    const failing = jsonReply(503, { error: { message: 'overloaded', type: 'server_error' } });
+    const first = await startFakeUpstream(failing);
+    const backup = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      breaker: { failures: 1, cooldown: '3s' },
+      upstreams: [
+        { name: 'first', baseUrl: first.origin, priority: 0 },
+        { name: 'backup', baseUrl: backup.origin, priority: 1 },
+      ],
+    });
+    const state = () =>
+      metric(sluice.url, 'sluice_upstream_breaker_state\\{upstream="first",key=""\\}');
+    const halfOpen = () => waitFor(async () => (await state()) === 2, { what: 'half-open' });
+    try {
+      await chat(sluice);
+      await chat(sluice);
+      assert.deepEqual([first.calls.length, backup.calls.length], [1, 2], 'open: no round trip');
+      await halfOpen();
+
+      // The probe is held by the upstream; meanwhile the next request does not try it.
+      const go = deferred();
+      first.script(async (call) => {
+        await go.promise;
+        answering(call);
+      });
+      const probe = chat(sluice);
+      await first.nextCall();
+      await chat(sluice);
+      assert.deepEqual([first.calls.length, backup.calls.length], [2, 3]);
+      go.resolve();
+      await probe;
+      assert.equal(await state(), 0, 'the probe succeeded: closed');
+      await chat(sluice);
+      assert.equal(first.calls.length, 3, 'back in use');
+
+      // Open again; this time the probe is answered 429: that says nothing of the upstream (its
+      // key is limited), so the next request may probe the upstream again.
+      first.script(failing);
+      await chat(sluice);
+      await halfOpen();
+      first.script(jsonReply(429, { error: { message: 'slow down' } }, { 'retry-after': '0' }));
+      await chat(sluice);
+      first.script(answering);
+      const before = first.calls.length;
+      await chat(sluice);
+      assert.equal(first.calls.length, before + 1, 'probed again, not skipped for good');
+    } finally {
+      await sluice.stop();
+      await Promise.all([first.stop(), backup.stop()]);
     }
   });
 
