@@ -264,6 +264,59 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(record.cost, 0.0034);
   });
 
+  it('every priced route is charged: whisper-1 by the minutes of audio it reports', async () => {
+    upstream.script(jsonReply(200, { text: 'hello', usage: { type: 'duration', seconds: 90 } }));
+    const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: budgeted, maxRetries: 0 });
+    await openai.audio.transcriptions.create({
+      file: await toFile(Buffer.alloc(1000, 1), 'a.mp3', { type: 'audio/mpeg' }),
+      model: 'whisper-1',
+    });
+    const record = await lastRecord();
+    assert.equal(record.model, 'whisper-1');
+    assert.equal(record.usageSource, 'upstream');
+    // $0.006 per minute: 1.5 minutes.
+    assert.ok(Math.abs((record.cost ?? 0) - 0.009) < 1e-12, String(record.cost));
+  });
+
+  it('every priced route is charged: /v1/audio/speech by the characters of its input', async () => {
+    upstream.script((call) => {
+      call.res.writeHead(200, { 'content-type': 'audio/mpeg' });
+      call.res.end(Buffer.alloc(5000, 9));
+    });
+    const input = 'é'.repeat(10_000);
+    // Sent without Content-Type: read as JSON all the same, and charged.
+    const response = await fetch(`${sluice.baseURL}/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${budgeted}` },
+      body: new Uint8Array(
+        Buffer.from(JSON.stringify({ model: 'tts-1-hd', voice: 'alloy', input })),
+      ),
+    });
+    assert.equal(response.status, 200);
+    assert.equal((await response.arrayBuffer()).byteLength, 5000);
+    const record = await lastRecord();
+    assert.equal(record.model, 'tts-1-hd');
+    // $30 per million characters (not bytes: é is two).
+    assert.ok(Math.abs((record.cost ?? 0) - 0.3) < 1e-12, String(record.cost));
+  });
+
+  it('moderations are priced (free): the record says $0, not "no price"', async () => {
+    upstream.script(
+      jsonReply(200, {
+        id: 'modr-1',
+        model: 'omni-moderation-latest',
+        results: [{ flagged: false }],
+      }),
+    );
+    const { status } = await post(
+      '/moderations',
+      budgeted,
+      JSON.stringify({ model: 'omni-moderation-latest', input: 'hello' }),
+    );
+    assert.equal(status, 200);
+    assert.equal((await lastRecord()).cost, 0);
+  });
+
   it('a key limited to models or a budget must name the model: 400 model_required', async () => {
     const calls = upstream.calls.length;
     const { status, json } = await post(

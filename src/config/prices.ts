@@ -1,6 +1,6 @@
 /**
  * What models cost: USD per million tokens, by model name pattern (`*` wildcard, first match
- * wins). The defaults are list prices as published on 2026-11-01 for common models; the `prices`
+ * wins) — or per minute of audio or per million characters for the models billed so. The defaults are list prices as published on 2026-11-01 for common models; the `prices`
  * section of the config file replaces them. Metering turns tokens into money with them.
  */
 
@@ -10,6 +10,10 @@ export interface Price {
   readonly output: number;
   /** USD per million cached input tokens; `input` when absent. */
   readonly cachedInput?: number;
+  /** USD per minute of input audio, for models billed by duration (`whisper-1`). */
+  readonly audioMinute?: number;
+  /** USD per million characters of input text, for models billed by length (`tts-1`). */
+  readonly characters?: number;
 }
 
 export type PriceTable = Readonly<Record<string, Price>>;
@@ -20,6 +24,14 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-4o-mini-transcribe*': { input: 3, output: 5 },
   'gpt-4o-transcribe*': { input: 6, output: 10 },
   'gpt-image-1*': { input: 5, output: 40, cachedInput: 1.25 },
+  // Speech is billed by the input text: characters, or tokens (gpt-4o-mini-tts, whose audio
+  // output tokens only its event stream reports).
+  'gpt-4o-mini-tts*': { input: 0.6, output: 12 },
+  'whisper-1': { input: 0, output: 0, audioMinute: 0.006 },
+  'tts-1-hd*': { input: 0, output: 0, characters: 30 },
+  'tts-1*': { input: 0, output: 0, characters: 15 },
+  'omni-moderation-*': { input: 0, output: 0 },
+  'text-moderation-*': { input: 0, output: 0 },
   'gpt-4.1-nano*': { input: 0.1, output: 0.4, cachedInput: 0.025 },
   'gpt-4.1-mini*': { input: 0.4, output: 1.6, cachedInput: 0.1 },
   'gpt-4.1*': { input: 2, output: 8, cachedInput: 0.5 },

@@ -73,6 +73,8 @@ function buildSchema(z: Z) {
           input: z.number().nonnegative(),
           output: z.number().nonnegative(),
           cachedInput: z.number().nonnegative().optional(),
+          audioMinute: z.number().nonnegative().optional(),
+          characters: z.number().nonnegative().optional(),
         }),
       ),
       defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),

@@ -74,21 +74,24 @@ export function prices(value: unknown, problems: string[]): PriceTable {
   for (const [pattern, raw] of Object.entries(value)) {
     const price = raw as Record<string, unknown> | null;
     const valid = (v: unknown) => typeof v === 'number' && v >= 0;
+    const optional = ['cachedInput', 'audioMinute', 'characters'] as const;
     if (
       price === null ||
       !valid(price.input) ||
       !valid(price.output) ||
-      !(price.cachedInput === undefined || valid(price.cachedInput))
+      !optional.every((field) => price[field] === undefined || valid(price[field]))
     ) {
       problems.push(
-        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens.`,
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters).`,
       );
       continue;
     }
     own[pattern] = {
       input: price.input as number,
       output: price.output as number,
-      ...(price.cachedInput === undefined ? {} : { cachedInput: price.cachedInput as number }),
+      ...Object.fromEntries(
+        optional.filter((field) => price[field] !== undefined).map((f) => [f, price[f] as number]),
+      ),
     };
   }
   return { ...own, ...DEFAULT_PRICES, ...own };

@@ -2,7 +2,7 @@ import { findField, valueIs, valueStartsWith } from '../sse/index.ts';
 import { formatEvent } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
-import { isObject, openaiUsage, responsesUsage } from './usage.ts';
+import { durationUsage, isObject, openaiUsage, responsesUsage } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -33,10 +33,13 @@ export const openaiGeneric: Dialect = {
   scanUsage: () => undefined,
   bodyUsage(body) {
     if (!isObject(body)) return undefined;
-    // Embeddings report `prompt_tokens`; images and transcriptions `input_tokens`/`output_tokens`.
-    return isObject(body.usage) && 'input_tokens' in body.usage
-      ? responsesUsage(body.usage)
-      : openaiUsage(body.usage);
+    // Embeddings report `prompt_tokens`; images and transcriptions `input_tokens`/`output_tokens`;
+    // whisper-1 the audio's duration.
+    const { usage } = body;
+    if (isObject(usage) && usage.type === 'duration') return durationUsage(usage.seconds);
+    return isObject(usage) && 'input_tokens' in usage
+      ? responsesUsage(usage)
+      : openaiUsage(usage);
   },
   textFields: [],
   requestUsage: () => false,

@@ -12,6 +12,10 @@ export interface TokenUsage {
   readonly cachedTokens: number;
   /** Output tokens spent on hidden reasoning (part of completionTokens). */
   readonly reasoningTokens: number;
+  /** Input audio, for models billed by duration (`usage: {type: "duration"}`). */
+  readonly audioSeconds?: number;
+  /** Input text, for models billed by its length (speech). */
+  readonly inputCharacters?: number;
 }
 
 /** A non-negative integer read from a provider's JSON, or 0. */
@@ -36,6 +40,12 @@ export function openaiUsage(usage: unknown): TokenUsage | undefined {
     cachedTokens: count(prompt.cached_tokens),
     reasoningTokens: count(completion.reasoning_tokens),
   };
+}
+
+/** OpenAI transcription billed by duration: `{type: "duration", seconds}`. */
+export function durationUsage(seconds: unknown): TokenUsage {
+  const audioSeconds = typeof seconds === 'number' && seconds > 0 ? seconds : 0;
+  return { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, audioSeconds };
 }
 
 /** OpenAI Responses: `{input_tokens, output_tokens, *_details}`. */

@@ -141,7 +141,7 @@ export class MeterTicket {
    * response may complete. Then `release` charges it to the limits.
    */
   async record(outcome: RelayOutcome): Promise<UsageRecord> {
-    const { usage, source } = await tokensOf(outcome);
+    const { usage, source } = await tokensOf(outcome, this.#record.endpoint);
     const model = outcome.model ?? this.#record.model;
     const cost = usage === undefined ? null : costOf(this.#o.prices(), model, usage);
     const record: UsageRecord = {
@@ -186,6 +186,7 @@ export class MeterTicket {
  */
 async function tokensOf(
   outcome: RelayOutcome,
+  endpoint: string,
 ): Promise<{ usage: TokenUsage | undefined; source: UsageRecord['usageSource'] }> {
   if (outcome.usage !== undefined && outcome.usageComplete)
     return { usage: outcome.usage, source: 'upstream' };
@@ -193,19 +194,29 @@ async function tokensOf(
     return { usage: undefined, source: null };
   const reported = outcome.usage;
   const completion = await countTokens(outcome.generatedText());
+  const body = jsonObjectOf(outcome.requestBody);
   const prompt =
     reported !== undefined && reported.promptTokens > 0
       ? reported.promptTokens
-      : await estimatePromptTokens(jsonObjectOf(outcome.requestBody));
+      : await estimatePromptTokens(body);
   return {
     usage: {
       promptTokens: prompt,
       completionTokens: Math.max(completion, reported?.completionTokens ?? 0),
       cachedTokens: reported?.cachedTokens ?? 0,
       reasoningTokens: reported?.reasoningTokens ?? 0,
+      // Speech is billed by its input's length (`tts-1`): the text is in the request.
+      ...(endpoint === '/v1/audio/speech' && typeof body?.input === 'string'
+        ? { inputCharacters: codePoints(body.input) }
+        : {}),
     },
     source: 'estimate',
   };
+}
+
+/** Characters as a reader counts them: a surrogate pair is one. */
+function codePoints(text: string): number {
+  return text.replace(/[\uDC00-\uDFFF]/g, '').length;
 }
 
 /** The body as sent upstream, parsed again for an estimate (parseRequest checked it once). */

@@ -14,8 +14,9 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
   const dollars =
     (usage.promptTokens - cached) * price.input +
     cached * (price.cachedInput ?? price.input) +
-    usage.completionTokens * price.output;
-  return dollars / 1e6;
+    usage.completionTokens * price.output +
+    (usage.inputCharacters ?? 0) * (price.characters ?? 0);
+  return dollars / 1e6 + ((usage.audioSeconds ?? 0) / 60) * (price.audioMinute ?? 0);
 }
 
 /**
