@@ -61,6 +61,8 @@ describe('PostgreSQL outage', () => {
     });
     try {
       const key = await keyFor(sluice, 'ada');
+      // Created before the outage and never used: nothing of it is cached.
+      const unseen = await keyFor(sluice, 'grace');
       const go = deferred();
       upstream.script(heldStream(go.promise));
       const inFlight = await postStream(`${sluice.baseURL}/chat/completions`, chat, {
@@ -88,14 +90,47 @@ describe('PostgreSQL outage', () => {
       const refused = (await conversations.json()) as { error: { code: string; message: string } };
       assert.equal(refused.error.code, 'store_unavailable');
       assert.doesNotMatch(refused.error.message, /127\.0\.0\.1|ECONNREFUSED/);
-      await waitFor(async () => (await metric(sluice.url, 'sluice_usage_records_pending')) === 2, {
-        what: 'both records waiting in memory',
+      // A key that cannot be checked: 503 with Retry-After on /v1 too, in the client's dialect.
+      const calls = upstream.calls.length;
+      const openaiShape = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${unseen}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chat),
+      });
+      assert.equal(openaiShape.status, 503);
+      assert.equal(openaiShape.headers.get('retry-after'), '5');
+      const openaiError = (await openaiShape.json()) as { error: { code: string } };
+      assert.equal(openaiError.error.code, 'store_unavailable');
+      const anthropicShape = await fetch(`${sluice.baseURL}/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': unseen, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 10,
+          messages: chat.messages,
+        }),
+      });
+      assert.equal(anthropicShape.status, 503);
+      assert.equal(anthropicShape.headers.get('retry-after'), '5');
+      const anthropicError = (await anthropicShape.json()) as {
+        type: string;
+        error: { type: string };
+      };
+      assert.equal(anthropicError.type, 'error');
+      assert.equal(typeof anthropicError.error.type, 'string');
+      assert.equal(upstream.calls.length, calls, 'nothing forwarded');
+      await waitFor(async () => (await metric(sluice.url, 'sluice_usage_records_pending')) === 4, {
+        what: 'every record waiting in memory, the refusals too',
       });
 
       await cluster.start();
       await sluice.running.settled();
-      const records = await sluice.running.store.listUsage({});
-      assert.equal(records.length, 2, 'none lost');
+      const all = await sluice.running.store.listUsage({});
+      assert.equal(all.length, 4, 'none lost');
+      const refusals = all.filter((r) => r.status === 503);
+      assert.equal(refusals.length, 2);
+      const records = all.filter((r) => r.status === 200);
+      assert.equal(records.length, 2);
       for (const record of records) {
         assert.equal(record.endReason, 'done');
         assert.equal(record.usageSource, 'upstream');
