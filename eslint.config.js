@@ -32,6 +32,21 @@ export default defineConfig(
     rules: { 'sluice/layers': 'error' },
   },
   {
+    // The error taxonomy is closed: every error class of the project is in src/errors.
+    files: ['src/**/*.ts'],
+    ignores: ['src/errors/**', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'ClassDeclaration[superClass.name=/Error$/], ClassExpression[superClass.name=/Error$/]',
+          message: 'Error classes live in src/errors (the closed taxonomy): add the class there.',
+        },
+      ],
+    },
+  },
+  {
     // The web page runs in browsers: their globals, none of Node's.
     files: ['web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser, process: 'off' } },

@@ -11,14 +11,16 @@ import { LAYERS } from '../lint/layers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-async function lintPlanted(folder: string, source: string): Promise<string[]> {
+async function lintPlanted(
+  folder: string,
+  source: string,
+  rule = 'sluice/layers',
+): Promise<string[]> {
   const file = `${ROOT}src/${folder}/zz-planted-import.ts`;
   await writeFile(file, source);
   try {
     const [result] = await new ESLint({ cwd: ROOT }).lintFiles([file]);
-    return (result?.messages ?? [])
-      .filter((m) => m.ruleId === 'sluice/layers')
-      .map((m) => m.message);
+    return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message);
   } finally {
     await rm(file, { force: true });
   }
@@ -38,6 +40,22 @@ describe('layers', () => {
   it('an import within one layer fails too (no cycles between siblings)', async () => {
     const messages = await lintPlanted('chat', "export { AdminApi } from '../admin/index.ts';\n");
     assert.match(messages[0] ?? '', /src\/chat may not import src\/admin/);
+  });
+
+  it('an error class outside src/errors fails lint: the taxonomy stays closed', async () => {
+    const planted = (base: string) =>
+      lintPlanted(
+        'doctor',
+        `import { ${base} } from '../errors/index.ts';\nexport class PlantedError extends ${base} {}\n`,
+        'no-restricted-syntax',
+      );
+    assert.match((await planted('InvalidRequestError'))[0] ?? '', /src\/errors/);
+    const plain = await lintPlanted(
+      'doctor',
+      'export class PlantedError extends Error {}\n',
+      'no-restricted-syntax',
+    );
+    assert.equal(plain.length, 1);
   });
 
   it('a downward import passes', async () => {

@@ -8,7 +8,8 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { CertificateError, connect, type Connection } from './connect.ts';
+import { CertificateError } from '../errors/index.ts';
+import { connect, type Connection } from './connect.ts';
 import { Recording } from './recording.ts';
 import type { CaptureMode, ProbeShape, Timeline } from './timeline.ts';
 

@@ -3,17 +3,9 @@
  * values, no Node: the browser page classifies with the same code (see browser.ts).
  */
 
-export interface CertificateSummary {
-  /** The subject's common name (or organisation). */
-  readonly subject: string;
-  readonly issuer: string;
-  readonly validFrom: string;
-  readonly validTo: string;
-  /** The names it is valid for, from subjectAltName (`DNS:…`, `IP Address:…`). */
-  readonly names: readonly string[];
-  /** Why verification failed (the OpenSSL or Node code); absent when it passed. */
-  readonly error?: string;
-}
+import type { CertificateFacts } from '../errors/index.ts';
+
+export type CertificateSummary = CertificateFacts;
 
 export type CertificateProblem =
   'self-signed' | 'unknown-issuer' | 'expired' | 'not-yet-valid' | 'wrong-name' | 'other';

@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { CertificateError } from '../errors/index.ts';
 import type { CertificateSummary } from './certificate.ts';
 
 export type Protocol = 'http/1.1' | 'h2';
@@ -39,18 +40,6 @@ export interface ConnectHooks {
   mark(phase: 'dnsMs' | 'connectMs' | 'tlsMs'): void;
   /** Every socket opened, so the caller can destroy them on a deadline. */
   track(socket: Duplex): void;
-}
-
-/** A connection error that carries the certificate it was about. */
-export class CertificateError extends Error {
-  readonly code: string;
-  readonly certificate: CertificateSummary;
-  constructor(code: string, certificate: CertificateSummary) {
-    super(`the certificate did not verify: ${code}`);
-    this.name = 'CertificateError';
-    this.code = code;
-    this.certificate = certificate;
-  }
 }
 
 export async function connect(options: ConnectOptions, hooks: ConnectHooks): Promise<Connection> {

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Transform } from 'node:stream';
+import { CertificateError } from '../errors/index.ts';
 import { SseParser } from '../sse/index.ts';
 import type { CertificateSummary } from './certificate.ts';
 import { decoderFor } from './decode.ts';
@@ -148,7 +149,10 @@ export class Recording {
   finish(kind: EndKind, t: number, error?: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const code =
+      error instanceof CertificateError
+        ? error.reason
+        : (error as NodeJS.ErrnoException | undefined)?.code;
     const message = error instanceof Error ? error.message : undefined;
     const status = this.#status;
     const { probe } = this.#target;

@@ -67,6 +67,7 @@ export const ERROR_CODES = [
   'command_failed',
   'nginx_syntax',
   'invalid_address',
+  'certificate_untrusted',
   'cannot_listen',
 ] as const;
 

@@ -76,6 +76,8 @@ export {
 } from './upstream.ts';
 export {
   AddressError,
+  CertificateError,
+  type CertificateFacts,
   CommandFailure,
   ConfigError,
   ListenError,

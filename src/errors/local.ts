@@ -35,6 +35,32 @@ export class NginxSyntaxError extends LocalError {
   }
 }
 
+/** The server certificate a TLS connection was refused for, as `sluice doctor` reports it. */
+export interface CertificateFacts {
+  /** The subject's common name (or organisation). */
+  readonly subject: string;
+  readonly issuer: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  /** The names it is valid for, from subjectAltName (`DNS:…`, `IP Address:…`). */
+  readonly names: readonly string[];
+  /** Why verification failed (the OpenSSL or Node code); absent when it passed. */
+  readonly error?: string;
+}
+
+/** A TLS peer whose certificate did not verify; carries the certificate, for the report. */
+export class CertificateError extends LocalError {
+  readonly code = 'certificate_untrusted';
+  /** OpenSSL's or Node's code for it (`DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`). */
+  readonly reason: string;
+  readonly certificate: CertificateFacts;
+  constructor(reason: string, certificate: CertificateFacts) {
+    super(`the certificate did not verify: ${reason}`);
+    this.reason = reason;
+    this.certificate = certificate;
+  }
+}
+
 export class AddressError extends LocalError {
   readonly code = 'invalid_address';
 }
