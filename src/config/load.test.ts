@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../errors/index.ts';
 import { DEFAULTS, loadConfig } from './index.ts';
+import { SLUICE_VARIABLES } from './environment.ts';
 
 const load = (
   env: Record<string, string>,
@@ -296,6 +297,38 @@ describe('loadConfig', () => {
       load({ SLUICE_CONFIG: 'c.json' }, { readFile: () => JSON.stringify({ upstreams: {} }) }),
     );
     assert.match(typed.join('\n'), /upstreams in c\.json: expected array/);
+  });
+
+  it('refuses a SLUICE_* variable it does not know, naming the nearest; leaves others alone', () => {
+    const problems = problemsOf(() =>
+      load({ SLUICE_WORKER: '4', SLUICE_MAXBODY: '1mb', SLUICE_NONSENSE_THING: '1', HOME: '/x' }),
+    );
+    assert.match(
+      problems.join('\n'),
+      /unknown environment variable SLUICE_WORKER; did you mean SLUICE_WORKERS\?/,
+    );
+    assert.match(problems.join('\n'), /SLUICE_MAXBODY; did you mean SLUICE_MAX_BODY\?/);
+    assert.match(
+      problems.join('\n'),
+      /unknown environment variable SLUICE_NONSENSE_THING Sluice reads/,
+    );
+    assert.equal(problems.length, 3, "HOME is not Sluice's");
+    // Every variable the README documents is known.
+    assert.doesNotThrow(() => load({ SLUICE_WORKERS: '1', SLUICE_MAX_BODY: '1mb', PORT: '0' }));
+  });
+
+  it('knows every SLUICE_* variable the README and DESIGN.md name, and reads each one it knows', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = async (path: string) => readFile(new URL(path, import.meta.url), 'utf8');
+    const named = (doc: string) => new Set(doc.match(/SLUICE_[A-Z0-9_]*[A-Z0-9]/g));
+    for (const name of named(await text('../../README.md')))
+      assert.ok(SLUICE_VARIABLES.includes(name), `${name} is in the README but not known`);
+    const source = await Promise.all(
+      ['load.ts', 'telemetry.ts', 'upstreams.ts', 'values.ts'].map((f) => text(f)),
+    );
+    const read = named(source.join('\n'));
+    for (const name of SLUICE_VARIABLES.filter((n) => !/HTTP_PORT|RECORD_DOCTOR/.test(n)))
+      assert.ok(read.has(name), `${name} is known but src/config does not read it`);
   });
 
   it('reads key pools, priority, weight, proxy, aliases and Azure settings', () => {

@@ -17,6 +17,7 @@ import {
   readText,
   stringOr,
 } from './read.ts';
+import { environmentProblems } from './environment.ts';
 import { type ConfigFile, fileProblems } from './schema.ts';
 import { logFormat, metricsConfig, tracesConfig } from './telemetry.ts';
 import { mergeUpstreams, upstreamsFromEnv, upstreamsFromFile } from './upstreams.ts';
@@ -76,7 +77,7 @@ export function loadConfig({
   readFile = readText,
   cores = availableParallelism(),
 }: ConfigSources): Config {
-  const problems: string[] = [];
+  const problems: string[] = environmentProblems(env);
   const configPath = flags.config ?? env.SLUICE_CONFIG;
   const read = configPath === undefined ? {} : readConfigFile(configPath, readFile, problems);
   const shape = configPath === undefined ? [] : fileProblems(read, configPath);

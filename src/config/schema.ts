@@ -156,7 +156,7 @@ function unwrap(z: Z, node: Zod.z.ZodType): Zod.z.ZodType {
 }
 
 /** The known key a typo most likely meant: within a third of its length in edits. */
-function nearest(key: string, known: readonly string[]): string | undefined {
+export function nearest(key: string, known: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
