@@ -16,16 +16,18 @@ import { ADMIN_KEY, startTestSluice } from './support/sluice.ts';
 import { startSocks, type TestSocks } from './support/socks.ts';
 import { postStream } from './support/sse-client.ts';
 import { startTinyproxy, type TestTinyproxy } from './support/tinyproxy.ts';
-import { selfSignedCertificate } from './support/tls.ts';
+import { selfSignedCertificate, type TestCertificate } from './support/tls.ts';
+import { startTlsFront } from './support/tls-front.ts';
 import { waitForText } from './support/wait-for-text.ts';
 
 let plain: FakeUpstream;
 let secure: FakeUpstream;
 let tinyproxy: TestTinyproxy;
 let socks: TestSocks;
+let certificate: TestCertificate;
 
 before(async () => {
-  const certificate = await selfSignedCertificate();
+  certificate = await selfSignedCertificate();
   // Sluice (in this process) trusts the test CA, as it would a provider's real certificate.
   setDefaultCACertificates([...getCACertificates('default'), certificate.cert]);
   plain = await startFakeUpstream();
@@ -114,6 +116,50 @@ describe('egress proxies', () => {
       assert.equal(plain.calls.length, calls);
     } finally {
       await sluice.stop();
+    }
+  });
+
+  it("an upstream's own https:// proxy: TLS to the proxy, then the upstream through it", async () => {
+    const front = await startTlsFront(tinyproxy.port, certificate);
+    const upstream = await startFakeUpstream(jsonReply(200, { object: 'list', data: [] }));
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-egress-'));
+    const file = join(dir, 'sluice.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        upstreams: [
+          { name: 'via-https', baseUrl: upstream.origin, models: ['m'], proxy: front.httpsUrl },
+          // The same address as http://: the front speaks only TLS, so this cannot get through.
+          { name: 'plain', baseUrl: upstream.origin, models: ['p'], proxy: front.url },
+        ],
+      }),
+    );
+    const sluice = await startTestSluice({ SLUICE_CONFIG: file });
+    const before = tinyproxy.log().length;
+    try {
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [] }),
+      });
+      assert.equal(response.status, 200);
+      assert.equal(upstream.calls.length, 1);
+      const plain = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'p', messages: [] }),
+      });
+      assert.equal(plain.status, 502, 'plain HTTP to the TLS front fails');
+      assert.equal(upstream.calls.length, 1);
+      // tinyproxy behind the TLS front carried it: Sluice spoke TLS to the proxy's address.
+      await waitForText(
+        () => tinyproxy.log().slice(before),
+        new RegExp(`127\\.0\\.0\\.1:${portOf(upstream.origin)}`),
+      );
+    } finally {
+      await sluice.stop();
+      await Promise.all([upstream.stop(), front.stop()]);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
