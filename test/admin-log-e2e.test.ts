@@ -448,6 +448,34 @@ describe('the request log, limits and cost charts in Chromium', () => {
     await zh.close();
   });
 
+  it('shows a broken upstream skipped in the Upstreams tab: its state, why and until when', async () => {
+    // Three failures in a row (the default breaker) open the primary's breaker; each request
+    // was answered by the backup.
+    for (let i = 0; i < 3; i++) {
+      const failed = await chat(daveKey, 'gpt-test', FAIL);
+      assert.match(failed.body, /from backup/);
+    }
+    await page.goto(`${sluice.url}/admin/upstreams`);
+    const row = (name: string) => page.locator(`tr[data-upstream="${name}"]`);
+    const state = row('primary').locator('td[title]');
+    await state.filter({ hasText: /^skipped until / }).waitFor();
+    // Why, in the provider's own words (the admin's page, not a client's answer).
+    assert.match((await state.getAttribute('title')) ?? '', /primary is down/);
+    assert.equal(await state.locator('[data-reason]').textContent(), 'primary is down');
+    await row('backup')
+      .locator('td', { hasText: /^in use$/ })
+      .waitFor();
+    // The page says what the API says.
+    const api = await admin<{ data: { name: string; state: string; open_until: string }[] }>(
+      '/api/admin/upstreams',
+    );
+    const primary = api.data.find((u) => u.name === 'primary');
+    assert.ok(primary);
+    assert.equal(primary.state, 'open');
+    assert.ok(Date.parse(primary.open_until) > Date.now());
+    await page.screenshot({ path: join(SHOTS, 'upstreams-breaker.png'), fullPage: true });
+  });
+
   it('left no errors in the page', () => {
     assert.deepEqual(problems.errors, []);
   });

@@ -51,7 +51,14 @@ export function UpstreamsPanel({ api }: { api: ApiClient }) {
                     </div>
                   ))}
                 </td>
-                <td title={u.reason ?? ''}>{state(u)}</td>
+                <td title={u.reason ?? ''}>
+                  {state(u)}
+                  {u.state !== 'closed' && u.reason !== null && (
+                    <div class="muted" data-reason>
+                      {u.reason}
+                    </div>
+                  )}
+                </td>
                 <td>
                   {u.keys.map((k) => (
                     <div key={k.id} title={k.reason ?? ''} data-key-state={k.state}>
