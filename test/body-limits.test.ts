@@ -290,6 +290,55 @@ describe('the memory of bodies in flight (SLUICE_MAX_BODY_INFLIGHT)', () => {
   });
 });
 
+describe('an answer sent before the body was read (lingering close)', () => {
+  let sluice: TestSluice;
+  before(async () => {
+    sluice = await sluiceFor(upstream.origin, { SLUICE_MAX_BODY: '64kb' });
+  });
+  after(() => sluice.stop());
+
+  it(
+    'a client still uploading when refused gets its 413, not a reset that swallows it',
+    BOUNDED,
+    async () => {
+      // The client writes 32 MiB (more than the kernel buffers on the way hold) of a body over
+      // the limit before it reads anything, as a client busy uploading does. Closed at once
+      // with those bytes unread, the server's kernel reset the connection, and the reset
+      // destroyed the 413 before the client could read it (EPIPE, nothing received).
+      const { hostname, port } = new URL(sluice.url);
+      const socket = connect(Number(port), hostname);
+      socket.pause();
+      await once(socket, 'connect');
+      // Chunked, so Sluice reads up to the limit before it refuses (then reads no further).
+      const head = request('POST', '/v1/chat/completions', {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      });
+      const chunk = 'x'.repeat(64 * 1024);
+      const body = `${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(512);
+      const errors: string[] = [];
+      socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? ''));
+      const written = new Promise<void>((resolve) => {
+        socket.write(head + body, () => {
+          resolve();
+        });
+      });
+      await Promise.race([written, once(socket, 'close')]);
+      socket.resume();
+      let received = '';
+      socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+      const [hadError] = (await once(socket, 'close')) as [boolean];
+      assert.match(
+        received,
+        /^HTTP\/1\.1 413 /,
+        `received ${JSON.stringify(received)}, errors ${errors.join()}`,
+      );
+      assert.equal(hadError, false, `closed cleanly, not reset (${errors.join()})`);
+    },
+  );
+});
+
 /** A sign-in that passes the CSRF check (double-submit: the header repeats the cookie). */
 const SIGN_IN_HEADERS = {
   'content-type': 'application/json',

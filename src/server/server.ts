@@ -16,6 +16,7 @@ import {
   checkRequestTarget,
   type ClientIpResolver,
   guardBody,
+  lingerOnClose,
   releaseBody,
   sendError,
   sendJson,
@@ -64,6 +65,13 @@ export interface ServerOptions {
    */
   readonly cluster?: { readonly exposition: () => Promise<Exposition> } | undefined;
 }
+
+/**
+ * How long a connection closed after an early answer keeps reading (and dropping) the rest of
+ * its request body, so the answer is not lost to a reset (`http/linger.ts`); nginx's
+ * `lingering_timeout` default.
+ */
+const LINGER_MS = 5_000;
 
 export class SluiceServer {
   readonly http: Server;
@@ -209,6 +217,7 @@ export class SluiceServer {
       releaseBody(req);
     });
     if (this.#draining) res.setHeader('connection', 'close');
+    lingerOnClose(req, LINGER_MS);
     const answered = this.#guardBody(req, res, route, url, started);
     // What the request line says about it, filled in by the route (a refused one's too).
     const fields: Record<string, unknown> = {};
