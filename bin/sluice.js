@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** V8 settings for `sluice serve` (see needsHeapFlags below). */
-const SERVE_FLAGS = ['--max-semi-space-size=4'];
+const serving = process.argv[2] === 'serve';
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major === undefined || major < 24) {
@@ -20,14 +19,8 @@ if (major === undefined || major < 24) {
   }
   const child = spawn(
     pinned,
-    [
-      ...(process.argv[2] === 'serve' ? SERVE_FLAGS : []),
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    {
-      stdio: 'inherit',
-    },
+    [...serveFlags(), fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit', env: serveEnv() },
   );
   for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
     process.on(signal, () => child.kill(signal));
@@ -35,15 +28,19 @@ if (major === undefined || major < 24) {
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal === null ? 1 : 128);
   });
-} else if (process.execve !== undefined && needsHeapFlags()) {
+} else if (process.execve !== undefined && (serveFlags().length > 0 || !hasServeEnv())) {
   // Replaces this process (same PID, so signals and `docker stop` reach Sluice itself).
-  process.execve(process.execPath, [
+  process.execve(
     process.execPath,
-    ...SERVE_FLAGS,
-    ...process.execArgv,
-    fileURLToPath(import.meta.url),
-    ...process.argv.slice(2),
-  ]);
+    [
+      process.execPath,
+      ...serveFlags(),
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    serveEnv(),
+  );
 } else {
   // Sluice's sources, type-stripped and compiled, are kept between runs: a CLI command starts
   // in a third of the time from its second run (see README, "CLI speed"). In the install's own
@@ -57,14 +54,35 @@ if (major === undefined || major < 24) {
 }
 
 /**
- * The server runs with a small young generation. A gateway holds thousands of streams whose
- * objects live for seconds: with V8's default (up to 16 MiB per semi-space) each scavenge copies
- * many survivors and pauses the event loop for 10–20 ms at 1000 streams, which shows as
- * per-event delay; 4 MiB keeps pauses near 1 ms and resident memory per stream lower, at no CPU
+ * What `sluice serve` runs with that it was not given. A small young generation: a gateway
+ * holds thousands of streams whose objects live for seconds, and with V8's default (up to
+ * 16 MiB per semi-space) each scavenge copies many survivors and pauses the event loop for
+ * 10–20 ms at 1000 streams, which shows as per-event delay; 4 MiB keeps pauses near 1 ms and resident memory per stream lower, at no CPU
  * cost (bench/, docs/bench/). Set your own --max-semi-space-size in NODE_OPTIONS to override.
+ *
+ * And large request bodies go back to the system when they end. glibc serves an allocation
+ * above a threshold with its own mapping, returned when freed, but raises that threshold to the
+ * size of each such block freed (up to 32 MiB): after the first large body, bodies of its size
+ * come from the heap, which keeps them. Ten bodies of 31 MB then left the process at 550 MB for
+ * good; with the threshold fixed at 1 MiB, and a garbage collection once large bodies have
+ * ended (--expose-gc, used by http/body-budget.ts only), it comes back down.
+ * MALLOC_MMAP_THRESHOLD_ in the environment overrides the threshold.
  */
-function needsHeapFlags() {
-  if (process.argv[2] !== 'serve') return false;
+function serveFlags() {
+  if (!serving) return [];
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  return !given.includes('--max-semi-space-size');
+  return [
+    ...(given.includes('--max-semi-space-size') ? [] : ['--max-semi-space-size=4']),
+    ...(given.includes('--expose-gc') ? [] : ['--expose-gc']),
+  ];
+}
+
+function hasServeEnv() {
+  return !serving || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined;
+}
+
+function serveEnv() {
+  return hasServeEnv()
+    ? process.env
+    : { ...process.env, MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
 }

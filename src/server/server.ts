@@ -85,7 +85,11 @@ export class SluiceServer {
 
   constructor(options: ServerOptions) {
     this.#o = options;
-    this.#bodies = new BodyBudget(options.maxBodyInflightBytes);
+    this.#bodies = new BodyBudget(options.maxBodyInflightBytes, {
+      collectAfterBytes: 64 * 1024 ** 2,
+      // `sluice serve` runs with --expose-gc (bin/sluice.js); elsewhere (tests, embedding) not.
+      collect: (globalThis as { gc?: () => void }).gc,
+    });
     this.http = createServer(
       // Above the 60 s idle timeout of most load balancers, so they close first (no stray 502s).
       // No `requestTimeout`: it is a deadline for the whole request, which a long upload on a
