@@ -141,11 +141,13 @@ async function stallThenRead(
   return Buffer.concat(received).toString();
 }
 
-const inOrder = (text: string) => { assert.deepEqual(
+const inOrder = (text: string) => {
+  assert.deepEqual(
     [...text.matchAll(/<(\d+)>x/g)].map((m) => Number(m[1])),
     Array.from({ length: EVENTS }, (_, i) => i),
     'every delta, once, in order',
-  ); };
+  );
+};
 
 describe('backpressure on translated streams', () => {
   let upstream: FakeUpstream;

@@ -37,9 +37,7 @@ export const openaiGeneric: Dialect = {
     // whisper-1 the audio's duration.
     const { usage } = body;
     if (isObject(usage) && usage.type === 'duration') return durationUsage(usage.seconds);
-    return isObject(usage) && 'input_tokens' in usage
-      ? responsesUsage(usage)
-      : openaiUsage(usage);
+    return isObject(usage) && 'input_tokens' in usage ? responsesUsage(usage) : openaiUsage(usage);
   },
   textFields: [],
   requestUsage: () => false,

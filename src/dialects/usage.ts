@@ -45,7 +45,13 @@ export function openaiUsage(usage: unknown): TokenUsage | undefined {
 /** OpenAI transcription billed by duration: `{type: "duration", seconds}`. */
 export function durationUsage(seconds: unknown): TokenUsage {
   const audioSeconds = typeof seconds === 'number' && seconds > 0 ? seconds : 0;
-  return { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, audioSeconds };
+  return {
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    audioSeconds,
+  };
 }
 
 /** OpenAI Responses: `{input_tokens, output_tokens, *_details}`. */

@@ -39,7 +39,9 @@ function linger(socket: Socket, req: IncomingMessage, lingerMs: number): void {
   const timer = setTimeout(close, lingerMs);
   timer.unref();
   socket.end();
-  socket.once('end', close).once('close', () => { clearTimeout(timer); });
+  socket.once('end', close).once('close', () => {
+    clearTimeout(timer);
+  });
   req.once('end', close);
   req.on('data', drop);
   req.resume();
