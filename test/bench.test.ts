@@ -208,6 +208,18 @@ describe('bench tools', () => {
       );
     });
 
+  it("routing: Sluice's own chooser relieves the slower self-hosted server, round-robin does not", async () => {
+    const out = await run('routing.ts', ['--requests', '4000']);
+    const scenario = out.split('\n\n').find((block) => block.includes('self-hosted')) ?? '';
+    const meanOf = (strategy: string) =>
+      Number(new RegExp(`${strategy}\\S*\\s+([\\d.]+) s`).exec(scenario)?.[1]);
+    assert.ok(
+      meanOf('least in flight \\(Sluice\\)') < meanOf('weighted round-robin') / 10,
+      scenario,
+    );
+    assert.match(out, /big-quota 75 %, small-quota 25 %/, 'weights kept when nothing differs');
+  });
+
   it('relay-cost: the relay hides usage and the client gets what it would have asked for', async () => {
     const hidden = JSON.parse(await run('relay-cost.ts', ['--events', '2000'])) as {
       bytesPerEvent: number;

@@ -244,6 +244,37 @@ describe('health-aware choice', () => {
     }
   });
 
+  it('an upstream busy with an open stream is passed over for one with nothing in flight', async () => {
+    const hold = deferred();
+    const busy = await startFakeUpstream(async (call) => {
+      await hold.promise;
+      answering(call);
+    });
+    const idle = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      upstreams: [
+        { name: 'busy', baseUrl: busy.origin, priority: 0 },
+        { name: 'idle', baseUrl: idle.origin, priority: 0 },
+      ],
+    });
+    try {
+      // The first request goes to `busy` (round-robin's first turn) and stays open there.
+      const first = chat(sluice);
+      await busy.nextCall();
+      // Round-robin alone would alternate; with one request open on `busy`, each goes to `idle`.
+      for (let i = 0; i < 4; i++) await chat(sluice);
+      assert.deepEqual([busy.calls.length, idle.calls.length], [1, 4]);
+      hold.resolve();
+      await first;
+      // Nothing in flight again: turns are taken by weight.
+      for (let i = 0; i < 4; i++) await chat(sluice);
+      assert.deepEqual([busy.calls.length, idle.calls.length], [3, 6]);
+    } finally {
+      await sluice.stop();
+      await Promise.all([busy.stop(), idle.stop()]);
+    }
+  });
+
   it('one priority is shared by weight; a lower priority only when the first cannot serve', async () => {
     const heavy = await startFakeUpstream(answering);
     const light = await startFakeUpstream(answering);

@@ -61,6 +61,7 @@ describe('attempt', () => {
           azure: undefined,
           health: new Health({ ...DEFAULT_BREAKER, now: Date.now }),
           turn: { current: 0, key: 0 },
+          load: { inFlight: 0 },
           demo: false,
         },
         request: { origin, path: '/v1/chat/completions', method: 'POST', body: '{}' },

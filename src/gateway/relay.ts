@@ -91,7 +91,10 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         bodyTimeout: timeouts.idleMs,
       };
       const startedAt = Date.now();
-      const result = await attempt({ upstream, request, client, timeouts, stop });
+      upstream.load.inFlight++;
+      const result = await attempt({ upstream, request, client, timeouts, stop }).finally(() => {
+        upstream.load.inFlight--;
+      });
       const report = {
         upstream: upstream.name,
         key: key.id,

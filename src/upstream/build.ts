@@ -69,6 +69,7 @@ function buildUpstream(
     azure: u.azure,
     health: health.get(u.name),
     turn: { current: 0, key: 0 },
+    load: { inFlight: 0 },
     demo: false,
   };
 }
@@ -110,6 +111,7 @@ export function demoUpstreams(
     azure: undefined,
     health: health.get(`sluice-demo:${family}`),
     turn: { current: 0, key: 0 },
+    load: { inFlight: 0 },
     demo: true,
   }));
 }

@@ -39,6 +39,7 @@ function upstream(
     azure: undefined,
     health: health(),
     turn: { current: 0, key: 0 },
+    load: { inFlight: 0 },
     demo: false,
   };
 }
@@ -139,6 +140,28 @@ describe('AttemptPlan', () => {
     assert.equal(picks.filter((n) => n === 'heavy').length, 6);
     assert.equal(picks.filter((n) => n === 'light').length, 2);
     assert.notDeepEqual(picks.slice(0, 4), ['heavy', 'heavy', 'heavy', 'light'].reverse());
+  });
+
+  it('the least loaded for its weight goes first; the busier one stays as the fallback', () => {
+    const c = clock();
+    const heavy = upstream('heavy', { weight: 3, now: c.now });
+    const light = upstream('light', { weight: 1, now: c.now });
+    const order = () =>
+      [new AttemptPlan([heavy, light])].flatMap((plan) => [plan.next(), plan.next('upstream')]);
+    // 3 open on heavy (1 per unit of weight), none on light: light, whatever the turn.
+    heavy.load.inFlight = 3;
+    for (let i = 0; i < 4; i++)
+      assert.deepEqual(
+        order().map((a) => a?.upstream.name),
+        ['light', 'heavy'],
+      );
+    // 3 on heavy and 1 on light: equally loaded for their weights, round-robin decides again.
+    light.load.inFlight = 1;
+    const picks = Array.from({ length: 8 }, () => order()[0]?.upstream.name);
+    assert.equal(picks.filter((n) => n === 'heavy').length, 6);
+    // 4 on heavy, 1 on light: 1.33 against 1 per unit of weight, light.
+    heavy.load.inFlight = 4;
+    assert.equal(order()[0]?.upstream.name, 'light');
   });
 
   it('a key failure tries the next key of the same upstream; keys take turns', () => {

@@ -34,6 +34,8 @@ export interface Upstream {
   readonly health: Health;
   /** Round-robin state: the weighted turn among its priority, the next key. */
   readonly turn: { current: number; key: number };
+  /** Requests this process has open with it now (streams included), for the choice. */
+  readonly load: { inFlight: number };
   /** The built-in demo model rather than a real provider. */
   readonly demo: boolean;
 }
