@@ -321,7 +321,9 @@ describe('loadConfig', () => {
     const { readFile } = await import('node:fs/promises');
     const text = async (path: string) => readFile(new URL(path, import.meta.url), 'utf8');
     const named = (doc: string) => new Set(doc.match(/SLUICE_[A-Z0-9_]*[A-Z0-9]/g));
-    for (const name of named(await text('../../README.md')))
+    // Less the README's example of a misspelt one.
+    const readme = (await text('../../README.md')).replace(/variable SLUICE_WORKER;/g, '');
+    for (const name of named(readme))
       assert.ok(SLUICE_VARIABLES.includes(name), `${name} is in the README but not known`);
     const source = await Promise.all(
       ['load.ts', 'telemetry.ts', 'upstreams.ts', 'values.ts'].map((f) => text(f)),
