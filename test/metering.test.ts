@@ -125,6 +125,28 @@ for (const backend of backends)
       assert.equal(usage.prompt_tokens, record.promptTokens);
     });
 
+    it("xAI counts reasoning outside completion_tokens: it is billed as output, at xAI's own cost", async () => {
+      const xai = 'openai-compatible-chat/xai-text.chunks.txt';
+      upstream.script(chatStream(xai));
+      const stream = await openai.chat.completions.create({
+        ...chat,
+        model: 'grok-3-mini',
+        stream: true,
+      });
+      for await (const _chunk of stream);
+      const record = await lastRecord();
+      // The recorded usage: 12 prompt (11 cached), 2 completion + 340 reasoning, 354 in all.
+      assert.equal(record.promptTokens, 12);
+      assert.equal(record.completionTokens, 342);
+      assert.equal(record.reasoningTokens, 340);
+      // xAI reported what it charged: 1 721 250 ticks of 1e-10 USD.
+      const usage = fixturePayloads(xai).at(-1)?.usage as { cost_in_usd_ticks: number };
+      assert.ok(
+        Math.abs((record.cost ?? 0) - usage.cost_in_usd_ticks * 1e-10) < 1e-12,
+        `${String(record.cost)} against xAI's ${String(usage.cost_in_usd_ticks * 1e-10)}`,
+      );
+    });
+
     it('a cancelled stream is billed for what was generated before the cancel, as an estimate', async () => {
       const chunks = chatChunksFor(FIXTURE, true);
       upstream.script(({ res }) => {

@@ -27,18 +27,27 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** OpenAI Chat/Completions/Embeddings: `{prompt_tokens, completion_tokens, *_details}`. */
+/**
+ * OpenAI Chat/Completions/Embeddings: `{prompt_tokens, completion_tokens, *_details}`. OpenAI
+ * counts reasoning inside `completion_tokens`; xAI outside it (its `total_tokens` is prompt +
+ * completion + reasoning), and bills it as output all the same: such reasoning is added, so
+ * `completionTokens` means what is billed as output either way.
+ */
 export function openaiUsage(usage: unknown): TokenUsage | undefined {
   if (!isObject(usage)) return undefined;
   const prompt = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
-  const completion = isObject(usage.completion_tokens_details)
-    ? usage.completion_tokens_details
-    : {};
+  const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
+  const promptTokens = count(usage.prompt_tokens);
+  const completion = count(usage.completion_tokens);
+  const reasoningTokens = count(details.reasoning_tokens);
+  const outside =
+    reasoningTokens > 0 &&
+    count(usage.total_tokens) === promptTokens + completion + reasoningTokens;
   return {
-    promptTokens: count(usage.prompt_tokens),
-    completionTokens: count(usage.completion_tokens),
+    promptTokens,
+    completionTokens: outside ? completion + reasoningTokens : completion,
     cachedTokens: count(prompt.cached_tokens),
-    reasoningTokens: count(completion.reasoning_tokens),
+    reasoningTokens,
   };
 }
 
