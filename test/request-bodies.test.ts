@@ -140,6 +140,34 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(drawn.usageSource, 'upstream');
     // gpt-image-1: $5 / M input, $40 / M output (the image's own tokens).
     assert.equal(drawn.cost, 0.16665);
+    // An edit: of 1050 input tokens 1000 are the input image, at $10 / M rather than $5.
+    upstream.script(
+      jsonReply(200, {
+        created: 1,
+        data: [],
+        usage: {
+          input_tokens: 1050,
+          input_tokens_details: { text_tokens: 50, image_tokens: 1000 },
+          output_tokens: 4160,
+          total_tokens: 5210,
+        },
+      }),
+    );
+    const boundary = 'b0undary';
+    const edit = await post(
+      '/images/edits',
+      budgeted,
+      [
+        `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-1\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nxyz\r\n`,
+        `--${boundary}--\r\n`,
+      ].join(''),
+      { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    );
+    assert.equal(edit.status, 200);
+    const edited = await lastRecord();
+    assert.equal(edited.promptTokens, 1050);
+    assert.ok(Math.abs((edited.cost ?? 0) - 0.17665) < 1e-12, String(edited.cost));
   });
 
   it('every priced route is charged: /v1/responses by its Responses usage object', async () => {

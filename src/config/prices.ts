@@ -14,6 +14,8 @@ export interface Price {
   readonly audioMinute?: number;
   /** USD per million characters of input text, for models billed by length (`tts-1`). */
   readonly characters?: number;
+  /** USD per million input image tokens, for models that price them apart (`gpt-image-1`). */
+  readonly imageInput?: number;
 }
 
 export type PriceTable = Readonly<Record<string, Price>>;
@@ -23,7 +25,7 @@ export const DEFAULT_PRICES: PriceTable = {
   // Transcription input is audio tokens, priced above text; image output tokens are the image.
   'gpt-4o-mini-transcribe*': { input: 3, output: 5 },
   'gpt-4o-transcribe*': { input: 6, output: 10 },
-  'gpt-image-1*': { input: 5, output: 40, cachedInput: 1.25 },
+  'gpt-image-1*': { input: 5, output: 40, cachedInput: 1.25, imageInput: 10 },
   // Speech is billed by the input text: characters, or tokens (gpt-4o-mini-tts, whose audio
   // output tokens only its event stream reports).
   'gpt-4o-mini-tts*': { input: 0.6, output: 12 },

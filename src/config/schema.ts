@@ -75,6 +75,7 @@ function buildSchema(z: Z) {
           cachedInput: z.number().nonnegative().optional(),
           audioMinute: z.number().nonnegative().optional(),
           characters: z.number().nonnegative().optional(),
+          imageInput: z.number().nonnegative().optional(),
         }),
       ),
       defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),

@@ -74,7 +74,7 @@ export function prices(value: unknown, problems: string[]): PriceTable {
   for (const [pattern, raw] of Object.entries(value)) {
     const price = raw as Record<string, unknown> | null;
     const valid = (v: unknown) => typeof v === 'number' && v >= 0;
-    const optional = ['cachedInput', 'audioMinute', 'characters'] as const;
+    const optional = ['cachedInput', 'audioMinute', 'characters', 'imageInput'] as const;
     if (
       price === null ||
       !valid(price.input) ||
@@ -82,7 +82,7 @@ export function prices(value: unknown, problems: string[]): PriceTable {
       !optional.every((field) => price[field] === undefined || valid(price[field]))
     ) {
       problems.push(
-        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters).`,
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens).`,
       );
       continue;
     }

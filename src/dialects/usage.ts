@@ -16,6 +16,8 @@ export interface TokenUsage {
   readonly audioSeconds?: number;
   /** Input text, for models billed by its length (speech). */
   readonly inputCharacters?: number;
+  /** Input tokens that are images (part of promptTokens), for models that price them apart. */
+  readonly imageTokens?: number;
 }
 
 /** A non-negative integer read from a provider's JSON, or 0. */
@@ -63,16 +65,21 @@ export function durationUsage(seconds: unknown): TokenUsage {
   };
 }
 
-/** OpenAI Responses: `{input_tokens, output_tokens, *_details}`. */
+/**
+ * OpenAI Responses, images and transcriptions: `{input_tokens, output_tokens, *_details}`;
+ * images say how many input tokens were images (`input_tokens_details.image_tokens`).
+ */
 export function responsesUsage(usage: unknown): TokenUsage | undefined {
   if (!isObject(usage)) return undefined;
   const input = isObject(usage.input_tokens_details) ? usage.input_tokens_details : {};
   const output = isObject(usage.output_tokens_details) ? usage.output_tokens_details : {};
+  const imageTokens = count(input.image_tokens);
   return {
     promptTokens: count(usage.input_tokens),
     completionTokens: count(usage.output_tokens),
     cachedTokens: count(input.cached_tokens),
     reasoningTokens: count(output.reasoning_tokens),
+    ...(imageTokens > 0 ? { imageTokens } : {}),
   };
 }
 

@@ -11,8 +11,11 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
   const price = priceOf(prices, model);
   if (price === undefined) return null;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
+  // Image input tokens at their own rate where the model has one; otherwise as any input.
+  const images = Math.min(usage.imageTokens ?? 0, usage.promptTokens - cached);
   const dollars =
-    (usage.promptTokens - cached) * price.input +
+    (usage.promptTokens - cached - images) * price.input +
+    images * (price.imageInput ?? price.input) +
     cached * (price.cachedInput ?? price.input) +
     usage.completionTokens * price.output +
     (usage.inputCharacters ?? 0) * (price.characters ?? 0);
