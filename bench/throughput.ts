@@ -7,7 +7,8 @@
  *
  * For each target a bounded search: streams of 40 events at 100 ms (10 events/s each), opened
  * over 2 s; the number of streams doubles from 250 while a step passes (p99 added over the
- * direct run at the same load under 50 ms, no failed stream, no lost event), then the gap
+ * direct run at the same load under 50 ms, at least 90 % of the direct run's events per second
+ * delivered — streams that start late deliver late —, no failed stream, no lost event), then the gap
  * between the last pass and the first failure is halved twice. A load the harness alone cannot
  * carry (direct p99 over 50 ms) ends the search for every target: past it, the machine measures
  * the harness. The machine is shared, and one stall of it fails a p99: a step, or a direct
@@ -35,6 +36,8 @@ const FIRST_STREAMS = 250;
 const MAX_STREAMS = 6_400;
 const BISECTIONS = 2;
 const LIMIT_MS = 50;
+/** A step delivers at least this share of the direct run's events per second. */
+const PACE = 0.9;
 const BUDGET_MS = 20 * 60_000;
 const WARM_UP_STREAMS = 100;
 /** `startChild` pins to a core only if that core exists: this one runs anywhere. */
@@ -196,10 +199,14 @@ async function measureStep(
   const result = await load(target.url, target.headers, streams, target.scrape);
   const cpuS = cpuSeconds(target.pids()) - cpuBefore;
   const addedP99 = result.delayMs.p99 - floor.delayMs.p99;
+  // Events that came late because their stream started late (a slow first byte) are not in
+  // the per-event delay: a target must also deliver the load about as fast as the direct run.
+  const delivered = result.events / result.wallS;
+  const onPace = delivered >= PACE * (floor.events / floor.wallS);
   return {
     streams,
     offered: (streams * 1000) / INTERVAL_MS,
-    delivered: Math.round(result.events / result.wallS),
+    delivered: Math.round(delivered),
     p99: round(result.delayMs.p99, 1),
     directP99: round(floor.delayMs.p99, 1),
     addedP99: round(addedP99, 1),
@@ -207,7 +214,7 @@ async function measureStep(
     lostEvents: result.lostEvents,
     cpuPer1000: round(cpuS / (Math.max(1, result.events) / 1000), 4),
     harnessCpuPct: Math.round((100 * result.harnessCpuS) / result.wallS),
-    pass: addedP99 < LIMIT_MS && result.failed === 0 && result.lostEvents === 0,
+    pass: addedP99 < LIMIT_MS && onPace && result.failed === 0 && result.lostEvents === 0,
   };
 }
 
@@ -263,7 +270,7 @@ export function renderThroughput(report: ThroughputReport): string {
     '',
     `${report.date} · ${report.machine} · no pinning: each target, the load generator and the upstream share every core. ` +
       `Streams of ${EVENTS} events every ${INTERVAL_MS} ms (~250 B), opened over ${RAMP_MS / 1000} s; events per second are at the peak, every stream open. ` +
-      `The number of streams doubles from ${FIRST_STREAMS} while p99 added (over the direct run at the same load) stays under ${LIMIT_MS} ms with no failed stream and no lost event, then the gap is halved ${BISECTIONS} times. ` +
+      `The number of streams doubles from ${FIRST_STREAMS} while p99 added (over the direct run at the same load) stays under ${LIMIT_MS} ms, at least ${PACE * 100} % of the direct run's events per second are delivered (a stream that starts late delivers late), with no failed stream and no lost event, then the gap is halved ${BISECTIONS} times. ` +
       `Sluice runs as deployed (a key, metering, limits, /metrics read every second — with workers, every worker's added up by the primary).` +
       (report.harnessLimit === undefined
         ? ''
