@@ -10,7 +10,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
-import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
+import {
+  type FakeUpstream,
+  jsonReply,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
 import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
 
 let upstream: FakeUpstream;
@@ -304,6 +309,42 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(record.usageSource, 'upstream');
     // $0.006 per minute: 1.5 minutes.
     assert.ok(Math.abs((record.cost ?? 0) - 0.009) < 1e-12, String(record.cost));
+  });
+
+  it('every priced route is charged: a streamed transcription by the usage in its last event', async () => {
+    const usage = {
+      type: 'tokens',
+      input_tokens: 400,
+      input_token_details: { audio_tokens: 400, text_tokens: 0 },
+      output_tokens: 100,
+      total_tokens: 500,
+    };
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write(`data: ${JSON.stringify({ type: 'transcript.text.delta', delta: 'hel' })}\n\n`);
+      res.write(`data: ${JSON.stringify({ type: 'transcript.text.delta', delta: 'lo' })}\n\n`);
+      res.end(
+        `data: ${JSON.stringify({ type: 'transcript.text.done', text: 'hello', usage })}\n\n`,
+      );
+    });
+    const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: budgeted, maxRetries: 0 });
+    const stream = await openai.audio.transcriptions.create({
+      file: await toFile(Buffer.alloc(1000, 1), 'a.mp3', { type: 'audio/mpeg' }),
+      model: 'gpt-4o-transcribe',
+      stream: true,
+    });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    assert.deepEqual(types, [
+      'transcript.text.delta',
+      'transcript.text.delta',
+      'transcript.text.done',
+    ]);
+    const record = await lastRecord();
+    assert.equal(record.usageSource, 'upstream');
+    assert.equal(record.promptTokens, 400);
+    assert.equal(record.completionTokens, 100);
+    assert.ok(Math.abs((record.cost ?? 0) - 0.0034) < 1e-12, String(record.cost));
   });
 
   it('every priced route is charged: /v1/audio/speech by the characters of its input', async () => {

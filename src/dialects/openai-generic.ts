@@ -1,13 +1,14 @@
-import { findField, valueIs, valueStartsWith } from '../sse/index.ts';
-import { formatEvent } from '../sse/index.ts';
+import { findField, formatEvent, parseEvent, valueIs, valueStartsWith } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
+import type { TokenUsage } from './usage.ts';
 import { openaiError } from './error-shapes.ts';
-import { durationUsage, isObject, openaiUsage, responsesUsage } from './usage.ts';
+import { durationUsage, isObject, openaiUsage, responsesUsage, usageFound } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
 const ERROR = Buffer.from('error');
 const ERROR_OBJECT = Buffer.from('{"error"');
+const USAGE = Buffer.from('"usage":{');
 
 /**
  * Every other OpenAI endpoint (models, embeddings, images, audio, files, …). Their streams, if
@@ -30,15 +31,30 @@ export const openaiGeneric: Dialect = {
     return { error: openaiError(error) };
   },
 
-  scanUsage: () => undefined,
-  bodyUsage(body) {
-    if (!isObject(body)) return undefined;
-    // Embeddings report `prompt_tokens`; images and transcriptions `input_tokens`/`output_tokens`;
-    // whisper-1 the audio's duration.
-    const { usage } = body;
-    if (isObject(usage) && usage.type === 'duration') return durationUsage(usage.seconds);
-    return isObject(usage) && 'input_tokens' in usage ? responsesUsage(usage) : openaiUsage(usage);
+  // A streamed transcription reports its usage in its last event (`transcript.text.done`), as
+  // its whole answer would in its body; streamed images likewise (`image_generation.completed`).
+  scanUsage(buf, start, end) {
+    const at = buf.indexOf(USAGE, start);
+    if (at === -1 || at >= end) return undefined;
+    try {
+      const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
+      return usageFound(bodyUsage(event));
+    } catch {
+      return undefined;
+    }
   },
+  bodyUsage,
   textFields: [],
   requestUsage: () => false,
 };
+
+/**
+ * Embeddings report `prompt_tokens`; images and transcriptions `input_tokens`/`output_tokens`;
+ * whisper-1 the audio's duration.
+ */
+function bodyUsage(body: unknown): TokenUsage | undefined {
+  if (!isObject(body)) return undefined;
+  const { usage } = body;
+  if (isObject(usage) && usage.type === 'duration') return durationUsage(usage.seconds);
+  return isObject(usage) && 'input_tokens' in usage ? responsesUsage(usage) : openaiUsage(usage);
+}

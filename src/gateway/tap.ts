@@ -77,6 +77,9 @@ export class EventTap {
     const found = dialect.scanUsage(event, 0, event.length, this.usage, this.#hideUsage);
     if (found?.kind !== 'usage') return found;
     this.usage = found.usage;
+    // A stream with no final event of its own (a streamed transcription) reports its usage
+    // last, as a whole answer does in its body: that report is final.
+    if (!dialect.hasTerminal) this.sawTerminal = true;
     return found.edit;
   }
 
