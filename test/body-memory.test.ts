@@ -69,9 +69,12 @@ describe('large request bodies', () => {
         peak > baseline + 200,
         `the bodies were held: ${peak} MiB at peak, ${baseline} before`,
       );
-      await waitFor(async () => (await rssMiB()) < baseline + 100, {
+      // Most of it: the allocator and the heap keep some (~70 MiB here), but before the fix RSS
+      // stayed within a few percent of its peak for good.
+      const halfway = baseline + (peak - baseline) / 2;
+      await waitFor(async () => (await rssMiB()) < halfway, {
         timeoutMs: 60_000,
-        what: `RSS back within 100 MiB of ${Math.round(baseline)} MiB (peak ${Math.round(peak)})`,
+        what: `RSS below ${Math.round(halfway)} MiB, half way from its peak (${Math.round(peak)}) to where it was (${Math.round(baseline)})`,
       });
     },
   );
