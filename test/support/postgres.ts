@@ -58,7 +58,9 @@ export async function privateCluster(): Promise<PrivateCluster> {
   await chmod(dir, 0o700);
   const port = await freePort();
   const asPostgres = (cmd: string, args: string[]) =>
-    run('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { timeout: 60_000 });
+    run('/usr/sbin/runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], {
+      timeout: 60_000,
+    });
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
   let running = false;
