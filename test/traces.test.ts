@@ -244,6 +244,7 @@ async function sluiceTracing(env: Record<string, string> = {}): Promise<TestSlui
     SLUICE_CONFIG: file,
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
     OTEL_SERVICE_NAME: 'sluice-under-test',
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test,service.name=overridden',
     ...env,
   });
 }
@@ -337,6 +338,7 @@ describe('traces over OTLP/HTTP', () => {
     assert.ok(typeof prefix === 'string' && prefix.length > 0 && userKey.startsWith(prefix));
     assert.ok(Number(server.attributes['sluice.events']) >= 4);
     assert.equal(server.resource['service.name'], 'sluice-under-test');
+    assert.equal(server.resource['deployment.environment'], 'test');
     assert.equal(server.resource['service.version'], '0.1.0');
     assert.match(receiver.contentTypes[0] ?? '', /^application\/json/);
     for (const secret of [userKey, 'sk-first-upstream-secret', 'sk-second-upstream-secret'])

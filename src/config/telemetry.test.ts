@@ -67,7 +67,30 @@ describe('telemetry configuration', () => {
       endpoint: 'http://127.0.0.1:4318/v1/traces',
       headers: { 'x-tenant': 'a b', authorization: 'Bearer t' },
       serviceName: 'edge-gw',
+      resourceAttributes: {},
     });
+    // OTEL_RESOURCE_ATTRIBUTES: on every span; its service.name yields to OTEL_SERVICE_NAME.
+    const described = (env: Record<string, string>) =>
+      loadConfig({
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+          OTEL_RESOURCE_ATTRIBUTES:
+            'deployment.environment=prod,service.name=from-attrs,team=a%2Cb',
+          ...env,
+        },
+      }).traces;
+    assert.deepEqual(described({}).resourceAttributes, {
+      'deployment.environment': 'prod',
+      'service.name': 'from-attrs',
+      team: 'a,b',
+    });
+    assert.equal(described({}).serviceName, 'from-attrs');
+    assert.equal(described({ OTEL_SERVICE_NAME: 'edge-gw' }).serviceName, 'edge-gw');
+    assert.match(
+      problemsOf({ OTEL_RESOURCE_ATTRIBUTES: 'no-equals-sign' }),
+      /OTEL_RESOURCE_ATTRIBUTES takes key=value pairs/,
+    );
+    assert.match(problemsOf({ OTEL_RESOURCE_ATTRIBUTES: 'bad=%E0%A4%A' }), /key=value pairs/);
     const exact = loadConfig({
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',

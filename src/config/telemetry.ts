@@ -25,6 +25,8 @@ export interface TracesConfig {
   /** `OTEL_EXPORTER_OTLP_HEADERS` / `…_TRACES_HEADERS`: `key=value,key2=value2`. */
   readonly headers: Readonly<Record<string, string>>;
   readonly serviceName: string;
+  /** `OTEL_RESOURCE_ATTRIBUTES`: `deployment.environment=prod,…`, on every span's resource. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
 }
 
 export function metricsConfig(env: Env, file: ConfigFile, problems: string[]): MetricsConfig {
@@ -65,10 +67,13 @@ function hostPort(text: string): { host: string; port: number } | undefined {
 /**
  * The OpenTelemetry SDK's own variables: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, or
  * `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended; `OTEL_SDK_DISABLED=true` or
- * `OTEL_TRACES_EXPORTER=none` turn tracing off.
+ * `OTEL_TRACES_EXPORTER=none` turn tracing off; `OTEL_RESOURCE_ATTRIBUTES` describe the process,
+ * and `OTEL_SERVICE_NAME` wins over a `service.name` among them (as the specification says).
  */
 export function tracesConfig(env: Env, problems: string[]): TracesConfig {
-  const serviceName = nonEmpty(env.OTEL_SERVICE_NAME) ?? 'sluice';
+  const resourceAttributes = keyValues(env, 'OTEL_RESOURCE_ATTRIBUTES', problems);
+  const serviceName =
+    nonEmpty(env.OTEL_SERVICE_NAME) ?? nonEmpty(resourceAttributes['service.name']) ?? 'sluice';
   const off =
     nonEmpty(env.OTEL_SDK_DISABLED)?.toLowerCase() === 'true' ||
     nonEmpty(env.OTEL_TRACES_EXPORTER)?.toLowerCase() === 'none';
@@ -89,23 +94,40 @@ export function tracesConfig(env: Env, problems: string[]): TracesConfig {
       problems.push(
         `${exact === undefined ? 'OTEL_EXPORTER_OTLP_ENDPOINT' : 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'} must be an http(s) URL such as http://127.0.0.1:4318; got "${exact ?? base ?? ''}".`,
       );
-    if (!ok) return { endpoint: undefined, headers: {}, serviceName };
+    if (!ok) return { endpoint: undefined, headers: {}, serviceName, resourceAttributes };
   }
-  const headers: Record<string, string> = {};
-  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
-    for (const pair of (env[name] ?? '').split(',')) {
-      if (pair.trim() === '') continue;
-      const at = pair.indexOf('=');
-      if (at <= 0) {
-        problems.push(`${name} takes key=value pairs separated by commas; got "${pair.trim()}".`);
-        continue;
-      }
-      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(
-        pair.slice(at + 1).trim(),
-      );
+  const headers = {
+    ...keyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS', problems),
+    ...keyValues(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', problems),
+  };
+  return { endpoint, headers, serviceName, resourceAttributes };
+}
+
+/** `key=value,key2=value2`, each side percent-decoded (the W3C Baggage form the spec uses). */
+function keyValues(env: Env, name: string, problems: string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const pair of (env[name] ?? '').split(',')) {
+    if (pair.trim() === '') continue;
+    const at = pair.indexOf('=');
+    let decoded: [string, string] | undefined;
+    try {
+      decoded =
+        at <= 0
+          ? undefined
+          : [
+              decodeURIComponent(pair.slice(0, at).trim()),
+              decodeURIComponent(pair.slice(at + 1).trim()),
+            ];
+    } catch {
+      decoded = undefined;
     }
+    if (decoded === undefined || decoded[0] === '') {
+      problems.push(`${name} takes key=value pairs separated by commas; got "${pair.trim()}".`);
+      continue;
+    }
+    values[decoded[0]] = decoded[1];
   }
-  return { endpoint, headers, serviceName };
+  return values;
 }
 
 /** `SLUICE_LOG_FORMAT`; unset: readable text on a terminal, JSON lines otherwise. */

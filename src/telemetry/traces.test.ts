@@ -299,7 +299,7 @@ describe('startTracing', () => {
   it('no endpoint: nothing', async () => {
     const lines: Line[] = [];
     const tracing = await startTracing(
-      { endpoint: undefined, headers: {}, serviceName: 'sluice' },
+      { endpoint: undefined, headers: {}, serviceName: 'sluice', resourceAttributes: {} },
       capturingLogger(lines),
     );
     assert.equal(tracing, undefined);
@@ -326,6 +326,7 @@ describe('startTracing', () => {
         endpoint: `http://user:pa55word@127.0.0.1:${port}/v1/traces`,
         headers: { authorization: 'Bearer collector-secret' },
         serviceName: 'sluice',
+        resourceAttributes: {},
       },
       log,
       { scheduledDelayMs: 1, exportTimeoutMs: 200, closeTimeoutMs: 5000 },

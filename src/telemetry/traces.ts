@@ -66,6 +66,7 @@ export async function startTracing(
   const provider = new sdk.TracerProvider({
     resource: resources.defaultResource().merge(
       resources.resourceFromAttributes({
+        ...config.resourceAttributes,
         'service.name': config.serviceName,
         ...(version === undefined ? {} : { 'service.version': version }),
         ...(options.instance === undefined ? {} : { 'service.instance.id': options.instance }),
