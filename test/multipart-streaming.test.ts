@@ -23,14 +23,15 @@ interface Upload {
   readonly done: Promise<{ body: Buffer; complete: boolean }>;
 }
 
-let uploads: Upload[] = [];
+/** The upstream's next upload: resolved by its request handler when the request arrives. */
+let nextUpload = Promise.withResolvers<Upload>();
 let server: Server;
 let sluice: TestSluice;
 let limited: string;
 
 before(async () => {
   server = createServer((req, res) => {
-    uploads.push(watch(req));
+    nextUpload.resolve(watch(req));
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"text":"hello"}');
@@ -94,14 +95,11 @@ async function uploadFileFirst(model: string, ready: () => Promise<void>) {
   return { status: res.statusCode, json: JSON.parse(text) as Record<string, unknown> };
 }
 
-/** The first upload the upstream sees from now on. */
-async function nextUpload(): Promise<Upload> {
-  const seen = uploads.length;
-  for (;;) {
-    const upload = uploads[seen];
-    if (upload !== undefined) return upload;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+/** Waits for the upload the upstream sees next; the next call waits for the one after. */
+async function takeUpload(): Promise<Upload> {
+  const upload = await nextUpload.promise;
+  nextUpload = Promise.withResolvers<Upload>();
+  return upload;
 }
 
 async function lastRecord() {
@@ -113,10 +111,9 @@ async function lastRecord() {
 
 describe('a multipart upload whose model comes last', () => {
   it('reaches the provider before the model field is sent, and is charged to that model', async () => {
-    uploads = [];
     let upload: Upload | undefined;
     const { status, json } = await uploadFileFirst('gpt-4o-mini', async () => {
-      upload = await nextUpload();
+      upload = await takeUpload();
       await upload.received;
     });
     assert.equal(status, 200, JSON.stringify(json));
@@ -132,10 +129,9 @@ describe('a multipart upload whose model comes last', () => {
   });
 
   it('a model the key may not use, after the file went: 403, the provider never gets a whole form', async () => {
-    uploads = [];
     let upload: Upload | undefined;
     const { status, json } = await uploadFileFirst('gpt-4o', async () => {
-      upload = await nextUpload();
+      upload = await takeUpload();
       await upload.received;
     });
     assert.equal(status, 403);
@@ -149,10 +145,9 @@ describe('a multipart upload whose model comes last', () => {
     assert.equal(record.status, 403);
     assert.equal(record.endReason, 'rejected');
     // Nothing was learnt of the upstream: the next upload goes to it as before.
-    uploads = [];
     const again = await uploadFileFirst('gpt-4o-mini', async () => {
       await (
-        await nextUpload()
+        await takeUpload()
       ).received;
     });
     assert.equal(again.status, 200);

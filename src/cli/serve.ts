@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { type Config, type ConfigSources, loadConfig } from '../config/index.ts';
 import { ConfigError, ListenError } from '../errors/index.ts';
 import { createLogger } from '../log/index.ts';
-import { runPrimary, runWorker, startSluice } from '../server/index.ts';
+import { reloadConfig, runPrimary, runWorker, startSluice } from '../server/index.ts';
 import { type Command, EXIT } from './command.ts';
 
 export const serve: Command = {
@@ -99,18 +99,7 @@ SLUICE_METRICS_LISTEN, SLUICE_METRICS_LABELS; traces with OTEL_EXPORTER_OTLP_END
     // SIGHUP re-reads the configuration (the file named by SLUICE_CONFIG or --config); a bad one
     // leaves the running configuration as it is, and says why.
     const reload = () => {
-      let next;
-      try {
-        next = loadConfig(sources);
-      } catch (error) {
-        log.error('configuration not reloaded: the running one stays', {
-          problems: error instanceof ConfigError ? error.problems : [String(error)],
-        });
-        return;
-      }
-      sluice.reload(next).catch((error: unknown) => {
-        log.error('configuration not reloaded: the running one stays', { error });
-      });
+      reloadConfig(sluice, sources, log);
     };
     process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {

@@ -256,7 +256,8 @@ export function hopsOf(fingerprints: readonly Fingerprint[]): HopId[] {
   return hops;
 }
 
-const VIA_PATTERNS: readonly (readonly [RegExp, HopId])[] = [
+/** A `Via` entry's product (in its comment, or as the pseudonym) → the hop it names. */
+export const VIA_PATTERNS: readonly (readonly [RegExp, HopId])[] = [
   [/varnish/i, 'varnish'],
   [/squid/i, 'squid'],
   [/cloudfront/i, 'cloudfront'],

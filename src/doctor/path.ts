@@ -10,7 +10,7 @@
  * writes its own (`host`, `via`) in lower case.
  */
 import { DOCTOR_HEADER } from '../probe/request-view.ts';
-import { type Fingerprint, HOP_NAMES, type HopId, hopsOf } from './fingerprints.ts';
+import { type Fingerprint, HOP_NAMES, type HopId, hopsOf, VIA_PATTERNS } from './fingerprints.ts';
 import type { RequestView, Timeline } from './timeline.ts';
 
 /** A hop seen on the path, by name. */
@@ -167,18 +167,6 @@ function namedHops(fingerprints: readonly Fingerprint[], view: RequestView | und
   return hops;
 }
 
-/** Via entries on the request: the product in the comment, or the pseudonym. */
-const VIA_PRODUCTS: readonly (readonly [RegExp, HopId])[] = [
-  [/varnish/i, 'varnish'],
-  [/squid/i, 'squid'],
-  [/cloudfront/i, 'cloudfront'],
-  [/\bgoogle\b/i, 'google'],
-  [/caddy/i, 'caddy'],
-  [/haproxy/i, 'haproxy'],
-  [/nginx/i, 'nginx'],
-  [/apache/i, 'apache'],
-];
-
 /** Request headers that name a hop: [hop id if one, name, evidence]. */
 function requestMarks(view: RequestView): [HopId | undefined, string, string][] {
   const marks: [HopId | undefined, string, string][] = [];
@@ -189,7 +177,7 @@ function requestMarks(view: RequestView): [HopId | undefined, string, string][] 
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean)) {
-    const hop = VIA_PRODUCTS.find(([pattern]) => pattern.test(entry))?.[1];
+    const hop = VIA_PATTERNS.find(([pattern]) => pattern.test(entry))?.[1];
     const evidence = `Via: ${entry} on the request`;
     marks.push([
       hop,

@@ -91,10 +91,10 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         bodyTimeout: timeouts.idleMs,
       };
       const startedAt = Date.now();
+      // In flight for the choice of the next request's upstream; `attempt` never rejects.
       upstream.load.inFlight++;
-      const result = await attempt({ upstream, request, client, timeouts, stop }).finally(() => {
-        upstream.load.inFlight--;
-      });
+      const result = await attempt({ upstream, request, client, timeouts, stop });
+      upstream.load.inFlight--;
       const report = {
         upstream: upstream.name,
         key: key.id,

@@ -7,11 +7,12 @@
  */
 import type { ConfigSources } from '../config/index.ts';
 import { loadConfig } from '../config/index.ts';
-import { ConfigError, ListenError } from '../errors/index.ts';
-import { createLogger, type Logger } from '../log/index.ts';
+import { ListenError } from '../errors/index.ts';
+import { createLogger } from '../log/index.ts';
 import { type CountersCall, RemoteCounters } from '../metering/limits/index.ts';
 import type { Exposition } from '../telemetry/index.ts';
 import { startSluice, type RunningSluice } from './app.ts';
+import { reloadConfig } from './reload.ts';
 import { Channel, primaryEndpoint } from './cluster-channel.ts';
 import { RemoteLoginThrottle, type SignInCall } from './cluster-sign-in.ts';
 import {
@@ -79,7 +80,7 @@ async function serveAsWorker(sources: ConfigSources): Promise<number> {
   }
   channel.answer(CALLS.snapshot, () => sluice.metricsSnapshot());
   channel.on(NOTICES.reload, (body) => {
-    reload(sluice, read((body as ReloadOrder).configText), log);
+    reloadConfig(sluice, read((body as ReloadOrder).configText), log);
   });
   const listening: WorkerListening = {
     url: sluice.url.href,
@@ -118,22 +119,5 @@ function stopOrders(channel: Channel): Promise<string> {
     // The primary reloads every worker (it validates the file once); a hangup of the terminal
     // must not end this one.
     process.on('SIGHUP', () => undefined);
-  });
-}
-
-function reload(sluice: RunningSluice, sources: ConfigSources, log: Logger): void {
-  let next;
-  try {
-    next = loadConfig(sources);
-  } catch (error) {
-    // The primary checked this very text; a difference here (an environment variable named by
-    // the file) is reported, and the running configuration stays.
-    log.error('configuration not reloaded: the running one stays', {
-      problems: error instanceof ConfigError ? error.problems : [String(error)],
-    });
-    return;
-  }
-  sluice.reload(next).catch((error: unknown) => {
-    log.error('configuration not reloaded: the running one stays', { error });
   });
 }

@@ -105,7 +105,8 @@ function order(candidates: readonly Upstream[]): Upstream[] {
 function weighted(group: readonly Upstream[]): Upstream[] {
   if (group.length < 2) return [...group];
   const healthy = group.filter((u) => u.health.state !== 'open');
-  const least = Math.min(...healthy.map(loadOf));
+  let least = Infinity;
+  for (const u of healthy) least = Math.min(least, loadOf(u));
   let picked: Upstream | undefined;
   let total = 0;
   for (const u of healthy) {
