@@ -188,6 +188,7 @@ const SERIES = [
   { name: 'nginx', label: 'nginx (buffering off)', color: '#8a8f98' },
   { name: 'pipe', label: 'Node byte pipe', color: '#dbe7f7' },
   { name: 'node', label: 'bare Node relay', color: '#b9d3f5' },
+  { name: 'raw', label: 'Node relay, raw upstream sockets', color: '#9cc0ee' },
   { name: 'sluice', label: 'Sluice', color: '#2f7de1' },
   { name: 'sluice-no-metrics', label: 'Sluice, no metrics', color: '#1b4f91' },
   { name: 'baseline', label: 'Sluice, baseline', color: '#f0a04b' },

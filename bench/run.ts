@@ -3,7 +3,8 @@
  * one run. For each point (streams at once) and repetition, the same load goes to the upstream
  * directly, through nginx (buffering off) and through Sluice; what a target adds is measured
  * against direct in the same repetition. Medians over repetitions; results in docs/bench/.
- * `--quick` is a smoke run (under two minutes); `--reps N` repeats every point N times.
+ * `--quick` is a smoke run (under two minutes); `--reps N` repeats every point N times;
+ * `--points 1,1000` runs only those points (numbers of streams).
  * Sluice runs twice, with its metrics scraped and without metrics: the report shows what they
  * cost as ratios (bench/metrics-overhead.ts). `--throughput` adds the throughput point
  * (bench/throughput.ts): events per second at p99 under 50 ms, nginx and Sluice on every core.
@@ -78,10 +79,11 @@ async function main(): Promise<void> {
       targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
       reps: { type: 'string' },
       throughput: { type: 'boolean', default: false },
+      points: { type: 'string' },
     },
   });
   const reps = values.reps === undefined ? undefined : repetitions(values.reps);
-  const points = (values.quick ? QUICK : FULL).map((p) =>
+  const points = chosenPoints(values.quick ? QUICK : FULL, values.points).map((p) =>
     reps === undefined ? p : { ...p, reps },
   );
   const names = targetNames(values.targets);
@@ -137,8 +139,10 @@ async function main(): Promise<void> {
   const table =
     renderTable(summaries, { date, machine, pinning, quick: values.quick }) +
     (values.throughput ? `\n${renderThroughput(await runThroughput(log))}` : '');
-  writeFileSync(`${out}${values.quick ? 'quick.md' : 'results.md'}`, table);
-  if (!values.quick) {
+  // A quick or partial run never replaces the full results.
+  const file = values.quick ? 'quick.md' : values.points !== undefined ? 'points.md' : 'results.md';
+  writeFileSync(`${out}${file}`, table);
+  if (file === 'results.md') {
     writeFileSync(
       `${out}results.json`,
       JSON.stringify({ date, machine, pinning, summaries }, null, 2) + '\n',
@@ -198,6 +202,18 @@ function targetNames(list: string): MeasuredName[] {
     }
   }
   return TARGET_NAMES.filter((name) => asked.includes(name));
+}
+
+/** `--points 1,1000`: only the points with these numbers of streams (all by default). */
+function chosenPoints(all: readonly Point[], text: string | undefined): readonly Point[] {
+  if (text === undefined) return all;
+  const wanted = text.split(',').map(Number);
+  const chosen = all.filter((p) => wanted.includes(p.concurrency));
+  if (chosen.length !== wanted.length) {
+    log(`--points: choose from ${all.map((p) => p.concurrency).join(', ')}; got "${text}".`);
+    process.exit(2);
+  }
+  return chosen;
 }
 
 /** `--reps N`: a whole number from 1 to 20. */

@@ -22,6 +22,7 @@ export const TARGET_NAMES = [
   'nginx',
   'pipe',
   'node',
+  'raw',
   'sluice',
   'sluice-no-metrics',
   'baseline',
@@ -67,6 +68,8 @@ export function startTarget(
       return startNodeScript('pipe', './pipe-relay.ts', upstream, core);
     case 'node':
       return startNodeScript('node', './node-relay.ts', upstream, core);
+    case 'raw':
+      return startNodeScript('raw', './raw-relay.ts', upstream, core);
     case 'sluice':
       return startSluice(upstream, core, { metrics: true });
     case 'sluice-no-metrics':
@@ -219,11 +222,12 @@ http {
 }
 
 /**
- * A relay script run by Node: the Node.js floor (bench/node-relay.ts) or the byte pipe beneath
- * it (bench/pipe-relay.ts), for context beside Sluice.
+ * A relay script run by Node: the Node.js floor (bench/node-relay.ts), the byte pipe beneath
+ * it (bench/pipe-relay.ts) or a relay owning its upstream sockets (bench/raw-relay.ts), for
+ * context beside Sluice.
  */
 async function startNodeScript(
-  name: 'pipe' | 'node',
+  name: 'pipe' | 'node' | 'raw',
   script: string,
   upstream: Upstream,
   core: number,

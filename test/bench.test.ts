@@ -256,7 +256,7 @@ describe('sluice bench', () => {
   it('refuses an unknown --targets name with exit status 2 before it starts anything', async () => {
     const { code, stderr } = await sluiceBench(['--quick', '--targets', 'nginx,ngnix']);
     assert.equal(code, 2, stderr);
-    assert.match(stderr, /unknown target "ngnix"; choose from nginx, pipe, node, sluice/);
+    assert.match(stderr, /unknown target "ngnix"; choose from nginx, pipe, node, raw, sluice/);
     assert.doesNotMatch(stderr, /machine:/, 'the run did not begin');
   });
 
@@ -266,6 +266,13 @@ describe('sluice bench', () => {
     for (const word of ['--throughput', '--page', 'baseline', 'BENCH_BASELINE']) {
       assert.ok(stdout.includes(word), `${word} in:\n${stdout}`);
     }
+  });
+
+  it('refuses a --points number the run has no point for, before it starts anything', async () => {
+    const { code, stderr } = await sluiceBench(['--points', '1,7']);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /--points: choose from 1, 100, 1000, 5000; got "1,7"/);
+    assert.doesNotMatch(stderr, /machine:/, 'the run did not begin');
   });
 
   it('hands --page and the flags after it to the page bench, which checks them first', async () => {
@@ -287,6 +294,27 @@ describe('sluice serve', () => {
     } finally {
       sluice.child.kill('SIGTERM');
       await sluice.exited;
+    }
+  });
+
+  it('runs with glibc set to give memory back, unless the environment says otherwise', async () => {
+    const environOf = (pid: number | undefined) =>
+      readFileSync(`/proc/${pid ?? 0}/environ`, 'utf8').split('\0');
+    const plain = await spawnSluice({});
+    const own = await spawnSluice({ MALLOC_ARENA_MAX: '4' });
+    try {
+      const environ = environOf(plain.child.pid);
+      assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), environ.join(' '));
+      assert.ok(environ.includes(`MALLOC_MMAP_THRESHOLD_=${1024 * 1024}`), environ.join(' '));
+      const given = environOf(own.child.pid);
+      assert.ok(given.includes('MALLOC_ARENA_MAX=4'), given.join(' '));
+      assert.ok(!given.includes('MALLOC_ARENA_MAX=2'), given.join(' '));
+      assert.ok(given.includes(`MALLOC_MMAP_THRESHOLD_=${1024 * 1024}`), given.join(' '));
+    } finally {
+      for (const sluice of [plain, own]) {
+        sluice.child.kill('SIGTERM');
+        await sluice.exited;
+      }
     }
   });
 

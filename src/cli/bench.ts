@@ -13,7 +13,7 @@ const HARNESS = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 
 export const bench: Command = {
   name: 'bench',
-  help: `Usage: sluice bench [--quick] [--targets LIST] [--reps N] [--throughput]
+  help: `Usage: sluice bench [--quick] [--targets LIST] [--reps N] [--points LIST] [--throughput]
        sluice bench --page [page options]
 
 Runs the streaming benchmark on loopback: a fake upstream, a load generator, and the targets
@@ -28,12 +28,14 @@ Options:
   --quick          a smoke run (1, 100 and 1000 streams, one repetition; under two minutes),
                    written to docs/bench/quick.md
   --targets LIST   which to measure beside direct, comma-separated, from nginx, pipe, node,
-                   sluice, sluice-no-metrics, baseline, portkey (default all but pipe,
-                   baseline and portkey; pipe is a TCP byte pipe in Node, below the floor;
-                   baseline is the Sluice of the checkout in BENCH_BASELINE, for before/after
+                   raw, sluice, sluice-no-metrics, baseline, portkey (default all but pipe,
+                   raw, baseline and portkey; pipe is a TCP byte pipe in Node, below the floor;
+                   raw a Node relay owning its upstream sockets; baseline is the Sluice of the checkout in BENCH_BASELINE, for before/after
                    in one run; portkey is the Portkey gateway, a TypeScript peer, installed
                    from the npm registry on first use)
   --reps N         repeat every point N times (1-20) instead of its usual 1 to 3
+  --points LIST    only these points, by number of streams (e.g. 1,1000), written to
+                   docs/bench/points.md
   --throughput     add the throughput point: the most events per second with p99 added delay
                    under 50 ms, for nginx (worker_processes auto) and Sluice at 1 and N workers
   --page           measure the chat page instead: main-thread work per frame in Chromium while
@@ -56,6 +58,7 @@ or not every target was met), 1 it could not run, 2 bad usage.
         quick: { type: 'boolean', default: false },
         targets: { type: 'string' },
         reps: { type: 'string' },
+        points: { type: 'string' },
         throughput: { type: 'boolean', default: false },
       },
       strict: true,
@@ -64,6 +67,7 @@ or not every target was met), 1 it could not run, 2 bad usage.
       ...(values.quick ? ['--quick'] : []),
       ...(values.targets === undefined ? [] : ['--targets', values.targets]),
       ...(values.reps === undefined ? [] : ['--reps', values.reps]),
+      ...(values.points === undefined ? [] : ['--points', values.points]),
       ...(values.throughput ? ['--throughput'] : []),
     ]);
   },
