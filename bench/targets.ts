@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.ts';
 import { childrenOf } from './procfs.ts';
 import { type BenchChild, startChild } from './processes.ts';
+import { METRICS_TOKEN, nginxConfig, SLUICE_BIN, sluiceSetup } from './target-setup.ts';
 
 /** What `--targets` may name, in the order they are reported; `direct` always runs. */
 export const TARGET_NAMES = [
@@ -47,8 +48,7 @@ export const DEFAULT_TARGETS: readonly MeasuredName[] = [
  */
 export const SCRAPE_EVERY_MS = 1000;
 
-/** `SLUICE_METRICS_TOKEN` of the measured Sluice: `/metrics` is read with it, as deployed. */
-export const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+export { METRICS_TOKEN } from './target-setup.ts';
 
 export interface TargetOptions {
   /** The checkout whose Sluice `baseline` runs; `BENCH_BASELINE` by default. */
@@ -183,39 +183,8 @@ export function direct(upstream: Upstream): Target {
 export async function startNginx(upstream: Upstream, core: number): Promise<Target> {
   const prefix = mkdtempSync(join(tmpdir(), 'sluice-bench-nginx-'));
   const port = await freePort();
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `user root;
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 30000;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 20000; }
-http {
-  access_log ${prefix}/access.log;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  upstream model { server 127.0.0.1:${upstream.port}; keepalive 1024; }
-  server {
-    listen 127.0.0.1:${port} backlog=8192;
-    location / {
-      proxy_pass http://model;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-      proxy_read_timeout 3600s;
-    }
-  }
-}
-`,
-  );
-  const launch = () =>
-    startChild(
-      '/usr/sbin/nginx',
-      ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')],
-      { core, readyPort: port },
-    );
+  const args = nginxConfig(prefix, port, upstream.port, '1');
+  const launch = () => startChild('/usr/sbin/nginx', args, { core, readyPort: port });
   return restartable('nginx', port, {}, launch, () => {
     rmSync(prefix, { recursive: true, force: true });
   });
@@ -252,29 +221,9 @@ export async function startSluice(
   core: number,
   { metrics, root }: { readonly metrics: boolean; readonly root?: string },
 ): Promise<Target> {
-  const bin = root === undefined ? here('../bin/sluice.js') : join(root, 'bin', 'sluice.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-data-'));
+  const bin = root === undefined ? SLUICE_BIN : join(root, 'bin', 'sluice.js');
   const port = await freePort();
-  const env = {
-    ...process.env,
-    SLUICE_DATA_DIR: dataDir,
-    BASE_URL: `http://127.0.0.1:${upstream.port}`,
-    OPENAI_API_KEY: 'sk-bench',
-    SLUICE_LOG_LEVEL: 'info',
-    PORT: String(port),
-    SLUICE_ADMIN_KEY: '',
-    SLUICE_METRICS_TOKEN: METRICS_TOKEN,
-  };
-  const cli = (args: string[], input?: string) =>
-    execFileSync(process.execPath, [bin, ...args], {
-      env,
-      input,
-      encoding: 'utf8',
-    });
-  cli(['users', 'add', 'loadtest', '--password-stdin'], 'a long benchmark passphrase\n');
-  const { key } = JSON.parse(cli(['keys', 'create', '--user', 'loadtest', '--json'])) as {
-    key: string;
-  };
+  const { env, dataDir, key } = sluiceSetup(bin, port, upstream.port);
   // BENCH_CPU_PROF=DIR writes a V8 CPU profile of Sluice there (open it in Chrome DevTools).
   const profile =
     process.env.BENCH_CPU_PROF === undefined

@@ -4,16 +4,15 @@
  * Sluice as deployed (a key, metering, limits checked, metrics read every second) with one
  * process and with `--workers N`.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.ts';
 import { type ChildHandle, startProcess } from '../test/support/process.ts';
 import { childrenOf } from './procfs.ts';
-import { METRICS_TOKEN, type Scrape } from './targets.ts';
+import { METRICS_TOKEN, nginxConfig, SLUICE_BIN, sluiceSetup } from './target-setup.ts';
+import type { Scrape } from './targets.ts';
 
 export interface ThroughputTarget {
   /** `nginx (auto)`, `sluice ×1`, `sluice ×2` … */
@@ -25,8 +24,6 @@ export interface ThroughputTarget {
   pids(): number[];
   stop(): Promise<void>;
 }
-
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** One answered request through the target: it serves, not just listens. */
 async function answers(port: number, headers: Record<string, string>): Promise<void> {
@@ -40,37 +37,15 @@ async function answers(port: number, headers: Record<string, string>): Promise<v
 export async function startNginxAuto(upstreamPort: number): Promise<ThroughputTarget> {
   const prefix = mkdtempSync(join(tmpdir(), 'sluice-bench-nginx-auto-'));
   const port = await freePort();
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `user root;
-daemon off;
-worker_processes auto;
-worker_rlimit_nofile 30000;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 20000; }
-http {
-  access_log ${prefix}/access.log;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  upstream model { server 127.0.0.1:${upstreamPort}; keepalive 1024; }
-  server {
-    listen 127.0.0.1:${port} backlog=8192;
-    location / {
-      proxy_pass http://model;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-      proxy_read_timeout 3600s;
-    }
-  }
-}
-`,
-  );
   const child = await startProcess(
     '/usr/sbin/nginx',
-    ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')],
-    { name: 'nginx', readyPort: port, readyTimeoutMs: 15_000, holdParent: true },
+    nginxConfig(prefix, port, upstreamPort, 'auto'),
+    {
+      name: 'nginx',
+      readyPort: port,
+      readyTimeoutMs: 15_000,
+      holdParent: true,
+    },
   );
   await answers(port, {});
   return {
@@ -90,31 +65,12 @@ export async function startSluiceWorkers(
   upstreamPort: number,
   workers: number,
 ): Promise<ThroughputTarget> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-throughput-'));
   const port = await freePort();
-  const env = {
-    ...process.env,
-    SLUICE_DATA_DIR: dataDir,
-    BASE_URL: `http://127.0.0.1:${upstreamPort}`,
-    OPENAI_API_KEY: 'sk-bench',
-    SLUICE_LOG_LEVEL: 'info',
-    SLUICE_LOG_FORMAT: 'json',
-    PORT: String(port),
-    SLUICE_ADMIN_KEY: '',
-    SLUICE_METRICS_TOKEN: METRICS_TOKEN,
+  const { env, dataDir, key } = sluiceSetup(SLUICE_BIN, port, upstreamPort, {
+    SLUICE_LOG_FORMAT: 'json', // for the primary's "listening" line
     SLUICE_WORKERS: String(workers),
-  };
-  const cli = (args: string[], input?: string) =>
-    execFileSync(process.execPath, [here('../bin/sluice.js'), ...args], {
-      env,
-      input,
-      encoding: 'utf8',
-    });
-  cli(['users', 'add', 'loadtest', '--password-stdin'], 'a long benchmark passphrase\n');
-  const { key } = JSON.parse(cli(['keys', 'create', '--user', 'loadtest', '--json'])) as {
-    key: string;
-  };
-  const child = await startProcess(process.execPath, [here('../bin/sluice.js'), 'serve'], {
+  });
+  const child = await startProcess(process.execPath, [SLUICE_BIN, 'serve'], {
     name: 'sluice',
     env,
     readyPort: port,

@@ -5,11 +5,10 @@
  * upstream becomes an error the client's SDK raises.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { formatEvent } from '../src/sse/index.ts';
+import { newProgress, stallThenRead, writeAll } from './support/backpressure.ts';
 import { chatChunksFor } from './support/chat-fixtures.ts';
 import {
   deferred,
@@ -20,7 +19,6 @@ import {
 } from './support/fake-upstream.ts';
 import { dataOf, postStream } from './support/sse-client.ts';
 import { ADMIN_KEY, sluiceFor, type TestSluice } from './support/sluice.ts';
-import { metric, waitFor } from './support/wait.ts';
 
 const CHUNKS = chatChunksFor('openai-chat/openai-text.chunks.txt', false);
 const chatEvent = (i: number) => formatEvent({ data: JSON.stringify(CHUNKS[i % CHUNKS.length]) });
@@ -204,55 +202,18 @@ describe('clients that vanish or dawdle', () => {
   it('pauses the upstream while the client does not read, with bounded memory, and resumes intact', async () => {
     const EVENTS = 1500;
     const PAD = 'x'.repeat(60 * 1024); // ~90 MiB in all: far more than socket buffers hold
-    const progress = { written: 0, blocked: false, finished: false };
-    upstream.script(async ({ res }) => {
-      sseHead(res);
-      for (let i = 0; i < EVENTS && !res.destroyed; i++) {
-        const event = formatEvent({ data: JSON.stringify({ i, pad: PAD }) });
-        progress.written += Buffer.byteLength(event);
-        if (!res.write(event)) {
-          progress.blocked = true;
-          await once(res, 'drain');
-          progress.blocked = false;
-        }
-      }
-      res.end(DONE);
-      progress.finished = true;
-    });
-
-    // A raw socket, so the test decides when the client reads.
-    const socket = connect(Number(new URL(sluice.url).port), '127.0.0.1');
-    await once(socket, 'connect');
-    const body = JSON.stringify(chatRequest);
-    socket.write(
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: sluice\r\nConnection: close\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    const progress = newProgress();
+    const events = (function* () {
+      for (let i = 0; i < EVENTS; i++) yield formatEvent({ data: JSON.stringify({ i, pad: PAD }) });
+    })();
+    upstream.script(({ res }) => writeAll(res, events, progress, DONE));
+    const text = await stallThenRead(
+      sluice,
+      '/v1/chat/completions',
+      chatRequest,
+      progress,
+      EVENTS * PAD.length,
     );
-    const received: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => received.push(chunk));
-    await once(socket, 'data');
-    socket.pause();
-
-    // Sluice notices the full client socket and pauses its upstream read.
-    await waitFor(
-      async () => progress.blocked && (await metric(sluice.url, 'sluice_streams_paused')) === 1,
-    );
-    // Without the pause Sluice would read on, the upstream would never block and would finish,
-    // with Sluice holding everything in memory; with it, the upstream is held back at what the
-    // socket buffers on the way take (bounded in bytes: the kernel may still grow a loopback
-    // window a little, letting a few more events through).
-    assert.equal(progress.finished, false, 'the upstream is held back');
-    assert.ok(progress.blocked, 'the upstream is still waiting to write');
-    assert.ok(
-      progress.written < (EVENTS * PAD.length) / 4,
-      `${progress.written} bytes written while paused`,
-    );
-    const buffered = await metric(sluice.url, 'sluice_client_buffered_bytes');
-    assert.ok(buffered <= 256 * 1024, `Sluice holds ${buffered} bytes for the stalled client`);
-
-    socket.resume();
-    await once(socket, 'end');
-    const text = Buffer.concat(received).toString();
     const indices = [...text.matchAll(/data: \{"i":(\d+),/g)].map((m) => Number(m[1]));
     assert.deepEqual(
       indices,
@@ -263,7 +224,6 @@ describe('clients that vanish or dawdle', () => {
       text.endsWith('data: [DONE]\n\n\r\n0\r\n\r\n'),
       'ends with [DONE] and the last chunk',
     );
-    assert.equal(progress.finished, true);
   });
 });
 

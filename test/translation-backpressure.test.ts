@@ -5,42 +5,17 @@
  * Without the pause the upstream would finish into Sluice's memory.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatEvent } from '../src/sse/index.ts';
-import { type FakeUpstream, sseHead, startFakeUpstream } from './support/fake-upstream.ts';
-import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
-import { metric, waitFor } from './support/wait.ts';
+import { newProgress, stallThenRead, writeAll } from './support/backpressure.ts';
+import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import { startTestSluice, type TestSluice } from './support/sluice.ts';
 
 const EVENTS = 1200;
 const PAD = 'x'.repeat(60 * 1024); // ~70 MiB in all: far more than socket buffers hold
-
-interface Progress {
-  written: number;
-  blocked: boolean;
-  finished: boolean;
-}
-
-/** Writes `events` as fast as the socket takes them, noting when it must wait. */
-async function writeAll(res: ServerResponse, events: Iterable<string>, progress: Progress) {
-  sseHead(res);
-  for (const event of events) {
-    if (res.destroyed) return;
-    progress.written += Buffer.byteLength(event);
-    if (!res.write(event)) {
-      progress.blocked = true;
-      await once(res, 'drain');
-      progress.blocked = false;
-    }
-  }
-  res.end();
-  progress.finished = true;
-}
 
 function* anthropicEvents(): Generator<string> {
   const event = (payload: Record<string, unknown>) =>
@@ -100,47 +75,6 @@ function* chatEvents(): Generator<string> {
   yield formatEvent({ data: '[DONE]' });
 }
 
-/**
- * Posts `body` on a raw socket, stops reading after the first bytes, checks the upstream is
- * held back, then reads the rest; returns the whole response text.
- */
-async function stallThenRead(
-  sluice: TestSluice,
-  path: string,
-  body: object,
-  progress: Progress,
-): Promise<string> {
-  const socket = connect(Number(new URL(sluice.url).port), '127.0.0.1');
-  await once(socket, 'connect');
-  const json = JSON.stringify(body);
-  socket.write(
-    `POST ${path} HTTP/1.1\r\nHost: sluice\r\nConnection: close\r\n` +
-      `Authorization: Bearer ${ADMIN_KEY}\r\nx-api-key: ${ADMIN_KEY}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
-  );
-  const received: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => received.push(chunk));
-  await once(socket, 'data');
-  socket.pause();
-
-  await waitFor(
-    async () => progress.blocked && (await metric(sluice.url, 'sluice_streams_paused')) === 1,
-    { what: 'the upstream blocked and the stream paused' },
-  );
-  assert.equal(progress.finished, false, 'the upstream is held back');
-  assert.ok(
-    progress.written < (EVENTS * PAD.length) / 4,
-    `${progress.written} bytes written while paused`,
-  );
-  const buffered = await metric(sluice.url, 'sluice_client_buffered_bytes');
-  assert.ok(buffered <= 256 * 1024, `Sluice holds ${buffered} bytes for the stalled client`);
-
-  socket.resume();
-  await once(socket, 'end');
-  assert.equal(progress.finished, true);
-  return Buffer.concat(received).toString();
-}
-
 const inOrder = (text: string) => {
   assert.deepEqual(
     [...text.matchAll(/<(\d+)>x/g)].map((m) => Number(m[1])),
@@ -182,13 +116,14 @@ describe('backpressure on translated streams', () => {
   });
 
   it('Chat Completions client, Anthropic upstream: paused, bounded, every chunk after', async () => {
-    const progress: Progress = { written: 0, blocked: false, finished: false };
+    const progress = newProgress();
     upstream.script(({ res }) => writeAll(res, anthropicEvents(), progress));
     const text = await stallThenRead(
       sluice,
       '/v1/chat/completions',
       { model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi' }] },
       progress,
+      EVENTS * PAD.length,
     );
     assert.equal(upstream.calls.at(-1)?.path, '/v1/messages');
     inOrder(text);
@@ -196,7 +131,7 @@ describe('backpressure on translated streams', () => {
   });
 
   it('Messages client, OpenAI-family upstream: paused, bounded, every event after', async () => {
-    const progress: Progress = { written: 0, blocked: false, finished: false };
+    const progress = newProgress();
     upstream.script(({ res }) => writeAll(res, chatEvents(), progress));
     const text = await stallThenRead(
       sluice,
@@ -208,6 +143,7 @@ describe('backpressure on translated streams', () => {
         messages: [{ role: 'user', content: 'hi' }],
       },
       progress,
+      EVENTS * PAD.length,
     );
     assert.equal(upstream.calls.at(-1)?.path, '/v1/chat/completions');
     inOrder(text);
