@@ -114,7 +114,7 @@ async function main(): Promise<void> {
           log(
             `C=${point.concurrency} rep ${rep + 1}/${point.reps} ${target.name}: delay p50 ${record.load.delayMs.p50.toFixed(2)} ms, ` +
               `p99 ${record.load.delayMs.p99.toFixed(2)} ms, ttfb p50 ${record.load.ttfbMs.p50.toFixed(2)} ms, ` +
-              `failed ${record.load.failed}, cpu ${record.cpuS.toFixed(2)} s, harness ${((100 * record.load.harnessCpuS) / record.load.wallS).toFixed(0)} %` +
+              `failed ${record.load.failed}${record.load.failed > 0 ? ` (first: ${record.load.errors[0] ?? '?'})` : ''}, cpu ${record.cpuS.toFixed(2)} s, harness ${((100 * record.load.harnessCpuS) / record.load.wallS).toFixed(0)} %` +
               (record.load.scrapes === undefined
                 ? ''
                 : `, scrapes ${record.load.scrapes.count} (${record.load.scrapes.failed} failed, ${Math.round(record.load.scrapes.bytes / 1024)} KiB)`),

@@ -10,12 +10,15 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { createSecureServer, type Http2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface UpstreamCall {
   readonly method: string;
   readonly path: string;
+  /** `1.1`, or `2.0` when Sluice spoke HTTP/2 (`http2` below). */
+  readonly httpVersion: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
   /** The JSON body, or undefined. */
@@ -41,6 +44,11 @@ export interface FakeUpstream {
 export interface FakeUpstreamOptions {
   /** Serve HTTPS with this certificate (the test must trust it: tls.setDefaultCACertificates). */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /**
+   * With `tls`: offer HTTP/2 by ALPN, preferred to HTTP/1.1, as the big providers' fronts do
+   * (node:http2's compatibility API: `res` is an Http2ServerResponse, typed as a response).
+   */
+  readonly http2?: boolean;
 }
 
 export async function startFakeUpstream(
@@ -55,11 +63,24 @@ export async function startFakeUpstream(
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res);
   };
-  const server = options.tls ? createHttpsServer(options.tls, onRequest) : createServer(onRequest);
+  const sessions = new Set<Http2Session>();
+  const server =
+    options.tls === undefined
+      ? createServer(onRequest)
+      : options.http2 === true
+        ? createSecureServer({ ...options.tls, allowHTTP1: true }, onRequest as never).on(
+            'session',
+            (session: Http2Session) => {
+              sessions.add(session);
+              session.on('close', () => sessions.delete(session));
+            },
+          )
+        : createHttpsServer(options.tls, onRequest);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const aborted = new Promise<void>((resolve) => {
       res.on('close', () => {
-        if (!res.writableFinished) resolve();
+        // An HTTP/2 response reads as finished once its stream closes, however it closed.
+        if (req.httpVersion === '2.0' ? !res.writableEnded : !res.writableFinished) resolve();
       });
     });
     const chunks: Buffer[] = [];
@@ -79,6 +100,7 @@ export async function startFakeUpstream(
     const call: UpstreamCall = {
       method: req.method ?? '',
       path: req.url ?? '',
+      httpVersion: req.httpVersion,
       headers: req.headers,
       body,
       json,
@@ -118,7 +140,8 @@ export async function startFakeUpstream(
       return new Promise((resolve) => waiting.push(resolve));
     },
     async stop() {
-      server.closeAllConnections();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      for (const session of sessions) session.destroy();
       server.close();
       await once(server, 'close');
     },
@@ -135,7 +158,8 @@ export function sseHead(res: ServerResponse): void {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
   });
-  res.flushHeaders();
+  // An HTTP/2 response (`http2` above) has no flushHeaders: its writeHead sends them.
+  (res as Partial<ServerResponse>).flushHeaders?.();
 }
 
 /** Writes `events` one write each, waiting for drain when the socket is full. */
