@@ -72,10 +72,11 @@ const server = createServer((req, res) => {
       idle.add(up);
     };
     const resume = () => up.socket.resume();
-    /** Walks the chunk framing of `data`; true when the last chunk's final CRLF is in it. */
+    /** The chunk being read is the last one (size 0). */
     let last = false;
     /** Where in the current read the last chunk's size line starts (-1: in an earlier read). */
     let lastAt = -1;
+    /** Walks the chunk framing of `data`; true when the last chunk's final CRLF is in it. */
     const ends = (data: Buffer): boolean => {
       let i = 0;
       lastAt = -1;
