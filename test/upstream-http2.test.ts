@@ -12,8 +12,9 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { formatEvent } from '../src/sse/index.ts';
-import { newProgress, stallThenRead, writeAll } from './support/backpressure.ts';
+import { numberedStreamHeldBack } from './support/backpressure.ts';
 import { pacedByClient } from './support/causality.ts';
+import { chatChunksFor } from './support/chat-fixtures.ts';
 import { type FakeUpstream, sseHead, startFakeUpstream } from './support/fake-upstream.ts';
 import { postStream } from './support/sse-client.ts';
 import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
@@ -35,16 +36,8 @@ after(async () => {
 });
 
 const chatRequest = { model: 'gpt-4.1-mini', stream: true, messages: [] };
-const chunk = (i: number) =>
-  formatEvent({
-    data: JSON.stringify({
-      id: 'chatcmpl-1',
-      object: 'chat.completion.chunk',
-      created: 1,
-      model: 'gpt-4.1-mini',
-      choices: [{ index: 0, delta: { content: `<${i}>` }, finish_reason: null }],
-    }),
-  });
+const CHUNKS = chatChunksFor('openai-chat/openai-text.chunks.txt', false);
+const chunk = (i: number) => formatEvent({ data: JSON.stringify(CHUNKS[i % CHUNKS.length]) });
 
 describe('an upstream that speaks HTTP/2', () => {
   it('is spoken to in HTTP/2, and its events reach the client one by one', async () => {
@@ -88,28 +81,7 @@ describe('an upstream that speaks HTTP/2', () => {
   });
 
   it('a client that stops reading holds the upstream back; every event follows, in order', async () => {
-    const EVENTS = 1000;
-    const PAD = 'x'.repeat(60 * 1024);
-    const progress = newProgress();
-    const events = (function* () {
-      for (let i = 0; i < EVENTS; i++)
-        yield formatEvent({
-          data: JSON.stringify({ i, object: 'chat.completion.chunk', pad: PAD }),
-        });
-    })();
-    upstream.script(({ res }) => writeAll(res, events, progress, formatEvent({ data: '[DONE]' })));
-    const text = await stallThenRead(
-      sluice,
-      '/v1/chat/completions',
-      chatRequest,
-      progress,
-      EVENTS * PAD.length,
-    );
-    assert.deepEqual(
-      [...text.matchAll(/data: \{"i":(\d+),/g)].map((m) => Number(m[1])),
-      Array.from({ length: EVENTS }, (_, i) => i),
-      'every event, once, in order',
-    );
+    await numberedStreamHeldBack(sluice, upstream, chatRequest, 1000);
     assert.equal(upstream.calls.at(-1)?.httpVersion, '2.0');
   });
 });

@@ -109,25 +109,24 @@ function keyValues(env: Env, name: string, problems: string[]): Record<string, s
   for (const pair of (env[name] ?? '').split(',')) {
     if (pair.trim() === '') continue;
     const at = pair.indexOf('=');
-    let decoded: [string, string] | undefined;
-    try {
-      decoded =
-        at <= 0
-          ? undefined
-          : [
-              decodeURIComponent(pair.slice(0, at).trim()),
-              decodeURIComponent(pair.slice(at + 1).trim()),
-            ];
-    } catch {
-      decoded = undefined;
-    }
-    if (decoded === undefined || decoded[0] === '') {
+    const key = at > 0 ? percentDecoded(pair.slice(0, at)) : undefined;
+    const value = at > 0 ? percentDecoded(pair.slice(at + 1)) : undefined;
+    if (key === undefined || key === '' || value === undefined) {
       problems.push(`${name} takes key=value pairs separated by commas; got "${pair.trim()}".`);
       continue;
     }
-    values[decoded[0]] = decoded[1];
+    values[key] = value;
   }
   return values;
+}
+
+/** `text` trimmed and percent-decoded; undefined when an escape is malformed. */
+function percentDecoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.trim());
+  } catch {
+    return undefined;
+  }
 }
 
 /** `SLUICE_LOG_FORMAT`; unset: readable text on a terminal, JSON lines otherwise. */

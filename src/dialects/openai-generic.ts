@@ -1,4 +1,11 @@
-import { findField, formatEvent, parseEvent, valueIs, valueStartsWith } from '../sse/index.ts';
+import {
+  findField,
+  formatEvent,
+  parseEvent,
+  slice,
+  valueIs,
+  valueStartsWith,
+} from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import type { TokenUsage } from './usage.ts';
 import { openaiError } from './error-shapes.ts';
@@ -34,8 +41,7 @@ export const openaiGeneric: Dialect = {
   // A streamed transcription reports its usage in its last event (`transcript.text.done`), as
   // its whole answer would in its body; streamed images likewise (`image_generation.completed`).
   scanUsage(buf, start, end) {
-    const at = buf.indexOf(USAGE, start);
-    if (at === -1 || at >= end) return undefined;
+    if (!slice(buf, start, end).includes(USAGE)) return undefined;
     try {
       const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
       return usageFound(bodyUsage(event));

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { sseHead } from './fake-upstream.ts';
+import { formatEvent } from '../../src/sse/index.ts';
+import { type FakeUpstream, sseHead } from './fake-upstream.ts';
 import { ADMIN_KEY, type TestSluice } from './sluice.ts';
 import { metric, waitFor } from './wait.ts';
 
@@ -86,4 +87,36 @@ export async function stallThenRead(
   await once(socket, 'end');
   assert.equal(progress.finished, true);
   return Buffer.concat(received).toString();
+}
+
+/**
+ * The whole check on a chat stream: `count` numbered events of 60 KiB each (far more than the
+ * socket buffers on the way hold), then `[DONE]`, stalled and read through Sluice; asserts that
+ * every event arrived once, in order, and returns the client's text.
+ */
+export async function numberedStreamHeldBack(
+  sluice: TestSluice,
+  upstream: FakeUpstream,
+  request: object,
+  count: number,
+): Promise<string> {
+  const pad = 'x'.repeat(60 * 1024);
+  const progress = newProgress();
+  const events = function* () {
+    for (let i = 0; i < count; i++) yield formatEvent({ data: JSON.stringify({ i, pad }) });
+  };
+  upstream.script(({ res }) => writeAll(res, events(), progress, formatEvent({ data: '[DONE]' })));
+  const text = await stallThenRead(
+    sluice,
+    '/v1/chat/completions',
+    request,
+    progress,
+    count * pad.length,
+  );
+  assert.deepEqual(
+    [...text.matchAll(/data: \{"i":(\d+),/g)].map((m) => Number(m[1])),
+    Array.from({ length: count }, (_, i) => i),
+    'every event, once, in order',
+  );
+  return text;
 }
