@@ -1,7 +1,8 @@
 /**
  * Egress through real forward proxies from Debian — tinyproxy for HTTP_PROXY / HTTPS_PROXY
  * (CONNECT for https), dante for ALL_PROXY=socks5:// — each proven by the proxy's own log naming
- * the upstream's port, and streams still flowing event by event through them.
+ * the upstream's port, and streams still flowing event by event through them — to a provider
+ * that prefers HTTP/2 too (the real ones do), whose streams go HTTP/2 inside a CONNECT tunnel.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +11,13 @@ import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { pacedByClient } from './support/causality.ts';
-import { type FakeUpstream, jsonReply, startFakeUpstream } from './support/fake-upstream.ts';
+import { formatEvent } from '../src/sse/index.ts';
+import {
+  type FakeUpstream,
+  jsonReply,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
 import { freePort } from './support/ports.ts';
 import { ADMIN_KEY, startTestSluice } from './support/sluice.ts';
 import { startSocks, type TestSocks } from './support/socks.ts';
@@ -22,6 +29,8 @@ import { waitForText } from './support/wait-for-text.ts';
 
 let plain: FakeUpstream;
 let secure: FakeUpstream;
+/** Offers HTTP/2 by ALPN, as OpenAI's, Anthropic's and Azure's fronts do. */
+let secureH2: FakeUpstream;
 let tinyproxy: TestTinyproxy;
 let socks: TestSocks;
 let certificate: TestCertificate;
@@ -32,11 +41,12 @@ before(async () => {
   setDefaultCACertificates([...getCACertificates('default'), certificate.cert]);
   plain = await startFakeUpstream();
   secure = await startFakeUpstream(undefined, { tls: certificate });
+  secureH2 = await startFakeUpstream(undefined, { tls: certificate, http2: true });
   tinyproxy = await startTinyproxy();
   socks = await startSocks();
 });
 after(async () => {
-  await Promise.all([plain.stop(), secure.stop(), tinyproxy.stop(), socks.stop()]);
+  await Promise.all([plain.stop(), secure.stop(), secureH2.stop(), tinyproxy.stop(), socks.stop()]);
 });
 
 const portOf = (origin: string) => new URL(origin).port;
@@ -79,6 +89,46 @@ describe('egress proxies', () => {
       () => tinyproxy.log(),
       new RegExp(`CONNECT 127\\.0\\.0\\.1:${portOf(secure.origin)} `),
     );
+  });
+
+  it('HTTPS_PROXY to a provider that prefers HTTP/2: HTTP/2 inside the tunnel, events one by one', async () => {
+    await streamsThrough(secureH2, { HTTPS_PROXY: tinyproxy.url });
+    assert.equal(secureH2.calls.at(-1)?.httpVersion, '2.0');
+    await waitForText(
+      () => tinyproxy.log(),
+      new RegExp(`CONNECT 127\\.0\\.0\\.1:${portOf(secureH2.origin)} `),
+    );
+  });
+
+  it('HTTPS_PROXY and HTTP/2: a client that leaves resets its stream inside the tunnel', async () => {
+    const sluice = await startTestSluice({
+      BASE_URL: secureH2.origin,
+      OPENAI_API_KEY: 'sk-up',
+      HTTPS_PROXY: tinyproxy.url,
+    });
+    try {
+      secureH2.script(({ res }) => {
+        sseHead(res);
+        res.write(formatEvent({ data: '{"n":0}' })); // then nothing: only a cancel ends this
+      });
+      const stream = await postStream(`${sluice.baseURL}/chat/completions`, {
+        model: 'm',
+        messages: [],
+        stream: true,
+      });
+      const call = await secureH2.nextCall();
+      for await (const event of stream.events) if (event.data !== undefined) break;
+      stream.abort();
+      await call.aborted;
+      assert.equal(call.httpVersion, '2.0');
+    } finally {
+      await sluice.stop();
+    }
+  });
+
+  it('ALL_PROXY=socks5:// to a provider that offers HTTP/2: streams through it', async () => {
+    // undici's SOCKS5 agent offers only HTTP/1.1 today; whichever is agreed, events flow.
+    await streamsThrough(secureH2, { ALL_PROXY: socks.url });
   });
 
   it('ALL_PROXY=socks5://: the upstream is reached through the SOCKS5 proxy', async () => {
