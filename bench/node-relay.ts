@@ -59,7 +59,8 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 120_000;
-server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
+// As Sluice and the bench's nginx: the kernel's largest accept queue.
+server.listen({ port: Number(process.argv[3] ?? 0), host: '127.0.0.1', backlog: 65_535 }, () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));

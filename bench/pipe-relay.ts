@@ -17,7 +17,8 @@ const server = createServer({ noDelay: true }, (client) => {
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
 });
-server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
+// As Sluice and the bench's nginx: the kernel's largest accept queue.
+server.listen({ port: Number(process.argv[3] ?? 0), host: '127.0.0.1', backlog: 65_535 }, () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));

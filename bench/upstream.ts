@@ -66,7 +66,9 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 120_000;
-server.listen(0, '127.0.0.1', () => {
+// The kernel's largest accept queue (see LISTEN_BACKLOG in src/server/server.ts): thousands of
+// streams connect at once, and the upstream must not be what makes them wait.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 65_535 }, () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));

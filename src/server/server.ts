@@ -35,6 +35,15 @@ import type { Upstream } from '../upstream/index.ts';
 import { MetricsListener } from './metrics.ts';
 import { serveStatic } from './static.ts';
 
+/**
+ * Connections the kernel may hold for Sluice to accept: as many as it allows (it caps this at
+ * `net.core.somaxconn`, 4096 on Linux since 5.4), as Go's servers ask for. Node's default, 511,
+ * overflowed when thousands of clients connected at once (5000 streams in the benchmark): the
+ * kernel then drops the handshake's last packet and the client waits a second or more for its
+ * retransmission — first bytes of seconds, from nothing Sluice did.
+ */
+const LISTEN_BACKLOG = 65_535;
+
 export interface ServerOptions {
   readonly gateway: Gateway;
   readonly probe: Probe;
@@ -104,7 +113,7 @@ export class SluiceServer {
   async listen(port: number, host: string): Promise<URL> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => {
+      this.http.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.http.off('error', reject);
         resolve();
       });

@@ -31,6 +31,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { pkg: 'squid', path: '/usr/sbin/squid' },
   { pkg: 'h2o', path: '/usr/bin/h2o' },
   { pkg: 'chromium', path: '/usr/bin/chromium' },
+  // `ss`: the kernel's view of a listening socket (test/listen-backlog.test.ts).
+  { pkg: 'iproute2', path: '/usr/bin/ss' },
   { pkg: 'prometheus', path: '/usr/bin/prometheus' },
   // The container test: podman with Debian's runc (crun refuses this machine's cgroups), and
   // mmdebstrap for the local stand-in of node:24-slim (no image registry is reachable).
