@@ -93,6 +93,35 @@ describe('nothing about the end user leaves for the provider', () => {
     assert.equal(sent['user-agent'], 'sluice');
   });
 
+  it('W3C trace context, with traces off: a valid traceparent goes on as it came, one that does not parse nowhere', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const sentFor = async (headers: Record<string, string>) => {
+      upstream.script(chatStream);
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          authorization: `Bearer ${ADMIN_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ model: 'm', stream: true, messages: [] }),
+      });
+      await response.text();
+      const sent = upstream.calls.at(-1)?.headers ?? {};
+      return [sent.traceparent, sent.tracestate];
+    };
+    assert.deepEqual(await sentFor({ traceparent, tracestate: 'rojo=00f067aa0ba902b7' }), [
+      traceparent,
+      'rojo=00f067aa0ba902b7',
+    ]);
+    assert.deepEqual(await sentFor({ traceparent: traceparent.toUpperCase(), tracestate: 'a=b' }), [
+      undefined,
+      undefined,
+    ]);
+    assert.deepEqual(await sentFor({ tracestate: 'a=b' }), [undefined, undefined]);
+    assert.deepEqual(await sentFor({}), [undefined, undefined]);
+  });
+
   it('/api/chat: the browser user’s address is in the record, never upstream', async () => {
     upstream.script(chatStream);
     await keyFor(sluice, 'root'); // the first user: the browser signs in as someone else

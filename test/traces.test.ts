@@ -249,10 +249,14 @@ async function sluiceTracing(env: Record<string, string> = {}): Promise<TestSlui
   });
 }
 
-function chat(key: string, body: Record<string, unknown> = {}): Promise<Response> {
+function chat(
+  key: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${sluice.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    headers: { ...headers, authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: 'hi' }], ...body }),
   });
 }
@@ -320,6 +324,11 @@ describe('traces over OTLP/HTTP', () => {
     assert.equal(client.kind, CLIENT);
     assert.equal(client.traceId, server.traceId);
     assert.equal(client.parentSpanId, server.spanId);
+    // The upstream is told where it is in the trace: under this try's span (W3C traceparent).
+    assert.equal(
+      first.calls.at(-1)?.headers.traceparent,
+      `00-${server.traceId}-${client.spanId}-01`,
+    );
 
     // Named by route: the report does not carry the method (see src/telemetry/traces.ts).
     assert.equal(server.name, '/v1/chat/completions');
@@ -394,6 +403,58 @@ describe('traces over OTLP/HTTP', () => {
     assert.equal(served.attributes['sluice.failed_over'], false);
     assert.equal(served.status.code, 0);
     assert.ok(failed.endMs <= served.startMs + 1, 'the second try after the first');
+  });
+
+  it('a client’s traceparent: the server span joins its trace, each try tells the upstream its own span', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentId = '00f067aa0ba902b7';
+    first.script(jsonReply(500, { error: { message: 'boom', type: 'server_error' } }));
+    const id = await idOf(
+      await chat(
+        ADMIN_KEY,
+        {},
+        { traceparent: `00-${traceId}-${parentId}-01`, tracestate: 'rojo=00f067aa0ba902b7' },
+      ),
+    );
+    first.script(answering);
+    const told = [first, second].map((upstream) => upstream.calls.at(-1)?.headers ?? {});
+
+    await receiver.until(hasRequest(id), 'the joined trace’s spans');
+    const { server, clients } = traceOf(receiver.spans, id);
+    assert.equal(server.traceId, traceId);
+    assert.equal(server.parentSpanId, parentId, 'a child of the client’s span');
+    const tries = [...clients].sort((a, b) => a.startMs - b.startMs);
+    assert.equal(tries.length, 2);
+    tries.forEach((client, i) => {
+      const headers = told[i];
+      assert.ok(headers);
+      assert.equal(client.traceId, traceId);
+      assert.equal(client.parentSpanId, server.spanId);
+      assert.equal(headers.traceparent, `00-${traceId}-${client.spanId}-01`, `try ${i + 1}`);
+      assert.equal(headers.tracestate, 'rojo=00f067aa0ba902b7');
+    });
+    assert.notEqual(tries[0]?.spanId, tries[1]?.spanId);
+  });
+
+  it('a traceparent that does not parse starts a trace of its own; one not sampled makes no spans', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const unparsed = await idOf(
+      await chat(ADMIN_KEY, {}, { traceparent: `00-${traceId.toUpperCase()}-b7ad6b7169203331-01` }),
+    );
+    const unsampled = await idOf(
+      await chat(ADMIN_KEY, {}, { traceparent: `00-${traceId}-b7ad6b7169203331-00` }),
+    );
+    const told = first.calls.at(-1)?.headers ?? {};
+    assert.match(String(told.traceparent), new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+    const after = await idOf(await chat(ADMIN_KEY));
+
+    // Spans are built and sent in the order requests end: once the last request's are in, an
+    // earlier one's would be too.
+    await receiver.until(hasRequest(after), 'the spans of the request after');
+    const { server } = traceOf(receiver.spans, unparsed);
+    assert.equal(server.parentSpanId, '');
+    assert.notEqual(server.traceId, traceId);
+    assert.ok(!receiver.spans.some((span) => span.attributes['sluice.request_id'] === unsampled));
   });
 
   it('a refused request (bad key): a server span with its 401, no client span', async () => {

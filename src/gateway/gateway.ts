@@ -47,6 +47,7 @@ import { type Translation, translatableTo, translationFor } from './translation.
 import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
 import { capturedText } from './tap.ts';
+import { type TraceHop, traceHopOf } from './trace-hop.ts';
 
 export interface GatewayOptions {
   /** This process, in request ids and records (`store/liveness.ts`). */
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   readonly meter: Meter;
   /** Told of every request once it has ended (metrics, traces). */
   readonly observer?: GatewayObserver | undefined;
+  /** Traces are on: each request takes its place in its client's trace (`trace-hop.ts`). */
+  readonly joinsTraces?: boolean;
   /** Who owns which provider objects (files, batches, stored responses, …). */
   readonly objects: ObjectStore;
   readonly log: Logger;
@@ -137,6 +140,7 @@ export class Gateway {
     const started = performance.now();
     const id = nextRequestId(this.#o.instance);
     res.setHeader('x-sluice-request-id', id);
+    const hop = traceHopOf(req.headers, this.#o.joinsTraces === true);
     const pathname = path.split('?')[0] ?? path;
     const method = req.method ?? 'GET';
     let info: RequestInfo = {
@@ -213,6 +217,7 @@ export class Gateway {
         attempts: [],
         errorCode: error instanceof SluiceError ? error.code : 'internal_error',
         gaps: undefined,
+        trace: hop.trace,
       });
       return { record, refused: error };
     }
@@ -224,7 +229,16 @@ export class Gateway {
       mergesModels(candidates, principal)
     ) {
       return {
-        record: await this.#mergedModels(res, id, started, parsed, candidates, principal, ticket),
+        record: await this.#mergedModels(
+          res,
+          id,
+          hop,
+          started,
+          parsed,
+          candidates,
+          principal,
+          ticket,
+        ),
         refused: undefined,
       };
     }
@@ -262,6 +276,7 @@ export class Gateway {
         stop,
         log: this.#o.log,
         requestId: id,
+        trace: hop,
       });
     } finally {
       this.#open.delete(client);
@@ -315,6 +330,7 @@ export class Gateway {
       attempts,
       errorCode: client.error?.code,
       gaps: client.gaps,
+      trace: hop.trace,
     });
     await ticket.release(record);
     return { record, refused: undefined };
@@ -324,6 +340,7 @@ export class Gateway {
   async #mergedModels(
     res: ServerResponse,
     id: string,
+    hop: TraceHop,
     started: number,
     parsed: ParsedRequest,
     candidates: readonly Upstream[],
@@ -373,6 +390,7 @@ export class Gateway {
       attempts: [],
       errorCode: 'list' in answer ? undefined : answer.failure.code,
       gaps: undefined,
+      trace: hop.trace,
     });
     await ticket.release(record);
     return record;

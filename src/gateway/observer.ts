@@ -7,6 +7,7 @@
 import type { UsageRecord } from '../store/types.ts';
 import type { Answer } from './attempt.ts';
 import type { Gaps } from './gaps.ts';
+import type { RequestTrace } from './trace-hop.ts';
 
 export interface AttemptReport {
   readonly upstream: string;
@@ -21,6 +22,8 @@ export interface AttemptReport {
   readonly failedOver: boolean;
   /** What went wrong, for a failed try. */
   readonly error: string | undefined;
+  /** Its client span's id, which the upstream was told (`traceparent`); with traces on. */
+  readonly spanId: string | undefined;
 }
 
 export interface RequestReport {
@@ -30,6 +33,8 @@ export interface RequestReport {
   readonly errorCode: string | undefined;
   /** The silences between its writes to the client; none for a request that relayed nothing. */
   readonly gaps: Gaps | undefined;
+  /** Where the request is in a distributed trace; with traces on. */
+  readonly trace: RequestTrace | undefined;
 }
 
 export interface GatewayObserver {

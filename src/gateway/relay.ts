@@ -26,6 +26,7 @@ import type { ClientStream } from './client-stream.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import type { ParsedRequest } from './request.ts';
+import type { TraceHop } from './trace-hop.ts';
 
 export interface RelayContext {
   readonly req: IncomingMessage;
@@ -44,6 +45,8 @@ export interface RelayContext {
   readonly translated: boolean;
   /** Each try is reported here as it ends, for the observers. */
   readonly attempts: AttemptReport[];
+  /** What each try tells the upstream of the request's trace (`traceparent`). */
+  readonly trace: TraceHop;
 }
 
 /** Relays until the response has ended; resolves with the upstream and key that answered (or were tried last). */
@@ -71,6 +74,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const { upstream, key } = next;
       const model = parsed.model === undefined ? undefined : upstreamModel(upstream, parsed.model);
       const method = req.method ?? 'GET';
+      const traced = ctx.trace.nextTry();
       const request: Dispatcher.DispatchOptions = {
         origin: upstream.origin,
         path: upstreamPath(upstream, ctx.path, method, model),
@@ -79,7 +83,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
           ...upstream.defaultHeaders,
           ...upstreamRequestHeaders(
             ctx.translated ? {} : req.headers,
-            { ...upstream.headers, ...key.headers },
+            { ...traced.headers, ...upstream.headers, ...key.headers },
             {
               keepLength: !parsed.replayable && parsed.contentType === undefined,
               ...(parsed.contentType === undefined ? {} : { contentType: parsed.contentType }),
@@ -103,6 +107,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         answer: result.kind === 'cancelled' ? ('cancelled' as const) : result.answer,
         failedOver: false,
         error: result.kind === 'failed' ? result.error.message : undefined,
+        spanId: traced.spanId,
       };
       ctx.attempts.push(report);
       if (result.kind === 'cancelled') {

@@ -19,6 +19,15 @@ export {
 } from './body-guard.ts';
 export { declaresBody } from './body-watchdog.ts';
 export { lingerOnClose } from './linger.ts';
+export {
+  formatTraceParent,
+  newSpanId,
+  newTraceId,
+  SAMPLED,
+  type TraceParent,
+  traceParentOf,
+  traceStateOf,
+} from './trace-context.ts';
 export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
 export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';
 export { EVENT_STREAM_HEADERS, isEventStream, isJson } from './event-stream.ts';

@@ -191,6 +191,7 @@ export async function startSluice(
     log,
     draining: () => holder.server?.draining ?? false,
     shutdown: shutdown.signal,
+    joinsTraces: tracing !== undefined,
     observer: everyObserver(observers, (error) => {
       log.error('an observer of finished requests failed', { error });
     }),

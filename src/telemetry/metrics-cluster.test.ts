@@ -19,6 +19,7 @@ async function worker(requests: number, live: Partial<LiveState> = {}) {
     metrics.finished({
       record: usageRecord({ id: `r${i}`, startedAt: 1_000, endedAt: 1_200, status: 200 }),
       attempts: [],
+      trace: undefined,
       errorCode: undefined,
       gaps: undefined,
     });

@@ -24,6 +24,7 @@ function report(
     attempts: [],
     errorCode: undefined,
     gaps: undefined,
+    trace: undefined,
     ...more,
   };
 }
@@ -37,6 +38,7 @@ function attempt(upstream: string, answer: AttemptReport['answer'], failedOver =
     answer,
     failedOver,
     error: undefined,
+    spanId: undefined,
   };
 }
 

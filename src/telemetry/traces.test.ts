@@ -20,6 +20,7 @@ function attempt(fields: Partial<AttemptReport> = {}): AttemptReport {
     answer: 200,
     failedOver: false,
     error: undefined,
+    spanId: undefined,
     ...fields,
   };
 }
@@ -51,6 +52,7 @@ function report(fields: Partial<RequestReport> = {}): RequestReport {
     attempts: [attempt()],
     errorCode: undefined,
     gaps: undefined,
+    trace: undefined,
     ...fields,
   };
 }

@@ -5,12 +5,14 @@
  * (`OTEL_EXPORTER_OTLP_ENDPOINT`, JSON). Without an endpoint nothing of the SDK is loaded: its
  * packages are imported here, on demand, and only then.
  *
- * Not done: the client's W3C `traceparent` is not honoured (every trace starts at Sluice),
- * because the report does not carry request headers; nor is the request's method known to it.
+ * A request's trace is the client's when it sent a W3C `traceparent` (the server span is a
+ * child of the client's span), and each try's client span has the id the upstream was told
+ * (`gateway/trace-hop.ts`): the ids chosen while the request ran are given to the SDK as its
+ * spans are built (`PlannedIds`). The request's method is not known to the report.
  */
 import { readFile } from 'node:fs/promises';
 import type { Context, HrTime } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { TracesConfig } from '../config/index.ts';
 import type { GatewayObserver, RequestReport } from '../gateway/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -46,16 +48,25 @@ export async function startTracing(
 ): Promise<Tracing | undefined> {
   const { endpoint } = config;
   if (endpoint === undefined) return undefined;
-  const [api, sdk, { OTLPTraceExporter }, resources, { planTrace }, { exportFailures }, version] =
-    await Promise.all([
-      import('@opentelemetry/api'),
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('./span-plan.ts'),
-      import('./span-export-failures.ts'),
-      packageVersion(),
-    ]);
+  const [
+    api,
+    { TraceState },
+    sdk,
+    { OTLPTraceExporter },
+    resources,
+    { planTrace },
+    { exportFailures },
+    version,
+  ] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('./span-plan.ts'),
+    import('./span-export-failures.ts'),
+    packageVersion(),
+  ]);
   const shownEndpoint = withoutCredentials(endpoint);
   const failures = exportFailures(log, { endpoint: shownEndpoint });
   const exporter = new OTLPTraceExporter({
@@ -63,7 +74,9 @@ export async function startTracing(
     headers: { ...config.headers },
     ...(options.exportTimeoutMs === undefined ? {} : { timeoutMillis: options.exportTimeoutMs }),
   });
+  const ids = new PlannedIds(new sdk.RandomIdGenerator());
   const provider = new sdk.TracerProvider({
+    idGenerator: ids,
     resource: resources.defaultResource().merge(
       resources.resourceFromAttributes({
         ...config.resourceAttributes,
@@ -83,7 +96,8 @@ export async function startTracing(
   });
   const tracer = provider.getTracer('sluice', version);
 
-  const start = (plan: SpanPlan, parent: Context) => {
+  const start = (plan: SpanPlan, parent: Context, planned: Planned) => {
+    ids.plan(planned);
     const span = tracer.startSpan(
       plan.name,
       {
@@ -93,6 +107,7 @@ export async function startTracing(
       },
       parent,
     );
+    ids.plan(NONE_PLANNED);
     for (const event of plan.events) span.addEvent(event.name, hrTime(event.atMs));
     if (plan.error !== undefined)
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: plan.error });
@@ -101,9 +116,26 @@ export async function startTracing(
   const trace = (report: RequestReport) => {
     // The report does not carry the request's method: spans are named by route alone.
     const plan = planTrace(report, undefined);
-    const server = start(plan.server, api.ROOT_CONTEXT);
-    const within = api.trace.setSpan(api.ROOT_CONTEXT, server);
-    for (const client of plan.clients) start(client, within).end(hrTime(client.endMs));
+    const { trace: planned } = report;
+    const parent = planned?.parent;
+    const remote =
+      parent === undefined
+        ? api.ROOT_CONTEXT
+        : api.trace.setSpanContext(api.ROOT_CONTEXT, {
+            traceId: parent.traceId,
+            spanId: parent.parentId,
+            traceFlags: parent.flags,
+            isRemote: true,
+            ...(planned?.state === undefined ? {} : { traceState: new TraceState(planned.state) }),
+          });
+    const server = start(plan.server, remote, planned ?? NONE_PLANNED);
+    const within = api.trace.setSpan(remote, server);
+    plan.clients.forEach((client, i) => {
+      const spanId = report.attempts[i]?.spanId;
+      start(client, within, spanId === undefined ? NONE_PLANNED : { spanId }).end(
+        hrTime(client.endMs),
+      );
+    });
     server.end(hrTime(plan.server.endMs));
   };
 
@@ -166,6 +198,39 @@ export async function startTracing(
       }
     },
   };
+}
+
+interface Planned {
+  readonly traceId?: string | undefined;
+  readonly spanId?: string | undefined;
+}
+
+const NONE_PLANNED: Planned = {};
+
+/**
+ * The SDK's ids, except for the next span's when planned: the trace and span ids the gateway
+ * chose while the request ran, which the client and the upstream were told. Spans are built
+ * one at a time, synchronously, so "the next span" is the one `startSpan` makes now.
+ */
+class PlannedIds implements IdGenerator {
+  readonly #random: IdGenerator;
+  #next: Planned = NONE_PLANNED;
+
+  constructor(random: IdGenerator) {
+    this.#random = random;
+  }
+
+  plan(next: Planned): void {
+    this.#next = next;
+  }
+
+  generateTraceId(): string {
+    return this.#next.traceId ?? this.#random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    return this.#next.spanId ?? this.#random.generateSpanId();
+  }
 }
 
 /** The exporter, with each batch's outcome told to `failures` (the SDK itself says nothing). */
