@@ -59,6 +59,7 @@ export class RedisConnection {
       if (this.#state === 'down')
         options.log(`${this.#purpose}: Redis reachable again`, { redis: this.where });
       this.#state = 'up';
+      if (!this.#everConnected) void this.#checkEviction(options.log);
       this.#everConnected = true;
     });
     // Settles on the first attempt, whichever way it goes; the client keeps retrying after.
@@ -90,6 +91,28 @@ export class RedisConnection {
     const connected = await Promise.race([this.#firstConnection, timedOut]);
     clearTimeout(timer);
     if (!connected) throw this.unavailable('is not reachable');
+  }
+
+  /**
+   * A Redis with a memory limit and an eviction policy drops keys when full: Sluice's counters
+   * and leases among them, and limits would then let through what they should refuse. Said once
+   * at the first connection; a Redis that does not answer INFO (an ACL) is not asked again.
+   */
+  async #checkEviction(log: RedisConnectionOptions['log']): Promise<void> {
+    let info: string;
+    try {
+      info = await this.client.info('memory');
+    } catch {
+      return;
+    }
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+    const policy = field('maxmemory_policy');
+    const limit = Number(field('maxmemory') ?? '0');
+    if (policy === undefined || policy === 'noeviction' || !(limit > 0)) return;
+    log(
+      `${this.#purpose}: Redis may evict Sluice's keys when full (maxmemory-policy ${policy}, maxmemory ${limit} bytes), and limits would then let through what they should refuse; set maxmemory-policy noeviction`,
+      { redis: this.where },
+    );
   }
 
   /** The 503 for a Redis that failed at `what`. */
