@@ -105,11 +105,17 @@ async function main(): Promise<void> {
         // Interleave: each repetition visits the targets in a rotated order.
         const order = targets.map((_, i) => targets[(i + rep) % targets.length] as Target);
         for (const target of order) {
-          // A fresh process, warmed up: a first request pays for lazy compilation, connection
-          // pools and caches; a short unrecorded run keeps that out of the figures.
-          await target.restart();
+          // A fresh process (started, or restarted after its last measurement), warmed up: a
+          // first request pays for lazy compilation, connection pools and caches; a short
+          // unrecorded run keeps that out of the figures.
           await measure(target, WARM_UP, 0);
           const record = await measure(target, point, rep);
+          // Restarted now, not before its next turn: its connections go with its process. Left
+          // running, each target measured kept its keep-alive connections to the upstream (up
+          // to 5000, for minutes), and by the fifth target at 5000 streams they and their
+          // TIME_WAITs held most of loopback's ephemeral ports towards the upstream: the next
+          // targets could not connect (nginx's 502s, first bytes of seconds).
+          await target.restart();
           records.push(record);
           log(
             `C=${point.concurrency} rep ${rep + 1}/${point.reps} ${target.name}: delay p50 ${record.load.delayMs.p50.toFixed(2)} ms, ` +
