@@ -110,7 +110,7 @@ export class RedisConnection {
     const limit = Number(field('maxmemory') ?? '0');
     if (policy === undefined || policy === 'noeviction' || !(limit > 0)) return;
     log(
-      `${this.#purpose}: Redis may evict Sluice's keys when full (maxmemory-policy ${policy}, maxmemory ${limit} bytes), and limits would then let through what they should refuse; set maxmemory-policy noeviction`,
+      `${this.#purpose}: Redis may evict Sluice's keys when full (maxmemory-policy ${policy}, maxmemory ${limit} bytes): what they count would be forgotten, and what should be refused let through; set maxmemory-policy noeviction`,
       { redis: this.where },
     );
   }

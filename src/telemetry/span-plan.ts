@@ -59,7 +59,6 @@ export function planTrace(report: RequestReport, method: string | undefined): Tr
   const requestedModel = record.requestedModel ?? record.model;
   const reached = record.upstream !== null;
   const startMs = record.startedAt;
-  const endMs = Math.max(record.endedAt ?? startMs, ...attempts.map((a) => a.endedAt), startMs);
 
   const attributes: Record<string, AttributeValue> = {
     'url.path': record.endpoint,
@@ -102,6 +101,14 @@ export function planTrace(report: RequestReport, method: string | undefined): Tr
     events.push({ name: 'first_byte', atMs: startMs + record.clientTtfbMs });
   if (record.clientTtftMs !== null)
     events.push({ name: 'first_token', atMs: startMs + record.clientTtftMs });
+  // The record's times are whole epoch ms, the events' offsets fractions of one: a first token
+  // in the last millisecond could fall after a span that ends at the rounded-down end.
+  const endMs = Math.max(
+    record.endedAt ?? startMs,
+    ...attempts.map((a) => a.endedAt),
+    ...events.map((e) => e.atMs),
+    startMs,
+  );
 
   // HTTP semantic conventions: a server span is an error for a 5xx, not for a 4xx (the
   // client's mistake); a stream that broke after its 200 is one too.

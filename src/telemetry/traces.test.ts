@@ -146,6 +146,23 @@ describe('planTrace', () => {
     assert.equal(clients[0]?.attributes['sluice.failed_over'], true);
   });
 
+  it('a first token in the last millisecond: the span ends no earlier than its event', () => {
+    // The record's end is whole ms (rounded down), the TTFT a fraction past it.
+    const base = report();
+    const plan = planTrace(
+      { ...base, record: { ...base.record, endedAt: T0 + 340, clientTtftMs: 340.6 } },
+      'POST',
+    );
+    const firstToken = plan.server.events.find((e) => e.name === 'first_token');
+    assert.equal(firstToken?.atMs, T0 + 340.6);
+    assert.equal(plan.server.endMs, T0 + 900, 'the try ended later still');
+    const alone = planTrace(
+      { ...base, attempts: [], record: { ...base.record, endedAt: T0 + 340, clientTtftMs: 340.6 } },
+      'POST',
+    );
+    assert.equal(alone.server.endMs, T0 + 340.6);
+  });
+
   it('a refused request: a server span, no client span, not a server error', () => {
     const { server, clients } = planTrace(
       report({
