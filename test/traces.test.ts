@@ -405,7 +405,7 @@ describe('traces over OTLP/HTTP', () => {
     assert.ok(failed.endMs <= served.startMs + 1, 'the second try after the first');
   });
 
-  it('a client’s traceparent: the server span joins its trace, each try tells the upstream its own span', async () => {
+  it('a client’s traceparent: the server span joins its trace, each try tells the upstream its own span, a merged list the server span', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parentId = '00f067aa0ba902b7';
     first.script(jsonReply(500, { error: { message: 'boom', type: 'server_error' } }));
@@ -419,7 +419,32 @@ describe('traces over OTLP/HTTP', () => {
     first.script(answering);
     const told = [first, second].map((upstream) => upstream.calls.at(-1)?.headers ?? {});
 
-    await receiver.until(hasRequest(id), 'the joined trace’s spans');
+    // A merged model list asks every upstream, with no span of its own per call: each is told
+    // the server span as its parent.
+    const listTrace = '0af7651916cd43dd8448eb211c80319d';
+    const listing = jsonReply(200, { object: 'list', data: [{ id: 'gpt-x', object: 'model' }] });
+    first.script(listing);
+    second.script(listing);
+    const models = await fetch(`${sluice.url}/v1/models`, {
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        traceparent: `00-${listTrace}-${parentId}-01`,
+      },
+    });
+    assert.equal(models.status, 200);
+    const listId = await idOf(models);
+    first.script(answering);
+    second.script(answering);
+    const listTold = [first, second].map((upstream) => upstream.calls.at(-1)?.headers.traceparent);
+
+    await receiver.until(
+      (spans) => hasRequest(id)(spans) && hasRequest(listId)(spans),
+      'the joined traces’ spans',
+    );
+    const list = traceOf(receiver.spans, listId).server;
+    assert.equal(list.traceId, listTrace);
+    assert.deepEqual(listTold, Array(2).fill(`00-${listTrace}-${list.spanId}-01`));
+
     const { server, clients } = traceOf(receiver.spans, id);
     assert.equal(server.traceId, traceId);
     assert.equal(server.parentSpanId, parentId, 'a child of the client’s span');

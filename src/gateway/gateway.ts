@@ -355,6 +355,7 @@ export class Gateway {
         principal,
         this.#o.config.timeouts,
         parsed.endpoint.family,
+        hop.headers,
       );
       for (const { upstream, error } of failed)
         this.#o.log.warn('upstream did not list its models', { request_id: id, upstream, error });

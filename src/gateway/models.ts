@@ -44,11 +44,13 @@ export async function listModels(
   principal: Principal,
   timeouts: Timeouts,
   family: ApiFamily,
+  /** What each upstream is told of the request's trace (`traceparent`). */
+  traceHeaders: Readonly<Record<string, string>>,
 ): Promise<{ list: ModelList; failed: { upstream: string; error: SluiceError }[] }> {
   const answers = await Promise.all(
     candidates.map(async (upstream) => {
       try {
-        return { upstream, models: await fetchModels(upstream, timeouts) };
+        return { upstream, models: await fetchModels(upstream, timeouts, traceHeaders) };
       } catch (error) {
         return { upstream, error: mapUpstreamError(upstream.name, error, timeouts, false) };
       }
@@ -98,6 +100,7 @@ function keyModels(principal: Principal): readonly string[] | null {
 async function fetchModels(
   upstream: Upstream,
   timeouts: Timeouts,
+  traceHeaders: Readonly<Record<string, string>>,
 ): Promise<Record<string, unknown>[]> {
   // An Azure resource lists its models, not its deployments: what it serves is configured.
   const deployments = Object.keys(upstream.azure?.deployments ?? {});
@@ -114,6 +117,7 @@ async function fetchModels(
     method: 'GET',
     headers: {
       ...upstream.defaultHeaders,
+      ...traceHeaders,
       ...upstream.headers,
       ...listingKey(upstream).headers,
       accept: 'application/json',

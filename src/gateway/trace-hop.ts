@@ -41,10 +41,15 @@ export interface TraceHop {
   readonly trace: RequestTrace | undefined;
   /** For the next try of an upstream. */
   nextTry(): TraceTry;
+  /**
+   * For a call with no span of its own (the model lists a merged list is made of): under
+   * Sluice's server span, or as the client sent it.
+   */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Traces off and no `traceparent` (most requests): nothing to tell, nothing made. */
-const NO_TRACE: TraceHop = { trace: undefined, nextTry: () => NOTHING };
+const NO_TRACE: TraceHop = { trace: undefined, nextTry: () => NOTHING, headers: {} };
 
 /** The request's hop in its trace; `takesPart`: traces are on. */
 export function traceHopOf(headers: IncomingHttpHeaders, takesPart: boolean): TraceHop {
@@ -56,7 +61,7 @@ export function traceHopOf(headers: IncomingHttpHeaders, takesPart: boolean): Tr
       headers: withState(formatTraceParent(parent.traceId, parent.parentId, parent.flags), state),
       spanId: undefined,
     };
-    return { trace: undefined, nextTry: () => passed };
+    return { trace: undefined, nextTry: () => passed, headers: passed.headers };
   }
   const trace: RequestTrace = {
     traceId: parent?.traceId ?? newTraceId(),
@@ -68,6 +73,7 @@ export function traceHopOf(headers: IncomingHttpHeaders, takesPart: boolean): Tr
   const flags = parent === undefined ? SAMPLED : parent.flags & SAMPLED;
   return {
     trace,
+    headers: withState(formatTraceParent(trace.traceId, trace.spanId, flags), state),
     nextTry() {
       const spanId = newSpanId();
       return { headers: withState(formatTraceParent(trace.traceId, spanId, flags), state), spanId };
