@@ -4,7 +4,8 @@
  * trace (or starts one), and each try is a client span whose id goes to the upstream in
  * `traceparent`, so a traced upstream (vLLM, another gateway) continues the same trace. With
  * traces off, Sluice is a hop that does not take part: a valid `traceparent` (and its
- * `tracestate`) goes on as it came; one that does not parse goes nowhere.
+ * `tracestate`) goes on as it came — a later version's as version 00, its known fields; one
+ * that does not parse goes nowhere.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
