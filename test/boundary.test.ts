@@ -67,23 +67,30 @@ const IDENTIFYING = {
   'x-sluice-client-ip': '203.0.113.66',
 };
 
+/** A streamed chat request to /v1 with the client's `headers`: the headers the upstream got. */
+async function upstreamHeadersFor(headers: Record<string, string>) {
+  upstream.script(chatStream);
+  const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      authorization: `Bearer ${ADMIN_KEY}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ model: 'm', stream: true, messages: [] }),
+  });
+  await response.text();
+  return upstream.calls.at(-1)?.headers ?? {};
+}
+
 describe('nothing about the end user leaves for the provider', () => {
   it('/v1: only the allow-listed headers and the upstream’s own reach it', async () => {
-    upstream.script(chatStream);
-    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: {
-        ...IDENTIFYING,
-        authorization: `Bearer ${ADMIN_KEY}`,
-        'content-type': 'application/json',
-        'openai-beta': 'assistants=v2',
-        'idempotency-key': 'idem-1',
-        'x-stainless-lang': 'js',
-      },
-      body: JSON.stringify({ model: 'm', stream: true, messages: [] }),
+    const sent = await upstreamHeadersFor({
+      ...IDENTIFYING,
+      'openai-beta': 'assistants=v2',
+      'idempotency-key': 'idem-1',
+      'x-stainless-lang': 'js',
     });
-    await response.text();
-    const sent = upstream.calls.at(-1)?.headers ?? {};
     for (const [name, value] of Object.entries(IDENTIFYING))
       assert.ok(sent[name] === undefined || sent[name] !== value, name);
     assert.equal(sent['openai-beta'], 'assistants=v2');
@@ -96,18 +103,7 @@ describe('nothing about the end user leaves for the provider', () => {
   it('W3C trace context, with traces off: a valid traceparent goes on as it came, one that does not parse nowhere', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const sentFor = async (headers: Record<string, string>) => {
-      upstream.script(chatStream);
-      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: {
-          ...headers,
-          authorization: `Bearer ${ADMIN_KEY}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ model: 'm', stream: true, messages: [] }),
-      });
-      await response.text();
-      const sent = upstream.calls.at(-1)?.headers ?? {};
+      const sent = await upstreamHeadersFor(headers);
       return [sent.traceparent, sent.tracestate];
     };
     assert.deepEqual(await sentFor({ traceparent, tracestate: 'rojo=00f067aa0ba902b7' }), [

@@ -42,8 +42,12 @@ async function redisWith(policy: string): Promise<{ url: string; server: ChildPr
 
 const WARNING = /Redis may evict Sluice's keys/;
 
-/** Sluice on `policy`'s Redis, one request through its limit counters; the warnings it logged. */
-async function warningsWith(policy: string): Promise<string[]> {
+/**
+ * Sluice on `policy`'s Redis, one request through its limit counters; the warnings it logged.
+ * `until`: a warning to wait for as well (the sign-in throttle's connection checks on its own
+ * time, not before the request's answer).
+ */
+async function warningsWith(policy: string, until?: RegExp): Promise<string[]> {
   const redis = await redisWith(policy);
   const sluice = await sluiceFor(upstream.origin, { REDIS_URL: redis.url });
   try {
@@ -57,9 +61,12 @@ async function warningsWith(policy: string): Promise<string[]> {
     });
     assert.equal(response.status, 200);
     await response.arrayBuffer();
-    return sluice.logs
-      .filter((line) => line.level === 'warn' && WARNING.test(String(line.msg)))
-      .map((line) => String(line.msg));
+    const warnings = () =>
+      sluice.logs
+        .filter((line) => line.level === 'warn' && WARNING.test(String(line.msg)))
+        .map((line) => String(line.msg));
+    if (until !== undefined) await waitForText(() => warnings().join('\n'), until);
+    return warnings();
   } finally {
     await sluice.stop();
     redis.server.kill();
@@ -70,7 +77,7 @@ async function warningsWith(policy: string): Promise<string[]> {
 describe('Redis that may evict', () => {
   it('allkeys-lru with a memory limit: a warning that names the policy and the fix', async () => {
     // The limit counters and the sign-in throttle each have a connection, each says it.
-    const warnings = await warningsWith('allkeys-lru');
+    const warnings = await warningsWith('allkeys-lru', /^sign-in throttle: /m);
     const counters = warnings.find((w) => w.startsWith('limit counters: '));
     assert.match(String(counters), /maxmemory-policy allkeys-lru.*set maxmemory-policy noeviction/);
     assert.ok(

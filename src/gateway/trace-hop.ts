@@ -72,12 +72,18 @@ export function traceHopOf(headers: IncomingHttpHeaders, takesPart: boolean): Tr
   };
   // As the tracer decides (parent-based): sampled unless the client said it was not.
   const flags = parent === undefined ? SAMPLED : parent.flags & SAMPLED;
+  /** What a call under the span `spanId` tells the upstream. */
+  const under = (spanId: string) =>
+    withState(formatTraceParent(trace.traceId, spanId, flags), state);
   return {
     trace,
-    headers: withState(formatTraceParent(trace.traceId, trace.spanId, flags), state),
+    // Made only when asked (a merged model list), not for every request.
+    get headers() {
+      return under(trace.spanId);
+    },
     nextTry() {
       const spanId = newSpanId();
-      return { headers: withState(formatTraceParent(trace.traceId, spanId, flags), state), spanId };
+      return { headers: under(spanId), spanId };
     },
   };
 }

@@ -47,7 +47,7 @@ export function traceParentOf(headers: IncomingHttpHeaders): TraceParent | undef
   return { traceId, parentId, flags: Number.parseInt(flags, 16) };
 }
 
-/** The request's `tracestate`, kept only beside a valid `traceparent` and within bounds. */
+/** The request's `tracestate`, within bounds (its caller keeps it only beside a valid `traceparent`). */
 export function traceStateOf(headers: IncomingHttpHeaders): string | undefined {
   const value = headers.tracestate;
   if (typeof value !== 'string') return undefined;
