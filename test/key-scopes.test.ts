@@ -136,6 +136,9 @@ describe('route scopes', () => {
       ['GET', '/vector_stores'],
       ['POST', '/realtime/sessions'],
       ['GET', '/something-new'],
+      // Names an object answers to are unknown routes too, not inference.
+      ['POST', '/constructor'],
+      ['POST', '/__proto__'],
     ] as const) {
       const { status, json } = await call(carol, method, path, method === 'POST' ? {} : undefined);
       assert.equal(status, 403, `${method} ${path}`);

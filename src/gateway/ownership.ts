@@ -13,26 +13,29 @@ export interface ObjectRef {
   readonly id: string;
 }
 
-/** Request body fields whose string value (or array of strings) names an object. */
-const REFERENCE_FIELDS: Readonly<Record<string, RouteScope>> = {
-  file_id: 'files',
-  file_ids: 'files',
-  input_file_id: 'files',
-  training_file: 'files',
-  validation_file: 'files',
-  vector_store_id: 'vector_stores',
-  vector_store_ids: 'vector_stores',
-  previous_response_id: 'responses',
-  conversation: 'conversations',
-  conversation_id: 'conversations',
-  container: 'containers',
-  container_id: 'containers',
-  assistant_id: 'assistants',
-  thread_id: 'threads',
-};
+/**
+ * Request body fields whose string value (or array of strings) names an object. A Map, not an
+ * object: the keys are the client's, and an object also answers `constructor`.
+ */
+const REFERENCE_FIELDS: ReadonlyMap<string, RouteScope> = new Map<string, RouteScope>([
+  ['file_id', 'files'],
+  ['file_ids', 'files'],
+  ['input_file_id', 'files'],
+  ['training_file', 'files'],
+  ['validation_file', 'files'],
+  ['vector_store_id', 'vector_stores'],
+  ['vector_store_ids', 'vector_stores'],
+  ['previous_response_id', 'responses'],
+  ['conversation', 'conversations'],
+  ['conversation_id', 'conversations'],
+  ['container', 'containers'],
+  ['container_id', 'containers'],
+  ['assistant_id', 'assistants'],
+  ['thread_id', 'threads'],
+]);
 
 /** Any of those keys, as `JSON.stringify` writes them. */
-const REFERENCE_KEY = new RegExp(`"(?:${Object.keys(REFERENCE_FIELDS).join('|')})":`);
+const REFERENCE_KEY = new RegExp(`"(?:${[...REFERENCE_FIELDS.keys()].join('|')})":`);
 
 /** Whether serialised JSON may name an object: false means `referencesIn` would find none. */
 export function mayReference(serialised: string): boolean {
@@ -56,7 +59,7 @@ export function referencesIn(json: unknown): ObjectRef[] {
     if (typeof value !== 'object' || value === null) continue;
     for (const [key, field] of Object.entries(value)) {
       if (OPAQUE_FIELDS.has(key)) continue;
-      const scope = REFERENCE_FIELDS[key];
+      const scope = REFERENCE_FIELDS.get(key);
       if (scope !== undefined) {
         for (const id of idsOf(field)) refs.push({ scope, id });
         // `{"conversation": {"id": "conv_…"}}`

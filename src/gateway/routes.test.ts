@@ -69,6 +69,10 @@ describe('routeOf', () => {
     ],
     ['GET', '/v1/audio/transcriptions', { kind: 'unknown' }],
     ['POST', '/v1/whatever', { kind: 'unknown' }],
+    // Names an object answers to are no inference routes (a user key may not reach them).
+    ['POST', '/v1/constructor', { kind: 'unknown' }],
+    ['POST', '/v1/__proto__', { kind: 'unknown' }],
+    ['POST', '/v1/toString', { kind: 'unknown' }],
   ];
   for (const [method, path, route] of cases) {
     it(`${method} ${path}`, () => {
@@ -89,6 +93,10 @@ describe('ownership', () => {
         { type: 'function', parameters: { properties: { file_id: { type: 'string' } } } },
       ],
       metadata: { file_id: 'mine' },
+      // Keys an object answers to name no object.
+      ...(JSON.parse(
+        '{"constructor": "file-c", "__proto__": "file-p", "toString": "t"}',
+      ) as object),
     });
     assert.deepEqual(refs.map((r) => `${r.scope}:${r.id}`).sort(), [
       'conversations:conv_1',

@@ -37,22 +37,23 @@ const MULTIPART_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 
 const MODELS: RouteInfo = Object.freeze({ kind: 'models' });
 const UNKNOWN: RouteInfo = Object.freeze({ kind: 'unknown' });
 
-const INFERENCE: Readonly<Record<string, BodyKind>> = {
-  'chat/completions': 'json',
-  completions: 'json',
-  responses: 'json',
-  'responses/input_tokens': 'json',
-  embeddings: 'json',
-  moderations: 'json',
-  messages: 'json',
-  'messages/count_tokens': 'json',
-  'images/generations': 'json',
-  'audio/speech': 'json',
-  'audio/transcriptions': 'multipart',
-  'audio/translations': 'multipart',
-  'images/edits': 'multipart',
-  'images/variations': 'multipart',
-};
+/** A Map, not an object: the key is the client's path, and an object also answers `constructor`. */
+const INFERENCE: ReadonlyMap<string, BodyKind> = new Map([
+  ['chat/completions', 'json'],
+  ['completions', 'json'],
+  ['responses', 'json'],
+  ['responses/input_tokens', 'json'],
+  ['embeddings', 'json'],
+  ['moderations', 'json'],
+  ['messages', 'json'],
+  ['messages/count_tokens', 'json'],
+  ['images/generations', 'json'],
+  ['audio/speech', 'json'],
+  ['audio/transcriptions', 'multipart'],
+  ['audio/translations', 'multipart'],
+  ['images/edits', 'multipart'],
+  ['images/variations', 'multipart'],
+]);
 
 /**
  * Where a scope's routes start and at which segment (after `/v1`) their object's id is; a
@@ -90,7 +91,7 @@ const NOT_IDS: ReadonlySet<string> = new Set(['runs']);
 export function routeOf(method: string, pathname: string): RouteInfo {
   const rest = pathname.slice('/v1/'.length);
   if (method === 'POST') {
-    const body = INFERENCE[rest];
+    const body = INFERENCE.get(rest);
     if (body !== undefined) return body === 'json' ? JSON_INFERENCE : MULTIPART_INFERENCE;
   }
   const segments = rest.split('/');

@@ -255,6 +255,10 @@ describe('chatRequestToMessages: what is refused', () => {
     ['web_search_options', { web_search_options: {} }],
     ['functions', { functions: [{ name: 'f' }] }],
     ['made_up_field', { made_up_field: 1 }],
+    // Names of Object's own properties are fields like any unknown one (JSON makes them own).
+    ['constructor', { constructor: 1 }],
+    ['toString', { toString: 'x' }],
+    ['__proto__', JSON.parse('{"__proto__": {"n": 1}}') as Record<string, unknown>],
     ['temperature', { temperature: 1.5 }],
     ['response_format', { response_format: { type: 'json_object' } }],
     ['reasoning_effort', { reasoning_effort: 'extreme' }],

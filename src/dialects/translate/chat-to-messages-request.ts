@@ -67,25 +67,32 @@ const DROPPED = new Set([
   'stream_options',
 ]);
 
-/** Fields accepted only unset or at their default, and why another value cannot be honoured. */
-const DEFAULTS_ONLY: Readonly<Record<string, readonly [(v: unknown) => boolean, string]>> = {
-  n: [(v) => v === 1, 'Anthropic returns one choice per request.'],
-  logprobs: [(v) => v === false, 'Anthropic reports no log probabilities.'],
-  top_logprobs: [(v) => v === 0, 'Anthropic reports no log probabilities.'],
-  frequency_penalty: [(v) => v === 0, 'Anthropic has no frequency penalty.'],
-  presence_penalty: [(v) => v === 0, 'Anthropic has no presence penalty.'],
-  logit_bias: [(v) => isObject(v) && Object.keys(v).length === 0, 'Anthropic has no logit bias.'],
-  modalities: [
-    (v) => Array.isArray(v) && v.every((m) => m === 'text'),
-    'Anthropic models answer in text only.',
-  ],
-  audio: [() => false, 'Anthropic models produce no audio.'],
-  verbosity: [(v) => v === 'medium', 'Anthropic has no verbosity setting.'],
-  web_search_options: [() => false, 'web search is a tool run by OpenAI.'],
-  moderation: [() => false, 'moderation is run by OpenAI.'],
-  functions: [() => false, 'deprecated: send tools instead.'],
-  function_call: [() => false, 'deprecated: send tool_choice instead.'],
-};
+type DefaultRule = readonly [(v: unknown) => boolean, string];
+
+/**
+ * Fields accepted only unset or at their default, and why another value cannot be honoured. A
+ * Map, not an object: the keys are the client's, and an object also answers `constructor`.
+ */
+const DEFAULTS_ONLY: ReadonlyMap<string, DefaultRule> = new Map(
+  Object.entries<DefaultRule>({
+    n: [(v) => v === 1, 'Anthropic returns one choice per request.'],
+    logprobs: [(v) => v === false, 'Anthropic reports no log probabilities.'],
+    top_logprobs: [(v) => v === 0, 'Anthropic reports no log probabilities.'],
+    frequency_penalty: [(v) => v === 0, 'Anthropic has no frequency penalty.'],
+    presence_penalty: [(v) => v === 0, 'Anthropic has no presence penalty.'],
+    logit_bias: [(v) => isObject(v) && Object.keys(v).length === 0, 'Anthropic has no logit bias.'],
+    modalities: [
+      (v) => Array.isArray(v) && v.every((m) => m === 'text'),
+      'Anthropic models answer in text only.',
+    ],
+    audio: [() => false, 'Anthropic models produce no audio.'],
+    verbosity: [(v) => v === 'medium', 'Anthropic has no verbosity setting.'],
+    web_search_options: [() => false, 'web search is a tool run by OpenAI.'],
+    moderation: [() => false, 'moderation is run by OpenAI.'],
+    functions: [() => false, 'deprecated: send tools instead.'],
+    function_call: [() => false, 'deprecated: send tool_choice instead.'],
+  }),
+);
 
 /** Chat Completions request → Messages request. Throws a 400 SluiceError naming what cannot map. */
 export function chatRequestToMessages(
@@ -124,7 +131,7 @@ export function chatRequestToMessages(
 
 function checkField(key: string, value: unknown): void {
   if (MAPPED.has(key) || DROPPED.has(key) || isUnset(value)) return;
-  const rule = DEFAULTS_ONLY[key];
+  const rule = DEFAULTS_ONLY.get(key);
   if (rule === undefined) throw untranslatable(key, 'Anthropic has no such field.');
   const [isDefault, why] = rule;
   if (!isDefault(value)) throw untranslatable(key, why);

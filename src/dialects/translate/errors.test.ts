@@ -14,6 +14,9 @@ describe('messagesErrorToChat', () => {
     ['billing_error', 'insufficient_quota'],
     ['overloaded_error', 'server_error'],
     ['api_error', 'server_error'],
+    // Names of Object's own properties are types like any unknown one.
+    ['constructor', 'server_error'],
+    ['__proto__', 'server_error'],
   ];
   for (const [anthropic, openai] of cases) {
     it(`${anthropic} → ${openai}, Anthropic's type kept as code`, () => {
@@ -38,6 +41,8 @@ describe('chatErrorToMessages', () => {
     ['rate_limit_error', 'rate_limit_error'],
     ['insufficient_quota', 'billing_error'],
     ['server_error', 'api_error'],
+    ['toString', 'api_error'],
+    ['hasOwnProperty', 'api_error'],
   ];
   for (const [openai, anthropic] of cases) {
     it(`${openai} → ${anthropic}, OpenAI's code kept`, () => {

@@ -6,26 +6,29 @@
  */
 import { type JsonObject, asString, isObject } from './json.ts';
 
-/** Anthropic error types in OpenAI's words (shared/ErrorType in the Anthropic SDK). */
-const CHAT_TYPES: Readonly<Record<string, string>> = {
-  invalid_request_error: 'invalid_request_error',
-  request_too_large: 'invalid_request_error',
-  authentication_error: 'authentication_error',
-  permission_error: 'permission_error',
-  not_found_error: 'not_found_error',
-  rate_limit_error: 'rate_limit_error',
-  billing_error: 'insufficient_quota',
-};
+/**
+ * Anthropic error types in OpenAI's words (shared/ErrorType in the Anthropic SDK). Maps, not
+ * objects: the type is the provider's, and an object also answers `constructor`.
+ */
+const CHAT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['invalid_request_error', 'invalid_request_error'],
+  ['request_too_large', 'invalid_request_error'],
+  ['authentication_error', 'authentication_error'],
+  ['permission_error', 'permission_error'],
+  ['not_found_error', 'not_found_error'],
+  ['rate_limit_error', 'rate_limit_error'],
+  ['billing_error', 'insufficient_quota'],
+]);
 
 /** OpenAI error types in Anthropic's words. */
-const ANTHROPIC_TYPES: Readonly<Record<string, string>> = {
-  invalid_request_error: 'invalid_request_error',
-  authentication_error: 'authentication_error',
-  permission_error: 'permission_error',
-  not_found_error: 'not_found_error',
-  rate_limit_error: 'rate_limit_error',
-  insufficient_quota: 'billing_error',
-};
+const ANTHROPIC_TYPES: ReadonlyMap<string, string> = new Map([
+  ['invalid_request_error', 'invalid_request_error'],
+  ['authentication_error', 'authentication_error'],
+  ['permission_error', 'permission_error'],
+  ['not_found_error', 'not_found_error'],
+  ['rate_limit_error', 'rate_limit_error'],
+  ['insufficient_quota', 'billing_error'],
+]);
 
 const FALLBACK_MESSAGE = 'The provider reported an error without a message.';
 
@@ -36,7 +39,7 @@ export function messagesErrorToChat(body: unknown): JsonObject {
   return {
     error: {
       message: asString(error.message) ?? FALLBACK_MESSAGE,
-      type: CHAT_TYPES[type] ?? 'server_error',
+      type: CHAT_TYPES.get(type) ?? 'server_error',
       param: null,
       code: type,
     },
@@ -51,7 +54,7 @@ export function chatErrorToMessages(body: unknown): JsonObject {
   return {
     type: 'error',
     error: {
-      type: ANTHROPIC_TYPES[type] ?? 'api_error',
+      type: ANTHROPIC_TYPES.get(type) ?? 'api_error',
       message: asString(error.message) ?? FALLBACK_MESSAGE,
       ...(code === undefined ? {} : { code }),
     },
