@@ -343,6 +343,11 @@ describe('models, aliases and addresses', () => {
     assert.equal(record.requestedModel, 'fast');
   });
 
+  it('a model named like an Object property is served by no upstream that lists other models', async () => {
+    for (const model of ['constructor', 'toString', '__proto__'])
+      await assert.rejects(chat(sluice, model), OpenAI.NotFoundError, model);
+  });
+
   it('patterns written for chat models do not turn embeddings away', async () => {
     const embedding = await openai(sluice).embeddings.create({
       model: 'text-embedding-3-small',
@@ -408,6 +413,50 @@ describe('base URLs', () => {
         assert.equal(call.headers['api-key'], 'azure-key');
         assert.equal(call.headers.authorization, undefined);
       }
+    } finally {
+      await sluice.stop();
+      await azure.stop();
+    }
+  });
+
+  it('Azure: a model is one path segment whatever its name; `.` and `..` are refused before anything goes upstream', async () => {
+    // No deployments listed: every model is a deployment of its own name.
+    const azure = await startFakeUpstream(answering);
+    const sluice = await sluiceWith({
+      upstreams: [
+        { name: 'azure', family: 'azure', baseUrl: azure.origin, apiKey: 'k', apiVersion: 'v1' },
+      ],
+    });
+    try {
+      for (const model of ['constructor', '__proto__', 'a/../b', 'x?y#z'])
+        await chat(sluice, model);
+      assert.deepEqual(
+        azure.calls.map((c) => c.path),
+        [
+          '/openai/deployments/constructor/chat/completions?api-version=v1',
+          '/openai/deployments/__proto__/chat/completions?api-version=v1',
+          '/openai/deployments/a%2F..%2Fb/chat/completions?api-version=v1',
+          '/openai/deployments/x%3Fy%23z/chat/completions?api-version=v1',
+        ],
+      );
+      for (const model of ['..', '.']) {
+        await assert.rejects(
+          chat(sluice, model),
+          (error: unknown) =>
+            error instanceof OpenAI.BadRequestError &&
+            error.param === 'model' &&
+            error.message.includes(`\`${model}\` is not the name of a model`),
+        );
+        // A form's model is read as the upload streams: refused the same.
+        await assert.rejects(
+          openai(sluice).audio.transcriptions.create({
+            model,
+            file: await toFile(Buffer.from('RIFF'), 'a.wav'),
+          }),
+          (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'model',
+        );
+      }
+      assert.equal(azure.calls.length, 4, 'nothing more reached the upstream');
     } finally {
       await sluice.stop();
       await azure.stop();

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { UnsupportedMediaTypeError } from '../errors/index.ts';
+import { InvalidFieldError, UnsupportedMediaTypeError } from '../errors/index.ts';
 import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
 import { readMultipart } from './multipart.ts';
@@ -81,7 +81,14 @@ export async function parseRequest(
   const multipart = isMultipart(req.headers['content-type']);
   if (route.kind === 'inference' && route.body === 'multipart') {
     if (!multipart) throw notMultipart();
-    const form = await readMultipart(req, { limit: options.maxBodyBytes, ...options });
+    const form = await readMultipart(req, {
+      limit: options.maxBodyBytes,
+      ...options,
+      checkModel: (model) => {
+        checkModelName(model);
+        options.checkModel(model);
+      },
+    });
     return {
       ...base,
       body: form.body,
@@ -101,6 +108,8 @@ export async function parseRequest(
     return { ...base, body, replayable: false, stream: false };
   }
   const json = parseJsonObject(await readBody(req, options.maxBodyBytes));
+  const model = typeof json.model === 'string' ? json.model : undefined;
+  checkModelName(model);
   const hideUsage = route.kind === 'inference' && endpoint.dialect.requestUsage(json);
   const text = JSON.stringify(json);
   return {
@@ -108,7 +117,7 @@ export async function parseRequest(
     body: ownUtf8(text),
     contentType: 'application/json',
     replayable: true,
-    model: typeof json.model === 'string' ? json.model : undefined,
+    model,
     stream: json.stream === true,
     hideUsage,
     stores: storesAnswer(pathname, json),
@@ -117,6 +126,15 @@ export async function parseRequest(
     references:
       options.checkReferences && mayReference(text) ? nonEmpty(referencesIn(json)) : NO_REFERENCES,
   };
+}
+
+/**
+ * `.` and `..` name no model, and as an Azure deployment they would move the upstream's path
+ * (`/deployments/../chat/completions` is `/chat/completions` to the server): refused.
+ */
+function checkModelName(model: string | undefined): void {
+  if (model === '.' || model === '..')
+    throw new InvalidFieldError('model', `\`${model}\` is not the name of a model.`);
 }
 
 function isMultipart(contentType: string | undefined): boolean {

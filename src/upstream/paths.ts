@@ -32,9 +32,15 @@ export function upstreamPath(
   const [route, query] = rest.split('?', 2) as [string, string | undefined];
   const deployment =
     method === 'POST' && model !== undefined && DEPLOYMENT_ENDPOINTS.has(route)
-      ? `/deployments/${encodeURIComponent(azure.deployments[model] ?? model)}`
+      ? `/deployments/${encodeURIComponent(deploymentOf(azure.deployments, model))}`
       : '';
   const params = new URLSearchParams(query);
   params.set('api-version', azure.apiVersion);
   return `${upstream.basePath}${deployment}${route}?${params.toString()}`;
+}
+
+/** The deployment a model goes to: the configured one, or the model's own name. */
+function deploymentOf(deployments: Readonly<Record<string, string>>, model: string): string {
+  // Own entries only: a model named `constructor` is not the object's constructor.
+  return Object.hasOwn(deployments, model) ? (deployments[model] ?? model) : model;
 }

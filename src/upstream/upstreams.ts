@@ -68,7 +68,9 @@ export function candidatesFor(
 ): Upstream[] {
   const ofFamily = upstreams.filter((u) => u.family === family);
   if (model === undefined) return ofFamily;
-  const serving = ofFamily.filter((u) => servesModel(u.models, model) || model in u.aliases);
+  const serving = ofFamily.filter(
+    (u) => servesModel(u.models, model) || Object.hasOwn(u.aliases, model),
+  );
   return serving.length > 0 || modelRoute ? serving : ofFamily;
 }
 
