@@ -191,6 +191,17 @@ export async function startNginx(upstream: Upstream, core: number): Promise<Targ
 }
 
 /**
+ * BENCH_CPU_PROF=DIR: Sluice and the Node relays write a V8 CPU profile of each process there
+ * (open it in Chrome DevTools); time in the kernel mostly shows as idle.
+ */
+function cpuProfile(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir === undefined
+    ? []
+    : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${dir}`];
+}
+
+/**
  * A relay script run by Node: the Node.js floor (bench/node-relay.ts), the byte pipe beneath
  * it (bench/pipe-relay.ts) or a relay owning its upstream sockets (bench/raw-relay.ts), for
  * context beside Sluice.
@@ -203,10 +214,14 @@ async function startNodeScript(
 ): Promise<Target> {
   const port = await freePort();
   const launch = () =>
-    startChild(process.execPath, [here(script), String(upstream.port), String(port)], {
-      core,
-      readyPort: port,
-    });
+    startChild(
+      process.execPath,
+      [...cpuProfile(), here(script), String(upstream.port), String(port)],
+      {
+        core,
+        readyPort: port,
+      },
+    );
   return restartable(name, port, {}, launch);
 }
 
@@ -224,11 +239,7 @@ export async function startSluice(
   const bin = root === undefined ? SLUICE_BIN : join(root, 'bin', 'sluice.js');
   const port = await freePort();
   const { env, dataDir, key } = sluiceSetup(bin, port, upstream.port);
-  // BENCH_CPU_PROF=DIR writes a V8 CPU profile of Sluice there (open it in Chrome DevTools).
-  const profile =
-    process.env.BENCH_CPU_PROF === undefined
-      ? []
-      : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
+  const profile = cpuProfile();
   const withoutMetrics = metrics ? [] : ['--import', here('./without-metrics.ts')];
   const launch = () =>
     startChild(process.execPath, [...profile, ...withoutMetrics, bin, 'serve'], {
