@@ -284,6 +284,14 @@ describe('admin API', () => {
     });
     assert.equal(past.status, 400);
     assert.equal(errorOf(past).code, 'invalid_expiry');
+    // A span past any date (a 500 once: no Date, no row for it).
+    for (const expires_at of ['100000000w', '2026-02-30']) {
+      const unreadable = await call('POST', '/api/admin/keys', {
+        body: { user: 'bob', expires_at },
+      });
+      assert.equal(unreadable.status, 400, expires_at);
+      assert.equal(errorOf(unreadable).param, 'expires_at', expires_at);
+    }
     const badModels = await call('POST', '/api/admin/keys', {
       body: { user: 'bob', models: 'gpt-4o' },
     });
@@ -398,6 +406,9 @@ describe('admin API', () => {
 
     for (const [body, param, code] of [
       [{ limits: { rpm: 1.5 } }, 'limits.rpm', 'invalid_field'],
+      // Past 2^53 a count is no longer exact, and past 2^63 PostgreSQL's bigint refused it (a 500).
+      [{ limits: { rpm: 2 ** 53 } }, 'limits.rpm', 'invalid_field'],
+      [{ limits: { budget_tokens: 1e20 } }, 'limits.budget_tokens', 'invalid_field'],
       [{ limits: { max_streams: 0 } }, 'limits.max_streams', 'invalid_field'],
       [{ limits: { budget_cost: -1 } }, 'limits.budget_cost', 'invalid_field'],
       [{ limits: { budget_period: 'week' } }, 'limits.budget_period', 'invalid_field'],
@@ -703,6 +714,10 @@ describe('admin API', () => {
         ],
         ['since=yesterday', 'since', /"since" must be an ISO 8601 time/],
         ['until=13:00', 'until', /"until" must be an ISO 8601 time/],
+        // No such day or hour (Date.parse rolls them over), and a span no store could keep.
+        ['since=2026-02-30', 'since', /"since" must be an ISO 8601 time/],
+        ['until=2026-05-01T24:00Z', 'until', /"until" must be an ISO 8601 time/],
+        ['since=99999999999999999999w', 'since', /"since" must be an ISO 8601 time/],
         ['model=', 'model', /"model" must be a value \(leave it out for every record\)/],
         ['user=%20', 'user', /"user" must be a value/],
         ['key=', 'key', /"key" must be a value/],

@@ -338,7 +338,16 @@ describe('sluice users, keys and usage', () => {
     });
     const zero = await sluice(['users', 'limits', 'bob', '--rpm', '0'], { env });
     assert.equal(zero.code, 2);
-    assert.match(zero.err, /--rpm takes a whole number above 0, or "none"; got "0"/);
+    assert.match(
+      zero.err,
+      /--rpm takes a whole number from 1 to 9007199254740991, or "none"; got "0"/,
+    );
+    // Past 2^53 a count is no longer exact (and past 2^63 no store keeps it).
+    const huge = await sluice(['users', 'limits', 'bob', '--tpm', '100000000000000000000'], {
+      env,
+    });
+    assert.equal(huge.code, 2);
+    assert.match(huge.err, /--tpm takes a whole number from 1 to 9007199254740991/);
     const missing = await sluice(['users', 'disable', 'nobody'], { env });
     assert.equal(missing.code, 1);
     assert.equal(missing.err, 'sluice users disable: There is no user "nobody".\n');

@@ -98,6 +98,9 @@ export function optionalExpiry(
   );
 }
 
+/** Counts are kept as 64-bit integers, read back as JavaScript numbers: exact up to 2^53 − 1. */
+const WHOLE_LIMIT = `a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`;
+
 const NUMBER_FIELDS = [
   ['rpm', 'rpm', true],
   ['tpm', 'tpm', true],
@@ -130,14 +133,14 @@ export function optionalLimits(
     if (v === undefined) continue;
     if (
       v === null ||
-      (typeof v === 'number' && v > 0 && Number.isFinite(v) && (!whole || Number.isInteger(v)))
+      (typeof v === 'number' && v > 0 && Number.isFinite(v) && (!whole || Number.isSafeInteger(v)))
     ) {
       limits[key] = v;
       continue;
     }
     throw invalid(
       `${name}.${field}`,
-      `"${name}.${field}" must be a ${whole ? 'whole number' : 'number'} above 0, or null for no limit.`,
+      `"${name}.${field}" must be ${whole ? WHOLE_LIMIT : 'a number above 0'}, or null for no limit.`,
     );
   }
   const period = raw.budget_period;

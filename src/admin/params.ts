@@ -18,13 +18,19 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   w: 7 * 86_400_000,
 };
 
-/** `30s`, `15m`, `24h`, `7d`, `2w` in ms; `m` is minutes (months vary, so they are not offered). */
+/** The longest span read: a thousand years, so that now ± a span is a time every store keeps. */
+const MAX_SPAN_MS = 1000 * 365.25 * 86_400_000;
+
+/**
+ * `30s`, `15m`, `24h`, `7d`, `2w` in ms, up to a thousand years; `m` is minutes (months vary,
+ * so they are not offered).
+ */
 export function parseSpan(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim());
   const unit = match?.[2] === undefined ? undefined : UNIT_MS[match[2]];
   if (match === null || unit === undefined) return undefined;
   const ms = Math.round(Number(match[1]) * unit);
-  return ms > 0 ? ms : undefined;
+  return ms > 0 && ms <= MAX_SPAN_MS ? ms : undefined;
 }
 
 /**
@@ -41,7 +47,19 @@ export function parseIsoTime(text: string): number | undefined {
     return undefined;
   }
   const ms = Date.parse(trimmed);
-  return Number.isNaN(ms) ? undefined : ms;
+  return Number.isNaN(ms) || !onTheCalendar(trimmed) ? undefined : ms;
+}
+
+/**
+ * The date and hour of an ISO time exist: `Date.parse` rolls `2026-02-30` over to March and
+ * `T24:00` to the next day instead of refusing them.
+ */
+function onTheCalendar(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  const hour = iso.length > 10 ? Number(iso.slice(11, 13)) : 0;
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24;
 }
 
 /** A point in the past: an ISO time, or a span ago (`7d` is seven days before `now`). */

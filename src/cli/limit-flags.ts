@@ -53,11 +53,14 @@ export function limitsFromFlags(flags: LimitFlags, base: Limits): Limits | undef
 function limitValue(flag: string, text: string, whole: boolean): number | null {
   if (text === 'none') return null;
   const value = Number(text);
-  const valid = /^\d+(\.\d+)?$/.test(text) && value > 0 && (!whole || Number.isInteger(value));
+  const valid =
+    /^\d+(\.\d+)?$/.test(text) &&
+    value > 0 &&
+    Number.isFinite(value) &&
+    (!whole || Number.isSafeInteger(value));
   if (valid) return value;
-  throw new UsageError(
-    `--${flag} takes ${whole ? 'a whole number' : 'a number'} above 0, or "none"; got "${text}"`,
-  );
+  const form = whole ? `a whole number from 1 to ${Number.MAX_SAFE_INTEGER}` : 'a number above 0';
+  throw new UsageError(`--${flag} takes ${form}, or "none"; got "${text}"`);
 }
 
 /** `rpm 60, streams 4, $5/month`, or `none`. */

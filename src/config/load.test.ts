@@ -263,6 +263,29 @@ describe('loadConfig', () => {
     assert.match(problems.join('\n'), /Two upstreams are named "a"/);
   });
 
+  it('refuses default limits that are not whole counts a store keeps exactly', () => {
+    const problems = problemsOf(() =>
+      load(
+        { SLUICE_CONFIG: 'c.json' },
+        {
+          readFile: () =>
+            JSON.stringify({
+              defaultLimits: { key: { rpm: 1.5, tpm: 1e20 }, user: { maxStreams: 0 } },
+            }),
+        },
+      ),
+    );
+    const text = problems.join('\n');
+    assert.match(text, /rpm.*expected int/i);
+    assert.match(text, /tpm.*(too big|<=9007199254740991)/i);
+    assert.match(text, /maxStreams.*(too small|>0)/i);
+    const cost = load(
+      { SLUICE_CONFIG: 'c.json' },
+      { readFile: () => JSON.stringify({ defaultLimits: { key: { budgetCost: 0.5 } } }) },
+    );
+    assert.equal(cost.defaultLimits.key.budgetCost, 0.5, 'a cost is any amount above 0');
+  });
+
   it('refuses a key it does not know, naming it and the nearest it does', () => {
     const problems = problemsOf(() =>
       load(

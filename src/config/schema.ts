@@ -14,7 +14,8 @@ type Z = typeof Zod.z;
 function buildSchema(z: Z) {
   const duration = z.union([z.string(), z.number()]);
   const size = z.union([z.string(), z.number()]);
-  const count = z.number().positive().nullable();
+  // Counts are kept as 64-bit integers and read back as numbers: exact up to 2^53 − 1.
+  const count = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable();
 
   const limits = z
     .strictObject({
@@ -22,7 +23,7 @@ function buildSchema(z: Z) {
       tpm: count,
       maxStreams: count,
       budgetTokens: count,
-      budgetCost: count,
+      budgetCost: z.number().positive().nullable(),
       budgetPeriod: z.enum(['day', 'month', 'total']),
     })
     .partial();
