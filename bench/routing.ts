@@ -140,6 +140,7 @@ class Model {
       priority: 0,
       weight: server.weight,
       azure: undefined,
+      servesResponses: true,
       health,
       turn: { current: 0, key: 0 },
       load: { inFlight: 0 },

@@ -45,6 +45,7 @@ function buildSchema(z: Z) {
       aliases: z.record(z.string().min(1), z.string().min(1)),
       deployments: z.record(z.string().min(1), z.string().min(1)),
       apiVersion: z.string().min(1),
+      responses: z.boolean(),
     })
     .partial()
     .required({ baseUrl: true });

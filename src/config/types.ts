@@ -34,6 +34,11 @@ export interface UpstreamConfig {
   /** Model names clients may use for models of this upstream: `{"fast": "gpt-4.1-mini"}`. */
   readonly aliases: Readonly<Record<string, string>>;
   readonly azure: AzureSettings | undefined;
+  /**
+   * It serves the Responses API (`/v1/responses`); `false` (`"responses": false`): Chat
+   * Completions only, and Responses requests for its models are translated.
+   */
+  readonly responses: boolean;
 }
 
 export interface EgressConfig {

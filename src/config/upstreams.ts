@@ -119,6 +119,7 @@ function fromEntry(
     weight: entry.weight ?? 1,
     proxy,
     aliases: entry.aliases ?? {},
+    responses: entry.responses ?? true,
     azure: settings,
   };
 }
@@ -140,6 +141,7 @@ function upstream(
     weight: 1,
     proxy: undefined,
     aliases: {},
+    responses: true,
     azure: undefined,
   };
 }

@@ -18,4 +18,9 @@ export {
   messagesErrorToChat,
   chatErrorToMessages,
   DEFAULT_MAX_TOKENS,
+  responsesRequestToChat,
+  chatStreamToResponses,
+  chatAnswerToResponses,
+  type ResponsesEcho,
+  responsesEcho,
 } from './translate/index.ts';

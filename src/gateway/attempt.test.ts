@@ -56,6 +56,7 @@ describe('attempt', () => {
           ],
           models: undefined,
           aliases: {},
+          servesResponses: true,
           priority: 0,
           weight: 1,
           azure: undefined,

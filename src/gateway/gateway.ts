@@ -43,7 +43,12 @@ import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 import { type RouteInfo, routeOf } from './routes.ts';
-import { type Translation, translatableTo, translationFor } from './translation.ts';
+import {
+  responsesViaChat,
+  type Translation,
+  translatableTo,
+  translationFor,
+} from './translation.ts';
 import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
 import { capturedText } from './tap.ts';
@@ -194,6 +199,13 @@ export class Gateway {
           ...upstreams.filter((u) => u.family === otherFamily && !u.demo),
         ];
       }
+      if (parsed.pathname === '/v1/responses' && method === 'POST') {
+        // Upstreams with the Responses API first; only when none serves the model, those
+        // without it, by translation (never a mix: one request, one translation).
+        const native = candidates.filter((u) => u.servesResponses);
+        if (native.length === 0 && candidates.length > 0) translation = responsesViaChat(parsed);
+        if (translation === undefined) candidates = native;
+      }
       if (candidates.length === 0 && other !== undefined && method === 'POST') {
         const across = candidatesFor(upstreams, other, parsed.model, true);
         translation = across.length > 0 ? translationFor(parsed) : undefined;
@@ -253,7 +265,9 @@ export class Gateway {
     const filtersList = this.#objects.filtersList(principal, parsed, method);
     // A whole answer of the other family is translated once it is in.
     if (filtersList || (translation !== undefined && !parsed.stream)) client.holdAnswer();
-    if (parsed.stores) client.tap.watchId();
+    // A translated answer is stored by no provider: there is no object to record.
+    const stores = parsed.stores && translation === undefined;
+    if (stores) client.tap.watchId();
     this.#open.add(client);
     const stop = new Stop();
     this.#stops.add(stop);
@@ -309,7 +323,13 @@ export class Gateway {
       tries: attempts.map((a) => ({ upstream: a.upstream, answer: String(a.answer) })),
     });
     if (client.endReason === 'done' && client.status < 300)
-      await this.#objects.record(principal, parsed, method, tap, upstream?.name);
+      await this.#objects.record(
+        principal,
+        stores === parsed.stores ? parsed : { ...parsed, stores },
+        method,
+        tap,
+        upstream?.name,
+      );
     const held = client.held;
     if (held !== undefined && translation !== undefined) {
       client.answer(held.status, held.headers, translatedAnswer(translation, held.body));

@@ -1,13 +1,15 @@
 /**
  * A request the client's API family cannot serve but the other can: a Chat Completions request
  * for a model only an Anthropic upstream serves, or a Messages request for a model only an
- * OpenAI-family upstream serves. The request is translated once (`dialects/translate/`), the
+ * OpenAI-family upstream serves — and a Responses request for a model only upstreams without
+ * the Responses API serve (`responsesViaChat`). The request is translated once (`dialects/translate/`), the
  * upstream's stream event by event — metering reads the upstream's own events, the client gets
  * its own dialect, keepalives, backpressure and cancel as on any relay.
  */
 import type { ApiFamily } from '../config/index.ts';
 import {
   anthropicMessages,
+  chatAnswerToResponses,
   chatErrorToMessages,
   chatRequestToMessages,
   chatResponseToMessages,
@@ -18,6 +20,9 @@ import {
   messagesResponseToChat,
   messagesStreamToChat,
   openaiChat,
+  chatStreamToResponses,
+  responsesEcho,
+  responsesRequestToChat,
   type StreamTranslator,
 } from '../dialects/index.ts';
 import { ownUtf8, parseJsonObject } from '../http/index.ts';
@@ -74,6 +79,27 @@ export function translationFor(parsed: ParsedRequest): Translation | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * A Responses request for a model that only upstreams without the Responses API serve
+ * (`"responses": false`): sent as a Chat Completions request, answered as a response. Nothing
+ * is stored: the answer cannot be fetched or continued later (`previous_response_id` is refused).
+ */
+export function responsesViaChat(parsed: ParsedRequest): Translation | undefined {
+  if (!Buffer.isBuffer(parsed.body) || parsed.model === undefined) return undefined;
+  const json = parseJsonObject(parsed.body);
+  const echo = responsesEcho(json, parsed.model);
+  return {
+    family: 'openai',
+    upstreamDialect: openaiChat,
+    path: '/v1/chat/completions',
+    body: ownUtf8(JSON.stringify(responsesRequestToChat(json))),
+    stream: parsed.stream ? chatStreamToResponses(echo) : undefined,
+    answer: (answer) => chatAnswerToResponses(answer, echo),
+    // One family: a Chat error body is already in the shape a Responses client reads.
+    errorBody: (body) => body,
+  };
 }
 
 /** The family a request could be translated to, if its route translates at all. */

@@ -34,6 +34,7 @@ function upstream(
     })),
     models: undefined,
     aliases: {},
+    servesResponses: true,
     priority: options.priority ?? 0,
     weight: options.weight ?? 1,
     azure: undefined,

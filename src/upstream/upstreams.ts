@@ -31,6 +31,8 @@ export interface Upstream {
   readonly priority: number;
   readonly weight: number;
   readonly azure: AzureSettings | undefined;
+  /** It serves the Responses API; when not, Responses requests for it are translated to Chat. */
+  readonly servesResponses: boolean;
   readonly health: Health;
   /** Round-robin state: the weighted turn among its priority, the next key. */
   readonly turn: { current: number; key: number };

@@ -1,5 +1,6 @@
 /**
- * Translation between OpenAI Chat Completions and Anthropic Messages (issue #12): requests,
+ * Translation between OpenAI Chat Completions and Anthropic Messages (issue #12), and from the
+ * Responses API to Chat Completions for upstreams without it: requests,
  * streams event by event, whole answers and errors, as pure functions over values. What cannot
  * be translated is refused with a 400 that names the field.
  */
@@ -16,3 +17,10 @@ export {
 } from './chat-stream-to-messages.ts';
 export { messagesResponseToChat, chatResponseToMessages } from './responses.ts';
 export { messagesErrorToChat, chatErrorToMessages } from './errors.ts';
+export { responsesRequestToChat } from './responses-to-chat-request.ts';
+export {
+  chatAnswerToResponses,
+  chatStreamToResponses,
+  type ResponsesEcho,
+  responsesEcho,
+} from './chat-to-responses.ts';

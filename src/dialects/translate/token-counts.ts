@@ -96,3 +96,15 @@ export function anthropicUsage(c: AnthropicCounts): JsonObject {
     ...(c.thinking === undefined ? {} : { output_tokens_details: { thinking_tokens: c.thinking } }),
   };
 }
+
+/** The Responses API's `usage` object (output tokens include reasoning, as OpenAI counts them). */
+export function responsesUsage(c: AnthropicCounts): JsonObject {
+  const input = c.input + c.cacheRead + c.cacheWrite;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: c.cacheRead, cache_write_tokens: c.cacheWrite },
+    output_tokens: c.output,
+    output_tokens_details: { reasoning_tokens: c.thinking ?? 0 },
+    total_tokens: input + c.output,
+  };
+}

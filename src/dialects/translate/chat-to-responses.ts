@@ -1,0 +1,436 @@
+/**
+ * A Chat Completions answer as a Responses API answer, for a Responses client whose upstream
+ * serves Chat Completions only: the stream chunk by chunk, in the order the official SDKs
+ * accumulate (`response.created`, `response.in_progress`, then per output item
+ * `output_item.added`, its part and deltas, `…done` events, `output_item.done`, and at the end
+ * `response.completed` — or `response.incomplete` when the token limit cut the answer), and a
+ * whole `chat.completion` as one `response` object.
+ *
+ * - `reasoning_content` (DeepSeek, xAI) or `reasoning` → a `reasoning` item with a
+ *   `reasoning_text` part; `content` → a `message` item's `output_text`, `refusal` → its
+ *   `refusal`; each tool call → a `function_call` item (call id and name from its first
+ *   fragment) whose argument fragments are `function_call_arguments.delta`s. A change of kind
+ *   closes the open item and opens the next.
+ * - The upstream's usage (asked for by the translated request) rides on the final response;
+ *   the chunk that carries it gives the client nothing else.
+ * - An in-band `{"error": …}` → an `error` event, and nothing after it.
+ */
+import { randomBytes } from 'node:crypto';
+import { UpstreamProtocolError } from '../../errors/index.ts';
+import { formatEvent } from '../../sse/index.ts';
+import { openaiError } from '../error-shapes.ts';
+import { type JsonObject, asArray, asNumber, asString, isObject, isUnset } from './json.ts';
+import { type AnthropicCounts, readChatCounts, responsesUsage } from './token-counts.ts';
+import type { StreamTranslator } from './types.ts';
+
+/** What the response object repeats of the request (the Responses API echoes its settings). */
+export interface ResponsesEcho {
+  readonly model: string;
+  readonly instructions: unknown;
+  readonly tools: unknown;
+  readonly toolChoice: unknown;
+  readonly parallelToolCalls: unknown;
+  readonly temperature: unknown;
+  readonly topP: unknown;
+  readonly maxOutputTokens: unknown;
+}
+
+/** The echo of a Responses request body. */
+export function responsesEcho(body: JsonObject, model: string): ResponsesEcho {
+  return {
+    model,
+    instructions: body.instructions,
+    tools: body.tools,
+    toolChoice: body.tool_choice,
+    parallelToolCalls: body.parallel_tool_calls,
+    temperature: body.temperature,
+    topP: body.top_p,
+    maxOutputTokens: body.max_output_tokens,
+  };
+}
+
+export function chatStreamToResponses(echo: ResponsesEcho): StreamTranslator {
+  return new ChatToResponses(echo);
+}
+
+/** A whole `chat.completion` as a `response`. */
+export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonObject {
+  const answer = isObject(json) ? json : {};
+  const choice = asArray(answer.choices)?.find((c) => isObject(c) && (c.index ?? 0) === 0);
+  const message = isObject(choice) && isObject(choice.message) ? choice.message : {};
+  const output: JsonObject[] = [];
+  const reasoning = asString(message.reasoning_content) ?? asString(message.reasoning);
+  if (reasoning) output.push(reasoningItem(newId('rs'), reasoning, 'completed'));
+  const content = asString(message.content);
+  const refusal = asString(message.refusal);
+  if (content || refusal)
+    output.push(
+      messageItem(
+        newId('msg'),
+        [messagePart(content ? 'text' : 'refusal', content || refusal || '')],
+        'completed',
+      ),
+    );
+  for (const call of asArray(message.tool_calls) ?? []) {
+    if (!isObject(call)) continue;
+    const fn = isObject(call.function) ? call.function : {};
+    output.push(
+      callItem(
+        newId('fc'),
+        asString(call.id) ?? newId('call'),
+        asString(fn.name) ?? '',
+        asString(fn.arguments) ?? '',
+        'completed',
+      ),
+    );
+  }
+  const finish = isObject(choice) ? choice.finish_reason : undefined;
+  return responseObject(echo, {
+    id: newId('resp'),
+    createdAt: asNumber(answer.created) ?? nowSeconds(),
+    model: asString(answer.model) || echo.model,
+    status: finish === 'length' ? 'incomplete' : 'completed',
+    output,
+    counts: isObject(answer.usage) ? readChatCounts(answer.usage) : undefined,
+  });
+}
+
+type ItemKind = 'reasoning' | 'text' | 'refusal';
+
+interface OpenText {
+  readonly kind: ItemKind;
+  readonly id: string;
+  readonly outputIndex: number;
+  text: string;
+}
+
+interface OpenCall {
+  readonly id: string;
+  readonly callId: string;
+  readonly name: string;
+  readonly outputIndex: number;
+  args: string;
+  done: boolean;
+}
+
+class ChatToResponses implements StreamTranslator {
+  readonly #echo: ResponsesEcho;
+  readonly #id = newId('resp');
+  readonly #createdAt = nowSeconds();
+  #model: string;
+  #sequence = 0;
+  #started = false;
+  #done = false;
+  /** Items finished so far with their output index, for the final response. */
+  readonly #output: { readonly index: number; readonly item: JsonObject }[] = [];
+  /** Items opened so far: the next one's output index. */
+  #opened = 0;
+  #text: OpenText | undefined;
+  /** Chat tool call index → its item. */
+  readonly #calls: (OpenCall | undefined)[] = [];
+  #finish: unknown;
+  #counts: AnthropicCounts | undefined;
+
+  constructor(echo: ResponsesEcho) {
+    this.#echo = echo;
+    this.#model = echo.model;
+  }
+
+  event(_name: string | undefined, data: string): string {
+    if (this.#done) return '';
+    if (data === '[DONE]') return this.#complete();
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return this.#fail(`a chunk is not JSON: ${data.slice(0, 100)}`);
+    }
+    if (!isObject(chunk)) return this.#fail('a chunk is not a JSON object.');
+    if (!isUnset(chunk.error)) return this.#error(chunk.error);
+    let out = '';
+    const choice = asArray(chunk.choices)?.find((c) => isObject(c) && (c.index ?? 0) === 0);
+    if (!this.#started && isObject(choice)) out += this.#start(chunk);
+    if (isObject(choice)) out += this.#choice(choice);
+    if (isObject(chunk.usage)) this.#counts = readChatCounts(chunk.usage);
+    return out;
+  }
+
+  end(): string {
+    return this.#done ? '' : this.#complete();
+  }
+
+  #start(chunk: JsonObject): string {
+    this.#started = true;
+    this.#model = asString(chunk.model) || this.#model;
+    const response = this.#response('in_progress');
+    return (
+      this.#event('response.created', { response }) +
+      this.#event('response.in_progress', { response })
+    );
+  }
+
+  #choice(choice: JsonObject): string {
+    const delta = isObject(choice.delta) ? choice.delta : {};
+    let out = '';
+    const reasoning = asString(delta.reasoning_content) ?? asString(delta.reasoning);
+    if (reasoning) out += this.#textDelta('reasoning', reasoning);
+    const content = asString(delta.content);
+    if (content) out += this.#textDelta('text', content);
+    const refusal = asString(delta.refusal);
+    if (refusal) out += this.#textDelta('refusal', refusal);
+    for (const call of asArray(delta.tool_calls) ?? []) if (isObject(call)) out += this.#call(call);
+    if (typeof choice.finish_reason === 'string') {
+      this.#finish = choice.finish_reason;
+      out += this.#closeText() + this.#closeCalls();
+    }
+    return out;
+  }
+
+  #textDelta(kind: ItemKind, delta: string): string {
+    let out = '';
+    let open = this.#text;
+    if (open?.kind !== kind) {
+      out += this.#closeText() + this.#closeCalls();
+      open = {
+        kind,
+        id: newId(kind === 'reasoning' ? 'rs' : 'msg'),
+        outputIndex: this.#nextIndex(),
+        text: '',
+      };
+      this.#text = open;
+      const item =
+        kind === 'reasoning'
+          ? reasoningItem(open.id, undefined, 'in_progress')
+          : messageItem(open.id, [], 'in_progress');
+      out += this.#event('response.output_item.added', { output_index: open.outputIndex, item });
+      out += this.#event('response.content_part.added', {
+        ...this.#at(open),
+        part: partOf(kind, ''),
+      });
+    }
+    open.text += delta;
+    const type =
+      kind === 'reasoning'
+        ? 'response.reasoning_text.delta'
+        : kind === 'text'
+          ? 'response.output_text.delta'
+          : 'response.refusal.delta';
+    return (
+      out +
+      this.#event(type, { ...this.#at(open), delta, ...(kind === 'text' ? { logprobs: [] } : {}) })
+    );
+  }
+
+  #closeText(): string {
+    const open = this.#text;
+    if (open === undefined) return '';
+    this.#text = undefined;
+    const { kind, text } = open;
+    const part = partOf(kind, text);
+    const doneType =
+      kind === 'reasoning'
+        ? 'response.reasoning_text.done'
+        : kind === 'text'
+          ? 'response.output_text.done'
+          : 'response.refusal.done';
+    const item =
+      kind === 'reasoning'
+        ? reasoningItem(open.id, text, 'completed')
+        : messageItem(open.id, [part], 'completed');
+    this.#output.push({ index: open.outputIndex, item });
+    return (
+      this.#event(doneType, {
+        ...this.#at(open),
+        ...(kind === 'refusal' ? { refusal: text } : { text }),
+        ...(kind === 'text' ? { logprobs: [] } : {}),
+      }) +
+      this.#event('response.content_part.done', { ...this.#at(open), part }) +
+      this.#event('response.output_item.done', { output_index: open.outputIndex, item })
+    );
+  }
+
+  #call(call: JsonObject): string {
+    const index = asNumber(call.index) ?? 0;
+    const fn = isObject(call.function) ? call.function : {};
+    let out = '';
+    let open = this.#calls[index];
+    if (open === undefined) {
+      out += this.#closeText();
+      open = {
+        id: newId('fc'),
+        callId: asString(call.id) || newId('call'),
+        name: asString(fn.name) ?? '',
+        outputIndex: this.#nextIndex(),
+        args: '',
+        done: false,
+      };
+      this.#calls[index] = open;
+      out += this.#event('response.output_item.added', {
+        output_index: open.outputIndex,
+        item: callItem(open.id, open.callId, open.name, '', 'in_progress'),
+      });
+    }
+    const args = asString(fn.arguments);
+    if (!args || open.done) return out;
+    open.args += args;
+    return (
+      out +
+      this.#event('response.function_call_arguments.delta', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        delta: args,
+      })
+    );
+  }
+
+  #closeCalls(): string {
+    let out = '';
+    for (const call of this.#calls) {
+      if (call === undefined || call.done) continue;
+      call.done = true;
+      const item = callItem(call.id, call.callId, call.name, call.args, 'completed');
+      this.#output.push({ index: call.outputIndex, item });
+      out +=
+        this.#event('response.function_call_arguments.done', {
+          item_id: call.id,
+          name: call.name,
+          output_index: call.outputIndex,
+          arguments: call.args,
+        }) + this.#event('response.output_item.done', { output_index: call.outputIndex, item });
+    }
+    return out;
+  }
+
+  #nextIndex(): number {
+    return this.#opened++;
+  }
+
+  #complete(): string {
+    this.#done = true;
+    let out = this.#started ? '' : this.#start({});
+    out += this.#closeText() + this.#closeCalls();
+    const incomplete = this.#finish === 'length';
+    const response = this.#response(incomplete ? 'incomplete' : 'completed');
+    return (
+      out + this.#event(incomplete ? 'response.incomplete' : 'response.completed', { response })
+    );
+  }
+
+  #response(status: 'in_progress' | 'completed' | 'incomplete'): JsonObject {
+    return responseObject(this.#echo, {
+      id: this.#id,
+      createdAt: this.#createdAt,
+      model: this.#model,
+      status,
+      output:
+        status === 'in_progress'
+          ? []
+          : this.#output.toSorted((a, b) => a.index - b.index).map((o) => o.item),
+      counts: status === 'in_progress' ? undefined : this.#counts,
+    });
+  }
+
+  #at(open: OpenText): JsonObject {
+    return { item_id: open.id, output_index: open.outputIndex, content_index: 0 };
+  }
+
+  #event(type: string, fields: JsonObject): string {
+    const data = { type, ...fields, sequence_number: this.#sequence++ };
+    return formatEvent({ event: type, data: JSON.stringify(data) });
+  }
+
+  #error(error: unknown): string {
+    this.#done = true;
+    const e = isObject(error) ? error : {};
+    return this.#event('error', {
+      code: asString(e.code) ?? asString(e.type) ?? 'upstream_error',
+      message: asString(e.message) ?? 'The provider reported an error without a message.',
+      param: asString(e.param) ?? null,
+    });
+  }
+
+  #fail(message: string): string {
+    this.#done = true;
+    const { code, param } = openaiError(new UpstreamProtocolError('openai', message));
+    return this.#event('error', { code, message, param });
+  }
+}
+
+interface ResponseState {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly model: string;
+  readonly status: 'in_progress' | 'completed' | 'incomplete';
+  readonly output: readonly JsonObject[];
+  readonly counts: AnthropicCounts | undefined;
+}
+
+/** The `response` object, with the request's settings echoed as the Responses API does. */
+function responseObject(echo: ResponsesEcho, s: ResponseState): JsonObject {
+  return {
+    id: s.id,
+    object: 'response',
+    created_at: s.createdAt,
+    status: s.status,
+    error: null,
+    incomplete_details: s.status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+    instructions: echo.instructions ?? null,
+    max_output_tokens: echo.maxOutputTokens ?? null,
+    model: s.model,
+    output: s.output,
+    parallel_tool_calls: echo.parallelToolCalls ?? true,
+    previous_response_id: null,
+    store: false,
+    temperature: echo.temperature ?? 1,
+    text: { format: { type: 'text' } },
+    tool_choice: echo.toolChoice ?? 'auto',
+    tools: echo.tools ?? [],
+    top_p: echo.topP ?? 1,
+    truncation: 'disabled',
+    metadata: {},
+    // Absent until known: the schema has no null usage (OpenAI sends one; its SDK takes both).
+    ...(s.counts === undefined ? {} : { usage: responsesUsage(s.counts) }),
+  };
+}
+
+function messageItem(id: string, content: JsonObject[], status: string): JsonObject {
+  return { id, type: 'message', status, role: 'assistant', content };
+}
+
+function messagePart(kind: 'text' | 'refusal', text: string): JsonObject {
+  return kind === 'text'
+    ? { type: 'output_text', annotations: [], logprobs: [], text }
+    : { type: 'refusal', refusal: text };
+}
+
+function partOf(kind: ItemKind, text: string): JsonObject {
+  return kind === 'reasoning' ? { type: 'reasoning_text', text } : messagePart(kind, text);
+}
+
+function reasoningItem(id: string, text: string | undefined, status: string): JsonObject {
+  return {
+    id,
+    type: 'reasoning',
+    summary: [],
+    content: text === undefined ? [] : [{ type: 'reasoning_text', text }],
+    status,
+  };
+}
+
+function callItem(
+  id: string,
+  callId: string,
+  name: string,
+  args: string,
+  status: string,
+): JsonObject {
+  return { id, type: 'function_call', status, call_id: callId, name, arguments: args };
+}
+
+function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(16).toString('hex')}`;
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

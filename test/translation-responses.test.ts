@@ -1,0 +1,390 @@
+/**
+ * A Responses API client (the official `openai` SDK) against an upstream that serves Chat
+ * Completions only (`"responses": false`, as vLLM, DeepSeek or Ollama): the request goes out as
+ * a Chat request, the recorded Chat streams come back as Responses events the SDK accumulates,
+ * every event valid against OpenAI's own schema, the record carries the upstream's usage.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { parseEvent } from '../src/sse/index.ts';
+import {
+  chatChunksFor,
+  chatStream,
+  chatText,
+  fixturePayloads,
+  namedStream,
+} from './support/chat-fixtures.ts';
+import {
+  deferred,
+  type FakeUpstream,
+  jsonReply,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
+import { schemaValidator } from './support/openapi.ts';
+import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
+
+const validEvent = schemaValidator('ResponseStreamEvent');
+const validResponse = schemaValidator('Response');
+
+const TEXT = 'openai-chat/openai-text.chunks.txt';
+const CUT = 'openai-compatible-chat/deepseek-text.chunks.txt';
+const TOOL = 'openai-compatible-chat/deepseek-tool-call.chunks.txt';
+
+const ANSWER = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1_764_000_000,
+  model: 'deepseek-chat',
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'Fine, thanks.' }, finish_reason: 'stop' },
+  ],
+  usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+};
+
+/** The text of one delta field over a recorded stream. */
+function deltas(fixture: string, field: 'content' | 'reasoning_content'): string {
+  return chatChunksFor(fixture, true)
+    .map((c) => (c.choices as { delta?: Record<string, unknown> }[] | undefined)?.[0]?.delta)
+    .map((d) => (typeof d?.[field] === 'string' ? d[field] : ''))
+    .join('');
+}
+
+describe('a Responses client, an upstream with Chat Completions only', () => {
+  let dir: string;
+  let chatOnly: FakeUpstream;
+  let native: FakeUpstream;
+  let sluice: TestSluice;
+  let openai: OpenAI;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-responses-'));
+    chatOnly = await startFakeUpstream();
+    native = await startFakeUpstream();
+    native.script(namedStream('openai-responses/openai-phase.1.chunks.txt'));
+    const config = join(dir, 'sluice.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        upstreams: [
+          {
+            name: 'deepseek',
+            baseUrl: chatOnly.origin,
+            apiKey: 'sk-ds',
+            models: ['deepseek-*'],
+            responses: false,
+          },
+          { name: 'openai', baseUrl: native.origin, apiKey: 'sk-o', models: ['gpt-*'] },
+        ],
+      }),
+    );
+    sluice = await startTestSluice({ SLUICE_CONFIG: config });
+    openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+  });
+  after(async () => {
+    await sluice.stop();
+    await chatOnly.stop();
+    await native.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('streams as Responses events, each valid; the request went to /chat/completions', async () => {
+    chatOnly.script(chatStream(TEXT));
+    const raw = await fetch(`${sluice.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-chat',
+        stream: true,
+        instructions: 'Be brief.',
+        input: [{ role: 'user', content: [{ type: 'input_text', text: 'How are you?' }] }],
+        max_output_tokens: 100,
+        store: true,
+      }),
+    });
+    assert.equal(raw.status, 200);
+    assert.match(raw.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const events = (await raw.text())
+      .split('\n\n')
+      .filter((b) => b.trim() !== '' && !b.startsWith(':'))
+      .map((b) => parseEvent(Buffer.from(b)));
+    const payloads = events.map((e) => JSON.parse(e.data ?? '') as Record<string, unknown>);
+    for (const [i, payload] of payloads.entries()) {
+      assert.equal(events[i]?.event, payload.type, 'the event name is the type');
+      assert.equal(payload.sequence_number, i, 'numbered from 0');
+      assert.ok(
+        validEvent(payload),
+        `${String(payload.type)}: ${JSON.stringify(validEvent.errors)}`,
+      );
+    }
+    assert.deepEqual(
+      payloads.map((p) => p.type).filter((t, i, all) => t !== all[i - 1]),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    );
+    const done = payloads.at(-1)?.response as Record<string, unknown>;
+    assert.ok(validResponse(done), JSON.stringify(validResponse.errors));
+    const usage = done.usage as Record<string, number>;
+    const recorded = chatChunksFor(TEXT, true).at(-1)?.usage as Record<string, number>;
+    assert.deepEqual(
+      [usage.input_tokens, usage.output_tokens, usage.total_tokens],
+      [recorded.prompt_tokens, recorded.completion_tokens, recorded.total_tokens],
+    );
+    const sent = chatOnly.calls.at(-1);
+    assert.ok(sent);
+    assert.equal(sent.path, '/v1/chat/completions');
+    assert.equal(sent.headers.authorization, 'Bearer sk-ds');
+    assert.deepEqual(sent.json?.messages, [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'How are you?' },
+    ]);
+    assert.equal(sent.json.max_tokens, 100);
+    assert.deepEqual(sent.json.stream_options, { include_usage: true });
+    assert.equal(sent.json.store, undefined, 'nothing Chat would store');
+  });
+
+  it('reasoning, tool calls and a token limit make valid events too', async () => {
+    for (const fixture of [TOOL, CUT, 'openai-compatible-chat/xai-tool-call.chunks.txt']) {
+      chatOnly.script(chatStream(fixture));
+      const raw = await fetch(`${sluice.baseURL}/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'deepseek-reasoner', stream: true, input: 'Weather?' }),
+      });
+      const payloads = (await raw.text())
+        .split('\n\n')
+        .filter((b) => b.trim() !== '' && !b.startsWith(':'))
+        .map((b) => JSON.parse(parseEvent(Buffer.from(b)).data ?? '') as Record<string, unknown>);
+      for (const payload of payloads)
+        assert.ok(
+          validEvent(payload),
+          `${fixture} ${String(payload.type)}: ${JSON.stringify(validEvent.errors?.at(-1))}`,
+        );
+      assert.match(String(payloads.at(-1)?.type), /^response\.(completed|incomplete)$/, fixture);
+    }
+  });
+
+  it('the official client accumulates the text, and the record is the upstream’s usage', async () => {
+    chatOnly.script(chatStream(TEXT));
+    const stream = openai.responses.stream({ model: 'deepseek-chat', input: 'How are you?' });
+    let streamed = '';
+    stream.on('response.output_text.delta', (e) => {
+      streamed += e.delta;
+    });
+    const final = await stream.finalResponse();
+    const text = chatText(chatChunksFor(TEXT, true));
+    assert.equal(streamed, text);
+    assert.equal(final.output_text, text);
+    assert.equal(final.status, 'completed');
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.ok(record);
+    assert.equal(record.endpoint, '/v1/responses');
+    assert.equal(record.upstream, 'deepseek');
+    assert.equal(record.usageSource, 'upstream');
+    const usage = chatChunksFor(TEXT, true).at(-1)?.usage as Record<string, number>;
+    assert.deepEqual(
+      [record.promptTokens, record.completionTokens],
+      [usage.prompt_tokens, usage.completion_tokens],
+    );
+  });
+
+  it('an answer cut at the token limit ends incomplete, as the Responses API says it', async () => {
+    chatOnly.script(chatStream(CUT));
+    const events: string[] = [];
+    const stream = openai.responses.stream({ model: 'deepseek-chat', input: 'Tell me a story.' });
+    stream.on('event', (e) => events.push(e.type));
+    const final = await stream.finalResponse();
+    assert.equal(final.status, 'incomplete');
+    assert.equal(final.incomplete_details?.reason, 'max_output_tokens');
+    assert.equal(events.at(-1), 'response.incomplete');
+    assert.equal(final.output_text, chatText(chatChunksFor(CUT, true)));
+  });
+
+  it('tool calls become function_call items; reasoning a reasoning item, in order', async () => {
+    chatOnly.script(chatStream(TOOL));
+    const final = await openai.responses
+      .stream({
+        model: 'deepseek-reasoner',
+        input: 'Weather in Paris?',
+        tools: [
+          {
+            type: 'function',
+            name: 'weather',
+            parameters: { type: 'object', properties: { location: { type: 'string' } } },
+            strict: false,
+          },
+        ],
+      })
+      .finalResponse();
+    assert.deepEqual(
+      final.output.map((o) => o.type),
+      ['reasoning', 'function_call'],
+    );
+    const call = final.output[1];
+    assert.ok(call?.type === 'function_call');
+    assert.equal(call.name, 'weather');
+    assert.equal(call.call_id, 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF');
+    const args = chatChunksFor(TOOL, true)
+      .flatMap(
+        (c) =>
+          (c.choices as { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[])[0]
+            ?.delta?.tool_calls ?? [],
+      )
+      .map((t) => t.function?.arguments ?? '')
+      .join('');
+    assert.equal(call.arguments, args);
+    const reasoning = final.output[0];
+    assert.ok(reasoning?.type === 'reasoning');
+    assert.equal(reasoning.content?.[0]?.text, deltas(TOOL, 'reasoning_content'));
+    const sent = chatOnly.calls.at(-1);
+    assert.deepEqual(sent?.json?.tools, [
+      {
+        type: 'function',
+        function: {
+          name: 'weather',
+          parameters: { type: 'object', properties: { location: { type: 'string' } } },
+          strict: false,
+        },
+      },
+    ]);
+  });
+
+  it('a tool result goes back as the assistant turn’s tool_calls and a tool message', async () => {
+    chatOnly.script(jsonReply(200, ANSWER));
+    await openai.responses.create({
+      model: 'deepseek-reasoner',
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          type: 'function_call',
+          call_id: 'call_1',
+          name: 'weather',
+          arguments: '{"city":"Paris"}',
+        },
+        { type: 'function_call_output', call_id: 'call_1', output: '18 °C' },
+      ],
+    });
+    assert.deepEqual(chatOnly.calls.at(-1)?.json?.messages, [
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'weather', arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '18 °C' },
+    ]);
+  });
+
+  it('a whole answer is one response object', async () => {
+    chatOnly.script(jsonReply(200, ANSWER));
+    const answer = await openai.responses.create({ model: 'deepseek-chat', input: 'How are you?' });
+    assert.ok(validResponse(answer), JSON.stringify(validResponse.errors));
+    assert.equal(answer.object, 'response');
+    assert.equal(answer.output_text, 'Fine, thanks.');
+    assert.deepEqual(
+      [answer.usage?.input_tokens, answer.usage?.output_tokens, answer.usage?.total_tokens],
+      [9, 4, 13],
+    );
+    assert.equal(chatOnly.calls.at(-1)?.json?.stream, undefined);
+  });
+
+  it('refuses what needs the provider’s state or tools with a 400 naming it; nothing goes out', async () => {
+    const before = chatOnly.calls.length;
+    for (const [extra, param] of [
+      [{ previous_response_id: 'resp_1' }, 'previous_response_id'],
+      [{ tools: [{ type: 'web_search' }] }, 'tools[0].type'],
+      [
+        { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] },
+        'input[0].content[0].type',
+      ],
+      [{ made_up: 1 }, 'made_up'],
+    ] as const) {
+      await assert.rejects(
+        openai.responses.create({ model: 'deepseek-chat', input: 'Hi', ...extra } as never),
+        (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === param,
+        param,
+      );
+    }
+    assert.equal(chatOnly.calls.length, before);
+  });
+
+  it('a client that leaves stops the upstream at once; the record says so', async () => {
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    chatOnly.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      for (const payload of fixturePayloads(TEXT).slice(0, 4))
+        call.res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      await hold.promise;
+    });
+    const controller = new AbortController();
+    const stream = await openai.responses.create(
+      { model: 'deepseek-chat', input: 'x', stream: true },
+      { signal: controller.signal },
+    );
+    for await (const event of stream) if (event.type === 'response.output_text.delta') break;
+    controller.abort();
+    await aborted;
+    hold.resolve();
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'client_cancelled');
+  });
+
+  it('an error mid-stream reaches the client as an error event, not as a finished answer', async () => {
+    chatOnly.script((call) => {
+      sseHead(call.res);
+      for (const payload of fixturePayloads(TEXT).slice(0, 3))
+        call.res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      call.res.end(
+        `data: ${JSON.stringify({ error: { message: 'Overloaded mid-answer', type: 'server_error', code: 'overloaded' } })}\n\n`,
+      );
+    });
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        const stream = await openai.responses.create({
+          model: 'deepseek-chat',
+          input: 'x',
+          stream: true,
+        });
+        for await (const event of stream) seen.push(event.type);
+      })(),
+      (error: unknown) =>
+        error instanceof OpenAI.APIError && /Overloaded mid-answer/.test(error.message),
+    );
+    assert.ok(seen.includes('response.output_text.delta'), `tokens came first: ${seen.join()}`);
+    assert.ok(!seen.includes('response.completed'));
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'upstream_error');
+  });
+
+  it('a model an upstream with the Responses API serves goes there untranslated', async () => {
+    const final = await openai.responses
+      .stream({ model: 'gpt-5.3-codex', input: 'News?' })
+      .finalResponse();
+    assert.equal(final.status, 'completed');
+    assert.equal(native.calls.at(-1)?.path, '/v1/responses');
+  });
+});
