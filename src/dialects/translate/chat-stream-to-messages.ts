@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { UpstreamProtocolError } from '../../errors/index.ts';
 import { formatEvent } from '../../sse/index.ts';
 import { anthropicMessages } from '../anthropic-messages.ts';
+import { firstChoice, parseChatChunk } from './chat-chunks.ts';
 import { chatErrorToMessages } from './errors.ts';
 import { type AnthropicStopReason, anthropicStopReason } from './finish-reasons.ts';
 import { type JsonObject, asArray, asNumber, asString, isObject, isUnset } from './json.ts';
@@ -57,22 +58,17 @@ class ChatToMessages implements StreamTranslator {
   event(_name: string | undefined, data: string): string {
     if (this.#done) return '';
     if (data === '[DONE]') return this.#finish();
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return this.#fail(`a chunk is not JSON: ${data.slice(0, 100)}`);
-    }
-    if (!isObject(chunk)) return this.#fail('a chunk is not a JSON object.');
+    const chunk = parseChatChunk(data);
+    if (typeof chunk === 'string') return this.#fail(chunk);
     if (!isUnset(chunk.error)) {
       this.#done = true;
       return event('error', chatErrorToMessages(chunk));
     }
-    const choice = asArray(chunk.choices)?.find((c) => isObject(c) && (c.index ?? 0) === 0);
+    const choice = firstChoice(chunk);
     const usage = isObject(chunk.usage) ? chunk.usage : undefined;
     let out = '';
-    if (!this.#started && (isObject(choice) || usage !== undefined)) out += this.#start(chunk);
-    if (isObject(choice)) out += this.#choice(choice);
+    if (!this.#started && (choice !== undefined || usage !== undefined)) out += this.#start(chunk);
+    if (choice !== undefined) out += this.#choice(choice);
     if (usage !== undefined) this.#counts = readChatCounts(usage);
     if (this.#stopReason !== undefined && this.#counts !== undefined) out += this.#finish();
     return out;

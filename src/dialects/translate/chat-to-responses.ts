@@ -21,6 +21,7 @@ import { formatEvent } from '../../sse/index.ts';
 import { openaiError } from '../error-shapes.ts';
 import { type JsonObject, asArray, asNumber, asString, isObject, isUnset } from './json.ts';
 import { type AnthropicCounts, readChatCounts, responsesUsage } from './token-counts.ts';
+import { firstChoice, parseChatChunk } from './chat-chunks.ts';
 import type { StreamTranslator } from './types.ts';
 
 /** What the response object repeats of the request (the Responses API echoes its settings). */
@@ -56,8 +57,8 @@ export function chatStreamToResponses(echo: ResponsesEcho): StreamTranslator {
 /** A whole `chat.completion` as a `response`. */
 export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonObject {
   const answer = isObject(json) ? json : {};
-  const choice = asArray(answer.choices)?.find((c) => isObject(c) && (c.index ?? 0) === 0);
-  const message = isObject(choice) && isObject(choice.message) ? choice.message : {};
+  const choice = firstChoice(answer);
+  const message = isObject(choice?.message) ? choice.message : {};
   const output: JsonObject[] = [];
   const reasoning = asString(message.reasoning_content) ?? asString(message.reasoning);
   if (reasoning) output.push(reasoningItem(newId('rs'), reasoning, 'completed'));
@@ -84,7 +85,7 @@ export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonO
       ),
     );
   }
-  const finish = isObject(choice) ? choice.finish_reason : undefined;
+  const finish = choice?.finish_reason;
   return responseObject(echo, {
     id: newId('resp'),
     createdAt: asNumber(answer.created) ?? nowSeconds(),
@@ -139,18 +140,13 @@ class ChatToResponses implements StreamTranslator {
   event(_name: string | undefined, data: string): string {
     if (this.#done) return '';
     if (data === '[DONE]') return this.#complete();
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return this.#fail(`a chunk is not JSON: ${data.slice(0, 100)}`);
-    }
-    if (!isObject(chunk)) return this.#fail('a chunk is not a JSON object.');
+    const chunk = parseChatChunk(data);
+    if (typeof chunk === 'string') return this.#fail(chunk);
     if (!isUnset(chunk.error)) return this.#error(chunk.error);
     let out = '';
-    const choice = asArray(chunk.choices)?.find((c) => isObject(c) && (c.index ?? 0) === 0);
-    if (!this.#started && isObject(choice)) out += this.#start(chunk);
-    if (isObject(choice)) out += this.#choice(choice);
+    const choice = firstChoice(chunk);
+    if (!this.#started && choice !== undefined) out += this.#start(chunk);
+    if (choice !== undefined) out += this.#choice(choice);
     if (isObject(chunk.usage)) this.#counts = readChatCounts(chunk.usage);
     return out;
   }
