@@ -380,6 +380,20 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
     assert.equal(record?.endReason, 'upstream_error');
   });
 
+  it('the admin API says which upstreams have the Responses API', async () => {
+    const reply = await fetch(`${sluice.baseURL.replace(/\/v1$/, '')}/api/admin/upstreams`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const { data } = (await reply.json()) as { data: { name: string; responses: boolean }[] };
+    assert.deepEqual(
+      data.filter((u) => u.name !== 'sluice-demo').map((u) => [u.name, u.responses]),
+      [
+        ['deepseek', false],
+        ['openai', true],
+      ],
+    );
+  });
+
   it('a model an upstream with the Responses API serves goes there untranslated', async () => {
     const final = await openai.responses
       .stream({ model: 'gpt-5.3-codex', input: 'News?' })

@@ -23,6 +23,7 @@ export function upstreamView(u: Upstream) {
     weight: u.weight,
     models: u.models ?? null,
     aliases: u.aliases,
+    responses: u.servesResponses,
     ...healthView(u.health),
     keys: u.keys.map((k) => ({ id: k.id, ...healthView(k.health) })),
   };
