@@ -2,9 +2,10 @@
  * A request the client's API family cannot serve but the other can: a Chat Completions request
  * for a model only an Anthropic upstream serves, or a Messages request for a model only an
  * OpenAI-family upstream serves — and a Responses request for a model only upstreams without
- * the Responses API serve (`responsesViaChat`). The request is translated once (`dialects/translate/`), the
- * upstream's stream event by event — metering reads the upstream's own events, the client gets
- * its own dialect, keepalives, backpressure and cancel as on any relay.
+ * the Responses API serve (`responsesViaChat`). The request is translated once
+ * (`dialects/translate/`), the upstream's stream event by event — metering reads the upstream's
+ * own events, the client gets its own dialect, keepalives, backpressure and cancel as on any
+ * relay.
  */
 import type { ApiFamily } from '../config/index.ts';
 import {
