@@ -402,3 +402,106 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
     assert.equal(native.calls.at(-1)?.path, '/v1/responses');
   });
 });
+
+describe('a Responses client, a model only Anthropic serves', () => {
+  let upstream: FakeUpstream;
+  let sluice: TestSluice;
+  let openai: OpenAI;
+  const claudeText = () =>
+    fixturePayloads('anthropic-messages/anthropic-text.chunks.txt')
+      .filter((p) => p.type === 'content_block_delta')
+      .map((p) => (p.delta as { text: string }).text)
+      .join('');
+  before(async () => {
+    upstream = await startFakeUpstream();
+    sluice = await startTestSluice({
+      ANTHROPIC_BASE_URL: upstream.origin,
+      ANTHROPIC_API_KEY: 'sk-ant',
+    });
+    openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+  });
+  after(async () => {
+    await sluice.stop();
+    await upstream.stop();
+  });
+
+  it('goes out as Messages and streams back as valid Responses events the SDK accumulates', async () => {
+    upstream.script(namedStream('anthropic-messages/anthropic-text.chunks.txt'));
+    const raw = await fetch(`${sluice.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        instructions: 'Be brief.',
+        input: 'How are you?',
+      }),
+    });
+    const payloads = (await raw.text())
+      .split('\n\n')
+      .filter((b) => b.trim() !== '' && !b.startsWith(':'))
+      .map((b) => JSON.parse(parseEvent(Buffer.from(b)).data ?? '') as Record<string, unknown>);
+    for (const payload of payloads)
+      assert.ok(
+        validEvent(payload),
+        `${String(payload.type)}: ${JSON.stringify(validEvent.errors?.at(-1))}`,
+      );
+    const done = payloads.at(-1);
+    assert.equal(done?.type, 'response.completed');
+    const usage = (done.response as { usage: Record<string, number> }).usage;
+    assert.deepEqual([usage.input_tokens, usage.output_tokens], [12, 30]);
+    const sent = upstream.calls.at(-1);
+    assert.ok(sent);
+    assert.equal(sent.path, '/v1/messages');
+    assert.equal(sent.headers['x-api-key'], 'sk-ant');
+    assert.deepEqual(sent.json?.system, [{ type: 'text', text: 'Be brief.' }]);
+    assert.deepEqual(sent.json.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'How are you?' }] },
+    ]);
+
+    upstream.script(namedStream('anthropic-messages/anthropic-text.chunks.txt'));
+    const final = await openai.responses
+      .stream({ model: 'claude-sonnet-4-5', input: 'How are you?' })
+      .finalResponse();
+    assert.equal(final.output_text, claudeText());
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.deepEqual([record?.promptTokens, record?.completionTokens], [12, 30]);
+    assert.equal(record?.endpoint, '/v1/responses');
+  });
+
+  it('a tool use is a function_call item; a whole answer one response', async () => {
+    upstream.script(namedStream('anthropic-messages/anthropic-json-tool.1.chunks.txt'));
+    const final = await openai.responses
+      .stream({
+        model: 'claude-sonnet-4-5',
+        input: 'Answer in JSON.',
+        tools: [{ type: 'function', name: 'json', parameters: { type: 'object' }, strict: false }],
+      })
+      .finalResponse();
+    const call = final.output.find((o) => o.type === 'function_call');
+    assert.ok(call?.type === 'function_call');
+    assert.equal(call.name, 'json');
+    const args = fixturePayloads('anthropic-messages/anthropic-json-tool.1.chunks.txt')
+      .filter((p) => (p.delta as { type?: string } | undefined)?.type === 'input_json_delta')
+      .map((p) => (p.delta as { partial_json: string }).partial_json)
+      .join('');
+    assert.equal(call.arguments, args);
+
+    upstream.script(
+      jsonReply(200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'Fine, thanks.' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 9, output_tokens: 4 },
+      }),
+    );
+    const answer = await openai.responses.create({ model: 'claude-sonnet-4-5', input: 'Hi' });
+    assert.ok(validResponse(answer), JSON.stringify(validResponse.errors));
+    assert.equal(answer.output_text, 'Fine, thanks.');
+    assert.deepEqual([answer.usage?.input_tokens, answer.usage?.output_tokens], [9, 4]);
+  });
+});

@@ -23,4 +23,5 @@ export {
   chatAnswerToResponses,
   type ResponsesEcho,
   responsesEcho,
+  chainTranslators,
 } from './translate/index.ts';

@@ -187,7 +187,7 @@ export class Gateway {
         holder,
       );
       // No upstream of the client's family serves the model: one of the other family may, by
-      // translation (Chat Completions ⇄ Messages).
+      // translation (Chat Completions or Responses ⇄ Messages).
       let translation: Translation | undefined;
       const other = translatableTo(parsed);
       if (parsed.route.kind === 'models' && parsed.pathname === '/v1/models') {

@@ -10,6 +10,7 @@
 import type { ApiFamily } from '../config/index.ts';
 import {
   anthropicMessages,
+  chainTranslators,
   chatAnswerToResponses,
   chatErrorToMessages,
   chatRequestToMessages,
@@ -67,6 +68,30 @@ export function translationFor(parsed: ParsedRequest): Translation | undefined {
       errorBody: (body) => jsonBody(messagesErrorToChat(jsonOf(body))),
     };
   }
+  if (parsed.pathname === '/v1/responses') {
+    // Through Chat Completions, the format both translations know: the request Responses →
+    // Chat → Messages, the stream and the answer back Messages → Chat → Responses.
+    const json = parseJsonObject(parsed.body);
+    const echo = responsesEcho(json, model);
+    return {
+      family: 'anthropic',
+      upstreamDialect: anthropicMessages,
+      path: '/v1/messages',
+      body: ownUtf8(JSON.stringify(chatRequestToMessages(responsesRequestToChat(json)))),
+      stream: parsed.stream
+        ? chainTranslators(
+            messagesStreamToChat({
+              model,
+              includeUsage: true,
+              created: Math.floor(Date.now() / 1000),
+            }),
+            chatStreamToResponses(echo),
+          )
+        : undefined,
+      answer: (answer) => chatAnswerToResponses(messagesResponseToChat(answer, model), echo),
+      errorBody: (body) => jsonBody(messagesErrorToChat(jsonOf(body))),
+    };
+  }
   if (parsed.pathname === '/v1/messages') {
     const json = parseJsonObject(parsed.body);
     return {
@@ -105,7 +130,8 @@ export function responsesViaChat(parsed: ParsedRequest): Translation | undefined
 
 /** The family a request could be translated to, if its route translates at all. */
 export function translatableTo(parsed: ParsedRequest): ApiFamily | undefined {
-  if (parsed.pathname === '/v1/chat/completions') return 'anthropic';
+  if (parsed.pathname === '/v1/chat/completions' || parsed.pathname === '/v1/responses')
+    return 'anthropic';
   if (parsed.pathname === '/v1/messages') return 'openai';
   return undefined;
 }

@@ -24,3 +24,4 @@ export {
   type ResponsesEcho,
   responsesEcho,
 } from './chat-to-responses.ts';
+export { chainTranslators } from './chain.ts';
