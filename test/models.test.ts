@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,13 +35,18 @@ before(async () => {
     }),
   );
 });
+/** The config files' directories, removed at the end. */
+const dirs: string[] = [];
+
 after(async () => {
   await openaiLike.stop();
   await deepseekLike.stop();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
 async function withConfig(upstreams: unknown[]): Promise<TestSluice> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-models-'));
+  dirs.push(dir);
   const file = join(dir, 'sluice.json');
   writeFileSync(file, JSON.stringify({ upstreams }));
   return startTestSluice({ SLUICE_CONFIG: file });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -186,10 +186,11 @@ describe('other OpenAI endpoints pass through', () => {
 describe('failover before the first byte', () => {
   let second: FakeUpstream;
   let pair: TestSluice;
+  let dir: string;
 
   before(async () => {
     second = await startFakeUpstream();
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-failover-'));
+    dir = await mkdtemp(join(tmpdir(), 'sluice-failover-'));
     const config = join(dir, 'sluice.json');
     writeFileSync(
       config,
@@ -205,6 +206,7 @@ describe('failover before the first byte', () => {
   after(async () => {
     await pair.stop();
     await second.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   const chat = { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true };
@@ -230,8 +232,7 @@ describe('failover before the first byte', () => {
   });
 
   it('tries the next upstream when the first is unreachable', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-failover-'));
-    const config = join(dir, 'sluice.json');
+    const config = join(dir, 'with-dead.json');
     writeFileSync(
       config,
       JSON.stringify({
