@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { parseEvent } from '../src/sse/index.ts';
 import {
   chatChunksFor,
   chatStream,
   chatText,
   fixturePayloads,
+  messagesText,
   namedStream,
 } from './support/chat-fixtures.ts';
 import {
@@ -26,6 +26,7 @@ import {
   startFakeUpstream,
 } from './support/fake-upstream.ts';
 import { schemaValidator } from './support/openapi.ts';
+import { postStream } from './support/sse-client.ts';
 import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
 
 const validEvent = schemaValidator('ResponseStreamEvent');
@@ -46,12 +47,25 @@ const ANSWER = {
   usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
 };
 
-/** The text of one delta field over a recorded stream. */
-function deltas(fixture: string, field: 'content' | 'reasoning_content'): string {
-  return chatChunksFor(fixture, true)
-    .map((c) => (c.choices as { delta?: Record<string, unknown> }[] | undefined)?.[0]?.delta)
-    .map((d) => (typeof d?.[field] === 'string' ? d[field] : ''))
-    .join('');
+/**
+ * A Responses stream through Sluice, read to its end: its status and headers, and each event's
+ * payload — checked against OpenAI's schema, named as its `type`, numbered from 0.
+ */
+async function responsesStream(
+  sluice: TestSluice,
+  body: Record<string, unknown>,
+  label = String(body.model),
+) {
+  const stream = await postStream(`${sluice.baseURL}/responses`, { ...body, stream: true });
+  const events = (await stream.all()).filter((e) => e.data !== undefined);
+  const payloads = events.map((e) => JSON.parse(e.data ?? '') as Record<string, unknown>);
+  for (const [i, payload] of payloads.entries()) {
+    const what = `${label} ${String(payload.type)}`;
+    assert.ok(validEvent(payload), `${what}: ${JSON.stringify(validEvent.errors?.at(-1))}`);
+    assert.equal(events[i]?.event, payload.type, `${what}: the event name is the type`);
+    assert.equal(payload.sequence_number, i, `${what}: numbered from 0`);
+  }
+  return { status: stream.status, headers: stream.headers, payloads };
 }
 
 describe('a Responses client, an upstream with Chat Completions only', () => {
@@ -93,33 +107,15 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
 
   it('streams as Responses events, each valid; the request went to /chat/completions', async () => {
     chatOnly.script(chatStream(TEXT));
-    const raw = await fetch(`${sluice.baseURL}/responses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'deepseek-chat',
-        stream: true,
-        instructions: 'Be brief.',
-        input: [{ role: 'user', content: [{ type: 'input_text', text: 'How are you?' }] }],
-        max_output_tokens: 100,
-        store: true,
-      }),
+    const { status, headers, payloads } = await responsesStream(sluice, {
+      model: 'deepseek-chat',
+      instructions: 'Be brief.',
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'How are you?' }] }],
+      max_output_tokens: 100,
+      store: true,
     });
-    assert.equal(raw.status, 200);
-    assert.match(raw.headers.get('content-type') ?? '', /^text\/event-stream/);
-    const events = (await raw.text())
-      .split('\n\n')
-      .filter((b) => b.trim() !== '' && !b.startsWith(':'))
-      .map((b) => parseEvent(Buffer.from(b)));
-    const payloads = events.map((e) => JSON.parse(e.data ?? '') as Record<string, unknown>);
-    for (const [i, payload] of payloads.entries()) {
-      assert.equal(events[i]?.event, payload.type, 'the event name is the type');
-      assert.equal(payload.sequence_number, i, 'numbered from 0');
-      assert.ok(
-        validEvent(payload),
-        `${String(payload.type)}: ${JSON.stringify(validEvent.errors)}`,
-      );
-    }
+    assert.equal(status, 200);
+    assert.match(headers.get('content-type') ?? '', /^text\/event-stream/);
     assert.deepEqual(
       payloads.map((p) => p.type).filter((t, i, all) => t !== all[i - 1]),
       [
@@ -158,20 +154,11 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
   it('reasoning, tool calls and a token limit make valid events too', async () => {
     for (const fixture of [TOOL, CUT, 'openai-compatible-chat/xai-tool-call.chunks.txt']) {
       chatOnly.script(chatStream(fixture));
-      const raw = await fetch(`${sluice.baseURL}/responses`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'deepseek-reasoner', stream: true, input: 'Weather?' }),
-      });
-      const payloads = (await raw.text())
-        .split('\n\n')
-        .filter((b) => b.trim() !== '' && !b.startsWith(':'))
-        .map((b) => JSON.parse(parseEvent(Buffer.from(b)).data ?? '') as Record<string, unknown>);
-      for (const payload of payloads)
-        assert.ok(
-          validEvent(payload),
-          `${fixture} ${String(payload.type)}: ${JSON.stringify(validEvent.errors?.at(-1))}`,
-        );
+      const { payloads } = await responsesStream(
+        sluice,
+        { model: 'deepseek-reasoner', input: 'Weather?' },
+        fixture,
+      );
       assert.match(String(payloads.at(-1)?.type), /^response\.(completed|incomplete)$/, fixture);
     }
   });
@@ -248,7 +235,10 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
     assert.equal(call.arguments, args);
     const reasoning = final.output[0];
     assert.ok(reasoning?.type === 'reasoning');
-    assert.equal(reasoning.content?.[0]?.text, deltas(TOOL, 'reasoning_content'));
+    assert.equal(
+      reasoning.content?.[0]?.text,
+      chatText(chatChunksFor(TOOL, true), 'reasoning_content'),
+    );
     const sent = chatOnly.calls.at(-1);
     assert.deepEqual(sent?.json?.tools, [
       {
@@ -407,11 +397,6 @@ describe('a Responses client, a model only Anthropic serves', () => {
   let upstream: FakeUpstream;
   let sluice: TestSluice;
   let openai: OpenAI;
-  const claudeText = () =>
-    fixturePayloads('anthropic-messages/anthropic-text.chunks.txt')
-      .filter((p) => p.type === 'content_block_delta')
-      .map((p) => (p.delta as { text: string }).text)
-      .join('');
   before(async () => {
     upstream = await startFakeUpstream();
     sluice = await startTestSluice({
@@ -427,25 +412,11 @@ describe('a Responses client, a model only Anthropic serves', () => {
 
   it('goes out as Messages and streams back as valid Responses events the SDK accumulates', async () => {
     upstream.script(namedStream('anthropic-messages/anthropic-text.chunks.txt'));
-    const raw = await fetch(`${sluice.baseURL}/responses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        stream: true,
-        instructions: 'Be brief.',
-        input: 'How are you?',
-      }),
+    const { payloads } = await responsesStream(sluice, {
+      model: 'claude-sonnet-4-5',
+      instructions: 'Be brief.',
+      input: 'How are you?',
     });
-    const payloads = (await raw.text())
-      .split('\n\n')
-      .filter((b) => b.trim() !== '' && !b.startsWith(':'))
-      .map((b) => JSON.parse(parseEvent(Buffer.from(b)).data ?? '') as Record<string, unknown>);
-    for (const payload of payloads)
-      assert.ok(
-        validEvent(payload),
-        `${String(payload.type)}: ${JSON.stringify(validEvent.errors?.at(-1))}`,
-      );
     const done = payloads.at(-1);
     assert.equal(done?.type, 'response.completed');
     const usage = (done.response as { usage: Record<string, number> }).usage;
@@ -463,7 +434,7 @@ describe('a Responses client, a model only Anthropic serves', () => {
     const final = await openai.responses
       .stream({ model: 'claude-sonnet-4-5', input: 'How are you?' })
       .finalResponse();
-    assert.equal(final.output_text, claudeText());
+    assert.equal(final.output_text, messagesText('anthropic-messages/anthropic-text.chunks.txt'));
     await sluice.running.settled();
     const [record] = await sluice.running.store.listUsage({ limit: 1 });
     assert.deepEqual([record?.promptTokens, record?.completionTokens], [12, 30]);

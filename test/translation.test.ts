@@ -11,7 +11,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseEvent } from '../src/sse/index.ts';
 import { browserClient } from './support/browser-client.ts';
-import { chatStream, fixturePayloads, namedStream } from './support/chat-fixtures.ts';
+import { chatStream, fixturePayloads, messagesText, namedStream } from './support/chat-fixtures.ts';
 import {
   deferred,
   type FakeUpstream,
@@ -44,11 +44,7 @@ const anthropicUpstream: Script = (call) => {
   return namedStream('anthropic-messages/anthropic-text.chunks.txt')(call);
 };
 
-const anthropicText = () =>
-  fixturePayloads('anthropic-messages/anthropic-text.chunks.txt')
-    .filter((p) => p.type === 'content_block_delta')
-    .map((p) => (p.delta as { text: string }).text)
-    .join('');
+const anthropicText = () => messagesText('anthropic-messages/anthropic-text.chunks.txt');
 
 describe('a Chat Completions client, a model only Anthropic serves', () => {
   let upstream: FakeUpstream;

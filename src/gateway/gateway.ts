@@ -265,9 +265,8 @@ export class Gateway {
     const filtersList = this.#objects.filtersList(principal, parsed, method);
     // A whole answer of the other family is translated once it is in.
     if (filtersList || (translation !== undefined && !parsed.stream)) client.holdAnswer();
-    // A translated answer is stored by no provider: there is no object to record.
-    const stores = parsed.stores && translation === undefined;
-    if (stores) client.tap.watchId();
+    // A translated answer is stored by no provider: no id to watch for, no object to record.
+    if (parsed.stores && translation === undefined) client.tap.watchId();
     this.#open.add(client);
     const stop = new Stop();
     this.#stops.add(stop);
@@ -322,14 +321,8 @@ export class Gateway {
       requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
       tries: attempts.map((a) => ({ upstream: a.upstream, answer: String(a.answer) })),
     });
-    if (client.endReason === 'done' && client.status < 300)
-      await this.#objects.record(
-        principal,
-        stores === parsed.stores ? parsed : { ...parsed, stores },
-        method,
-        tap,
-        upstream?.name,
-      );
+    if (client.endReason === 'done' && client.status < 300 && translation === undefined)
+      await this.#objects.record(principal, parsed, method, tap, upstream?.name);
     const held = client.held;
     if (held !== undefined && translation !== undefined) {
       client.answer(held.status, held.headers, translatedAnswer(translation, held.body));

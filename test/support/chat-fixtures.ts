@@ -25,13 +25,26 @@ export function chatChunksFor(fixture: string, includeUsage: boolean): Record<st
     .map(({ usage: _usage, ...rest }) => rest);
 }
 
-export function chatText(chunks: readonly Record<string, unknown>[]): string {
+/** What a delta field (the text, by default) of the first choice adds up to over the chunks. */
+export function chatText(
+  chunks: readonly Record<string, unknown>[],
+  field: 'content' | 'reasoning_content' = 'content',
+): string {
   return chunks
-    .map(
-      (c) =>
-        (c.choices as { delta?: { content?: string | null } }[] | undefined)?.[0]?.delta?.content ??
-        '',
-    )
+    .map((c) => {
+      const value = (c.choices as { delta?: Record<string, unknown> }[] | undefined)?.[0]?.delta?.[
+        field
+      ];
+      return typeof value === 'string' ? value : '';
+    })
+    .join('');
+}
+
+/** The text of a recorded Anthropic Messages stream: its `content_block_delta`s' text. */
+export function messagesText(fixture: string): string {
+  return fixturePayloads(fixture)
+    .filter((p) => p.type === 'content_block_delta')
+    .map((p) => (p.delta as { text?: string }).text ?? '')
     .join('');
 }
 

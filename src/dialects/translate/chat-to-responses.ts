@@ -61,17 +61,11 @@ export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonO
   const message = isObject(choice?.message) ? choice.message : {};
   const output: JsonObject[] = [];
   const reasoning = asString(message.reasoning_content) ?? asString(message.reasoning);
-  if (reasoning) output.push(reasoningItem(newId('rs'), reasoning, 'completed'));
+  if (reasoning) output.push(textItem('reasoning', newId('rs'), reasoning, 'completed'));
   const content = asString(message.content);
   const refusal = asString(message.refusal);
-  if (content || refusal)
-    output.push(
-      messageItem(
-        newId('msg'),
-        [messagePart(content ? 'text' : 'refusal', content || refusal || '')],
-        'completed',
-      ),
-    );
+  if (content) output.push(textItem('text', newId('msg'), content, 'completed'));
+  else if (refusal) output.push(textItem('refusal', newId('msg'), refusal, 'completed'));
   for (const call of asArray(message.tool_calls) ?? []) {
     if (!isObject(call)) continue;
     const fn = isObject(call.function) ? call.function : {};
@@ -97,6 +91,13 @@ export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonO
 }
 
 type ItemKind = 'reasoning' | 'text' | 'refusal';
+
+/** Each kind's events are `response.<stem>.delta` and `response.<stem>.done`. */
+const STEM: Readonly<Record<ItemKind, string>> = {
+  reasoning: 'reasoning_text',
+  text: 'output_text',
+  refusal: 'refusal',
+};
 
 interface OpenText {
   readonly kind: ItemKind;
@@ -194,10 +195,7 @@ class ChatToResponses implements StreamTranslator {
         text: '',
       };
       this.#text = open;
-      const item =
-        kind === 'reasoning'
-          ? reasoningItem(open.id, undefined, 'in_progress')
-          : messageItem(open.id, [], 'in_progress');
+      const item = textItem(kind, open.id, undefined, 'in_progress');
       out += this.#event('response.output_item.added', { output_index: open.outputIndex, item });
       out += this.#event('response.content_part.added', {
         ...this.#at(open),
@@ -205,15 +203,9 @@ class ChatToResponses implements StreamTranslator {
       });
     }
     open.text += delta;
-    const type =
-      kind === 'reasoning'
-        ? 'response.reasoning_text.delta'
-        : kind === 'text'
-          ? 'response.output_text.delta'
-          : 'response.refusal.delta';
+    const logprobs = kind === 'text' ? { logprobs: [] } : {};
     return (
-      out +
-      this.#event(type, { ...this.#at(open), delta, ...(kind === 'text' ? { logprobs: [] } : {}) })
+      out + this.#event(`response.${STEM[kind]}.delta`, { ...this.#at(open), delta, ...logprobs })
     );
   }
 
@@ -223,19 +215,10 @@ class ChatToResponses implements StreamTranslator {
     this.#text = undefined;
     const { kind, text } = open;
     const part = partOf(kind, text);
-    const doneType =
-      kind === 'reasoning'
-        ? 'response.reasoning_text.done'
-        : kind === 'text'
-          ? 'response.output_text.done'
-          : 'response.refusal.done';
-    const item =
-      kind === 'reasoning'
-        ? reasoningItem(open.id, text, 'completed')
-        : messageItem(open.id, [part], 'completed');
+    const item = textItem(kind, open.id, text, 'completed');
     this.#output.push({ index: open.outputIndex, item });
     return (
-      this.#event(doneType, {
+      this.#event(`response.${STEM[kind]}.done`, {
         ...this.#at(open),
         ...(kind === 'refusal' ? { refusal: text } : { text }),
         ...(kind === 'text' ? { logprobs: [] } : {}),
@@ -401,6 +384,17 @@ function messagePart(kind: 'text' | 'refusal', text: string): JsonObject {
 
 function partOf(kind: ItemKind, text: string): JsonObject {
   return kind === 'reasoning' ? { type: 'reasoning_text', text } : messagePart(kind, text);
+}
+
+/** The item a text of `kind` is part of: without its part while in progress. */
+function textItem(
+  kind: ItemKind,
+  id: string,
+  text: string | undefined,
+  status: string,
+): JsonObject {
+  if (kind === 'reasoning') return reasoningItem(id, text, status);
+  return messageItem(id, text === undefined ? [] : [partOf(kind, text)], status);
 }
 
 function reasoningItem(id: string, text: string | undefined, status: string): JsonObject {
