@@ -295,6 +295,13 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
       [9, 4, 13],
     );
     assert.equal(chatOnly.calls.at(-1)?.json?.stream, undefined);
+    // Metered from the upstream's own report, as a stream is (not estimated).
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.deepEqual(
+      [record?.usageSource, record?.promptTokens, record?.completionTokens],
+      ['upstream', 9, 4],
+    );
   });
 
   it('refuses what needs the provider’s state or tools with a 400 naming it; nothing goes out', async () => {

@@ -139,6 +139,13 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     assert.equal(answer.choices[0]?.message.content, 'Fine, thanks.');
     assert.equal(answer.choices[0].finish_reason, 'stop');
     assert.equal(answer.usage?.prompt_tokens, 9);
+    // Metered from the upstream's own report, as a stream is (not estimated).
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.deepEqual(
+      [record?.usageSource, record?.promptTokens, record?.completionTokens],
+      ['upstream', 9, 4],
+    );
     upstream.script(anthropicUpstream);
   });
 

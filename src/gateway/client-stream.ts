@@ -195,6 +195,8 @@ export class ClientStream {
       const headers = clientResponseHeaders(upstreamHeaders);
       delete headers['content-length'];
       this.#held = { chunks: [], bytes: 0, status, headers };
+      // Its usage is read at the end, as any whole JSON answer's (`#hold` feeds the tap).
+      this.tap.watchBody();
       this.#state = 'relaying';
       this.#disarmKeepalive();
       return true;
