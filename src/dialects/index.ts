@@ -7,9 +7,11 @@ export { openaiError, anthropicError } from './error-shapes.ts';
 export { type TokenUsage, openaiUsage, responsesUsage, anthropicUsage } from './usage.ts';
 export {
   type StreamTranslator,
+  type RequestPurpose,
   type MessagesStreamToChatOptions,
   type ChatStreamToMessagesOptions,
   chatRequestToMessages,
+  messagesCountBody,
   messagesRequestToChat,
   messagesStreamToChat,
   chatStreamToMessages,

@@ -10,15 +10,9 @@ import {
   credentialOf,
   isAdmin,
   isInternalCredential,
-  type Principal,
 } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
-import {
-  ModelNotFoundError,
-  NoUpstreamError,
-  ShuttingDownError,
-  SluiceError,
-} from '../errors/index.ts';
+import { ShuttingDownError, SluiceError } from '../errors/index.ts';
 import {
   checkPath,
   checkRequestTarget,
@@ -31,24 +25,20 @@ import type { Meter, MeterTicket, RequestInfo } from '../metering/index.ts';
 import type { UsageRecord } from '../store/types.ts';
 import {
   type Attempt,
-  candidatesFor,
   choiceIgnoresModel,
   type Upstream,
   upstreamModel,
 } from '../upstream/index.ts';
 import { authorizeModel, authorizeRoute } from './access.ts';
+import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
+import { ESTIMATED } from './local-count.ts';
 import { listModels, mergesModels } from './models.ts';
 import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 import { type RouteInfo, routeOf } from './routes.ts';
-import {
-  responsesViaChat,
-  type Translation,
-  translatableTo,
-  translationFor,
-} from './translation.ts';
+import type { Translation } from './translation.ts';
 import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
 import { capturedText } from './tap.ts';
@@ -180,45 +170,8 @@ export class Gateway {
       // A form's model is checked by its reader, when it comes (`multipart.ts`).
       if (!isForm(route)) authorizeModel(principal, parsed.model, route);
       const holder = await this.#objects.check(principal, parsed);
-      const upstreams = this.#o.upstreams();
-      const modelRoute = parsed.endpoint.dialect.name !== 'openai';
-      let candidates = pinned(
-        candidatesFor(upstreams, parsed.endpoint.family, parsed.model, modelRoute),
-        holder,
-      );
-      // No upstream of the client's family serves the model: one of the other family may, by
-      // translation (Chat Completions or Responses ⇄ Messages).
-      let translation: Translation | undefined;
-      const other = translatableTo(parsed);
-      if (parsed.route.kind === 'models' && parsed.pathname === '/v1/models') {
-        // The model list names what this family's clients can use, the other family's models
-        // (by translation) included.
-        const otherFamily = parsed.endpoint.family === 'openai' ? 'anthropic' : 'openai';
-        candidates = [
-          ...candidates,
-          ...upstreams.filter((u) => u.family === otherFamily && !u.demo),
-        ];
-      }
-      if (parsed.pathname === '/v1/responses' && method === 'POST') {
-        // Upstreams with the Responses API first; only when none serves the model, those
-        // without it, by translation (never a mix: one request, one translation).
-        const native = candidates.filter((u) => u.servesResponses);
-        if (native.length === 0 && candidates.length > 0) translation = responsesViaChat(parsed);
-        if (translation === undefined) candidates = native;
-      }
-      if (candidates.length === 0 && other !== undefined && method === 'POST') {
-        const across = candidatesFor(upstreams, other, parsed.model, true);
-        translation = across.length > 0 ? translationFor(parsed) : undefined;
-        if (translation !== undefined) candidates = across;
-      }
-      if (candidates.length === 0) throw noUpstream(parsed, upstreams);
-      admitted = {
-        parsed,
-        candidates,
-        principal,
-        translation,
-        ticket: await this.#o.meter.admit(info),
-      };
+      const choice = chooseUpstreams(parsed, method, this.#o.upstreams(), holder);
+      admitted = { parsed, choice, principal, ticket: await this.#o.meter.admit(info) };
     } catch (error) {
       const record = this.#o.meter.rejected(
         info,
@@ -234,25 +187,37 @@ export class Gateway {
       return { record, refused: error };
     }
 
-    const { parsed, candidates, principal, ticket, translation } = admitted;
+    const { parsed, choice, principal, ticket } = admitted;
+    const here = { res, hop, started, parsed, ticket };
+    if (choice.count !== undefined) {
+      const { count } = choice;
+      const record = await this.#answerHere(here, undefined, async () => ({
+        json: await count.answer(),
+        headers: ESTIMATED,
+      }));
+      return { record, refused: undefined };
+    }
+    const { candidates, translation } = choice;
     if (
       method === 'GET' &&
       parsed.pathname === '/v1/models' &&
       mergesModels(candidates, principal)
     ) {
-      return {
-        record: await this.#mergedModels(
-          res,
-          id,
-          hop,
-          started,
-          parsed,
+      // Every upstream is asked at once; their answers are in the log.
+      const names = candidates.map((u) => u.name).join(',');
+      const record = await this.#answerHere(here, names, async () => {
+        const { list, failed } = await listModels(
           candidates,
           principal,
-          ticket,
-        ),
-        refused: undefined,
-      };
+          this.#o.config.timeouts,
+          parsed.endpoint.family,
+          hop.headers,
+        );
+        for (const { upstream, error } of failed)
+          this.#o.log.warn('upstream did not list its models', { request_id: id, upstream, error });
+        return { json: list };
+      });
+      return { record, refused: undefined };
     }
     const { timeouts, keepaliveMs } = this.#o.config;
     const client = new ClientStream(
@@ -349,45 +314,33 @@ export class Gateway {
     return { record, refused: undefined };
   }
 
-  /** `GET /v1/models` put together from every upstream, as the caller may see it (models.ts). */
-  async #mergedModels(
-    res: ServerResponse,
-    id: string,
-    hop: TraceHop,
-    started: number,
-    parsed: ParsedRequest,
-    candidates: readonly Upstream[],
-    principal: Principal,
-    ticket: MeterTicket,
+  /**
+   * An answer Sluice gives itself, recorded as any: the model list put together from every
+   * upstream (`upstream`: their names), a token count no upstream gives (`local-count.ts`).
+   */
+  async #answerHere(
+    { res, hop, started, parsed, ticket }: AnsweredHere,
+    upstream: string | undefined,
+    produce: () => Promise<{ json: unknown; headers?: Record<string, string> }>,
   ): Promise<UsageRecord> {
     let endReason: EndReason = 'done';
-    let answer: { list: unknown } | { failure: SluiceError };
+    let answer: { json: unknown; headers?: Record<string, string> } | { failure: SluiceError };
     try {
-      const { list, failed } = await listModels(
-        candidates,
-        principal,
-        this.#o.config.timeouts,
-        parsed.endpoint.family,
-        hop.headers,
-      );
-      for (const { upstream, error } of failed)
-        this.#o.log.warn('upstream did not list its models', { request_id: id, upstream, error });
-      answer = { list };
+      answer = await produce();
     } catch (error) {
       const failure = toSluiceError(error);
       endReason = failure.kind === 'timeout' ? 'timeout' : 'upstream_error';
       answer = { failure };
     }
-    const body = 'list' in answer ? JSON.stringify(answer.list) : '';
+    const body = 'json' in answer ? JSON.stringify(answer.json) : '';
     const record = await ticket.record({
-      upstream: candidates.map((u) => u.name).join(','),
-      model: undefined,
-      status: 'list' in answer ? 200 : answer.failure.status,
+      upstream,
+      model: upstream === undefined ? parsed.model : undefined,
+      status: 'json' in answer ? 200 : answer.failure.status,
       endReason,
       upstreamTtfbMs: undefined,
       clientTtfbMs: performance.now() - started,
       clientTtftMs: undefined,
-      // Every upstream is asked at once; their answers are in the log.
       tries: [],
       events: 0,
       bytes: Buffer.byteLength(body),
@@ -397,18 +350,27 @@ export class Gateway {
       generatedText: () => '',
       requestBody: undefined,
     });
-    if ('list' in answer) sendJson(res, 200, answer.list);
+    if ('json' in answer) sendJson(res, 200, answer.json, answer.headers);
     else sendError(res, answer.failure, parsed.endpoint.dialect);
     this.#o.observer?.finished({
       record,
       attempts: [],
-      errorCode: 'list' in answer ? undefined : answer.failure.code,
+      errorCode: 'json' in answer ? undefined : answer.failure.code,
       gaps: undefined,
       trace: hop.trace,
     });
     await ticket.release(record);
     return record;
   }
+}
+
+/** What an answer given here needs of its request. */
+interface AnsweredHere {
+  readonly res: ServerResponse;
+  readonly hop: TraceHop;
+  readonly started: number;
+  readonly parsed: ParsedRequest;
+  readonly ticket: MeterTicket;
 }
 
 /** A served request's record; `refused`: what stopped it before the relay, not yet answered. */
@@ -449,33 +411,4 @@ function aliasTarget(upstreams: readonly Upstream[], model: string): string {
 
 function isForm(route: RouteInfo): boolean {
   return route.kind === 'inference' && route.body === 'multipart';
-}
-
-/** Requests that name an object go to the upstream that holds it, when Sluice knows which. */
-function pinned(candidates: Upstream[], holder: string | undefined): Upstream[] {
-  if (holder === undefined) return candidates;
-  const holding = candidates.filter((u) => u.name === holder);
-  return holding.length > 0 ? holding : candidates;
-}
-
-function noUpstream(parsed: ParsedRequest, upstreams: readonly Upstream[]): SluiceError {
-  const { family } = parsed.endpoint;
-  const ofFamily = upstreams.filter((u) => u.family === family);
-  if (ofFamily.length === 0) {
-    return new NoUpstreamError(
-      family === 'anthropic'
-        ? 'No Anthropic upstream is configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a relay).'
-        : 'No OpenAI upstream is configured: set OPENAI_API_KEY or BASE_URL.',
-    );
-  }
-  const model = parsed.model ?? '';
-  const hint =
-    family === 'anthropic'
-      ? 'Set ANTHROPIC_API_KEY to use real models.'
-      : 'Set OPENAI_API_KEY or BASE_URL to use real models.';
-  return new ModelNotFoundError(
-    ofFamily.every((u) => u.demo)
-      ? `The model \`${model}\` does not exist here: no upstream is configured, only the built-in demo model \`sluice-demo\`. ${hint}`
-      : `The model \`${model}\` is not served by any configured upstream.`,
-  );
 }

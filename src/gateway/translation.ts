@@ -1,8 +1,8 @@
 /**
- * A request the client's API family cannot serve but the other can: a Chat Completions request
- * for a model only an Anthropic upstream serves, or a Messages request for a model only an
- * OpenAI-family upstream serves — and a Responses request for a model only upstreams without
- * the Responses API serve (`responsesViaChat`). The request is translated once
+ * A request the client's API family cannot serve but the other can: a Chat Completions or
+ * Responses request (or a Responses token count) for a model only an Anthropic upstream serves,
+ * or a Messages request for a model only an OpenAI-family upstream serves — and a Responses
+ * request for a model only upstreams without the Responses API serve (`responsesViaChat`). The request is translated once
  * (`dialects/translate/`), the upstream's stream event by event — metering reads the upstream's
  * own events, the client gets its own dialect, keepalives, backpressure and cancel as on any
  * relay.
@@ -15,6 +15,7 @@ import {
   chatErrorToMessages,
   chatRequestToMessages,
   chatResponseToMessages,
+  messagesCountBody,
   chatStreamToMessages,
   type Dialect,
   messagesErrorToChat,
@@ -92,6 +93,22 @@ export function translationFor(parsed: ParsedRequest): Translation | undefined {
       errorBody: (body) => jsonBody(messagesErrorToChat(jsonOf(body))),
     };
   }
+  if (parsed.pathname === '/v1/responses/input_tokens') {
+    // Counted by Anthropic: the count body of the Messages request it would be.
+    const chat = responsesRequestToChat(parseJsonObject(parsed.body), 'count');
+    return {
+      family: 'anthropic',
+      upstreamDialect: anthropicMessages,
+      path: '/v1/messages/count_tokens',
+      body: ownUtf8(JSON.stringify(messagesCountBody(chatRequestToMessages(chat)))),
+      stream: undefined,
+      answer: (answer) => ({
+        object: 'response.input_tokens',
+        input_tokens: (answer as { input_tokens?: unknown } | null)?.input_tokens,
+      }),
+      errorBody: (body) => jsonBody(messagesErrorToChat(jsonOf(body))),
+    };
+  }
   if (parsed.pathname === '/v1/messages') {
     const json = parseJsonObject(parsed.body);
     return {
@@ -128,12 +145,18 @@ export function responsesViaChat(parsed: ParsedRequest): Translation | undefined
   };
 }
 
-/** The family a request could be translated to, if its route translates at all. */
+const TRANSLATABLE: ReadonlyMap<string, ApiFamily> = new Map([
+  ['/v1/chat/completions', 'anthropic'],
+  ['/v1/responses', 'anthropic'],
+  ['/v1/responses/input_tokens', 'anthropic'],
+  ['/v1/messages', 'openai'],
+  // Counted here (`local-count.ts`): OpenAI-family upstreams have no count route.
+  ['/v1/messages/count_tokens', 'openai'],
+]);
+
+/** The family a request could be served by through translation, if its route translates. */
 export function translatableTo(parsed: ParsedRequest): ApiFamily | undefined {
-  if (parsed.pathname === '/v1/chat/completions' || parsed.pathname === '/v1/responses')
-    return 'anthropic';
-  if (parsed.pathname === '/v1/messages') return 'openai';
-  return undefined;
+  return TRANSLATABLE.get(parsed.pathname);
 }
 
 function jsonOf(body: Buffer): unknown {

@@ -179,8 +179,14 @@ export class MeterTicket {
   }
 }
 
+/** Asking how many tokens a prompt holds uses none (Anthropic's count is free, OpenAI's too). */
+const COUNTING: ReadonlySet<string> = new Set([
+  '/v1/messages/count_tokens',
+  '/v1/responses/input_tokens',
+]);
+
 /**
- * The upstream's counts when its final report came; otherwise an estimate — the prompt from the
+ * None for a count (`COUNTING`). The upstream's counts when its final report came; otherwise an estimate — the prompt from the
  * request (or the upstream's early report of it), the completion from the text that was
  * generated before the stream ended, whatever ended it.
  */
@@ -188,6 +194,7 @@ async function tokensOf(
   outcome: RelayOutcome,
   endpoint: string,
 ): Promise<{ usage: TokenUsage | undefined; source: UsageRecord['usageSource'] }> {
+  if (COUNTING.has(endpoint)) return { usage: undefined, source: null };
   if (outcome.usage !== undefined && outcome.usageComplete)
     return { usage: outcome.usage, source: 'upstream' };
   if (outcome.upstream === undefined || outcome.status >= 400)

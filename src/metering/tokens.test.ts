@@ -32,4 +32,19 @@ describe('token estimates', () => {
     });
     assert.ok(tokens > 5 && tokens < 30, String(tokens));
   });
+
+  it('counts a tool’s property names with its descriptions: the model is shown both', async () => {
+    const tool = (properties: Record<string, unknown>) => ({
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'f', description: 'Look it up.', parameters: { properties } },
+        },
+      ],
+    });
+    const bare = await estimatePromptTokens(tool({}));
+    const named = await estimatePromptTokens(tool({ city_name_as_written_locally: {} }));
+    const name = await countTokens('city_name_as_written_locally');
+    assert.ok(named >= bare + name, `${named} vs ${bare} + ${name}`);
+  });
 });

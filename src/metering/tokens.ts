@@ -33,6 +33,7 @@ const PER_MESSAGE = 4;
 /**
  * The prompt of a request as the model sees it, roughly: every string under the fields that
  * carry input (messages, input, system, instructions, prompt, tools), plus per-message framing.
+ * A tool's schema is shown to the model with its property names, so those count too.
  */
 export async function estimatePromptTokens(
   body: Record<string, unknown> | undefined,
@@ -48,21 +49,23 @@ export async function estimatePromptTokens(
     'tools',
     'functions',
   ]) {
-    collectStrings(body[field], strings);
+    collectStrings(body[field], strings, field === 'tools' || field === 'functions');
   }
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
   return (await countTokens(strings.join('\n'))) + messages * PER_MESSAGE;
 }
 
-function collectStrings(value: unknown, into: string[]): void {
+/** `keys`: the object keys too (a schema's property names). */
+function collectStrings(value: unknown, into: string[], keys = false): void {
   if (typeof value === 'string') into.push(value);
-  else if (Array.isArray(value)) for (const item of value) collectStrings(item, into);
+  else if (Array.isArray(value)) for (const item of value) collectStrings(item, into, keys);
   else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
       // Base64 images and audio are not text tokens; counting their characters would be absurd.
       if (key === 'image_url' || key === 'input_audio' || key === 'data' || key === 'file_data')
         continue;
-      collectStrings(item, into);
+      if (keys) into.push(key);
+      collectStrings(item, into, keys);
     }
   }
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidFieldError } from '../../errors/index.ts';
-import { chatRequestToMessages, DEFAULT_MAX_TOKENS } from './index.ts';
+import { chatRequestToMessages, DEFAULT_MAX_TOKENS, messagesCountBody } from './index.ts';
 
 const user = { role: 'user', content: 'Hi' };
 const base = { model: 'claude-x', messages: [user] };
@@ -16,6 +16,28 @@ describe('chatRequestToMessages: what maps', () => {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
     });
     assert.equal(DEFAULT_MAX_TOKENS, 4096);
+  });
+
+  it('a count body keeps the prompt and what shapes it, none of the output settings', () => {
+    const request = translate({
+      messages: [{ role: 'system', content: 'Be brief.' }, user],
+      stream: true,
+      stop: ['END'],
+      temperature: 0.5,
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+      tool_choice: 'required',
+      reasoning_effort: 'low',
+    });
+    assert.deepEqual(Object.keys(messagesCountBody(request)).sort(), [
+      'messages',
+      'model',
+      'output_config',
+      'system',
+      'thinking',
+      'tool_choice',
+      'tools',
+    ]);
+    assert.deepEqual(messagesCountBody(request).messages, request.messages);
   });
 
   it('max tokens: max_completion_tokens first, then max_tokens, then the configured default', () => {

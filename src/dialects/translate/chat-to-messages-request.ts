@@ -129,6 +129,24 @@ export function chatRequestToMessages(
   return out;
 }
 
+/** What a count (`/v1/messages/count_tokens`) takes of a Messages request: no output settings. */
+const COUNTED = [
+  'model',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'output_config',
+];
+
+/** A Messages request's count body: the prompt and what shapes it (Anthropic refuses the rest). */
+export function messagesCountBody(request: Record<string, unknown>): JsonObject {
+  const out: JsonObject = {};
+  for (const key of COUNTED) if (request[key] !== undefined) out[key] = request[key];
+  return out;
+}
+
 function checkField(key: string, value: unknown): void {
   if (MAPPED.has(key) || DROPPED.has(key) || isUnset(value)) return;
   const rule = DEFAULTS_ONLY.get(key);

@@ -4,8 +4,12 @@
  * streams event by event, whole answers and errors, as pure functions over values. What cannot
  * be translated is refused with a 400 that names the field.
  */
-export type { StreamTranslator } from './types.ts';
-export { chatRequestToMessages, DEFAULT_MAX_TOKENS } from './chat-to-messages-request.ts';
+export type { RequestPurpose, StreamTranslator } from './types.ts';
+export {
+  chatRequestToMessages,
+  DEFAULT_MAX_TOKENS,
+  messagesCountBody,
+} from './chat-to-messages-request.ts';
 export { messagesRequestToChat } from './messages-to-chat-request.ts';
 export {
   messagesStreamToChat,

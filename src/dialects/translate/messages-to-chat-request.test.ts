@@ -16,6 +16,18 @@ describe('messagesRequestToChat: what maps', () => {
     });
   });
 
+  it('a count (count_tokens) is the prompt alone: no max_tokens asked for', () => {
+    const { max_tokens: _, ...count } = base;
+    assert.deepEqual(messagesRequestToChat(count, 'count'), {
+      model: 'gpt-x',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    assert.throws(
+      () => messagesRequestToChat(count),
+      (error: unknown) => error instanceof InvalidFieldError && error.param === 'max_tokens',
+    );
+  });
+
   it('streaming asks for usage, which the Anthropic client always gets', () => {
     const out = translate({ stream: true });
     assert.deepEqual([out.stream, out.stream_options], [true, { include_usage: true }]);

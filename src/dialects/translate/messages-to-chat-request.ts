@@ -30,6 +30,7 @@ import {
   untranslatable,
 } from './json.ts';
 import { anthropicToolChoiceToChat, anthropicToolsToChat } from './tools.ts';
+import type { RequestPurpose } from './types.ts';
 
 const MAPPED = new Set([
   'model',
@@ -57,8 +58,14 @@ const DROPPED = new Set([
   'user_profile_id',
 ]);
 
-/** Messages request → Chat Completions request (`stream_options.include_usage` when streaming). */
-export function messagesRequestToChat(body: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Messages request → Chat Completions request (`stream_options.include_usage` when streaming).
+ * For a count (`count_tokens`), the prompt alone: no `max_tokens` is needed.
+ */
+export function messagesRequestToChat(
+  body: Record<string, unknown>,
+  purpose: RequestPurpose = 'answer',
+): Record<string, unknown> {
   for (const [key, value] of Object.entries(body)) {
     if (MAPPED.has(key) || DROPPED.has(key) || isUnset(value)) continue;
     if (key === 'top_k') throw untranslatable(key, 'OpenAI-compatible models take no top_k.');
@@ -69,10 +76,12 @@ export function messagesRequestToChat(body: Record<string, unknown>): Record<str
     messages: anthropicPromptToChat(body.system, body.messages),
   };
   const maxTokens = body.max_tokens;
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw new InvalidFieldError('max_tokens', 'max_tokens must be a positive integer.');
+  if (purpose === 'answer') {
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+      throw new InvalidFieldError('max_tokens', 'max_tokens must be a positive integer.');
+    }
+    out.max_completion_tokens = maxTokens;
   }
-  out.max_completion_tokens = maxTokens;
   if (Array.isArray(body.stop_sequences) && body.stop_sequences.length > 0) {
     out.stop = body.stop_sequences;
   }

@@ -131,6 +131,26 @@ describe('responsesRequestToChat: what maps', () => {
   });
 });
 
+describe('responsesRequestToChat: a count (input_tokens)', () => {
+  it('is the prompt alone: instructions without input count, personality is dropped', () => {
+    const count = { model: 'm', instructions: 'Be brief.', personality: 'friendly' };
+    assert.deepEqual(responsesRequestToChat(count, 'count'), {
+      model: 'm',
+      messages: [{ role: 'system', content: 'Be brief.' }],
+    });
+    for (const [param, body] of [
+      ['input', { model: 'm', instructions: 'Be brief.' }],
+      ['personality', { model: 'm', input: 'Hi', personality: 'friendly' }],
+    ] as const) {
+      assert.throws(
+        () => responsesRequestToChat(body),
+        (error: unknown) => error instanceof InvalidFieldError && error.param === param,
+        `an answer: ${param}`,
+      );
+    }
+  });
+});
+
 describe('responsesRequestToChat: what is refused', () => {
   const refusals: [string, Record<string, unknown>][] = [
     ['previous_response_id', { previous_response_id: 'resp_1' }],

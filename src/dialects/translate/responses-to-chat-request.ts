@@ -27,6 +27,7 @@ import {
   stringAt,
   untranslatable,
 } from './json.ts';
+import type { RequestPurpose } from './types.ts';
 
 const MAPPED = new Set([
   'model',
@@ -67,10 +68,18 @@ const NEEDS_PROVIDER = new Map([
   ['prompt', 'the upstream has no stored prompts.'],
 ]);
 
-/** Responses request → Chat Completions request. Throws a 400 naming what cannot map. */
-export function responsesRequestToChat(body: JsonObject): JsonObject {
+/**
+ * Responses request → Chat Completions request. Throws a 400 naming what cannot map. For a
+ * count (`/v1/responses/input_tokens`), the prompt alone: instructions without input count too,
+ * and `personality` (a style a count's body may carry) is dropped.
+ */
+export function responsesRequestToChat(
+  body: JsonObject,
+  purpose: RequestPurpose = 'answer',
+): JsonObject {
   for (const [key, value] of Object.entries(body)) {
     if (MAPPED.has(key) || DROPPED.has(key) || isUnset(value)) continue;
+    if (key === 'personality' && purpose === 'count') continue;
     if (key === 'background' && value === false) continue;
     throw untranslatable(key, NEEDS_PROVIDER.get(key) ?? 'Chat Completions has no such field.');
   }
@@ -79,7 +88,7 @@ export function responsesRequestToChat(body: JsonObject): JsonObject {
   if (!isUnset(instructions))
     messages.push({ role: 'system', content: stringAt(instructions, 'instructions') });
   messages.push(...inputMessages(body.input));
-  if (!messages.some((m) => m.role !== 'system'))
+  if (purpose === 'answer' && !messages.some((m) => m.role !== 'system'))
     throw new InvalidFieldError('input', 'input must hold at least one message to answer.');
 
   const out: JsonObject = { model: body.model, messages };
@@ -104,6 +113,7 @@ export function responsesRequestToChat(body: JsonObject): JsonObject {
 
 function inputMessages(input: unknown): JsonObject[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (isUnset(input)) return [];
   const messages: JsonObject[] = [];
   arrayAt(input, 'input').forEach((raw, i) => {
     const param = `input[${i}]`;

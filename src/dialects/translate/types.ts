@@ -11,3 +11,9 @@ export interface StreamTranslator {
   /** The upstream stream ended cleanly: what completes the client's stream, or ''. */
   end(): string;
 }
+
+/**
+ * What a translated request is for: an answer, or a token count of its prompt
+ * (`/v1/messages/count_tokens`, `/v1/responses/input_tokens`), which asks for no output.
+ */
+export type RequestPurpose = 'answer' | 'count';
