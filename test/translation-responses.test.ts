@@ -483,3 +483,23 @@ describe('a Responses client, a model only Anthropic serves', () => {
     assert.deepEqual([answer.usage?.input_tokens, answer.usage?.output_tokens], [9, 4]);
   });
 });
+
+describe('a Responses client, BASE_URL to a Chat-only server with SLUICE_RESPONSES=false', () => {
+  it('is translated as a config file’s "responses": false upstream is', async () => {
+    const upstream = await startFakeUpstream(jsonReply(200, ANSWER));
+    const sluice = await startTestSluice({
+      BASE_URL: upstream.origin,
+      OPENAI_API_KEY: 'sk-ds',
+      SLUICE_RESPONSES: 'false',
+    });
+    try {
+      const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+      const answer = await openai.responses.create({ model: 'deepseek-chat', input: 'Hi' });
+      assert.equal(answer.output_text, 'Fine, thanks.');
+      assert.equal(upstream.calls.at(-1)?.path, '/v1/chat/completions');
+    } finally {
+      await sluice.stop();
+      await upstream.stop();
+    }
+  });
+});

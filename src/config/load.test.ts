@@ -53,6 +53,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it('SLUICE_RESPONSES=false: the environment’s upstream has no Responses API', () => {
+    const env = { BASE_URL: 'https://api.deepseek.com', OPENAI_API_KEY: 'sk-ds' };
+    assert.equal(load(env).upstreams[0]?.responses, true, 'the Responses API by default');
+    assert.equal(load({ ...env, SLUICE_RESPONSES: 'false' }).upstreams[0]?.responses, false);
+    assert.equal(load({ ...env, SLUICE_RESPONSES: 'FALSE' }).upstreams[0]?.responses, false);
+    assert.equal(load({ ...env, SLUICE_RESPONSES: 'true' }).upstreams[0]?.responses, true);
+    for (const bad of ['0', 'no', 'off ', 'falsey'])
+      assert.match(
+        problemsOf(() => load({ ...env, SLUICE_RESPONSES: bad })).join('\n'),
+        /SLUICE_RESPONSES must be true or false/,
+        bad,
+      );
+  });
+
   it('an OpenAI key alone means api.openai.com; an Anthropic key adds an Anthropic upstream', () => {
     const config = load({ OPENAI_API_KEY: 'sk-o', ANTHROPIC_API_KEY: 'sk-a' });
     assert.deepEqual(

@@ -31,9 +31,10 @@ export function upstreamsFromEnv(env: Env, problems: string[]): UpstreamConfig[]
       ? apiRoot(env.BASE_URL ?? '', 'BASE_URL', problems, true)
       : undefined;
   if (openaiKey !== undefined || base !== undefined) {
-    result.push(
-      upstream('openai', 'openai', base ?? new URL('https://api.openai.com/v1'), openaiKey),
-    );
+    result.push({
+      ...upstream('openai', 'openai', base ?? new URL('https://api.openai.com/v1'), openaiKey),
+      responses: servesResponses(env.SLUICE_RESPONSES, problems),
+    });
   }
   const anthropicKey = nonEmpty(env.ANTHROPIC_API_KEY);
   const anthropicBase = nonEmpty(env.ANTHROPIC_BASE_URL)
@@ -144,6 +145,18 @@ function upstream(
     responses: true,
     azure: undefined,
   };
+}
+
+/**
+ * `SLUICE_RESPONSES=false`: the environment's OpenAI-family upstream (DeepSeek, vLLM, Ollama
+ * behind BASE_URL) has no Responses API, as `"responses": false` says in the config file.
+ */
+function servesResponses(text: string | undefined, problems: string[]): boolean {
+  const value = nonEmpty(text)?.toLowerCase();
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  problems.push(`SLUICE_RESPONSES must be true or false, not "${text ?? ''}".`);
+  return true;
 }
 
 /** `none`, or a proxy URL Sluice can use: http(s) forward proxies and SOCKS5. */
