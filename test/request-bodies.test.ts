@@ -422,6 +422,46 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
   });
 });
 
+describe('a body nested deeper than any API request', () => {
+  /** `{"x": {"x": … 1 …}}`, `depth` objects deep, inside a chat request. */
+  const nested = (depth: number) => '{"x":'.repeat(depth) + '1' + '}'.repeat(depth);
+  const body = (depth: number, extra = '') =>
+    `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"metadata_x":${nested(depth)}${extra}}`;
+
+  it('is a 400 invalid_json in the client’s dialect, recorded, nothing sent (it was a 500)', async () => {
+    const before = upstream.calls.length;
+    for (const [path, extra] of [
+      ['/chat/completions', ''],
+      ['/chat/completions', ',"stream":true'],
+      ['/embeddings', ''],
+    ] as const) {
+      const refused = await post(path, budgeted, body(100_000, extra));
+      assert.equal(refused.status, 400, path);
+      assert.equal(errorCode(refused.json), 'invalid_json', path);
+      assert.match((refused.json.error as { message: string }).message, /deeper than 256/);
+      const record = await lastRecord();
+      assert.deepEqual([record.endpoint, record.status], [`/v1${path}`, 400]);
+    }
+    const messages = await post(
+      '/messages',
+      budgeted,
+      `{"model":"claude-x","max_tokens":5,"messages":[],"x":${nested(5000)}}`,
+    );
+    assert.equal(messages.status, 400);
+    assert.equal(messages.json.type, 'error', 'Anthropic’s shape');
+    assert.equal(upstream.calls.length, before);
+  });
+
+  it('at the limit goes through whole', async () => {
+    // 255 objects in a field of the body, which is the 256th level.
+    const within = await post('/chat/completions', budgeted, body(255));
+    assert.equal(within.status, 200);
+    assert.equal(upstream.calls.at(-1)?.body.toString(), body(255));
+    const over = await post('/chat/completions', budgeted, body(256));
+    assert.equal(over.status, 400);
+  });
+});
+
 describe('multipart routes read the model from the form as it streams', () => {
   const openaiFor = (key: string) =>
     new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });

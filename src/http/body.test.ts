@@ -12,8 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { deferred } from '../../test/support/fake-upstream.ts';
 import { waitFor } from '../../test/support/wait.ts';
-import { RequestTimeoutError, ServerBusyError } from '../errors/index.ts';
-import { limitedBody, ownUtf8, readBody } from './body.ts';
+import { InvalidJsonError, RequestTimeoutError, ServerBusyError } from '../errors/index.ts';
+import { limitedBody, MAX_JSON_DEPTH, ownUtf8, parseJsonObject, readBody } from './body.ts';
 import { BodyBudget } from './body-budget.ts';
 import { guardBody, releaseBody, reserveBodyMemory } from './body-guard.ts';
 import { toSluiceError } from './respond.ts';
@@ -120,6 +120,28 @@ describe('readBody', () => {
     const { error, body } = await result;
     assert.equal(body, undefined);
     assert.ok(error instanceof Error);
+  });
+});
+
+describe('parseJsonObject', () => {
+  /** A body `depth` levels deep: the top object, then arrays and objects in turn. */
+  const nested = (depth: number) => {
+    const open: string[] = [];
+    const close: string[] = [];
+    for (let level = 2; level <= depth; level++) {
+      open.push(level % 2 === 0 ? '[' : '{"k":');
+      close.push(level % 2 === 0 ? ']' : '}');
+    }
+    return Buffer.from(`{"a":${open.join('')}1${close.reverse().join('')}}`);
+  };
+
+  it('takes a body nested MAX_JSON_DEPTH levels deep, not one level more', () => {
+    assert.doesNotThrow(() => parseJsonObject(nested(MAX_JSON_DEPTH)));
+    assert.throws(() => parseJsonObject(nested(MAX_JSON_DEPTH + 1)), InvalidJsonError);
+  });
+
+  it('refuses a body nested past what a walk of it could take, without overflowing itself', () => {
+    assert.throws(() => parseJsonObject(nested(1_000_000)), InvalidJsonError);
   });
 });
 

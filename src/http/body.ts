@@ -154,7 +154,18 @@ function declaredLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
 
-/** Parses a JSON object body; anything else is a 400 that says what was wrong. */
+/**
+ * The deepest nesting a JSON body may have. No API request comes near it (OpenAI's structured
+ * outputs allow 10 levels), and what reads a body — re-serialising it, translating it,
+ * estimating its tokens — recurses, which Node's stack holds to a few thousand levels only: a
+ * body nested deeper than that was a 500.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * Parses a JSON object body; anything else is a 400 that says what was wrong — a body nested
+ * deeper than `MAX_JSON_DEPTH` too.
+ */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
@@ -169,5 +180,29 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidJsonError('The JSON body of your request must be an object.');
   }
+  // Each level takes two bytes at least: most bodies are too short to need the walk.
+  if (body.length > 2 * MAX_JSON_DEPTH && nestsDeeper(value, MAX_JSON_DEPTH)) {
+    throw new InvalidJsonError(
+      `The JSON body of your request nests deeper than ${String(MAX_JSON_DEPTH)} levels.`,
+    );
+  }
   return value as Record<string, unknown>;
+}
+
+/** Whether objects and arrays nest more than `max` deep; a loop, so the check cannot overflow. */
+function nestsDeeper(value: object, max: number): boolean {
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+    const depth = depths.pop() ?? 1;
+    if (depth > max) return true;
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
 }
