@@ -272,6 +272,20 @@ describe('token counts, for every model', () => {
     }
   });
 
+  it('an Anthropic answer that is not a count is a 502, not a count without a number', async () => {
+    for (const body of [{ tokens: 5 }, { input_tokens: -1 }, { input_tokens: '5' }, null]) {
+      claudeUp.script(jsonReply(200, body));
+      await assert.rejects(
+        openai.responses.inputTokens.count({ model: 'claude-sonnet-4-5', input: 'Hi' }),
+        (error: unknown) => error instanceof OpenAI.APIError && error.status === 502,
+        JSON.stringify(body),
+      );
+    }
+    claudeUp.script(jsonReply(200, { input_tokens: 42 }));
+    const record = await lastRecord();
+    assert.deepEqual([record.status, record.endReason], [502, 'upstream_error']);
+  });
+
   it('a key held to some models cannot count for the others', async () => {
     const key = await keyFor(sluice, 'claude-only', { models: ['claude-*'] });
     const client = new Anthropic({ baseURL: sluice.url, apiKey: key, maxRetries: 0 });

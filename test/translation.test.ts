@@ -149,6 +149,32 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(anthropicUpstream);
   });
 
+  it('a whole answer that is not a Messages response is a 502, and recorded as one', async () => {
+    // It was a 500 (not JSON), or a 502 recorded as a 200 "done" (JSON of another shape).
+    for (const body of ['{"id":', '[1]', '{"content":5}']) {
+      upstream.script(({ res }) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(body);
+      });
+      await assert.rejects(
+        openai.chat.completions.create({
+          model: 'claude-sonnet-4-5',
+          messages: [{ role: 'user', content: 'How are you?' }],
+        }),
+        (error: unknown) =>
+          error instanceof OpenAI.APIError &&
+          error.status === 502 &&
+          error.code === 'upstream_error' &&
+          /Upstream anthropic/.test(error.message),
+        body,
+      );
+      await sluice.running.settled();
+      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      assert.deepEqual([record?.status, record?.endReason], [502, 'upstream_error'], body);
+    }
+    upstream.script(anthropicUpstream);
+  });
+
   it('tool calls come back as OpenAI tool calls', async () => {
     upstream.script(namedStream('anthropic-messages/anthropic-json-tool.1.chunks.txt'));
     const stream = openai.chat.completions.stream({

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dialect, StreamTranslator } from '../dialects/index.ts';
 import {
   ShuttingDownError,
-  type SluiceError,
+  SluiceError,
   UpstreamHttpError,
   UpstreamProtocolError,
 } from '../errors/index.ts';
@@ -34,6 +34,8 @@ import { TranslatingSink } from './translating-sink.ts';
 export interface StreamTranslation {
   readonly upstreamDialect: Dialect;
   readonly stream: StreamTranslator | undefined;
+  /** A whole JSON answer into the client's shape. */
+  answer(json: unknown): unknown;
   errorBody(body: Buffer): Buffer;
 }
 
@@ -283,6 +285,27 @@ export class ClientStream {
     return out.subarray(0, out.length - 1);
   }
 
+  /**
+   * A held answer of the other family, put in the client's shape before it is recorded: one
+   * that cannot be read as such (not JSON, not the shape its API has) is the upstream's failure.
+   */
+  #translateHeld(upstream: string): SluiceError | undefined {
+    const held = this.#held;
+    const translation = this.#translation;
+    if (typeof held !== 'object' || translation === undefined) return undefined;
+    try {
+      const json: unknown = JSON.parse(Buffer.concat(held.chunks, held.bytes).toString('utf8'));
+      const body = Buffer.from(JSON.stringify(translation.answer(json)));
+      held.chunks = [body];
+      held.bytes = body.length;
+      return undefined;
+    } catch (error) {
+      if (error instanceof SluiceError) return error;
+      const why = error instanceof Error ? error.message : String(error);
+      return new UpstreamProtocolError(upstream, `its answer could not be read (${why}).`, error);
+    }
+  }
+
   #hold(chunk: Buffer): boolean {
     const held = this.#held;
     if (typeof held !== 'object') return true;
@@ -336,6 +359,11 @@ export class ClientStream {
       this.tap.endBody();
       // A whole answer: its first token reaches the client with the rest of it.
       if (this.tap.sawTerminal) this.firstTokenAt = this.lastByteAt;
+      const failure = this.#translateHeld(upstream);
+      if (failure !== undefined) {
+        this.fail(failure);
+        return;
+      }
     }
     this.endReason = this.tap.sawErrorEvent ? 'upstream_error' : 'done';
     this.#end();

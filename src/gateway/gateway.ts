@@ -38,7 +38,6 @@ import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
 import { type ParsedRequest, parseRequest } from './request.ts';
 import { type RouteInfo, routeOf } from './routes.ts';
-import type { Translation } from './translation.ts';
 import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
 import { capturedText } from './tap.ts';
@@ -289,8 +288,9 @@ export class Gateway {
     if (client.endReason === 'done' && client.status < 300 && translation === undefined)
       await this.#objects.record(principal, parsed, method, tap, upstream?.name);
     const held = client.held;
+    // A translated answer was put in the client's shape as it ended (`ClientStream.finish`).
     if (held !== undefined && translation !== undefined) {
-      client.answer(held.status, held.headers, translatedAnswer(translation, held.body));
+      client.answer(held.status, held.headers, held.body);
     } else if (held !== undefined && parsed.route.kind === 'scoped') {
       const body = await this.#objects
         .filter(principal, parsed.route.scope, held.body)
@@ -394,11 +394,6 @@ function nextRequestId(instance: string): string {
 function forwardedIp(req: IncomingMessage, credential: string | undefined): string | undefined {
   const header = req.headers['x-sluice-client-ip'];
   return isInternalCredential(credential) && typeof header === 'string' ? header : undefined;
-}
-
-/** A whole answer of the other family in the client's shape. */
-function translatedAnswer(translation: Translation, body: Buffer): Buffer {
-  return Buffer.from(JSON.stringify(translation.answer(JSON.parse(body.toString('utf8')))));
 }
 
 /** What the first upstream (by priority) with an alias `model` calls it; `model` if none has. */

@@ -28,6 +28,7 @@ import {
   responsesRequestToChat,
   type StreamTranslator,
 } from '../dialects/index.ts';
+import { UpstreamProtocolError } from '../errors/index.ts';
 import { ownUtf8, parseJsonObject } from '../http/index.ts';
 import type { ParsedRequest } from './request.ts';
 
@@ -102,10 +103,7 @@ export function translationFor(parsed: ParsedRequest): Translation | undefined {
       path: '/v1/messages/count_tokens',
       body: ownUtf8(JSON.stringify(messagesCountBody(chatRequestToMessages(chat)))),
       stream: undefined,
-      answer: (answer) => ({
-        object: 'response.input_tokens',
-        input_tokens: (answer as { input_tokens?: unknown } | null)?.input_tokens,
-      }),
+      answer: (answer) => ({ object: 'response.input_tokens', input_tokens: countOf(answer) }),
       errorBody: (body) => jsonBody(messagesErrorToChat(jsonOf(body))),
     };
   }
@@ -157,6 +155,13 @@ const TRANSLATABLE: ReadonlyMap<string, ApiFamily> = new Map([
 /** The family a request could be served by through translation, if its route translates. */
 export function translatableTo(parsed: ParsedRequest): ApiFamily | undefined {
   return TRANSLATABLE.get(parsed.pathname);
+}
+
+/** Anthropic's count answer's number; anything else is not a count. */
+function countOf(answer: unknown): number {
+  const count = (answer as { input_tokens?: unknown } | null)?.input_tokens;
+  if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) return count;
+  throw new UpstreamProtocolError('anthropic', 'the answer is not a token count.');
 }
 
 function jsonOf(body: Buffer): unknown {
