@@ -208,6 +208,13 @@ describe('token counts, for every model', () => {
     assert.equal((json.tools as { name: string }[])[0]?.name, 'get_weather');
     const record = await lastRecord();
     assert.deepEqual([record.upstream, record.promptTokens], ['anthropic', 0]);
+    // A body that says `stream` still gets a count in its own shape, not Anthropic's.
+    const streamed = await fetch(`${sluice.baseURL}/responses/input_tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', input: 'Hi', stream: true }),
+    });
+    assert.deepEqual(await streamed.json(), { object: 'response.input_tokens', input_tokens: 42 });
   });
 
   it('input_tokens for a model with the Responses API goes to it untranslated', async () => {

@@ -228,7 +228,9 @@ export class Gateway {
     );
     const filtersList = this.#objects.filtersList(principal, parsed, method);
     // A whole answer of the other family is translated once it is in.
-    if (filtersList || (translation !== undefined && !parsed.stream)) client.holdAnswer();
+    // (A count is a whole answer whatever `stream` its body says.)
+    if (filtersList || (translation !== undefined && translation.stream === undefined))
+      client.holdAnswer();
     // A translated answer is stored by no provider: no id to watch for, no object to record.
     if (parsed.stores && translation === undefined) client.tap.watchId();
     this.#open.add(client);
@@ -245,7 +247,12 @@ export class Gateway {
         parsed:
           translation === undefined
             ? parsed
-            : { ...parsed, body: translation.body, contentType: 'application/json' },
+            : {
+                ...parsed,
+                body: translation.body,
+                contentType: 'application/json',
+                stream: translation.stream !== undefined,
+              },
         translated: translation !== undefined,
         candidates,
         client,
