@@ -410,6 +410,27 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(sent.body.toString().match(/"model"/g)?.length, 1);
   });
 
+  it('a model name longer than any model has: 400 on model, in a body or a form, nothing sent', async () => {
+    // A 20 MB name was relayed, recorded whole and made /metrics 420 MB.
+    const before = upstream.calls.length;
+    const long = 'm'.repeat(257);
+    const json = await post('/chat/completions', budgeted, chat(long));
+    assert.equal(json.status, 400);
+    assert.equal((json.json.error as { param?: string }).param, 'model');
+    const boundary = 'b0undary';
+    const form = `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\n${long}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nxyz\r\n--${boundary}--\r\n`;
+    const multipart = await post('/audio/transcriptions', budgeted, form, {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    });
+    assert.equal(multipart.status, 400);
+    assert.equal((multipart.json.error as { param?: string }).param, 'model');
+    assert.equal(upstream.calls.length, before);
+    const record = await lastRecord();
+    assert.deepEqual([record.status, record.model], [400, null]);
+    const longest = await post('/chat/completions', budgeted, chat('m'.repeat(256)));
+    assert.equal(longest.status, 200, 'a name of 256 characters is taken');
+  });
+
   it('a body that is not JSON: 400 invalid_json; multipart on a JSON route: 415', async () => {
     const bad = await post('/chat/completions', budgeted, 'model=gpt-4o');
     assert.equal(bad.status, 400);

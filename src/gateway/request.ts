@@ -130,12 +130,25 @@ export async function parseRequest(
 
 /**
  * `.` and `..` name no model, and as an Azure deployment they would move the upstream's path
- * (`/deployments/../chat/completions` is `/chat/completions` to the server): refused.
+ * (`/deployments/../chat/completions` is `/chat/completions` to the server): refused, as is a
+ * name longer than any model has (`MAX_MODEL_NAME`).
  */
 function checkModelName(model: string | undefined): void {
   if (model === '.' || model === '..')
     throw new InvalidFieldError('model', `\`${model}\` is not the name of a model.`);
+  if (model !== undefined && model.length > MAX_MODEL_NAME)
+    throw new InvalidFieldError(
+      'model',
+      `A model name is at most ${String(MAX_MODEL_NAME)} characters; this one has ${String(model.length)}.`,
+    );
 }
+
+/**
+ * The longest model name taken. The longest real ones (a Vertex resource path, a Bedrock ARN, a
+ * fine-tune's id) are under 100 characters; a name becomes a metrics label, a log field and a
+ * column of every record, so a 20 MB one made `/metrics` 420 MB.
+ */
+export const MAX_MODEL_NAME = 256;
 
 function isMultipart(contentType: string | undefined): boolean {
   return contentType?.toLowerCase().trimStart().startsWith('multipart/') === true;
