@@ -6,6 +6,7 @@
  * and a token budget is not spent by it.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,36 @@ describe('token counts, for every model', () => {
       ['/v1/messages/count_tokens', 200, 'gpt-4o', null],
     );
     assert.deepEqual([record.promptTokens, record.completionTokens, record.cost], [0, 0, null]);
+  });
+
+  it('an image counts by its size, read from its own header, not by its base64', async () => {
+    const png = readFileSync(new URL('fixtures/images/1500x900.png', import.meta.url));
+    const content = (image: boolean) => [
+      { type: 'text' as const, text: 'What is this?' },
+      ...(image
+        ? [
+            {
+              type: 'image' as const,
+              source: {
+                type: 'base64' as const,
+                media_type: 'image/png' as const,
+                data: png.toString('base64'),
+              },
+            },
+          ]
+        : []),
+    ];
+    const count = async (image: boolean) =>
+      (
+        await anthropic.messages.countTokens({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: content(image) }],
+        })
+      ).input_tokens;
+    // 1500 × 900 → 1280 × 768: 3 × 2 tiles of 170, and 85; a few more for the parts' framing.
+    // (Before, an image counted nothing at all.)
+    const added = (await count(true)) - (await count(false));
+    assert.ok(added >= 1105 && added <= 1105 + 8, String(added));
   });
 
   it('count_tokens for a Claude model is Anthropic’s own count, and it costs no tokens', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { countTokens, estimatePromptTokens } from './tokens.ts';
 
@@ -15,22 +16,41 @@ describe('token estimates', () => {
     assert.ok(Math.abs(tokens - exact) / exact < 0.01, `${tokens} vs ${exact}`);
   });
 
-  it('estimates a prompt from its text fields, not from base64 images', async () => {
-    const image = 'A'.repeat(100_000);
-    const tokens = await estimatePromptTokens({
-      model: 'm',
+  it('estimates a prompt from its text fields; an image by its size, not its base64', async () => {
+    const png = readFileSync(new URL('../../test/fixtures/images/1500x900.png', import.meta.url));
+    const prompt = (url: string) =>
+      estimatePromptTokens({
+        model: 'm',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url } },
+            ],
+          },
+        ],
+      });
+    const text = await prompt('https://example.com/a.png');
+    assert.ok(text > 765 + 5 && text < 765 + 30, `an image by URL counts as 1024 square: ${text}`);
+    // 1500 × 900 → 1280 × 768: 3 × 2 tiles, 85 + 6 × 170 = 1105.
+    const inline = await prompt(`data:image/png;base64,${png.toString('base64')}`);
+    assert.equal(inline - text, 1105 - 765);
+    // The Responses API's and Anthropic's image parts count alike.
+    const responses = await estimatePromptTokens({
+      input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'x', detail: 'low' }] }],
+    });
+    const anthropic = await estimatePromptTokens({
       messages: [
-        { role: 'system', content: 'Be brief.' },
         {
           role: 'user',
-          content: [
-            { type: 'text', text: 'What is this?' },
-            { type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } },
-          ],
+          content: [{ type: 'image', source: { type: 'base64', data: png.toString('base64') } }],
         },
       ],
     });
-    assert.ok(tokens > 5 && tokens < 30, String(tokens));
+    assert.ok(responses >= 85 && responses < 100, String(responses));
+    assert.ok(anthropic >= 1105 && anthropic < 1130, String(anthropic));
   });
 
   it('counts a tool’s property names with its descriptions: the model is shown both', async () => {

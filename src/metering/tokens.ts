@@ -3,6 +3,7 @@
  * short): o200k_base, the encoding of current OpenAI models, through gpt-tokenizer (pure JS).
  * For other model families it is an estimate, and records say so.
  */
+import { dataUrlBase64, imageTokens } from './image-tokens.ts';
 
 type Encode = (text: string) => number[];
 let encoder: Promise<Encode> | undefined;
@@ -33,13 +34,14 @@ const PER_MESSAGE = 4;
 /**
  * The prompt of a request as the model sees it, roughly: every string under the fields that
  * carry input (messages, input, system, instructions, prompt, tools), plus per-message framing.
- * A tool's schema is shown to the model with its property names, so those count too.
+ * A tool's schema is shown to the model with its property names, so those count too; an image
+ * counts by its size (`image-tokens.ts`), never by its base64 characters.
  */
 export async function estimatePromptTokens(
   body: Record<string, unknown> | undefined,
 ): Promise<number> {
   if (body === undefined) return 0;
-  const strings: string[] = [];
+  const prompt: Collected = { strings: [], images: 0 };
   for (const field of [
     'messages',
     'input',
@@ -49,23 +51,53 @@ export async function estimatePromptTokens(
     'tools',
     'functions',
   ]) {
-    collectStrings(body[field], strings, field === 'tools' || field === 'functions');
+    collect(body[field], prompt, field === 'tools' || field === 'functions');
   }
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
-  return (await countTokens(strings.join('\n'))) + messages * PER_MESSAGE;
+  return (await countTokens(prompt.strings.join('\n'))) + prompt.images + messages * PER_MESSAGE;
 }
 
+interface Collected {
+  readonly strings: string[];
+  images: number;
+}
+
+/** Base64 images, audio and files are not text tokens: their characters are not counted. */
+const NOT_TEXT = new Set(['image_url', 'input_audio', 'data', 'file_data']);
+
 /** `keys`: the object keys too (a schema's property names). */
-function collectStrings(value: unknown, into: string[], keys = false): void {
-  if (typeof value === 'string') into.push(value);
-  else if (Array.isArray(value)) for (const item of value) collectStrings(item, into, keys);
+function collect(value: unknown, into: Collected, keys = false): void {
+  if (typeof value === 'string') into.strings.push(value);
+  else if (Array.isArray(value)) for (const item of value) collect(item, into, keys);
   else if (typeof value === 'object' && value !== null) {
+    into.images += imageIn(value as Record<string, unknown>) ?? 0;
     for (const [key, item] of Object.entries(value)) {
-      // Base64 images and audio are not text tokens; counting their characters would be absurd.
-      if (key === 'image_url' || key === 'input_audio' || key === 'data' || key === 'file_data')
-        continue;
-      if (keys) into.push(key);
-      collectStrings(item, into, keys);
+      if (NOT_TEXT.has(key)) continue;
+      if (keys) into.strings.push(key);
+      collect(item, into, keys);
     }
   }
+}
+
+/**
+ * The tokens of an image part: Chat's `{type: "image_url", image_url: {url, detail}}`, the
+ * Responses API's `{type: "input_image", image_url, detail}`, Anthropic's `{type: "image",
+ * source}`; undefined for anything else.
+ */
+function imageIn(part: Record<string, unknown>): number | undefined {
+  if (part.type === 'image' && isRecord(part.source)) {
+    const { source } = part;
+    return imageTokens(
+      source.type === 'base64' && typeof source.data === 'string' ? source.data : undefined,
+    );
+  }
+  if (!Object.hasOwn(part, 'image_url') && part.type !== 'input_image') return undefined;
+  const image = part.image_url;
+  const url = typeof image === 'string' ? image : isRecord(image) ? image.url : undefined;
+  const detail = part.detail ?? (isRecord(image) ? image.detail : undefined);
+  return imageTokens(typeof url === 'string' ? dataUrlBase64(url) : undefined, detail);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
