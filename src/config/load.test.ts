@@ -136,6 +136,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it('SLUICE_RESPONSES with a file that lists its own OpenAI upstreams is a problem, not ignored', () => {
+    const file = JSON.stringify({
+      upstreams: [{ name: 'ds', baseUrl: 'https://api.deepseek.com', apiKeyEnv: 'OPENAI_API_KEY' }],
+    });
+    const env = { OPENAI_API_KEY: 'sk-o', SLUICE_CONFIG: 'c.json' };
+    assert.match(
+      problemsOf(() => load({ ...env, SLUICE_RESPONSES: 'false' }, { readFile: () => file })).join(
+        '\n',
+      ),
+      /SLUICE_RESPONSES is for the upstream of OPENAI_API_KEY\/BASE_URL.*"responses": false/,
+    );
+    assert.equal(load(env, { readFile: () => file }).upstreams[0]?.responses, true);
+  });
+
   it('parses human durations and sizes', () => {
     const config = load({
       SLUICE_KEEPALIVE: '500ms',

@@ -186,6 +186,8 @@ export function loadConfig({
     upstreams: mergeUpstreams(
       upstreamsFromFile(file.upstreams, env, problems),
       upstreamsFromEnv(env, problems),
+      env,
+      problems,
     ),
     egress: egressFromEnv(env, problems),
     timeouts: {

@@ -18,7 +18,14 @@ type FileUpstream = NonNullable<ConfigFile['upstreams']>[number];
 export function mergeUpstreams(
   fromFile: UpstreamConfig[],
   fromEnv: UpstreamConfig[],
+  env: Env,
+  problems: string[],
 ): UpstreamConfig[] {
+  // Said of an upstream that is then not made: refused, not silently ignored.
+  if (nonEmpty(env.SLUICE_RESPONSES) !== undefined && fromFile.some((f) => f.family === 'openai'))
+    problems.push(
+      'SLUICE_RESPONSES is for the upstream of OPENAI_API_KEY/BASE_URL, and the config file lists its own OpenAI-family upstreams instead: set "responses": false on those entries.',
+    );
   return [...fromFile, ...fromEnv.filter((u) => !fromFile.some((f) => f.family === u.family))];
 }
 
