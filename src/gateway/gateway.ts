@@ -190,7 +190,8 @@ export class Gateway {
     const here = { res, hop, started, parsed, ticket };
     if (choice.count !== undefined) {
       const { count } = choice;
-      const record = await this.#answerHere(here, undefined, async () => ({
+      const about = { upstream: undefined, model: parsed.model };
+      const record = await this.#answerHere(here, about, async () => ({
         json: await count.answer(),
         headers: ESTIMATED,
       }));
@@ -204,7 +205,8 @@ export class Gateway {
     ) {
       // Every upstream is asked at once; their answers are in the log.
       const names = candidates.map((u) => u.name).join(',');
-      const record = await this.#answerHere(here, names, async () => {
+      const about = { upstream: names, model: undefined };
+      const record = await this.#answerHere(here, about, async () => {
         const { list, failed } = await listModels(
           candidates,
           principal,
@@ -327,7 +329,7 @@ export class Gateway {
    */
   async #answerHere(
     { res, hop, started, parsed, ticket }: AnsweredHere,
-    upstream: string | undefined,
+    { upstream, model }: { upstream: string | undefined; model: string | undefined },
     produce: () => Promise<{ json: unknown; headers?: Record<string, string> }>,
   ): Promise<UsageRecord> {
     let endReason: EndReason = 'done';
@@ -342,7 +344,7 @@ export class Gateway {
     const body = 'json' in answer ? JSON.stringify(answer.json) : '';
     const record = await ticket.record({
       upstream,
-      model: upstream === undefined ? parsed.model : undefined,
+      model,
       status: 'json' in answer ? 200 : answer.failure.status,
       endReason,
       upstreamTtfbMs: undefined,
