@@ -16,6 +16,7 @@ import {
   sseHead,
   startFakeUpstream,
 } from './support/fake-upstream.ts';
+import { claudeMessage } from './support/chat-fixtures.ts';
 import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
 
 let upstream: FakeUpstream;
@@ -234,16 +235,7 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
 
   it('every priced route is charged: /v1/messages by its Anthropic usage', async () => {
     upstream.script(
-      jsonReply(200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: 'hi' }],
-        stop_reason: 'end_turn',
-        stop_sequence: null,
-        usage: { input_tokens: 1000, output_tokens: 200 },
-      }),
+      jsonReply(200, claudeMessage('hi', { input_tokens: 1000, output_tokens: 200 })),
     );
     const { status } = await post(
       '/messages',

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import {
   chatChunksFor,
+  claudeMessage,
   chatStream,
   chatText,
   fixturePayloads,
@@ -467,15 +468,7 @@ describe('a Responses client, a model only Anthropic serves', () => {
     assert.equal(call.arguments, args);
 
     upstream.script(
-      jsonReply(200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: 'Fine, thanks.' }],
-        stop_reason: 'end_turn',
-        usage: { input_tokens: 9, output_tokens: 4 },
-      }),
+      jsonReply(200, claudeMessage('Fine, thanks.', { input_tokens: 9, output_tokens: 4 })),
     );
     const answer = await openai.responses.create({ model: 'claude-sonnet-4-5', input: 'Hi' });
     assert.ok(validResponse(answer), JSON.stringify(validResponse.errors));

@@ -11,7 +11,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseEvent } from '../src/sse/index.ts';
 import { browserClient } from './support/browser-client.ts';
-import { chatStream, fixturePayloads, messagesText, namedStream } from './support/chat-fixtures.ts';
+import {
+  chatStream,
+  claudeMessage,
+  fixturePayloads,
+  messagesText,
+  namedStream,
+} from './support/chat-fixtures.ts';
 import {
   deferred,
   type FakeUpstream,
@@ -122,15 +128,7 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
 
   it('a whole (non-streamed) answer is a chat.completion', async () => {
     upstream.script(
-      jsonReply(200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: 'Fine, thanks.' }],
-        stop_reason: 'end_turn',
-        usage: { input_tokens: 9, output_tokens: 4 },
-      }),
+      jsonReply(200, claudeMessage('Fine, thanks.', { input_tokens: 9, output_tokens: 4 })),
     );
     const answer = await openai.chat.completions.create({
       model: 'claude-sonnet-4-5',

@@ -24,6 +24,7 @@ import {
   messagesStreamToChat,
   openaiChat,
   chatStreamToResponses,
+  isObject,
   responsesEcho,
   responsesRequestToChat,
   type StreamTranslator,
@@ -159,7 +160,7 @@ export function translatableTo(parsed: ParsedRequest): ApiFamily | undefined {
 
 /** Anthropic's count answer's number; anything else is not a count. */
 function countOf(answer: unknown): number {
-  const count = (answer as { input_tokens?: unknown } | null)?.input_tokens;
+  const count = isObject(answer) ? answer.input_tokens : undefined;
   if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) return count;
   throw new UpstreamProtocolError('anthropic', 'the answer is not a token count.');
 }

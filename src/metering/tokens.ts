@@ -3,6 +3,7 @@
  * short): o200k_base, the encoding of current OpenAI models, through gpt-tokenizer (pure JS).
  * For other model families it is an estimate, and records say so.
  */
+import { isObject } from '../dialects/index.ts';
 import { dataUrlBase64, imageTokens } from './image-tokens.ts';
 
 type Encode = (text: string) => number[];
@@ -85,7 +86,7 @@ function collect(value: unknown, into: Collected, keys = false): void {
  * source}`; undefined for anything else.
  */
 function imageIn(part: Record<string, unknown>): number | undefined {
-  if (part.type === 'image' && isRecord(part.source)) {
+  if (part.type === 'image' && isObject(part.source)) {
     const { source } = part;
     return imageTokens(
       source.type === 'base64' && typeof source.data === 'string' ? source.data : undefined,
@@ -93,11 +94,7 @@ function imageIn(part: Record<string, unknown>): number | undefined {
   }
   if (!Object.hasOwn(part, 'image_url') && part.type !== 'input_image') return undefined;
   const image = part.image_url;
-  const url = typeof image === 'string' ? image : isRecord(image) ? image.url : undefined;
-  const detail = part.detail ?? (isRecord(image) ? image.detail : undefined);
+  const url = typeof image === 'string' ? image : isObject(image) ? image.url : undefined;
+  const detail = part.detail ?? (isObject(image) ? image.detail : undefined);
   return imageTokens(typeof url === 'string' ? dataUrlBase64(url) : undefined, detail);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -48,6 +48,23 @@ export function messagesText(fixture: string): string {
     .join('');
 }
 
+/** A whole Anthropic Messages answer of one text block, as the API returns it. */
+export function claudeMessage(
+  text: string,
+  usage: { input_tokens: number; output_tokens: number },
+): Record<string, unknown> {
+  return {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-5',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage,
+  };
+}
+
 /** Behaves like OpenAI's chat endpoint would, given the recorded stream. */
 export function chatStream(fixture: string): Script {
   return async ({ res, json }) => {
