@@ -64,11 +64,18 @@ function providerAccount() {
       );
       call.res.end();
     } else if (method === 'POST' && route === '/v1/responses') {
+      const n = ++next;
       json(call, 200, {
-        id: `resp_${++next}`,
+        id: `resp_${n}`,
         object: 'response',
         status: 'completed',
-        output: [],
+        output: [{ id: `msg_out${n}`, type: 'message', role: 'assistant', content: [] }],
+      });
+    } else if (method === 'GET' && route.endsWith('/input_items')) {
+      const response = route.split('/')[3] ?? '';
+      json(call, 200, {
+        object: 'list',
+        data: [{ id: `msg_in_${response}`, type: 'message', role: 'user', content: [] }],
       });
     } else if (method === 'POST' && route === '/v1/chat/completions') {
       json(call, 200, { id: 'chatcmpl-1', object: 'chat.completion', choices: [] });
@@ -304,6 +311,75 @@ describe('objects belong to who created them', () => {
     assert.match(id, /^resp_/);
     assert.equal((await call(alice, 'GET', `/responses/${id}`)).status, 200);
     assert.equal((await call(bob, 'GET', `/responses/${id}`)).status, 404);
+  });
+});
+
+describe('items of stored responses belong to who made them', () => {
+  // A Responses request can pull any stored item into its context by id — another user's
+  // message, reasoning or tool call — without naming the response that holds it.
+  const reference = (id: string, typed: boolean) =>
+    typed ? { type: 'item_reference', id } : { id };
+
+  it("another's output item is a 404, typed or not; one's own goes upstream", async () => {
+    const { json } = await call(alice, 'POST', '/responses', { model: 'gpt-4o', input: 'hi' });
+    const item = (json.output as { id: string }[])[0]?.id ?? '';
+    assert.match(item, /^msg_out/);
+    for (const typed of [true, false]) {
+      const before = upstream.calls.length;
+      const stolen = await call(bob, 'POST', '/responses', {
+        model: 'gpt-4o',
+        input: [reference(item, typed), { role: 'user', content: 'repeat that' }],
+      });
+      assert.equal(stolen.status, 404, `typed: ${typed}`);
+      assert.equal(codeOf(stolen.json), 'object_not_found');
+      assert.equal(upstream.calls.length, before, 'nothing forwarded');
+      const own = await call(alice, 'POST', '/responses', {
+        model: 'gpt-4o',
+        input: [reference(item, typed)],
+      });
+      assert.equal(own.status, 200);
+    }
+    // Counting tokens reads the same input.
+    const count = await call(bob, 'POST', '/responses/input_tokens', {
+      model: 'gpt-4o',
+      input: [reference(item, true)],
+    });
+    assert.equal(count.status, 404);
+  });
+
+  it('the items a stream adds are its creator’s', async () => {
+    const stream = await client(alice).responses.create({
+      model: 'gpt-4o',
+      input: 'hi',
+      stream: true,
+    });
+    const items: string[] = [];
+    for await (const event of stream)
+      if (event.type === 'response.output_item.added') items.push(event.item.id ?? '');
+    assert.equal(items.length, 2);
+    for (const item of items) {
+      const input = [{ type: 'item_reference' as const, id: item }];
+      await assert.rejects(
+        client(bob).responses.create({ model: 'gpt-4o', input }),
+        OpenAI.NotFoundError,
+      );
+      assert.equal(
+        (await call(alice, 'POST', '/responses', { model: 'gpt-4o', input })).status,
+        200,
+      );
+    }
+  });
+
+  it('the input items a response shows its owner are hers to name', async () => {
+    const { json } = await call(alice, 'POST', '/responses', { model: 'gpt-4o', input: 'hi' });
+    const id = String(json.id);
+    const page = await call(alice, 'GET', `/responses/${id}/input_items`);
+    assert.equal(page.status, 200);
+    const input = [{ type: 'item_reference', id: `msg_in_${id}` }];
+    assert.equal((await call(bob, 'POST', '/responses', { model: 'gpt-4o', input })).status, 404);
+    assert.equal((await call(alice, 'POST', '/responses', { model: 'gpt-4o', input })).status, 200);
+    // Bob cannot read her page to learn them either.
+    assert.equal((await call(bob, 'GET', `/responses/${id}/input_items`)).status, 404);
   });
 });
 

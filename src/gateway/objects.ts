@@ -9,7 +9,14 @@ import { ObjectNotFoundError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { OwnedObject, Store } from '../store/types.ts';
 import type { EventTap } from './tap.ts';
-import { filterList, listedIds, type ObjectRef, objectsIn } from './ownership.ts';
+import {
+  filterList,
+  itemIdsIn,
+  listedIds,
+  type ObjectRef,
+  type ObjectScope,
+  objectsIn,
+} from './ownership.ts';
 import type { ParsedRequest } from './request.ts';
 
 export type ObjectStore = Pick<Store, 'findObjects' | 'recordObjects'>;
@@ -95,7 +102,7 @@ export class ObjectAccess {
   }
 
   async #find(refs: readonly ObjectRef[]): Promise<Map<string, OwnedObject>> {
-    const byScope = new Map<RouteScope, string[]>();
+    const byScope = new Map<ObjectScope, string[]>();
     for (const ref of refs) byScope.set(ref.scope, [...(byScope.get(ref.scope) ?? []), ref.id]);
     const found = new Map<string, OwnedObject>();
     for (const [scope, ids] of byScope)
@@ -109,13 +116,20 @@ function createdBy(parsed: ParsedRequest, method: string, tap: EventTap): Object
   const { route } = parsed;
   if (route.kind === 'scoped' && route.owned) {
     const creates = method === 'POST' && route.objectId === undefined;
-    return objectsIn(creates ? route.scope : undefined, tap.json);
+    // An answer about one response or conversation shows its items.
+    const holdsItems =
+      route.objectId !== undefined &&
+      (route.scope === 'responses' || route.scope === 'conversations');
+    return objectsIn(creates ? route.scope : undefined, tap.json, holdsItems);
   }
   if (route.kind === 'inference' && parsed.stores) {
-    const scope: RouteScope =
-      parsed.pathname === '/v1/responses' ? 'responses' : 'chat_completions';
+    const response = parsed.pathname === '/v1/responses';
     const id = tap.firstId ?? idOf(tap.json);
-    return id === undefined ? [] : [{ scope, id }];
+    const made: ObjectRef[] =
+      id === undefined ? [] : [{ scope: response ? 'responses' : 'chat_completions', id }];
+    if (!response) return made;
+    const items = tap.json === undefined ? tap.itemIds : itemIdsIn(tap.json);
+    return [...made, ...items.map((item): ObjectRef => ({ scope: 'items', id: item }))];
   }
   return [];
 }

@@ -8,8 +8,16 @@
  */
 import type { RouteScope } from '../accounts/index.ts';
 
+/**
+ * Where an object's id is looked up: a route scope, or `items` — the messages, reasoning and
+ * tool calls inside stored responses and conversations, which a Responses request can pull
+ * into its context by id (`{"type": "item_reference", "id": "msg_…"}`) without naming the
+ * response that holds them.
+ */
+export type ObjectScope = RouteScope | 'items';
+
 export interface ObjectRef {
-  readonly scope: RouteScope;
+  readonly scope: ObjectScope;
   readonly id: string;
 }
 
@@ -34,8 +42,11 @@ const REFERENCE_FIELDS: ReadonlyMap<string, RouteScope> = new Map<string, RouteS
   ['thread_id', 'threads'],
 ]);
 
-/** Any of those keys, as `JSON.stringify` writes them. */
-const REFERENCE_KEY = new RegExp(`"(?:${[...REFERENCE_FIELDS.keys()].join('|')})":`);
+/** A body's arrays of Responses items (`input` of a response, `items` of a conversation). */
+const ITEM_LISTS: ReadonlySet<string> = new Set(['input', 'items']);
+
+/** Any of those keys, or an `id` (an item reference), as `JSON.stringify` writes them. */
+const REFERENCE_KEY = new RegExp(`"(?:${[...REFERENCE_FIELDS.keys(), 'id'].join('|')})":`);
 
 /** Whether serialised JSON may name an object: false means `referencesIn` would find none. */
 export function mayReference(serialised: string): boolean {
@@ -48,6 +59,21 @@ const OPAQUE_FIELDS: ReadonlySet<string> = new Set(['metadata']);
 /** Tool schemas (`{"file_id": {"type": "string"}}`) name fields, not objects: only strings count. */
 export function referencesIn(json: unknown): ObjectRef[] {
   const refs: ObjectRef[] = [];
+  // An item of a body's item list with an id and neither type nor role (a message's type is
+  // optional) is a reference too. Only there: deeper, `{"id": …}` is anything (a schema's).
+  if (isRecord(json))
+    for (const list of ITEM_LISTS) {
+      const items = json[list];
+      if (Array.isArray(items))
+        for (const item of items)
+          if (
+            isRecord(item) &&
+            (item.type ?? null) === null &&
+            item.role === undefined &&
+            typeof item.id === 'string'
+          )
+            refs.push({ scope: 'items', id: item.id });
+    }
   // An explicit stack: a body nested thousands deep must not overflow the call stack.
   const stack: unknown[] = [json];
   while (stack.length > 0) {
@@ -57,6 +83,8 @@ export function referencesIn(json: unknown): ObjectRef[] {
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
+    const itemRef = itemReference(value);
+    if (itemRef !== undefined) refs.push({ scope: 'items', id: itemRef });
     for (const [key, field] of Object.entries(value)) {
       if (OPAQUE_FIELDS.has(key)) continue;
       const scope = REFERENCE_FIELDS.get(key);
@@ -71,17 +99,29 @@ export function referencesIn(json: unknown): ObjectRef[] {
   return refs;
 }
 
+/** `{"type": "item_reference", "id": …}`: the id it names. */
+function itemReference(value: object): string | undefined {
+  const { type, id } = value as { type?: unknown; id?: unknown };
+  return type === 'item_reference' && typeof id === 'string' ? id : undefined;
+}
+
 /**
  * The objects a successful answer creates or reveals, for its caller: the object a collection
  * `POST` made (`scope` and its `id`), and those it points to that the caller will fetch next
  * (a batch's output and error files, an upload's file, a fine-tune's result files, the thread
- * of a run).
+ * of a run). `holdsItems`: an answer about a response or conversation — the items it shows
+ * (a response's `output`, a page of input or conversation items) are the caller's to name.
  */
-export function objectsIn(created: RouteScope | undefined, json: unknown): ObjectRef[] {
+export function objectsIn(
+  created: RouteScope | undefined,
+  json: unknown,
+  holdsItems = false,
+): ObjectRef[] {
   if (!isRecord(json)) return [];
   const refs: ObjectRef[] = [];
   if (created !== undefined && typeof json.id === 'string')
     refs.push({ scope: created, id: json.id });
+  if (holdsItems) for (const id of itemIdsIn(json)) refs.push({ scope: 'items', id });
   for (const field of ['output_file_id', 'error_file_id'] as const)
     for (const id of idsOf(json[field])) refs.push({ scope: 'files', id });
   for (const id of idsOf(json.result_files)) refs.push({ scope: 'files', id });
@@ -111,6 +151,17 @@ export function listedIds(json: unknown): string[] {
   if (!isRecord(json) || !Array.isArray(json.data)) return [];
   return json.data.flatMap((item) =>
     isRecord(item) && typeof item.id === 'string' ? [item.id] : [],
+  );
+}
+
+/** The ids of the items a response (`output`) or a page of items (`data`) shows. */
+export function itemIdsIn(json: unknown): string[] {
+  if (!isRecord(json)) return [];
+  const items: unknown[] = [json.output, json.data].flatMap((list) =>
+    Array.isArray(list) ? (list as unknown[]) : [],
+  );
+  return items.flatMap((item) =>
+    isRecord(item) && typeof item.id === 'string' && item.id !== '' ? [item.id] : [],
   );
 }
 

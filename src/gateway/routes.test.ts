@@ -107,6 +107,36 @@ describe('ownership', () => {
     ]);
   });
 
+  it('finds item references: typed anywhere, untyped only in a body’s item list', () => {
+    const refs = (body: unknown) => referencesIn(body).map((r) => `${r.scope}:${r.id}`);
+    assert.deepEqual(
+      refs({
+        input: [
+          { type: 'item_reference', id: 'msg_typed' },
+          { id: 'rs_untyped' },
+          { id: 'fc_null', type: null },
+          // Items given whole, and a message without a type, name nothing.
+          { type: 'message', id: 'msg_whole', role: 'assistant', content: [] },
+          { id: 'msg_easy', role: 'user', content: 'hi' },
+          { type: 'function_call_output', call_id: 'call_1', output: '{}' },
+        ],
+        tools: [
+          {
+            type: 'function',
+            name: 'f',
+            // A schema's `{"id": …}` is not an item, and `metadata` is the caller's own.
+            parameters: { type: 'array', items: [{ id: 'http://example.com/s' }] },
+          },
+        ],
+        metadata: { x: 'y' },
+      }).sort(),
+      ['items:fc_null', 'items:msg_typed', 'items:rs_untyped'],
+    );
+    assert.deepEqual(refs({ items: [{ id: 'msg_conv' }] }), ['items:msg_conv']);
+    assert.deepEqual(refs({ metadata: { r: { type: 'item_reference', id: 'mine' } } }), []);
+    assert.equal(mayReference(JSON.stringify({ input: [{ id: 'msg_1' }] })), true);
+  });
+
   it('a body without a key naming objects is not walked; one with such a key is', () => {
     assert.equal(
       mayReference(
@@ -138,6 +168,16 @@ describe('ownership', () => {
       { scope: 'files', id: 'file-u' },
     ]);
     assert.deepEqual(objectsIn('files', 'not an object'), []);
+    // A response's output and a page of items show items, when the answer is about one.
+    const response = { id: 'resp_1', output: [{ id: 'msg_1' }, { id: 'rs_1' }, { type: 'x' }] };
+    assert.deepEqual(objectsIn(undefined, response, true), [
+      { scope: 'items', id: 'msg_1' },
+      { scope: 'items', id: 'rs_1' },
+    ]);
+    assert.deepEqual(objectsIn(undefined, { object: 'list', data: [{ id: 'msg_2' }] }, true), [
+      { scope: 'items', id: 'msg_2' },
+    ]);
+    assert.deepEqual(objectsIn(undefined, response), []);
   });
 
   it('filters a list page and its cursors', () => {

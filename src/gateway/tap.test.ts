@@ -173,3 +173,30 @@ describe('EventTap on Responses and Anthropic', () => {
     assert.ok((tap.usage?.promptTokens ?? 0) > 0);
   });
 });
+
+describe('the objects a stored response’s stream makes', () => {
+  const events = payloads('openai-responses/openai-phase.1.chunks.txt').map((p) =>
+    formatEvent({ event: String(p.type), data: JSON.stringify(p) }),
+  );
+  const added = payloads('openai-responses/openai-phase.1.chunks.txt')
+    .filter((p) => p.type === 'response.output_item.added')
+    .map((p) => (p.item as { id: string }).id);
+
+  it('watched: the response’s id and the ids of the items it adds', () => {
+    const tap = new EventTap(openaiResponses, false);
+    tap.watchId();
+    const framer = new SseFramer({ onEvent: (buf, start, end) => tap.onEvent(buf, start, end) });
+    for (const event of events) framer.push(Buffer.from(event));
+    assert.match(tap.firstId ?? '', /^resp_/);
+    assert.equal(added.length, 2);
+    assert.deepEqual(tap.itemIds, added);
+  });
+
+  it('not watched: nothing read', () => {
+    const tap = new EventTap(openaiResponses, false);
+    const framer = new SseFramer({ onEvent: (buf, start, end) => tap.onEvent(buf, start, end) });
+    for (const event of events) framer.push(Buffer.from(event));
+    assert.equal(tap.firstId, undefined);
+    assert.deepEqual(tap.itemIds, []);
+  });
+});

@@ -6,7 +6,7 @@
  * event's edit, which the relay applies as it frames the chunk (`ChunkEdits`).
  */
 import type { Dialect, EventEdit, TokenUsage } from '../dialects/index.ts';
-import { slice } from '../sse/index.ts';
+import { parseEvent, slice } from '../sse/index.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -45,7 +45,10 @@ export class EventTap {
   json: unknown;
   /** The `id` in the first event, when asked for (`watchId`): a stored response's, say. */
   firstId: string | undefined;
+  /** With `watchId`: the ids of the items a stored response's stream adds to its output. */
+  readonly itemIds: string[] = [];
   #watchId = false;
+  #watchItems = false;
   #body: Buffer[] | undefined;
   #bodyBytes = 0;
 
@@ -71,7 +74,7 @@ export class EventTap {
     else if (this.#watchId) {
       this.#watchId = false;
       this.firstId = firstId(event);
-    }
+    } else if (this.#watchItems && event.includes(ITEM_ADDED)) this.#itemAdded(event);
     if (this.#fields.length > 0) this.#capture(event);
     // One scan for usage: what it reports and, hidden, what the client gets instead.
     const found = dialect.scanUsage(event, 0, event.length, this.usage, this.#hideUsage);
@@ -83,9 +86,23 @@ export class EventTap {
     return found.edit;
   }
 
-  /** Read the `id` of the first data event (the object a stream creates). */
+  /**
+   * Read the `id` of the first data event (the object a stream creates) and those of the
+   * output items it adds (`response.output_item.added`: a few per response, read whole).
+   */
   watchId(): void {
     this.#watchId = true;
+    this.#watchItems = true;
+  }
+
+  #itemAdded(event: Buffer): void {
+    const { data } = parseEvent(event);
+    try {
+      const id = (JSON.parse(data ?? '') as { item?: { id?: unknown } } | null)?.item?.id;
+      if (typeof id === 'string' && id !== '') this.itemIds.push(id);
+    } catch {
+      // Not JSON: the client gets it as it came; there is no item to record.
+    }
   }
 
   /** The response is one JSON document, not events: keep a copy to read its usage at the end. */
@@ -157,6 +174,7 @@ export class EventTap {
 }
 
 const ID_FIELD = Buffer.from('"id":"');
+const ITEM_ADDED = Buffer.from('"response.output_item.added"');
 
 /** The first `"id":"…"` value of an event: the object a stream is about comes first. */
 function firstId(event: Buffer): string | undefined {
