@@ -68,13 +68,13 @@ const IDENTIFYING = {
 };
 
 /** A streamed chat request to /v1 with the client's `headers`: the headers the upstream got. */
-async function upstreamHeadersFor(headers: Record<string, string>) {
+async function upstreamHeadersFor(headers: Record<string, string>, key = ADMIN_KEY) {
   upstream.script(chatStream);
   const response = await fetch(`${sluice.baseURL}/chat/completions`, {
     method: 'POST',
     headers: {
       ...headers,
-      authorization: `Bearer ${ADMIN_KEY}`,
+      authorization: `Bearer ${key}`,
       'content-type': 'application/json',
     },
     body: JSON.stringify({ model: 'm', stream: true, messages: [] }),
@@ -94,10 +94,24 @@ describe('nothing about the end user leaves for the provider', () => {
     for (const [name, value] of Object.entries(IDENTIFYING))
       assert.ok(sent[name] === undefined || sent[name] !== value, name);
     assert.equal(sent['openai-beta'], 'assistants=v2');
-    assert.equal(sent['idempotency-key'], 'idem-1');
+    assert.match(String(sent['idempotency-key']), /^sluice-[0-9a-f]{48}$/);
     assert.equal(sent['x-stainless-lang'], 'js');
     assert.equal(sent.authorization, `Bearer ${UPSTREAM_KEY}`);
     assert.equal(sent['user-agent'], 'sluice');
+  });
+
+  it('an idempotency key is its user’s: another user’s same key cannot replay their answer', async () => {
+    const key = (user: string) => keyFor(sluice, user);
+    const [ann, ben] = [await key('idem-ann'), await key('idem-ben')];
+    const sentBy = async (apiKey: string) =>
+      String(
+        (await upstreamHeadersFor({ 'idempotency-key': 'retry-1' }, apiKey))['idempotency-key'],
+      );
+    const first = await sentBy(ann);
+    assert.match(first, /^sluice-[0-9a-f]{48}$/);
+    assert.equal(await sentBy(ann), first, 'her retry keeps its key');
+    assert.notEqual(await sentBy(ben), first);
+    assert.notEqual(await sentBy(ADMIN_KEY), first);
   });
 
   it('W3C trace context, with traces off: a valid traceparent goes on as it came, one that does not parse nowhere', async () => {

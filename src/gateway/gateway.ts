@@ -10,6 +10,7 @@ import {
   credentialOf,
   isAdmin,
   isInternalCredential,
+  userOf,
 } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
 import { ShuttingDownError, SluiceError } from '../errors/index.ts';
@@ -263,6 +264,8 @@ export class Gateway {
         log: this.#o.log,
         requestId: id,
         trace: hop,
+        // The bootstrap key has no user: its requests are one caller.
+        caller: userOf(principal)?.id ?? 'admin',
       });
     } finally {
       this.#open.delete(client);

@@ -7,6 +7,7 @@
  * an allow-list too, because an upstream's `Server`, `cf-ray`, `Alt-Svc` or HSTS would speak
  * for the wrong origin — and mislead the doctor about which hops are in front of Sluice.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 const REQUEST_KEPT = new Set([
@@ -42,11 +43,13 @@ const RESPONSE_DROPPED = new Set(['openai-organization', 'openai-project']);
  * Headers for the upstream request: the allow-listed client headers, then Sluice's own.
  * `body` describes the body as sent upstream: its type when Sluice wrote it (JSON it
  * re-serialised), its length when the client's bytes are streamed through unchanged.
+ * `caller` (a user's id) scopes an idempotency key: see `callersIdempotencyKey`.
  */
 export function upstreamRequestHeaders(
   client: IncomingHttpHeaders,
   own: Readonly<Record<string, string>>,
   body: { readonly contentType?: string; readonly keepLength: boolean },
+  caller: string,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(client)) {
@@ -54,6 +57,9 @@ export function upstreamRequestHeaders(
     if (REQUEST_KEPT.has(name) || REQUEST_KEPT_PREFIXES.some((p) => name.startsWith(p)))
       out[name] = value;
   }
+  const idempotencyKey = out['idempotency-key'];
+  if (idempotencyKey !== undefined)
+    out['idempotency-key'] = callersIdempotencyKey(caller, idempotencyKey);
   if (body.contentType !== undefined) out['content-type'] = body.contentType;
   const length = client['content-length'];
   if (body.keepLength && length !== undefined) out['content-length'] = length;
@@ -74,4 +80,15 @@ export function clientResponseHeaders(
       out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/**
+ * The idempotency key the provider sees: the client's, made the caller's own. The provider
+ * replays the answer of an earlier request with the same key to anyone on the account, and
+ * every user of Sluice is one account to it: another user's key (guessed, or a client that
+ * derives keys from the request) must not replay someone else's answer. The same caller's
+ * retry keeps its key.
+ */
+export function callersIdempotencyKey(caller: string, key: string): string {
+  return `sluice-${createHash('sha256').update(`${caller}\u0000${key}`).digest('hex').slice(0, 48)}`;
 }

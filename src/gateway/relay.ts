@@ -47,6 +47,8 @@ export interface RelayContext {
   readonly attempts: AttemptReport[];
   /** What each try tells the upstream of the request's trace (`traceparent`). */
   readonly trace: TraceHop;
+  /** Whose request it is (a user's id): what scopes its idempotency key. */
+  readonly caller: string;
 }
 
 /** Relays until the response has ended; resolves with the upstream and key that answered (or were tried last). */
@@ -88,6 +90,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
               keepLength: !parsed.replayable && parsed.contentType === undefined,
               ...(parsed.contentType === undefined ? {} : { contentType: parsed.contentType }),
             },
+            ctx.caller,
           ),
         },
         body: bodies.for(model),
