@@ -124,6 +124,16 @@ describe('token counts, for every model', () => {
     assert.deepEqual([record.promptTokens, record.completionTokens, record.cost], [0, 0, null]);
   });
 
+  it('a prompt the tokenizer is slowest on is counted, off the event loop', async () => {
+    // One character 100 000 times: 21 s of the event loop when it was counted there
+    // (src/metering/tokenizer-thread.test.ts shows the loop turning meanwhile).
+    const { input_tokens } = await anthropic.messages.countTokens({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: '漢'.repeat(100_000) }],
+    });
+    assert.ok(input_tokens >= 100_000 && input_tokens < 100_020, `${input_tokens}`);
+  });
+
   it('an image counts by its size, read from its own header, not by its base64', async () => {
     const png = readFileSync(new URL('fixtures/images/1500x900.png', import.meta.url));
     const content = (image: boolean) => [

@@ -5,27 +5,21 @@
  */
 import { isObject } from '../dialects/index.ts';
 import { dataUrlBase64, imageTokens } from './image-tokens.ts';
+import { TokenizerThread } from './tokenizer-thread.ts';
 
-type Encode = (text: string) => number[];
-let encoder: Promise<Encode> | undefined;
-
-/** Loaded on first use: the tokenizer's tables are large and most requests never need them. */
-function loadEncoder(): Promise<Encode> {
-  encoder ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.encode);
-  return encoder;
-}
+/** Started on first use: the tokenizer's tables are large and most processes never need them. */
+const tokenizer = new TokenizerThread();
 
 /**
- * Tokenising is synchronous and roughly linear; beyond this many characters the rest is
- * extrapolated from a sample, so a 20 MB prompt costs milliseconds, not a stalled event loop.
+ * Beyond this many characters the rest is extrapolated from a sample, so a 20 MB prompt costs
+ * the tokenizer's thread tens of milliseconds, not seconds.
  */
 const SAMPLE_CHARS = 100_000;
 
 export async function countTokens(text: string): Promise<number> {
   if (text === '') return 0;
-  const encode = await loadEncoder();
-  if (text.length <= SAMPLE_CHARS) return encode(text).length;
-  const sample = encode(text.slice(0, SAMPLE_CHARS)).length;
+  if (text.length <= SAMPLE_CHARS) return tokenizer.count(text);
+  const sample = await tokenizer.count(text.slice(0, SAMPLE_CHARS));
   return Math.round((sample * text.length) / SAMPLE_CHARS);
 }
 
