@@ -189,6 +189,32 @@ describe('loadConfig', () => {
     assert.equal(load({}, { flags: file, readFile, cores: 4 }).workers, 4);
   });
 
+  it('CORS origins: any by default, none, or origins as a browser sends them', () => {
+    assert.equal(load({}).corsOrigins, '*');
+    assert.deepEqual(load({ SLUICE_CORS_ORIGINS: 'none' }).corsOrigins, []);
+    assert.deepEqual(
+      load({ SLUICE_CORS_ORIGINS: 'https://Chat.Example.com:443, http://localhost:3000/' })
+        .corsOrigins,
+      ['https://chat.example.com', 'http://localhost:3000'],
+    );
+    const readFile = () => JSON.stringify({ corsOrigins: ['https://a.example'] });
+    assert.deepEqual(load({}, { flags: { config: '/etc/s.json' }, readFile }).corsOrigins, [
+      'https://a.example',
+    ]);
+    for (const bad of [
+      'https://a.example/path',
+      'a.example',
+      'ftp://a.example',
+      'https://u:p@a.example',
+      'https://a.example?x',
+    ])
+      assert.match(
+        problemsOf(() => load({ SLUICE_CORS_ORIGINS: bad })).join('\n'),
+        /^SLUICE_CORS_ORIGINS takes "\*", "none" or origins/,
+        bad,
+      );
+  });
+
   it('refuses a worker count that is not a whole number from 1, naming SLUICE_WORKERS', () => {
     for (const bad of ['0', 'abc', '1.5', '-2', '257']) {
       assert.match(

@@ -22,6 +22,7 @@ import { type ConfigFile, fileProblems } from './schema.ts';
 import { logFormat, metricsConfig, tracesConfig } from './telemetry.ts';
 import { mergeUpstreams, upstreamsFromEnv, upstreamsFromFile } from './upstreams.ts';
 import {
+  corsOrigins,
   databaseUrl,
   type Env,
   limits,
@@ -229,6 +230,7 @@ export function loadConfig({
       env.SLUICE_TRUSTED_PROXIES ?? lookup(file, 'trustedProxies'),
       problems,
     ),
+    corsOrigins: corsOrigins(env.SLUICE_CORS_ORIGINS ?? lookup(file, 'corsOrigins'), problems),
     prices: prices(lookup(file, 'prices'), problems),
     defaultLimits: {
       key: limits(lookup(file, 'defaultLimits.key'), 'defaultLimits.key', problems),

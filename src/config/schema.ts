@@ -60,6 +60,7 @@ function buildSchema(z: Z) {
       dataDir: z.string(),
       redisPrefix: z.string(),
       trustedProxies: z.union([z.string(), z.array(z.string())]),
+      corsOrigins: z.union([z.string(), z.array(z.string())]),
       keepalive: duration,
       drain: duration,
       bodyTimeout: duration,

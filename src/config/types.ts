@@ -87,6 +87,11 @@ export interface Config {
   readonly redisPrefix: string;
   /** Peers whose `X-Forwarded-For` is believed (addresses or CIDR ranges). */
   readonly trustedProxies: readonly string[];
+  /**
+   * Web origins that may call `/v1` from a browser (`SLUICE_CORS_ORIGINS`): `*` any, or these
+   * (none when empty).
+   */
+  readonly corsOrigins: '*' | readonly string[];
   /** USD per million tokens by model pattern: the config file's entries first, then defaults. */
   readonly prices: PriceTable;
   /** Limits given to new keys and users that are created without their own. */

@@ -61,6 +61,54 @@ export function trustedProxies(value: unknown, problems: string[]): string[] {
   return result;
 }
 
+/**
+ * `SLUICE_CORS_ORIGINS` / `corsOrigins`: which web origins may call `/v1` from a browser. `*`
+ * (the default: any — `/v1` takes only keys, never cookies, so a page without a key gets
+ * nothing), `none`, or origins (`https://chat.example.com`, comma-separated or a list).
+ */
+export function corsOrigins(value: unknown, problems: string[]): '*' | string[] {
+  if (value === undefined || value === '*') return '*';
+  if (value === 'none') return [];
+  const entries: unknown[] = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(',')
+      : [value];
+  const result: string[] = [];
+  for (const raw of entries) {
+    const entry = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
+    if (entry === '') continue;
+    const origin = originOf(entry);
+    if (origin === undefined) {
+      problems.push(
+        `SLUICE_CORS_ORIGINS takes "*", "none" or origins such as https://chat.example.com (scheme, host and port, no path); "${entry}" is not one.`,
+      );
+      continue;
+    }
+    result.push(origin);
+  }
+  return result;
+}
+
+/** `https://Chat.Example.com:443` → `https://chat.example.com`, as a browser sends it. */
+function originOf(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const bare =
+    url.username === '' &&
+    url.password === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    !text.endsWith('?') &&
+    !text.endsWith('#');
+  return bare && (url.protocol === 'http:' || url.protocol === 'https:') ? url.origin : undefined;
+}
+
 /** The file's prices first (they win), then the built-in table. */
 export function prices(value: unknown, problems: string[]): PriceTable {
   if (value === undefined) return DEFAULT_PRICES;

@@ -30,6 +30,7 @@ export {
 } from './trace-context.ts';
 export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
 export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';
+export { allowCors, answerPreflight, type CorsOrigins, isPreflight } from './cors.ts';
 export { EVENT_STREAM_HEADERS, isEventStream, isJson } from './event-stream.ts';
 export { checkPath, checkRequestTarget, decodeSegment } from './paths.ts';
 export { sendError, sendJson, toSluiceError, type ErrorRenderer } from './respond.ts';

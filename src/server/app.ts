@@ -233,6 +233,7 @@ export async function startSluice(
     shutdown,
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxBodyInflightBytes: config.maxBodyInflightBytes,
+    corsOrigins: config.corsOrigins,
     cluster: worker === undefined ? undefined : { exposition: worker.exposition },
     info: {
       demo: missing.length > 0 ? missing : false,

@@ -12,10 +12,14 @@ import { openaiGeneric } from '../dialects/index.ts';
 import { MethodNotAllowedError, type SluiceError, UnknownUrlError } from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
 import {
+  allowCors,
+  answerPreflight,
   BodyBudget,
   checkRequestTarget,
   type ClientIpResolver,
+  type CorsOrigins,
   guardBody,
+  isPreflight,
   lingerOnClose,
   releaseBody,
   sendError,
@@ -68,6 +72,8 @@ export interface ServerOptions {
   readonly bodyTimeoutMs: number;
   /** Memory that request bodies in flight may hold together. */
   readonly maxBodyInflightBytes: number;
+  /** Web origins whose pages may call `/v1` (`SLUICE_CORS_ORIGINS`). */
+  readonly corsOrigins: CorsOrigins;
   /**
    * Set when this process is one worker of several (`--workers`): `/metrics` shows every
    * worker's, as the primary adds them up, and `SLUICE_METRICS_LISTEN` is the primary's.
@@ -357,6 +363,14 @@ export class SluiceServer {
         await this.#o.probe.serve(res, parseProbeParams(url.searchParams));
         return;
       case 'v1': {
+        const { origin } = req.headers;
+        if (origin !== undefined) {
+          if (isPreflight(req)) {
+            answerPreflight(req, res, this.#o.corsOrigins);
+            return;
+          }
+          allowCors(res, this.#o.corsOrigins, origin);
+        }
         const { record, refused } = await this.#o.gateway.handle(
           req,
           res,
