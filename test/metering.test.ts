@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { formatEvent } from '../src/sse/index.ts';
 import type { UsageRecord } from '../src/store/index.ts';
 import {
@@ -250,6 +250,55 @@ for (const backend of backends)
         [record.promptTokens, record.completionTokens, record.usageSource, record.events],
         [16, 300, 'upstream', 0],
       );
+    });
+
+    it('DALL·E, which reports no usage, is billed by the image made, by size and quality', async () => {
+      const images = (count: number) =>
+        jsonReply(200, {
+          created: 1,
+          data: Array.from({ length: count }, (_, i) => ({ url: `https://img.example/${i}.png` })),
+        });
+      const costOfLast = async () => (await lastRecord()).cost ?? Number.NaN;
+      upstream.script(images(2));
+      await openai.images.generate({
+        model: 'dall-e-3',
+        prompt: 'a sluice gate',
+        size: '1792x1024',
+        quality: 'hd',
+      });
+      assert.ok(Math.abs((await costOfLast()) - 2 * 0.12) < 1e-9, 'the images the answer holds');
+      upstream.script(images(3));
+      await openai.images.generate({ model: 'dall-e-2', prompt: 'a sluice gate', n: 3 });
+      assert.ok(Math.abs((await costOfLast()) - 3 * 0.02) < 1e-9, '1024x1024 by default');
+      // An edit is a form, whose size is not read: the most a dall-e-2 image costs.
+      upstream.script(images(1));
+      await openai.images.edit({
+        model: 'dall-e-2',
+        prompt: 'add a boat',
+        image: await toFile(Buffer.from('not really a png'), 'gate.png', { type: 'image/png' }),
+        size: '256x256',
+      });
+      assert.ok(Math.abs((await costOfLast()) - 0.02) < 1e-9);
+    });
+
+    it('a cost budget is spent by images too: it refuses once they used it up', async () => {
+      const budgeted = new OpenAI({
+        baseURL: sluice.baseURL,
+        apiKey: await keyFor(sluice, 'painter', { keyLimits: { budgetCost: 0.1 } }),
+        maxRetries: 0,
+      });
+      upstream.script(jsonReply(200, { created: 1, data: [{ url: 'https://img.example/0.png' }] }));
+      const paint = () =>
+        budgeted.images.generate({ model: 'dall-e-3', prompt: 'a gate', quality: 'hd' });
+      await paint(); // $0.08
+      await paint(); // $0.16: over the budget now
+      await sluice.running.settled();
+      await assert.rejects(paint(), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.equal(error.status, 429);
+        assert.equal(error.code, 'insufficient_quota');
+        return true;
+      });
     });
 
     it('refused requests leave a record too', async () => {

@@ -215,6 +215,24 @@ describe('loadConfig', () => {
       );
   });
 
+  it('reads prices from the file, per image too; refuses one it cannot use, naming it', () => {
+    const config = (prices: unknown) => () =>
+      load({}, { flags: { config: '/etc/s.json' }, readFile: () => JSON.stringify({ prices }) });
+    const table = config({
+      'my-painter': { input: 0, output: 0, perImage: 0.05 },
+      'my-dall-e': { input: 0, output: 0, perImage: { '1024x1024': 0.03, 'hd 1024x1024': 0.06 } },
+    })().prices;
+    assert.deepEqual(table['my-painter'], { input: 0, output: 0, perImage: 0.05 });
+    assert.deepEqual(table['my-dall-e']?.perImage, { '1024x1024': 0.03, 'hd 1024x1024': 0.06 });
+    assert.ok(table['dall-e-3'] !== undefined, 'the defaults stay');
+    for (const perImage of [-1, {}, { '1024x1024': -0.01 }, [0.04], 'cheap'])
+      assert.match(
+        problemsOf(config({ bad: { input: 0, output: 0, perImage } })).join('\n'),
+        /prices(\["bad"\]|\.bad)/,
+        JSON.stringify(perImage),
+      );
+  });
+
   it('refuses a worker count that is not a whole number from 1, naming SLUICE_WORKERS', () => {
     for (const bad of ['0', 'abc', '1.5', '-2', '257']) {
       assert.match(

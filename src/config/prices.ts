@@ -16,6 +16,12 @@ export interface Price {
   readonly characters?: number;
   /** USD per million input image tokens, for models that price them apart (`gpt-image-1`). */
   readonly imageInput?: number;
+  /**
+   * USD per image made, for image models that report no tokens (`dall-e-*`): one price, or one
+   * per size (`"1024x1024"`) and quality (`"hd 1024x1792"`); a size not listed costs the most
+   * listed.
+   */
+  readonly perImage?: number | Readonly<Record<string, number>>;
 }
 
 export type PriceTable = Readonly<Record<string, Price>>;
@@ -26,6 +32,24 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-4o-mini-transcribe*': { input: 3, output: 5 },
   'gpt-4o-transcribe*': { input: 6, output: 10 },
   'gpt-image-1*': { input: 5, output: 40, cachedInput: 1.25, imageInput: 10 },
+  // DALL·E reports no usage: it is billed by the image, by size and quality.
+  'dall-e-3': {
+    input: 0,
+    output: 0,
+    perImage: {
+      '1024x1024': 0.04,
+      '1024x1792': 0.08,
+      '1792x1024': 0.08,
+      'hd 1024x1024': 0.08,
+      'hd 1024x1792': 0.12,
+      'hd 1792x1024': 0.12,
+    },
+  },
+  'dall-e-2': {
+    input: 0,
+    output: 0,
+    perImage: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 },
+  },
   // Speech is billed by the input text: characters, or tokens (gpt-4o-mini-tts, whose audio
   // output tokens only its event stream reports).
   'gpt-4o-mini-tts*': { input: 0.6, output: 12 },

@@ -79,6 +79,9 @@ function buildSchema(z: Z) {
           audioMinute: z.number().nonnegative().optional(),
           characters: z.number().nonnegative().optional(),
           imageInput: z.number().nonnegative().optional(),
+          perImage: z
+            .union([z.number().nonnegative(), z.record(z.string(), z.number().nonnegative())])
+            .optional(),
         }),
       ),
       defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),

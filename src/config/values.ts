@@ -123,14 +123,24 @@ export function prices(value: unknown, problems: string[]): PriceTable {
     const price = raw as Record<string, unknown> | null;
     const valid = (v: unknown) => typeof v === 'number' && v >= 0;
     const optional = ['cachedInput', 'audioMinute', 'characters', 'imageInput'] as const;
+    const perImage = price?.perImage;
+    const validPerImage =
+      perImage === undefined ||
+      valid(perImage) ||
+      (typeof perImage === 'object' &&
+        perImage !== null &&
+        !Array.isArray(perImage) &&
+        Object.keys(perImage).length > 0 &&
+        Object.values(perImage).every(valid));
     if (
       price === null ||
       !valid(price.input) ||
       !valid(price.output) ||
-      !optional.every((field) => price[field] === undefined || valid(price[field]))
+      !optional.every((field) => price[field] === undefined || valid(price[field])) ||
+      !validPerImage
     ) {
       problems.push(
-        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens).`,
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}).`,
       );
       continue;
     }
@@ -140,6 +150,9 @@ export function prices(value: unknown, problems: string[]): PriceTable {
       ...Object.fromEntries(
         optional.filter((field) => price[field] !== undefined).map((f) => [f, price[f] as number]),
       ),
+      ...(perImage === undefined
+        ? {}
+        : { perImage: perImage as number | Readonly<Record<string, number>> }),
     };
   }
   return { ...own, ...DEFAULT_PRICES, ...own };

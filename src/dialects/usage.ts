@@ -18,6 +18,8 @@ export interface TokenUsage {
   readonly inputCharacters?: number;
   /** Input tokens that are images (part of promptTokens), for models that price them apart. */
   readonly imageTokens?: number;
+  /** Images made, for models billed by the image, and their size and quality (`"hd 1024x1792"`). */
+  readonly images?: { readonly count: number; readonly kind: string };
 }
 
 /** A non-negative integer read from a provider's JSON, or 0. */

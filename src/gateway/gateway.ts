@@ -295,6 +295,7 @@ export class Gateway {
       usageComplete: tap.sawTerminal && tap.usage !== undefined,
       generatedText: () => capturedText(tap.rawText),
       requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
+      answer: () => tap.json,
       tries: attempts.map((a) => ({ upstream: a.upstream, answer: String(a.answer) })),
     });
     if (client.endReason === 'done' && client.status < 300 && translation === undefined)

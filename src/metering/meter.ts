@@ -6,7 +6,7 @@
  */
 import { type Principal, userOf } from '../accounts/index.ts';
 import type { PriceTable } from '../config/index.ts';
-import type { TokenUsage } from '../dialects/index.ts';
+import { isObject, type TokenUsage } from '../dialects/index.ts';
 import {
   CountersUnavailableError,
   InsufficientQuotaError,
@@ -58,6 +58,8 @@ export interface RelayOutcome {
   readonly generatedText: () => string;
   /** The JSON request body sent upstream, for prompt estimates (parsed only when needed). */
   readonly requestBody: Buffer | undefined;
+  /** The whole JSON answer, when there was one (an image model's, to count what it made). */
+  readonly answer?: () => unknown;
   /** Every upstream tried, in order. */
   readonly tries: readonly UpstreamTry[];
 }
@@ -216,9 +218,32 @@ async function tokensOf(
       ...(endpoint === '/v1/audio/speech' && typeof body?.input === 'string'
         ? { inputCharacters: codePoints(body.input) }
         : {}),
+      ...(IMAGE_ENDPOINTS.has(endpoint) ? { images: imagesMade(body, outcome.answer?.()) } : {}),
     },
     source: 'estimate',
   };
+}
+
+const IMAGE_ENDPOINTS: ReadonlySet<string> = new Set([
+  '/v1/images/generations',
+  '/v1/images/edits',
+  '/v1/images/variations',
+]);
+
+/**
+ * The images an answer holds (`data`), or — when it was too large to keep — as many as the
+ * request asked for (`n`, 1 by default); their size and quality as asked (a form's are not
+ * read: its kind is unknown, and costs the most its model's prices list).
+ */
+function imagesMade(
+  body: Record<string, unknown> | undefined,
+  answer: unknown,
+): { count: number; kind: string } {
+  const data = isObject(answer) && Array.isArray(answer.data) ? answer.data : undefined;
+  const asked = typeof body?.n === 'number' && Number.isInteger(body.n) && body.n > 0 ? body.n : 1;
+  const size = typeof body?.size === 'string' ? body.size : body === undefined ? '' : '1024x1024';
+  const hd = body?.quality === 'hd' ? 'hd ' : '';
+  return { count: data?.length ?? asked, kind: `${hd}${size}` };
 }
 
 /** Characters as a reader counts them: a surrogate pair is one. */

@@ -22,6 +22,19 @@ describe('costOf', () => {
     assert.equal(costOf(DEFAULT_PRICES, 'gpt-4.1', usage(1_000_000, 0)), 2);
   });
 
+  it('an image model without tokens costs by the image: its size and quality, else the most', () => {
+    const images = (count: number, kind: string) => ({ ...usage(0, 0), images: { count, kind } });
+    const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'dall-e-3', images(2, 'hd 1024x1792')), 0.24));
+    assert.ok(near(costOf(DEFAULT_PRICES, 'dall-e-3', images(1, '1024x1024')), 0.04));
+    assert.ok(near(costOf(DEFAULT_PRICES, 'dall-e-3', images(1, '')), 0.12), 'unknown: the most');
+    assert.ok(near(costOf(DEFAULT_PRICES, 'dall-e-2', images(4, '256x256')), 0.064));
+    const flat: PriceTable = { 'grok-2-image*': { input: 0, output: 0, perImage: 0.07 } };
+    assert.ok(near(costOf(flat, 'grok-2-image-1212', images(3, '1024x1024')), 0.21));
+    // A text model's price has no images.
+    assert.equal(costOf(DEFAULT_PRICES, 'gpt-4.1', images(5, '1024x1024')), 0);
+  });
+
   it('a model without a price costs null, asked once or many times', () => {
     for (let i = 0; i < 3; i++)
       assert.equal(costOf(DEFAULT_PRICES, 'my-llama', usage(10, 10)), null);

@@ -19,7 +19,17 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
     cached * (price.cachedInput ?? price.input) +
     usage.completionTokens * price.output +
     (usage.inputCharacters ?? 0) * (price.characters ?? 0);
-  return dollars / 1e6 + ((usage.audioSeconds ?? 0) / 60) * (price.audioMinute ?? 0);
+  return (
+    dollars / 1e6 +
+    ((usage.audioSeconds ?? 0) / 60) * (price.audioMinute ?? 0) +
+    (usage.images === undefined ? 0 : usage.images.count * perImage(price, usage.images.kind))
+  );
+}
+
+/** What one image of `kind` costs; a kind the table does not list costs the most it lists. */
+function perImage({ perImage: table }: Price, kind: string): number {
+  if (table === undefined || typeof table === 'number') return table ?? 0;
+  return Object.hasOwn(table, kind) ? (table[kind] ?? 0) : Math.max(...Object.values(table));
 }
 
 /**
