@@ -33,17 +33,22 @@ export function redisUrl(text: string | undefined, problems: string[]): string |
   return undefined;
 }
 
-export function trustedProxies(value: unknown, problems: string[]): string[] {
-  if (value === undefined) return [];
+/** A comma-separated variable's or a file's list's entries, trimmed, the empty ones left out. */
+function listEntries(value: unknown): string[] {
   const entries: unknown[] = Array.isArray(value)
     ? value
     : typeof value === 'string'
       ? value.split(',')
       : [value];
+  return entries
+    .map((raw) => (typeof raw === 'string' ? raw.trim() : JSON.stringify(raw)))
+    .filter((entry) => entry !== '');
+}
+
+export function trustedProxies(value: unknown, problems: string[]): string[] {
+  if (value === undefined) return [];
   const result: string[] = [];
-  for (const raw of entries) {
-    const entry = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
-    if (entry === '') continue;
+  for (const entry of listEntries(value)) {
     const [address = '', bits] = entry.split('/');
     const max = isIP(address) === 6 ? 128 : 32;
     if (
@@ -69,15 +74,8 @@ export function trustedProxies(value: unknown, problems: string[]): string[] {
 export function corsOrigins(value: unknown, problems: string[]): '*' | string[] {
   if (value === undefined || value === '*') return '*';
   if (value === 'none') return [];
-  const entries: unknown[] = Array.isArray(value)
-    ? value
-    : typeof value === 'string'
-      ? value.split(',')
-      : [value];
   const result: string[] = [];
-  for (const raw of entries) {
-    const entry = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
-    if (entry === '') continue;
+  for (const entry of listEntries(value)) {
     const origin = originOf(entry);
     if (origin === undefined) {
       problems.push(
