@@ -127,6 +127,46 @@ describe('limits', () => {
   });
 });
 
+describe('a cost budget holds only for models with a price', () => {
+  // A model without a price cost nothing: a key with a $1 budget used it without end.
+  const ask = (key: string, path: string, body: unknown) =>
+    fetch(`${sluice.baseURL}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const unpriced = { ...chat, model: 'my-llama-70b' };
+
+  it('a key or user held to a cost budget is refused a model without a price: 403, nothing sent', async () => {
+    const keyHeld = await keyFor(sluice, 'cost-key', { keyLimits: { budgetCost: 1 } });
+    const userHeld = await keyFor(sluice, 'cost-user', { userLimits: { budgetCost: 1 } });
+    for (const key of [keyHeld, userHeld]) {
+      const before = upstream.calls.length;
+      const refused = await ask(key, '/chat/completions', unpriced);
+      assert.equal(refused.status, 403);
+      const error = errorOf(await refused.text());
+      assert.equal(error.code, 'model_not_priced');
+      assert.match(error.message, /my-llama-70b/);
+      assert.equal(upstream.calls.length, before, 'nothing sent');
+      assert.equal((await post(key)).status, 200, 'a model with a price is served');
+    }
+    await sluice.running.settled();
+    const refusedRecords = await sluice.running.store.listUsage({ limit: 10 });
+    assert.ok(refusedRecords.some((r) => r.status === 403 && r.model === 'my-llama-70b'));
+  });
+
+  it('a token budget, or none, keeps any model; counting tokens costs nothing', async () => {
+    const tokens = await keyFor(sluice, 'token-budget', { keyLimits: { budgetTokens: 100_000 } });
+    assert.equal((await ask(tokens, '/chat/completions', unpriced)).status, 200);
+    const cost = await keyFor(sluice, 'cost-count', { keyLimits: { budgetCost: 1 } });
+    const count = await ask(cost, '/messages/count_tokens', {
+      model: 'my-llama-70b',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.equal(count.status, 200);
+  });
+});
+
 describe('key checks', () => {
   it('a key revoked through this instance stops working at once', async () => {
     // Revoked by another instance or the CLI, it stops within the key cache's bound (issue #16,

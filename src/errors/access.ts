@@ -26,6 +26,17 @@ export class ModelNotAllowedError extends Forbidden {
   }
 }
 
+/**
+ * A model without a price, asked for by a key or user held to a cost budget: its requests would
+ * cost nothing against the budget, so the budget would not hold.
+ */
+export class ModelNotPricedError extends Forbidden {
+  readonly code = 'model_not_priced';
+  constructor(message: string) {
+    super(message, { param: 'model' });
+  }
+}
+
 /** A `/v1` route outside the key's scopes (files, batches, …): see `sluice keys create --routes`. */
 export class RouteNotAllowedError extends Forbidden {
   readonly code = 'route_not_allowed';

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'invalid_api_key',
   'account_disabled',
   'model_not_allowed',
+  'model_not_priced',
   'route_not_allowed',
   'admin_only',
   'csrf_failed',

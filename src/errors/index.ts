@@ -46,6 +46,7 @@ export {
   CrossOriginError,
   CsrfError,
   ModelNotAllowedError,
+  ModelNotPricedError,
   NoUserError,
   RouteNotAllowedError,
 } from './access.ts';

@@ -5,7 +5,12 @@
  * could be checked or charged).
  */
 import { isAdmin, type Principal, userOf } from '../accounts/index.ts';
-import { ModelNotAllowedError, ModelRequiredError, RouteNotAllowedError } from '../errors/index.ts';
+import {
+  ModelNotAllowedError,
+  ModelNotPricedError,
+  ModelRequiredError,
+  RouteNotAllowedError,
+} from '../errors/index.ts';
 import type { Limits } from '../store/types.ts';
 import { servesModel } from '../upstream/index.ts';
 import type { RouteInfo } from './routes.ts';
@@ -39,6 +44,25 @@ export function authorizeModel(
   if (key === undefined || key.models === null || servesModel(key.models, model)) return;
   throw new ModelNotAllowedError(
     `The API key ${principal.keyPrefix}… may not use the model \`${model}\`; it may use ${key.models.join(', ')}.`,
+  );
+}
+
+/**
+ * A caller held to a cost budget (the key's or its user's) may use only models with a price:
+ * each of `models` — the name asked for and those its upstreams know it by — must have one.
+ */
+export function requirePrice(
+  principal: Principal,
+  models: readonly string[],
+  priced: (model: string) => boolean,
+): void {
+  if (principal.kind === 'admin') return;
+  const key = principal.kind === 'key' ? principal.key : undefined;
+  const held = key?.limits.budgetCost != null || userOf(principal)?.limits.budgetCost != null;
+  const unpriced = held ? models.find((model) => !priced(model)) : undefined;
+  if (unpriced === undefined) return;
+  throw new ModelNotPricedError(
+    `The model \`${unpriced}\` has no price, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that its requests would not be charged to. An admin can give it one in the config file's "prices".`,
   );
 }
 

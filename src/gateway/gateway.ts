@@ -30,7 +30,7 @@ import {
   type Upstream,
   upstreamModel,
 } from '../upstream/index.ts';
-import { authorizeModel, authorizeRoute } from './access.ts';
+import { authorizeModel, authorizeRoute, requirePrice } from './access.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { ESTIMATED } from './local-count.ts';
@@ -157,12 +157,14 @@ export class Gateway {
       info = { ...info, principal, clientIp: forwardedIp(req, credential) ?? clientIp };
       const route = routeOf(method, pathname);
       authorizeRoute(principal, route, pathname);
+      const priced = (model: string) => this.#o.meter.priced(pathname, model);
       const parsed = await parseRequest(req, path, route, {
         maxBodyBytes: this.#o.config.maxBodyBytes,
         checkReferences: !isAdmin(principal),
         rename: (model) => aliasTarget(this.#o.upstreams(), model),
         checkModel: (model) => {
           authorizeModel(principal, model, route);
+          if (model !== undefined) requirePrice(principal, [model], priced);
         },
         sendBeforeModel: choiceIgnoresModel(this.#o.upstreams(), 'openai'),
       });
@@ -171,6 +173,19 @@ export class Gateway {
       if (!isForm(route)) authorizeModel(principal, parsed.model, route);
       const holder = await this.#objects.check(principal, parsed);
       const choice = chooseUpstreams(parsed, method, this.#o.upstreams(), holder);
+      const { model } = parsed;
+      // Charged under the name its upstream knows it by: each must have a price.
+      if (
+        route.kind === 'inference' &&
+        !isForm(route) &&
+        model !== undefined &&
+        'candidates' in choice
+      )
+        requirePrice(
+          principal,
+          [model, ...choice.candidates.map((upstream) => upstreamModel(upstream, model))],
+          priced,
+        );
       admitted = { parsed, choice, principal, ticket: await this.#o.meter.admit(info) };
     } catch (error) {
       const record = this.#o.meter.rejected(

@@ -18,7 +18,7 @@ import {
 import { parseJsonObject } from '../http/index.ts';
 import type { EndReason, UpstreamTry, UsageRecord } from '../store/types.ts';
 import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
-import { costOf } from './prices.ts';
+import { costOf, hasPrice } from './prices.ts';
 import { countTokens, estimatePromptTokens } from './tokens.ts';
 import type { UsageQueue } from './usage-queue.ts';
 
@@ -79,6 +79,14 @@ export class Meter {
   constructor(options: MeterOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Whether a request to `endpoint` for `model` can be charged in money: the model has a price,
+   * or the endpoint costs nothing (a token count).
+   */
+  priced(endpoint: string, model: string): boolean {
+    return COUNTING.has(endpoint) || hasPrice(this.#o.prices(), model);
   }
 
   /** A request refused before it reached an upstream still leaves its record. */

@@ -32,6 +32,11 @@ function perImage({ perImage: table }: Price, kind: string): number {
   return Object.hasOwn(table, kind) ? (table[kind] ?? 0) : Math.max(...Object.values(table));
 }
 
+/** Whether `model` has a price in `prices` (a cost can be told for it). */
+export function hasPrice(prices: PriceTable, model: string): boolean {
+  return priceOf(prices, model) !== undefined;
+}
+
 /**
  * The price of a model, looked up once per table and model name: every request asks, and a
  * model without a price would otherwise be tried against every pattern each time.
