@@ -425,6 +425,14 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(longest.status, 200, 'a name of 256 characters is taken');
   });
 
+  it('a 64-bit integer reaches the provider as the client wrote it, not rounded to a double', async () => {
+    // Sluice writes every JSON body again: 18446744073709551615 went as 18446744073709552000.
+    const body = `{"model":"gpt-4o","messages":[],"seed":18446744073709551615,"n":1}`;
+    const { status } = await post('/chat/completions', budgeted, body);
+    assert.equal(status, 200);
+    assert.match(upstream.calls.at(-1)?.body.toString() ?? '', /"seed":18446744073709551615[,}]/);
+  });
+
   it('a body that is not JSON: 400 invalid_json; multipart on a JSON route: 415', async () => {
     const bad = await post('/chat/completions', budgeted, 'model=gpt-4o');
     assert.equal(bad.status, 400);

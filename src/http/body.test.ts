@@ -142,6 +142,22 @@ describe('parseJsonObject', () => {
 
   it('refuses a body nested past what a walk of it could take, without overflowing itself', () => {
     assert.throws(() => parseJsonObject(nested(1_000_000)), InvalidJsonError);
+    // With an integer too large for a double in it too (parsed the slower way).
+    const deep = nested(1_000_000).toString().replace('"a":', '"s":18446744073709551615,"a":');
+    assert.throws(() => parseJsonObject(Buffer.from(deep)), InvalidJsonError);
+  });
+
+  it('keeps an integer beyond 2^53 as written; everything else as JSON.parse reads it', () => {
+    const text =
+      '{"seed":18446744073709551615,"min":-9223372036854775808,"safe":9007199254740991,' +
+      '"float":1.5e+300,"text":"12345678901234567890","list":[12345678901234567890]}';
+    const json = parseJsonObject(Buffer.from(text));
+    assert.equal(JSON.stringify(json), text);
+    assert.equal(json.safe, 9007199254740991);
+    assert.equal(json.float, 1.5e300);
+    assert.equal(json.text, '12345678901234567890');
+    // Without such a run of digits, numbers are plain numbers.
+    assert.deepEqual(parseJsonObject(Buffer.from('{"n":1,"x":0.1}')), { n: 1, x: 0.1 });
   });
 });
 

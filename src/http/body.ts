@@ -167,9 +167,11 @@ export const MAX_JSON_DEPTH = 256;
  * deeper than `MAX_JSON_DEPTH` too.
  */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  let text: string;
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    text = body.toString('utf8');
+    value = JSON.parse(text);
   } catch (error) {
     throw new InvalidJsonError(
       `We could not parse the JSON body of your request (${(error as Error).message}). ` +
@@ -180,29 +182,54 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidJsonError('The JSON body of your request must be an object.');
   }
-  // Each level takes two bytes at least: most bodies are too short to need the walk.
-  if (body.length > 2 * MAX_JSON_DEPTH && nestsDeeper(value, MAX_JSON_DEPTH)) {
+  const shape = shapeOf(value, MAX_JSON_DEPTH);
+  if (shape === 'too deep') {
     throw new InvalidJsonError(
       `The JSON body of your request nests deeper than ${String(MAX_JSON_DEPTH)} levels.`,
     );
   }
+  // Read again, the (slower) way that keeps them as written: rare.
+  if (shape === 'large integers') value = JSON.parse(text, keepLargeIntegers);
   return value as Record<string, unknown>;
 }
 
-/** Whether objects and arrays nest more than `max` deep; a loop, so the check cannot overflow. */
-function nestsDeeper(value: object, max: number): boolean {
+const { rawJSON } = JSON as unknown as { rawJSON: (text: string) => unknown };
+
+/**
+ * An integer beyond 2^53 — a 64-bit `seed`, say — is kept as written. Sluice writes every JSON
+ * body again before it goes upstream, and a double would send it rounded
+ * (18446744073709551615 as 18446744073709552000), where the provider, reading it itself, keeps
+ * it exact. Only bodies that hold such a number are parsed this (slower) way.
+ */
+function keepLargeIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== 'number' || Number.isSafeInteger(value)) return value;
+  const source = context?.source;
+  return source !== undefined && /^-?\d+$/.test(source) ? rawJSON(source) : value;
+}
+
+/**
+ * Whether objects and arrays nest more than `max` deep, or a number is an integer beyond 2^53;
+ * one walk for both, a loop, so the check cannot overflow.
+ */
+function shapeOf(value: object, max: number): 'too deep' | 'large integers' | 'plain' {
+  let large = false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
   for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const depth = depths.pop() ?? 1;
-    if (depth > max) return true;
+    if (depth > max) return 'too deep';
     const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
     for (const child of children) {
       if (typeof child === 'object' && child !== null) {
         nodes.push(child);
         depths.push(depth + 1);
-      }
+      } else if (
+        typeof child === 'number' &&
+        !Number.isSafeInteger(child) &&
+        Number.isInteger(child)
+      )
+        large = true;
     }
   }
-  return false;
+  return large ? 'large integers' : 'plain';
 }
