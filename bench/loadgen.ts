@@ -172,6 +172,13 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
 }
 
 /**
+ * How long a scrape may take before it counts as failed: Prometheus's own default
+ * `scrape_timeout`. (It was ten intervals: 500 ms in a test scraping every 50 ms, which a
+ * loaded machine exceeded — a failed scrape where Prometheus would have waited.)
+ */
+const SCRAPE_TIMEOUT_MS = 10_000;
+
+/**
  * Reads the metrics at once and then every `everyMs`, one scrape at a time (a slow one delays
  * the next, as in Prometheus); `stop` waits for the one under way.
  */
@@ -187,7 +194,10 @@ function startScraper(
   let current: Promise<void> = Promise.resolve();
   const scrape = async () => {
     try {
-      const response = await fetch(url, { headers, signal: AbortSignal.timeout(everyMs * 10) });
+      const response = await fetch(url, {
+        headers,
+        signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS),
+      });
       const text = await response.text();
       if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
       count++;

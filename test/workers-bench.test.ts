@@ -96,7 +96,11 @@ describe('throughput point', () => {
           { complete: result.complete, events: result.events, failed: result.failed },
           { complete: 6, events: 30, failed: 0 },
         );
-        assert.equal(result.scrapes?.failed, 0, 'the added-up /metrics answers');
+        assert.equal(
+          result.scrapes?.failed,
+          0,
+          `the added-up /metrics answers (${result.errors.join('; ')})`,
+        );
       } finally {
         await target.stop();
       }
