@@ -49,17 +49,18 @@ export function authorizeModel(
 
 /**
  * A caller held to a cost budget (the key's or its user's) may use only models with a price:
- * each of `models` — the name asked for and those its upstreams know it by — must have one.
+ * each of `models()` — the name asked for and those its upstreams know it by — must have one.
+ * (Asked for only when the caller is held: most are not.)
  */
 export function requirePrice(
   principal: Principal,
-  models: readonly string[],
+  models: () => readonly string[],
   priced: (model: string) => boolean,
 ): void {
   if (principal.kind === 'admin') return;
   const key = principal.kind === 'key' ? principal.key : undefined;
   const held = key?.limits.budgetCost != null || userOf(principal)?.limits.budgetCost != null;
-  const unpriced = held ? models.find((model) => !priced(model)) : undefined;
+  const unpriced = held ? models().find((model) => !priced(model)) : undefined;
   if (unpriced === undefined) return;
   throw new ModelNotPricedError(
     `The model \`${unpriced}\` has no price, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that its requests would not be charged to. An admin can give it one in the config file's "prices".`,

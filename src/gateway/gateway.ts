@@ -164,7 +164,7 @@ export class Gateway {
         rename: (model) => aliasTarget(this.#o.upstreams(), model),
         checkModel: (model) => {
           authorizeModel(principal, model, route);
-          if (model !== undefined) requirePrice(principal, [model], priced);
+          if (model !== undefined) requirePrice(principal, () => [model], priced);
         },
         sendBeforeModel: choiceIgnoresModel(this.#o.upstreams(), 'openai'),
       });
@@ -183,7 +183,7 @@ export class Gateway {
       )
         requirePrice(
           principal,
-          [model, ...choice.candidates.map((upstream) => upstreamModel(upstream, model))],
+          () => [model, ...choice.candidates.map((upstream) => upstreamModel(upstream, model))],
           priced,
         );
       admitted = { parsed, choice, principal, ticket: await this.#o.meter.admit(info) };
