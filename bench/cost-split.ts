@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 import { cpuModel, cpuSeconds } from './procfs.ts';
-import { startChild } from './processes.ts';
+import { HARNESS_CORE, startChild, TARGET_CORE } from './processes.ts';
 import { median, round } from './stats.ts';
 import {
   type MeasuredName,
@@ -27,8 +27,6 @@ import {
   TARGET_NAMES,
 } from './targets.ts';
 
-const TARGET_CORE = 0;
-const HARNESS_CORE = 1;
 const SHORT = 2;
 const INTERVAL_MS = 100;
 const PAD = 70;

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { HAS_TASKSET } from './processes.ts';
+import { HARNESS_CORE, HAS_TASKSET, TARGET_CORE } from './processes.ts';
 import { median, percentile, round } from './stats.ts';
 import {
   direct,
@@ -27,8 +27,6 @@ import {
 } from './targets.ts';
 import { benchUser } from './bench-request.ts';
 
-const TARGET_CORE = 0;
-const HARNESS_CORE = 1;
 const WARM_UP_ROUNDS = 50;
 
 const { values } = parseArgs({

@@ -7,6 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { type ChildHandle, startProcess } from '../test/support/process.ts';
 
+/** Where the benchmark pins what it measures, and its load generator and upstream. */
+export const TARGET_CORE = 0;
+export const HARNESS_CORE = 1;
+
 export const HAS_TASKSET = (() => {
   try {
     execFileSync('taskset', ['-V'], { stdio: 'ignore' });

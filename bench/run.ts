@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 import { cpuModel, cpuSeconds, peakRss, rssKiB } from './procfs.ts';
-import { HAS_TASKSET, startChild } from './processes.ts';
+import { HARNESS_CORE, HAS_TASKSET, startChild, TARGET_CORE } from './processes.ts';
 import {
   renderChart,
   renderTable,
@@ -63,9 +63,6 @@ const QUICK: readonly Point[] = [
 
 /** Run on each fresh target process before it is measured, not recorded. */
 const WARM_UP: Point = { concurrency: 50, events: 20, intervalMs: 5, reps: 1 };
-
-const TARGET_CORE = 0;
-const HARNESS_CORE = 1;
 
 async function main(): Promise<void> {
   // `--page`: the chat page's work per frame instead (bench/page-render.ts; its flags follow).

@@ -7,6 +7,7 @@
  * here; the store lookups are in `gateway.ts`.
  */
 import type { RouteScope } from '../accounts/index.ts';
+import { isObject } from '../dialects/index.ts';
 
 /**
  * Where an object's id is looked up: a route scope, or `items` — the messages, reasoning and
@@ -61,13 +62,13 @@ export function referencesIn(json: unknown): ObjectRef[] {
   const refs: ObjectRef[] = [];
   // An item of a body's item list with an id and neither type nor role (a message's type is
   // optional) is a reference too. Only there: deeper, `{"id": …}` is anything (a schema's).
-  if (isRecord(json))
+  if (isObject(json))
     for (const list of ITEM_LISTS) {
       const items = json[list];
       if (Array.isArray(items))
         for (const item of items)
           if (
-            isRecord(item) &&
+            isObject(item) &&
             (item.type ?? null) === null &&
             item.role === undefined &&
             typeof item.id === 'string'
@@ -91,7 +92,7 @@ export function referencesIn(json: unknown): ObjectRef[] {
       if (scope !== undefined) {
         for (const id of idsOf(field)) refs.push({ scope, id });
         // `{"conversation": {"id": "conv_…"}}`
-        if (isRecord(field) && typeof field.id === 'string') refs.push({ scope, id: field.id });
+        if (isObject(field) && typeof field.id === 'string') refs.push({ scope, id: field.id });
       }
       if (typeof field === 'object' && field !== null) stack.push(field);
     }
@@ -117,7 +118,7 @@ export function objectsIn(
   json: unknown,
   holdsItems = false,
 ): ObjectRef[] {
-  if (!isRecord(json)) return [];
+  if (!isObject(json)) return [];
   const refs: ObjectRef[] = [];
   if (created !== undefined && typeof json.id === 'string')
     refs.push({ scope: created, id: json.id });
@@ -125,7 +126,7 @@ export function objectsIn(
   for (const field of ['output_file_id', 'error_file_id'] as const)
     for (const id of idsOf(json[field])) refs.push({ scope: 'files', id });
   for (const id of idsOf(json.result_files)) refs.push({ scope: 'files', id });
-  if (isRecord(json.file) && typeof json.file.id === 'string')
+  if (isObject(json.file) && typeof json.file.id === 'string')
     refs.push({ scope: 'files', id: json.file.id });
   for (const id of idsOf(json.thread_id)) refs.push({ scope: 'threads', id });
   return refs;
@@ -133,9 +134,9 @@ export function objectsIn(
 
 /** A list answer (`{"data": [{"id": …}, …]}`) with only the items `keep` allows. */
 export function filterList(json: unknown, keep: (id: string) => boolean): unknown {
-  if (!isRecord(json) || !Array.isArray(json.data)) return json;
+  if (!isObject(json) || !Array.isArray(json.data)) return json;
   const data = json.data.filter(
-    (item) => isRecord(item) && typeof item.id === 'string' && keep(item.id),
+    (item) => isObject(item) && typeof item.id === 'string' && keep(item.id),
   );
   const ids = data.map((item) => (item as { id: string }).id);
   return {
@@ -148,20 +149,19 @@ export function filterList(json: unknown, keep: (id: string) => boolean): unknow
 
 /** The ids in every item of `data` of a list answer. */
 export function listedIds(json: unknown): string[] {
-  if (!isRecord(json) || !Array.isArray(json.data)) return [];
-  return json.data.flatMap((item) =>
-    isRecord(item) && typeof item.id === 'string' ? [item.id] : [],
-  );
+  return isObject(json) ? idsOfItems(json.data) : [];
 }
 
 /** The ids of the items a response (`output`) or a page of items (`data`) shows. */
 export function itemIdsIn(json: unknown): string[] {
-  if (!isRecord(json)) return [];
-  const items: unknown[] = [json.output, json.data].flatMap((list) =>
-    Array.isArray(list) ? (list as unknown[]) : [],
-  );
-  return items.flatMap((item) =>
-    isRecord(item) && typeof item.id === 'string' && item.id !== '' ? [item.id] : [],
+  return isObject(json) ? [...idsOfItems(json.output), ...idsOfItems(json.data)] : [];
+}
+
+/** The `id` of each object in `list`, when it is an array. */
+function idsOfItems(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item: unknown) =>
+    isObject(item) && typeof item.id === 'string' && item.id !== '' ? [item.id] : [],
   );
 }
 
@@ -170,8 +170,4 @@ function idsOf(value: unknown): string[] {
   if (Array.isArray(value))
     return value.filter((v): v is string => typeof v === 'string' && v !== '');
   return [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
