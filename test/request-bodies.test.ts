@@ -433,6 +433,15 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.match(upstream.calls.at(-1)?.body.toString() ?? '', /"seed":18446744073709551615[,}]/);
   });
 
+  it('a number beyond a double reaches the provider as written, not as null', async () => {
+    // JSON.parse reads 1e309 as Infinity, which JSON.stringify writes as null: the provider saw
+    // "temperature not set" where the client sent a value it would refuse.
+    const body = `{"model":"gpt-4o","messages":[],"temperature":1e309}`;
+    const { status } = await post('/chat/completions', budgeted, body);
+    assert.equal(status, 200);
+    assert.match(upstream.calls.at(-1)?.body.toString() ?? '', /"temperature":1e309[,}]/);
+  });
+
   it('a body that is not JSON: 400 invalid_json; multipart on a JSON route: 415', async () => {
     const bad = await post('/chat/completions', budgeted, 'model=gpt-4o');
     assert.equal(bad.status, 400);

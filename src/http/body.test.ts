@@ -159,6 +159,13 @@ describe('parseJsonObject', () => {
     // Without such a run of digits, numbers are plain numbers.
     assert.deepEqual(parseJsonObject(Buffer.from('{"n":1,"x":0.1}')), { n: 1, x: 0.1 });
   });
+
+  it("keeps a number beyond a double's range as written, not as the null JSON makes of Infinity", () => {
+    const text = '{"temperature":1e309,"low":-1E+999,"list":[2e400,{"deep":1e999}],"ok":1e+308}';
+    const json = parseJsonObject(Buffer.from(text));
+    assert.equal(JSON.stringify(json), text);
+    assert.equal(json.ok, 1e308);
+  });
 });
 
 describe('ownUtf8', () => {

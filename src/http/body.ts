@@ -189,30 +189,34 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
     );
   }
   // Read again, the (slower) way that keeps them as written: rare.
-  if (shape === 'large integers') value = JSON.parse(text, keepLargeIntegers);
+  if (shape === 'inexact numbers') value = JSON.parse(text, keepInexactNumbers);
   return value as Record<string, unknown>;
 }
 
 const { rawJSON } = JSON as unknown as { rawJSON: (text: string) => unknown };
 
 /**
- * An integer beyond 2^53 — a 64-bit `seed`, say — is kept as written. Sluice writes every JSON
- * body again before it goes upstream, and a double would send it rounded
- * (18446744073709551615 as 18446744073709552000), where the provider, reading it itself, keeps
- * it exact. Only bodies that hold such a number are parsed this (slower) way.
+ * An integer beyond 2^53 — a 64-bit `seed`, say — and a number beyond a double's range (`1e309`)
+ * are kept as written. Sluice writes every JSON body again before it goes upstream, and a double
+ * would send the first rounded (18446744073709551615 as 18446744073709552000) and the second as
+ * `null` (JSON has no Infinity): the provider, reading the body itself, would see another
+ * request — a `null` it may take as "not set" where the client sent a value it would refuse.
+ * Only bodies that hold such a number are parsed this (slower) way.
  */
-function keepLargeIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+function keepInexactNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value !== 'number' || Number.isSafeInteger(value)) return value;
   const source = context?.source;
-  return source !== undefined && /^-?\d+$/.test(source) ? rawJSON(source) : value;
+  if (source === undefined) return value;
+  return !Number.isFinite(value) || /^-?\d+$/.test(source) ? rawJSON(source) : value;
 }
 
 /**
- * Whether objects and arrays nest more than `max` deep, or a number is an integer beyond 2^53;
- * one walk for both, a loop, so the check cannot overflow.
+ * Whether objects and arrays nest more than `max` deep, or a number is one a double does not
+ * hold as written (an integer beyond 2^53, or beyond a double's range); one walk for both, a
+ * loop, so the check cannot overflow.
  */
-function shapeOf(value: object, max: number): 'too deep' | 'large integers' | 'plain' {
-  let large = false;
+function shapeOf(value: object, max: number): 'too deep' | 'inexact numbers' | 'plain' {
+  let inexact = false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
   for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
@@ -226,10 +230,10 @@ function shapeOf(value: object, max: number): 'too deep' | 'large integers' | 'p
       } else if (
         typeof child === 'number' &&
         !Number.isSafeInteger(child) &&
-        Number.isInteger(child)
+        (Number.isInteger(child) || !Number.isFinite(child))
       )
-        large = true;
+        inexact = true;
     }
   }
-  return large ? 'large integers' : 'plain';
+  return inexact ? 'inexact numbers' : 'plain';
 }
