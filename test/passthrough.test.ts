@@ -18,7 +18,13 @@ import {
   startFakeUpstream,
 } from './support/fake-upstream.ts';
 import { freePort } from './support/ports.ts';
-import { ADMIN_KEY, startTestSluice, type TestSluice, UPSTREAM_KEY } from './support/sluice.ts';
+import {
+  ADMIN_KEY,
+  sluiceFor,
+  startTestSluice,
+  type TestSluice,
+  UPSTREAM_KEY,
+} from './support/sluice.ts';
 import { postStream } from './support/sse-client.ts';
 
 let upstream: FakeUpstream;
@@ -160,6 +166,52 @@ describe('other OpenAI endpoints pass through', () => {
     assert.notEqual(response.headers.get('server'), 'cloudflare');
     assert.equal(response.headers.get('openai-processing-ms'), '12');
     assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '99');
+  });
+
+  it('keeps the operator’s Anthropic organization and workspace to itself', async (t) => {
+    // api.anthropic.com names them on every answer, as OpenAI names its organization.
+    upstream.script(({ res }) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'anthropic-organization-id': '4a7c9e1b-0d2f-4e3a-9b8c-1d2e3f4a5b6c',
+        'anthropic-workspace-id': 'wrkspc_01AbCdEf',
+        'anthropic-ratelimit-requests-remaining': '49',
+        'request-id': 'req_011',
+      });
+      res.end(
+        JSON.stringify({
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [{ type: 'text', text: 'Hi' }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage: { input_tokens: 3, output_tokens: 1 },
+        }),
+      );
+    });
+    const anthropic = await sluiceFor(upstream.origin);
+    t.after(() => anthropic.stop());
+    const response = await fetch(`${anthropic.baseURL}/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': ADMIN_KEY,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('anthropic-organization-id'), null);
+    assert.equal(response.headers.get('anthropic-workspace-id'), null);
+    // What a client's SDK reads to back off and to report stays.
+    assert.equal(response.headers.get('anthropic-ratelimit-requests-remaining'), '49');
+    assert.equal(response.headers.get('request-id'), 'req_011');
   });
 
   it('does not forward the client’s IP, cookies or key', async () => {

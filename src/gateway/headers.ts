@@ -37,7 +37,13 @@ const RESPONSE_KEPT = new Set([
   'x-should-retry',
 ]);
 const RESPONSE_KEPT_PREFIXES = ['x-ratelimit-', 'anthropic-', 'openai-'];
-const RESPONSE_DROPPED = new Set(['openai-organization', 'openai-project']);
+/** Which provider account Sluice's key belongs to: the operator's, not a user's to know. */
+const RESPONSE_DROPPED = new Set([
+  'openai-organization',
+  'openai-project',
+  'anthropic-organization-id',
+  'anthropic-workspace-id',
+]);
 
 /**
  * Headers for the upstream request: the allow-listed client headers, then Sluice's own.
