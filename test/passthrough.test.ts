@@ -214,6 +214,73 @@ describe('other OpenAI endpoints pass through', () => {
     assert.equal(response.headers.get('request-id'), 'req_011');
   });
 
+  it('an upstream’s error passes through without the provider account’s ids in its words', async (t) => {
+    const openaiMessage =
+      'Rate limit reached for gpt-4o in organization org-Ymxfd9U0oHgQvWY3NcUtRd0M on tokens per min (TPM): Limit 30000, Used 30000, Requested 154. Please try again in 308ms.';
+    upstream.script(({ res }) => {
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': '1',
+        'x-ratelimit-remaining-tokens': '0',
+      });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: openaiMessage,
+            type: 'tokens',
+            param: null,
+            code: 'rate_limit_exceeded',
+          },
+        }),
+      );
+    });
+    const limited = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '1');
+    const { error } = (await limited.json()) as { error: { message: string; code: string } };
+    assert.equal(error.code, 'rate_limit_exceeded');
+    assert.equal(error.message, openaiMessage.replace('org-Ymxfd9U0oHgQvWY3NcUtRd0M', '(hidden)'));
+
+    const organization = '874899f0-c2de-4906-8802-cc478416bee6';
+    upstream.script(({ res }) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'request-id': 'req_012' });
+      res.end(
+        JSON.stringify({
+          type: 'error',
+          error: {
+            type: 'rate_limit_error',
+            message: `This request would exceed the rate limit for your organization (${organization}) of 20,000 input tokens per minute.`,
+          },
+          request_id: 'req_012',
+        }),
+      );
+    });
+    const anthropic = await sluiceFor(upstream.origin);
+    t.after(() => anthropic.stop());
+    const refused = await fetch(`${anthropic.baseURL}/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': ADMIN_KEY,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    });
+    assert.equal(refused.status, 429);
+    const text = await refused.text();
+    assert.ok(!text.includes(organization), text);
+    assert.match(text, /for your organization \(hidden\) of 20,000 input tokens per minute/);
+    assert.match(text, /"request_id":"req_012"/);
+  });
+
   it('does not forward the client’s IP, cookies or key', async () => {
     upstream.script(jsonReply(200, { object: 'list', data: [] }));
     await fetch(`${sluice.baseURL}/models`, {

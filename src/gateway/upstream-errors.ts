@@ -50,7 +50,8 @@ export function isFailoverStatus(status: number): boolean {
 /**
  * An HTTP error answer of the upstream. 401 and 403 refuse Sluice's own provider key: the
  * client gets a 502 in Sluice's words (the provider's body can quote the masked key), the log
- * the provider's. Any other error passes through with the headers a client may see.
+ * the provider's. Any other error passes through with the headers a client may see, and
+ * without the provider account's ids (`withoutAccountIds`).
  */
 export function upstreamHttpFailure(
   upstream: string,
@@ -60,5 +61,30 @@ export function upstreamHttpFailure(
 ): SluiceError {
   if (status === 401 || status === 403)
     return new UpstreamAuthFailedError(upstream, status, upstreamMessage(upstream, status, body));
-  return new UpstreamHttpError(upstream, status, clientResponseHeaders(headers), body);
+  return new UpstreamHttpError(
+    upstream,
+    status,
+    clientResponseHeaders(headers),
+    withoutAccountIds(body),
+  );
 }
+
+/**
+ * The ids of the provider account behind Sluice's key, as providers quote them in their error
+ * messages, as `(hidden)`: OpenAI's organization and project (`Rate limit reached for
+ * gpt-4o in organization org-… on tokens per min`), Anthropic's organization (`would exceed the
+ * rate limit for your organization (4a7c…) of 30,000 input tokens per minute`). The account is
+ * the operator's; the response headers naming it are kept back too (`headers.ts`).
+ */
+export function withoutAccountIds(body: Buffer): Buffer {
+  const text = body.toString('utf8');
+  const hidden = text
+    .replace(OPENAI_ACCOUNT_ID, '(hidden)')
+    .replace(ANTHROPIC_ORGANIZATION_ID, 'hidden');
+  return hidden === text ? body : Buffer.from(hidden);
+}
+
+const OPENAI_ACCOUNT_ID = /\b(?:org-|proj_)[A-Za-z0-9]{8,}\b/g;
+/** Only in parentheses after "organization": a UUID elsewhere is anything (a request's id). */
+const ANTHROPIC_ORGANIZATION_ID =
+  /(?<=organization(?:'s)? \()[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\))/gi;
