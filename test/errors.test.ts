@@ -141,6 +141,13 @@ describe('upstreams that fail before the first byte', () => {
       const error = errorOf((await response.json()) as Record<string, unknown>);
       assert.equal(error.code, 'upstream_unreachable');
       assert.match(error.message, /ECONNREFUSED/);
+      // The kind of failure, not where the operator's upstream (or relay, or proxy) lives.
+      assert.doesNotMatch(error.message, /127\.0\.0\.1|:\d{2,5}\b/);
+      // The operator's log has it, under the request's id.
+      const logged = lonely.logs.find((l) => l.msg === 'upstream failed');
+      assert.ok(logged, 'an "upstream failed" log line');
+      assert.equal(logged.request_id, response.headers.get('x-sluice-request-id'));
+      assert.match(JSON.stringify(logged.error), new RegExp(`127\\.0\\.0\\.1:${port}`));
     } finally {
       await lonely.stop();
     }

@@ -11,11 +11,24 @@ abstract class UpstreamFailure extends SluiceError {
   readonly kind: ErrorKind = 'upstream';
 }
 
-/** The upstream could not be reached at all: DNS, refused connection, TLS, proxy failure. */
+/**
+ * The upstream could not be reached at all: DNS, refused connection, TLS, proxy failure. The
+ * cause names the operator's network — the address of a relay or egress proxy, a host name, a
+ * certificate's names — so the client is told the upstream and the kind of failure only.
+ */
 export class UpstreamUnreachableError extends UpstreamFailure {
   readonly code = 'upstream_unreachable';
+  readonly #upstream: string;
+  readonly #causeCode: string | undefined;
   constructor(upstream: string, cause: unknown) {
     super(`Upstream ${upstream} is unreachable (${describeCause(cause)}).`, { cause });
+    this.#upstream = upstream;
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.#causeCode = typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
+  }
+  override get clientMessage(): string {
+    const how = this.#causeCode === undefined ? '' : ` (${this.#causeCode})`;
+    return `Upstream ${this.#upstream} is unreachable${how}; the gateway's log has the details.`;
   }
 }
 
