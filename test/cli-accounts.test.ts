@@ -468,6 +468,33 @@ describe('sluice users, keys and usage', () => {
     assert.equal(badSince.code, 2);
   });
 
+  it('shows a model name a client sent with escape sequences in it escaped, not run by the terminal', async () => {
+    const ada = await store.findUserByName('ada');
+    assert.ok(ada !== undefined);
+    // What a request's "model" can hold: OSC 0 (retitle the window), CSI as one character
+    // (U+009B, clear the screen), and an RTL override that shows the columns after it reversed.
+    const model = 'gpt\u001b]0;pwned\u0007\u009b2J\u202e';
+    await store.writeUsage([
+      record({
+        id: 'u-escape',
+        startedAt: Date.parse('2026-04-01T10:00:00Z'),
+        userId: ada.id,
+        username: 'ada',
+        model,
+      }),
+    ]);
+    const table = await sluice(['usage', '--by', 'model', '--since', '2026-04-01'], { env });
+    assert.equal(table.code, 0, table.err);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(table.out, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    assert.match(table.out, /^gpt\\u001b\]0;pwned\\u0007\\u009b2J\\u202e +1 /m);
+    // As JSON too: escaped where JSON.stringify leaves them, the same value once parsed.
+    const json = await sluice(['usage', '--json', '--since', '2026-04-01'], { env });
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(json.out, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    assert.equal((parse(json) as { model: string }[])[0]?.model, model);
+  });
+
   it('prints the records as CSV (--csv), the API’s columns, with every filter', async () => {
     // u1..u3 from the test before; a model list of ada's, which the table does not count.
     const ada = await store.findUserByName('ada');

@@ -227,6 +227,29 @@ describe('sluice doctor --key: any OpenAI-compatible server', () => {
     assert.equal(call.json['model'], 'gpt-test');
   });
 
+  it('prints what a server said with its escape sequences shown, not run by the terminal', async () => {
+    // A hostile or broken hop's words: OSC 0 (retitle the window), CSI as one character (U+009B,
+    // clear the screen) and an RTL override, in its error message and in a header it sends.
+    upstream.script(({ res }) => {
+      res.writeHead(400, {
+        'content-type': 'application/json',
+        server: 'hop\u009b2J',
+      });
+      res.end(
+        JSON.stringify({
+          error: { message: 'refused \u001b]0;pwned\u0007 \u009b2J \u202eevil', code: 'bad' },
+        }),
+      );
+    });
+    const args = [upstream.origin, '--key', 'sk-test', '--model', 'gpt-test'];
+    for (const run of [await runDoctor(args), await runDoctor([...args, '--json'])]) {
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, /refused/);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(run.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+    }
+  });
+
   it('a server that answers JSON to stream: true is "not streaming", exit 1', async () => {
     upstream.script(
       jsonReply(200, { object: 'chat.completion', choices: [{ message: { content: '1.' } }] }),

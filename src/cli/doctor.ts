@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type EgressConfig, egressFromEnv, parseDuration } from '../config/index.ts';
 import { ConfigError } from '../errors/index.ts';
+import { printableLines } from '../log/index.ts';
 import {
   type CaptureFn,
   capture,
@@ -158,7 +159,10 @@ async function runDoctor(
   if (options.chain !== undefined) {
     const chain = await diagnoseChain(options.chain, timeoutMs, captureFn, egress);
     notes(chain.runs.map((run) => run.timeline));
-    io.stdout.write(json ? `${JSON.stringify(chainJson(chain), null, 2)}\n` : renderChain(chain));
+    // What hops answered (their Server, Via, bodies) is theirs: shown, never run by the terminal.
+    io.stdout.write(
+      printableLines(json ? `${JSON.stringify(chainJson(chain), null, 2)}\n` : renderChain(chain)),
+    );
     const html = options.html;
     if (html !== undefined) {
       const page = htmlChainReport(chain, { generatedAt: measuredAt });
@@ -170,7 +174,9 @@ async function runDoctor(
     const diagnosis = await diagnose(target, timeoutMs, captureFn, egress);
     notes([diagnosis.timeline]);
     io.stdout.write(
-      json ? `${JSON.stringify(diagnosisJson(diagnosis), null, 2)}\n` : renderReport(diagnosis),
+      printableLines(
+        json ? `${JSON.stringify(diagnosisJson(diagnosis), null, 2)}\n` : renderReport(diagnosis),
+      ),
     );
     const html = options.html;
     if (html !== undefined) {
@@ -182,9 +188,11 @@ async function runDoctor(
   const comparison = await diagnoseBoth(target, compare, timeoutMs, captureFn, egress);
   notes(comparison.runs.map((run) => run.timeline));
   io.stdout.write(
-    json
-      ? `${JSON.stringify(comparisonJson(comparison), null, 2)}\n`
-      : renderComparison(comparison),
+    printableLines(
+      json
+        ? `${JSON.stringify(comparisonJson(comparison), null, 2)}\n`
+        : renderComparison(comparison),
+    ),
   );
   const html = options.html;
   if (html !== undefined) {

@@ -1,4 +1,9 @@
-/** Readable tables for the terminal: columns aligned, numbers right-aligned, no dependency. */
+/**
+ * Readable tables for the terminal: columns aligned, numbers right-aligned, no dependency. Cells
+ * can hold what clients sent (the model names of usage records): control characters are shown
+ * escaped, never sent to the terminal.
+ */
+import { printable } from '../log/index.ts';
 
 export type Align = 'left' | 'right';
 
@@ -14,8 +19,9 @@ export function formatTable(
   rows: readonly (readonly string[])[],
   options: TableOptions = {},
 ): string {
-  const footer = options.footer ?? [];
-  const all = [header, ...rows, ...footer];
+  const footer = (options.footer ?? []).map((row) => row.map(printable));
+  const body = rows.map((row) => row.map(printable));
+  const all = [header, ...body, ...footer];
   const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
   const line = (row: readonly string[]) =>
     widths
@@ -26,7 +32,7 @@ export function formatTable(
       .join('  ')
       .trimEnd();
   const rule = footer.length === 0 ? [] : [widths.map((w) => '-'.repeat(w)).join('  ')];
-  return [...[header, ...rows].map(line), ...rule, ...footer.map(line)].join('\n') + '\n';
+  return [...[header, ...body].map(line), ...rule, ...footer.map(line)].join('\n') + '\n';
 }
 
 /** `2026-11-24 09:30` (UTC, as every time the CLI shows), or `-` for none. */

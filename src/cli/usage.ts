@@ -14,6 +14,7 @@ import {
   type UsageFilterText,
 } from '../admin/usage-filter.ts';
 import { usageView } from '../metering/views.ts';
+import { printableLines } from '../log/index.ts';
 import type { UsageGroup, UsageSummaryRow } from '../store/types.ts';
 import { type Command, EXIT, UsageError } from './command.ts';
 import { DATABASE_HELP, STORE_HELP, STORE_OPTIONS, withStore } from './store-context.ts';
@@ -108,7 +109,7 @@ ${DATABASE_HELP}
         io.stdout.write(
           values.csv === true
             ? usageCsv(records)
-            : `${JSON.stringify(records.map(usageView), null, 2)}\n`,
+            : printableLines(`${JSON.stringify(records.map(usageView), null, 2)}\n`),
         );
         return EXIT.ok;
       }

@@ -8,3 +8,4 @@ export {
   type LogSink,
   LOG_LEVELS,
 } from './logger.ts';
+export { printable, printableLines } from './escape.ts';

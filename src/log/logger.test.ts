@@ -65,6 +65,23 @@ describe('logger', () => {
   });
 });
 
+describe('JSON lines', () => {
+  it('escape what a terminal would act on, and still parse to the same values', () => {
+    const target = recorder();
+    const sink = batchedSink(target);
+    const fields = { model: 'gpt\u009b2J\u202eevil', path: '/v1/\u0085', nested: { u: '\u2028' } };
+    createLogger('info', { sink }).info('request', fields);
+    createLogger('info', { sink }).info('request', { model: fields.model });
+    sink.flush();
+    const lines = (target.writes[0] ?? '').trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    for (const line of lines) assert.doesNotMatch(line, /[\x7f-\x9f\u2028\u202e]/);
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual({ model: first?.model, path: first?.path, nested: first?.nested }, fields);
+    assert.equal(second?.model, fields.model);
+  });
+});
+
 describe('pretty lines', () => {
   const lineOf = (fields: Record<string, unknown>, msg = 'request') => {
     const target = recorder();
@@ -106,6 +123,18 @@ describe('pretty lines', () => {
     assert.match(
       line,
       / broke error="Error: upstream failed; cause: Error: refused \(ECONNREFUSED\)"$/,
+    );
+  });
+
+  it('prints no escape sequence or direction override a client put in a value', () => {
+    // U+009B is CSI (ESC [) as one character; U+202E shows the rest of the line reversed.
+    const model = 'gpt\u009b2J\u202eevil';
+    const line = lineOf({ model, user: 'a\u001b[31mred', list: ['\u0085', '\u2066'] });
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u202e\u2066]/);
+    assert.match(
+      line,
+      / model="gpt\\u009b2J\\u202eevil" user="a\\u001b\[31mred" list=\["\\u0085","\\u2066"\]$/,
     );
   });
 

@@ -6,6 +6,7 @@
  * anything it did for the request but relaying it.
  */
 import { errorFields } from './error-fields.ts';
+import { escapeInvisible } from './escape.ts';
 import { prettyLine } from './pretty.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -130,9 +131,9 @@ function serialize(record: Fields): string {
     const value = record[key];
     if (value instanceof Error) record[key] = errorFields(value);
     else if (typeof value === 'object' && value !== null)
-      return JSON.stringify(record, replaceErrors);
+      return escapeInvisible(JSON.stringify(record, replaceErrors));
   }
-  return JSON.stringify(record);
+  return escapeInvisible(JSON.stringify(record));
 }
 
 function replaceErrors(_key: string, value: unknown): unknown {

@@ -5,6 +5,7 @@
  * name, message and code.
  */
 import { errorFields } from './error-fields.ts';
+import { escapeInvisible, hasInvisible } from './escape.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -63,7 +64,9 @@ function text(value: unknown): string {
   if (value instanceof Error) return quoted(errorText(value));
   if (typeof value === 'string') return quoted(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? errorFields(v) : v));
+  return escapeInvisible(
+    JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? errorFields(v) : v)),
+  );
 }
 
 function errorText(error: Error): string {
@@ -74,5 +77,7 @@ function errorText(error: Error): string {
 
 function quoted(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return /^[^\s"=\x00-\x1f\x7f]+$/.test(value) ? value : JSON.stringify(value);
+  return /^[^\s"=\x00-\x1f\x7f]+$/.test(value) && !hasInvisible(value)
+    ? value
+    : escapeInvisible(JSON.stringify(value));
 }
