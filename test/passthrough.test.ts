@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { formatEvent } from '../src/sse/index.ts';
+import { fixturePayloads } from './support/chat-fixtures.ts';
 import {
   type FakeUpstream,
   jsonReply,
   sseHead,
   startFakeUpstream,
+  writeEvents,
 } from './support/fake-upstream.ts';
 import { freePort } from './support/ports.ts';
 import {
@@ -279,6 +281,83 @@ describe('other OpenAI endpoints pass through', () => {
     assert.ok(!text.includes(organization), text);
     assert.match(text, /for your organization \(hidden\) of 20,000 input tokens per minute/);
     assert.match(text, /"request_id":"req_012"/);
+  });
+
+  it('an in-band error event names no provider account either, translated or not', async () => {
+    // OpenAI's Responses stream fails in-band, after response.created (the recorded stream),
+    // here with a rate limit's words, which name the organization.
+    const organization = 'org-Ymxfd9U0oHgQvWY3NcUtRd0M';
+    const limit = `Rate limit reached for gpt-4o in organization ${organization} on tokens per min (TPM): Limit 30000, Used 30000, Requested 154.`;
+    const recorded = fixturePayloads('openai-responses/openai-error.1.chunks.txt');
+    const quota = (recorded[2] as { error: { message: string } }).error.message;
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await writeEvents(
+        res,
+        recorded.map((p) =>
+          formatEvent({ event: String(p.type), data: JSON.stringify(p).replaceAll(quota, limit) }),
+        ),
+      );
+      res.end();
+    });
+    const responses = await fetch(`${sluice.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5-nano', input: 'Hi', stream: true }),
+    });
+    const text = await responses.text();
+    assert.ok(!text.includes(organization), text);
+    // Both the error event and response.failed, each otherwise as the provider sent it.
+    const hidden = limit.replace(organization, '(hidden)');
+    assert.deepEqual(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)) as unknown),
+      recorded.map((p) => JSON.parse(JSON.stringify(p).replaceAll(quota, hidden)) as unknown),
+    );
+
+    // A chat stream's in-band error, translated for an Anthropic client.
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await writeEvents(res, [
+        formatEvent({
+          data: JSON.stringify({
+            id: 'c1',
+            object: 'chat.completion.chunk',
+            created: 0,
+            model: 'gpt-4o',
+            choices: [
+              { index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null },
+            ],
+          }),
+        }),
+        formatEvent({
+          data: JSON.stringify({
+            error: { message: limit, type: 'tokens', param: null, code: 'rate_limit_exceeded' },
+          }),
+        }),
+      ]);
+      res.end();
+    });
+    const messages = await fetch(`${sluice.baseURL}/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': ADMIN_KEY,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        max_tokens: 16,
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    });
+    const translated = await messages.text();
+    assert.match(translated, /event: error/);
+    assert.ok(!translated.includes(organization), translated);
+    assert.ok(translated.includes('in organization (hidden) on tokens per min'), translated);
   });
 
   it('does not forward the client’s IP, cookies or key', async () => {

@@ -7,6 +7,7 @@
  */
 import type { Dialect, EventEdit, TokenUsage } from '../dialects/index.ts';
 import { parseEvent, slice } from '../sse/index.ts';
+import { withoutAccountIds } from './account-ids.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -40,6 +41,8 @@ export class EventTap {
   sawContent = false;
   sawTerminal = false;
   sawErrorEvent = false;
+  /** The last event was an error event (which a translation words again: `TranslatingSink`). */
+  lastWasError = false;
   usage: TokenUsage | undefined;
   /** The whole JSON answer, parsed, once it has ended (answers up to `MAX_BODY`). */
   json: unknown;
@@ -67,6 +70,7 @@ export class EventTap {
     // One view of the event for every question asked of it (no view per question).
     const event = slice(buf, start, end);
     const kind = dialect.classify(event, 0, event.length);
+    this.lastWasError = kind === 'error';
     if (kind === 'comment') return undefined;
     this.events++;
     if (kind === 'done') this.sawTerminal = true;
@@ -78,12 +82,21 @@ export class EventTap {
     if (this.#fields.length > 0) this.#capture(event);
     // One scan for usage: what it reports and, hidden, what the client gets instead.
     const found = dialect.scanUsage(event, 0, event.length, this.usage, this.#hideUsage);
-    if (found?.kind !== 'usage') return found;
-    this.usage = found.usage;
-    // A stream with no final event of its own (a streamed transcription) reports its usage
-    // last, as a whole answer does in its body: that report is final.
-    if (!dialect.hasTerminal) this.sawTerminal = true;
-    return found.edit;
+    let edit: EventEdit | undefined;
+    if (found?.kind === 'usage') {
+      this.usage = found.usage;
+      // A stream with no final event of its own (a streamed transcription) reports its usage
+      // last, as a whole answer does in its body: that report is final.
+      if (!dialect.hasTerminal) this.sawTerminal = true;
+      edit = found.edit;
+    } else edit = found;
+    // An error's words can name the provider account (a rate limit's `in organization org-…`):
+    // the client gets them without (error events carry no usage of their own to hide).
+    if (kind === 'error' && edit === undefined) {
+      const shown = withoutAccountIds(event);
+      if (shown !== event) return { kind: 'replace', bytes: shown };
+    }
+    return edit;
   }
 
   /**

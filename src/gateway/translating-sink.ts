@@ -6,6 +6,7 @@
  */
 import type { StreamTranslator } from '../dialects/index.ts';
 import { type EventSink, parseEvent } from '../sse/index.ts';
+import { hideAccountIds } from './account-ids.ts';
 import type { EventTap } from './tap.ts';
 
 export class TranslatingSink implements EventSink {
@@ -23,7 +24,10 @@ export class TranslatingSink implements EventSink {
     this.#tap.onEvent(buf, start, end);
     const event = parseEvent(buf, start, end);
     // Comments (the upstream's keepalives) are not passed on: Sluice keeps the client alive.
-    if (event.data !== undefined) this.#out += this.#translator.event(event.event, event.data);
+    if (event.data === undefined) return;
+    // An error is worded again for the client, without the provider account's ids.
+    const data = this.#tap.lastWasError ? hideAccountIds(event.data) : event.data;
+    this.#out += this.#translator.event(event.event, data);
   }
 
   /** What the client gets for the events so far. */

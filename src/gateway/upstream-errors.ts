@@ -9,6 +9,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnreachableError,
 } from '../errors/index.ts';
+import { withoutAccountIds } from './account-ids.ts';
 import { clientResponseHeaders } from './headers.ts';
 
 /**
@@ -68,23 +69,3 @@ export function upstreamHttpFailure(
     withoutAccountIds(body),
   );
 }
-
-/**
- * The ids of the provider account behind Sluice's key, as providers quote them in their error
- * messages, as `(hidden)`: OpenAI's organization and project (`Rate limit reached for
- * gpt-4o in organization org-… on tokens per min`), Anthropic's organization (`would exceed the
- * rate limit for your organization (4a7c…) of 30,000 input tokens per minute`). The account is
- * the operator's; the response headers naming it are kept back too (`headers.ts`).
- */
-export function withoutAccountIds(body: Buffer): Buffer {
-  const text = body.toString('utf8');
-  const hidden = text
-    .replace(OPENAI_ACCOUNT_ID, '(hidden)')
-    .replace(ANTHROPIC_ORGANIZATION_ID, 'hidden');
-  return hidden === text ? body : Buffer.from(hidden);
-}
-
-const OPENAI_ACCOUNT_ID = /\b(?:org-|proj_)[A-Za-z0-9]{8,}\b/g;
-/** Only in parentheses after "organization": a UUID elsewhere is anything (a request's id). */
-const ANTHROPIC_ORGANIZATION_ID =
-  /(?<=organization(?:'s)? \()[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\))/gi;
