@@ -13,6 +13,7 @@ import OpenAI, { toFile } from 'openai';
 import { formatEvent } from '../src/sse/index.ts';
 import { fixturePayloads } from './support/chat-fixtures.ts';
 import {
+  deferred,
   type FakeUpstream,
   jsonReply,
   sseHead,
@@ -358,6 +359,47 @@ describe('other OpenAI endpoints pass through', () => {
     assert.match(translated, /event: error/);
     assert.ok(!translated.includes(organization), translated);
     assert.ok(translated.includes('in organization (hidden) on tokens per min'), translated);
+  });
+
+  it('an answer to translate larger than 8 MiB is a 502, and the upstream is not read further', async () => {
+    // A whole answer of the other family is read before it is translated: an upstream (or a
+    // relay) that sends without end must not grow Sluice's memory, nor hold the request open.
+    const MiB = 1024 * 1024;
+    const block = 'x'.repeat(MiB);
+    let sent = 0;
+    const stopped = deferred<number>();
+    upstream.script(({ res }) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"c1","object":"chat.completion","choices":[{"message":{"content":"');
+      res.on('close', () => {
+        stopped.resolve(sent);
+      });
+      const more = () => {
+        // Bounded, so a Sluice that reads on cannot keep the test running.
+        while (!res.destroyed && sent < 256 * MiB && res.write(block)) sent += MiB;
+        if (!res.destroyed && sent < 256 * MiB) res.once('drain', more);
+        else res.end();
+      };
+      more();
+    });
+    const response = await fetch(`${sluice.baseURL}/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': ADMIN_KEY,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    });
+    assert.equal(response.status, 502);
+    const body = (await response.json()) as { type: string; error: { message: string } };
+    assert.equal(body.type, 'error');
+    assert.match(body.error.message, /more than 8388608 bytes where the whole answer must be read/);
+    assert.ok((await stopped.promise) < 256 * MiB, 'Sluice closed the upstream request');
   });
 
   it('does not forward the client’s IP, cookies or key', async () => {

@@ -112,7 +112,14 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#phase === 'body') {
-      if (!this.#o.client.write(chunk)) controller.pause();
+      const { client } = this.#o;
+      if (!client.write(chunk)) controller.pause();
+      // The client's answer failed on this chunk (one too large to hold whole): it goes out
+      // now, and no more of the upstream's is read.
+      if (client.error !== undefined) {
+        this.#settle({ kind: 'relayed', answer: 'broken' });
+        controller.abort(client.error);
+      }
     } else if (this.#phase === 'error-body' && this.#errorBytes < MAX_ERROR_BODY) {
       this.#errorChunks.push(chunk);
       this.#errorBytes += chunk.length;

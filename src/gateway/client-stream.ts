@@ -312,9 +312,12 @@ export class ClientStream {
     this.tap.onBody(chunk);
     held.bytes += chunk.length;
     if (held.bytes > MAX_HELD) {
-      this.#held = undefined;
+      // Failed while held: nothing was sent, so the client gets the error as an HTTP answer.
       this.fail(
-        new UpstreamProtocolError('upstream', `answered a list larger than ${MAX_HELD} bytes.`),
+        new UpstreamProtocolError(
+          'upstream',
+          `answered more than ${MAX_HELD} bytes where the whole answer must be read (a list to filter, or an answer to translate).`,
+        ),
       );
       return true;
     }
