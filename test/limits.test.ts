@@ -12,6 +12,7 @@ import { chatStream } from './support/chat-fixtures.ts';
 import {
   deferred,
   type FakeUpstream,
+  jsonReply,
   sseHead,
   startFakeUpstream,
 } from './support/fake-upstream.ts';
@@ -47,7 +48,7 @@ async function post(key: string): Promise<{ status: number; headers: Headers; te
 }
 
 const errorOf = (text: string) =>
-  (JSON.parse(text) as { error: { code: string; message: string } }).error;
+  (JSON.parse(text) as { error: { code: string; message: string; param?: string | null } }).error;
 
 describe('limits', () => {
   it('requests per minute: the burst passes, the next is a 429 with Retry-After', async () => {
@@ -164,6 +165,49 @@ describe('a cost budget holds only for models with a price', () => {
       messages: [{ role: 'user', content: 'hi' }],
     });
     assert.equal(count.status, 200);
+  });
+});
+
+describe('a background response runs on after its request: only callers whose usage is not counted', () => {
+  // The provider generates on after the connection ends; the usage comes to whoever fetches the
+  // response later (or reaches the next turn through previous_response_id): charged to nothing.
+  const background = { model: 'gpt-4o', input: 'Write a long essay.', background: true };
+  const ask = (key: string, body: unknown) =>
+    fetch(`${sluice.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('a key or user held to a budget or a token rate is refused it: 403, nothing sent', async () => {
+    const held = [
+      await keyFor(sluice, 'bg-cost', { keyLimits: { budgetCost: 1 } }),
+      await keyFor(sluice, 'bg-tokens', { userLimits: { budgetTokens: 100_000 } }),
+      await keyFor(sluice, 'bg-tpm', { keyLimits: { tpm: 10_000 } }),
+    ];
+    for (const key of held) {
+      for (const body of [background, { ...background, stream: true }]) {
+        const before = upstream.calls.length;
+        const refused = await ask(key, body);
+        assert.equal(refused.status, 403);
+        const error = errorOf(await refused.text());
+        assert.equal(error.code, 'background_not_metered');
+        assert.equal(error.param, 'background');
+        assert.equal(upstream.calls.length, before, 'nothing sent');
+      }
+    }
+  });
+
+  it('a caller without such limits, or asking in the foreground, is served', async () => {
+    upstream.script(jsonReply(200, { id: 'resp_bg1', object: 'response', status: 'queued' }));
+    const free = await keyFor(sluice, 'bg-free', { keyLimits: { rpm: 600 } });
+    assert.equal((await ask(free, background)).status, 200);
+    assert.equal(upstream.calls.at(-1)?.json?.['background'], true);
+    upstream.script(jsonReply(200, { id: 'resp_fg1', object: 'response', status: 'completed' }));
+    const held = await keyFor(sluice, 'bg-cost-2', { keyLimits: { budgetCost: 1 } });
+    const foreground = await ask(held, { ...background, background: false });
+    assert.equal(foreground.status, 200);
+    upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
   });
 });
 

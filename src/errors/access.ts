@@ -37,6 +37,18 @@ export class ModelNotPricedError extends Forbidden {
   }
 }
 
+/**
+ * A background response (`"background": true`), asked for by a key or user held to a budget or a
+ * token rate: the provider goes on generating after the request's connection ends, and its
+ * usage comes only to whoever fetches the response later, so it would be charged to nothing.
+ */
+export class BackgroundNotMeteredError extends Forbidden {
+  readonly code = 'background_not_metered';
+  constructor(message: string) {
+    super(message, { param: 'background' });
+  }
+}
+
 /** A `/v1` route outside the key's scopes (files, batches, …): see `sluice keys create --routes`. */
 export class RouteNotAllowedError extends Forbidden {
   readonly code = 'route_not_allowed';

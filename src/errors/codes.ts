@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'account_disabled',
   'model_not_allowed',
   'model_not_priced',
+  'background_not_metered',
   'route_not_allowed',
   'admin_only',
   'csrf_failed',

@@ -47,6 +47,7 @@ export {
   CsrfError,
   ModelNotAllowedError,
   ModelNotPricedError,
+  BackgroundNotMeteredError,
   NoUserError,
   RouteNotAllowedError,
 } from './access.ts';

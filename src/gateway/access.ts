@@ -6,6 +6,7 @@
  */
 import { isAdmin, type Principal, userOf } from '../accounts/index.ts';
 import {
+  BackgroundNotMeteredError,
   ModelNotAllowedError,
   ModelNotPricedError,
   ModelRequiredError,
@@ -65,6 +66,24 @@ export function requirePrice(
   throw new ModelNotPricedError(
     `The model \`${unpriced}\` has no price, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that its requests would not be charged to. An admin can give it one in the config file's "prices".`,
   );
+}
+
+/**
+ * A background response runs on at the provider after its connection ends, and its usage goes
+ * only to whoever fetches it later: nothing Sluice could charge. A key or user whose limits
+ * count tokens or money (a budget, `tpm`) may not ask for one; everyone else may.
+ */
+export function requireMetered(principal: Principal, detached: boolean): void {
+  if (!detached || principal.kind === 'admin') return;
+  const key = principal.kind === 'key' ? principal.key : undefined;
+  if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;
+  throw new BackgroundNotMeteredError(
+    `A background response ("background": true) runs on after the request, and its tokens would not be counted: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a budget or token rate limit. Ask without "background" (streamed, if the answer is long), or ask an admin for a key without such limits.`,
+  );
+}
+
+function countsUsage(limits: Limits | undefined): boolean {
+  return limits !== undefined && (hasBudget(limits) || limits.tpm !== null);
 }
 
 /** Held to a model list or to a budget (the key's or its user's). */

@@ -35,6 +35,8 @@ export interface ParsedRequest {
   readonly hideUsage: boolean;
   /** The provider will store what it answers (a stored response or chat completion). */
   readonly stores: boolean;
+  /** The provider goes on after the connection ends: a background response. */
+  readonly detached: boolean;
   /** Provider objects the body names, for the ownership check. */
   readonly references: readonly ObjectRef[];
 }
@@ -69,6 +71,7 @@ export async function parseRequest(
     model: undefined,
     hideUsage: false,
     stores: false,
+    detached: false,
     references: NO_REFERENCES,
     contentType: undefined,
   };
@@ -121,6 +124,7 @@ export async function parseRequest(
     stream: json.stream === true,
     hideUsage,
     stores: storesAnswer(pathname, json),
+    detached: pathname === '/v1/responses' && json.background === true,
     // The walk only for a body that has a key naming objects (JSON.stringify writes keys as
     // they are, so one scan of the text tells): most chat requests have none.
     references:
