@@ -168,6 +168,36 @@ describe('a cost budget holds only for models with a price', () => {
   });
 });
 
+describe('priority processing costs more than the price table: not for a cost budget', () => {
+  // OpenAI's "service_tier": "priority" costs ~1.7–2 × the standard rates, which Sluice
+  // charges: a $1 budget held for about $2 of priority requests.
+  const ask = (key: string, tier: string) =>
+    fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...chat, service_tier: tier }),
+    });
+
+  it('a key or user held to a cost budget is refused it: 403, nothing sent; other tiers served', async () => {
+    const keyHeld = await keyFor(sluice, 'tier-key', { keyLimits: { budgetCost: 1 } });
+    const userHeld = await keyFor(sluice, 'tier-user', { userLimits: { budgetCost: 1 } });
+    for (const key of [keyHeld, userHeld]) {
+      const before = upstream.calls.length;
+      const refused = await ask(key, 'priority');
+      assert.equal(refused.status, 403);
+      const error = errorOf(await refused.text());
+      assert.equal(error.code, 'service_tier_not_priced');
+      assert.equal(error.param, 'service_tier');
+      assert.equal(upstream.calls.length, before, 'nothing sent');
+      for (const tier of ['auto', 'default', 'flex'])
+        assert.equal((await ask(key, tier)).status, 200);
+    }
+    const tokens = await keyFor(sluice, 'tier-tokens', { keyLimits: { budgetTokens: 100_000 } });
+    assert.equal((await ask(tokens, 'priority')).status, 200, 'tokens count the same at any tier');
+    assert.equal(upstream.calls.at(-1)?.json?.['service_tier'], 'priority');
+  });
+});
+
 describe('a background response runs on after its request: only callers whose usage is not counted', () => {
   // The provider generates on after the connection ends; the usage comes to whoever fetches the
   // response later (or reaches the next turn through previous_response_id): charged to nothing.

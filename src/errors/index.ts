@@ -48,6 +48,7 @@ export {
   ModelNotAllowedError,
   ModelNotPricedError,
   BackgroundNotMeteredError,
+  ServiceTierNotPricedError,
   NoUserError,
   RouteNotAllowedError,
 } from './access.ts';
