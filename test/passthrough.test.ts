@@ -47,6 +47,19 @@ after(async () => {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** `POST /v1/messages` as Anthropic's clients send it (a short prompt), with the admin key. */
+function postMessages(baseURL: string, body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${baseURL}/messages`, {
+    method: 'POST',
+    headers: {
+      'x-api-key': ADMIN_KEY,
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }], ...body }),
+  });
+}
+
 describe('other OpenAI endpoints pass through', () => {
   it('models, embeddings, images and moderations: JSON unchanged, with the upstream key', async () => {
     const models = {
@@ -196,19 +209,7 @@ describe('other OpenAI endpoints pass through', () => {
     });
     const anthropic = await sluiceFor(upstream.origin);
     t.after(() => anthropic.stop());
-    const response = await fetch(`${anthropic.baseURL}/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': ADMIN_KEY,
-        'anthropic-version': '2023-06-01',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 16,
-        messages: [{ role: 'user', content: 'Hi' }],
-      }),
-    });
+    const response = await postMessages(anthropic.baseURL, { model: 'claude-sonnet-4-5' });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('anthropic-organization-id'), null);
     assert.equal(response.headers.get('anthropic-workspace-id'), null);
@@ -264,19 +265,7 @@ describe('other OpenAI endpoints pass through', () => {
     });
     const anthropic = await sluiceFor(upstream.origin);
     t.after(() => anthropic.stop());
-    const refused = await fetch(`${anthropic.baseURL}/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': ADMIN_KEY,
-        'anthropic-version': '2023-06-01',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 16,
-        messages: [{ role: 'user', content: 'Hi' }],
-      }),
-    });
+    const refused = await postMessages(anthropic.baseURL, { model: 'claude-sonnet-4-5' });
     assert.equal(refused.status, 429);
     const text = await refused.text();
     assert.ok(!text.includes(organization), text);
@@ -341,20 +330,7 @@ describe('other OpenAI endpoints pass through', () => {
       ]);
       res.end();
     });
-    const messages = await fetch(`${sluice.baseURL}/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': ADMIN_KEY,
-        'anthropic-version': '2023-06-01',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        max_tokens: 16,
-        stream: true,
-        messages: [{ role: 'user', content: 'Hi' }],
-      }),
-    });
+    const messages = await postMessages(sluice.baseURL, { model: 'gpt-4o', stream: true });
     const translated = await messages.text();
     assert.match(translated, /event: error/);
     assert.ok(!translated.includes(organization), translated);
@@ -382,19 +358,7 @@ describe('other OpenAI endpoints pass through', () => {
       };
       more();
     });
-    const response = await fetch(`${sluice.baseURL}/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': ADMIN_KEY,
-        'anthropic-version': '2023-06-01',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        max_tokens: 16,
-        messages: [{ role: 'user', content: 'Hi' }],
-      }),
-    });
+    const response = await postMessages(sluice.baseURL, { model: 'gpt-4o' });
     assert.equal(response.status, 502);
     const body = (await response.json()) as { type: string; error: { message: string } };
     assert.equal(body.type, 'error');
