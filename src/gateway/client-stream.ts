@@ -453,8 +453,20 @@ export class ClientStream {
     this.#resumeUpstream = undefined;
   }
 
-  /** Headers go out now (invariant 2); the body follows through the sink. */
+  /**
+   * Headers go out in this turn (invariant 2); the body follows through the sink. The socket
+   * is corked until the turn's end, so an upstream's headers and its first events that arrive
+   * in one read leave in one write: a write less per stream, and on a VM each write that wakes
+   * the client costs tens of microseconds on the way to its first byte.
+   */
   #openSink(): void {
+    const socket = this.#res.socket;
+    if (socket !== null) {
+      socket.cork();
+      process.nextTick(() => {
+        socket.uncork();
+      });
+    }
     this.#res.flushHeaders();
     this.#sink = new ChunkedSink(this.#res);
     this.#sink.onDrain(this.#onDrain);
