@@ -8,13 +8,15 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { Accounts, generateKey } from '../src/accounts/index.ts';
 import { NO_LIMITS } from '../src/store/index.ts';
-import { chatStream } from './support/chat-fixtures.ts';
+import { chatChunksFor, chatStream } from './support/chat-fixtures.ts';
 import {
   deferred,
   type FakeUpstream,
   jsonReply,
+  type Script,
   sseHead,
   startFakeUpstream,
+  writeEvents,
 } from './support/fake-upstream.ts';
 import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
 import { formatEvent } from '../src/sse/index.ts';
@@ -168,33 +170,101 @@ describe('a cost budget holds only for models with a price', () => {
   });
 });
 
-describe('priority processing costs more than the price table: not for a cost budget', () => {
-  // OpenAI's "service_tier": "priority" costs ~1.7–2 × the standard rates, which Sluice
-  // charges: a $1 budget held for about $2 of priority requests.
-  const ask = (key: string, tier: string) =>
-    fetch(`${sluice.baseURL}/chat/completions`, {
+describe('priority processing is charged at its own rates', () => {
+  // OpenAI's "service_tier": "priority" costs ~1.7–2 × the standard rates. A request may ask
+  // for it, or a project's default tier be priority; the answer's `service_tier` says which tier
+  // it ran at. gpt-4.1-nano has no priority rates in the built-in table: twice the standard.
+  const chunks = chatChunksFor('openai-chat/openai-text.chunks.txt', true);
+  /** Events a cut stream sends before it holds. */
+  const SENT = 5;
+  /** The recorded stream, served at the tier `tierFor` picks for what was asked. */
+  const servedAt =
+    (tierFor: (asked: unknown) => string, hold?: Promise<void>): Script =>
+    async ({ res, json }) => {
+      const tier = tierFor(json?.service_tier);
+      const events = chunks.map((c) =>
+        formatEvent({ data: JSON.stringify({ ...c, service_tier: tier }) }),
+      );
+      sseHead(res);
+      if (hold !== undefined) {
+        // A few chunks, then nothing until the client has gone: no usage reported.
+        await writeEvents(res, events.slice(0, SENT));
+        await hold;
+        res.end();
+        return;
+      }
+      await writeEvents(res, [...events, formatEvent({ data: '[DONE]' })]);
+      res.end();
+    };
+  const ask = async (key: string, tier: string, signal?: AbortSignal) => {
+    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...chat, service_tier: tier }),
+      signal: signal ?? null,
     });
+    return { id: response.headers.get('x-sluice-request-id'), status: response.status, response };
+  };
+  const costOf = async (id: string | null) => {
+    await sluice.running.settled();
+    const record = (await sluice.running.store.listUsage({ limit: 50 })).find((r) => r.id === id);
+    assert.ok(record !== undefined && record.cost !== null, `a priced record for ${String(id)}`);
+    return record.cost;
+  };
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
 
-  it('a key or user held to a cost budget is refused it: 403, nothing sent; other tiers served', async () => {
-    const keyHeld = await keyFor(sluice, 'tier-key', { keyLimits: { budgetCost: 1 } });
-    const userHeld = await keyFor(sluice, 'tier-user', { userLimits: { budgetCost: 1 } });
-    for (const key of [keyHeld, userHeld]) {
-      const before = upstream.calls.length;
-      const refused = await ask(key, 'priority');
-      assert.equal(refused.status, 403);
-      const error = errorOf(await refused.text());
-      assert.equal(error.code, 'service_tier_not_priced');
-      assert.equal(error.param, 'service_tier');
-      assert.equal(upstream.calls.length, before, 'nothing sent');
-      for (const tier of ['auto', 'default', 'flex'])
-        assert.equal((await ask(key, tier)).status, 200);
-    }
-    const tokens = await keyFor(sluice, 'tier-tokens', { keyLimits: { budgetTokens: 100_000 } });
-    assert.equal((await ask(tokens, 'priority')).status, 200, 'tokens count the same at any tier');
+  it('asked for, or the project’s default: charged at priority rates; a cost budget serves it', async (t) => {
+    t.after(() => {
+      upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    });
+    let projectDefault = 'default';
+    upstream.script(servedAt((asked) => (asked === 'priority' ? 'priority' : projectDefault)));
+    const key = await keyFor(sluice, 'tier-budget', { keyLimits: { budgetCost: 1 } });
+    const standard = await ask(key, 'auto');
+    await standard.response.text();
+    const priority = await ask(key, 'priority');
+    assert.equal(priority.status, 200, 'a cost budget holds at priority rates');
+    await priority.response.text();
     assert.equal(upstream.calls.at(-1)?.json?.['service_tier'], 'priority');
+    projectDefault = 'priority';
+    const byDefault = await ask(key, 'auto');
+    await byDefault.response.text();
+    const base = await costOf(standard.id);
+    assert.ok(base > 0);
+    assert.ok(near(await costOf(priority.id), 2 * base), 'asked for: twice the standard rates');
+    assert.ok(near(await costOf(byDefault.id), 2 * base), 'the project’s default: the same');
+  });
+
+  it('a stream cut before its usage: the estimate at the tier asked for', async (t) => {
+    const gone = deferred();
+    t.after(() => {
+      gone.resolve();
+      upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    });
+    upstream.script(servedAt((asked) => String(asked), gone.promise));
+    const key = await keyFor(sluice, 'tier-cut');
+    const cut = async (tier: string) => {
+      const controller = new AbortController();
+      const asked = await ask(key, tier, controller.signal);
+      const reader = asked.response.body?.getReader();
+      assert.ok(reader !== undefined);
+      let text = '';
+      // Every event sent is in: both estimates count the same text.
+      while ((text.match(/^data:/gm) ?? []).length < SENT) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+      return asked.id;
+    };
+    const standard = await cut('default');
+    const priority = await cut('priority');
+    gone.resolve();
+    const base = await costOf(standard);
+    assert.ok(base > 0, 'the estimate is priced');
+    assert.ok(near(await costOf(priority), 2 * base));
   });
 });
 

@@ -6,7 +6,7 @@ export {
   type ConfigSources,
 } from './load.ts';
 export { parseDuration, parseSize } from './units.ts';
-export { DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
+export { DEFAULT_PRICES, type Price, type PriceTable, type TierRates } from './prices.ts';
 export type {
   ApiFamily,
   AzureSettings,

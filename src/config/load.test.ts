@@ -233,6 +233,20 @@ describe('loadConfig', () => {
       );
   });
 
+  it('reads a price’s priority-processing rates; refuses ones it cannot use', () => {
+    const config = (prices: unknown) => () =>
+      load({}, { flags: { config: '/etc/s.json' }, readFile: () => JSON.stringify({ prices }) });
+    const priority = { input: 3.5, output: 14, cachedInput: 0.875 };
+    const table = config({ 'my-gpt': { input: 2, output: 8, priority } })().prices;
+    assert.deepEqual(table['my-gpt'], { input: 2, output: 8, priority });
+    for (const bad of [{ input: 1 }, { input: -1, output: 1 }, 2, [1, 2], { ...priority, x: 1 }])
+      assert.match(
+        problemsOf(config({ bad: { input: 0, output: 0, priority: bad } })).join('\n'),
+        /prices(\["bad"\]|\.bad)/,
+        JSON.stringify(bad),
+      );
+  });
+
   it('refuses a worker count that is not a whole number from 1, naming SLUICE_WORKERS', () => {
     for (const bad of ['0', 'abc', '1.5', '-2', '257']) {
       assert.match(

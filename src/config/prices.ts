@@ -22,6 +22,19 @@ export interface Price {
    * listed.
    */
   readonly perImage?: number | Readonly<Record<string, number>>;
+  /**
+   * USD per million tokens under OpenAI's priority processing (an answer whose `service_tier`
+   * is `priority`); twice the standard rates when absent — the most OpenAI charges for it (2 ×
+   * for `gpt-5`, 1.7–1.8 × for `gpt-4o`, `gpt-4.1` and `o3`), so a budget holds either way.
+   */
+  readonly priority?: TierRates;
+}
+
+/** Token rates of one service tier. */
+export interface TierRates {
+  readonly input: number;
+  readonly output: number;
+  readonly cachedInput?: number;
 }
 
 export type PriceTable = Readonly<Record<string, Price>>;

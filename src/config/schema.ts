@@ -82,6 +82,13 @@ function buildSchema(z: Z) {
           perImage: z
             .union([z.number().nonnegative(), z.record(z.string(), z.number().nonnegative())])
             .optional(),
+          priority: z
+            .strictObject({
+              input: z.number().nonnegative(),
+              output: z.number().nonnegative(),
+              cachedInput: z.number().nonnegative().optional(),
+            })
+            .optional(),
         }),
       ),
       defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),

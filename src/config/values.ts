@@ -1,6 +1,6 @@
 /** Parsers of single configuration values; each reports problems naming what to change. */
 import { isIP } from 'node:net';
-import { DEFAULT_PRICES, type Price, type PriceTable } from './prices.ts';
+import { DEFAULT_PRICES, type Price, type PriceTable, type TierRates } from './prices.ts';
 import { parseDatabaseUrl } from '../store/database-url.ts';
 import { type BudgetPeriod, type Limits, NO_LIMITS } from '../store/types.ts';
 import { nonEmpty } from './read.ts';
@@ -130,15 +130,26 @@ export function prices(value: unknown, problems: string[]): PriceTable {
         !Array.isArray(perImage) &&
         Object.keys(perImage).length > 0 &&
         Object.values(perImage).every(valid));
+    const priority = price?.priority as Record<string, unknown> | null | undefined;
+    const validPriority =
+      priority === undefined ||
+      (typeof priority === 'object' &&
+        priority !== null &&
+        !Array.isArray(priority) &&
+        valid(priority.input) &&
+        valid(priority.output) &&
+        (priority.cachedInput === undefined || valid(priority.cachedInput)) &&
+        Object.keys(priority).every((k) => ['input', 'output', 'cachedInput'].includes(k)));
     if (
       price === null ||
       !valid(price.input) ||
       !valid(price.output) ||
       !optional.every((field) => price[field] === undefined || valid(price[field])) ||
-      !validPerImage
+      !validPerImage ||
+      !validPriority
     ) {
       problems.push(
-        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}).`,
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}, "priority"?: {"input": n, "output": n, "cachedInput"?: n} under OpenAI's priority processing).`,
       );
       continue;
     }
@@ -151,6 +162,7 @@ export function prices(value: unknown, problems: string[]): PriceTable {
       ...(perImage === undefined
         ? {}
         : { perImage: perImage as number | Readonly<Record<string, number>> }),
+      ...(priority === undefined ? {} : { priority: priority as unknown as TierRates }),
     };
   }
   return { ...own, ...DEFAULT_PRICES, ...own };

@@ -4,7 +4,14 @@ export { openaiResponses } from './openai-responses.ts';
 export { anthropicMessages } from './anthropic-messages.ts';
 export { openaiGeneric } from './openai-generic.ts';
 export { openaiError, anthropicError } from './error-shapes.ts';
-export { type TokenUsage, isObject, openaiUsage, responsesUsage, anthropicUsage } from './usage.ts';
+export {
+  type TokenUsage,
+  atTier,
+  isObject,
+  openaiUsage,
+  responsesUsage,
+  anthropicUsage,
+} from './usage.ts';
 export {
   type StreamTranslator,
   type RequestPurpose,

@@ -1,7 +1,7 @@
 import { findField, formatEvent, parseEvent, slice, valueStartsWith } from '../sse/index.ts';
 import type { Dialect, EventEdit, UsageScan } from './types.ts';
 import { openaiError } from './error-shapes.ts';
-import { isObject, openaiUsage } from './usage.ts';
+import { atTier, isObject, openaiUsage } from './usage.ts';
 
 const DATA = Buffer.from('data');
 const DONE = Buffer.from('[DONE]');
@@ -41,7 +41,7 @@ export const openaiChat: Dialect = {
     return scanChatUsage(slice(buf, start, end), hide);
   },
   bodyUsage(body) {
-    return isObject(body) ? openaiUsage(body.usage) : undefined;
+    return isObject(body) ? atTier(openaiUsage(body.usage), body.service_tier) : undefined;
   },
   textFields: ['content', 'reasoning_content', 'refusal', 'arguments', 'text'],
   requestUsage(body) {
@@ -88,7 +88,7 @@ function scanChatUsage(event: Buffer, hide: boolean): UsageScan {
 /** A chunk that must be parsed: it reports usage, or hides it where bytes cannot be cut. */
 function reported(event: Buffer, hide: boolean): UsageScan {
   const chunk = chunkOf(event, 0, event.length);
-  const usage = openaiUsage(chunk?.usage);
+  const usage = atTier(openaiUsage(chunk?.usage), chunk?.service_tier);
   let edit: EventEdit | undefined;
   if (hide && chunk !== undefined && 'usage' in chunk) {
     if (Array.isArray(chunk.choices) && chunk.choices.length === 0) edit = DROP;

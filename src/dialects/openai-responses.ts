@@ -1,7 +1,7 @@
 import { findField, formatEvent, parseEvent, valueIs } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import { openaiError } from './error-shapes.ts';
-import { isObject, responsesUsage, usageFound } from './usage.ts';
+import { atTier, isObject, responsesUsage, usageFound } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -46,14 +46,14 @@ export const openaiResponses: Dialect = {
     try {
       const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
       return isObject(event) && isObject(event.response)
-        ? usageFound(responsesUsage(event.response.usage))
+        ? usageFound(atTier(responsesUsage(event.response.usage), event.response.service_tier))
         : undefined;
     } catch {
       return undefined;
     }
   },
   bodyUsage(body) {
-    return isObject(body) ? responsesUsage(body.usage) : undefined;
+    return isObject(body) ? atTier(responsesUsage(body.usage), body.service_tier) : undefined;
   },
   textFields: ['delta'],
   requestUsage: () => false,

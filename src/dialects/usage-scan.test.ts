@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatEvent } from '../sse/index.ts';
 import { openaiChat } from './openai-chat.ts';
+import { openaiResponses } from './openai-responses.ts';
 import type { UsageScan } from './types.ts';
 
 const event = (data: unknown) => Buffer.from(formatEvent({ data: JSON.stringify(data) }));
@@ -55,6 +56,44 @@ describe('openaiChat.scanUsage', () => {
     assert.ok(hidden?.kind === 'usage');
     assert.deepEqual(hidden.usage, read);
     assert.equal(edited(buf, hidden), null);
+  });
+
+  it('reads the tier the answer ran at: priority processing is billed at its own rates', () => {
+    const at = (tier: string) => {
+      const found = scan(event({ id: 'c', service_tier: tier, choices: [], usage }), true);
+      return found?.kind === 'usage' ? found.usage : undefined;
+    };
+    assert.deepEqual(at('priority'), { ...read, priority: true });
+    for (const tier of ['default', 'flex', 'auto', 'scale']) assert.deepEqual(at(tier), read);
+    const body = {
+      id: 'c',
+      object: 'chat.completion',
+      service_tier: 'priority',
+      choices: [],
+      usage,
+    };
+    assert.deepEqual(openaiChat.bodyUsage(body), { ...read, priority: true });
+  });
+
+  it('reads the tier a Responses answer ran at from its final event or whole body', () => {
+    const response = (tier: string) => ({
+      id: 'resp_1',
+      status: 'completed',
+      // As OpenAI's: the tier asked for in `response.created`, the one served at the end.
+      service_tier: tier,
+      usage: { input_tokens: 9, output_tokens: 2, total_tokens: 11 },
+    });
+    const completed = (tier: string) => {
+      const data = { type: 'response.completed', response: response(tier) };
+      const buf = Buffer.from(
+        formatEvent({ event: 'response.completed', data: JSON.stringify(data) }),
+      );
+      const found = openaiResponses.scanUsage(buf, 0, buf.length, undefined, false);
+      return found?.kind === 'usage' ? found.usage : undefined;
+    };
+    assert.deepEqual(completed('priority'), { ...read, priority: true });
+    assert.deepEqual(completed('default'), read);
+    assert.deepEqual(openaiResponses.bodyUsage(response('priority')), { ...read, priority: true });
   });
 
   it('reads usage riding on the finishing chunk and hides it, keeping the chunk', () => {

@@ -20,6 +20,13 @@ export interface TokenUsage {
   readonly imageTokens?: number;
   /** Images made, for models billed by the image, and their size and quality (`"hd 1024x1792"`). */
   readonly images?: { readonly count: number; readonly kind: string };
+  /** Run at OpenAI's priority processing (the answer's `service_tier`), billed at its own rates. */
+  readonly priority?: true;
+}
+
+/** `usage` as run at the tier an OpenAI answer names in its `service_tier`. */
+export function atTier(usage: TokenUsage | undefined, tier: unknown): TokenUsage | undefined {
+  return usage !== undefined && tier === 'priority' ? { ...usage, priority: true } : usage;
 }
 
 /** A non-negative integer read from a provider's JSON, or 0. */

@@ -49,18 +49,6 @@ export class BackgroundNotMeteredError extends Forbidden {
   }
 }
 
-/**
- * OpenAI's priority processing (`"service_tier": "priority"`), asked for by a key or user held to
- * a cost budget: it costs more than the price table's rates (~1.7–2 ×), which Sluice charges,
- * so the budget would hold for about half of what it allows.
- */
-export class ServiceTierNotPricedError extends Forbidden {
-  readonly code = 'service_tier_not_priced';
-  constructor(message: string) {
-    super(message, { param: 'service_tier' });
-  }
-}
-
 /** A `/v1` route outside the key's scopes (files, batches, …): see `sluice keys create --routes`. */
 export class RouteNotAllowedError extends Forbidden {
   readonly code = 'route_not_allowed';

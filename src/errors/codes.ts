@@ -23,7 +23,6 @@ export const ERROR_CODES = [
   'model_not_allowed',
   'model_not_priced',
   'background_not_metered',
-  'service_tier_not_priced',
   'route_not_allowed',
   'admin_only',
   'csrf_failed',

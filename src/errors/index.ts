@@ -48,7 +48,6 @@ export {
   ModelNotAllowedError,
   ModelNotPricedError,
   BackgroundNotMeteredError,
-  ServiceTierNotPricedError,
   NoUserError,
   RouteNotAllowedError,
 } from './access.ts';

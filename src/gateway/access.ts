@@ -11,7 +11,6 @@ import {
   ModelNotPricedError,
   ModelRequiredError,
   RouteNotAllowedError,
-  ServiceTierNotPricedError,
 } from '../errors/index.ts';
 import type { Limits } from '../store/types.ts';
 import { servesModel } from '../upstream/index.ts';
@@ -66,20 +65,6 @@ export function requirePrice(
   if (unpriced === undefined) return;
   throw new ModelNotPricedError(
     `The model \`${unpriced}\` has no price, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that its requests would not be charged to. An admin can give it one in the config file's "prices".`,
-  );
-}
-
-/**
- * Priority processing costs more than the price table's rates, which are what Sluice charges: a
- * key or user held to a cost budget may not ask for it. (A project whose default tier is
- * priority is the operator's choice, and not a request's.)
- */
-export function requireStandardTier(principal: Principal, priority: boolean): void {
-  if (!priority || principal.kind === 'admin') return;
-  const key = principal.kind === 'key' ? principal.key : undefined;
-  if (key?.limits.budgetCost == null && userOf(principal)?.limits.budgetCost == null) return;
-  throw new ServiceTierNotPricedError(
-    `Priority processing ("service_tier": "priority") costs more than the prices Sluice charges, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that would not hold. Ask without it ("auto" or "default").`,
   );
 }
 

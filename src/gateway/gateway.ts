@@ -30,13 +30,7 @@ import {
   type Upstream,
   upstreamModel,
 } from '../upstream/index.ts';
-import {
-  authorizeModel,
-  authorizeRoute,
-  requireMetered,
-  requirePrice,
-  requireStandardTier,
-} from './access.ts';
+import { authorizeModel, authorizeRoute, requireMetered, requirePrice } from './access.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { ESTIMATED } from './local-count.ts';
@@ -178,7 +172,6 @@ export class Gateway {
       // A form's model is checked by its reader, when it comes (`multipart.ts`).
       if (!isForm(route)) authorizeModel(principal, parsed.model, route);
       requireMetered(principal, parsed.detached);
-      requireStandardTier(principal, parsed.priority);
       const holder = await this.#objects.check(principal, parsed);
       const choice = chooseUpstreams(parsed, method, this.#o.upstreams(), holder);
       const { model } = parsed;

@@ -37,8 +37,6 @@ export interface ParsedRequest {
   readonly stores: boolean;
   /** The provider goes on after the connection ends: a background response. */
   readonly detached: boolean;
-  /** OpenAI's priority processing was asked for, which costs more than the price table says. */
-  readonly priority: boolean;
   /** Provider objects the body names, for the ownership check. */
   readonly references: readonly ObjectRef[];
 }
@@ -74,7 +72,6 @@ export async function parseRequest(
     hideUsage: false,
     stores: false,
     detached: false,
-    priority: false,
     references: NO_REFERENCES,
     contentType: undefined,
   };
@@ -128,7 +125,6 @@ export async function parseRequest(
     hideUsage,
     stores: storesAnswer(pathname, json),
     detached: pathname === '/v1/responses' && json.background === true,
-    priority: json.service_tier === 'priority',
     // The walk only for a body that has a key naming objects (JSON.stringify writes keys as
     // they are, so one scan of the text tells): most chat requests have none.
     references:

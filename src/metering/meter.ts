@@ -222,6 +222,10 @@ async function tokensOf(
       completionTokens: Math.max(completion, reported?.completionTokens ?? 0),
       cachedTokens: reported?.cachedTokens ?? 0,
       reasoningTokens: reported?.reasoningTokens ?? 0,
+      // Priority processing asked for and not seen refused: charged at its rates.
+      ...(reported?.priority === true || body?.service_tier === 'priority'
+        ? { priority: true as const }
+        : {}),
       // Speech is billed by its input's length (`tts-1`): the text is in the request.
       ...(endpoint === '/v1/audio/speech' && typeof body?.input === 'string'
         ? { inputCharacters: codePoints(body.input) }

@@ -35,6 +35,27 @@ describe('costOf', () => {
     assert.equal(costOf(DEFAULT_PRICES, 'gpt-4.1', images(5, '1024x1024')), 0);
   });
 
+  it('priority processing: the price’s own priority rates, else twice the standard ones', () => {
+    const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
+    const priority = { ...usage(1_000_000, 500_000, 200_000), priority: true as const };
+    // gpt-4.1-mini: $0.4 in, $1.6 out, $0.1 cached; doubled.
+    const standard = 0.8 * 0.4 + 0.2 * 0.1 + 0.5 * 1.6;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'gpt-4.1-mini', priority), 2 * standard));
+    const own: PriceTable = {
+      'gpt-4.1-mini': {
+        input: 0.4,
+        output: 1.6,
+        cachedInput: 0.1,
+        priority: { input: 0.7, output: 2.8, cachedInput: 0.175 },
+      },
+    };
+    assert.ok(near(costOf(own, 'gpt-4.1-mini', priority), 0.8 * 0.7 + 0.2 * 0.175 + 0.5 * 2.8));
+    assert.ok(near(costOf(own, 'gpt-4.1-mini', usage(1_000_000, 500_000, 200_000)), standard));
+    // No cached rate of its own: cached input at the priority input rate.
+    const uncached: PriceTable = { m: { input: 1, output: 2, priority: { input: 3, output: 4 } } };
+    assert.ok(near(costOf(uncached, 'm', priority), 0.8 * 3 + 0.2 * 3 + 0.5 * 4));
+  });
+
   it('a model without a price costs null, asked once or many times', () => {
     for (let i = 0; i < 3; i++)
       assert.equal(costOf(DEFAULT_PRICES, 'my-llama', usage(10, 10)), null);

@@ -2,7 +2,7 @@
  * Turning tokens into money with the configured price table (`config/prices.ts`). A model
  * without a price costs `null`, never a guess.
  */
-import type { Price, PriceTable } from '../config/index.ts';
+import type { Price, PriceTable, TierRates } from '../config/index.ts';
 import type { TokenUsage } from '../dialects/index.ts';
 import { servesModel } from '../upstream/index.ts';
 
@@ -10,19 +10,31 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
   if (model === null) return null;
   const price = priceOf(prices, model);
   if (price === undefined) return null;
+  const rates = usage.priority === true ? priorityRates(price) : price;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   // Image input tokens at their own rate where the model has one; otherwise as any input.
   const images = Math.min(usage.imageTokens ?? 0, usage.promptTokens - cached);
   const dollars =
-    (usage.promptTokens - cached - images) * price.input +
-    images * (price.imageInput ?? price.input) +
-    cached * (price.cachedInput ?? price.input) +
-    usage.completionTokens * price.output +
+    (usage.promptTokens - cached - images) * rates.input +
+    images * (price.imageInput ?? rates.input) +
+    cached * (rates.cachedInput ?? rates.input) +
+    usage.completionTokens * rates.output +
     (usage.inputCharacters ?? 0) * (price.characters ?? 0);
   return (
     dollars / 1e6 +
     ((usage.audioSeconds ?? 0) / 60) * (price.audioMinute ?? 0) +
     (usage.images === undefined ? 0 : usage.images.count * perImage(price, usage.images.kind))
+  );
+}
+
+/** A model's rates under priority processing: its own, or twice its standard ones. */
+function priorityRates(price: Price): TierRates {
+  return (
+    price.priority ?? {
+      input: 2 * price.input,
+      output: 2 * price.output,
+      cachedInput: 2 * (price.cachedInput ?? price.input),
+    }
   );
 }
 
