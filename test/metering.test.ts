@@ -19,6 +19,7 @@ import {
   jsonReply,
   sseHead,
   startFakeUpstream,
+  writeEvents,
 } from './support/fake-upstream.ts';
 import { testDatabase } from './support/postgres.ts';
 import { keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
@@ -230,6 +231,60 @@ for (const backend of backends)
         [61, 2, 'upstream'],
       );
       assert.equal(anthropic.endpoint, '/v1/messages');
+    });
+
+    it('Anthropic prompt-cache writes cost more than input: 1.25 × kept 5 minutes, 2 × an hour', async () => {
+      // The recorded stream with a prompt that was partly read from the cache and partly written
+      // to it; message_delta repeats the totals without the split, as Anthropic's does.
+      const totals = {
+        input_tokens: 1000,
+        cache_read_input_tokens: 2000,
+        cache_creation_input_tokens: 4000,
+      };
+      const split = { ephemeral_5m_input_tokens: 3000, ephemeral_1h_input_tokens: 1000 };
+      const events = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt').map((p) => {
+        if (p.type === 'message_start') {
+          const message = p.message as { usage: Record<string, unknown> };
+          const usage = { ...message.usage, ...totals, cache_creation: split };
+          return { ...p, message: { ...message, usage } };
+        }
+        if (p.type === 'message_delta') return { ...p, usage: { ...totals, output_tokens: 30 } };
+        return p;
+      });
+      upstream.script(async ({ res }) => {
+        sseHead(res);
+        await writeEvents(
+          res,
+          events.map((p) => formatEvent({ event: String(p.type), data: JSON.stringify(p) })),
+        );
+        res.end();
+      });
+      const response = await fetch(`${sluice.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': key,
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+        },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: 'user', content: 'ping' }],
+        }),
+      });
+      await response.text();
+      const record = await lastRecord();
+      assert.deepEqual(
+        [record.promptTokens, record.cachedTokens, record.completionTokens],
+        [7000, 2000, 30],
+      );
+      // claude-sonnet-4*: $3 input, $0.3 cached, $15 output per million.
+      const expected = (1000 * 3 + 2000 * 0.3 + 3000 * 3 * 1.25 + 1000 * 3 * 2 + 30 * 15) / 1e6;
+      assert.ok(
+        Math.abs((record.cost ?? 0) - expected) < 1e-12,
+        `${String(record.cost)} ≠ ${expected}`,
+      );
     });
 
     it('a non-streamed answer is counted from its body', async () => {

@@ -20,6 +20,11 @@ export interface TokenUsage {
   readonly imageTokens?: number;
   /** Images made, for models billed by the image, and their size and quality (`"hd 1024x1792"`). */
   readonly images?: { readonly count: number; readonly kind: string };
+  /**
+   * Input tokens written to Anthropic's prompt cache (part of promptTokens), billed above the
+   * input rate: `minutes` for the 5-minute cache (1.25 ×), `hour` for the 1-hour one (2 ×).
+   */
+  readonly cacheWrites?: { readonly minutes: number; readonly hour: number };
   /** Run at OpenAI's priority processing (the answer's `service_tier`), billed at its own rates. */
   readonly priority?: true;
 }
@@ -100,9 +105,13 @@ export function anthropicUsage(usage: unknown, previous?: TokenUsage): TokenUsag
   if (!isObject(usage)) return undefined;
   const has = (field: string) => typeof usage[field] === 'number';
   const cacheRead = count(usage.cache_read_input_tokens);
-  const prompt = count(usage.input_tokens) + cacheRead + count(usage.cache_creation_input_tokens);
+  const written = count(usage.cache_creation_input_tokens);
+  const prompt = count(usage.input_tokens) + cacheRead + written;
   const anyInput =
     has('input_tokens') || has('cache_read_input_tokens') || has('cache_creation_input_tokens');
+  const cacheWrites = has('cache_creation_input_tokens')
+    ? cacheWritesOf(written, usage.cache_creation, previous?.cacheWrites)
+    : previous?.cacheWrites;
   return {
     promptTokens: anyInput ? prompt : (previous?.promptTokens ?? 0),
     completionTokens: has('output_tokens')
@@ -110,7 +119,23 @@ export function anthropicUsage(usage: unknown, previous?: TokenUsage): TokenUsag
       : (previous?.completionTokens ?? 0),
     cachedTokens: has('cache_read_input_tokens') ? cacheRead : (previous?.cachedTokens ?? 0),
     reasoningTokens: 0,
+    ...(cacheWrites === undefined ? {} : { cacheWrites }),
   };
+}
+
+/**
+ * Cache writes by how long they are kept: `cache_creation` splits them (1-hour writes cost
+ * more). `message_delta` repeats the total without the split: the split `message_start` gave
+ * stands. With neither, every write is a 5-minute one, the default.
+ */
+function cacheWritesOf(
+  written: number,
+  detail: unknown,
+  previous: TokenUsage['cacheWrites'],
+): TokenUsage['cacheWrites'] {
+  if (written === 0) return undefined;
+  const hour = isObject(detail) ? count(detail.ephemeral_1h_input_tokens) : (previous?.hour ?? 0);
+  return { minutes: written - Math.min(hour, written), hour: Math.min(hour, written) };
 }
 
 /** What a scan found that reports usage and hides nothing (see `Dialect.scanUsage`). */

@@ -222,6 +222,7 @@ async function tokensOf(
       completionTokens: Math.max(completion, reported?.completionTokens ?? 0),
       cachedTokens: reported?.cachedTokens ?? 0,
       reasoningTokens: reported?.reasoningTokens ?? 0,
+      ...(reported?.cacheWrites === undefined ? {} : { cacheWrites: reported.cacheWrites }),
       // Priority processing asked for and not seen refused: charged at its rates.
       ...(reported?.priority === true || body?.service_tier === 'priority'
         ? { priority: true as const }

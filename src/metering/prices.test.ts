@@ -56,6 +56,19 @@ describe('costOf', () => {
     assert.ok(near(costOf(uncached, 'm', priority), 0.8 * 3 + 0.2 * 3 + 0.5 * 4));
   });
 
+  it('Anthropic cache writes: 1.25 × the input rate kept 5 minutes, 2 × kept an hour', () => {
+    const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
+    // claude-sonnet-4*: $3 input, $0.3 cached, $15 output per million.
+    const written = {
+      ...usage(7_000_000, 1_000_000, 2_000_000),
+      cacheWrites: { minutes: 3_000_000, hour: 1_000_000 },
+    };
+    const expected = 1 * 3 + 2 * 0.3 + 3 * 3 * 1.25 + 1 * 3 * 2 + 1 * 15;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-sonnet-4-5', written), expected));
+    const read = usage(7_000_000, 1_000_000, 2_000_000);
+    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-sonnet-4-5', read), 5 * 3 + 2 * 0.3 + 15));
+  });
+
   it('a model without a price costs null, asked once or many times', () => {
     for (let i = 0; i < 3; i++)
       assert.equal(costOf(DEFAULT_PRICES, 'my-llama', usage(10, 10)), null);

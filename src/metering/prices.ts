@@ -6,6 +6,13 @@ import type { Price, PriceTable, TierRates } from '../config/index.ts';
 import type { TokenUsage } from '../dialects/index.ts';
 import { servesModel } from '../upstream/index.ts';
 
+/**
+ * Anthropic's prompt-cache writes, over the model's input rate: its price list's rule for every
+ * model (5-minute cache 1.25 ×, 1-hour 2 ×); no other provider reports writes.
+ */
+const CACHE_WRITE_MINUTES = 1.25;
+const CACHE_WRITE_HOUR = 2;
+
 export function costOf(prices: PriceTable, model: string | null, usage: TokenUsage): number | null {
   if (model === null) return null;
   const price = priceOf(prices, model);
@@ -14,8 +21,10 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   // Image input tokens at their own rate where the model has one; otherwise as any input.
   const images = Math.min(usage.imageTokens ?? 0, usage.promptTokens - cached);
+  const { minutes = 0, hour = 0 } = usage.cacheWrites ?? {};
   const dollars =
-    (usage.promptTokens - cached - images) * rates.input +
+    Math.max(0, usage.promptTokens - cached - images - minutes - hour) * rates.input +
+    (minutes * CACHE_WRITE_MINUTES + hour * CACHE_WRITE_HOUR) * rates.input +
     images * (price.imageInput ?? rates.input) +
     cached * (rates.cachedInput ?? rates.input) +
     usage.completionTokens * rates.output +

@@ -1,0 +1,45 @@
+/**
+ * Reading Anthropic's usage: prompt-cache writes are billed above the input rate (1.25 × for
+ * the 5-minute cache, 2 × for the 1-hour one), so they are kept apart from other input, with
+ * how long they are kept — which only `message_start` says.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { anthropicUsage } from './usage.ts';
+
+const START = {
+  input_tokens: 1000,
+  cache_read_input_tokens: 2000,
+  cache_creation_input_tokens: 4000,
+  cache_creation: { ephemeral_5m_input_tokens: 3000, ephemeral_1h_input_tokens: 1000 },
+  output_tokens: 1,
+};
+
+describe('anthropicUsage', () => {
+  it('keeps cache writes apart, by how long they are kept; all of them are input', () => {
+    assert.deepEqual(anthropicUsage(START), {
+      promptTokens: 7000,
+      completionTokens: 1,
+      cachedTokens: 2000,
+      reasoningTokens: 0,
+      cacheWrites: { minutes: 3000, hour: 1000 },
+    });
+  });
+
+  it('message_delta repeats the totals without the split: the split from message_start stands', () => {
+    const start = anthropicUsage(START);
+    const { cache_creation: _split, ...totals } = START;
+    assert.deepEqual(anthropicUsage({ ...totals, output_tokens: 30 }, start)?.cacheWrites, {
+      minutes: 3000,
+      hour: 1000,
+    });
+    assert.deepEqual(anthropicUsage({ output_tokens: 30 }, start)?.cacheWrites, start?.cacheWrites);
+  });
+
+  it('writes without a split are 5-minute ones; none written, none kept', () => {
+    const { cache_creation: _split, ...totals } = START;
+    assert.deepEqual(anthropicUsage(totals)?.cacheWrites, { minutes: 4000, hour: 0 });
+    const none = anthropicUsage({ ...START, cache_creation_input_tokens: 0, cache_creation: {} });
+    assert.equal(none !== undefined && 'cacheWrites' in none, false);
+  });
+});
