@@ -233,17 +233,26 @@ describe('loadConfig', () => {
       );
   });
 
-  it('reads a price’s priority-processing rates; refuses ones it cannot use', () => {
+  it('reads a price’s priority and long-context rates; refuses ones it cannot use', () => {
     const config = (prices: unknown) => () =>
       load({}, { flags: { config: '/etc/s.json' }, readFile: () => JSON.stringify({ prices }) });
     const priority = { input: 3.5, output: 14, cachedInput: 0.875 };
-    const table = config({ 'my-gpt': { input: 2, output: 8, priority } })().prices;
-    assert.deepEqual(table['my-gpt'], { input: 2, output: 8, priority });
+    const longContext = { above: 200_000, input: 4, output: 16 };
+    const table = config({ 'my-gpt': { input: 2, output: 8, priority, longContext } })().prices;
+    assert.deepEqual(table['my-gpt'], { input: 2, output: 8, priority, longContext });
     for (const bad of [{ input: 1 }, { input: -1, output: 1 }, 2, [1, 2], { ...priority, x: 1 }])
       assert.match(
         problemsOf(config({ bad: { input: 0, output: 0, priority: bad } })).join('\n'),
         /prices(\["bad"\]|\.bad)/,
         JSON.stringify(bad),
+      );
+    for (const above of [undefined, 0, 1.5, -1, '200000'])
+      assert.match(
+        problemsOf(
+          config({ bad: { input: 0, output: 0, longContext: { ...longContext, above } } }),
+        ).join('\n'),
+        /prices(\["bad"\]|\.bad)/,
+        String(above),
       );
   });
 

@@ -28,6 +28,11 @@ export interface Price {
    * for `gpt-5`, 1.7–1.8 × for `gpt-4o`, `gpt-4.1` and `o3`), so a budget holds either way.
    */
   readonly priority?: TierRates;
+  /**
+   * Rates for every token of a request whose input is longer than `above` tokens (Anthropic's
+   * 1M-token context for Sonnet 4 past 200K; xAI prices Grok 4 past 128K likewise).
+   */
+  readonly longContext?: TierRates & { readonly above: number };
 }
 
 /** Token rates of one service tier. */
@@ -82,7 +87,12 @@ export const DEFAULT_PRICES: PriceTable = {
   'o4-mini*': { input: 1.1, output: 4.4, cachedInput: 0.275 },
   'o3*': { input: 2, output: 8, cachedInput: 0.5 },
   'claude-opus-4*': { input: 15, output: 75, cachedInput: 1.5 },
-  'claude-sonnet-4*': { input: 3, output: 15, cachedInput: 0.3 },
+  'claude-sonnet-4*': {
+    input: 3,
+    output: 15,
+    cachedInput: 0.3,
+    longContext: { above: 200_000, input: 6, output: 22.5, cachedInput: 0.6 },
+  },
   'claude-haiku-4*': { input: 1, output: 5, cachedInput: 0.1 },
   'grok-3-mini*': { input: 0.3, output: 0.5, cachedInput: 0.075 },
   'grok-4-fast*': { input: 0.2, output: 0.5, cachedInput: 0.05 },

@@ -89,6 +89,14 @@ function buildSchema(z: Z) {
               cachedInput: z.number().nonnegative().optional(),
             })
             .optional(),
+          longContext: z
+            .strictObject({
+              above: z.number().int().positive(),
+              input: z.number().nonnegative(),
+              output: z.number().nonnegative(),
+              cachedInput: z.number().nonnegative().optional(),
+            })
+            .optional(),
         }),
       ),
       defaultLimits: z.strictObject({ key: limits, user: limits }).partial(),

@@ -130,26 +130,18 @@ export function prices(value: unknown, problems: string[]): PriceTable {
         !Array.isArray(perImage) &&
         Object.keys(perImage).length > 0 &&
         Object.values(perImage).every(valid));
-    const priority = price?.priority as Record<string, unknown> | null | undefined;
-    const validPriority =
-      priority === undefined ||
-      (typeof priority === 'object' &&
-        priority !== null &&
-        !Array.isArray(priority) &&
-        valid(priority.input) &&
-        valid(priority.output) &&
-        (priority.cachedInput === undefined || valid(priority.cachedInput)) &&
-        Object.keys(priority).every((k) => ['input', 'output', 'cachedInput'].includes(k)));
+    const { priority, longContext } = price ?? {};
     if (
       price === null ||
       !valid(price.input) ||
       !valid(price.output) ||
       !optional.every((field) => price[field] === undefined || valid(price[field])) ||
       !validPerImage ||
-      !validPriority
+      !(priority === undefined || areRates(priority, false)) ||
+      !(longContext === undefined || areRates(longContext, true))
     ) {
       problems.push(
-        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}, "priority"?: {"input": n, "output": n, "cachedInput"?: n} under OpenAI's priority processing).`,
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}, "priority"?: {"input": n, "output": n, "cachedInput"?: n} under OpenAI's priority processing, "longContext"?: {"above": tokens, "input": n, "output": n, "cachedInput"?: n} for requests with more input than "above").`,
       );
       continue;
     }
@@ -162,10 +154,28 @@ export function prices(value: unknown, problems: string[]): PriceTable {
       ...(perImage === undefined
         ? {}
         : { perImage: perImage as number | Readonly<Record<string, number>> }),
-      ...(priority === undefined ? {} : { priority: priority as unknown as TierRates }),
+      ...(priority === undefined ? {} : { priority: priority as TierRates }),
+      ...(longContext === undefined
+        ? {}
+        : { longContext: longContext as TierRates & { above: number } }),
     };
   }
   return { ...own, ...DEFAULT_PRICES, ...own };
+}
+
+/** A price's rates for a tier: input, output and cached input; `above` (tokens) with `threshold`. */
+function areRates(value: unknown, threshold: boolean): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const rates = value as Record<string, unknown>;
+  const rate = (v: unknown) => typeof v === 'number' && v >= 0;
+  const fields = ['input', 'output', 'cachedInput', ...(threshold ? ['above'] : [])];
+  return (
+    rate(rates.input) &&
+    rate(rates.output) &&
+    (rates.cachedInput === undefined || rate(rates.cachedInput)) &&
+    (!threshold || (Number.isInteger(rates.above) && (rates.above as number) > 0)) &&
+    Object.keys(rates).every((k) => fields.includes(k))
+  );
 }
 
 const PERIODS: readonly BudgetPeriod[] = ['day', 'month', 'total'];

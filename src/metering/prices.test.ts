@@ -58,15 +58,32 @@ describe('costOf', () => {
 
   it('Anthropic cache writes: 1.25 × the input rate kept 5 minutes, 2 × kept an hour', () => {
     const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
-    // claude-sonnet-4*: $3 input, $0.3 cached, $15 output per million.
+    // claude-haiku-4*: $1 input, $0.1 cached, $5 output per million.
     const written = {
       ...usage(7_000_000, 1_000_000, 2_000_000),
       cacheWrites: { minutes: 3_000_000, hour: 1_000_000 },
     };
-    const expected = 1 * 3 + 2 * 0.3 + 3 * 3 * 1.25 + 1 * 3 * 2 + 1 * 15;
-    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-sonnet-4-5', written), expected));
+    const expected = 1 * 1 + 2 * 0.1 + 3 * 1 * 1.25 + 1 * 1 * 2 + 1 * 5;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-haiku-4-5', written), expected));
     const read = usage(7_000_000, 1_000_000, 2_000_000);
-    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-sonnet-4-5', read), 5 * 3 + 2 * 0.3 + 15));
+    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-haiku-4-5', read), 5 * 1 + 2 * 0.1 + 5));
+  });
+
+  it('a long prompt: every token at the long-context rates, past the threshold only', () => {
+    const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
+    // claude-sonnet-4*: $3 / $15, cached $0.3; past 200K input: $6 / $22.5, cached $0.6.
+    const at = (prompt: number) => costOf(DEFAULT_PRICES, 'claude-sonnet-4-5', usage(prompt, 1000));
+    assert.ok(near(at(200_000), (200_000 * 3 + 1000 * 15) / 1e6), 'at the threshold: standard');
+    assert.ok(near(at(200_001), (200_001 * 6 + 1000 * 22.5) / 1e6));
+    const cachedAndWritten = {
+      ...usage(300_000, 0, 100_000),
+      cacheWrites: { minutes: 100_000, hour: 0 },
+    };
+    const expected = (100_000 * 6 + 100_000 * 0.6 + 100_000 * 6 * 1.25) / 1e6;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'claude-sonnet-4', cachedAndWritten), expected));
+    assert.ok(
+      near(costOf(DEFAULT_PRICES, 'claude-opus-4-1', usage(300_000, 0)), (300_000 * 15) / 1e6),
+    );
   });
 
   it('a model without a price costs null, asked once or many times', () => {

@@ -17,7 +17,12 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
   if (model === null) return null;
   const price = priceOf(prices, model);
   if (price === undefined) return null;
-  const rates = usage.priority === true ? priorityRates(price) : price;
+  const rates =
+    usage.priority === true
+      ? priorityRates(price)
+      : price.longContext !== undefined && usage.promptTokens > price.longContext.above
+        ? price.longContext
+        : price;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   // Image input tokens at their own rate where the model has one; otherwise as any input.
   const images = Math.min(usage.imageTokens ?? 0, usage.promptTokens - cached);
