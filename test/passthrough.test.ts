@@ -23,6 +23,7 @@ import {
 import { freePort } from './support/ports.ts';
 import {
   ADMIN_KEY,
+  keyFor,
   sluiceFor,
   startTestSluice,
   type TestSluice,
@@ -182,6 +183,39 @@ describe('other OpenAI endpoints pass through', () => {
     assert.notEqual(response.headers.get('server'), 'cloudflare');
     assert.equal(response.headers.get('openai-processing-ms'), '12');
     assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '99');
+  });
+
+  it('a fine-tuned model’s owner, the provider account, is hidden in lists and in one model', async () => {
+    // OpenAI lists the models the account trained as owned by its user or organization.
+    const trained = {
+      id: 'ft:gpt-4.1-mini-2025-04-14:acme::BxQ2aZ9k',
+      object: 'model',
+      created: 2,
+      owned_by: 'user-q9QWwRkMzU2Y7f3dJx8LbT4c',
+    };
+    const orgOwned = {
+      ...trained,
+      id: 'ft:gpt-4.1-nano:acme::Cc1',
+      owned_by: 'org-Ymxfd9U0oHgQvWY3',
+    };
+    const models = {
+      object: 'list',
+      data: [{ id: 'gpt-4.1', object: 'model', created: 1, owned_by: 'system' }, trained, orgOwned],
+    };
+    const hidden = (m: typeof trained) => ({ ...m, owned_by: '(hidden)' });
+    upstream.script(jsonReply(200, models));
+    assert.deepEqual((await openai.models.list()).data, [
+      models.data[0],
+      hidden(trained),
+      hidden(orgOwned),
+    ]);
+    upstream.script(jsonReply(200, trained));
+    assert.deepEqual(await openai.models.retrieve(trained.id), hidden(trained));
+    // A key limited to some models gets a list put together by Sluice: the same.
+    const limited = await keyFor(sluice, 'ft-user', { models: ['ft:*'] });
+    upstream.script(jsonReply(200, models));
+    const listed = await new OpenAI({ baseURL: sluice.baseURL, apiKey: limited }).models.list();
+    assert.deepEqual(listed.data, [hidden(trained), hidden(orgOwned)]);
   });
 
   it('keeps the operator’s Anthropic organization and workspace to itself', async (t) => {

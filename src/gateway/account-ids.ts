@@ -4,7 +4,8 @@
  * gpt-4o in organization org-… on tokens per min`), Anthropic's organization (`would exceed the
  * rate limit for your organization (4a7c…) of 30,000 input tokens per minute`). The account is
  * the operator's, not its users': error answers and in-band error events lose them on their way
- * to the client; the response headers naming it are kept back too (`headers.ts`).
+ * to the client; the response headers naming it are kept back too (`headers.ts`). A fine-tuned
+ * model's `owned_by` in `/v1/models` names the provider user or organization that trained it.
  */
 
 const OPENAI_ACCOUNT_ID = /\b(?:org-|proj_)[A-Za-z0-9]{8,}\b/g;
@@ -22,4 +23,36 @@ export function withoutAccountIds(body: Buffer): Buffer {
   const text = body.toString('utf8');
   const hidden = hideAccountIds(text);
   return hidden === text ? body : Buffer.from(hidden);
+}
+
+/** `owned_by` of a model the account trained: `user-…` or `org-…`, never a provider's name. */
+const ACCOUNT_OWNER = /^(?:user|org)-[A-Za-z0-9]{8,}$/;
+
+/** A model list entry (or one model) whose owner is the account, shown as `(hidden)`. */
+export function withoutOwner(model: Record<string, unknown>): Record<string, unknown> {
+  return typeof model.owned_by === 'string' && ACCOUNT_OWNER.test(model.owned_by)
+    ? { ...model, owned_by: '(hidden)' }
+    : model;
+}
+
+/** `/v1/models` or `/v1/models/{id}` as the upstream answered, its owners hidden. */
+export function withoutModelOwners(body: Buffer): Buffer {
+  if (!body.includes('"user-') && !body.includes('"org-')) return body;
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return body; // not a model list: nothing of the account's to find in it
+  }
+  if (typeof json !== 'object' || json === null) return body;
+  const answer = json as Record<string, unknown>;
+  const shown = Array.isArray(answer.data)
+    ? { ...answer, data: answer.data.map((m: unknown) => (isEntry(m) ? withoutOwner(m) : m)) }
+    : withoutOwner(answer);
+  const text = JSON.stringify(shown);
+  return text === JSON.stringify(json) ? body : Buffer.from(text);
+}
+
+function isEntry(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -31,6 +31,7 @@ import {
   upstreamModel,
 } from '../upstream/index.ts';
 import { authorizeModel, authorizeRoute, requireMetered, requirePrice } from './access.ts';
+import { withoutModelOwners } from './account-ids.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { ESTIMATED } from './local-count.ts';
@@ -248,7 +249,13 @@ export class Gateway {
     const filtersList = this.#objects.filtersList(principal, parsed, method);
     // A whole answer of the other family is translated once it is in.
     // (A count is a whole answer whatever `stream` its body says.)
-    if (filtersList || (translation !== undefined && translation.stream === undefined))
+    // A model list may name the account's own models' owner (`account-ids.ts`).
+    const listsModels = parsed.route.kind === 'models' && method === 'GET';
+    if (
+      filtersList ||
+      listsModels ||
+      (translation !== undefined && translation.stream === undefined)
+    )
       client.holdAnswer();
     // A translated answer is stored by no provider: no id to watch for, no object to record.
     if (parsed.stores && translation === undefined) client.tap.watchId();
@@ -331,6 +338,8 @@ export class Gateway {
           return Buffer.from('{"object":"list","data":[]}');
         });
       client.answer(held.status, held.headers, body);
+    } else if (held !== undefined && listsModels) {
+      client.answer(held.status, held.headers, withoutModelOwners(held.body));
     } else client.complete();
     this.#o.observer?.finished({
       record,

@@ -11,6 +11,7 @@ import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Principal } from '../accounts/index.ts';
 import type { ApiFamily } from '../config/index.ts';
 import { servesModel, type Upstream, type UpstreamKey, upstreamPath } from '../upstream/index.ts';
+import { withoutOwner } from './account-ids.ts';
 import { mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
@@ -73,7 +74,9 @@ export async function listModels(
       seen.add(id);
       // Models of the other family are served by translation: listed in the asker's shape.
       data.push(
-        answer.upstream.family === family ? model : entryFor(family, id, answer.upstream.name),
+        answer.upstream.family === family
+          ? withoutOwner(model)
+          : entryFor(family, id, answer.upstream.name),
       );
     }
     // Aliases are models too, for the clients that list before they ask.
