@@ -311,6 +311,88 @@ describe('a background response runs on after its request: only callers whose us
   });
 });
 
+describe('built-in tools billed per call: not for a cost budget', () => {
+  // OpenAI bills a web search, a file search, a code container or a generated image per call,
+  // Anthropic a web search or code execution time, beside the tokens the usage reports: the
+  // price table prices tokens, so those calls would cost nothing against a cost budget.
+  const ask = (key: string, path: string, body: Record<string, unknown>) =>
+    fetch(`${sluice.baseURL}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const messages = [{ role: 'user', content: 'What happened today?' }];
+  const fn = { type: 'function', name: 'lookup', parameters: { type: 'object', properties: {} } };
+
+  it('a key or user held to a cost budget is refused them: 403 naming the tool, nothing sent', async () => {
+    const asks: [string, Record<string, unknown>, string][] = [
+      [
+        '/responses',
+        { model: 'gpt-4.1', input: 'news?', tools: [{ type: 'web_search' }] },
+        'web_search',
+      ],
+      [
+        '/responses',
+        {
+          model: 'gpt-4.1',
+          input: 'plot it',
+          tools: [fn, { type: 'code_interpreter', container: { type: 'auto' } }],
+        },
+        'code_interpreter',
+      ],
+      [
+        '/chat/completions',
+        { model: 'gpt-4o-search-preview', messages, web_search_options: {} },
+        'web_search_options',
+      ],
+      [
+        '/messages',
+        {
+          model: 'claude-sonnet-4-5',
+          max_tokens: 64,
+          messages,
+          tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+        },
+        'web_search_20250305',
+      ],
+    ];
+    const held = [
+      await keyFor(sluice, 'tools-key', { keyLimits: { budgetCost: 1 } }),
+      await keyFor(sluice, 'tools-user', { userLimits: { budgetCost: 1 } }),
+    ];
+    for (const key of held)
+      for (const [path, body, tool] of asks) {
+        const before = upstream.calls.length;
+        const refused = await ask(key, path, body);
+        assert.equal(refused.status, 403, `${path} ${tool}`);
+        const error = errorOf(await refused.text());
+        assert.equal(error.code, 'tool_not_priced');
+        // Anthropic's error shape has no `param`.
+        if (path !== '/messages') assert.equal(error.param, 'tools');
+        assert.ok(error.message.includes(tool), error.message);
+        assert.equal(upstream.calls.length, before, 'nothing sent');
+      }
+  });
+
+  it('function tools under a cost budget, and any tool under a token budget or none: served', async (t) => {
+    t.after(() => {
+      upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    });
+    upstream.script(jsonReply(200, { id: 'resp_t1', object: 'response', status: 'completed' }));
+    const cost = await keyFor(sluice, 'tools-cost', { keyLimits: { budgetCost: 1 } });
+    assert.equal(
+      (await ask(cost, '/responses', { model: 'gpt-4.1', input: 'x', tools: [fn] })).status,
+      200,
+    );
+    const search = { model: 'gpt-4.1', input: 'news?', tools: [{ type: 'web_search' }] };
+    const tokens = await keyFor(sluice, 'tools-tokens', { keyLimits: { budgetTokens: 100_000 } });
+    assert.equal((await ask(tokens, '/responses', search)).status, 200);
+    assert.deepEqual(upstream.calls.at(-1)?.json?.['tools'], [{ type: 'web_search' }]);
+    const free = await keyFor(sluice, 'tools-free');
+    assert.equal((await ask(free, '/responses', search)).status, 200);
+  });
+});
+
 describe('key checks', () => {
   it('a key revoked through this instance stops working at once', async () => {
     // Revoked by another instance or the CLI, it stops within the key cache's bound (issue #16,

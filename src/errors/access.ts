@@ -49,6 +49,18 @@ export class BackgroundNotMeteredError extends Forbidden {
   }
 }
 
+/**
+ * A built-in tool the provider bills per call beside the tokens (web search, file search, a code
+ * container, image generation), asked for by a key or user held to a cost budget: the price
+ * table has no price for the calls, so the budget would not hold.
+ */
+export class ToolNotPricedError extends Forbidden {
+  readonly code = 'tool_not_priced';
+  constructor(message: string) {
+    super(message, { param: 'tools' });
+  }
+}
+
 /** A `/v1` route outside the key's scopes (files, batches, …): see `sluice keys create --routes`. */
 export class RouteNotAllowedError extends Forbidden {
   readonly code = 'route_not_allowed';

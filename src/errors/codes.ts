@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'model_not_allowed',
   'model_not_priced',
   'background_not_metered',
+  'tool_not_priced',
   'route_not_allowed',
   'admin_only',
   'csrf_failed',

@@ -48,6 +48,7 @@ export {
   ModelNotAllowedError,
   ModelNotPricedError,
   BackgroundNotMeteredError,
+  ToolNotPricedError,
   NoUserError,
   RouteNotAllowedError,
 } from './access.ts';

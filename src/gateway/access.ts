@@ -11,6 +11,7 @@ import {
   ModelNotPricedError,
   ModelRequiredError,
   RouteNotAllowedError,
+  ToolNotPricedError,
 } from '../errors/index.ts';
 import type { Limits } from '../store/types.ts';
 import { servesModel } from '../upstream/index.ts';
@@ -79,6 +80,20 @@ export function requireMetered(principal: Principal, detached: boolean): void {
   if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;
   throw new BackgroundNotMeteredError(
     `A background response ("background": true) runs on after the request, and its tokens would not be counted: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a budget or token rate limit. Ask without "background" (streamed, if the answer is long), or ask an admin for a key without such limits.`,
+  );
+}
+
+/**
+ * Built-in tools billed per call (`ParsedRequest.feeTools`) cost more than their tokens, and the
+ * price table prices tokens: a key or user held to a cost budget may not use them.
+ */
+export function requirePricedTools(principal: Principal, feeTools: readonly string[]): void {
+  const [tool] = feeTools;
+  if (tool === undefined || principal.kind === 'admin') return;
+  const key = principal.kind === 'key' ? principal.key : undefined;
+  if (key?.limits.budgetCost == null && userOf(principal)?.limits.budgetCost == null) return;
+  throw new ToolNotPricedError(
+    `The provider bills \`${tool}\` per call, beside the tokens, and Sluice has no price for those calls: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that would not hold. Ask without it, or ask an admin for a key without a cost budget.`,
   );
 }
 

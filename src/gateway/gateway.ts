@@ -30,7 +30,13 @@ import {
   type Upstream,
   upstreamModel,
 } from '../upstream/index.ts';
-import { authorizeModel, authorizeRoute, requireMetered, requirePrice } from './access.ts';
+import {
+  authorizeModel,
+  authorizeRoute,
+  requireMetered,
+  requirePrice,
+  requirePricedTools,
+} from './access.ts';
 import { withoutModelOwners } from './account-ids.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
@@ -173,6 +179,7 @@ export class Gateway {
       // A form's model is checked by its reader, when it comes (`multipart.ts`).
       if (!isForm(route)) authorizeModel(principal, parsed.model, route);
       requireMetered(principal, parsed.detached);
+      requirePricedTools(principal, parsed.feeTools);
       const holder = await this.#objects.check(principal, parsed);
       const choice = chooseUpstreams(parsed, method, this.#o.upstreams(), holder);
       const { model } = parsed;

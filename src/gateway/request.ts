@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { isObject } from '../dialects/index.ts';
 import { InvalidFieldError, UnsupportedMediaTypeError } from '../errors/index.ts';
 import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
@@ -37,6 +38,8 @@ export interface ParsedRequest {
   readonly stores: boolean;
   /** The provider goes on after the connection ends: a background response. */
   readonly detached: boolean;
+  /** Built-in tools the provider bills per call, beside the tokens (`FEE_TOOL`). */
+  readonly feeTools: readonly string[];
   /** Provider objects the body names, for the ownership check. */
   readonly references: readonly ObjectRef[];
 }
@@ -72,6 +75,7 @@ export async function parseRequest(
     hideUsage: false,
     stores: false,
     detached: false,
+    feeTools: NO_TOOLS,
     references: NO_REFERENCES,
     contentType: undefined,
   };
@@ -125,11 +129,32 @@ export async function parseRequest(
     hideUsage,
     stores: storesAnswer(pathname, json),
     detached: pathname === '/v1/responses' && json.background === true,
+    feeTools: route.kind === 'inference' ? feeToolsIn(json) : NO_TOOLS,
     // The walk only for a body that has a key naming objects (JSON.stringify writes keys as
     // they are, so one scan of the text tells): most chat requests have none.
     references:
       options.checkReferences && mayReference(text) ? nonEmpty(referencesIn(json)) : NO_REFERENCES,
   };
+}
+
+const NO_TOOLS: readonly string[] = [];
+
+/**
+ * Built-in tools that providers bill per call beside the tokens: OpenAI's web search (and Chat
+ * Completions' `web_search_options`), file search, code interpreter and image generation;
+ * Anthropic's web search and code execution (`web_search_20250305`, `code_execution_…`).
+ * Function tools, MCP, computer use and web fetch cost tokens only.
+ */
+const FEE_TOOL =
+  /^(?:web_search|code_execution_)|^(?:file_search|code_interpreter|image_generation)$/;
+
+function feeToolsIn(json: Record<string, unknown>): readonly string[] {
+  const tools = Array.isArray(json.tools) ? json.tools : [];
+  const found = tools.flatMap((tool: unknown) =>
+    isObject(tool) && typeof tool.type === 'string' && FEE_TOOL.test(tool.type) ? [tool.type] : [],
+  );
+  if (json.web_search_options !== undefined) found.push('web_search_options');
+  return found.length === 0 ? NO_TOOLS : found;
 }
 
 /**
