@@ -342,8 +342,14 @@ describe('built-in tools billed per call: not for a cost budget', () => {
       ],
       [
         '/chat/completions',
-        { model: 'gpt-4o-search-preview', messages, web_search_options: {} },
+        { model: 'gpt-4.1', messages, web_search_options: {} },
         'web_search_options',
+      ],
+      // A search model searches on every request, asked to or not.
+      [
+        '/chat/completions',
+        { model: 'gpt-4o-mini-search-preview', messages },
+        'gpt-4o-mini-search-preview',
       ],
       [
         '/messages',

@@ -141,12 +141,16 @@ const NO_TOOLS: readonly string[] = [];
 
 /**
  * Built-in tools that providers bill per call beside the tokens: OpenAI's web search (and Chat
- * Completions' `web_search_options`), file search, code interpreter and image generation;
- * Anthropic's web search and code execution (`web_search_20250305`, `code_execution_…`).
- * Function tools, MCP, computer use and web fetch cost tokens only.
+ * Completions' `web_search_options`, and its search models, which search on every request),
+ * file search, code interpreter and image generation; Anthropic's web search and code execution
+ * (`web_search_20250305`, `code_execution_…`). Function tools, MCP, computer use and web fetch
+ * cost tokens only.
  */
 const FEE_TOOL =
   /^(?:web_search|code_execution_)|^(?:file_search|code_interpreter|image_generation)$/;
+
+/** `gpt-4o-search-preview`, `gpt-4o-mini-search-preview`, `gpt-5-search-api`. */
+const SEARCH_MODEL = /-search-(?:preview|api)\b/;
 
 function feeToolsIn(json: Record<string, unknown>): readonly string[] {
   const tools = Array.isArray(json.tools) ? json.tools : [];
@@ -154,6 +158,7 @@ function feeToolsIn(json: Record<string, unknown>): readonly string[] {
     isObject(tool) && typeof tool.type === 'string' && FEE_TOOL.test(tool.type) ? [tool.type] : [],
   );
   if (json.web_search_options !== undefined) found.push('web_search_options');
+  if (typeof json.model === 'string' && SEARCH_MODEL.test(json.model)) found.push(json.model);
   return found.length === 0 ? NO_TOOLS : found;
 }
 
