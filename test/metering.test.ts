@@ -49,6 +49,25 @@ const backends = [
   },
 ];
 
+/** A streamed `/v1/messages` request as Anthropic's clients send it, read to its end. */
+async function streamMessages(model: string): Promise<void> {
+  const response = await fetch(`${sluice.url}/v1/messages`, {
+    method: 'POST',
+    headers: {
+      'x-api-key': key,
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+    },
+    body: JSON.stringify({
+      model,
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: 'user', content: 'ping' }],
+    }),
+  });
+  await response.text();
+}
+
 /** The newest record, once every request so far has been written. */
 async function lastRecord(): Promise<UsageRecord> {
   await sluice.running.settled();
@@ -210,21 +229,7 @@ for (const backend of backends)
       upstream.script(
         namedStream('anthropic-messages/anthropic-message-delta-input-tokens.chunks.txt'),
       );
-      const response = await fetch(`${sluice.url}/v1/messages`, {
-        method: 'POST',
-        headers: {
-          'x-api-key': key,
-          'content-type': 'application/json',
-          'anthropic-version': '2023-06-01',
-        },
-        body: JSON.stringify({
-          model: 'claude-opus-4-5',
-          max_tokens: 10,
-          stream: true,
-          messages: [{ role: 'user', content: 'ping' }],
-        }),
-      });
-      await response.text();
+      await streamMessages('claude-opus-4-5');
       const anthropic = await lastRecord();
       assert.deepEqual(
         [anthropic.promptTokens, anthropic.completionTokens, anthropic.usageSource],
@@ -259,21 +264,7 @@ for (const backend of backends)
         );
         res.end();
       });
-      const response = await fetch(`${sluice.url}/v1/messages`, {
-        method: 'POST',
-        headers: {
-          'x-api-key': key,
-          'content-type': 'application/json',
-          'anthropic-version': '2023-06-01',
-        },
-        body: JSON.stringify({
-          model: 'claude-sonnet-4-5',
-          max_tokens: 100,
-          stream: true,
-          messages: [{ role: 'user', content: 'ping' }],
-        }),
-      });
-      await response.text();
+      await streamMessages('claude-sonnet-4-5');
       const record = await lastRecord();
       assert.deepEqual(
         [record.promptTokens, record.cachedTokens, record.completionTokens],
