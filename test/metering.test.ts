@@ -298,6 +298,35 @@ for (const backend of backends)
       );
     });
 
+    it('a chat model’s audio is billed at its audio rates, its text at text rates', async () => {
+      upstream.script(
+        jsonReply(200, {
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'gpt-4o-audio-preview-2025-06-03',
+          choices: [],
+          usage: {
+            prompt_tokens: 120,
+            completion_tokens: 300,
+            total_tokens: 420,
+            prompt_tokens_details: { cached_tokens: 0, audio_tokens: 100 },
+            completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 250 },
+          },
+        }),
+      );
+      await openai.chat.completions.create({
+        model: 'gpt-4o-audio-preview',
+        modalities: ['text', 'audio'],
+        audio: { voice: 'alloy', format: 'wav' },
+        messages: [{ role: 'user', content: 'Say hello' }],
+      });
+      const record = await lastRecord();
+      // gpt-4o-audio-preview: text $2.5 / $10, audio $40 / $80 per million.
+      const expected = (20 * 2.5 + 100 * 40 + 50 * 10 + 250 * 80) / 1e6;
+      assert.ok(Math.abs((record.cost ?? 0) - expected) < 1e-12, String(record.cost));
+    });
+
     it('DALL·E, which reports no usage, is billed by the image made, by size and quality', async () => {
       const images = (count: number) =>
         jsonReply(200, {

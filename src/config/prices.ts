@@ -10,6 +10,12 @@ export interface Price {
   readonly output: number;
   /** USD per million cached input tokens; `input` when absent. */
   readonly cachedInput?: number;
+  /**
+   * USD per million audio tokens heard and spoken, for chat models that do (`gpt-4o-audio-preview`);
+   * their text is at `input` and `output`.
+   */
+  readonly audioInput?: number;
+  readonly audioOutput?: number;
   /** USD per minute of input audio, for models billed by duration (`whisper-1`). */
   readonly audioMinute?: number;
   /** USD per million characters of input text, for models billed by length (`tts-1`). */
@@ -74,6 +80,11 @@ export const DEFAULT_PRICES: PriceTable = {
   'whisper-1': { input: 0, output: 0, audioMinute: 0.006 },
   'tts-1-hd*': { input: 0, output: 0, characters: 30 },
   'tts-1*': { input: 0, output: 0, characters: 15 },
+  // Chat models that hear and speak: audio tokens at many times the text rates.
+  'gpt-4o-mini-audio-preview*': { input: 0.15, output: 0.6, audioInput: 10, audioOutput: 20 },
+  'gpt-4o-audio-preview*': { input: 2.5, output: 10, audioInput: 40, audioOutput: 80 },
+  'gpt-audio-mini*': { input: 0.6, output: 2.4, audioInput: 10, audioOutput: 20 },
+  'gpt-audio*': { input: 2.5, output: 10, audioInput: 32, audioOutput: 64 },
   'omni-moderation-*': { input: 0, output: 0 },
   'text-moderation-*': { input: 0, output: 0 },
   'gpt-4.1-nano*': { input: 0.1, output: 0.4, cachedInput: 0.025 },

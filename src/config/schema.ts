@@ -76,6 +76,8 @@ function buildSchema(z: Z) {
           input: z.number().nonnegative(),
           output: z.number().nonnegative(),
           cachedInput: z.number().nonnegative().optional(),
+          audioInput: z.number().nonnegative().optional(),
+          audioOutput: z.number().nonnegative().optional(),
           audioMinute: z.number().nonnegative().optional(),
           characters: z.number().nonnegative().optional(),
           imageInput: z.number().nonnegative().optional(),

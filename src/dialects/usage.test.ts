@@ -1,11 +1,12 @@
 /**
- * Reading Anthropic's usage: prompt-cache writes are billed above the input rate (1.25 × for
+ * Reading usage for what is billed above the plain input and output rates. Anthropic's
+ * prompt-cache writes are billed above the input rate (1.25 × for
  * the 5-minute cache, 2 × for the 1-hour one), so they are kept apart from other input, with
  * how long they are kept — which only `message_start` says.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anthropicUsage } from './usage.ts';
+import { anthropicUsage, openaiUsage } from './usage.ts';
 
 const START = {
   input_tokens: 1000,
@@ -41,5 +42,20 @@ describe('anthropicUsage', () => {
     assert.deepEqual(anthropicUsage(totals)?.cacheWrites, { minutes: 4000, hour: 0 });
     const none = anthropicUsage({ ...START, cache_creation_input_tokens: 0, cache_creation: {} });
     assert.equal(none !== undefined && 'cacheWrites' in none, false);
+  });
+});
+
+describe('openaiUsage', () => {
+  it('keeps the audio a chat model heard and spoke apart: it is billed at audio rates', () => {
+    const usage = openaiUsage({
+      prompt_tokens: 120,
+      completion_tokens: 300,
+      total_tokens: 420,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 100 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 250 },
+    });
+    assert.deepEqual(usage?.audioTokens, { input: 100, output: 250 });
+    const text = openaiUsage({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
+    assert.equal(text !== undefined && 'audioTokens' in text, false);
   });
 });

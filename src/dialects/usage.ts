@@ -16,6 +16,11 @@ export interface TokenUsage {
   readonly audioSeconds?: number;
   /** Input text, for models billed by its length (speech). */
   readonly inputCharacters?: number;
+  /**
+   * Audio heard and spoken by a chat model (part of promptTokens and completionTokens), billed
+   * at its audio rates.
+   */
+  readonly audioTokens?: { readonly input: number; readonly output: number };
   /** Input tokens that are images (part of promptTokens), for models that price them apart. */
   readonly imageTokens?: number;
   /** Images made, for models billed by the image, and their size and quality (`"hd 1024x1792"`). */
@@ -59,11 +64,13 @@ export function openaiUsage(usage: unknown): TokenUsage | undefined {
   const outside =
     reasoningTokens > 0 &&
     count(usage.total_tokens) === promptTokens + completion + reasoningTokens;
+  const audio = { input: count(prompt.audio_tokens), output: count(details.audio_tokens) };
   return {
     promptTokens,
     completionTokens: outside ? completion + reasoningTokens : completion,
     cachedTokens: count(prompt.cached_tokens),
     reasoningTokens,
+    ...(audio.input + audio.output > 0 ? { audioTokens: audio } : {}),
   };
 }
 

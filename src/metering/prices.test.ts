@@ -86,6 +86,20 @@ describe('costOf', () => {
     );
   });
 
+  it('a chat model that hears and speaks: its audio tokens at the audio rates, its text at text rates', () => {
+    const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
+    // gpt-4o-audio-preview: text $2.5 / $10, audio $40 / $80 per million.
+    const spoken = {
+      ...usage(1_000_000, 1_000_000),
+      audioTokens: { input: 400_000, output: 500_000 },
+    };
+    const expected = 0.6 * 2.5 + 0.4 * 40 + 0.5 * 10 + 0.5 * 80;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'gpt-4o-audio-preview-2025-06-03', spoken), expected));
+    // A price without audio rates charges audio as text, as before.
+    const plain: PriceTable = { m: { input: 1, output: 2 } };
+    assert.ok(near(costOf(plain, 'm', spoken), 1 + 2));
+  });
+
   it('a model without a price costs null, asked once or many times', () => {
     for (let i = 0; i < 3; i++)
       assert.equal(costOf(DEFAULT_PRICES, 'my-llama', usage(10, 10)), null);

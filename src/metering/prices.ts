@@ -27,12 +27,16 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
   // Image input tokens at their own rate where the model has one; otherwise as any input.
   const images = Math.min(usage.imageTokens ?? 0, usage.promptTokens - cached);
   const { minutes = 0, hour = 0 } = usage.cacheWrites ?? {};
+  const heard = Math.min(usage.audioTokens?.input ?? 0, usage.promptTokens - cached - images);
+  const spoken = Math.min(usage.audioTokens?.output ?? 0, usage.completionTokens);
   const dollars =
-    Math.max(0, usage.promptTokens - cached - images - minutes - hour) * rates.input +
+    Math.max(0, usage.promptTokens - cached - images - heard - minutes - hour) * rates.input +
     (minutes * CACHE_WRITE_MINUTES + hour * CACHE_WRITE_HOUR) * rates.input +
     images * (price.imageInput ?? rates.input) +
+    heard * (price.audioInput ?? rates.input) +
     cached * (rates.cachedInput ?? rates.input) +
-    usage.completionTokens * rates.output +
+    (usage.completionTokens - spoken) * rates.output +
+    spoken * (price.audioOutput ?? rates.output) +
     (usage.inputCharacters ?? 0) * (price.characters ?? 0);
   return (
     dollars / 1e6 +
