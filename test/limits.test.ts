@@ -298,6 +298,63 @@ describe('a background response runs on after its request: only callers whose us
     }
   });
 
+  it('nor start a batch, a fine-tune, a run or a realtime session through a granted route', async () => {
+    const routes = [
+      'batches',
+      'fine_tuning',
+      'evals',
+      'threads',
+      'realtime',
+      'containers',
+    ] as const;
+    const held = [
+      await keyFor(sluice, 'work-cost', { keyLimits: { budgetCost: 1 }, routes: [...routes] }),
+      await keyFor(sluice, 'work-tpm', { userLimits: { tpm: 10_000 }, routes: [...routes] }),
+    ];
+    const starts = [
+      '/batches',
+      '/messages/batches',
+      '/fine_tuning/jobs',
+      '/evals/eval_1/runs',
+      '/threads/runs',
+      '/threads/thread_1/runs',
+      '/threads/thread_1/runs/run_1/submit_tool_outputs',
+      '/realtime/client_secrets',
+      '/realtime/sessions',
+      '/containers',
+    ];
+    for (const key of held)
+      for (const path of starts) {
+        const before = upstream.calls.length;
+        const refused = await fetch(`${sluice.baseURL}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4.1' }),
+        });
+        assert.equal(refused.status, 403, path);
+        const error = errorOf(await refused.text());
+        assert.equal(error.code, 'background_not_metered', path);
+        assert.ok(error.message.includes(`POST /v1${path}`), error.message);
+        assert.equal(upstream.calls.length, before, 'nothing sent');
+      }
+    // What reads or ends such work stays open to them.
+    upstream.script(jsonReply(200, { object: 'list', data: [] }));
+    const list = await fetch(`${sluice.baseURL}/batches`, {
+      headers: { authorization: `Bearer ${held[0] ?? ''}` },
+    });
+    assert.equal(list.status, 200);
+    // Without such limits, the grant is the whole of it.
+    upstream.script(jsonReply(200, { id: 'cntr_1', object: 'container', status: 'running' }));
+    const free = await keyFor(sluice, 'work-free', { routes: ['containers'] });
+    const container = await fetch(`${sluice.baseURL}/containers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${free}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'scratch' }),
+    });
+    assert.equal(container.status, 200);
+    upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+  });
+
   it('a caller without such limits, or asking in the foreground, is served', async () => {
     upstream.script(jsonReply(200, { id: 'resp_bg1', object: 'response', status: 'queued' }));
     const free = await keyFor(sluice, 'bg-free', { keyLimits: { rpm: 600 } });

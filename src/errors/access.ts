@@ -38,14 +38,16 @@ export class ModelNotPricedError extends Forbidden {
 }
 
 /**
- * A background response (`"background": true`), asked for by a key or user held to a budget or a
- * token rate: the provider goes on generating after the request's connection ends, and its
- * usage comes only to whoever fetches the response later, so it would be charged to nothing.
+ * Work the provider does in the background, asked for by a key or user held to a budget or a
+ * token rate: a background response (`"background": true`, `param`), a batch, a fine-tune, an
+ * eval or Assistants run, a realtime session, a container. The provider goes on after the
+ * request's connection ends and reports the usage only to whoever fetches the result later (or
+ * not at all), so it would be charged to nothing.
  */
 export class BackgroundNotMeteredError extends Forbidden {
   readonly code = 'background_not_metered';
-  constructor(message: string) {
-    super(message, { param: 'background' });
+  constructor(message: string, param?: string) {
+    super(message, param === undefined ? {} : { param });
   }
 }
 

@@ -80,6 +80,7 @@ export function requireMetered(principal: Principal, detached: boolean): void {
   if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;
   throw new BackgroundNotMeteredError(
     `A background response ("background": true) runs on after the request, and its tokens would not be counted: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a budget or token rate limit. Ask without "background" (streamed, if the answer is long), or ask an admin for a key without such limits.`,
+    'background',
   );
 }
 
@@ -94,6 +95,36 @@ export function requirePricedTools(principal: Principal, feeTools: readonly stri
   if (key?.limits.budgetCost == null && userOf(principal)?.limits.budgetCost == null) return;
   throw new ToolNotPricedError(
     `The provider bills \`${tool}\` per call, beside the tokens, and Sluice has no price for those calls: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that would not hold. Ask without it, or ask an admin for a key without a cost budget.`,
+  );
+}
+
+/**
+ * `POST` routes that start work the provider bills on its own, out of Sluice's sight: a batch
+ * (OpenAI's, Anthropic's), a fine-tuning job, an eval run, an Assistants run (and its tool
+ * outputs, which resume it), a realtime session or call (its client then speaks to the provider
+ * directly), a code container.
+ */
+const BACKGROUND_WORK = [
+  /^\/v1\/(?:messages\/)?batches$/,
+  /^\/v1\/fine_tuning\/jobs$/,
+  /^\/v1\/evals\/[^/]+\/runs$/,
+  /^\/v1\/threads(?:\/[^/]+)?\/runs$/,
+  /^\/v1\/threads\/[^/]+\/runs\/[^/]+\/submit_tool_outputs$/,
+  /^\/v1\/realtime\/(?:sessions|transcription_sessions|client_secrets|calls)$/,
+  /^\/v1\/containers$/,
+];
+
+/**
+ * A key or user whose limits count tokens or money may not start background work through a
+ * granted route (`BACKGROUND_WORK`): its usage would never reach the limits.
+ */
+export function requireMeteredRoute(principal: Principal, method: string, pathname: string): void {
+  if (method !== 'POST' || principal.kind === 'admin') return;
+  if (!BACKGROUND_WORK.some((route) => route.test(pathname))) return;
+  const key = principal.kind === 'key' ? principal.key : undefined;
+  if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;
+  throw new BackgroundNotMeteredError(
+    `\`POST ${pathname}\` starts work the provider bills on its own, after the request, and its usage would not be counted: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a budget or token rate limit. Ask an admin for a key without such limits.`,
   );
 }
 

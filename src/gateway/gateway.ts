@@ -34,6 +34,7 @@ import {
   authorizeModel,
   authorizeRoute,
   requireMetered,
+  requireMeteredRoute,
   requirePrice,
   requirePricedTools,
 } from './access.ts';
@@ -164,6 +165,7 @@ export class Gateway {
       info = { ...info, principal, clientIp: forwardedIp(req, credential) ?? clientIp };
       const route = routeOf(method, pathname);
       authorizeRoute(principal, route, pathname);
+      requireMeteredRoute(principal, method, pathname);
       const priced = (model: string) => this.#o.meter.priced(pathname, model);
       const parsed = await parseRequest(req, path, route, {
         maxBodyBytes: this.#o.config.maxBodyBytes,

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Accounts } from '../../src/accounts/index.ts';
+import { Accounts, type RouteScope } from '../../src/accounts/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { type RunningSluice, startSluice } from '../../src/server/index.ts';
@@ -76,6 +76,8 @@ export async function keyFor(
     readonly keyLimits?: Partial<Limits>;
     readonly userLimits?: Partial<Limits>;
     readonly models?: string[];
+    /** Route scopes granted to the key (`sluice keys create --routes`). */
+    readonly routes?: RouteScope[];
   } = {},
 ): Promise<string> {
   const accounts = new Accounts(sluice.running.store, { key: NO_LIMITS, user: NO_LIMITS });
@@ -93,6 +95,7 @@ export async function keyFor(
     username,
     limits: { ...NO_LIMITS, ...options.keyLimits },
     ...(options.models === undefined ? {} : { models: options.models }),
+    ...(options.routes === undefined ? {} : { routes: options.routes }),
   });
   return created.secret;
 }
