@@ -408,6 +408,17 @@ describe('built-in tools billed per call: not for a cost budget', () => {
         { model: 'gpt-4o-mini-search-preview', messages },
         'gpt-4o-mini-search-preview',
       ],
+      // xAI: server-side tools, and Live Search (billed by the source it reads).
+      [
+        '/responses',
+        { model: 'grok-4', input: 'news?', tools: [{ type: 'x_search' }] },
+        'x_search',
+      ],
+      [
+        '/chat/completions',
+        { model: 'grok-4', messages, search_parameters: { mode: 'auto' } },
+        'search_parameters',
+      ],
       [
         '/messages',
         {
@@ -447,6 +458,8 @@ describe('built-in tools billed per call: not for a cost budget', () => {
       (await ask(cost, '/responses', { model: 'gpt-4.1', input: 'x', tools: [fn] })).status,
       200,
     );
+    const searchOff = { model: 'grok-4', messages, search_parameters: { mode: 'off' } };
+    assert.equal((await ask(cost, '/chat/completions', searchOff)).status, 200, 'Live Search off');
     const search = { model: 'gpt-4.1', input: 'news?', tools: [{ type: 'web_search' }] };
     const tokens = await keyFor(sluice, 'tools-tokens', { keyLimits: { budgetTokens: 100_000 } });
     assert.equal((await ask(tokens, '/responses', search)).status, 200);

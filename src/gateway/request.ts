@@ -143,11 +143,12 @@ const NO_TOOLS: readonly string[] = [];
  * Built-in tools that providers bill per call beside the tokens: OpenAI's web search (and Chat
  * Completions' `web_search_options`, and its search models, which search on every request),
  * file search, code interpreter and image generation; Anthropic's web search and code execution
- * (`web_search_20250305`, `code_execution_…`). Function tools, MCP, computer use and web fetch
- * cost tokens only.
+ * (`web_search_20250305`, `code_execution_…`); xAI's web and X search and code execution, and
+ * its Live Search (`search_parameters`, billed by the source). Function tools, MCP, computer use
+ * and web fetch cost tokens only.
  */
 const FEE_TOOL =
-  /^(?:web_search|code_execution_)|^(?:file_search|code_interpreter|image_generation)$/;
+  /^(?:web_search|x_search|code_execution)|^(?:file_search|code_interpreter|image_generation)$/;
 
 /** `gpt-4o-search-preview`, `gpt-4o-mini-search-preview`, `gpt-5-search-api`. */
 const SEARCH_MODEL = /-search-(?:preview|api)\b/;
@@ -158,6 +159,8 @@ function feeToolsIn(json: Record<string, unknown>): readonly string[] {
     isObject(tool) && typeof tool.type === 'string' && FEE_TOOL.test(tool.type) ? [tool.type] : [],
   );
   if (json.web_search_options !== undefined) found.push('web_search_options');
+  if (isObject(json.search_parameters) && json.search_parameters.mode !== 'off')
+    found.push('search_parameters');
   if (typeof json.model === 'string' && SEARCH_MODEL.test(json.model)) found.push(json.model);
   return found.length === 0 ? NO_TOOLS : found;
 }
