@@ -218,6 +218,36 @@ describe('other OpenAI endpoints pass through', () => {
     assert.deepEqual(listed.data, [hidden(trained), hidden(orgOwned)]);
   });
 
+  it('a fine-tuning job’s organization and a checkpoint permission’s project are hidden', async () => {
+    const organization = 'org-Ymxfd9U0oHgQvWY3NcUtRd0M';
+    const job = {
+      id: 'ftjob-abc123',
+      object: 'fine_tuning.job',
+      model: 'gpt-4.1-mini-2025-04-14',
+      organization_id: organization,
+      status: 'running',
+    };
+    upstream.script(jsonReply(200, job));
+    const retrieved = await openai.fineTuning.jobs.retrieve(job.id);
+    assert.equal(retrieved.organization_id, '(hidden)');
+    assert.equal(retrieved.status, 'running');
+    const permission = {
+      id: 'cp_1',
+      object: 'checkpoint.permission',
+      created_at: 1,
+      project_id: 'proj_Q2aZ9kBxQ2aZ9k',
+    };
+    upstream.script(jsonReply(200, { object: 'list', data: [permission], has_more: false }));
+    const listed = await fetch(
+      `${sluice.baseURL}/fine_tuning/checkpoints/ft:gpt-4.1-mini:acme::x/permissions`,
+      {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      },
+    );
+    const text = await listed.text();
+    assert.ok(!text.includes('proj_Q2aZ9kBxQ2aZ9k') && text.includes('(hidden)'), text);
+  });
+
   it('keeps the operator’s Anthropic organization and workspace to itself', async (t) => {
     // api.anthropic.com names them on every answer, as OpenAI names its organization.
     upstream.script(({ res }) => {

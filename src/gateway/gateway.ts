@@ -38,7 +38,7 @@ import {
   requirePrice,
   requirePricedTools,
 } from './access.ts';
-import { withoutModelOwners } from './account-ids.ts';
+import { withoutAccountIds, withoutModelOwners } from './account-ids.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
 import { ESTIMATED } from './local-count.ts';
@@ -258,11 +258,14 @@ export class Gateway {
     const filtersList = this.#objects.filtersList(principal, parsed, method);
     // A whole answer of the other family is translated once it is in.
     // (A count is a whole answer whatever `stream` its body says.)
-    // A model list may name the account's own models' owner (`account-ids.ts`).
+    // A model list may name the account's own models' owner, a fine-tuning job its organization
+    // (`organization_id`) or a checkpoint's permission its project (`account-ids.ts`).
     const listsModels = parsed.route.kind === 'models' && method === 'GET';
+    const namesAccount = parsed.route.kind === 'scoped' && parsed.route.scope === 'fine_tuning';
     if (
       filtersList ||
       listsModels ||
+      namesAccount ||
       (translation !== undefined && translation.stream === undefined)
     )
       client.holdAnswer();
@@ -336,7 +339,7 @@ export class Gateway {
     // A translated answer was put in the client's shape as it ended (`ClientStream.finish`).
     if (held !== undefined && translation !== undefined) {
       client.answer(held.status, held.headers, held.body);
-    } else if (held !== undefined && parsed.route.kind === 'scoped') {
+    } else if (held !== undefined && filtersList && parsed.route.kind === 'scoped') {
       const body = await this.#objects
         .filter(principal, parsed.route.scope, held.body)
         .catch((error: unknown) => {
@@ -346,9 +349,11 @@ export class Gateway {
           });
           return Buffer.from('{"object":"list","data":[]}');
         });
-      client.answer(held.status, held.headers, body);
+      client.answer(held.status, held.headers, namesAccount ? withoutAccountIds(body) : body);
     } else if (held !== undefined && listsModels) {
       client.answer(held.status, held.headers, withoutModelOwners(held.body));
+    } else if (held !== undefined && namesAccount) {
+      client.answer(held.status, held.headers, withoutAccountIds(held.body));
     } else client.complete();
     this.#o.observer?.finished({
       record,
