@@ -118,8 +118,14 @@ const BACKGROUND_WORK = [
  * A key or user whose limits count tokens or money may not start background work through a
  * granted route (`BACKGROUND_WORK`): its usage would never reach the limits.
  */
-export function requireMeteredRoute(principal: Principal, method: string, pathname: string): void {
-  if (method !== 'POST' || principal.kind === 'admin') return;
+export function requireMeteredRoute(
+  principal: Principal,
+  route: RouteInfo,
+  method: string,
+  pathname: string,
+): void {
+  // Inference and model routes start nothing in the background (`requireMetered` has those).
+  if (route.kind !== 'scoped' || method !== 'POST' || principal.kind === 'admin') return;
   if (!BACKGROUND_WORK.some((route) => route.test(pathname))) return;
   const key = principal.kind === 'key' ? principal.key : undefined;
   if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;

@@ -7,6 +7,7 @@
  * to the client; the response headers naming it are kept back too (`headers.ts`). A fine-tuned
  * model's `owned_by` in `/v1/models` names the provider user or organization that trained it.
  */
+import { isObject } from '../dialects/index.ts';
 
 const OPENAI_ACCOUNT_ID = /\b(?:org-|proj_)[A-Za-z0-9]{8,}\b/g;
 /** Only in parentheses after "organization": a UUID elsewhere is anything (a request's id). */
@@ -44,15 +45,11 @@ export function withoutModelOwners(body: Buffer): Buffer {
   } catch {
     return body; // not a model list: nothing of the account's to find in it
   }
-  if (typeof json !== 'object' || json === null) return body;
-  const answer = json as Record<string, unknown>;
-  const shown = Array.isArray(answer.data)
-    ? { ...answer, data: answer.data.map((m: unknown) => (isEntry(m) ? withoutOwner(m) : m)) }
-    : withoutOwner(answer);
-  const text = JSON.stringify(shown);
-  return text === JSON.stringify(json) ? body : Buffer.from(text);
-}
-
-function isEntry(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(json)) return body;
+  const data: unknown[] | undefined = Array.isArray(json.data) ? json.data : undefined;
+  const entries = data?.map((m) => (isObject(m) ? withoutOwner(m) : m));
+  const shown = entries === undefined ? withoutOwner(json) : { ...json, data: entries };
+  // `withoutOwner` hands back the same entry when it names no owner of the account's.
+  const changed = entries === undefined ? shown !== json : entries.some((m, i) => m !== data?.[i]);
+  return changed ? Buffer.from(JSON.stringify(shown)) : body;
 }

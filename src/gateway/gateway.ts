@@ -165,7 +165,7 @@ export class Gateway {
       info = { ...info, principal, clientIp: forwardedIp(req, credential) ?? clientIp };
       const route = routeOf(method, pathname);
       authorizeRoute(principal, route, pathname);
-      requireMeteredRoute(principal, method, pathname);
+      requireMeteredRoute(principal, route, method, pathname);
       const priced = (model: string) => this.#o.meter.priced(pathname, model);
       const parsed = await parseRequest(req, path, route, {
         maxBodyBytes: this.#o.config.maxBodyBytes,

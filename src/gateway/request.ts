@@ -154,10 +154,11 @@ const FEE_TOOL =
 const SEARCH_MODEL = /-search-(?:preview|api)\b/;
 
 function feeToolsIn(json: Record<string, unknown>): readonly string[] {
-  const tools = Array.isArray(json.tools) ? json.tools : [];
-  const found = tools.flatMap((tool: unknown) =>
-    isObject(tool) && typeof tool.type === 'string' && FEE_TOOL.test(tool.type) ? [tool.type] : [],
-  );
+  const found: string[] = [];
+  if (Array.isArray(json.tools))
+    for (const tool of json.tools as unknown[])
+      if (isObject(tool) && typeof tool.type === 'string' && FEE_TOOL.test(tool.type))
+        found.push(tool.type);
   if (json.web_search_options !== undefined) found.push('web_search_options');
   if (isObject(json.search_parameters) && json.search_parameters.mode !== 'off')
     found.push('search_parameters');
