@@ -7,6 +7,8 @@
  * measured again before it is called one.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type Server } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { type CpuHogs, startCpuHogs } from './support/cpu-hogs.ts';
@@ -14,6 +16,7 @@ import { startHaproxy, type TestHaproxy } from './support/intermediaries/haproxy
 import { probeArgs, runDoctor } from './support/intermediaries/doctor-run.ts';
 import { proxyServerBlock, startNginx, type TestNginx } from './support/nginx.ts';
 import { startTestSluice, type TestSluice } from './support/sluice.ts';
+import { type SluiceProcess, spawnSluice } from './support/sluice-process.ts';
 
 const PROBE = probeArgs({ events: 30, intervalMs: 50, pad: 512, silenceMs: 0 });
 /** Runs per hop: enough to see a stray stall, few enough to stay well inside the timeout. */
@@ -65,4 +68,64 @@ describe('doctor verdicts with every core busy', () => {
       assert.ok(hogs.cpuSeconds() > before, 'the hogs ran while the doctor measured');
     });
   }
+});
+
+/**
+ * A TCP relay inside the doctor's own process that, once `events` probe events have passed, stops
+ * the process for `ms` — as a busy machine deschedules it. Sluice is another process and keeps
+ * sending meanwhile; what it sends waits in the sockets.
+ */
+async function stallingRelay(target: URL, events: number, ms: number): Promise<Server> {
+  let stalled = false;
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    client.pipe(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    let seen = 0;
+    upstream.on('data', (chunk: Buffer) => {
+      client.write(chunk);
+      seen += chunk.toString('latin1').split('\ndata: {').length - 1;
+      if (!stalled && seen >= events) {
+        stalled = true;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      }
+    });
+    upstream.on('end', () => client.end());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+describe("the doctor's own process stalls mid-stream", () => {
+  let child: SluiceProcess;
+  let relay: Server;
+  const STALL_MS = 700;
+  before(async () => {
+    child = await spawnSluice({});
+    relay = await stallingRelay(new URL(child.url), 8, STALL_MS);
+  });
+  after(async () => {
+    relay.close();
+    child.child.kill('SIGTERM');
+    await child.exited;
+  });
+
+  it('what waited in the doctor is not a hop holding it: ok, and the evidence says so', async () => {
+    const { port } = relay.address() as { port: number };
+    const run = await runDoctor([`http://127.0.0.1:${String(port)}`, '--json', ...PROBE]);
+    const timeline = run.timelines.at(-1);
+    // The read after the stall knows the doctor was not listening for the whole stall.
+    const blind = timeline?.reads.find(
+      (r) => r.blindFromMs !== undefined && r.t - r.blindFromMs >= STALL_MS,
+    );
+    assert.ok(blind, `a read after the stall is marked: ${JSON.stringify(timeline?.reads)}`);
+    const summary = run.json?.causes.map((c) => `${c.id}: ${c.evidence.join('; ')}`).join('\n');
+    assert.equal(run.json?.verdict, 'ok', summary);
+    assert.match(summary ?? '', /waited in the doctor itself/);
+    assert.ok(
+      run.json.timeline.some((e) => e.own_stall_ms !== null && e.own_stall_ms > STALL_MS / 2),
+    );
+  });
 });

@@ -13,7 +13,7 @@ import { readFingerprints } from './fingerprints.ts';
 import { namedIds, pathOf } from './path.ts';
 import { probeTimingFindings } from './probe-timing.ts';
 import { releasesOf } from './releases.ts';
-import { isHeld, placeEvents } from './schedule.ts';
+import { isHeld, NOISE_MS, placeEvents } from './schedule.ts';
 import { formatMs, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
 
@@ -128,6 +128,14 @@ function healthy(timeline: Timeline, placed: Diagnosis['placed']): Cause {
     );
     measures['on_time'] = onTime;
     measures['max_hold_ms'] = round(maxHold, 0.1);
+    const stalled = placed.filter((e) => e.ownStallMs >= NOISE_MS);
+    if (stalled.length > 0) {
+      const longest = Math.max(...stalled.map((e) => e.ownStallMs));
+      evidence.push(
+        `${stalled.length} event(s) waited in the doctor itself, up to ${formatMs(longest)}: its process stalled (a busy machine), so that wait is not counted as a hold`,
+      );
+      measures['own_stall_ms'] = round(longest, 0.1);
+    }
   } else {
     evidence.push(`${timeline.events.length} events arrived one or a few per read`);
   }

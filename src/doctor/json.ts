@@ -91,6 +91,8 @@ interface TimelineRow {
   readonly arrival_ms: number;
   readonly sent_ms: number | null;
   readonly hold_ms: number | null;
+  /** Lateness a stall of the doctor's own process may explain, not counted in hold_ms. */
+  readonly own_stall_ms: number | null;
   readonly read: number;
   readonly bytes: number;
 }
@@ -145,6 +147,7 @@ export function diagnosisJson(d: Diagnosis): DoctorJson {
         arrival_ms: e.t,
         sent_ms: e.sentMs ?? null,
         hold_ms: p === undefined ? null : round(p.holdMs, 0.01),
+        own_stall_ms: p === undefined ? null : round(p.ownStallMs, 0.01),
         read: e.read,
         bytes: e.bytes,
       };

@@ -11,6 +11,7 @@ import { SseParser } from '../sse/index.ts';
 import type { CertificateSummary } from './certificate.ts';
 import { decoderFor } from './decode.ts';
 import { eventRecord } from './event-record.ts';
+import { watchStalls } from './stall-watch.ts';
 import type {
   CaptureMode,
   EndKind,
@@ -38,6 +39,7 @@ export class Recording {
   readonly #reads: ReadRecord[] = [];
   readonly #events: EventRecord[] = [];
   readonly #comments: number[] = [];
+  readonly #stallWatch = watchStalls(() => this.now());
   #doneMs: number | undefined;
   #status: number | undefined;
   #headers: Record<string, string> = {};
@@ -117,10 +119,16 @@ export class Recording {
     // call within the same turn: count them as one read, which is what a hop released at once.
     if (this.#readOpen) {
       const last = this.#reads.pop();
-      if (last !== undefined) this.#reads.push({ t: last.t, bytes: last.bytes + chunk.length });
+      if (last !== undefined) this.#reads.push({ ...last, bytes: last.bytes + chunk.length });
     } else {
       this.#readOpen = true;
-      this.#reads.push({ t: this.now(), bytes: chunk.length });
+      const t = this.now();
+      const blindFromMs = this.#stallWatch.blindFrom(t);
+      this.#reads.push({
+        t,
+        bytes: chunk.length,
+        ...(blindFromMs === undefined ? {} : { blindFromMs }),
+      });
       queueMicrotask(() => {
         this.#readOpen = false;
       });
@@ -156,6 +164,7 @@ export class Recording {
     const message = error instanceof Error ? error.message : undefined;
     const status = this.#status;
     const { probe } = this.#target;
+    this.#stallWatch.stop();
     this.#onEnd({
       url: this.#target.url.href,
       mode: this.#target.mode,

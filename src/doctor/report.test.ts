@@ -72,6 +72,7 @@ describe('--json', () => {
       'arrival_ms',
       'sent_ms',
       'hold_ms',
+      'own_stall_ms',
       'read',
       'bytes',
     ]);

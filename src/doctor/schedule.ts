@@ -2,7 +2,9 @@
  * Each probe event placed against its own send schedule. No clock sync is needed: the server's
  * clock measures send times from its stream start, ours measures arrivals from our request start,
  * and the offset between the two (one-way latency plus setup) is the smallest lag of any event.
- * An event's "hold" is how much later than that it arrived: the time some hop kept it.
+ * An event's "hold" is how much later than that it arrived: the time some hop kept it — except
+ * what waited in the doctor itself: an event read right after one of the doctor's own stalls may
+ * have been there since the stall began, and only its lateness before that is a hop's.
  */
 import type { EventRecord, Timeline } from './timeline.ts';
 
@@ -12,8 +14,10 @@ export interface PlacedEvent {
   readonly arrivalMs: number;
   /** arrival − send: the two clocks' offset plus any holding. */
   readonly lagMs: number;
-  /** lag − the smallest lag: how long this event was held beyond the fastest one. */
+  /** lag − the smallest lag: how long a hop held this event beyond the fastest one. */
   readonly holdMs: number;
+  /** Of its lateness, what a stall of the doctor's own process may explain (not in holdMs). */
+  readonly ownStallMs: number;
   /** When the next event was sent, relative to this one (the probe's interval, or the silence). */
   readonly nextGapMs: number;
   readonly read: number;
@@ -42,6 +46,7 @@ export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
     (e): e is EventRecord & { sentMs: number } => e.sentMs !== undefined,
   );
   if (timed.length === 0 || timed.length !== timeline.events.length) return undefined;
+  const blind = timed.map((e) => timeline.reads[e.read]?.blindFromMs);
   const lags = timed.map((e) => e.t - e.sentMs);
   const base = Math.min(...lags);
   const interval = timeline.probe?.intervalMs ?? 0;
@@ -55,12 +60,17 @@ export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
   return timed.map((e, i) => {
     const lag = lags[i] ?? 0;
     const next = nextSent.get(e.seq);
+    const due = e.sentMs + base;
+    const since = blind[i];
+    // Not read before the stall began: held until then at least; after that, unknown.
+    const heldUntil = since === undefined ? e.t : Math.min(e.t, Math.max(due, since));
     return {
       seq: e.seq,
       sentMs: e.sentMs,
       arrivalMs: e.t,
       lagMs: lag,
-      holdMs: lag - base,
+      holdMs: heldUntil - due,
+      ownStallMs: e.t - heldUntil,
       nextGapMs: next === undefined ? interval : next - e.sentMs,
       read: e.read,
       bytes: e.bytes,

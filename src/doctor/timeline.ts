@@ -30,6 +30,11 @@ export interface Phases {
 export interface ReadRecord {
   readonly t: number;
   readonly bytes: number;
+  /**
+   * When the doctor's own process had stalled just before this read (a busy machine): the last
+   * moment it was seen listening. What the read carried may have waited in the doctor since.
+   */
+  readonly blindFromMs?: number;
 }
 
 /** One SSE event with data, `[DONE]` excluded. */
