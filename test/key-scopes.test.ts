@@ -20,7 +20,7 @@ import {
   writeEvents,
 } from './support/fake-upstream.ts';
 import { ADMIN_KEY, keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
-import { Accounts } from '../src/accounts/index.ts';
+import { Accounts, type RouteScope } from '../src/accounts/index.ts';
 import { NO_LIMITS } from '../src/store/index.ts';
 
 /** A provider account in miniature: files, batches, stored responses, an organisation. */
@@ -77,6 +77,10 @@ function providerAccount() {
         object: 'list',
         data: [{ id: `msg_in_${response}`, type: 'message', role: 'user', content: [] }],
       });
+    } else if (method === 'POST' && route === '/v1/evals') {
+      json(call, 200, { id: `eval_${++next}`, object: 'eval' });
+    } else if (method === 'POST' && /^\/v1\/evals\/[^/]+\/runs$/.test(route)) {
+      json(call, 200, { id: `evalrun_${++next}`, object: 'eval.run', status: 'queued' });
     } else if (method === 'POST' && route === '/v1/chat/completions') {
       json(call, 200, { id: 'chatcmpl-1', object: 'chat.completion', choices: [] });
     } else {
@@ -95,7 +99,7 @@ let bob: string;
 /** Inference only. */
 let carol: string;
 
-async function scopedKey(username: string, routes: ('files' | 'batches' | 'responses')[]) {
+async function scopedKey(username: string, routes: RouteScope[]) {
   await keyFor(sluice, username);
   const accounts = new Accounts(sluice.running.store, { key: NO_LIMITS, user: NO_LIMITS });
   return (await accounts.createKey({ username, routes })).secret;
@@ -311,6 +315,57 @@ describe('objects belong to who created them', () => {
     assert.match(id, /^resp_/);
     assert.equal((await call(alice, 'GET', `/responses/${id}`)).status, 200);
     assert.equal((await call(bob, 'GET', `/responses/${id}`)).status, 404);
+  });
+});
+
+describe('an eval run reads only its runner’s data', () => {
+  // An eval run reads its rows server-side and shows them in its output items: from a file
+  // named `{"type": "file_id", "id": …}`, or selected by query from the provider account's
+  // stored chat completions or responses — every user's.
+  let dave: string;
+  let alicesFile: string;
+  let davesFile: string;
+  let davesEval: string;
+  const runOf = (key: string, source: Record<string, unknown>) =>
+    call(key, 'POST', `/evals/${davesEval}/runs`, {
+      data_source: { type: source.type === 'responses' ? 'responses' : 'completions', source },
+    });
+
+  before(async () => {
+    dave = await scopedKey('dave', ['evals', 'files']);
+    const upload = async (key: string) =>
+      (
+        await client(key).files.create({
+          file: await toFile(Buffer.from('{"item":{}}\n'), 'rows.jsonl'),
+          purpose: 'evals',
+        })
+      ).id;
+    alicesFile = await upload(alice);
+    davesFile = await upload(dave);
+    davesEval = (await call(dave, 'POST', '/evals', { name: 'mine' })).json.id as string;
+  });
+
+  it("another user's file as its source is a 404; their own is run", async () => {
+    const before = upstream.calls.length;
+    const foreign = await runOf(dave, { type: 'file_id', id: alicesFile });
+    assert.equal(foreign.status, 404);
+    assert.equal(codeOf(foreign.json), 'object_not_found');
+    assert.equal(upstream.calls.length, before, 'nothing forwarded');
+    assert.equal((await runOf(dave, { type: 'file_id', id: davesFile })).status, 200);
+  });
+
+  it('a source selecting stored completions or responses is refused to all but admins', async () => {
+    const before = upstream.calls.length;
+    for (const type of ['stored_completions', 'responses']) {
+      const { status, json } = await runOf(dave, { type, model: 'gpt-4o' });
+      assert.equal(status, 403, type);
+      assert.equal(codeOf(json), 'shared_source', type);
+      const error = json.error as { message: string; param: string };
+      assert.equal(error.param, 'data_source.source');
+      assert.match(error.message, /every user/);
+    }
+    assert.equal(upstream.calls.length, before, 'nothing forwarded');
+    assert.equal((await runOf(ADMIN_KEY, { type: 'stored_completions' })).status, 200);
   });
 });
 

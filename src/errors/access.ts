@@ -63,6 +63,18 @@ export class ToolNotPricedError extends Forbidden {
   }
 }
 
+/**
+ * A request that selects provider objects by query rather than by id — an eval run over the
+ * account's stored chat completions or responses — from a caller who may reach only their own:
+ * the query would take every user's.
+ */
+export class SharedSourceError extends Forbidden {
+  readonly code = 'shared_source';
+  constructor(message: string, param: string) {
+    super(message, { param });
+  }
+}
+
 /** A `/v1` route outside the key's scopes (files, batches, …): see `sluice keys create --routes`. */
 export class RouteNotAllowedError extends Forbidden {
   readonly code = 'route_not_allowed';

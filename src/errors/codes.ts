@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'model_not_priced',
   'background_not_metered',
   'tool_not_priced',
+  'shared_source',
   'route_not_allowed',
   'admin_only',
   'csrf_failed',

@@ -48,6 +48,7 @@ export {
   ModelNotAllowedError,
   ModelNotPricedError,
   BackgroundNotMeteredError,
+  SharedSourceError,
   ToolNotPricedError,
   NoUserError,
   RouteNotAllowedError,

@@ -5,7 +5,7 @@
  * upstream that holds it.
  */
 import { isAdmin, type Principal, type RouteScope, userOf } from '../accounts/index.ts';
-import { ObjectNotFoundError } from '../errors/index.ts';
+import { ObjectNotFoundError, SharedSourceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { OwnedObject, Store } from '../store/types.ts';
 import type { EventTap } from './tap.ts';
@@ -32,10 +32,16 @@ export class ObjectAccess {
 
   /**
    * Checks every object the request names (path and body); resolves with the upstream that
-   * holds the object of the path, when Sluice recorded one. Throws 404 for another's object.
+   * holds the object of the path, when Sluice recorded one. Throws 404 for another's object, and
+   * 403 for a query over everyone's (`sharedSource`).
    */
   async check(principal: Principal, parsed: ParsedRequest): Promise<string | undefined> {
-    const { route } = parsed;
+    const { route, sharedSource } = parsed;
+    if (sharedSource !== undefined && !isAdmin(principal))
+      throw new SharedSourceError(
+        `An eval run over "${sharedSource}" reads every user's stored ${sharedSource === 'responses' ? 'responses' : 'chat completions'} in the provider account: only an admin may run one. Name a file of yours instead (source type "file_id" or "file_content").`,
+        'data_source.source',
+      );
     const target =
       route.kind === 'scoped' && route.owned && route.objectId !== undefined
         ? { scope: route.scope, id: route.objectId }

@@ -84,8 +84,8 @@ export function referencesIn(json: unknown): ObjectRef[] {
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    const itemRef = itemReference(value);
-    if (itemRef !== undefined) refs.push({ scope: 'items', id: itemRef });
+    const typed = typedReference(value);
+    if (typed !== undefined) refs.push(typed);
     for (const [key, field] of Object.entries(value)) {
       if (OPAQUE_FIELDS.has(key)) continue;
       const scope = REFERENCE_FIELDS.get(key);
@@ -100,10 +100,26 @@ export function referencesIn(json: unknown): ObjectRef[] {
   return refs;
 }
 
-/** `{"type": "item_reference", "id": …}`: the id it names. */
-function itemReference(value: object): string | undefined {
+/** `{"type": "item_reference", "id": …}`, and an eval run's `{"type": "file_id", "id": …}`. */
+function typedReference(value: object): ObjectRef | undefined {
   const { type, id } = value as { type?: unknown; id?: unknown };
-  return type === 'item_reference' && typeof id === 'string' ? id : undefined;
+  if (typeof id !== 'string') return undefined;
+  if (type === 'item_reference') return { scope: 'items', id };
+  if (type === 'file_id') return { scope: 'files', id };
+  return undefined;
+}
+
+/**
+ * Eval run sources that select by query from the provider account's stored chat completions
+ * (`stored_completions`) or responses (`responses`): every user's, not objects one can own.
+ */
+const SHARED_SOURCES: ReadonlySet<unknown> = new Set(['stored_completions', 'responses']);
+
+/** The shared source an eval run's body selects from (`data_source.source.type`), if any. */
+export function sharedSourceIn(json: unknown): string | undefined {
+  if (!isObject(json) || !isObject(json.data_source)) return undefined;
+  const { source } = json.data_source;
+  return isObject(source) && SHARED_SOURCES.has(source.type) ? String(source.type) : undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ import { InvalidFieldError, UnsupportedMediaTypeError } from '../errors/index.ts
 import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '../http/index.ts';
 import { type Endpoint, endpointFor } from './endpoints.ts';
 import { readMultipart } from './multipart.ts';
-import { mayReference, type ObjectRef, referencesIn } from './ownership.ts';
+import { mayReference, type ObjectRef, referencesIn, sharedSourceIn } from './ownership.ts';
 import type { RouteInfo } from './routes.ts';
 
 export interface ParsedRequest {
@@ -42,6 +42,8 @@ export interface ParsedRequest {
   readonly feeTools: readonly string[];
   /** Provider objects the body names, for the ownership check. */
   readonly references: readonly ObjectRef[];
+  /** Everyone's objects the body selects by query (an eval run over stored completions). */
+  readonly sharedSource: string | undefined;
 }
 
 export interface ParseOptions {
@@ -77,6 +79,7 @@ export async function parseRequest(
     detached: false,
     feeTools: NO_TOOLS,
     references: NO_REFERENCES,
+    sharedSource: undefined,
     contentType: undefined,
   };
   if (NO_BODY.has(req.method ?? 'GET') || !declaresBody(req)) {
@@ -134,6 +137,7 @@ export async function parseRequest(
     // they are, so one scan of the text tells): most chat requests have none.
     references:
       options.checkReferences && mayReference(text) ? nonEmpty(referencesIn(json)) : NO_REFERENCES,
+    sharedSource: route.kind === 'scoped' ? sharedSourceIn(json) : undefined,
   };
 }
 
