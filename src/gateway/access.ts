@@ -40,7 +40,7 @@ export function authorizeModel(
   if (model === undefined) {
     if (route.kind !== 'inference' || !isLimited(principal)) return;
     throw new ModelRequiredError(
-      `This request names no model, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} is limited to some models or to a budget: say which model to use ("model").`,
+      `This request names no model, and ${callerName(principal)} is limited to some models or to a budget: say which model to use ("model").`,
     );
   }
   if (key === undefined || key.models === null || servesModel(key.models, model)) return;
@@ -60,12 +60,12 @@ export function requirePrice(
   priced: (model: string) => boolean,
 ): void {
   if (principal.kind === 'admin') return;
-  const key = principal.kind === 'key' ? principal.key : undefined;
-  const held = key?.limits.budgetCost != null || userOf(principal)?.limits.budgetCost != null;
-  const unpriced = held ? models().find((model) => !priced(model)) : undefined;
+  const unpriced = heldBy(principal, hasCostBudget)
+    ? models().find((model) => !priced(model))
+    : undefined;
   if (unpriced === undefined) return;
   throw new ModelNotPricedError(
-    `The model \`${unpriced}\` has no price, and ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that its requests would not be charged to. An admin can give it one in the config file's "prices".`,
+    `The model \`${unpriced}\` has no price, and ${callerName(principal)} has a cost budget that its requests would not be charged to. An admin can give it one in the config file's "prices".`,
   );
 }
 
@@ -75,11 +75,9 @@ export function requirePrice(
  * count tokens or money (a budget, `tpm`) may not ask for one; everyone else may.
  */
 export function requireMetered(principal: Principal, detached: boolean): void {
-  if (!detached || principal.kind === 'admin') return;
-  const key = principal.kind === 'key' ? principal.key : undefined;
-  if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;
+  if (!detached || principal.kind === 'admin' || !heldBy(principal, countsUsage)) return;
   throw new BackgroundNotMeteredError(
-    `A background response ("background": true) runs on after the request, and its tokens would not be counted: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a budget or token rate limit. Ask without "background" (streamed, if the answer is long), or ask an admin for a key without such limits.`,
+    `A background response ("background": true) runs on after the request, and its tokens would not be counted: ${callerName(principal)} has a budget or token rate limit. Ask without "background" (streamed, if the answer is long), or ask an admin for a key without such limits.`,
     'background',
   );
 }
@@ -90,11 +88,9 @@ export function requireMetered(principal: Principal, detached: boolean): void {
  */
 export function requirePricedTools(principal: Principal, feeTools: readonly string[]): void {
   const [tool] = feeTools;
-  if (tool === undefined || principal.kind === 'admin') return;
-  const key = principal.kind === 'key' ? principal.key : undefined;
-  if (key?.limits.budgetCost == null && userOf(principal)?.limits.budgetCost == null) return;
+  if (tool === undefined || principal.kind === 'admin' || !heldBy(principal, hasCostBudget)) return;
   throw new ToolNotPricedError(
-    `The provider bills \`${tool}\` per call, beside the tokens, and Sluice has no price for those calls: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a cost budget that would not hold. Ask without it, or ask an admin for a key without a cost budget.`,
+    `The provider bills \`${tool}\` per call, beside the tokens, and Sluice has no price for those calls: ${callerName(principal)} has a cost budget that would not hold. Ask without it, or ask an admin for a key without a cost budget.`,
   );
 }
 
@@ -127,24 +123,41 @@ export function requireMeteredRoute(
   // Inference and model routes start nothing in the background (`requireMetered` has those).
   if (route.kind !== 'scoped' || method !== 'POST' || principal.kind === 'admin') return;
   if (!BACKGROUND_WORK.some((route) => route.test(pathname))) return;
-  const key = principal.kind === 'key' ? principal.key : undefined;
-  if (!countsUsage(key?.limits) && !countsUsage(userOf(principal)?.limits)) return;
+  if (!heldBy(principal, countsUsage)) return;
   throw new BackgroundNotMeteredError(
-    `\`POST ${pathname}\` starts work the provider bills on its own, after the request, and its usage would not be counted: ${key === undefined ? 'this account' : `the API key ${principal.keyPrefix}…`} has a budget or token rate limit. Ask an admin for a key without such limits.`,
+    `\`POST ${pathname}\` starts work the provider bills on its own, after the request, and its usage would not be counted: ${callerName(principal)} has a budget or token rate limit. Ask an admin for a key without such limits.`,
   );
 }
 
-function countsUsage(limits: Limits | undefined): boolean {
-  return limits !== undefined && (hasBudget(limits) || limits.tpm !== null);
+/** How an error names the caller: a key by its prefix, a signed-in user as their account. */
+function callerName(principal: Principal): string {
+  return principal.kind === 'key' ? `the API key ${principal.keyPrefix}…` : 'this account';
+}
+
+/** Whether the key's limits or its user's meet `test`. */
+function heldBy(principal: Principal, test: (limits: Limits) => boolean): boolean {
+  const user = userOf(principal);
+  return (
+    (principal.kind === 'key' && test(principal.key.limits)) ||
+    (user !== undefined && test(user.limits))
+  );
 }
 
 /** Held to a model list or to a budget (the key's or its user's). */
 function isLimited(principal: Principal): boolean {
-  const key = principal.kind === 'key' ? principal.key : undefined;
-  if (key !== undefined && key.models !== null) return true;
-  return hasBudget(key?.limits) || hasBudget(userOf(principal)?.limits);
+  if (principal.kind === 'key' && principal.key.models !== null) return true;
+  return heldBy(principal, hasBudget);
 }
 
-function hasBudget(limits: Limits | undefined): boolean {
-  return limits !== undefined && (limits.budgetCost !== null || limits.budgetTokens !== null);
+function hasCostBudget(limits: Limits): boolean {
+  return limits.budgetCost !== null;
+}
+
+function hasBudget(limits: Limits): boolean {
+  return limits.budgetCost !== null || limits.budgetTokens !== null;
+}
+
+/** Limits that count tokens or money: a budget or a token rate. */
+function countsUsage(limits: Limits): boolean {
+  return hasBudget(limits) || limits.tpm !== null;
 }
