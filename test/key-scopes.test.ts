@@ -23,6 +23,9 @@ import { ADMIN_KEY, keyFor, sluiceFor, type TestSluice } from './support/sluice.
 import { Accounts, type RouteScope } from '../src/accounts/index.ts';
 import { NO_LIMITS } from '../src/store/index.ts';
 
+const anthropicEvent = (data: { type: string } & Record<string, unknown>) =>
+  formatEvent({ event: data.type, data: JSON.stringify(data) });
+
 /** A provider account in miniature: files, batches, stored responses, an organisation. */
 function providerAccount() {
   const files = new Map<string, Record<string, unknown>>([
@@ -54,6 +57,28 @@ function providerAccount() {
         status: 'completed',
         output_file_id: 'file-output',
       });
+    } else if (
+      method === 'POST' &&
+      route === '/v1/responses' &&
+      JSON.stringify(call.json?.tools ?? []).includes('code_interpreter')
+    ) {
+      const n = ++next;
+      const item = { type: 'code_interpreter_call', id: `ci_${n}`, container_id: `cntr_${n}` };
+      const response = { id: `resp_${n}`, object: 'response', status: 'completed', output: [item] };
+      if (call.json?.stream !== true) {
+        json(call, 200, response);
+        return;
+      }
+      sseHead(call.res);
+      await writeEvents(
+        call.res,
+        [
+          { type: 'response.created', response: { ...response, output: [] } },
+          { type: 'response.output_item.added', output_index: 0, item },
+          { type: 'response.completed', response },
+        ].map((e) => formatEvent({ event: e.type, data: JSON.stringify(e) })),
+      );
+      call.res.end();
     } else if (method === 'POST' && route === '/v1/responses' && call.json?.stream === true) {
       sseHead(call.res);
       await writeEvents(
@@ -77,6 +102,28 @@ function providerAccount() {
         object: 'list',
         data: [{ id: `msg_in_${response}`, type: 'message', role: 'user', content: [] }],
       });
+    } else if (method === 'POST' && route === '/v1/messages') {
+      // Code execution runs in a container the answer names (at the end, when streamed).
+      const container = { id: `container_${++next}`, expires_at: '2026-12-04T15:00:00Z' };
+      if (call.json?.stream !== true) {
+        json(call, 200, { id: `msg_${next}`, type: 'message', role: 'assistant', container });
+        return;
+      }
+      sseHead(call.res);
+      const usage = { input_tokens: 5, output_tokens: 1 };
+      await writeEvents(call.res, [
+        anthropicEvent({
+          type: 'message_start',
+          message: { id: `msg_${next}`, type: 'message', role: 'assistant', content: [], usage },
+        }),
+        anthropicEvent({
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', container },
+          usage,
+        }),
+        anthropicEvent({ type: 'message_stop' }),
+      ]);
+      call.res.end();
     } else if (method === 'POST' && route === '/v1/evals') {
       json(call, 200, { id: `eval_${++next}`, object: 'eval' });
     } else if (method === 'POST' && /^\/v1\/evals\/[^/]+\/runs$/.test(route)) {
@@ -366,6 +413,74 @@ describe('an eval run reads only its runner’s data', () => {
     }
     assert.equal(upstream.calls.length, before, 'nothing forwarded');
     assert.equal((await runOf(ADMIN_KEY, { type: 'stored_completions' })).status, 200);
+  });
+});
+
+describe('code containers belong to who ran code in them', () => {
+  // A container is made for the caller when code runs; they name it again to keep its files
+  // (Anthropic's `container`, OpenAI's `container_id` in the output items a stateless client
+  // sends back). Another user naming it is told it does not exist.
+  const codeExecution = [{ type: 'code_execution_20250825', name: 'code_execution' }];
+  const message = (key: string, extra: Record<string, unknown>) =>
+    call(key, 'POST', '/messages', {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'run it' }],
+      tools: codeExecution,
+      ...extra,
+    });
+
+  it('an Anthropic container, from a whole answer or a stream, is reused by its user alone', async () => {
+    const whole = await message(carol, {});
+    const fromWhole = (whole.json.container as { id: string }).id;
+    const streamed = await fetch(`${sluice.baseURL}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${carol}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: 'user', content: 'run it' }],
+        tools: codeExecution,
+      }),
+    });
+    const fromStream = /"container":\{"id":"([^"]+)"/.exec(await streamed.text())?.[1];
+    assert.ok(fromStream !== undefined && fromStream !== fromWhole);
+    for (const container of [fromWhole, fromStream]) {
+      assert.equal((await message(carol, { container })).status, 200, container);
+      const foreign = await message(bob, { container });
+      assert.equal(foreign.status, 404, container);
+      assert.equal(codeOf(foreign.json), 'object_not_found');
+    }
+  });
+
+  it('an OpenAI container named in replayed output items, or in the tool, is its user’s', async () => {
+    const tools = (container?: string) => [
+      { type: 'code_interpreter', container: container ?? { type: 'auto' } },
+    ];
+    const stream = await client(carol).responses.create({
+      model: 'gpt-4o',
+      input: 'run it',
+      store: false,
+      stream: true,
+      tools: tools() as OpenAI.Responses.Tool[],
+    });
+    let item: Record<string, unknown> | undefined;
+    for await (const event of stream)
+      if (event.type === 'response.output_item.added') item = event.item as never;
+    const container = item?.container_id;
+    assert.equal(typeof container, 'string');
+    const replay = (key: string) =>
+      call(key, 'POST', '/responses', {
+        model: 'gpt-4o',
+        store: false,
+        input: [{ role: 'user', content: 'run it' }, item, { role: 'user', content: 'again' }],
+        tools: tools(container as string),
+      });
+    assert.equal((await replay(carol)).status, 200);
+    const foreign = await replay(bob);
+    assert.equal(foreign.status, 404);
+    assert.equal(codeOf(foreign.json), 'object_not_found');
   });
 });
 

@@ -270,7 +270,7 @@ export class Gateway {
     )
       client.holdAnswer();
     // A translated answer is stored by no provider: no id to watch for, no object to record.
-    if (parsed.stores && translation === undefined) client.tap.watchId();
+    if (translation === undefined) this.#objects.watch(parsed, client.tap);
     this.#open.add(client);
     const stop = new Stop();
     this.#stops.add(stop);

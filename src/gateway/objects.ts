@@ -10,12 +10,14 @@ import type { Logger } from '../log/index.ts';
 import type { OwnedObject, Store } from '../store/types.ts';
 import type { EventTap } from './tap.ts';
 import {
+  containerIdsIn,
   filterList,
   itemIdsIn,
   listedIds,
   type ObjectRef,
   type ObjectScope,
   objectsIn,
+  runsInContainer,
 } from './ownership.ts';
 import type { ParsedRequest } from './request.ts';
 
@@ -81,6 +83,15 @@ export class ObjectAccess {
     return Buffer.from(JSON.stringify(filterList(json, (id) => owned.has(id))));
   }
 
+  /**
+   * Has a stream's events read for what it creates: a stored response's id and items, the
+   * container code ran in. (A whole JSON answer is read at its end.)
+   */
+  watch(parsed: ParsedRequest, tap: EventTap): void {
+    if (parsed.stores) tap.watchId();
+    if (runsInContainer(parsed.feeTools)) tap.watchContainers();
+  }
+
   /** Records what a successful answer created or revealed, as the caller's. */
   async record(
     principal: Principal,
@@ -128,16 +139,24 @@ function createdBy(parsed: ParsedRequest, method: string, tap: EventTap): Object
       (route.scope === 'responses' || route.scope === 'conversations');
     return objectsIn(creates ? route.scope : undefined, tap.json, holdsItems);
   }
-  if (route.kind === 'inference' && parsed.stores) {
-    const response = parsed.pathname === '/v1/responses';
-    const id = tap.firstId ?? idOf(tap.json);
-    const made: ObjectRef[] =
-      id === undefined ? [] : [{ scope: response ? 'responses' : 'chat_completions', id }];
-    if (!response) return made;
-    const items = tap.json === undefined ? tap.itemIds : itemIdsIn(tap.json);
-    return [...made, ...items.map((item): ObjectRef => ({ scope: 'items', id: item }))];
-  }
-  return [];
+  if (route.kind !== 'inference') return [];
+  const containers = runsInContainer(parsed.feeTools)
+    ? [...(tap.json === undefined ? tap.containerIds : containerIdsIn(tap.json))].map(
+        (id): ObjectRef => ({ scope: 'containers', id }),
+      )
+    : [];
+  return parsed.stores ? [...storedBy(parsed, tap), ...containers] : containers;
+}
+
+/** A stored response or chat completion, and the items a stored response shows. */
+function storedBy(parsed: ParsedRequest, tap: EventTap): ObjectRef[] {
+  const response = parsed.pathname === '/v1/responses';
+  const id = tap.firstId ?? idOf(tap.json);
+  const made: ObjectRef[] =
+    id === undefined ? [] : [{ scope: response ? 'responses' : 'chat_completions', id }];
+  if (!response) return made;
+  const items = tap.json === undefined ? tap.itemIds : itemIdsIn(tap.json);
+  return [...made, ...items.map((item): ObjectRef => ({ scope: 'items', id: item }))];
 }
 
 function idOf(json: unknown): string | undefined {

@@ -148,6 +148,38 @@ export function objectsIn(
   return refs;
 }
 
+/**
+ * Whether a request's tools run code in a provider container (OpenAI's code interpreter,
+ * Anthropic's code execution): the answer then names the container, which the caller reuses by
+ * id in later requests (and a stateless client sends back in the output items it replays).
+ */
+export function runsInContainer(feeTools: readonly string[]): boolean {
+  return feeTools.some((tool) => tool === 'code_interpreter' || tool.startsWith('code_execution'));
+}
+
+/**
+ * The code containers an answer (or one of its events) names: OpenAI's `container_id` (a code
+ * interpreter call, a file citation) and Anthropic's `container: {"id": …}`.
+ */
+export function containerIdsIn(json: unknown): string[] {
+  const ids: string[] = [];
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (const item of value as unknown[]) stack.push(item);
+      continue;
+    }
+    if (!isObject(value)) continue;
+    const { container_id: id, container } = value;
+    if (typeof id === 'string' && id !== '') ids.push(id);
+    if (isObject(container) && typeof container.id === 'string' && container.id !== '')
+      ids.push(container.id);
+    for (const field of Object.values(value)) if (typeof field === 'object') stack.push(field);
+  }
+  return ids;
+}
+
 /** A list answer (`{"data": [{"id": …}, …]}`) with only the items `keep` allows. */
 export function filterList(json: unknown, keep: (id: string) => boolean): unknown {
   if (!isObject(json) || !Array.isArray(json.data)) return json;

@@ -8,6 +8,7 @@
 import type { Dialect, EventEdit, TokenUsage } from '../dialects/index.ts';
 import { parseEvent, slice } from '../sse/index.ts';
 import { withoutAccountIds } from './account-ids.ts';
+import { containerIdsIn } from './ownership.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -50,7 +51,10 @@ export class EventTap {
   firstId: string | undefined;
   /** With `watchId`: the ids of the items a stored response's stream adds to its output. */
   readonly itemIds: string[] = [];
+  /** With `watchContainers`: the code containers a stream's events name. */
+  readonly containerIds = new Set<string>();
   #watchId = false;
+  #watchContainers = false;
   #watchItems = false;
   #body: Buffer[] | undefined;
   #bodyBytes = 0;
@@ -79,6 +83,8 @@ export class EventTap {
       this.#watchId = false;
       this.firstId = firstId(event);
     } else if (this.#watchItems && event.includes(ITEM_ADDED)) this.#itemAdded(event);
+    if (this.#watchContainers && kind !== 'error' && event.includes(CONTAINER))
+      this.#containersNamed(event);
     if (this.#fields.length > 0) this.#capture(event);
     // One scan for usage: what it reports and, hidden, what the client gets instead.
     const found = dialect.scanUsage(event, 0, event.length, this.usage, this.#hideUsage);
@@ -115,6 +121,20 @@ export class EventTap {
       if (typeof id === 'string' && id !== '') this.itemIds.push(id);
     } catch {
       // Not JSON: the client gets it as it came; there is no item to record.
+    }
+  }
+
+  /** Read the code containers the stream names (events that mention one, read whole). */
+  watchContainers(): void {
+    this.#watchContainers = true;
+  }
+
+  #containersNamed(event: Buffer): void {
+    const { data } = parseEvent(event);
+    try {
+      for (const id of containerIdsIn(JSON.parse(data ?? ''))) this.containerIds.add(id);
+    } catch {
+      // Not JSON: nothing to record.
     }
   }
 
@@ -188,6 +208,8 @@ export class EventTap {
 
 const ID_FIELD = Buffer.from('"id":"');
 const ITEM_ADDED = Buffer.from('"response.output_item.added"');
+/** `"container_id"` or `"container"`, as keys are written. */
+const CONTAINER = Buffer.from('"container');
 
 /** The first `"id":"…"` value of an event: the object a stream is about comes first. */
 function firstId(event: Buffer): string | undefined {
