@@ -105,8 +105,26 @@ function providerAccount() {
     } else if (method === 'POST' && route === '/v1/messages') {
       // Code execution runs in a container the answer names (at the end, when streamed).
       const container = { id: `container_${++next}`, expires_at: '2026-12-04T15:00:00Z' };
+      // …and the files the code wrote are fetched from the Files API by id.
+      const result = {
+        type: 'bash_code_execution_tool_result',
+        tool_use_id: `srvtoolu_${next}`,
+        content: {
+          type: 'bash_code_execution_result',
+          return_code: 0,
+          stdout: '',
+          stderr: '',
+          content: [{ type: 'bash_code_execution_output', file_id: `file_out_${next}` }],
+        },
+      };
       if (call.json?.stream !== true) {
-        json(call, 200, { id: `msg_${next}`, type: 'message', role: 'assistant', container });
+        json(call, 200, {
+          id: `msg_${next}`,
+          type: 'message',
+          role: 'assistant',
+          content: [result],
+          container,
+        });
         return;
       }
       sseHead(call.res);
@@ -116,6 +134,8 @@ function providerAccount() {
           type: 'message_start',
           message: { id: `msg_${next}`, type: 'message', role: 'assistant', content: [], usage },
         }),
+        anthropicEvent({ type: 'content_block_start', index: 0, content_block: result }),
+        anthropicEvent({ type: 'content_block_stop', index: 0 }),
         anthropicEvent({
           type: 'message_delta',
           delta: { stop_reason: 'end_turn', container },
@@ -451,6 +471,28 @@ describe('code containers belong to who ran code in them', () => {
       const foreign = await message(bob, { container });
       assert.equal(foreign.status, 404, container);
       assert.equal(codeOf(foreign.json), 'object_not_found');
+    }
+  });
+
+  it('the files Anthropic code execution wrote are fetched by their user alone', async () => {
+    const fileOf = (text: string) => /"file_id":"(file_out_[^"]+)"/.exec(text)?.[1];
+    const whole = fileOf(JSON.stringify((await message(bob, {})).json));
+    const streamed = await fetch(`${sluice.baseURL}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: 'user', content: 'chart it' }],
+        tools: codeExecution,
+      }),
+    });
+    const fromStream = fileOf(await streamed.text());
+    for (const file of [whole, fromStream]) {
+      assert.ok(file !== undefined);
+      assert.equal((await call(bob, 'GET', `/files/${file}/content`)).status, 200, file);
+      assert.equal((await call(alice, 'GET', `/files/${file}/content`)).status, 404, file);
     }
   });
 

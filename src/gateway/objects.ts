@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.ts';
 import type { OwnedObject, Store } from '../store/types.ts';
 import type { EventTap } from './tap.ts';
 import {
-  containerIdsIn,
+  codeObjectsIn,
   filterList,
   itemIdsIn,
   listedIds,
@@ -85,11 +85,11 @@ export class ObjectAccess {
 
   /**
    * Has a stream's events read for what it creates: a stored response's id and items, the
-   * container code ran in. (A whole JSON answer is read at its end.)
+   * container code ran in and the files it wrote. (A whole JSON answer is read at its end.)
    */
   watch(parsed: ParsedRequest, tap: EventTap): void {
     if (parsed.stores) tap.watchId();
-    if (runsInContainer(parsed.feeTools)) tap.watchContainers();
+    if (runsInContainer(parsed.feeTools)) tap.watchCode();
   }
 
   /** Records what a successful answer created or revealed, as the caller's. */
@@ -140,12 +140,12 @@ function createdBy(parsed: ParsedRequest, method: string, tap: EventTap): Object
     return objectsIn(creates ? route.scope : undefined, tap.json, holdsItems);
   }
   if (route.kind !== 'inference') return [];
-  const containers = runsInContainer(parsed.feeTools)
-    ? [...(tap.json === undefined ? tap.containerIds : containerIdsIn(tap.json))].map(
-        (id): ObjectRef => ({ scope: 'containers', id }),
-      )
-    : [];
-  return parsed.stores ? [...storedBy(parsed, tap), ...containers] : containers;
+  const ranCode = !runsInContainer(parsed.feeTools)
+    ? []
+    : tap.json === undefined
+      ? tap.codeObjects
+      : codeObjectsIn(tap.json);
+  return parsed.stores ? [...storedBy(parsed, tap), ...ranCode] : ranCode;
 }
 
 /** A stored response or chat completion, and the items a stored response shows. */

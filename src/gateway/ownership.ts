@@ -157,12 +157,19 @@ export function runsInContainer(feeTools: readonly string[]): boolean {
   return feeTools.some((tool) => tool === 'code_interpreter' || tool.startsWith('code_execution'));
 }
 
+/** Anthropic's blocks for a file code wrote (`{"type": …, "file_id": …}`), fetched by id. */
+const CODE_OUTPUTS: ReadonlySet<unknown> = new Set([
+  'code_execution_output',
+  'bash_code_execution_output',
+]);
+
 /**
- * The code containers an answer (or one of its events) names: OpenAI's `container_id` (a code
- * interpreter call, a file citation) and Anthropic's `container: {"id": …}`.
+ * What running code made, as an answer (or one of its events) names it: the container —
+ * OpenAI's `container_id` (a code interpreter call, a file citation), Anthropic's `container:
+ * {"id": …}` — and the files Anthropic's code execution wrote (fetched from its Files API).
  */
-export function containerIdsIn(json: unknown): string[] {
-  const ids: string[] = [];
+export function codeObjectsIn(json: unknown): ObjectRef[] {
+  const refs: ObjectRef[] = [];
   const stack: unknown[] = [json];
   while (stack.length > 0) {
     const value = stack.pop();
@@ -171,13 +178,15 @@ export function containerIdsIn(json: unknown): string[] {
       continue;
     }
     if (!isObject(value)) continue;
-    const { container_id: id, container } = value;
-    if (typeof id === 'string' && id !== '') ids.push(id);
+    const { container_id: id, container, type, file_id: file } = value;
+    if (typeof id === 'string' && id !== '') refs.push({ scope: 'containers', id });
     if (isObject(container) && typeof container.id === 'string' && container.id !== '')
-      ids.push(container.id);
+      refs.push({ scope: 'containers', id: container.id });
+    if (CODE_OUTPUTS.has(type) && typeof file === 'string' && file !== '')
+      refs.push({ scope: 'files', id: file });
     for (const field of Object.values(value)) if (typeof field === 'object') stack.push(field);
   }
-  return ids;
+  return refs;
 }
 
 /** A list answer (`{"data": [{"id": …}, …]}`) with only the items `keep` allows. */

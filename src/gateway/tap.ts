@@ -8,7 +8,7 @@
 import type { Dialect, EventEdit, TokenUsage } from '../dialects/index.ts';
 import { parseEvent, slice } from '../sse/index.ts';
 import { withoutAccountIds } from './account-ids.ts';
-import { containerIdsIn } from './ownership.ts';
+import { codeObjectsIn, type ObjectRef } from './ownership.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -51,10 +51,10 @@ export class EventTap {
   firstId: string | undefined;
   /** With `watchId`: the ids of the items a stored response's stream adds to its output. */
   readonly itemIds: string[] = [];
-  /** With `watchContainers`: the code containers a stream's events name. */
-  readonly containerIds = new Set<string>();
+  /** With `watchCode`: what running code made, as a stream's events name it (`codeObjectsIn`). */
+  readonly codeObjects: ObjectRef[] = [];
   #watchId = false;
-  #watchContainers = false;
+  #watchCode = false;
   #watchItems = false;
   #body: Buffer[] | undefined;
   #bodyBytes = 0;
@@ -83,8 +83,12 @@ export class EventTap {
       this.#watchId = false;
       this.firstId = firstId(event);
     } else if (this.#watchItems && event.includes(ITEM_ADDED)) this.#itemAdded(event);
-    if (this.#watchContainers && kind !== 'error' && event.includes(CONTAINER))
-      this.#containersNamed(event);
+    if (
+      this.#watchCode &&
+      kind !== 'error' &&
+      (event.includes(CONTAINER) || event.includes(CODE_OUTPUT))
+    )
+      this.#codeObjectsNamed(event);
     if (this.#fields.length > 0) this.#capture(event);
     // One scan for usage: what it reports and, hidden, what the client gets instead.
     const found = dialect.scanUsage(event, 0, event.length, this.usage, this.#hideUsage);
@@ -124,15 +128,15 @@ export class EventTap {
     }
   }
 
-  /** Read the code containers the stream names (events that mention one, read whole). */
-  watchContainers(): void {
-    this.#watchContainers = true;
+  /** Read what running code made: events that name a container or a file it wrote, whole. */
+  watchCode(): void {
+    this.#watchCode = true;
   }
 
-  #containersNamed(event: Buffer): void {
+  #codeObjectsNamed(event: Buffer): void {
     const { data } = parseEvent(event);
     try {
-      for (const id of containerIdsIn(JSON.parse(data ?? ''))) this.containerIds.add(id);
+      this.codeObjects.push(...codeObjectsIn(JSON.parse(data ?? '')));
     } catch {
       // Not JSON: nothing to record.
     }
@@ -208,8 +212,9 @@ export class EventTap {
 
 const ID_FIELD = Buffer.from('"id":"');
 const ITEM_ADDED = Buffer.from('"response.output_item.added"');
-/** `"container_id"` or `"container"`, as keys are written. */
+/** `"container_id"` or `"container"`, as keys are written; a file code wrote. */
 const CONTAINER = Buffer.from('"container');
+const CODE_OUTPUT = Buffer.from('code_execution_output"');
 
 /** The first `"id":"…"` value of an event: the object a stream is about comes first. */
 function firstId(event: Buffer): string | undefined {
