@@ -199,6 +199,12 @@ const codeOf = (json: Record<string, unknown>) =>
   (json.error as { code?: string } | undefined)?.code;
 const client = (key: string) => new OpenAI({ baseURL: sluice.baseURL, apiKey: key, maxRetries: 0 });
 
+/** A one-line JSONL file of `key`'s, through the official client; its id. */
+async function upload(key: string, purpose: 'batch' | 'evals'): Promise<string> {
+  const file = await toFile(Buffer.from('{"item":{}}\n'), 'rows.jsonl');
+  return (await client(key).files.create({ file, purpose })).id;
+}
+
 describe('route scopes', () => {
   it('a plain user key reaches none of the account: 403 route_not_allowed, nothing forwarded', async () => {
     const before = upstream.calls.length;
@@ -257,15 +263,8 @@ describe('objects belong to who created them', () => {
   let bobsFile: string;
 
   before(async () => {
-    const upload = async (key: string) =>
-      (
-        await client(key).files.create({
-          file: await toFile(Buffer.from('{"a":1}\n'), 'data.jsonl'),
-          purpose: 'batch',
-        })
-      ).id;
-    alicesFile = await upload(alice);
-    bobsFile = await upload(bob);
+    alicesFile = await upload(alice, 'batch');
+    bobsFile = await upload(bob, 'batch');
   });
 
   it("another user's file is a 404 by id, for every method; nothing is forwarded", async () => {
@@ -400,15 +399,8 @@ describe('an eval run reads only its runner’s data', () => {
 
   before(async () => {
     dave = await scopedKey('dave', ['evals', 'files']);
-    const upload = async (key: string) =>
-      (
-        await client(key).files.create({
-          file: await toFile(Buffer.from('{"item":{}}\n'), 'rows.jsonl'),
-          purpose: 'evals',
-        })
-      ).id;
-    alicesFile = await upload(alice);
-    davesFile = await upload(dave);
+    alicesFile = await upload(alice, 'evals');
+    davesFile = await upload(dave, 'evals');
     davesEval = (await call(dave, 'POST', '/evals', { name: 'mine' })).json.id as string;
   });
 
