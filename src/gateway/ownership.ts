@@ -184,10 +184,17 @@ export function codeObjectsIn(json: unknown): ObjectRef[] {
       refs.push({ scope: 'containers', id: container.id });
     if (CODE_OUTPUTS.has(type) && typeof file === 'string' && file !== '')
       refs.push({ scope: 'files', id: file });
-    for (const field of Object.values(value)) if (typeof field === 'object') stack.push(field);
+    for (const [key, field] of Object.entries(value))
+      if (typeof field === 'object' && !WRITTEN_BY_OTHERS.has(key)) stack.push(field);
   }
   return refs;
 }
+
+/**
+ * In an answer, what the caller wrote (`metadata`, echoed back) and what the model wrote (a tool
+ * call's `input` or `arguments`): anyone can make those name any id, so they prove nothing.
+ */
+const WRITTEN_BY_OTHERS: ReadonlySet<string> = new Set(['metadata', 'input', 'arguments']);
 
 /** A list answer (`{"data": [{"id": …}, …]}`) with only the items `keep` allows. */
 export function filterList(json: unknown, keep: (id: string) => boolean): unknown {

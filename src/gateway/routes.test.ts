@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { filterList, mayReference, objectsIn, referencesIn } from './ownership.ts';
+import { codeObjectsIn, filterList, mayReference, objectsIn, referencesIn } from './ownership.ts';
 import { routeOf } from './routes.ts';
 
 describe('routeOf', () => {
@@ -178,6 +178,36 @@ describe('ownership', () => {
       { scope: 'items', id: 'msg_2' },
     ]);
     assert.deepEqual(objectsIn(undefined, response), []);
+  });
+
+  it('what running code made: containers and written files, not ids the caller or model wrote', () => {
+    const answer = {
+      id: 'msg_1',
+      container: { id: 'container_a', expires_at: 'x' },
+      metadata: { container_id: 'cntr_claimed' },
+      content: [
+        { type: 'code_interpreter_call', id: 'ci_1', container_id: 'cntr_b' },
+        {
+          type: 'bash_code_execution_tool_result',
+          content: { content: [{ type: 'bash_code_execution_output', file_id: 'file_w' }] },
+        },
+        // The model can be made to write any id into a tool call: it proves nothing.
+        { type: 'tool_use', input: { container_id: 'cntr_claimed', container: { id: 'c2' } } },
+        {
+          type: 'function_call',
+          arguments: { type: 'code_execution_output', file_id: 'file_claimed' },
+        },
+        { type: 'image', file_id: 'file_not_written_by_code' },
+      ],
+    };
+    assert.deepEqual(
+      codeObjectsIn(answer).sort((a, b) => a.id.localeCompare(b.id)),
+      [
+        { scope: 'containers', id: 'cntr_b' },
+        { scope: 'containers', id: 'container_a' },
+        { scope: 'files', id: 'file_w' },
+      ],
+    );
   });
 
   it('filters a list page and its cursors', () => {
