@@ -167,6 +167,39 @@ for (const backend of backends)
       );
     });
 
+    it('compacting a conversation (what Codex asks for) is a model call: served to a user key and charged', async () => {
+      const usage = { input_tokens: 1200, output_tokens: 300, total_tokens: 1500 };
+      upstream.script(
+        jsonReply(200, {
+          id: 'resp_compact',
+          object: 'response.compaction',
+          created_at: 1_764_000_000,
+          output: [{ type: 'compaction', id: 'cmp_1', encrypted_content: 'opaque' }],
+          usage,
+        }),
+      );
+      // Not an admin: no route grant is needed for a model call.
+      const user = new OpenAI({
+        baseURL: sluice.baseURL,
+        apiKey: await keyFor(sluice, 'codex-user'),
+        maxRetries: 0,
+      });
+      const compacted = await user.responses.compact({
+        model: 'gpt-4.1-nano',
+        input: [{ role: 'user', content: 'a long conversation' }],
+      });
+      assert.equal(compacted.object, 'response.compaction');
+      assert.equal(upstream.calls.at(-1)?.path, '/v1/responses/compact');
+      const record = await lastRecord();
+      assert.equal(record.username, 'codex-user');
+      assert.equal(record.endpoint, '/v1/responses/compact');
+      assert.equal(record.model, 'gpt-4.1-nano');
+      assert.equal(record.usageSource, 'upstream');
+      assert.equal(record.promptTokens, 1200);
+      assert.equal(record.completionTokens, 300);
+      assert.ok(record.cost !== null && record.cost > 0);
+    });
+
     it('a cancelled stream is billed for what was generated before the cancel, as an estimate', async () => {
       const chunks = chatChunksFor(FIXTURE, true);
       upstream.script(({ res }) => {

@@ -25,10 +25,14 @@ export type Choice =
     }
   | { readonly count: LocalCount };
 
+/** A compaction answers with encrypted items only the Responses API makes: never translated. */
+const COMPACT = '/v1/responses/compact';
+
 /** Routes whose upstreams must have the Responses API to serve them untranslated. */
 const RESPONSES_ROUTES: ReadonlySet<string> = new Set([
   '/v1/responses',
   '/v1/responses/input_tokens',
+  COMPACT,
 ]);
 
 /** `holder`: the upstream that holds the object the request names, if Sluice knows it. */
@@ -60,7 +64,7 @@ export function chooseUpstreams(
     if (own.length > 0) {
       const count = localCountFor(parsed);
       if (count !== undefined) return { count };
-      const translation = responsesViaChat(parsed);
+      const translation = parsed.pathname === COMPACT ? undefined : responsesViaChat(parsed);
       if (translation !== undefined) return { candidates: own, translation };
     }
   } else if (own.length > 0) return { candidates: own, translation: undefined };

@@ -43,6 +43,8 @@ const INFERENCE: ReadonlyMap<string, BodyKind> = new Map([
   ['completions', 'json'],
   ['responses', 'json'],
   ['responses/input_tokens', 'json'],
+  // Compacting a long conversation (Codex asks for it) is a model call, billed by its usage.
+  ['responses/compact', 'json'],
   ['embeddings', 'json'],
   ['moderations', 'json'],
   ['messages', 'json'],
