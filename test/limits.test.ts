@@ -298,7 +298,7 @@ describe('a background response runs on after its request: only callers whose us
     }
   });
 
-  it('nor start a batch, a fine-tune, a run or a realtime session through a granted route', async () => {
+  it('nor start a batch, a fine-tune, a run, a realtime session or billed storage through a granted route', async () => {
     const routes = [
       'batches',
       'fine_tuning',
@@ -306,6 +306,7 @@ describe('a background response runs on after its request: only callers whose us
       'threads',
       'realtime',
       'containers',
+      'vector_stores',
     ] as const;
     const held = [
       await keyFor(sluice, 'work-cost', { keyLimits: { budgetCost: 1 }, routes: [...routes] }),
@@ -319,9 +320,16 @@ describe('a background response runs on after its request: only callers whose us
       '/threads/runs',
       '/threads/thread_1/runs',
       '/threads/thread_1/runs/run_1/submit_tool_outputs',
+      '/fine_tuning/jobs/ftjob_1/resume',
+      '/fine_tuning/alpha/graders/run',
       '/realtime/client_secrets',
+      '/realtime/translations/client_secrets',
       '/realtime/sessions',
+      '/realtime/calls/rtc_1/accept',
       '/containers',
+      '/vector_stores',
+      '/vector_stores/vs_1/files',
+      '/vector_stores/vs_1/file_batches',
     ];
     for (const key of held)
       for (const path of starts) {

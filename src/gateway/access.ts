@@ -96,18 +96,23 @@ export function requirePricedTools(principal: Principal, feeTools: readonly stri
 
 /**
  * `POST` routes that start work the provider bills on its own, out of Sluice's sight: a batch
- * (OpenAI's, Anthropic's), a fine-tuning job, an eval run, an Assistants run (and its tool
- * outputs, which resume it), a realtime session or call (its client then speaks to the provider
- * directly), a code container.
+ * (OpenAI's, Anthropic's), a fine-tuning job (or resuming a paused one), a grader run (model
+ * graders cost tokens), an eval run, an Assistants run (and its tool outputs, which resume it),
+ * a realtime session, translation session or call, or accepting an incoming call (its client
+ * then speaks to the provider directly), a code container, and vector store storage (billed by
+ * the day: a store, the files added to one).
  */
 const BACKGROUND_WORK = [
   /^\/v1\/(?:messages\/)?batches$/,
-  /^\/v1\/fine_tuning\/jobs$/,
+  /^\/v1\/fine_tuning\/jobs(?:\/[^/]+\/resume)?$/,
+  /^\/v1\/fine_tuning\/alpha\/graders\/run$/,
   /^\/v1\/evals\/[^/]+\/runs$/,
   /^\/v1\/threads(?:\/[^/]+)?\/runs$/,
   /^\/v1\/threads\/[^/]+\/runs\/[^/]+\/submit_tool_outputs$/,
-  /^\/v1\/realtime\/(?:sessions|transcription_sessions|client_secrets|calls)$/,
+  /^\/v1\/realtime\/(?:sessions|transcription_sessions|(?:translations\/)?client_secrets|calls)$/,
+  /^\/v1\/realtime\/calls\/[^/]+\/accept$/,
   /^\/v1\/containers$/,
+  /^\/v1\/vector_stores(?:\/[^/]+\/(?:files|file_batches))?$/,
 ];
 
 /**
