@@ -560,9 +560,45 @@ describe('multipart routes read the model from the form as it streams', () => {
     });
     assert.equal(noModel.status, 400);
     assert.equal(errorCode(noModel.json), 'model_required');
-    const json = await post('/images/edits', limited, chat('gpt-image-1'), {
+    const json = await post('/audio/transcriptions', limited, chat('whisper-1'), {
       'content-type': 'application/json',
     });
     assert.equal(json.status, 415);
+  });
+
+  it('an image edit as JSON (images named by file_id or URL) is read, checked and charged as JSON', async () => {
+    const usage = { input_tokens: 1050, output_tokens: 4160, total_tokens: 5210 };
+    upstream.script(jsonReply(200, { created: 1, data: [], usage }));
+    const edit = {
+      model: 'gpt-image-1',
+      prompt: 'make it blue',
+      images: [{ image_url: 'https://example.com/a.png' }],
+    };
+    const before = upstream.calls.length;
+    const served = await post('/images/edits', budgeted, JSON.stringify(edit), {
+      'content-type': 'application/json',
+    });
+    assert.equal(served.status, 200);
+    assert.deepEqual(upstream.calls.at(-1)?.json, edit);
+    assert.equal(upstream.calls.at(-1)?.headers['content-type'], 'application/json');
+    const record = await lastRecord();
+    assert.equal(record.endpoint, '/v1/images/edits');
+    assert.equal(record.promptTokens, 1050);
+    assert.ok((record.cost ?? 0) > 0);
+    // The model list and the objects a user may name hold as for any JSON body.
+    const outside = await post('/images/edits', limited, JSON.stringify(edit), {
+      'content-type': 'application/json',
+    });
+    assert.equal(outside.status, 403);
+    assert.equal(errorCode(outside.json), 'model_not_allowed');
+    const foreign = await post(
+      '/images/edits',
+      budgeted,
+      JSON.stringify({ ...edit, images: [{ file_id: 'file-not-hers' }] }),
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(foreign.status, 404);
+    assert.equal(errorCode(foreign.json), 'object_not_found');
+    assert.equal(upstream.calls.length, before + 1, 'only the first went upstream');
   });
 });

@@ -179,7 +179,7 @@ export class Gateway {
       });
       info = { ...info, model: parsed.model };
       // A form's model is checked by its reader, when it comes (`multipart.ts`).
-      if (!isForm(route)) authorizeModel(principal, parsed.model, route);
+      if (!isForm(parsed.route)) authorizeModel(principal, parsed.model, route);
       requireMetered(principal, parsed.detached);
       requirePricedTools(principal, parsed.feeTools);
       const holder = await this.#objects.check(principal, parsed);
@@ -188,7 +188,7 @@ export class Gateway {
       // Charged under the name its upstream knows it by: each must have a price.
       if (
         route.kind === 'inference' &&
-        !isForm(route) &&
+        !isForm(parsed.route) &&
         model !== undefined &&
         'candidates' in choice
       )

@@ -18,7 +18,7 @@ import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '.
 import { type Endpoint, endpointFor } from './endpoints.ts';
 import { readMultipart } from './multipart.ts';
 import { mayReference, type ObjectRef, referencesIn, sharedSourceIn } from './ownership.ts';
-import type { RouteInfo } from './routes.ts';
+import { JSON_INFERENCE, type RouteInfo } from './routes.ts';
 
 export interface ParsedRequest {
   readonly endpoint: Endpoint;
@@ -90,6 +90,9 @@ export async function parseRequest(
   }
   const multipart = isMultipart(req.headers['content-type']);
   if (route.kind === 'inference' && route.body === 'multipart') {
+    // An image edit may also come as JSON, naming its images (`file_id`, `image_url`).
+    if (!multipart && pathname === '/v1/images/edits')
+      return parseRequest(req, path, JSON_INFERENCE, options);
     if (!multipart) throw notMultipart();
     const form = await readMultipart(req, {
       limit: options.maxBodyBytes,

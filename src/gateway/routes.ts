@@ -32,7 +32,7 @@ export type RouteInfo =
   | { readonly kind: 'unknown' };
 
 /** Shared answers for the routes of every request: nothing allocated per request. */
-const JSON_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'json' });
+export const JSON_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'json' });
 const MULTIPART_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'multipart' });
 const MODELS: RouteInfo = Object.freeze({ kind: 'models' });
 const UNKNOWN: RouteInfo = Object.freeze({ kind: 'unknown' });
