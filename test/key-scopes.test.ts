@@ -433,30 +433,28 @@ describe('code containers belong to who ran code in them', () => {
   // (Anthropic's `container`, OpenAI's `container_id` in the output items a stateless client
   // sends back). Another user naming it is told it does not exist.
   const codeExecution = [{ type: 'code_execution_20250825', name: 'code_execution' }];
+  const request = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 100,
+    messages: [{ role: 'user', content: 'run it' }],
+    tools: codeExecution,
+  };
   const message = (key: string, extra: Record<string, unknown>) =>
-    call(key, 'POST', '/messages', {
-      model: 'claude-sonnet-4-5',
-      max_tokens: 100,
-      messages: [{ role: 'user', content: 'run it' }],
-      tools: codeExecution,
-      ...extra,
+    call(key, 'POST', '/messages', { ...request, ...extra });
+  /** The same request streamed: the whole event stream, as text. */
+  const streamed = async (key: string) => {
+    const response = await fetch(`${sluice.baseURL}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...request, stream: true }),
     });
+    return response.text();
+  };
 
   it('an Anthropic container, from a whole answer or a stream, is reused by its user alone', async () => {
     const whole = await message(carol, {});
     const fromWhole = (whole.json.container as { id: string }).id;
-    const streamed = await fetch(`${sluice.baseURL}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${carol}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 100,
-        stream: true,
-        messages: [{ role: 'user', content: 'run it' }],
-        tools: codeExecution,
-      }),
-    });
-    const fromStream = /"container":\{"id":"([^"]+)"/.exec(await streamed.text())?.[1];
+    const fromStream = /"container":\{"id":"([^"]+)"/.exec(await streamed(carol))?.[1];
     assert.ok(fromStream !== undefined && fromStream !== fromWhole);
     for (const container of [fromWhole, fromStream]) {
       assert.equal((await message(carol, { container })).status, 200, container);
@@ -469,18 +467,7 @@ describe('code containers belong to who ran code in them', () => {
   it('the files Anthropic code execution wrote are fetched by their user alone', async () => {
     const fileOf = (text: string) => /"file_id":"(file_out_[^"]+)"/.exec(text)?.[1];
     const whole = fileOf(JSON.stringify((await message(bob, {})).json));
-    const streamed = await fetch(`${sluice.baseURL}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 100,
-        stream: true,
-        messages: [{ role: 'user', content: 'chart it' }],
-        tools: codeExecution,
-      }),
-    });
-    const fromStream = fileOf(await streamed.text());
+    const fromStream = fileOf(await streamed(bob));
     for (const file of [whole, fromStream]) {
       assert.ok(file !== undefined);
       assert.equal((await call(bob, 'GET', `/files/${file}/content`)).status, 200, file);

@@ -119,7 +119,6 @@ export function prices(value: unknown, problems: string[]): PriceTable {
   const own: Record<string, Price> = {};
   for (const [pattern, raw] of Object.entries(value)) {
     const price = raw as Record<string, unknown> | null;
-    const valid = (v: unknown) => typeof v === 'number' && v >= 0;
     const optional = [
       'cachedInput',
       'audioInput',
@@ -131,18 +130,18 @@ export function prices(value: unknown, problems: string[]): PriceTable {
     const perImage = price?.perImage;
     const validPerImage =
       perImage === undefined ||
-      valid(perImage) ||
+      isRate(perImage) ||
       (typeof perImage === 'object' &&
         perImage !== null &&
         !Array.isArray(perImage) &&
         Object.keys(perImage).length > 0 &&
-        Object.values(perImage).every(valid));
+        Object.values(perImage).every(isRate));
     const { priority, longContext } = price ?? {};
     if (
       price === null ||
-      !valid(price.input) ||
-      !valid(price.output) ||
-      !optional.every((field) => price[field] === undefined || valid(price[field])) ||
+      !isRate(price.input) ||
+      !isRate(price.output) ||
+      !optional.every((field) => price[field] === undefined || isRate(price[field])) ||
       !validPerImage ||
       !(priority === undefined || areRates(priority, false)) ||
       !(longContext === undefined || areRates(longContext, true))
@@ -170,16 +169,20 @@ export function prices(value: unknown, problems: string[]): PriceTable {
   return { ...own, ...DEFAULT_PRICES, ...own };
 }
 
+/** A rate in USD: a number, not negative. */
+function isRate(value: unknown): boolean {
+  return typeof value === 'number' && value >= 0;
+}
+
 /** A price's rates for a tier: input, output and cached input; `above` (tokens) with `threshold`. */
 function areRates(value: unknown, threshold: boolean): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const rates = value as Record<string, unknown>;
-  const rate = (v: unknown) => typeof v === 'number' && v >= 0;
   const fields = ['input', 'output', 'cachedInput', ...(threshold ? ['above'] : [])];
   return (
-    rate(rates.input) &&
-    rate(rates.output) &&
-    (rates.cachedInput === undefined || rate(rates.cachedInput)) &&
+    isRate(rates.input) &&
+    isRate(rates.output) &&
+    (rates.cachedInput === undefined || isRate(rates.cachedInput)) &&
     (!threshold || (Number.isInteger(rates.above) && (rates.above as number) > 0)) &&
     Object.keys(rates).every((k) => fields.includes(k))
   );

@@ -46,7 +46,6 @@ export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
     (e): e is EventRecord & { sentMs: number } => e.sentMs !== undefined,
   );
   if (timed.length === 0 || timed.length !== timeline.events.length) return undefined;
-  const blind = timed.map((e) => timeline.reads[e.read]?.blindFromMs);
   const lags = timed.map((e) => e.t - e.sentMs);
   const base = Math.min(...lags);
   const interval = timeline.probe?.intervalMs ?? 0;
@@ -61,7 +60,7 @@ export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
     const lag = lags[i] ?? 0;
     const next = nextSent.get(e.seq);
     const due = e.sentMs + base;
-    const since = blind[i];
+    const since = timeline.reads[e.read]?.blindFromMs;
     // Not read before the stall began: held until then at least; after that, unknown.
     const heldUntil = since === undefined ? e.t : Math.min(e.t, Math.max(due, since));
     return {

@@ -4,7 +4,7 @@
  * tells a read that followed a stall; the events it carried count as held only up to the stall.
  */
 import assert from 'node:assert/strict';
-import { describe, it, mock } from 'node:test';
+import { describe, it } from 'node:test';
 import { probeTimeline, scheduleOf } from '../../test/support/intermediaries/synthetic-timeline.ts';
 import { classify } from './classify.ts';
 import { placeEvents } from './schedule.ts';
@@ -37,23 +37,19 @@ describe('watchStalls', () => {
     watch.stop();
   });
 
-  it('stop() ends the ticker: a stopped capture keeps nothing running', () => {
-    mock.timers.enable({ apis: ['setInterval'] });
-    try {
-      let clock = 0;
-      let reads = 0;
-      const watch = watchStalls(() => {
-        reads++;
-        return clock;
-      });
-      watch.stop();
-      const before = reads;
-      clock += 100;
-      mock.timers.tick(100);
-      assert.equal(reads, before);
-    } finally {
-      mock.timers.reset();
-    }
+  it('stop() ends the ticker: a stopped capture keeps nothing running', (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    let clock = 0;
+    let reads = 0;
+    const watch = watchStalls(() => {
+      reads++;
+      return clock;
+    });
+    watch.stop();
+    const before = reads;
+    clock += 100;
+    t.mock.timers.tick(100);
+    assert.equal(reads, before);
   });
 });
 

@@ -18,7 +18,7 @@ import { declaresBody, limitedBody, ownUtf8, parseJsonObject, readBody } from '.
 import { type Endpoint, endpointFor } from './endpoints.ts';
 import { readMultipart } from './multipart.ts';
 import { mayReference, type ObjectRef, referencesIn, sharedSourceIn } from './ownership.ts';
-import { JSON_INFERENCE, type RouteInfo } from './routes.ts';
+import { byBody, type RouteInfo } from './routes.ts';
 
 export interface ParsedRequest {
   readonly endpoint: Endpoint;
@@ -64,9 +64,11 @@ const NO_REFERENCES: readonly ObjectRef[] = Object.freeze([]);
 export async function parseRequest(
   req: IncomingMessage,
   path: string,
-  route: RouteInfo,
+  asked: RouteInfo,
   options: ParseOptions,
 ): Promise<ParsedRequest> {
+  const multipart = isMultipart(req.headers['content-type']);
+  const route = byBody(asked, multipart);
   const pathname = path.split('?')[0] ?? path;
   const endpoint = endpointFor(pathname, req.headers);
   const base = {
@@ -88,11 +90,7 @@ export async function parseRequest(
     if (route.kind === 'inference') parseJsonObject(await readBody(req, options.maxBodyBytes));
     return { ...base, body: null, replayable: true, stream: /[?&]stream=true(?:&|$)/.test(path) };
   }
-  const multipart = isMultipart(req.headers['content-type']);
   if (route.kind === 'inference' && route.body === 'multipart') {
-    // An image edit may also come as JSON, naming its images (`file_id`, `image_url`).
-    if (!multipart && pathname === '/v1/images/edits')
-      return parseRequest(req, path, JSON_INFERENCE, options);
     if (!multipart) throw notMultipart();
     const form = await readMultipart(req, {
       limit: options.maxBodyBytes,

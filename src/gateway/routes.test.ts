@@ -7,7 +7,7 @@ describe('routeOf', () => {
   const cases: [string, string, ReturnType<typeof routeOf>][] = [
     ['POST', '/v1/chat/completions', { kind: 'inference', body: 'json' }],
     ['POST', '/v1/audio/transcriptions', { kind: 'inference', body: 'multipart' }],
-    ['POST', '/v1/images/edits', { kind: 'inference', body: 'multipart' }],
+    ['POST', '/v1/images/edits', { kind: 'inference', body: 'either' }],
     ['POST', '/v1/messages', { kind: 'inference', body: 'json' }],
     ['GET', '/v1/models', { kind: 'models' }],
     ['GET', '/v1/models/gpt-4o', { kind: 'models' }],

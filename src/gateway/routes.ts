@@ -13,7 +13,8 @@ import { decodeSegment } from '../http/index.ts';
 /** Scopes whose objects are not per-user (the grant is the whole of it). */
 const UNOWNED: ReadonlySet<RouteScope> = new Set(['organization', 'realtime']);
 
-export type BodyKind = 'json' | 'multipart';
+/** `either`: a form or JSON, as the request's `Content-Type` says (an image edit). */
+export type BodyKind = 'json' | 'multipart' | 'either';
 
 export type RouteInfo =
   /** A model call: every key may make it; its body names the model. */
@@ -32,10 +33,23 @@ export type RouteInfo =
   | { readonly kind: 'unknown' };
 
 /** Shared answers for the routes of every request: nothing allocated per request. */
-export const JSON_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'json' });
+const JSON_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'json' });
 const MULTIPART_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'multipart' });
+const EITHER_INFERENCE: RouteInfo = Object.freeze({ kind: 'inference', body: 'either' });
 const MODELS: RouteInfo = Object.freeze({ kind: 'models' });
 const UNKNOWN: RouteInfo = Object.freeze({ kind: 'unknown' });
+
+const INFERENCE_ROUTES: Readonly<Record<BodyKind, RouteInfo>> = {
+  json: JSON_INFERENCE,
+  multipart: MULTIPART_INFERENCE,
+  either: EITHER_INFERENCE,
+};
+
+/** A route that takes `either` body: the one this request's body is. */
+export function byBody(route: RouteInfo, multipart: boolean): RouteInfo {
+  if (route.kind !== 'inference' || route.body !== 'either') return route;
+  return multipart ? MULTIPART_INFERENCE : JSON_INFERENCE;
+}
 
 /** A Map, not an object: the key is the client's path, and an object also answers `constructor`. */
 const INFERENCE: ReadonlyMap<string, BodyKind> = new Map([
@@ -53,7 +67,8 @@ const INFERENCE: ReadonlyMap<string, BodyKind> = new Map([
   ['audio/speech', 'json'],
   ['audio/transcriptions', 'multipart'],
   ['audio/translations', 'multipart'],
-  ['images/edits', 'multipart'],
+  // OpenAI takes an edit as a form (the images uploaded) or as JSON (naming them by id or URL).
+  ['images/edits', 'either'],
   ['images/variations', 'multipart'],
 ]);
 
@@ -94,7 +109,7 @@ export function routeOf(method: string, pathname: string): RouteInfo {
   const rest = pathname.slice('/v1/'.length);
   if (method === 'POST') {
     const body = INFERENCE.get(rest);
-    if (body !== undefined) return body === 'json' ? JSON_INFERENCE : MULTIPART_INFERENCE;
+    if (body !== undefined) return INFERENCE_ROUTES[body];
   }
   const segments = rest.split('/');
   if (segments[0] === 'models' && segments.length <= 2 && (method === 'GET' || method === 'HEAD'))
