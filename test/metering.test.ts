@@ -167,6 +167,56 @@ for (const backend of backends)
       );
     });
 
+    it("Gemini's OpenAI-compatible API counts thinking only in total_tokens: it is billed as output", async () => {
+      // As Google's endpoint streams `gemini-3-flash-preview` with a 100-token limit (chunks
+      // quoted on discuss.ai.google.dev, topic 127400): cumulative usage on every chunk, no
+      // `reasoning_tokens`, the thinking only in `total_tokens` — 9 prompt + 100 output, of
+      // which 3 visible, when the token limit cut it.
+      const base = {
+        id: 'Q9ugadePBtbAqtsPx5e1iAE',
+        created: 1772149571,
+        object: 'chat.completion.chunk',
+      };
+      const chunk = (delta: object, finish: string | null, completion: number, total: number) => ({
+        ...base,
+        model: 'gemini-3-flash-preview',
+        choices: [{ delta, index: 0, ...(finish === null ? {} : { finish_reason: finish }) }],
+        usage: { completion_tokens: completion, prompt_tokens: 9, total_tokens: total },
+      });
+      const chunks = [
+        chunk({ content: '1', role: 'assistant' }, null, 1, 103),
+        chunk({ content: ', ', role: 'assistant' }, null, 3, 105),
+        chunk(
+          { extra_content: { google: { thought_signature: 'c2ln' } }, role: 'assistant' },
+          'length',
+          3,
+          109,
+        ),
+      ];
+      upstream.script(async ({ res }) => {
+        sseHead(res);
+        await writeEvents(res, [
+          ...chunks.map((c) => formatEvent({ data: JSON.stringify(c) })),
+          formatEvent({ data: '[DONE]' }),
+        ]);
+        res.end();
+      });
+      const stream = await openai.chat.completions.create({
+        ...chat,
+        model: 'gemini-3-flash-preview',
+        max_completion_tokens: 100,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      for await (const received of stream) usage = received.usage ?? usage;
+      assert.deepEqual(usage, chunks.at(-1)?.usage, 'the client gets Google’s usage as it is');
+      const record = await lastRecord();
+      assert.equal(record.promptTokens, 9);
+      assert.equal(record.completionTokens, 100, 'all 100 it was allowed, thinking included');
+      assert.equal(record.reasoningTokens, 97);
+    });
+
     it('compacting a conversation (what Codex asks for) is a model call: served to a user key and charged', async () => {
       const usage = { input_tokens: 1200, output_tokens: 300, total_tokens: 1500 };
       upstream.script(

@@ -58,4 +58,32 @@ describe('openaiUsage', () => {
     const text = openaiUsage({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
     assert.equal(text !== undefined && 'audioTokens' in text, false);
   });
+
+  it('reasoning counted beside completion_tokens (xAI, Gemini) is billed as output', () => {
+    const reasoning = (usage: Record<string, unknown>) => {
+      const read = openaiUsage(usage);
+      return [read?.completionTokens, read?.reasoningTokens];
+    };
+    // OpenAI: inside completion_tokens; the total says nothing more.
+    const openai = { prompt_tokens: 15, completion_tokens: 78, total_tokens: 93 };
+    const details = { completion_tokens_details: { reasoning_tokens: 64 } };
+    assert.deepEqual(reasoning({ ...openai, ...details }), [78, 64]);
+    // xAI: beside, and named.
+    const xai = { prompt_tokens: 12, completion_tokens: 2, total_tokens: 354 };
+    assert.deepEqual(
+      reasoning({ ...xai, completion_tokens_details: { reasoning_tokens: 340 } }),
+      [342, 340],
+    );
+    // Gemini: beside, named nowhere.
+    assert.deepEqual(
+      reasoning({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 109 }),
+      [100, 97],
+    );
+    // No total, or a total short of the parts: what completion_tokens says.
+    assert.deepEqual(reasoning({ prompt_tokens: 9, completion_tokens: 3 }), [3, 0]);
+    assert.deepEqual(
+      reasoning({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 5 }),
+      [3, 0],
+    );
+  });
 });

@@ -49,29 +49,41 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * OpenAI Chat/Completions/Embeddings: `{prompt_tokens, completion_tokens, *_details}`. OpenAI
- * counts reasoning inside `completion_tokens`; xAI outside it (its `total_tokens` is prompt +
- * completion + reasoning), and bills it as output all the same: such reasoning is added, so
- * `completionTokens` means what is billed as output either way.
+ * OpenAI Chat/Completions/Embeddings: `{prompt_tokens, completion_tokens, *_details}`, with
+ * `completionTokens` as what is billed as output (see `chatOutput`).
  */
 export function openaiUsage(usage: unknown): TokenUsage | undefined {
   if (!isObject(usage)) return undefined;
   const prompt = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
   const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
-  const promptTokens = count(usage.prompt_tokens);
-  const completion = count(usage.completion_tokens);
-  const reasoningTokens = count(details.reasoning_tokens);
-  const outside =
-    reasoningTokens > 0 &&
-    count(usage.total_tokens) === promptTokens + completion + reasoningTokens;
+  const { output, reasoning } = chatOutput(usage);
   const audio = { input: count(prompt.audio_tokens), output: count(details.audio_tokens) };
   return {
-    promptTokens,
-    completionTokens: outside ? completion + reasoningTokens : completion,
+    promptTokens: count(usage.prompt_tokens),
+    completionTokens: output,
     cachedTokens: count(prompt.cached_tokens),
-    reasoningTokens,
+    reasoningTokens: reasoning,
     ...(audio.input + audio.output > 0 ? { audioTokens: audio } : {}),
   };
+}
+
+/**
+ * The output a Chat Completions `usage` bills, and the reasoning in it. OpenAI counts reasoning
+ * inside `completion_tokens`. xAI and Gemini's OpenAI-compatible API count it beside — their
+ * `total_tokens` is prompt + completion + reasoning; xAI names it in `reasoning_tokens`, Gemini
+ * nowhere — and bill it as output all the same: what `total_tokens` holds beyond the prompt and
+ * the completion is output spent reasoning.
+ */
+export function chatOutput(usage: Readonly<Record<string, unknown>>): {
+  readonly output: number;
+  readonly reasoning: number;
+} {
+  const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
+  const completion = count(usage.completion_tokens);
+  const beside = count(usage.total_tokens) - count(usage.prompt_tokens) - completion;
+  return beside > 0
+    ? { output: completion + beside, reasoning: beside }
+    : { output: completion, reasoning: count(details.reasoning_tokens) };
 }
 
 /** OpenAI transcription billed by duration: `{type: "duration", seconds}`. */

@@ -4,7 +4,7 @@
  * `input_tokens` excludes cache reads and writes, which it reports beside it. Anthropic's
  * counts in `message_delta` are cumulative and replace earlier ones field by field.
  */
-import { count } from '../usage.ts';
+import { chatOutput, count } from '../usage.ts';
 import { type JsonObject, isObject } from './json.ts';
 
 export interface AnthropicCounts {
@@ -47,22 +47,15 @@ export function readAnthropicCounts(usage: unknown, previous = NO_COUNTS): Anthr
 export function readChatCounts(usage: unknown): AnthropicCounts {
   if (!isObject(usage)) return NO_COUNTS;
   const prompt = count(usage.prompt_tokens);
-  const completion = count(usage.completion_tokens);
   const promptDetails = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
-  const completionDetails = isObject(usage.completion_tokens_details)
-    ? usage.completion_tokens_details
-    : {};
   const cacheRead = count(promptDetails.cached_tokens);
   const cacheWrite = count(promptDetails.cache_write_tokens);
-  const reasoning = count(completionDetails.reasoning_tokens);
-  // OpenAI counts reasoning inside completion_tokens; some compatible servers (xAI, recorded in
-  // test/fixtures) count it beside, which their total_tokens gives away. Anthropic's
-  // output_tokens includes thinking, so add it back there.
-  const reasoningBeside =
-    reasoning > 0 && count(usage.total_tokens) === prompt + completion + reasoning;
+  // Anthropic's output_tokens includes thinking, as OpenAI's completion_tokens does; some
+  // compatible servers count it beside (chatOutput).
+  const { output, reasoning } = chatOutput(usage);
   return {
     input: Math.max(0, prompt - cacheRead - cacheWrite),
-    output: reasoningBeside ? completion + reasoning : completion,
+    output,
     cacheRead,
     cacheWrite,
     thinking: reasoning > 0 ? reasoning : undefined,
