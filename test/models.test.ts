@@ -154,6 +154,61 @@ describe('GET /v1/models with one upstream', () => {
   });
 });
 
+describe("GET /v1/models with Google's OpenAI-compatible API beside OpenAI", () => {
+  // Google lists `models/gemini-…` and serves a chat for either name.
+  let gemini: FakeUpstream;
+  let sluice: TestSluice;
+  before(async () => {
+    gemini = await startFakeUpstream();
+    sluice = await withConfig([
+      { name: 'openai', baseUrl: openaiLike.origin, apiKey: 'sk-a', models: ['gpt-*', 'o*'] },
+      {
+        name: 'gemini',
+        baseUrl: `${gemini.origin}/v1beta/openai`,
+        apiKey: 'AIza-g',
+        models: ['gemini-*'],
+      },
+    ]);
+  });
+  after(async () => {
+    await sluice.stop();
+    await gemini.stop();
+  });
+  const googleList = jsonReply(200, {
+    object: 'list',
+    data: [
+      model('models/gemini-2.5-flash', 'google'),
+      model('models/gemini-2.5-pro', 'google'),
+      model('models/text-embedding-004', 'google'),
+    ],
+  });
+
+  it('lists Gemini models by the name they are routed, allowed and priced by', async () => {
+    openaiLike.script(jsonReply(200, { object: 'list', data: [model('gpt-4.1', 'openai')] }));
+    gemini.script(googleList);
+    assert.deepEqual(await ids(sluice, ADMIN_KEY), [
+      'gemini-2.5-flash@google',
+      'gemini-2.5-pro@google',
+      'gpt-4.1@openai',
+    ]);
+    gemini.script(googleList);
+    const key = await keyFor(sluice, 'flash-only', { models: ['gemini-2.5-flash'] });
+    assert.deepEqual(await ids(sluice, key), ['gemini-2.5-flash@google']);
+    // The listed name is one a request can use: it goes to Google.
+    gemini.script(jsonReply(200, { id: 'c', object: 'chat.completion', choices: [] }));
+    const chat = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gemini-2.5-flash',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    assert.equal(chat.status, 200);
+    assert.equal(gemini.calls.at(-1)?.path, '/v1beta/openai/chat/completions');
+  });
+});
+
 describe('GET /v1/models from an Anthropic client', () => {
   const claude = (id: string) => ({
     type: 'model',

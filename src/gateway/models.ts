@@ -67,15 +67,18 @@ export async function listModels(
       continue;
     }
     for (const model of answer.models) {
-      const id = model.id;
-      if (typeof id !== 'string' || seen.has(id)) continue;
-      if (!servesModel(answer.upstream.models, id)) continue;
-      if (allowed !== null && !servesModel(allowed, id)) continue;
+      const id = listedName(
+        model.id,
+        (name) =>
+          servesModel(answer.upstream.models, name) &&
+          (allowed === null || servesModel(allowed, name)),
+      );
+      if (id === undefined || seen.has(id)) continue;
       seen.add(id);
       // Models of the other family are served by translation: listed in the asker's shape.
       data.push(
         answer.upstream.family === family
-          ? withoutOwner(model)
+          ? { ...withoutOwner(model), id }
           : entryFor(family, id, answer.upstream.name),
       );
     }
@@ -95,6 +98,21 @@ export async function listModels(
     : { object: 'list', data };
   return { list, failed };
 }
+
+/**
+ * The name a listed model is offered by, if the caller may ask for it here. Google lists its
+ * models as `models/gemini-2.5-flash` and serves them by that name or the bare one; patterns,
+ * keys' model lists and prices say `gemini-*`, so where only the bare name is served and allowed,
+ * that is the one listed (the one a request is routed, allowed and priced by).
+ */
+function listedName(id: unknown, offered: (name: string) => boolean): string | undefined {
+  if (typeof id !== 'string') return undefined;
+  if (offered(id)) return id;
+  const bare = id.startsWith(GOOGLE_PREFIX) ? id.slice(GOOGLE_PREFIX.length) : undefined;
+  return bare !== undefined && offered(bare) ? bare : undefined;
+}
+
+const GOOGLE_PREFIX = 'models/';
 
 function keyModels(principal: Principal): readonly string[] | null {
   return principal.kind === 'key' ? principal.key.models : null;
