@@ -344,6 +344,25 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     );
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
   });
+  it("Google's error (a list of one) reaches the SDK with its message", async () => {
+    const message = 'Function call is missing a thought_signature in functionCall parts.';
+    upstream.script(
+      jsonReply(400, [{ error: { code: 400, message, status: 'INVALID_ARGUMENT' } }]),
+    );
+    await assert.rejects(
+      anthropic.messages.create({
+        model: 'deepseek-chat',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+      (error: unknown) =>
+        error instanceof Anthropic.BadRequestError &&
+        error.message.includes(message) &&
+        (error.error as { error?: { type?: string } }).error?.type === 'invalid_request_error',
+    );
+    upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
+  });
+
   it('an in-band error after the first tokens reaches the SDK as an Anthropic error, recorded', async () => {
     upstream.script((call) => {
       sseHead(call.res);

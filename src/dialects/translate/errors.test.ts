@@ -59,4 +59,21 @@ describe('chatErrorToMessages', () => {
       error: { type: 'api_error', message: 'M', code: 'server_error' },
     });
   });
+
+  it("reads Google's error, a list of one with a status for a type", () => {
+    const google = {
+      code: 400,
+      message: 'Function call is missing a thought_signature in functionCall parts.',
+      status: 'INVALID_ARGUMENT',
+    };
+    assert.deepEqual(chatErrorToMessages([{ error: google }]), {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: google.message, code: 'INVALID_ARGUMENT' },
+    });
+    const limited = { ...google, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' };
+    assert.equal(
+      (chatErrorToMessages([{ error: limited }]).error as { type: string }).type,
+      'rate_limit_error',
+    );
+  });
 });

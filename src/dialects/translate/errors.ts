@@ -20,7 +20,10 @@ const CHAT_TYPES: ReadonlyMap<string, string> = new Map([
   ['billing_error', 'insufficient_quota'],
 ]);
 
-/** OpenAI error types in Anthropic's words. */
+/**
+ * OpenAI error types in Anthropic's words — and the `status` Google's OpenAI-compatible API
+ * gives instead of a type (gRPC's codes).
+ */
 const ANTHROPIC_TYPES: ReadonlyMap<string, string> = new Map([
   ['invalid_request_error', 'invalid_request_error'],
   ['authentication_error', 'authentication_error'],
@@ -28,6 +31,13 @@ const ANTHROPIC_TYPES: ReadonlyMap<string, string> = new Map([
   ['not_found_error', 'not_found_error'],
   ['rate_limit_error', 'rate_limit_error'],
   ['insufficient_quota', 'billing_error'],
+  ['INVALID_ARGUMENT', 'invalid_request_error'],
+  ['FAILED_PRECONDITION', 'invalid_request_error'],
+  ['UNAUTHENTICATED', 'authentication_error'],
+  ['PERMISSION_DENIED', 'permission_error'],
+  ['NOT_FOUND', 'not_found_error'],
+  ['RESOURCE_EXHAUSTED', 'rate_limit_error'],
+  ['UNAVAILABLE', 'overloaded_error'],
 ]);
 
 const FALLBACK_MESSAGE = 'The provider reported an error without a message.';
@@ -46,10 +56,15 @@ export function messagesErrorToChat(body: unknown): JsonObject {
   };
 }
 
-/** `{"error": {message, type, param, code}}` (OpenAI) as `{"type": "error", "error": {…}}`. */
+/**
+ * `{"error": {message, type, param, code}}` (OpenAI) as `{"type": "error", "error": {…}}`.
+ * Google's OpenAI-compatible API answers `[{"error": {code, message, status}}]`: the same, in
+ * a list, its `status` for a type.
+ */
 export function chatErrorToMessages(body: unknown): JsonObject {
-  const error = isObject(body) && isObject(body.error) ? body.error : {};
-  const type = asString(error.type) ?? '';
+  const answer = Array.isArray(body) && body.length === 1 ? (body[0] as unknown) : body;
+  const error = isObject(answer) && isObject(answer.error) ? answer.error : {};
+  const type = asString(error.type) ?? asString(error.status) ?? '';
   const code = asString(error.code) ?? (type === '' ? undefined : type);
   return {
     type: 'error',
