@@ -363,6 +363,68 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
   });
 
+  it("Gemini 3's tool-call signature goes back with the call (Claude Code's tool loop)", async () => {
+    // Google refuses a turn whose function call lacks the signature it gave the call.
+    const extra = {
+      google: { thought_signature: 'CiQB0e2Kb+9x/7Q1ZkV3lW2fJrUu1Y8wq9zP4l0s5b2+XyZ/RmQ=' },
+    };
+    const toolCall = {
+      index: 0,
+      id: 'function-call-1531',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+      extra_content: extra,
+    };
+    const chunk = (delta: object, finish: string | null) => ({
+      id: 'g1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'gemini-3-flash-preview',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    upstream.script(({ res }) => {
+      sseHead(res);
+      for (const c of [
+        chunk({ role: 'assistant', tool_calls: [toolCall] }, null),
+        chunk({}, 'tool_calls'),
+      ])
+        res.write(`data: ${JSON.stringify(c)}\n\n`);
+      res.end('data: [DONE]\n\n');
+    });
+    const tools = [
+      {
+        name: 'get_weather',
+        input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } },
+      },
+    ];
+    const question = { role: 'user' as const, content: 'Weather in Paris?' };
+    const first = await anthropic.messages
+      .stream({ model: 'gemini-3-flash-preview', max_tokens: 100, tools, messages: [question] })
+      .finalMessage();
+    const [use] = first.content;
+    assert.equal(use?.type, 'tool_use');
+    upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
+    await anthropic.messages.create({
+      model: 'gemini-3-flash-preview',
+      max_tokens: 100,
+      tools,
+      messages: [
+        question,
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: use.id, content: '18 °C' }],
+        },
+      ],
+    });
+    const sent = upstream.calls.at(-1)?.json as { messages: Record<string, unknown>[] };
+    const [call] = sent.messages[1]?.tool_calls as (Record<string, unknown> | undefined)[];
+    assert.ok(call);
+    assert.equal(call.id, 'function-call-1531');
+    assert.deepEqual(call.extra_content, extra);
+    assert.equal(sent.messages[2]?.tool_call_id, 'function-call-1531');
+  });
+
   it('an in-band error after the first tokens reaches the SDK as an Anthropic error, recorded', async () => {
     upstream.script((call) => {
       sseHead(call.res);

@@ -16,6 +16,7 @@
  */
 import { anthropicDocumentToChat, anthropicImageToChat } from './media.ts';
 import { type JsonObject, arrayAt, isUnset, objectAt, stringAt, untranslatable } from './json.ts';
+import { unsignedCall } from './thought-signatures.ts';
 
 export function anthropicPromptToChat(system: unknown, messages: unknown): JsonObject[] {
   const out: JsonObject[] = [];
@@ -90,7 +91,7 @@ function toolMessage(block: JsonObject, param: string): JsonObject {
   const content = block.content;
   return {
     role: 'tool',
-    tool_call_id: stringAt(block.tool_use_id, `${param}.tool_use_id`),
+    tool_call_id: unsignedCall(stringAt(block.tool_use_id, `${param}.tool_use_id`)).id,
     content: isUnset(content) ? '' : textContent(content, `${param}.content`),
   };
 }
@@ -107,9 +108,10 @@ function assistantMessage(content: unknown, param: string): JsonObject[] {
       case 'text':
         text += stringAt(block.text, `${at}.text`);
         return;
-      case 'tool_use':
+      case 'tool_use': {
+        const { id, extra } = unsignedCall(stringAt(block.id, `${at}.id`));
         calls.push({
-          id: stringAt(block.id, `${at}.id`),
+          id,
           type: 'function',
           function: {
             name: stringAt(block.name, `${at}.name`),
@@ -117,8 +119,10 @@ function assistantMessage(content: unknown, param: string): JsonObject[] {
             arguments:
               typeof block.input === 'string' ? block.input : JSON.stringify(block.input ?? {}),
           },
+          ...extra,
         });
         return;
+      }
       case 'thinking':
       case 'redacted_thinking':
         return;

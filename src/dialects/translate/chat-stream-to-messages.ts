@@ -27,6 +27,7 @@ import { type AnthropicStopReason, anthropicStopReason } from './finish-reasons.
 import { type JsonObject, asArray, asNumber, asString, isObject, isUnset } from './json.ts';
 import { type AnthropicCounts, NO_COUNTS, anthropicUsage, readChatCounts } from './token-counts.ts';
 import type { StreamTranslator } from './types.ts';
+import { signedCallId } from './thought-signatures.ts';
 
 export interface ChatStreamToMessagesOptions {
   /** Reported when the upstream's chunks name no model. */
@@ -141,7 +142,7 @@ class ChatToMessages implements StreamTranslator {
       this.#toolBlocks[callIndex] = block;
       out += this.#openBlock('tool', {
         type: 'tool_use',
-        id: asString(call.id) || `toolu_${randomUUID().replaceAll('-', '')}`,
+        id: signedCallId(asString(call.id) || `toolu_${randomUUID().replaceAll('-', '')}`, call),
         name: asString(fn.name) ?? '',
         input: {},
       });

@@ -23,6 +23,7 @@ import { type JsonObject, asArray, asNumber, asString, isObject, isUnset } from 
 import { type AnthropicCounts, readChatCounts, responsesUsage } from './token-counts.ts';
 import { firstChoice, parseChatChunk } from './chat-chunks.ts';
 import type { StreamTranslator } from './types.ts';
+import { signedCallId } from './thought-signatures.ts';
 
 /** What the response object repeats of the request (the Responses API echoes its settings). */
 export interface ResponsesEcho {
@@ -72,7 +73,7 @@ export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonO
     output.push(
       callItem(
         newId('fc'),
-        asString(call.id) ?? newId('call'),
+        signedCallId(asString(call.id) ?? newId('call'), call),
         asString(fn.name) ?? '',
         asString(fn.arguments) ?? '',
         'completed',
@@ -237,7 +238,7 @@ class ChatToResponses implements StreamTranslator {
       out += this.#closeText();
       open = {
         id: newId('fc'),
-        callId: asString(call.id) || newId('call'),
+        callId: signedCallId(asString(call.id) || newId('call'), call),
         name: asString(fn.name) ?? '',
         outputIndex: this.#nextIndex(),
         args: '',

@@ -28,6 +28,7 @@ import {
   untranslatable,
 } from './json.ts';
 import type { RequestPurpose } from './types.ts';
+import { unsignedCall } from './thought-signatures.ts';
 
 const MAPPED = new Set([
   'model',
@@ -124,7 +125,7 @@ function inputMessages(input: unknown): JsonObject[] {
     else if (type === 'function_call_output')
       messages.push({
         role: 'tool',
-        tool_call_id: stringAt(item.call_id, `${param}.call_id`),
+        tool_call_id: unsignedCall(stringAt(item.call_id, `${param}.call_id`)).id,
         content: outputText(item.output, `${param}.output`),
       });
     else if (type !== 'reasoning')
@@ -185,13 +186,15 @@ function textOf(part: JsonObject, param: string): string {
 
 /** A call joins the assistant turn just before it, if that turn is one. */
 function addToolCall(messages: JsonObject[], item: JsonObject, param: string): void {
+  const { id, extra } = unsignedCall(stringAt(item.call_id, `${param}.call_id`));
   const call = {
-    id: stringAt(item.call_id, `${param}.call_id`),
+    id,
     type: 'function',
     function: {
       name: stringAt(item.name, `${param}.name`),
       arguments: stringAt(item.arguments, `${param}.arguments`),
     },
+    ...extra,
   };
   const last = messages.at(-1);
   if (last?.role === 'assistant') {

@@ -13,6 +13,7 @@ import { UpstreamProtocolError } from '../../errors/index.ts';
 import { anthropicStopReason, chatFinishReason } from './finish-reasons.ts';
 import { type JsonObject, asArray, asString, isObject } from './json.ts';
 import { anthropicUsage, chatUsage, readAnthropicCounts, readChatCounts } from './token-counts.ts';
+import { signedCallId } from './thought-signatures.ts';
 
 /** An Anthropic Message as a `chat.completion`. */
 export function messagesResponseToChat(
@@ -80,7 +81,7 @@ export function chatResponseToMessages(json: unknown, model: string): Record<str
     const fn = isObject(call.function) ? call.function : {};
     content.push({
       type: 'tool_use',
-      id: asString(call.id) ?? '',
+      id: signedCallId(asString(call.id) ?? '', call),
       name: asString(fn.name) ?? '',
       input: toolInput(asString(fn.arguments) ?? ''),
     });
