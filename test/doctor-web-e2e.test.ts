@@ -160,6 +160,27 @@ describe('/doctor in Chromium, through nginx', () => {
     assert.deepEqual(problems.errors, []);
   });
 
+  it("a stall of the page's own (a busy tab) is not a hop's hold: still ok, the wait told", async () => {
+    // Events 50 ms apart: a 700 ms hold of a hop would delay 14 of them.
+    await page.goto(`${streaming.url}/doctor?events=30&interval_ms=50&pad=512&silence_ms=0`);
+    await page.getByTestId('doctor-run').click();
+    // Mid-stream, the tab's main thread stands still for 700 ms, as a busy machine or a heavy
+    // page makes it: the events sent meanwhile are read together after it.
+    await page
+      .getByTestId('doctor-progress')
+      .filter({ hasText: /\b([89]|1\d) of 30\b/ })
+      .waitFor();
+    await page.evaluate(() => {
+      const until = performance.now() + 700;
+      while (performance.now() < until);
+    });
+    const verdict = page.getByTestId('doctor-verdict');
+    await verdict.waitFor({ timeout: RUN_TIMEOUT });
+    assert.equal(await verdict.getAttribute('data-verdict'), 'ok', await causes());
+    assert.match(await causes(), /waited in the doctor itself/);
+    assert.deepEqual(problems.errors, []);
+  });
+
   it('draws each event as it arrives: the first mark is there while the stream is still silent', async () => {
     // Two events with 3 s of silence between them: the stream cannot end, and so no verdict can
     // exist, before the second is sent. Seeing the first mark first is cause, not timing.

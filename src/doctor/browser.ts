@@ -28,6 +28,7 @@ export { htmlReport } from './html-report.ts';
 export type { PathView } from './path.ts';
 export { DOCTOR_HEADER, doctorToken, requestViewOf } from './request-view.ts';
 export { placeEvents } from './schedule.ts';
+export { watchStalls } from './stall-watch.ts';
 export { formatMs } from './stats.ts';
 export type {
   EndKind,

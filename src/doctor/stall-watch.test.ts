@@ -37,6 +37,32 @@ describe('watchStalls', () => {
     watch.stop();
   });
 
+  it('a tab hidden during the gap excuses nothing: its timers were throttled, not stalled', (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    let clock = 0;
+    let shownSince = -Infinity;
+    const watch = watchStalls(
+      () => clock,
+      () => shownSince,
+    );
+    for (let i = 0; i < 10; i++) {
+      clock += TICK_MS;
+      t.mock.timers.tick(TICK_MS);
+    }
+    // Hidden after 50 ms, shown again at 1000 ms: no tick ran in between, reads did.
+    clock = 1000;
+    shownSince = clock;
+    assert.equal(watch.blindFrom(clock + 1), undefined, 'the ticks before it were not awake');
+    // Shown and listening since: a stall now is the page's own again.
+    for (let i = 0; i < 3; i++) {
+      clock += TICK_MS;
+      t.mock.timers.tick(TICK_MS);
+    }
+    clock += 300;
+    assert.equal(watch.blindFrom(clock), 1000 + 2 * TICK_MS);
+    watch.stop();
+  });
+
   it('stop() ends the ticker: a stopped capture keeps nothing running', (t) => {
     t.mock.timers.enable({ apis: ['setInterval'] });
     let clock = 0;

@@ -20,17 +20,29 @@ export interface StallWatch {
   stop(): void;
 }
 
-/** `now`: the capture's clock. */
-export function watchStalls(now: () => number): StallWatch {
+/**
+ * `now`: the capture's clock. `awakeSince`: since when (on that clock) ticks have been free to
+ * run — always, for a process; since the page was last shown, for a browser tab, whose timers a
+ * hidden tab runs at most once a second while its reads go on. A late read excuses nothing
+ * unless the ticker could have run all the while before it.
+ */
+export function watchStalls(
+  now: () => number,
+  awakeSince: () => number = () => -Infinity,
+): StallWatch {
   let last = now();
   let beforeLast = last;
   const ticker = setInterval(() => {
     beforeLast = last;
     last = now();
   }, TICK_MS);
-  ticker.unref();
+  // A process's ticker must not keep it alive; a browser's timers have no such thing.
+  (ticker as { unref?: () => void }).unref?.();
   return {
-    blindFrom: (readMs) => (readMs - beforeLast > 2 * TICK_MS + JITTER_MS ? beforeLast : undefined),
+    blindFrom: (readMs) =>
+      readMs - beforeLast > 2 * TICK_MS + JITTER_MS && beforeLast >= awakeSince()
+        ? beforeLast
+        : undefined,
     stop: () => {
       clearInterval(ticker);
     },

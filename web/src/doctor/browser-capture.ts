@@ -23,6 +23,7 @@ import {
   type ReadRecord,
   requestViewOf,
   type Timeline,
+  watchStalls,
 } from '../../../src/doctor/browser.ts';
 import { type SseBlock, SseBlockParser } from '../api/sse-reader.ts';
 
@@ -78,6 +79,9 @@ export async function captureInBrowser(options: BrowserCaptureOptions): Promise<
   let bodyHead = '';
   let keepHead = false;
 
+  // The page's own stalls (a busy tab, a busy machine) are not a hop's holds, as for the CLI.
+  const shown = visibility(now);
+  const stalls = watchStalls(now, shown.since);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -166,7 +170,12 @@ export async function captureInBrowser(options: BrowserCaptureOptions): Promise<
         const t = now();
         if (done) break;
         phases.firstByteMs ??= t;
-        reads.push({ t, bytes: value.byteLength });
+        const blindFromMs = stalls.blindFrom(t);
+        reads.push({
+          t,
+          bytes: value.byteLength,
+          ...(blindFromMs === undefined ? {} : { blindFromMs }),
+        });
         take(decoder.decode(value, { stream: true }), t);
         options.onProgress?.(timeline('eof', t, undefined, false));
       }
@@ -177,9 +186,31 @@ export async function captureInBrowser(options: BrowserCaptureOptions): Promise<
     take(decoder.decode(), t);
     return timeline(doneMs === undefined ? 'eof' : 'done', t);
   } finally {
+    stalls.stop();
+    shown.stop();
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * Since when the page has been shown, on the capture's clock (Infinity while it is hidden): a
+ * hidden tab runs timers at most once a second — later still after minutes — so its ticker's
+ * gaps say nothing about stalls. Without a document (a worker), always.
+ */
+function visibility(now: () => number): { since: () => number; stop: () => void } {
+  if (typeof document === 'undefined') return { since: () => -Infinity, stop: () => undefined };
+  let since = document.visibilityState === 'visible' ? -Infinity : Infinity;
+  const changed = (): void => {
+    since = document.visibilityState === 'visible' ? now() : Infinity;
+  };
+  document.addEventListener('visibilitychange', changed);
+  return {
+    since: () => since,
+    stop: () => {
+      document.removeEventListener('visibilitychange', changed);
+    },
+  };
 }
 
 function eventRecord(
