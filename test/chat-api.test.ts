@@ -189,6 +189,24 @@ describe('conversations', () => {
     );
   });
 
+  it('a title or model name of any length is not kept: titles are cut, long names refused', async () => {
+    const long = await ada.call('POST', '/api/conversations', { title: 't'.repeat(100_000) });
+    assert.equal(long.status, 201);
+    assert.equal((long.body as { title: string }).title.length, 200);
+    const before = ((await ada.call('GET', '/api/conversations')).body.data as unknown[]).length;
+    const named = await ada.call('POST', '/api/conversations', { model: 'm'.repeat(100_000) });
+    assert.equal(named.status, 400);
+    assert.equal((named.body.error as { param: string }).param, 'model');
+    const asked = await ada.call('POST', '/api/chat', {
+      model: 'm'.repeat(100_000),
+      message: 'hi',
+    });
+    assert.equal(asked.status, 400);
+    assert.equal((asked.body.error as { param: string }).param, 'model');
+    const after = ((await ada.call('GET', '/api/conversations')).body.data as unknown[]).length;
+    assert.equal(after, before, 'nothing was stored for either');
+  });
+
   it('refuses state changes without the CSRF token, but not for API keys', async () => {
     assert.equal(
       (await ada.call('POST', '/api/conversations', { title: 'x' }, { csrf: false })).status,

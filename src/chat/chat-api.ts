@@ -23,6 +23,7 @@ import {
   NoUserError,
   SetupDoneError,
 } from '../errors/index.ts';
+import { MAX_MODEL_NAME } from '../gateway/index.ts';
 import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Conversation, Store, User } from '../store/types.ts';
@@ -55,6 +56,8 @@ interface Call {
 type Handler = (call: Call) => Promise<Record<string, unknown> | undefined>;
 
 const MAX_BODY = 1024 * 1024;
+/** A conversation's title is a line in a list: longer ones are cut. */
+const MAX_TITLE = 200;
 
 export class ChatApi {
   readonly #o: ChatApiOptions;
@@ -173,10 +176,11 @@ export class ChatApi {
   async #create({ req, res }: Call) {
     const user = await this.#user(req);
     const body = await jsonBody(req);
+    const model = optionalString(body, 'model');
     const conversation = await this.#o.store.createConversation({
       userId: user.id,
-      title: optionalString(body, 'title') ?? 'New chat',
-      model: optionalString(body, 'model') ?? null,
+      title: (optionalString(body, 'title') ?? 'New chat').slice(0, MAX_TITLE),
+      model: model === undefined ? null : checkedModel(model),
     });
     sendJson(res, 201, conversationView(conversation));
     return { user: user.username };
@@ -193,7 +197,7 @@ export class ChatApi {
   async #rename({ req, res, params }: Call) {
     const user = await this.#user(req);
     const conversation = await this.#own(user, params.id);
-    const title = stringField(await jsonBody(req), 'title').slice(0, 200);
+    const title = stringField(await jsonBody(req), 'title').slice(0, MAX_TITLE);
     sendJson(
       res,
       200,
@@ -220,7 +224,7 @@ export class ChatApi {
     const identity = await this.#o.auth.identify(req);
     const user = userWithConversations(identity.principal);
     const body = await jsonBody(req);
-    const model = stringField(body, 'model');
+    const model = checkedModel(stringField(body, 'model'));
     const regenerate = body.regenerate === true;
     const id = optionalString(body, 'conversationId');
     const { store } = this.#o;
@@ -340,6 +344,18 @@ function stringField(body: Record<string, unknown>, name: string): string {
 
 function optionalString(body: Record<string, unknown>, name: string): string | undefined {
   return body[name] === undefined || body[name] === null ? undefined : stringField(body, name);
+}
+
+/**
+ * A model name is stored with the conversation and written to the log before the gateway sees
+ * it: refused here as the gateway would refuse it, not kept at whatever length it came.
+ */
+function checkedModel(model: string): string {
+  if (model.length <= MAX_MODEL_NAME) return model;
+  throw new InvalidFieldError(
+    'model',
+    `A model name is at most ${String(MAX_MODEL_NAME)} characters; this one has ${String(model.length)}.`,
+  );
 }
 
 function titleFrom(message: string): string {
