@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { Accounts, generateKey } from '../src/accounts/index.ts';
 import { NO_LIMITS } from '../src/store/index.ts';
-import { chatChunksFor, chatStream } from './support/chat-fixtures.ts';
+import {
+  chatChunksFor,
+  chatStream,
+  fixturePayloads,
+  namedStream,
+} from './support/chat-fixtures.ts';
 import {
   deferred,
   type FakeUpstream,
@@ -376,10 +381,11 @@ describe('a background response runs on after its request: only callers whose us
   });
 });
 
-describe('built-in tools billed per call: not for a cost budget', () => {
+describe('built-in tools billed per call: for a cost budget, only those with a price', () => {
   // OpenAI bills a web search, a file search, a code container or a generated image per call,
-  // Anthropic a web search or code execution time, beside the tokens the usage reports: the
-  // price table prices tokens, so those calls would cost nothing against a cost budget.
+  // Anthropic a web search or code execution time, beside the tokens the usage reports. A web
+  // search has a price where the model's says `searches`; the other calls have none, so they
+  // would cost nothing against a cost budget.
   const ask = (key: string, path: string, body: Record<string, unknown>) =>
     fetch(`${sluice.baseURL}${path}`, {
       method: 'POST',
@@ -391,9 +397,10 @@ describe('built-in tools billed per call: not for a cost budget', () => {
 
   it('a key or user held to a cost budget is refused them: 403 naming the tool, nothing sent', async () => {
     const asks: [string, Record<string, unknown>, string][] = [
+      // gpt-4.1-nano's price has no `searches`.
       [
         '/responses',
-        { model: 'gpt-4.1', input: 'news?', tools: [{ type: 'web_search' }] },
+        { model: 'gpt-4.1-nano', input: 'news?', tools: [{ type: 'web_search' }] },
         'web_search',
       ],
       [
@@ -407,14 +414,18 @@ describe('built-in tools billed per call: not for a cost budget', () => {
       ],
       [
         '/chat/completions',
-        { model: 'gpt-4.1', messages, web_search_options: {} },
+        { model: 'gpt-4.1-nano', messages, web_search_options: {} },
         'web_search_options',
       ],
-      // A search model searches on every request, asked to or not.
+      // A priced search beside an unpriced call: the call is refused.
       [
-        '/chat/completions',
-        { model: 'gpt-4o-mini-search-preview', messages },
-        'gpt-4o-mini-search-preview',
+        '/responses',
+        {
+          model: 'gpt-4.1',
+          input: 'news?',
+          tools: [{ type: 'web_search' }, { type: 'file_search', vector_store_ids: ['vs_1'] }],
+        },
+        'file_search',
       ],
       // xAI: server-side tools, and Live Search (billed by the source it reads).
       [
@@ -433,9 +444,9 @@ describe('built-in tools billed per call: not for a cost budget', () => {
           model: 'claude-sonnet-4-5',
           max_tokens: 64,
           messages,
-          tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+          tools: [{ type: 'code_execution_20250825', name: 'code_execution' }],
         },
-        'web_search_20250305',
+        'code_execution_20250825',
       ],
     ];
     const held = [
@@ -474,6 +485,175 @@ describe('built-in tools billed per call: not for a cost budget', () => {
     assert.deepEqual(upstream.calls.at(-1)?.json?.['tools'], [{ type: 'web_search' }]);
     const free = await keyFor(sluice, 'tools-free');
     assert.equal((await ask(free, '/responses', search)).status, 200);
+  });
+});
+
+describe('web searches are charged per search', () => {
+  const ask = (key: string, path: string, body: Record<string, unknown>) =>
+    fetch(`${sluice.baseURL}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const messages = [{ role: 'user', content: 'What happened today?' }];
+  /** The record of a request, once written. */
+  const recordOf = async (response: Response) => {
+    await response.text();
+    await sluice.running.settled();
+    const id = response.headers.get('x-sluice-request-id');
+    const record = (await sluice.running.store.listUsage({ limit: 50 })).find((r) => r.id === id);
+    assert.ok(record !== undefined && record.cost !== null, `a priced record for ${String(id)}`);
+    return record as typeof record & { cost: number };
+  };
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+  /** Built-in list prices, USD per million tokens. */
+  const tokensCost = (
+    r: { promptTokens: number; completionTokens: number },
+    input: number,
+    output: number,
+  ) => (r.promptTokens * input + r.completionTokens * output) / 1e6;
+
+  it("each web_search_call of a Responses answer, whole or streamed: the model's search price", async (t) => {
+    t.after(() => {
+      upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    });
+    const search = (id: string) => ({
+      type: 'web_search_call',
+      id,
+      status: 'completed',
+      action: { type: 'search', query: 'news' },
+    });
+    const response = {
+      id: 'resp_ws',
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-4.1',
+      output: [
+        search('ws_1'),
+        search('ws_2'),
+        {
+          type: 'message',
+          id: 'msg_1',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'Today…', annotations: [] }],
+        },
+      ],
+      usage: { input_tokens: 1000, output_tokens: 200, total_tokens: 1200 },
+    };
+    const key = await keyFor(sluice, 'search-budget', { keyLimits: { budgetCost: 1 } });
+    const body = { model: 'gpt-4.1', input: 'news?', tools: [{ type: 'web_search' }] };
+    upstream.script(jsonReply(200, response));
+    const whole = await recordOf(await ask(key, '/responses', body));
+    // gpt-4.1: $2 / $8 per million tokens, $25 per 1 000 searches.
+    assert.ok(near(whole.cost, tokensCost(whole, 2, 8) + 2 * 0.025), String(whole.cost));
+
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await writeEvents(res, [
+        formatEvent({
+          event: 'response.created',
+          data: JSON.stringify({
+            type: 'response.created',
+            sequence_number: 0,
+            response: { ...response, status: 'in_progress', output: [], usage: null },
+          }),
+        }),
+        formatEvent({
+          event: 'response.completed',
+          data: JSON.stringify({ type: 'response.completed', sequence_number: 1, response }),
+        }),
+      ]);
+      res.end();
+    });
+    const streamed = await recordOf(await ask(key, '/responses', { ...body, stream: true }));
+    assert.equal(streamed.usageSource, 'upstream');
+    assert.ok(
+      near(streamed.cost, whole.cost),
+      `${String(streamed.cost)} against ${String(whole.cost)}`,
+    );
+  });
+
+  it('a recorded search stream: its searches, not its page opens; cut before its report, still its searches', async (t) => {
+    t.after(() => {
+      upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    });
+    // gpt-5-mini searched twice, opened a page once and found in it three times.
+    const fixture = 'openai-responses/openai-web-search-tool.1.chunks.txt';
+    const events = fixturePayloads(fixture).map((p) =>
+      formatEvent({ event: String(p.type), data: JSON.stringify(p) }),
+    );
+    const key = await keyFor(sluice, 'search-budget-3', { keyLimits: { budgetCost: 1 } });
+    const body = {
+      model: 'gpt-5-mini',
+      input: 'news?',
+      tools: [{ type: 'web_search' }],
+      stream: true,
+    };
+    upstream.script(namedStream(fixture));
+    const whole = await recordOf(await ask(key, '/responses', body));
+    assert.equal(whole.usageSource, 'upstream');
+    // gpt-5-mini: $0.25 / $2 per million tokens, $0.025 cached, $10 per 1 000 searches.
+    const tokens =
+      ((whole.promptTokens - whole.cachedTokens) * 0.25 +
+        whole.cachedTokens * 0.025 +
+        whole.completionTokens * 2) /
+      1e6;
+    assert.ok(near(whole.cost, tokens + 2 * 0.01), String(whole.cost));
+
+    // The same stream, broken off before `response.completed`: an estimate, the searches kept.
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await writeEvents(res, events.slice(0, -1));
+      res.destroy();
+    });
+    const cut = await recordOf(await ask(key, '/responses', body));
+    assert.equal(cut.usageSource, 'estimate');
+    const estimated = (cut.promptTokens * 0.25 + cut.completionTokens * 2) / 1e6;
+    assert.ok(near(cut.cost, estimated + 2 * 0.01), String(cut.cost));
+  });
+
+  it("Anthropic's web_search_requests, and one per request of a search model", async (t) => {
+    t.after(() => {
+      upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    });
+    const key = await keyFor(sluice, 'search-budget-2', { userLimits: { budgetCost: 1 } });
+    upstream.script(
+      jsonReply(200, {
+        id: 'msg_ws',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'Today…' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: {
+          input_tokens: 1000,
+          output_tokens: 100,
+          server_tool_use: { web_search_requests: 3 },
+        },
+      }),
+    );
+    const claude = await recordOf(
+      await ask(key, '/messages', {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 256,
+        messages,
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+      }),
+    );
+    // claude-sonnet-4: $3 / $15 per million tokens, $10 per 1 000 searches.
+    assert.ok(near(claude.cost, tokensCost(claude, 3, 15) + 3 * 0.01), String(claude.cost));
+
+    upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    const searched = await recordOf(
+      await ask(key, '/chat/completions', {
+        model: 'gpt-4o-mini-search-preview',
+        messages,
+        stream: true,
+      }),
+    );
+    // gpt-4o-mini: $0.15 / $0.60 per million tokens, $25 per 1 000 searches.
+    assert.ok(near(searched.cost, tokensCost(searched, 0.15, 0.6) + 0.025), String(searched.cost));
   });
 });
 

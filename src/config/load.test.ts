@@ -233,6 +233,19 @@ describe('loadConfig', () => {
       );
   });
 
+  it('reads a price per web search; refuses one it cannot use', () => {
+    const config = (prices: unknown) => () =>
+      load({}, { flags: { config: '/etc/s.json' }, readFile: () => JSON.stringify({ prices }) });
+    const table = config({ 'my-searcher': { input: 1, output: 2, searches: 0.005 } })().prices;
+    assert.equal(table['my-searcher']?.searches, 0.005);
+    for (const searches of [-0.01, '0.01', null])
+      assert.match(
+        problemsOf(config({ bad: { input: 0, output: 0, searches } })).join('\n'),
+        /prices(\["bad"\]|\.bad)/,
+        JSON.stringify(searches),
+      );
+  });
+
   it('reads a price’s priority and long-context rates; refuses ones it cannot use', () => {
     const config = (prices: unknown) => () =>
       load({}, { flags: { config: '/etc/s.json' }, readFile: () => JSON.stringify({ prices }) });

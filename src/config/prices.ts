@@ -23,6 +23,13 @@ export interface Price {
   /** USD per million input image tokens, for models that price them apart (`gpt-image-1`). */
   readonly imageInput?: number;
   /**
+   * USD per web search the model runs, billed beside its tokens: each `web_search_call` of a
+   * Responses answer that searched (not its page opens), each of Anthropic's `server_tool_use.web_search_requests`, one per request
+   * of a Chat Completions search model or `web_search_options`, each source of xAI's Live
+   * Search. Without it, a caller with a cost budget may not search (`tool_not_priced`).
+   */
+  readonly searches?: number;
+  /**
    * USD per image made, for image models that report no tokens (`dall-e-*`): one price, or one
    * per size (`"1024x1024"`) and quality (`"hd 1024x1792"`); a size not listed costs the most
    * listed.
@@ -88,23 +95,24 @@ export const DEFAULT_PRICES: PriceTable = {
   'omni-moderation-*': { input: 0, output: 0 },
   'text-moderation-*': { input: 0, output: 0 },
   'gpt-4.1-nano*': { input: 0.1, output: 0.4, cachedInput: 0.025 },
-  'gpt-4.1-mini*': { input: 0.4, output: 1.6, cachedInput: 0.1 },
-  'gpt-4.1*': { input: 2, output: 8, cachedInput: 0.5 },
-  'gpt-4o-mini*': { input: 0.15, output: 0.6, cachedInput: 0.075 },
-  'gpt-4o*': { input: 2.5, output: 10, cachedInput: 1.25 },
+  'gpt-4.1-mini*': { input: 0.4, output: 1.6, cachedInput: 0.1, searches: 0.025 },
+  'gpt-4.1*': { input: 2, output: 8, cachedInput: 0.5, searches: 0.025 },
+  'gpt-4o-mini*': { input: 0.15, output: 0.6, cachedInput: 0.075, searches: 0.025 },
+  'gpt-4o*': { input: 2.5, output: 10, cachedInput: 1.25, searches: 0.025 },
   'gpt-5-nano*': { input: 0.05, output: 0.4, cachedInput: 0.005 },
-  'gpt-5-mini*': { input: 0.25, output: 2, cachedInput: 0.025 },
-  'gpt-5*': { input: 1.25, output: 10, cachedInput: 0.125 },
-  'o4-mini*': { input: 1.1, output: 4.4, cachedInput: 0.275 },
-  'o3*': { input: 2, output: 8, cachedInput: 0.5 },
-  'claude-opus-4*': { input: 15, output: 75, cachedInput: 1.5 },
+  'gpt-5-mini*': { input: 0.25, output: 2, cachedInput: 0.025, searches: 0.01 },
+  'gpt-5*': { input: 1.25, output: 10, cachedInput: 0.125, searches: 0.01 },
+  'o4-mini*': { input: 1.1, output: 4.4, cachedInput: 0.275, searches: 0.01 },
+  'o3*': { input: 2, output: 8, cachedInput: 0.5, searches: 0.01 },
+  'claude-opus-4*': { input: 15, output: 75, cachedInput: 1.5, searches: 0.01 },
   'claude-sonnet-4*': {
     input: 3,
     output: 15,
     cachedInput: 0.3,
+    searches: 0.01,
     longContext: { above: 200_000, input: 6, output: 22.5, cachedInput: 0.6 },
   },
-  'claude-haiku-4*': { input: 1, output: 5, cachedInput: 0.1 },
+  'claude-haiku-4*': { input: 1, output: 5, cachedInput: 0.1, searches: 0.01 },
   'grok-3-mini*': { input: 0.3, output: 0.5, cachedInput: 0.075 },
   'grok-4-fast*': { input: 0.2, output: 0.5, cachedInput: 0.05 },
   'grok-3*': { input: 3, output: 15, cachedInput: 0.75 },

@@ -81,6 +81,7 @@ function buildSchema(z: Z) {
           audioMinute: z.number().nonnegative().optional(),
           characters: z.number().nonnegative().optional(),
           imageInput: z.number().nonnegative().optional(),
+          searches: z.number().nonnegative().optional(),
           perImage: z
             .union([z.number().nonnegative(), z.record(z.string(), z.number().nonnegative())])
             .optional(),

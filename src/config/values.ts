@@ -126,6 +126,7 @@ export function prices(value: unknown, problems: string[]): PriceTable {
       'audioMinute',
       'characters',
       'imageInput',
+      'searches',
     ] as const;
     const perImage = price?.perImage;
     const validPerImage =
@@ -147,7 +148,7 @@ export function prices(value: unknown, problems: string[]): PriceTable {
       !(longContext === undefined || areRates(longContext, true))
     ) {
       problems.push(
-        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioInput"?, "audioOutput"?: USD per million audio tokens, "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}, "priority"?: {"input": n, "output": n, "cachedInput"?: n} under OpenAI's priority processing, "longContext"?: {"above": tokens, "input": n, "output": n, "cachedInput"?: n} for requests with more input than "above").`,
+        `prices["${pattern}"] must be {"input": n, "output": n, "cachedInput"?: n} in USD per million tokens (and "audioInput"?, "audioOutput"?: USD per million audio tokens, "audioMinute"?: USD per minute of audio, "characters"?: USD per million characters, "imageInput"?: USD per million input image tokens, "searches"?: USD per web search, "perImage"?: USD per image, or {"1024x1024": USD, "hd 1024x1792": USD, …}, "priority"?: {"input": n, "output": n, "cachedInput"?: n} under OpenAI's priority processing, "longContext"?: {"above": tokens, "input": n, "output": n, "cachedInput"?: n} for requests with more input than "above").`,
       );
       continue;
     }

@@ -11,6 +11,7 @@ export {
   openaiUsage,
   responsesUsage,
   anthropicUsage,
+  withSearches,
 } from './usage.ts';
 export {
   type StreamTranslator,

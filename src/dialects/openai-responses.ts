@@ -1,7 +1,15 @@
 import { findField, formatEvent, parseEvent, valueIs } from '../sse/index.ts';
-import type { Dialect } from './types.ts';
+import type { Dialect, UsageScan } from './types.ts';
 import { openaiError } from './error-shapes.ts';
-import { atTier, isObject, responsesUsage, usageFound } from './usage.ts';
+import {
+  isObject,
+  isWebSearch,
+  NO_USAGE,
+  responseUsage,
+  type TokenUsage,
+  usageFound,
+  withSearches,
+} from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
@@ -9,6 +17,8 @@ const COMPLETED = Buffer.from('response.completed');
 const INCOMPLETE = Buffer.from('response.incomplete');
 const FAILED = Buffer.from('response.failed');
 const ERROR = Buffer.from('error');
+const ITEM_DONE = Buffer.from('response.output_item.done');
+const WEB_SEARCH_CALL = Buffer.from('"web_search_call"');
 
 /**
  * OpenAI Responses streams: named events whose data repeats the name in `type`, numbered by
@@ -36,8 +46,9 @@ export const openaiResponses: Dialect = {
   },
 
   // Sluice never asks a Responses upstream for usage (it always reports it): nothing to hide.
-  scanUsage(buf, start, end) {
+  scanUsage(buf, start, end, previous) {
     const name = findField(buf, start, end, EVENT);
+    if (valueIs(buf, name, end, ITEM_DONE)) return searchDone(buf, start, end, previous);
     const final =
       valueIs(buf, name, end, COMPLETED) ||
       valueIs(buf, name, end, INCOMPLETE) ||
@@ -46,15 +57,38 @@ export const openaiResponses: Dialect = {
     try {
       const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
       return isObject(event) && isObject(event.response)
-        ? usageFound(atTier(responsesUsage(event.response.usage), event.response.service_tier))
+        ? usageFound(responseUsage(event.response))
         : undefined;
     } catch {
       return undefined;
     }
   },
   bodyUsage(body) {
-    return isObject(body) ? atTier(responsesUsage(body.usage), body.service_tier) : undefined;
+    return isObject(body) ? responseUsage(body) : undefined;
   },
   textFields: ['delta'],
   requestUsage: () => false,
 };
+
+/**
+ * A web search finished mid-stream: counted at once, so a stream cut before its final report
+ * still pays for the searches it ran (the final report counts them all again). Only items that
+ * name a web search call are parsed.
+ */
+function searchDone(
+  buf: Buffer,
+  start: number,
+  end: number,
+  previous: TokenUsage | undefined,
+): UsageScan {
+  const at = buf.indexOf(WEB_SEARCH_CALL, start);
+  if (at === -1 || at >= end) return undefined;
+  try {
+    const event: unknown = JSON.parse(parseEvent(buf, start, end).data ?? '');
+    if (!isObject(event) || !isWebSearch(event.item)) return undefined;
+  } catch {
+    return undefined;
+  }
+  const usage = previous ?? NO_USAGE;
+  return usageFound(withSearches(usage, (usage.searches ?? 0) + 1));
+}

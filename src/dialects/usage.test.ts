@@ -45,6 +45,25 @@ describe('anthropicUsage', () => {
   });
 });
 
+describe('web searches in usage', () => {
+  it("Anthropic's are cumulative: message_delta's count replaces message_start's, or keeps it", () => {
+    const start = anthropicUsage({ input_tokens: 10, output_tokens: 1 });
+    assert.equal(start?.searches, undefined);
+    const delta = anthropicUsage(
+      { output_tokens: 50, server_tool_use: { web_search_requests: 2 } },
+      start,
+    );
+    assert.equal(delta?.searches, 2);
+    assert.equal(anthropicUsage({ output_tokens: 60 }, delta)?.searches, 2);
+  });
+
+  it("xAI's Live Search: each source used", () => {
+    const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+    assert.equal(openaiUsage({ ...usage, num_sources_used: 4 })?.searches, 4);
+    assert.equal(openaiUsage({ ...usage, num_sources_used: 0 })?.searches, undefined);
+  });
+});
+
 describe('openaiUsage', () => {
   it('keeps the audio a chat model heard and spoke apart: it is billed at audio rates', () => {
     const usage = openaiUsage({

@@ -32,6 +32,13 @@ export interface TokenUsage {
   readonly cacheWrites?: { readonly minutes: number; readonly hour: number };
   /** Run at OpenAI's priority processing (the answer's `service_tier`), billed at its own rates. */
   readonly priority?: true;
+  /** Web searches the model ran, billed per search beside the tokens (`Price.searches`). */
+  readonly searches?: number;
+}
+
+/** `usage` with `searches` web searches, when there were any. */
+export function withSearches(usage: TokenUsage, searches: number): TokenUsage {
+  return searches > 0 ? { ...usage, searches } : usage;
 }
 
 /** `usage` as run at the tier an OpenAI answer names in its `service_tier`. */
@@ -58,13 +65,17 @@ export function openaiUsage(usage: unknown): TokenUsage | undefined {
   const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
   const { output, reasoning } = chatOutput(usage);
   const audio = { input: count(prompt.audio_tokens), output: count(details.audio_tokens) };
-  return {
-    promptTokens: count(usage.prompt_tokens),
-    completionTokens: output,
-    cachedTokens: count(prompt.cached_tokens),
-    reasoningTokens: reasoning,
-    ...(audio.input + audio.output > 0 ? { audioTokens: audio } : {}),
-  };
+  return withSearches(
+    {
+      promptTokens: count(usage.prompt_tokens),
+      completionTokens: output,
+      cachedTokens: count(prompt.cached_tokens),
+      reasoningTokens: reasoning,
+      ...(audio.input + audio.output > 0 ? { audioTokens: audio } : {}),
+    },
+    // xAI's Live Search bills each source it used.
+    count(usage.num_sources_used),
+  );
 }
 
 /**
@@ -117,6 +128,34 @@ export function responsesUsage(usage: unknown): TokenUsage | undefined {
 }
 
 /**
+ * A whole Responses answer (a body, or the response of `response.completed`): its usage at its
+ * tier, and its web searches (`isWebSearch`).
+ */
+export function responseUsage(response: Record<string, unknown>): TokenUsage | undefined {
+  const usage = atTier(responsesUsage(response.usage), response.service_tier);
+  if (usage === undefined || !Array.isArray(response.output)) return usage;
+  return withSearches(usage, (response.output as unknown[]).filter(isWebSearch).length);
+}
+
+/**
+ * A Responses output item that is a billed web search: a `web_search_call` that searched. The
+ * same tool also opens pages and finds in them (`open_page`, `find_in_page`), which are not
+ * searches; an item without its action is counted.
+ */
+export function isWebSearch(item: unknown): boolean {
+  if (!isObject(item) || item.type !== 'web_search_call') return false;
+  return !isObject(item.action) || item.action.type === 'search';
+}
+
+/** Usage with nothing counted yet. */
+export const NO_USAGE: TokenUsage = Object.freeze({
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  reasoningTokens: 0,
+});
+
+/**
  * Anthropic: `input_tokens` excludes cache reads and writes, which are reported beside it; the
  * counts in `message_delta` are cumulative and replace earlier ones field by field.
  */
@@ -131,15 +170,19 @@ export function anthropicUsage(usage: unknown, previous?: TokenUsage): TokenUsag
   const cacheWrites = has('cache_creation_input_tokens')
     ? cacheWritesOf(written, usage.cache_creation, previous?.cacheWrites)
     : previous?.cacheWrites;
-  return {
-    promptTokens: anyInput ? prompt : (previous?.promptTokens ?? 0),
-    completionTokens: has('output_tokens')
-      ? count(usage.output_tokens)
-      : (previous?.completionTokens ?? 0),
-    cachedTokens: has('cache_read_input_tokens') ? cacheRead : (previous?.cachedTokens ?? 0),
-    reasoningTokens: 0,
-    ...(cacheWrites === undefined ? {} : { cacheWrites }),
-  };
+  const tools = usage.server_tool_use;
+  return withSearches(
+    {
+      promptTokens: anyInput ? prompt : (previous?.promptTokens ?? 0),
+      completionTokens: has('output_tokens')
+        ? count(usage.output_tokens)
+        : (previous?.completionTokens ?? 0),
+      cachedTokens: has('cache_read_input_tokens') ? cacheRead : (previous?.cachedTokens ?? 0),
+      reasoningTokens: 0,
+      ...(cacheWrites === undefined ? {} : { cacheWrites }),
+    },
+    isObject(tools) ? count(tools.web_search_requests) : (previous?.searches ?? 0),
+  );
 }
 
 /**

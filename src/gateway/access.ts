@@ -16,6 +16,7 @@ import {
 import type { Limits } from '../store/types.ts';
 import { servesModel } from '../upstream/index.ts';
 import type { RouteInfo } from './routes.ts';
+import { searchesTheWeb } from './request.ts';
 
 export function authorizeRoute(principal: Principal, route: RouteInfo, path: string): void {
   if (route.kind === 'inference' || route.kind === 'models' || isAdmin(principal)) return;
@@ -83,14 +84,21 @@ export function requireMetered(principal: Principal, detached: boolean): void {
 }
 
 /**
- * Built-in tools billed per call (`ParsedRequest.feeTools`) cost more than their tokens, and the
- * price table prices tokens: a key or user held to a cost budget may not use them.
+ * Built-in tools billed per call (`ParsedRequest.feeTools`) cost more than their tokens: a key or
+ * user held to a cost budget may use only those the price table prices — web searches, where
+ * the model's price has `searches` (`searchesPriced`).
  */
-export function requirePricedTools(principal: Principal, feeTools: readonly string[]): void {
-  const [tool] = feeTools;
-  if (tool === undefined || principal.kind === 'admin' || !heldBy(principal, hasCostBudget)) return;
+export function requirePricedTools(
+  principal: Principal,
+  feeTools: readonly string[],
+  searchesPriced: () => boolean,
+): void {
+  if (feeTools.length === 0 || principal.kind === 'admin' || !heldBy(principal, hasCostBudget))
+    return;
+  const tool = feeTools.find((t) => !searchesTheWeb(t) || !searchesPriced());
+  if (tool === undefined) return;
   throw new ToolNotPricedError(
-    `The provider bills \`${tool}\` per call, beside the tokens, and Sluice has no price for those calls: ${callerName(principal)} has a cost budget that would not hold. Ask without it, or ask an admin for a key without a cost budget.`,
+    `The provider bills \`${tool}\` per call, beside the tokens, and Sluice has no price for those calls: ${callerName(principal)} has a cost budget that would not hold. Ask without it, or ask an admin for a key without a cost budget${searchesTheWeb(tool) ? ' (or to price this model\'s web searches: "searches" in its price)' : ''}.`,
   );
 }
 

@@ -45,7 +45,7 @@ import { ESTIMATED } from './local-count.ts';
 import { listModels, mergesModels } from './models.ts';
 import { ObjectAccess, type ObjectStore } from './objects.ts';
 import { relay } from './relay.ts';
-import { type ParsedRequest, parseRequest } from './request.ts';
+import { type ParsedRequest, parseRequest, searchesAsked } from './request.ts';
 import { type RouteInfo, routeOf } from './routes.ts';
 import type { AttemptReport, GatewayObserver } from './observer.ts';
 import { Stop } from './stop.ts';
@@ -181,7 +181,11 @@ export class Gateway {
       // A form's model is checked by its reader, when it comes (`multipart.ts`).
       if (!isForm(parsed.route)) authorizeModel(principal, parsed.model, route);
       requireMetered(principal, parsed.detached);
-      requirePricedTools(principal, parsed.feeTools);
+      requirePricedTools(
+        principal,
+        parsed.feeTools,
+        () => parsed.model !== undefined && this.#o.meter.pricesSearches(parsed.model),
+      );
       const holder = await this.#objects.check(principal, parsed);
       const choice = chooseUpstreams(parsed, method, this.#o.upstreams(), holder);
       const { model } = parsed;
@@ -328,6 +332,7 @@ export class Gateway {
       maxGapMs: client.maxGapMs,
       usage: tap.usage,
       usageComplete: tap.sawTerminal && tap.usage !== undefined,
+      searchesAsked: searchesAsked(parsed.feeTools),
       generatedText: () => capturedText(tap.rawText),
       requestBody: Buffer.isBuffer(parsed.body) ? parsed.body : undefined,
       answer: () => tap.json,

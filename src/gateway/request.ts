@@ -158,6 +158,22 @@ const FEE_TOOL =
 /** `gpt-4o-search-preview`, `gpt-4o-mini-search-preview`, `gpt-5-search-api`. */
 const SEARCH_MODEL = /-search-(?:preview|api)\b/;
 
+/**
+ * Tools (of `feeTools`) that search the web, billed per search: priced by `Price.searches`.
+ * xAI's `x_search` is not one: its calls are not counted yet.
+ */
+export function searchesTheWeb(tool: string): boolean {
+  return tool.startsWith('web_search') || tool === 'search_parameters' || SEARCH_MODEL.test(tool);
+}
+
+/**
+ * Searches a request runs by asking, reported nowhere in the answer: one for a Chat Completions
+ * search model or `web_search_options` (the others are counted from the answer).
+ */
+export function searchesAsked(feeTools: readonly string[]): number {
+  return feeTools.some((tool) => tool === 'web_search_options' || SEARCH_MODEL.test(tool)) ? 1 : 0;
+}
+
 function feeToolsIn(json: Record<string, unknown>): readonly string[] {
   const found: string[] = [];
   if (Array.isArray(json.tools))

@@ -6,7 +6,7 @@
  */
 import { type Principal, userOf } from '../accounts/index.ts';
 import type { PriceTable } from '../config/index.ts';
-import { isObject, type TokenUsage } from '../dialects/index.ts';
+import { isObject, type TokenUsage, withSearches } from '../dialects/index.ts';
 import {
   CountersUnavailableError,
   InsufficientQuotaError,
@@ -18,7 +18,7 @@ import {
 import { parseJsonObject } from '../http/index.ts';
 import type { EndReason, UpstreamTry, UsageRecord } from '../store/types.ts';
 import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
-import { costOf, hasPrice } from './prices.ts';
+import { costOf, hasPrice, pricesSearches } from './prices.ts';
 import { countTokens, estimatePromptTokens } from './tokens.ts';
 import type { UsageQueue } from './usage-queue.ts';
 
@@ -50,6 +50,8 @@ export interface RelayOutcome {
   readonly maxGapMs: number;
   /** What the upstream reported, and whether its final report arrived. */
   readonly usage: TokenUsage | undefined;
+  /** Web searches the request ran by asking, which no answer reports (a search model's). */
+  readonly searchesAsked?: number;
   readonly usageComplete: boolean;
   /**
    * Generated text as captured from the stream, for estimates: put together only when one is
@@ -87,6 +89,11 @@ export class Meter {
    */
   priced(endpoint: string, model: string): boolean {
     return COUNTING.has(endpoint) || hasPrice(this.#o.prices(), model);
+  }
+
+  /** Whether the web searches of `model` have a price (`Price.searches`). */
+  pricesSearches(model: string): boolean {
+    return pricesSearches(this.#o.prices(), model);
   }
 
   /** A request refused before it reached an upstream still leaves its record. */
@@ -151,7 +158,11 @@ export class MeterTicket {
    * response may complete. Then `release` charges it to the limits.
    */
   async record(outcome: RelayOutcome): Promise<UsageRecord> {
-    const { usage, source } = await tokensOf(outcome, this.#record.endpoint);
+    const { usage: counted, source } = await tokensOf(outcome, this.#record.endpoint);
+    const usage =
+      counted === undefined
+        ? undefined
+        : withSearches(counted, Math.max(counted.searches ?? 0, outcome.searchesAsked ?? 0));
     const model = outcome.model ?? this.#record.model;
     const cost = usage === undefined ? null : costOf(this.#o.prices(), model, usage);
     const record: UsageRecord = {
@@ -223,6 +234,7 @@ async function tokensOf(
       cachedTokens: reported?.cachedTokens ?? 0,
       reasoningTokens: reported?.reasoningTokens ?? 0,
       ...(reported?.cacheWrites === undefined ? {} : { cacheWrites: reported.cacheWrites }),
+      ...(reported?.searches === undefined ? {} : { searches: reported.searches }),
       // Priority processing asked for and not seen refused: charged at its rates.
       ...(reported?.priority === true || body?.service_tier === 'priority'
         ? { priority: true as const }

@@ -40,6 +40,7 @@ export function costOf(prices: PriceTable, model: string | null, usage: TokenUsa
     (usage.inputCharacters ?? 0) * (price.characters ?? 0);
   return (
     dollars / 1e6 +
+    (usage.searches ?? 0) * (price.searches ?? 0) +
     ((usage.audioSeconds ?? 0) / 60) * (price.audioMinute ?? 0) +
     (usage.images === undefined ? 0 : usage.images.count * perImage(price, usage.images.kind))
   );
@@ -65,6 +66,11 @@ function perImage({ perImage: table }: Price, kind: string): number {
 /** Whether `model` has a price in `prices` (a cost can be told for it). */
 export function hasPrice(prices: PriceTable, model: string): boolean {
   return priceOf(prices, model) !== undefined;
+}
+
+/** Whether `model`'s web searches have a price in `prices`. */
+export function pricesSearches(prices: PriceTable, model: string): boolean {
+  return priceOf(prices, model)?.searches !== undefined;
 }
 
 /**
