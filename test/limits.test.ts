@@ -54,6 +54,15 @@ async function post(key: string): Promise<{ status: number; headers: Headers; te
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
+/** A JSON request to `path` with `key`. */
+const ask = (key: string, path: string, body: object) =>
+  fetch(`${sluice.baseURL}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const messages = [{ role: 'user', content: 'What happened today?' }];
+
 const errorOf = (text: string) =>
   (JSON.parse(text) as { error: { code: string; message: string; param?: string | null } }).error;
 
@@ -137,12 +146,6 @@ describe('limits', () => {
 
 describe('a cost budget holds only for models with a price', () => {
   // A model without a price cost nothing: a key with a $1 budget used it without end.
-  const ask = (key: string, path: string, body: unknown) =>
-    fetch(`${sluice.baseURL}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
   const unpriced = { ...chat, model: 'my-llama-70b' };
 
   it('a key or user held to a cost budget is refused a model without a price: 403, nothing sent', async () => {
@@ -386,13 +389,6 @@ describe('built-in tools billed per call: for a cost budget, only those with a p
   // Anthropic a web search or code execution time, beside the tokens the usage reports. A web
   // search has a price where the model's says `searches`; the other calls have none, so they
   // would cost nothing against a cost budget.
-  const ask = (key: string, path: string, body: Record<string, unknown>) =>
-    fetch(`${sluice.baseURL}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  const messages = [{ role: 'user', content: 'What happened today?' }];
   const fn = { type: 'function', name: 'lookup', parameters: { type: 'object', properties: {} } };
 
   it('a key or user held to a cost budget is refused them: 403 naming the tool, nothing sent', async () => {
@@ -489,13 +485,6 @@ describe('built-in tools billed per call: for a cost budget, only those with a p
 });
 
 describe('web searches are charged per search', () => {
-  const ask = (key: string, path: string, body: Record<string, unknown>) =>
-    fetch(`${sluice.baseURL}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  const messages = [{ role: 'user', content: 'What happened today?' }];
   /** The record of a request, once written. */
   const recordOf = async (response: Response) => {
     await response.text();

@@ -329,16 +329,20 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     assert.equal(record?.usageSource, 'upstream');
   });
 
+  /** The smallest question, for answers that are errors. */
+  const askOnce = () =>
+    anthropic.messages.create({
+      model: 'deepseek-chat',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+
   it('an OpenAI error is an Anthropic error the SDK raises', async () => {
     upstream.script(
       jsonReply(400, { error: { message: 'bad request here', type: 'invalid_request_error' } }),
     );
     await assert.rejects(
-      anthropic.messages.create({
-        model: 'deepseek-chat',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
+      askOnce(),
       (error: unknown) =>
         error instanceof Anthropic.BadRequestError && /bad request here/.test(error.message),
     );
@@ -350,11 +354,7 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
       jsonReply(400, [{ error: { code: 400, message, status: 'INVALID_ARGUMENT' } }]),
     );
     await assert.rejects(
-      anthropic.messages.create({
-        model: 'deepseek-chat',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
+      askOnce(),
       (error: unknown) =>
         error instanceof Anthropic.BadRequestError &&
         error.message.includes(message) &&

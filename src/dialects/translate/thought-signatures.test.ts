@@ -14,6 +14,7 @@ import {
   messagesRequestToChat,
   responsesEcho,
   responsesRequestToChat,
+  type StreamTranslator,
 } from './index.ts';
 import { signedCallId, unsignedCall } from './thought-signatures.ts';
 
@@ -48,6 +49,18 @@ const answer = {
     },
   ],
 };
+
+/** Google's streamed call through `t`, to its end: the events the client gets. */
+function streamedCall(t: StreamTranslator): Json[] {
+  return events(
+    [
+      t.event(undefined, chunk({ role: 'assistant', tool_calls: [call] })),
+      t.event(undefined, chunk({}, 'tool_calls')),
+      t.event(undefined, '[DONE]'),
+      t.end(),
+    ].join(''),
+  );
+}
 
 function events(sse: string): Json[] {
   const out: Json[] = [];
@@ -88,14 +101,9 @@ describe('thought signatures through a Messages client', () => {
   }
 
   it('a streamed call: the tool_use id carries it, in the alphabet Anthropic allows', () => {
-    const t = chatStreamToMessages({ model: 'gemini-3-flash-preview' });
-    const sse = [
-      t.event(undefined, chunk({ role: 'assistant', tool_calls: [call] })),
-      t.event(undefined, chunk({}, 'tool_calls')),
-      t.event(undefined, '[DONE]'),
-      t.end(),
-    ].join('');
-    const start = events(sse).find((e) => e.type === 'content_block_start');
+    const start = streamedCall(chatStreamToMessages({ model: 'gemini-3-flash-preview' })).find(
+      (e) => e.type === 'content_block_start',
+    );
     const id = (start?.content_block as Json).id as string;
     assert.match(id, /^[a-zA-Z0-9_-]+$/);
     assert.ok(id.startsWith(CALL_ID));
@@ -149,14 +157,9 @@ describe('thought signatures through a Responses client', () => {
   }
 
   it('a streamed call: call_id carries it', () => {
-    const t = chatStreamToResponses(responsesEcho(request, 'gemini-3-flash-preview'));
-    const sse = [
-      t.event(undefined, chunk({ role: 'assistant', tool_calls: [call] })),
-      t.event(undefined, chunk({}, 'tool_calls')),
-      t.event(undefined, '[DONE]'),
-      t.end(),
-    ].join('');
-    const added = events(sse).find((e) => e.type === 'response.output_item.added');
+    const added = streamedCall(
+      chatStreamToResponses(responsesEcho(request, 'gemini-3-flash-preview')),
+    ).find((e) => e.type === 'response.output_item.added');
     const callId = (added?.item as Json).call_id as string;
     assert.ok(callId.startsWith(CALL_ID));
     assertSentBack(responsesRequestToChat(responsesTurn(callId)));
