@@ -141,6 +141,7 @@ class Model {
       weight: server.weight,
       azure: undefined,
       servesResponses: true,
+      endUsers: false,
       health,
       turn: { current: 0, key: 0 },
       load: { inFlight: 0 },

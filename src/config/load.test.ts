@@ -67,6 +67,25 @@ describe('loadConfig', () => {
       );
   });
 
+  it('end users are told to OpenAI and Anthropic themselves by default, to other hosts when said', () => {
+    const official = load({ OPENAI_API_KEY: 'sk', ANTHROPIC_API_KEY: 'sk-ant' }).upstreams;
+    assert.deepEqual(
+      official.map((u) => u.endUsers),
+      [true, true],
+    );
+    assert.equal(load({ BASE_URL: 'https://relay.example.com/v1' }).upstreams[0]?.endUsers, false);
+    const file = (entry: object) =>
+      load(
+        { SLUICE_CONFIG: 'c.json' },
+        { readFile: () => JSON.stringify({ upstreams: [{ name: 'u', ...entry }] }) },
+      ).upstreams[0]?.endUsers;
+    const google = 'https://generativelanguage.googleapis.com/v1beta/openai';
+    assert.equal(file({ baseUrl: google }), false);
+    assert.equal(file({ baseUrl: 'https://api.openai.com/v1' }), true);
+    assert.equal(file({ baseUrl: 'https://api.openai.com/v1', endUsers: false }), false);
+    assert.equal(file({ baseUrl: 'http://10.0.0.7:8000/v1', endUsers: true }), true);
+  });
+
   it('an OpenAI key alone means api.openai.com; an Anthropic key adds an Anthropic upstream', () => {
     const config = load({ OPENAI_API_KEY: 'sk-o', ANTHROPIC_API_KEY: 'sk-a' });
     assert.deepEqual(

@@ -46,6 +46,7 @@ function buildSchema(z: Z) {
       deployments: z.record(z.string().min(1), z.string().min(1)),
       apiVersion: z.string().min(1),
       responses: z.boolean(),
+      endUsers: z.boolean(),
     })
     .partial()
     .required({ baseUrl: true });

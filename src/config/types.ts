@@ -39,6 +39,13 @@ export interface UpstreamConfig {
    * Completions only, and Responses requests for its models are translated.
    */
   readonly responses: boolean;
+  /**
+   * Tell the provider which of Sluice's users asked (`safety_identifier`, Anthropic's
+   * `metadata.user_id`): by default for OpenAI's and Anthropic's own APIs, whose abuse checks
+   * then act on the user rather than the whole account; an upstream that refuses fields it
+   * does not know (Google's) must not get them.
+   */
+  readonly endUsers: boolean;
 }
 
 export interface EgressConfig {

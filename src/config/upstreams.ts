@@ -128,6 +128,7 @@ function fromEntry(
     proxy,
     aliases: entry.aliases ?? {},
     responses: entry.responses ?? true,
+    endUsers: entry.endUsers ?? knowsEndUsers(base),
     azure: settings,
   };
 }
@@ -150,8 +151,16 @@ function upstream(
     proxy: undefined,
     aliases: {},
     responses: true,
+    endUsers: knowsEndUsers(baseUrl),
     azure: undefined,
   };
+}
+
+/** OpenAI's and Anthropic's own APIs take end-user identifiers; others are not assumed to. */
+function knowsEndUsers(baseUrl: URL): boolean {
+  return (
+    baseUrl.origin === 'https://api.openai.com' || baseUrl.origin === 'https://api.anthropic.com'
+  );
 }
 
 /**

@@ -57,6 +57,7 @@ describe('attempt', () => {
           models: undefined,
           aliases: {},
           servesResponses: true,
+          endUsers: false,
           priority: 0,
           weight: 1,
           azure: undefined,

@@ -23,6 +23,7 @@ import {
 import { attempt, type AttemptResult } from './attempt.ts';
 import type { AttemptReport } from './observer.ts';
 import type { ClientStream } from './client-stream.ts';
+import { withEndUser } from './end-users.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import type { ParsedRequest } from './request.ts';
@@ -68,7 +69,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
   }, timeouts.totalMs);
 
   const plan = new AttemptPlan(ctx.candidates);
-  const bodies = new BodiesByModel(parsed);
+  const bodies = new BodiesByModel(parsed, ctx.path.split('?', 1)[0] ?? ctx.path, ctx.caller);
   let failure: SluiceError | undefined;
   try {
     for (let next = plan.next(); next !== undefined;) {
@@ -93,7 +94,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
             ctx.caller,
           ),
         },
-        body: bodies.for(model),
+        body: bodies.for(model, upstream),
         headersTimeout: timeouts.firstByteMs,
         bodyTimeout: timeouts.idleMs,
       };
@@ -187,20 +188,29 @@ function noteHealth(
  */
 class BodiesByModel {
   readonly #parsed: ParsedRequest;
+  readonly #path: string;
+  readonly #caller: string;
   readonly #made = new Map<string, Buffer>();
 
-  constructor(parsed: ParsedRequest) {
+  constructor(parsed: ParsedRequest, path: string, caller: string) {
     this.#parsed = parsed;
+    this.#path = path;
+    this.#caller = caller;
   }
 
-  for(model: string | undefined): ParsedRequest['body'] {
+  /** The body for `upstream`, which knows the model as `model`. */
+  for(model: string | undefined, upstream: Upstream): ParsedRequest['body'] {
     const { body } = this.#parsed;
     // A form (multipart) was rebuilt with the upstream's name for the model already.
-    if (model === undefined || model === this.#parsed.model || !Buffer.isBuffer(body)) return body;
-    let made = this.#made.get(model);
+    if (!Buffer.isBuffer(body)) return body;
+    const renamed = model !== undefined && model !== this.#parsed.model;
+    if (!renamed && !upstream.endUsers) return body;
+    const name = `${upstream.endUsers ? '+' : '-'}${model ?? ''}`;
+    let made = this.#made.get(name);
     if (made === undefined) {
-      made = ownUtf8(JSON.stringify({ ...parseJsonObject(body), model }));
-      this.#made.set(model, made);
+      made = renamed ? ownUtf8(JSON.stringify({ ...parseJsonObject(body), model })) : body;
+      if (upstream.endUsers) made = withEndUser(made, this.#path, this.#caller);
+      this.#made.set(name, made);
     }
     return made;
   }

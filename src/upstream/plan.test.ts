@@ -35,6 +35,7 @@ function upstream(
     models: undefined,
     aliases: {},
     servesResponses: true,
+    endUsers: false,
     priority: options.priority ?? 0,
     weight: options.weight ?? 1,
     azure: undefined,

@@ -33,6 +33,8 @@ export interface Upstream {
   readonly azure: AzureSettings | undefined;
   /** It serves the Responses API; when not, Responses requests for it are translated to Chat. */
   readonly servesResponses: boolean;
+  /** It is told which of Sluice's users asked (`UpstreamConfig.endUsers`, `end-users.ts`). */
+  readonly endUsers: boolean;
   readonly health: Health;
   /** Round-robin state: the weighted turn among its priority, the next key. */
   readonly turn: { current: number; key: number };
