@@ -534,6 +534,7 @@ describe('web searches are charged per search', () => {
     upstream.script(jsonReply(200, response));
     const whole = await recordOf(await ask(key, '/responses', body));
     // gpt-4.1: $2 / $8 per million tokens, $25 per 1 000 searches.
+    assert.equal(whole.searches, 2);
     assert.ok(near(whole.cost, tokensCost(whole, 2, 8) + 2 * 0.025), String(whole.cost));
 
     upstream.script(async ({ res }) => {
@@ -556,6 +557,7 @@ describe('web searches are charged per search', () => {
     });
     const streamed = await recordOf(await ask(key, '/responses', { ...body, stream: true }));
     assert.equal(streamed.usageSource, 'upstream');
+    assert.equal(streamed.searches, 2);
     assert.ok(
       near(streamed.cost, whole.cost),
       `${String(streamed.cost)} against ${String(whole.cost)}`,
@@ -581,6 +583,7 @@ describe('web searches are charged per search', () => {
     upstream.script(namedStream(fixture));
     const whole = await recordOf(await ask(key, '/responses', body));
     assert.equal(whole.usageSource, 'upstream');
+    assert.equal(whole.searches, 2, 'two searches among six calls');
     // gpt-5-mini: $0.25 / $2 per million tokens, $0.025 cached, $10 per 1 000 searches.
     const tokens =
       ((whole.promptTokens - whole.cachedTokens) * 0.25 +
@@ -597,6 +600,7 @@ describe('web searches are charged per search', () => {
     });
     const cut = await recordOf(await ask(key, '/responses', body));
     assert.equal(cut.usageSource, 'estimate');
+    assert.equal(cut.searches, 2);
     const estimated = (cut.promptTokens * 0.25 + cut.completionTokens * 2) / 1e6;
     assert.ok(near(cut.cost, estimated + 2 * 0.01), String(cut.cost));
   });
@@ -631,6 +635,7 @@ describe('web searches are charged per search', () => {
       }),
     );
     // claude-sonnet-4: $3 / $15 per million tokens, $10 per 1 000 searches.
+    assert.equal(claude.searches, 3);
     assert.ok(near(claude.cost, tokensCost(claude, 3, 15) + 3 * 0.01), String(claude.cost));
 
     upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
@@ -641,6 +646,7 @@ describe('web searches are charged per search', () => {
         stream: true,
       }),
     );
+    assert.equal(searched.searches, 1);
     // gpt-4o-mini: $0.15 / $0.60 per million tokens, $25 per 1 000 searches.
     assert.ok(near(searched.cost, tokensCost(searched, 0.15, 0.6) + 0.025), String(searched.cost));
   });

@@ -31,6 +31,7 @@ export const USAGE_CSV_COLUMNS = [
   'completion_tokens',
   'cached_tokens',
   'reasoning_tokens',
+  'searches',
   'cost',
   'usage_source',
   'end_reason',

@@ -84,6 +84,29 @@ describe('UsageJournal', () => {
     assert.equal(readJournal(journalsIn(pending).get('abc') ?? []).length, 1);
   });
 
+  it('a journal an older version wrote reads with the fields added since, as their records have them', () => {
+    const dir = scratch();
+    const {
+      instanceId: _i,
+      requestedModel: _r,
+      clientTtftMs: _c,
+      tries: _t,
+      searches: _s,
+      ...older
+    } = record('req_old', 'done');
+    const file = join(dir, 'journal-old.ndjson');
+    appendFileSync(file, `${JSON.stringify(older)}\n`);
+    const [read] = readJournal([file]);
+    assert.deepEqual(read, {
+      ...older,
+      instanceId: null,
+      requestedModel: null,
+      clientTtftMs: null,
+      tries: null,
+      searches: 0,
+    });
+  });
+
   it('lists journals by instance, segments in order', () => {
     const dir = scratch();
     const a = new UsageJournal(dir, 'aaa', log);

@@ -135,7 +135,7 @@ export function readJournal(files: readonly string[]): UsageRecord[] {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line === '') continue;
       try {
-        const record = JSON.parse(line) as UsageRecord;
+        const record = recordFromLine(line);
         latest.set(record.id, record);
       } catch {
         // the torn last line of a killed process
@@ -144,3 +144,22 @@ export function readJournal(files: readonly string[]): UsageRecord[] {
   }
   return [...latest.values()];
 }
+
+/**
+ * A record as a journal or spill file kept it — perhaps by an older version, before some fields
+ * existed: those read as a record of that time would have them.
+ */
+export function recordFromLine(line: string): UsageRecord {
+  return { ...ADDED_LATER, ...(JSON.parse(line) as Partial<UsageRecord>) } as UsageRecord;
+}
+
+const ADDED_LATER: Pick<
+  UsageRecord,
+  'instanceId' | 'requestedModel' | 'clientTtftMs' | 'tries' | 'searches'
+> = Object.freeze({
+  instanceId: null,
+  requestedModel: null,
+  clientTtftMs: null,
+  tries: null,
+  searches: 0,
+});

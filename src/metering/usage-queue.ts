@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/index.ts';
 import type { Store, UsageRecord } from '../store/types.ts';
-import type { UsageJournal } from './usage-journal.ts';
+import { recordFromLine, type UsageJournal } from './usage-journal.ts';
 
 export interface UsageQueueOptions {
   /** Records waiting at most; beyond it `accepting` turns false. */
@@ -115,19 +115,7 @@ export class UsageQueue {
     } catch {
       return;
     }
-    const records = text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => ({
-        ...(JSON.parse(line) as Omit<
-          UsageRecord,
-          'instanceId' | 'requestedModel' | 'clientTtftMs' | 'tries'
-        >),
-        instanceId: null,
-        requestedModel: null,
-        clientTtftMs: null,
-        tries: null,
-      }));
+    const records = text.split('\n').filter(Boolean).map(recordFromLine);
     for (const record of records) this.#pending.set(record.id, { record, segment: undefined });
     await this.flush();
     await unlink(file);

@@ -26,6 +26,7 @@ export function usageView(record: UsageRecord) {
     completion_tokens: record.completionTokens,
     cached_tokens: record.cachedTokens,
     reasoning_tokens: record.reasoningTokens,
+    searches: record.searches,
     cost: record.cost,
     usage_source: record.usageSource,
     end_reason: record.endReason,

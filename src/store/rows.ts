@@ -159,6 +159,7 @@ export const USAGE_COLUMNS = [
   'requested_model',
   'client_ttft_ms',
   'tries',
+  'searches',
 ] as const;
 
 export function usageToParams(r: UsageRecord): SqlValue[] {
@@ -192,6 +193,7 @@ export function usageToParams(r: UsageRecord): SqlValue[] {
     r.requestedModel,
     r.clientTtftMs,
     r.tries === null ? null : JSON.stringify(r.tries),
+    r.searches,
   ];
 }
 
@@ -226,6 +228,7 @@ export function usageFromRow(row: Row): UsageRecord {
     requestedModel: textOrNull(row, 'requested_model'),
     clientTtftMs: numberOrNull(row, 'client_ttft_ms'),
     tries: triesOf(textOrNull(row, 'tries')),
+    searches: number(row, 'searches'),
   };
 }
 

@@ -185,6 +185,14 @@ ALTER TABLE usage_records ADD COLUMN client_ttft_ms DOUBLE PRECISION;
 ALTER TABLE usage_records ADD COLUMN tries TEXT;
 `,
   },
+  {
+    version: 8,
+    name: 'web searches a request ran',
+    sql: `
+-- Billed per search beside the tokens (the price's "searches"); 0 in older records.
+ALTER TABLE usage_records ADD COLUMN searches BIGINT NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `

@@ -97,6 +97,8 @@ export interface UsageRecord {
   readonly completionTokens: number;
   readonly cachedTokens: number;
   readonly reasoningTokens: number;
+  /** Web searches the model ran, billed per search (part of `cost`). */
+  readonly searches: number;
   readonly cost: number | null;
   readonly endReason: EndReason | 'incomplete';
   readonly usageSource: 'upstream' | 'estimate' | null;

@@ -24,6 +24,7 @@ export function usageRecord(
     completionTokens: 0,
     cachedTokens: 0,
     reasoningTokens: 0,
+    searches: 0,
     cost: null,
     endReason: 'done',
     usageSource: null,

@@ -61,6 +61,7 @@ export function RequestDetail({ record, onClose }: { record: UsageRecord; onClos
     ],
     ['cached-tokens', t('cachedTokens'), String(record.cached_tokens)],
     ['reasoning-tokens', t('reasoningTokens'), String(record.reasoning_tokens)],
+    ['searches', t('webSearches'), String(record.searches)],
     ['cost', t('cost'), record.cost === null ? '—' : usd(record.cost)],
     ['user', t('user'), record.user ?? '—'],
     ['key', t('keyPrefix'), record.key_prefix ?? '—'],
