@@ -429,6 +429,7 @@ describe('sluice users, keys and usage', () => {
       completion_tokens: 9,
       cached_tokens: 0,
       reasoning_tokens: 0,
+      searches: 0,
       cost: 0.5,
       usage_source: 'upstream',
       end_reason: 'done',

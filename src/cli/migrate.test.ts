@@ -59,11 +59,12 @@ describe('sluice migrate', () => {
         'applied 5: the model name a client asked for, when an alias\n' +
         'applied 6: time to first token\n' +
         'applied 7: the upstreams a request tried\n' +
-        `SQLite ${join(dataDir, 'sluice.db')} is at schema version 7\n`,
+        'applied 8: web searches a request ran\n' +
+        `SQLite ${join(dataDir, 'sluice.db')} is at schema version 8\n`,
     );
     const second = await migrate({ SLUICE_DATA_DIR: dataDir });
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /^nothing to apply; SQLite .* is at schema version 7\n$/);
+    assert.match(second.stdout, /^nothing to apply; SQLite .* is at schema version 8\n$/);
   });
 
   it('migrates PostgreSQL named by DATABASE_URL', async () => {
@@ -77,7 +78,7 @@ describe('sluice migrate', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.match(
         result.stdout,
-        /^applied 1: .*\napplied 2: .*\napplied 3: .*\napplied 4: .*\napplied 5: .*\napplied 6: .*\napplied 7: .*\nPostgreSQL 127\.0\.0\.1:5432\/sluice_test_\w+ is at/,
+        /^applied 1: .*\napplied 2: .*\napplied 3: .*\napplied 4: .*\napplied 5: .*\napplied 6: .*\napplied 7: .*\napplied 8: .*\nPostgreSQL 127\.0\.0\.1:5432\/sluice_test_\w+ is at/,
       );
     } finally {
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
