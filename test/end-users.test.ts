@@ -6,9 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { claudeMessage } from './support/chat-fixtures.ts';
 import {
@@ -16,11 +13,12 @@ import {
   type UpstreamCall,
   startFakeUpstream,
 } from './support/fake-upstream.ts';
+import { makeScratchDir, type ScratchDir } from './support/scratch-dir.ts';
 import { keyFor, startTestSluice, type TestSluice } from './support/sluice.ts';
 
 let upstream: FakeUpstream;
 let sluice: TestSluice;
-let dir: string;
+let dir: ScratchDir;
 
 const chatAnswer = {
   id: 'c1',
@@ -39,8 +37,8 @@ before(async () => {
       : chatAnswer;
     res.end(JSON.stringify(answer));
   });
-  dir = await mkdtemp(join(tmpdir(), 'sluice-end-users-'));
-  const file = join(dir, 'sluice.json');
+  dir = await makeScratchDir('end-users');
+  const file = dir.file('sluice.json');
   writeFileSync(
     file,
     JSON.stringify({
@@ -76,7 +74,7 @@ before(async () => {
 after(async () => {
   await sluice.stop();
   await upstream.stop();
-  await rm(dir, { recursive: true, force: true });
+  await dir.remove();
 });
 
 /** What the upstream got for one JSON request to `path` with `key`. */

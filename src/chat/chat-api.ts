@@ -23,7 +23,7 @@ import {
   NoUserError,
   SetupDoneError,
 } from '../errors/index.ts';
-import { MAX_MODEL_NAME } from '../gateway/index.ts';
+import { checkModelName } from '../gateway/index.ts';
 import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Conversation, Store, User } from '../store/types.ts';
@@ -351,11 +351,8 @@ function optionalString(body: Record<string, unknown>, name: string): string | u
  * it: refused here as the gateway would refuse it, not kept at whatever length it came.
  */
 function checkedModel(model: string): string {
-  if (model.length <= MAX_MODEL_NAME) return model;
-  throw new InvalidFieldError(
-    'model',
-    `A model name is at most ${String(MAX_MODEL_NAME)} characters; this one has ${String(model.length)}.`,
-  );
+  checkModelName(model);
+  return model;
 }
 
 function titleFrom(message: string): string {

@@ -19,12 +19,11 @@ const FIELDS: ReadonlyMap<string, 'safety_identifier' | 'metadata'> = new Map([
   ['/v1/messages', 'metadata'],
 ]);
 
-/** Keys whose presence needs the body read, not just written to. */
-const CLIENT_SAID = [
-  Buffer.from('"safety_identifier":'),
-  Buffer.from('"user":'),
-  Buffer.from('"metadata":'),
-];
+/** The keys, per field, whose presence needs the body read rather than written in front of. */
+const CLIENT_SAID = {
+  safety_identifier: [Buffer.from('"safety_identifier":'), Buffer.from('"user":')],
+  metadata: [Buffer.from('"metadata":')],
+};
 
 /** `body` (JSON Sluice wrote, for upstream `path`) with the caller as its end user. */
 export function withEndUser(body: Buffer, path: string, caller: string): Buffer {
@@ -33,7 +32,7 @@ export function withEndUser(body: Buffer, path: string, caller: string): Buffer 
   const own = `sluice-${caller}`;
   // JSON.stringify escapes quotes inside strings, so these bytes occur only as keys: most
   // bodies have none, and get the field written in front of the rest, unread.
-  if (!CLIENT_SAID.some((key) => body.includes(key))) {
+  if (!CLIENT_SAID[field].some((key) => body.includes(key))) {
     const value = field === 'metadata' ? { user_id: own } : own;
     return Buffer.concat([ownUtf8(`{"${field}":${JSON.stringify(value)},`), body.subarray(1)]);
   }

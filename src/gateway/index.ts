@@ -8,4 +8,4 @@ export {
   type RequestReport,
 } from './observer.ts';
 export { GAP_BUCKETS_SECONDS, type Gaps } from './gaps.ts';
-export { MAX_MODEL_NAME } from './request.ts';
+export { checkModelName } from './request.ts';

@@ -192,7 +192,7 @@ function feeToolsIn(json: Record<string, unknown>): readonly string[] {
  * (`/deployments/../chat/completions` is `/chat/completions` to the server): refused, as is a
  * name longer than any model has (`MAX_MODEL_NAME`).
  */
-function checkModelName(model: string | undefined): void {
+export function checkModelName(model: string | undefined): void {
   if (model === '.' || model === '..')
     throw new InvalidFieldError('model', `\`${model}\` is not the name of a model.`);
   if (model !== undefined && model.length > MAX_MODEL_NAME)
