@@ -326,4 +326,16 @@ describe('classify: probe timelines', () => {
     assert.deepEqual(primary(d).hops, ['varnish']);
     assert.equal(primary(d).fixes[0]?.snippet, 'set beresp.do_stream = true;');
   });
+
+  it('a whole body released in two pieces after the last send is fully buffered, not a 16 KiB buffer', () => {
+    // Varnish without do_stream delivers its stored body in 16 KiB fetch chunks; on a loaded
+    // machine the doctor read the first chunk 30 ms before the rest (a CI run said size-bursts).
+    const headers = { ...SSE_HEADERS, 'content-length': '17789', via: '1.1 varnish (Varnish/7.1)' };
+    const arrivals = SENDS.map((_, i) => (i < 27 ? 2904 : 2934));
+    const d = classify(probeTimeline({ probe: PROBE, arrivals, headers, headersMs: 2904 }));
+    assert.equal(d.verdict, 'buffered');
+    assert.equal(primary(d).id, 'fully-buffered', primary(d).title);
+    assert.match(primary(d).evidence.join('\n'), /none arrived before the last one was sent/);
+    assert.equal(primary(d).fixes[0]?.snippet, 'set beresp.do_stream = true;');
+  });
 });

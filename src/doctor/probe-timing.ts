@@ -81,16 +81,32 @@ export function probeTimingFindings(
       ? []
       : [{ ...behind, measures: { ...measures, ...behind.measures }, borderline: true }];
   }
-  if (carrying.length >= 2 && shape.knownSize !== undefined && heldShare(placed) >= HELD_SHARE) {
+  // Nothing came before the last event was sent: one release of the whole body, however many
+  // pieces it arrived in (Varnish writes its stored body 16 KiB at a time; a loaded machine may
+  // part them). The clocks' offset is at least 0 — the server starts its stream after our request
+  // — so this holds without knowing it; a wait in the doctor itself does not count.
+  const lastSent = Math.max(...sent);
+  const heldToTheEnd = placed.every((e) => e.arrivalMs - e.ownStallMs >= lastSent);
+  if (
+    carrying.length >= 2 &&
+    shape.knownSize !== undefined &&
+    heldShare(placed) >= HELD_SHARE &&
+    !heldToTheEnd
+  ) {
     return withHeaders(sizeFinding(shape.sizeBytes ?? 0, shape.knownSize, carrying, measures));
   }
-  if (placed.length >= 3 && sendSpan >= 2 * NOISE_MS && arrivalSpan <= SQUEEZED * sendSpan) {
+  if (
+    placed.length >= 3 &&
+    sendSpan >= 2 * NOISE_MS &&
+    (heldToTheEnd || arrivalSpan <= SQUEEZED * sendSpan)
+  ) {
     const first = placed[0];
     return withHeaders({
       id: 'fully-buffered',
       title: 'fully buffered: every event arrived at once, at the end',
       evidence: [
         `all ${placed.length} events arrived within ${formatMs(arrivalSpan)}, though sent over ${formatMs(sendSpan)}`,
+        ...(heldToTheEnd ? ['none arrived before the last one was sent'] : []),
         `first event at ${formatMs(first?.arrivalMs ?? 0)}, sent at ${formatMs(first?.sentMs ?? 0)}: held ${formatMs(first?.holdMs ?? 0)}`,
         `${timeline.reads.length} read(s) carried the body`,
       ],
