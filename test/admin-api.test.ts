@@ -459,6 +459,9 @@ describe('admin API', () => {
         userId: bob.id,
         username: 'bob',
         promptTokens: 100,
+        cachedTokens: 60,
+        reasoningTokens: 3,
+        searches: 2,
       }),
     ]);
     const all = await call('GET', '/api/admin/usage');
@@ -485,6 +488,9 @@ describe('admin API', () => {
         requests: 1,
         prompt_tokens: 10,
         completion_tokens: 4,
+        cached_tokens: 0,
+        reasoning_tokens: 0,
+        searches: 0,
         cost: 0.001,
         client_ttfb_ms_p50: 60,
       },
@@ -494,6 +500,9 @@ describe('admin API', () => {
         requests: 1,
         prompt_tokens: 10,
         completion_tokens: 4,
+        cached_tokens: 0,
+        reasoning_tokens: 0,
+        searches: 0,
         cost: 0.001,
         client_ttfb_ms_p50: 60,
       },
@@ -503,6 +512,9 @@ describe('admin API', () => {
         requests: 1,
         prompt_tokens: 100,
         completion_tokens: 4,
+        cached_tokens: 60,
+        reasoning_tokens: 3,
+        searches: 2,
         cost: 0.001,
         client_ttfb_ms_p50: 60,
       },
@@ -520,6 +532,8 @@ describe('admin API', () => {
       '/api/admin/usage/summary?by=&since=2026-05-01&until=2026-05-03',
     );
     assert.equal(dataOf(total)[0]?.requests, 3);
+    assert.equal(dataOf(total)[0]?.searches, 2);
+    assert.equal(dataOf(total)[0]?.cached_tokens, 60);
 
     for (const query of [
       'usage?since=yesterday',
@@ -842,8 +856,8 @@ describe('admin API', () => {
       );
       assert.equal(
         summaryAll.text,
-        'user,model,requests,prompt_tokens,completion_tokens,cost,client_ttfb_ms_p50\r\n' +
-          `ada,"'=HYPERLINK(""http://evil.example"",""click"")",1,10,4,0.001,60\r\n`,
+        'user,model,requests,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,searches,cost,client_ttfb_ms_p50\r\n' +
+          `ada,"'=HYPERLINK(""http://evil.example"",""click"")",1,10,4,0,0,0,0.001,60\r\n`,
       );
     });
   });

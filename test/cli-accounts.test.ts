@@ -700,6 +700,30 @@ describe('sluice users, keys and usage', () => {
       await upstream.stop();
     }
   });
+
+  it('adds a SEARCHES column to the usage table when the selection paid for web searches', async () => {
+    const ada = await store.findUserByName('ada');
+    assert.ok(ada !== undefined);
+    await store.writeUsage([
+      record({
+        id: 'u-search',
+        startedAt: Date.parse('2027-01-05T10:00:00Z'),
+        userId: ada.id,
+        username: 'ada',
+        model: 'gpt-5-mini',
+        promptTokens: 10,
+        completionTokens: 5,
+        searches: 3,
+        cost: 0.03,
+      }),
+    ]);
+    const table = await sluice(['usage', '--by', 'model', '--since', '2027-01-05'], { env });
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /^MODEL +REQUESTS +PROMPT +COMPLETION +SEARCHES +COST/);
+    assert.match(table.out, /^gpt-5-mini +1 +10 +5 +3 +\$0\.0300/m);
+    const quiet = await sluice(['usage', '--by', 'model', '--until', '2026-03-03'], { env });
+    assert.doesNotMatch(quiet.out, /SEARCHES/, 'no column where nothing searched');
+  });
 });
 
 describe('the sluice binary', () => {

@@ -63,6 +63,9 @@ const SUMMARY_FIGURES = [
   'requests',
   'prompt_tokens',
   'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'searches',
   'cost',
   'client_ttfb_ms_p50',
 ] as const;

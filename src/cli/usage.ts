@@ -131,10 +131,13 @@ function usageTable(
   rows: readonly UsageSummaryRow[],
   total: UsageSummaryRow,
 ): string {
+  // Searches get a column only when the selection paid for some: most deployments never do.
+  const searched = total.searches > 0;
   const figures = (row: UsageSummaryRow) => [
     String(row.requests),
     String(row.promptTokens),
     String(row.completionTokens),
+    ...(searched ? [String(row.searches)] : []),
     `$${row.cost.toFixed(4)}`,
     row.clientTtfbMsP50 === null ? '-' : `${Math.round(row.clientTtfbMsP50)} ms`,
   ];
@@ -143,16 +146,13 @@ function usageTable(
     'REQUESTS',
     'PROMPT',
     'COMPLETION',
+    ...(searched ? ['SEARCHES'] : []),
     'COST',
     'TTFB P50',
   ];
   const align: Align[] = [
     ...groups.map((): Align => 'left'),
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
+    ...header.slice(groups.length).map((): Align => 'right'),
   ];
   const label = groups.length === 0 ? [] : ['total', ...groups.slice(1).map(() => '')];
   return formatTable(

@@ -39,6 +39,9 @@ export function summaryView(row: UsageSummaryRow) {
     requests: row.requests,
     prompt_tokens: row.promptTokens,
     completion_tokens: row.completionTokens,
+    cached_tokens: row.cachedTokens,
+    reasoning_tokens: row.reasoningTokens,
+    searches: row.searches,
     cost: row.cost,
     client_ttfb_ms_p50: row.clientTtfbMsP50,
   };

@@ -176,6 +176,12 @@ export interface UsageSummaryRow {
   readonly requests: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Of the prompt tokens, those read from the provider's cache. */
+  readonly cachedTokens: number;
+  /** Of the completion tokens, those spent reasoning. */
+  readonly reasoningTokens: number;
+  /** Web searches paid for. */
+  readonly searches: number;
   readonly cost: number;
   /** Median client time to first byte, ms, over requests that had one. */
   readonly clientTtfbMsP50: number | null;

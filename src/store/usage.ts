@@ -86,6 +86,9 @@ export async function summarizeUsage(
   const sql = `SELECT ${expressions.map((e, i) => `${e} AS g${i}, `).join('')}COUNT(*) AS requests,
   COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens,
   COALESCE(SUM(completion_tokens), 0) AS completion_tokens,
+  COALESCE(SUM(cached_tokens), 0) AS cached_tokens,
+  COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens,
+  COALESCE(SUM(searches), 0) AS searches,
   COALESCE(SUM(cost), 0) AS cost,
   ${db.dialect.median('client_ttfb_ms')} AS client_ttfb_p50
 FROM usage_records${where}${grouping}`;
@@ -95,6 +98,9 @@ FROM usage_records${where}${grouping}`;
     requests: number(row, 'requests'),
     promptTokens: number(row, 'prompt_tokens'),
     completionTokens: number(row, 'completion_tokens'),
+    cachedTokens: number(row, 'cached_tokens'),
+    reasoningTokens: number(row, 'reasoning_tokens'),
+    searches: number(row, 'searches'),
     cost: number(row, 'cost'),
     clientTtfbMsP50: numberOrNull(row, 'client_ttfb_p50'),
   }));
