@@ -57,6 +57,13 @@ export interface TierRates {
 
 export type PriceTable = Readonly<Record<string, Price>>;
 
+const GROK_FAST: Price = {
+  input: 0.2,
+  output: 0.5,
+  cachedInput: 0.05,
+  longContext: { above: 128_000, input: 0.4, output: 1, cachedInput: 0.05 },
+};
+
 export const DEFAULT_PRICES: PriceTable = {
   // Audio and image models first: their names would otherwise match a text model's row below.
   // Transcription input is audio tokens, priced above text; image output tokens are the image.
@@ -99,11 +106,23 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-4.1*': { input: 2, output: 8, cachedInput: 0.5, searches: 0.025 },
   'gpt-4o-mini*': { input: 0.15, output: 0.6, cachedInput: 0.075, searches: 0.025 },
   'gpt-4o*': { input: 2.5, output: 10, cachedInput: 1.25, searches: 0.025 },
+  // Names that would match a cheaper family's row below: pro and research models cost 5–100 ×.
+  'gpt-5-pro*': { input: 15, output: 120 },
+  'gpt-5-codex-mini*': { input: 0.25, output: 2, cachedInput: 0.025 },
+  'gpt-5.1-codex-mini*': { input: 0.25, output: 2, cachedInput: 0.025 },
+  'o3-pro*': { input: 20, output: 80 },
+  'o3-deep-research*': { input: 10, output: 40, cachedInput: 2.5 },
+  'o4-mini-deep-research*': { input: 2, output: 8, cachedInput: 0.5 },
+  'o1-pro*': { input: 150, output: 600 },
+  'o1-mini*': { input: 1.1, output: 4.4, cachedInput: 0.55 },
+  'codex-mini*': { input: 1.5, output: 6, cachedInput: 0.375 },
   'gpt-5-nano*': { input: 0.05, output: 0.4, cachedInput: 0.005 },
   'gpt-5-mini*': { input: 0.25, output: 2, cachedInput: 0.025, searches: 0.01 },
   'gpt-5*': { input: 1.25, output: 10, cachedInput: 0.125, searches: 0.01 },
   'o4-mini*': { input: 1.1, output: 4.4, cachedInput: 0.275, searches: 0.01 },
   'o3*': { input: 2, output: 8, cachedInput: 0.5, searches: 0.01 },
+  'o1*': { input: 15, output: 60, cachedInput: 7.5 },
+  'claude-opus-4-5*': { input: 5, output: 25, cachedInput: 0.5, searches: 0.01 },
   'claude-opus-4*': { input: 15, output: 75, cachedInput: 1.5, searches: 0.01 },
   'claude-sonnet-4*': {
     input: 3,
@@ -113,12 +132,48 @@ export const DEFAULT_PRICES: PriceTable = {
     longContext: { above: 200_000, input: 6, output: 22.5, cachedInput: 0.6 },
   },
   'claude-haiku-4*': { input: 1, output: 5, cachedInput: 0.1, searches: 0.01 },
+  'claude-3-7-sonnet*': { input: 3, output: 15, cachedInput: 0.3, searches: 0.01 },
+  'claude-3-5-haiku*': { input: 0.8, output: 4, cachedInput: 0.08, searches: 0.01 },
+  'claude-3-haiku*': { input: 0.25, output: 1.25, cachedInput: 0.03 },
+  // Google: a prompt past 200K tokens is billed whole at the higher rates; thinking is output.
+  // Its OpenAI-compatible API also names a model `models/<name>`: priced as `<name>`.
+  'gemini-3-pro-image*': { input: 2, output: 120 },
+  'gemini-3-pro*': {
+    input: 2,
+    output: 12,
+    cachedInput: 0.2,
+    longContext: { above: 200_000, input: 4, output: 18, cachedInput: 0.4 },
+  },
+  'gemini-3-flash*': { input: 0.5, output: 3, cachedInput: 0.05 },
+  'gemini-2.5-pro-preview-tts*': { input: 1, output: 20 },
+  'gemini-2.5-pro*': {
+    input: 1.25,
+    output: 10,
+    cachedInput: 0.125,
+    longContext: { above: 200_000, input: 2.5, output: 15, cachedInput: 0.25 },
+  },
+  'gemini-2.5-flash-image*': { input: 0.3, output: 30 },
+  'gemini-2.5-flash-preview-tts*': { input: 0.5, output: 10 },
+  'gemini-2.5-flash-lite*': { input: 0.1, output: 0.4, cachedInput: 0.01 },
+  'gemini-2.5-flash*': { input: 0.3, output: 2.5, cachedInput: 0.03 },
+  'gemini-2.0-flash-lite*': { input: 0.075, output: 0.3 },
+  'gemini-2.0-flash*': { input: 0.1, output: 0.4, cachedInput: 0.025 },
+  'gemini-embedding-001': { input: 0.15, output: 0 },
+  // xAI doubles a request's rates past 128K input tokens.
   'grok-3-mini*': { input: 0.3, output: 0.5, cachedInput: 0.075 },
-  'grok-4-fast*': { input: 0.2, output: 0.5, cachedInput: 0.05 },
+  'grok-4-fast*': { ...GROK_FAST },
+  'grok-4-1-fast*': { ...GROK_FAST },
+  'grok-code-fast*': { input: 0.2, output: 1.5, cachedInput: 0.02 },
   'grok-3*': { input: 3, output: 15, cachedInput: 0.75 },
-  'grok-4*': { input: 3, output: 15, cachedInput: 0.75 },
-  'deepseek-chat*': { input: 0.27, output: 1.1, cachedInput: 0.07 },
-  'deepseek-reasoner*': { input: 0.55, output: 2.19, cachedInput: 0.14 },
+  'grok-4*': {
+    input: 3,
+    output: 15,
+    cachedInput: 0.75,
+    longContext: { above: 128_000, input: 6, output: 30, cachedInput: 0.75 },
+  },
+  // DeepSeek V3.2 (since 2025-09-29): one price for both modes.
+  'deepseek-chat*': { input: 0.28, output: 0.42, cachedInput: 0.028 },
+  'deepseek-reasoner*': { input: 0.28, output: 0.42, cachedInput: 0.028 },
   'text-embedding-3-small': { input: 0.02, output: 0 },
   'text-embedding-3-large': { input: 0.13, output: 0 },
   'text-embedding-ada-002': { input: 0.1, output: 0 },

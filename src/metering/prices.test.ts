@@ -100,6 +100,48 @@ describe('costOf', () => {
     assert.ok(near(costOf(plain, 'm', spoken), 1 + 2));
   });
 
+  it('a pro, research or mini variant is not billed at its family’s rates', () => {
+    // Each of these names also matches a row further down, at 1/100 to 5 × its own price.
+    // 100K in and out: under every long-context threshold; the figures are per million.
+    const tenth = usage(100_000, 100_000);
+    const cases: [string, number][] = [
+      ['gpt-5-pro-2025-10-06', 15 + 120],
+      ['gpt-5', 1.25 + 10],
+      ['gpt-5.1-codex-mini', 0.25 + 2],
+      ['o3-pro', 20 + 80],
+      ['o3-deep-research-2025-06-26', 10 + 40],
+      ['o4-mini-deep-research', 2 + 8],
+      ['o1-pro', 150 + 600],
+      ['o1-mini', 1.1 + 4.4],
+      ['o1', 15 + 60],
+      ['claude-opus-4-5-20251101', 5 + 25],
+      ['claude-opus-4-1-20250805', 15 + 75],
+      ['grok-4-1-fast-reasoning', 0.2 + 0.5],
+      ['grok-code-fast-1', 0.2 + 1.5],
+      ['gemini-2.5-flash-lite', 0.1 + 0.4],
+      ['gemini-2.5-flash', 0.3 + 2.5],
+      ['gemini-2.5-flash-image', 0.3 + 30],
+      ['deepseek-reasoner', 0.28 + 0.42],
+    ];
+    for (const [model, dollars] of cases) {
+      const cost = costOf(DEFAULT_PRICES, model, tenth);
+      assert.ok(Math.abs((cost ?? Number.NaN) - dollars / 10) < 1e-9, `${model}: ${String(cost)}`);
+    }
+  });
+
+  it('Gemini: `models/` names priced as the bare name, a prompt past 200K at the higher rates', () => {
+    const near = (a: number | null, b: number) => Math.abs((a ?? Number.NaN) - b) < 1e-9;
+    assert.ok(near(costOf(DEFAULT_PRICES, 'models/gemini-2.5-pro', usage(100_000, 10_000)), 0.225));
+    assert.ok(near(costOf(DEFAULT_PRICES, 'gemini-2.5-pro', usage(300_000, 10_000)), 0.9));
+    assert.ok(near(costOf(DEFAULT_PRICES, 'models/gemini-3-pro-preview', usage(0, 1_000_000)), 12));
+    // An operator's own `models/…` pattern still wins; an unknown one stays unpriced.
+    const own: PriceTable = { 'models/gemini-2.5-pro': { input: 1, output: 1 }, ...DEFAULT_PRICES };
+    assert.equal(costOf(own, 'models/gemini-2.5-pro', usage(1_000_000, 0)), 1);
+    assert.equal(costOf(DEFAULT_PRICES, 'models/my-llama', usage(10, 10)), null);
+    // Grok past 128K input: every token at twice the rates.
+    assert.ok(near(costOf(DEFAULT_PRICES, 'grok-4-0709', usage(200_000, 0)), 1.2));
+  });
+
   it('a model without a price costs null, asked once or many times', () => {
     for (let i = 0; i < 3; i++)
       assert.equal(costOf(DEFAULT_PRICES, 'my-llama', usage(10, 10)), null);

@@ -77,6 +77,8 @@ export function pricesSearches(prices: PriceTable, model: string): boolean {
  * The price of a model, looked up once per table and model name: every request asks, and a
  * model without a price would otherwise be tried against every pattern each time.
  */
+const GOOGLE_PREFIX = 'models/';
+
 const resolved = new WeakMap<PriceTable, Map<string, Price | undefined>>();
 
 function priceOf(prices: PriceTable, model: string): Price | undefined {
@@ -86,7 +88,12 @@ function priceOf(prices: PriceTable, model: string): Price | undefined {
     resolved.set(prices, byModel);
   }
   if (byModel.has(model)) return byModel.get(model);
-  const pattern = Object.keys(prices).find((p) => servesModel([p], model));
+  const patterns = Object.keys(prices);
+  // Google's OpenAI-compatible API takes `models/gemini-…` for `gemini-…`: the same price.
+  const bare = model.startsWith(GOOGLE_PREFIX) ? model.slice(GOOGLE_PREFIX.length) : undefined;
+  const pattern =
+    patterns.find((p) => servesModel([p], model)) ??
+    (bare === undefined ? undefined : patterns.find((p) => servesModel([p], bare)));
   const price = pattern === undefined ? undefined : prices[pattern];
   // Model names come from requests: bound what is remembered.
   if (byModel.size >= 10_000) byModel.clear();
