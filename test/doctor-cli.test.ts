@@ -162,13 +162,14 @@ describe('sluice doctor: probe', () => {
 
   it('says, per target, when the proxy that applies is SOCKS and it connects directly', async () => {
     const socks = await runDoctor([sluice.url, ...SMALL], undefined, {
-      ALL_PROXY: 'socks5://127.0.0.1:1',
+      ALL_PROXY: 'socks5://ada:hunter2@127.0.0.1:1',
     });
     assert.equal(socks.code, 0, 'it went directly, not to the dead proxy');
     assert.match(
       socks.stderr,
-      /the proxy for 127\.0\.0\.1:\d+ is a SOCKS proxy .* connects directly/,
+      /the proxy for 127\.0\.0\.1:\d+ is a SOCKS proxy \(socks5:\/\/127\.0\.0\.1:1\), .* connects directly/,
     );
+    assert.doesNotMatch(socks.stderr, /hunter2/, 'the proxy password is not printed');
 
     // ALL_PROXY is SOCKS, but this target bypasses proxies: nothing to say.
     const bypass = await runDoctor([sluice.url, ...SMALL], undefined, {

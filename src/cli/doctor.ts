@@ -24,7 +24,7 @@ import {
   type Timeline,
 } from '../doctor/index.ts';
 import { PROBE_LIMITS } from '../probe/index.ts';
-import { chooseEgress } from '../upstream/index.ts';
+import { chooseEgress, withoutCredentials } from '../upstream/index.ts';
 import { type Command, type CommandIO, EXIT, UsageError } from './command.ts';
 import { onePositional } from './args.ts';
 import { CHAIN_HELP, chainUrls } from './doctor-chain.ts';
@@ -149,10 +149,12 @@ async function runDoctor(
     for (const t of targets) {
       const way = chooseEgress(t.url, egress);
       if (way.kind === 'http')
-        io.stderr.write(`sluice doctor: going to ${t.url.host} through the proxy ${way.proxy}\n`);
+        io.stderr.write(
+          `sluice doctor: going to ${t.url.host} through the proxy ${withoutCredentials(way.proxy)}\n`,
+        );
       if (way.kind === 'socks5')
         io.stderr.write(
-          `sluice doctor: the proxy for ${t.url.host} is a SOCKS proxy (${way.proxy}), which the doctor cannot use: it connects directly\n`,
+          `sluice doctor: the proxy for ${t.url.host} is a SOCKS proxy (${withoutCredentials(way.proxy)}), which the doctor cannot use: it connects directly\n`,
         );
     }
   }

@@ -9,6 +9,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { CertificateError } from '../errors/index.ts';
+import { withoutCredentials } from '../upstream/index.ts';
 import { connect, type Connection } from './connect.ts';
 import { Recording } from './recording.ts';
 import type { CaptureMode, ProbeShape, Timeline } from './timeline.ts';
@@ -69,6 +70,12 @@ export function capture(request: CaptureRequest): Promise<Timeline> {
         recording.protocol = connection.protocol;
         if (connection.certificate !== undefined) recording.certificate = connection.certificate;
         if (connection.tlsIssuer !== undefined) recording.tlsIssuer = connection.tlsIssuer;
+        if (request.proxy !== undefined) {
+          recording.forwardProxy = {
+            url: withoutCredentials(request.proxy),
+            tunnel: !connection.absoluteForm,
+          };
+        }
         if (connection.protocol === 'h2') session = overHttp2(connection, request, recording);
         else overHttp1(connection, request, recording);
       },

@@ -25,7 +25,9 @@ export type HopId =
   | 'varnish'
   | 'squid'
   | 'express'
-  | 'nextjs';
+  | 'nextjs'
+  /** The HTTP_PROXY the doctor went through, when it names itself nowhere (mitmproxy, …). */
+  | 'forward-proxy';
 
 export const HOP_NAMES: Readonly<Record<HopId, string>> = {
   nginx: 'nginx',
@@ -49,6 +51,7 @@ export const HOP_NAMES: Readonly<Record<HopId, string>> = {
   squid: 'Squid',
   express: 'Express',
   nextjs: 'Next.js',
+  'forward-proxy': 'the forward proxy',
 };
 
 export type SignalId =

@@ -314,6 +314,26 @@ export const FIX_TABLE: Table = {
       snippet: 'proxy.timeout.io: 3600000',
     },
   },
+  'forward-proxy': {
+    buffering: {
+      text:
+        'The forward proxy the doctor went through names itself nowhere, and may be what holds ' +
+        'the stream: run the doctor again with it bypassed (NO_PROXY=<the host> in the ' +
+        'environment), if the host can be reached without it. mitmproxy holds every response ' +
+        'whole unless it streams bodies (the option here, or flow.response.stream = True in a ' +
+        'responseheaders hook); Squid holds one only through an ICAP or eCAP service; ' +
+        'corporate web gateways (Zscaler, Blue Coat, Sophos) scan whole bodies: ask for the ' +
+        'host to be exempt from content scanning.',
+      where: "on mitmproxy's command line (or stream_large_bodies: 1 in ~/.mitmproxy/config.yaml)",
+      snippet: '--set stream_large_bodies=1',
+    },
+    'idle-timeout': {
+      text:
+        'The forward proxy the doctor went through names itself nowhere, and may be what ends ' +
+        'silent streams: raise its idle (read) timeout above the longest silence, or run the ' +
+        'doctor with it bypassed (NO_PROXY=<the host>) to compare.',
+    },
+  },
   express: {
     compression: {
       text:

@@ -72,13 +72,14 @@ const VIA_ADDERS: readonly HopId[] = ['h2o', 'varnish', 'squid', 'google', 'clou
 export function pathOf(timeline: Timeline, fingerprints: readonly Fingerprint[]): PathView {
   const view = timeline.events.find((e) => e.request !== undefined)?.request;
   const named = namedHops(fingerprints, view);
+  const proxy = forwardProxyHop(timeline, fingerprints, view);
   if (view === undefined) {
     return {
       seen: false,
       named,
       forwarders: 0,
-      silent: [],
-      atLeast: named.length,
+      silent: proxy === undefined ? [] : [proxy],
+      atLeast: named.length + (proxy === undefined ? 0 : 1),
       replayed: false,
       notes: [],
       requestHeaders: {},
@@ -89,6 +90,7 @@ export function pathOf(timeline: Timeline, fingerprints: readonly Fingerprint[])
     entries(view.headers['forwarded']),
   );
   const silent = silentHops(view, named, timeline.protocol);
+  if (proxy !== undefined) silent.unshift(proxy);
   const seen = named.length + silent.length;
   const extra = forwarders - seen;
   if (extra > 0) {
@@ -119,6 +121,35 @@ export function pathOf(timeline: Timeline, fingerprints: readonly Fingerprint[])
     replayed: token !== undefined && view.doctor !== undefined && view.doctor !== token,
     notes,
     requestHeaders: view.headers,
+  };
+}
+
+/**
+ * The forward proxy the doctor itself went through: a hop it knows of even when the proxy names
+ * itself nowhere. A proxy should add `Via` (RFC 9110 §7.6.3), and Squid does and is named by it;
+ * debugging and filtering proxies (mitmproxy, corporate web gateways) often add nothing. A CONNECT
+ * tunnel relays bytes it cannot read: a hop for streaming only if it intercepts TLS.
+ */
+function forwardProxyHop(
+  timeline: Timeline,
+  fingerprints: readonly Fingerprint[],
+  view: RequestView | undefined,
+): SilentHop | undefined {
+  const proxy = timeline.forwardProxy;
+  if (proxy === undefined || view?.headers['via'] !== undefined) return undefined;
+  const issuer = fingerprints.find((f) => f.signal === 'tls-inspection')?.value;
+  if (proxy.tunnel && issuer === undefined) return undefined;
+  const how = proxy.tunnel
+    ? `through a CONNECT tunnel it opens up (TLS intercepted: certificate issued by ${issuer ?? ''})`
+    : 'as its HTTP proxy';
+  return {
+    where: `the forward proxy ${proxy.url}`,
+    evidence:
+      view === undefined
+        ? `the doctor went to the server ${how}`
+        : `the doctor went to Sluice ${how}, and the request arrived with no Via, which a proxy should add: it names itself nowhere`,
+    candidates: ['forward-proxy'],
+    count: 1,
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   CaptureMode,
   EndKind,
   EventRecord,
+  ForwardProxy,
   Phases,
   ProbeShape,
   ReadRecord,
@@ -53,6 +54,7 @@ export class Recording {
   protocol: 'http/1.1' | 'h2' | undefined;
   certificate: CertificateSummary | undefined;
   tlsIssuer: string | undefined;
+  forwardProxy: ForwardProxy | undefined;
 
   constructor(target: RecordingTarget, onEnd: (timeline: Timeline) => void) {
     this.#target = target;
@@ -176,6 +178,7 @@ export class Recording {
       headers: this.#headers,
       ...(this.tlsIssuer === undefined ? {} : { tlsIssuer: this.tlsIssuer }),
       ...(this.certificate === undefined ? {} : { certificate: this.certificate }),
+      ...(this.forwardProxy === undefined ? {} : { forwardProxy: this.forwardProxy }),
       reads: this.#reads,
       events: this.#events,
       comments: this.#comments,

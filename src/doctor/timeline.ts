@@ -92,6 +92,14 @@ export interface StreamEnd {
   readonly message?: string;
 }
 
+/** The HTTP forward proxy the doctor went through (HTTP_PROXY/HTTPS_PROXY). */
+export interface ForwardProxy {
+  /** Its address, credentials left out. */
+  readonly url: string;
+  /** Reached through it by CONNECT: it saw the stream as bytes only, unless it intercepted TLS. */
+  readonly tunnel: boolean;
+}
+
 export interface Timeline {
   readonly url: string;
   readonly mode: CaptureMode;
@@ -117,6 +125,8 @@ export interface Timeline {
   readonly end: StreamEnd;
   /** The first bytes of a body that was not an event stream (error pages, JSON). */
   readonly bodyHead?: string;
+  /** The forward proxy the doctor itself went through, if any. */
+  readonly forwardProxy?: ForwardProxy;
   /** The token the doctor sent in its x-Sluice-doctor header, for the probe to echo. */
   readonly doctorToken?: string;
 }

@@ -16,6 +16,7 @@ import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { TracesConfig } from '../config/index.ts';
 import type { GatewayObserver, RequestReport } from '../gateway/index.ts';
 import type { Logger } from '../log/index.ts';
+import { withoutCredentials } from '../upstream/index.ts';
 import type { ExportFailures } from './span-export-failures.ts';
 import type { SpanPlan } from './span-plan.ts';
 
@@ -253,14 +254,6 @@ export function hrTime(ms: number): HrTime {
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.round((ms - seconds * 1000) * 1e6);
   return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
-}
-
-/** The endpoint as the log may show it: no user or password in it. */
-function withoutCredentials(endpoint: string): string {
-  const url = new URL(endpoint);
-  url.username = '';
-  url.password = '';
-  return url.href;
 }
 
 async function packageVersion(): Promise<string | undefined> {

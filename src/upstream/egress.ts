@@ -86,3 +86,12 @@ function toBytes(ip: string): number[] | undefined {
     return [n >> 8, n & 0xff];
   });
 }
+
+/** A proxy's or endpoint's address as a log or report may show it: no user or password in it. */
+export function withoutCredentials(address: string): string {
+  const url = new URL(address);
+  if (url.username === '' && url.password === '') return address;
+  url.username = '';
+  url.password = '';
+  return url.href;
+}

@@ -1,4 +1,4 @@
-export { chooseEgress, bypassesProxy, type Egress } from './egress.ts';
+export { chooseEgress, bypassesProxy, type Egress, withoutCredentials } from './egress.ts';
 export { Dispatchers } from './dispatchers.ts';
 export {
   candidatesFor,

@@ -30,6 +30,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { pkg: 'lighttpd', path: '/usr/sbin/lighttpd' },
   { pkg: 'squid', path: '/usr/sbin/squid' },
   { pkg: 'h2o', path: '/usr/bin/h2o' },
+  // A forward proxy that names itself nowhere and holds whole responses by default.
+  { pkg: 'mitmproxy', path: '/usr/bin/mitmdump' },
   { pkg: 'chromium', path: '/usr/bin/chromium' },
   // `ss`: the kernel's view of a listening socket (test/listen-backlog.test.ts).
   { pkg: 'iproute2', path: '/usr/bin/ss' },
