@@ -132,6 +132,7 @@ class Model {
       origin: 'http://model.invalid',
       basePath: '/v1',
       dispatcher: undefined as never,
+      proxied: false,
       headers: {},
       defaultHeaders: {},
       keys: [{ id: server.name, headers: {}, health }],

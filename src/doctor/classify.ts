@@ -16,6 +16,7 @@ import { releasesOf } from './releases.ts';
 import { isHeld, NOISE_MS, placeEvents } from './schedule.ts';
 import { formatMs, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
+import { isUpstreamLeg, upstreamLegCause, withUpstreamLeg } from './upstream-leg.ts';
 
 export function classify(timeline: Timeline): Diagnosis {
   const isEventStream = (timeline.headers['content-type'] ?? '')
@@ -46,12 +47,14 @@ export function classify(timeline: Timeline): Diagnosis {
       const cacheHit = fingerprints.some((f) => f.signal === 'cache-hit');
       findings.push(...probeTimingFindings(timeline, placed, releases, cacheHit, path.replayed));
     } else if (timeline.mode === 'chat') {
-      findings.push(...chatTimingFindings(timeline, releases));
+      findings.push(...withUpstreamLeg(timeline, chatTimingFindings(timeline, releases)));
     }
   }
 
   const causes: Cause[] = findings.map((f) =>
-    withBufferHint(toCause(f, fingerprints, severityOf(f, timeline), path), timeline),
+    isUpstreamLeg(f)
+      ? upstreamLegCause(f, severityOf(f, timeline))
+      : withBufferHint(toCause(f, fingerprints, severityOf(f, timeline), path), timeline),
   );
   const problems = causes.filter((c) => c.severity === 'problem');
   const compressed = fingerprints.find((f) => f.signal === 'content-encoding');

@@ -27,7 +27,11 @@ export type HopId =
   | 'express'
   | 'nextjs'
   /** The HTTP_PROXY the doctor went through, when it names itself nowhere (mitmproxy, …). */
-  | 'forward-proxy';
+  | 'forward-proxy'
+  /** The way from Sluice to its provider, when a hold was there already (`upstream-leg.ts`). */
+  | 'upstream-leg'
+  /** The forward proxy Sluice goes out through to that upstream. */
+  | 'egress-proxy';
 
 export const HOP_NAMES: Readonly<Record<HopId, string>> = {
   nginx: 'nginx',
@@ -52,6 +56,8 @@ export const HOP_NAMES: Readonly<Record<HopId, string>> = {
   express: 'Express',
   nextjs: 'Next.js',
   'forward-proxy': 'the forward proxy',
+  'upstream-leg': 'between Sluice and its provider',
+  'egress-proxy': "Sluice's egress proxy",
 };
 
 export type SignalId =

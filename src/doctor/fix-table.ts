@@ -27,6 +27,28 @@ type Table = Partial<Record<HopId, Partial<Record<FixKind, FixEntry>>>>;
 
 const NGINX_LOCATION = 'in the nginx location (or server) that proxies to Sluice';
 
+/** A hold before Sluice: on the way to its provider (`upstream-leg.ts`). */
+const UPSTREAM_LEG: FixEntry = {
+  text:
+    'The answer was already held when it reached Sluice: on the way from Sluice to its ' +
+    'provider. If the upstream URL is a relay or a reverse proxy of the API, turn response ' +
+    'buffering off on it and on any proxy in front of it (nginx there: proxy_buffering off; ' +
+    "the X-Accel-Buffering that turns it off for Sluice is not on the provider's answers); if " +
+    "Sluice goes out through a forward proxy (HTTPS_PROXY, HTTP_PROXY or the upstream's " +
+    '"proxy"), it may hold answers. To measure that way alone, run the doctor from Sluice\'s ' +
+    'host against the upstream URL with its key: sluice doctor <upstream URL> --key … --model ….',
+};
+
+/** Sluice's own forward proxy, named when an admin's stream says Sluice goes through one. */
+const EGRESS_PROXY: FixEntry = {
+  text:
+    'Sluice goes out to this upstream through a forward proxy. Through a CONNECT tunnel (https) ' +
+    'it relays bytes it cannot read, unless it intercepts TLS; over plain http, or intercepting, ' +
+    'it can hold answers whole: mitmproxy unless it streams bodies (--set ' +
+    'stream_large_bodies=1), Squid through an ICAP or eCAP service, corporate gateways that ' +
+    "scan content (exempt the provider's host).",
+};
+
 const nginx: Partial<Record<FixKind, FixEntry>> = {
   buffering: {
     text:
@@ -333,6 +355,15 @@ export const FIX_TABLE: Table = {
         'silent streams: raise its idle (read) timeout above the longest silence, or run the ' +
         'doctor with it bypassed (NO_PROXY=<the host>) to compare.',
     },
+  },
+  'upstream-leg': {
+    buffering: UPSTREAM_LEG,
+    'not-streaming': UPSTREAM_LEG,
+    periodic: UPSTREAM_LEG,
+  },
+  'egress-proxy': {
+    buffering: EGRESS_PROXY,
+    'not-streaming': EGRESS_PROXY,
   },
   express: {
     compression: {

@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Transform } from 'node:stream';
 import { CertificateError } from '../errors/index.ts';
+import { parseUpstreamComment, type UpstreamView } from '../probe/index.ts';
 import { SseParser } from '../sse/index.ts';
 import type { CertificateSummary } from './certificate.ts';
 import { decoderFor } from './decode.ts';
@@ -40,6 +41,7 @@ export class Recording {
   readonly #reads: ReadRecord[] = [];
   readonly #events: EventRecord[] = [];
   readonly #comments: number[] = [];
+  #upstream: UpstreamView | undefined;
   readonly #stallWatch = watchStalls(() => this.now());
   #doneMs: number | undefined;
   #status: number | undefined;
@@ -88,8 +90,10 @@ export class Recording {
     const parser = new SseParser((event) => {
       if (this.#settled) return;
       const t = this.now();
-      if (event.data === undefined) this.#comments.push(t);
-      else if (event.data === '[DONE]') this.#doneMs ??= t;
+      if (event.data === undefined) {
+        this.#comments.push(t);
+        for (const comment of event.comments) this.#upstream ??= parseUpstreamComment(comment);
+      } else if (event.data === '[DONE]') this.#doneMs ??= t;
       else {
         const read = this.#reads.length - 1;
         this.#events.push(eventRecord(event, t, read, this.#events.length, this.#target.mode));
@@ -179,6 +183,7 @@ export class Recording {
       ...(this.tlsIssuer === undefined ? {} : { tlsIssuer: this.tlsIssuer }),
       ...(this.certificate === undefined ? {} : { certificate: this.certificate }),
       ...(this.forwardProxy === undefined ? {} : { forwardProxy: this.forwardProxy }),
+      ...(this.#upstream === undefined ? {} : { upstream: this.#upstream }),
       reads: this.#reads,
       events: this.#events,
       comments: this.#comments,

@@ -39,10 +39,9 @@ export function requestFor(
     target.mode === 'probe'
       ? probeRequest(target.url, target.probe, timeoutMs)
       : chatRequest(target.url, target.key, target.model, timeoutMs);
+  // To a Sluice gateway (`--key`) the token asks for what it saw of its upstream's answer.
   const request =
-    token === undefined || target.mode !== 'probe'
-      ? base
-      : { ...base, headers: { ...base.headers, [DOCTOR_HEADER]: token } };
+    token === undefined ? base : { ...base, headers: { ...base.headers, [DOCTOR_HEADER]: token } };
   const proxy = proxyFor(target.url, egress);
   return proxy === undefined ? request : { ...request, proxy };
 }
@@ -89,9 +88,9 @@ async function measure(
   capture: CaptureFn,
   egress: EgressConfig,
 ): Promise<Diagnosis> {
-  const token = target.mode === 'probe' ? doctorToken() : undefined;
+  const token = doctorToken();
   const timeline = await capture(requestFor(target, timeoutMs, egress, token));
-  return classify(token === undefined ? timeline : { ...timeline, doctorToken: token });
+  return classify({ ...timeline, doctorToken: token });
 }
 
 /** Both targets, one after the other: run side by side they would disturb each other's timing. */

@@ -4,6 +4,7 @@
  * was started, from a monotonic clock (performance.now()), except `startedEpochMs` and the
  * probe's own `epochMs`, which are wall-clock and only compared with each other loosely.
  */
+import type { UpstreamView } from '../probe/index.ts';
 import type { CertificateSummary } from './certificate.ts';
 
 /** `probe`: Sluice's `/sluice/probe`, whose events carry their send times. `chat`: any OpenAI-compatible server. */
@@ -125,6 +126,8 @@ export interface Timeline {
   readonly end: StreamEnd;
   /** The first bytes of a body that was not an event stream (error pages, JSON). */
   readonly bodyHead?: string;
+  /** Through a Sluice gateway (`--key`): how the upstream's answer reached Sluice. */
+  readonly upstream?: UpstreamView;
   /** The forward proxy the doctor itself went through, if any. */
   readonly forwardProxy?: ForwardProxy;
   /** The token the doctor sent in its x-Sluice-doctor header, for the probe to echo. */

@@ -49,6 +49,7 @@ describe('attempt', () => {
           origin,
           basePath: '/v1',
           dispatcher,
+          proxied: false,
           headers: {},
           defaultHeaders: {},
           keys: [

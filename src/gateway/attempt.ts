@@ -93,7 +93,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#headers = headers;
       return;
     }
-    if (!this.#o.client.begin(status, headers)) {
+    if (!this.#o.client.begin(status, headers, this.#o.upstream.proxied)) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
         `answered ${String(headers['content-type'] ?? 'an unknown type')} to a streaming request.`,

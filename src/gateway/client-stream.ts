@@ -29,6 +29,7 @@ import { bodyLength, ChunkedSink } from './chunked-sink.ts';
 import { Gaps } from './gaps.ts';
 import { EventTap } from './tap.ts';
 import { TranslatingSink } from './translating-sink.ts';
+import { UpstreamReport, upstreamDetails } from './upstream-report.ts';
 
 /** What the client side of a translated stream needs (see `translation.ts`). */
 export interface StreamTranslation {
@@ -109,6 +110,9 @@ export class ClientStream {
   error: SluiceError | undefined;
   /** The client's socket is full and the upstream read is paused until it drains. */
   paused = false;
+  /** The doctor asked (`upstream-report.ts`): with details for an admin, or without. */
+  #reportAsked: 'details' | 'timing' | undefined;
+  #report: UpstreamReport | undefined;
 
   constructor(
     res: ServerResponse,
@@ -158,6 +162,14 @@ export class ClientStream {
     this.#armKeepalive();
   }
 
+  /**
+   * A doctor's request: its event stream ends with how the upstream's answer reached Sluice,
+   * and, when `details`, what names the hops between (for admins).
+   */
+  reportUpstream(details: boolean): void {
+    this.#reportAsked = details ? 'details' : 'timing';
+  }
+
   /** Collect a JSON answer whole instead of relaying it (`held` has it once the upstream ends). */
   holdAnswer(): void {
     this.#held = 'wanted';
@@ -187,10 +199,16 @@ export class ClientStream {
   begin(
     status: number,
     upstreamHeaders: Readonly<Record<string, string | string[] | undefined>>,
+    proxied = false,
   ): boolean {
     const sse = isEventStream(upstreamHeaders['content-type']);
     // A compressed event stream cannot be framed; pass its bytes through untouched.
     const framed = sse && (upstreamHeaders['content-encoding'] ?? 'identity') === 'identity';
+    if (framed && this.#reportAsked !== undefined) {
+      this.#report = new UpstreamReport(
+        this.#reportAsked === 'details' ? upstreamDetails(proxied, upstreamHeaders) : {},
+      );
+    }
     if (this.#state === 'committed') {
       if (!sse) return false;
     } else if (this.#held === 'wanted' && !sse && isJson(upstreamHeaders['content-type'])) {
@@ -230,6 +248,15 @@ export class ClientStream {
 
   /** One upstream body chunk. Returns false when the client is full: pause the upstream. */
   write(chunk: Buffer): boolean {
+    const report = this.#report;
+    if (report === undefined) return this.#write(chunk);
+    const before = this.tap.events;
+    const room = this.#write(chunk);
+    report.add(chunk.length, this.tap.events - before);
+    return room;
+  }
+
+  #write(chunk: Buffer): boolean {
     this.firstUpstreamByteAt ??= performance.now();
     if (typeof this.#held === 'object') return this.#hold(chunk);
     const framer = this.#framer;
@@ -358,6 +385,7 @@ export class ClientStream {
         return;
       }
       if (translating !== undefined) this.#send(translating.end());
+      if (this.#report !== undefined) this.#send(this.#report.comment());
     } else {
       this.tap.endBody();
       // A whole answer: its first token reaches the client with the rest of it.

@@ -41,6 +41,7 @@ import {
 import { withoutAccountIds, withoutModelOwners } from './account-ids.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
+import { asksForUpstreamReport } from './upstream-report.ts';
 import { ESTIMATED } from './local-count.ts';
 import { listModels, mergesModels } from './models.ts';
 import { ObjectAccess, type ObjectStore } from './objects.ts';
@@ -259,6 +260,7 @@ export class Gateway {
       parsed.hideUsage,
       translation,
     );
+    if (asksForUpstreamReport(req.headers)) client.reportUpstream(isAdmin(principal));
     const filtersList = this.#objects.filtersList(principal, parsed, method);
     // A whole answer of the other family is translated once it is in.
     // (A count is a whole answer whatever `stream` its body says.)

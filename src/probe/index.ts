@@ -8,3 +8,11 @@ export {
   type ProbeRequestView,
   REFLECTION_LIMITS,
 } from './request-view.ts';
+export {
+  parseUpstreamComment,
+  UPSTREAM_COMMENT,
+  UPSTREAM_READS,
+  upstreamComment,
+  type UpstreamRead,
+  type UpstreamView,
+} from './upstream-view.ts';

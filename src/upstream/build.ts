@@ -53,12 +53,14 @@ function buildUpstream(
           health: health.get(`${u.name}:${fingerprint(key)}`),
         }));
   const path = u.baseUrl.pathname.replace(/\/+$/, '');
+  const egress = egressOf(u, config);
   return {
     name: u.name,
     family: u.family,
     origin: u.baseUrl.origin,
     basePath: u.azure === undefined || path.endsWith('/openai') ? path : `${path}/openai`,
-    dispatcher: dispatchers.for(egressOf(u, config)),
+    dispatcher: dispatchers.for(egress),
+    proxied: egress.kind !== 'direct',
     headers: Object.fromEntries(Object.entries(u.headers).map(([k, v]) => [k.toLowerCase(), v])),
     defaultHeaders: FAMILY_HEADERS[u.family].defaults,
     keys,
@@ -103,6 +105,7 @@ export function demoUpstreams(
     origin,
     basePath: '/v1',
     dispatcher: dispatchers.for({ kind: 'direct' }),
+    proxied: false,
     headers: {},
     defaultHeaders: FAMILY_HEADERS[family].defaults,
     keys: [{ id: 'sluice-demo', headers: {}, health: health.get(`sluice-demo:${family}:key`) }],

@@ -25,6 +25,7 @@ function upstream(
     origin: 'http://127.0.0.1:1',
     basePath: '/v1',
     dispatcher,
+    proxied: false,
     headers: {},
     defaultHeaders: {},
     keys: Array.from({ length: options.keys ?? 1 }, (_, i) => ({

@@ -20,6 +20,8 @@ export interface Upstream {
   /** `/v1`: the API root's path, to which the request path below `/v1` is appended. */
   readonly basePath: string;
   readonly dispatcher: Dispatcher;
+  /** It is reached through a forward proxy (HTTP or SOCKS). */
+  readonly proxied: boolean;
   /** Configured extras sent with every request. Override the client's. */
   readonly headers: Readonly<Record<string, string>>;
   /** Sent unless the client sent its own (e.g. `anthropic-version`). */

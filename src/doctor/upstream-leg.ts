@@ -1,0 +1,149 @@
+/**
+ * Behind Sluice. Through a Sluice gateway, a `--key` stream ends with how the upstream's answer
+ * reached Sluice (`probe/upstream-view.ts`), and the doctor reads those arrivals by the same rules
+ * as its own. An answer already held on its way to Sluice was held between Sluice and the
+ * provider — a relay at BASE_URL, a proxy in front of it, Sluice's egress proxy — whatever the
+ * hops in front of Sluice do: the cause is put there, not on them. An answer that reached Sluice
+ * as it was made and the doctor held was held in front of Sluice, and the cause says so.
+ */
+import type { UpstreamView } from '../probe/index.ts';
+import { chatTimingFindings } from './chat-timing.ts';
+import type { Cause, Finding, Severity } from './diagnosis.ts';
+import { HOP_NAMES, hopsOf, type HopId, readFingerprints } from './fingerprints.ts';
+import { genericFix, hopFix, type Fix } from './fixes.ts';
+import { releasesOf } from './releases.ts';
+import type { EventRecord, ReadRecord, Timeline } from './timeline.ts';
+
+/** What a chat stream's arrivals can show a hop holding. */
+const HOLDING: readonly Finding['id'][] = [
+  'not-streaming',
+  'size-bursts',
+  'periodic-flush',
+  'irregular-delays',
+];
+
+/** A finding about the way from Sluice to its provider, with what Sluice saw of it. */
+export interface UpstreamLegFinding extends Finding {
+  readonly upstream: UpstreamView;
+}
+
+export function isUpstreamLeg(finding: Finding): finding is UpstreamLegFinding {
+  return 'upstream' in finding;
+}
+
+/**
+ * The chat-mode findings with the way behind Sluice taken into account: a hold that was there
+ * already when the answer reached Sluice replaces the doctor's own holding findings; otherwise
+ * those say the answer reached Sluice in time.
+ */
+export function withUpstreamLeg(timeline: Timeline, front: readonly Finding[]): Finding[] {
+  const upstream = timeline.upstream;
+  if (upstream === undefined) return [...front];
+  const reads = upstream.reads.length;
+  const events = upstream.reads.reduce((n, [, , count]) => n + count, 0);
+  const counts = `${String(events)} event${events === 1 ? '' : 's'} in ${String(reads)} read${reads === 1 ? '' : 's'}`;
+  const leg = upstreamTimeline(timeline, upstream);
+  // Reads closer than 2 ms are one release, as the doctor's own in chat mode (classify.ts).
+  const behind = chatTimingFindings(leg, releasesOf(leg, 2))
+    .filter((f) => HOLDING.includes(f.id))
+    .map((f): UpstreamLegFinding => ({
+      ...f,
+      title: `${f.title}, before Sluice`,
+      evidence: [
+        `Sluice received the answer so from its upstream (${counts}), before anything in front of it could hold it`,
+        ...f.evidence.filter((e) => !e.startsWith('send times are unknown')),
+        ...detailsEvidence(upstream),
+      ],
+      upstream,
+    }));
+  if (behind.length > 0) return [...behind, ...front.filter((f) => !HOLDING.includes(f.id))];
+  const inTime = `Sluice received the answer from its upstream as it was made (${counts}): the hold is between Sluice and the doctor`;
+  return front.map((f) =>
+    HOLDING.includes(f.id) ? { ...f, evidence: [...f.evidence, inTime] } : f,
+  );
+}
+
+/** The cause of a hold behind Sluice: the hops the upstream's headers name, else suspects. */
+export function upstreamLegCause(finding: UpstreamLegFinding, severity: Severity): Cause {
+  const { upstream } = finding;
+  const named = namedBehind(upstream);
+  const fixes: Fix[] = [];
+  // The named hops' own fixes first, then the way's.
+  for (const hop of [...named, 'upstream-leg' as const]) {
+    for (const kind of finding.fixKinds) {
+      const fix = hopFix(kind, hop);
+      if (fix === undefined || fixes.some((f) => f.text === fix.text)) continue;
+      fixes.push(
+        hop === 'upstream-leg'
+          ? fix
+          : { ...fix, where: `in the ${HOP_NAMES[hop]} between Sluice and its provider` },
+      );
+    }
+  }
+  const kind = finding.fixKinds[0];
+  if (fixes.length === 0 && kind !== undefined) fixes.push(genericFix(kind, finding.fixDetail));
+  const hops = [...named, 'upstream-leg' as const].filter((h) => fixes.some((f) => f.hop === h));
+  return {
+    id: finding.id,
+    severity,
+    title: finding.title,
+    evidence: finding.evidence,
+    measures: finding.measures,
+    hops,
+    suspected: named.length === 0,
+    ...(named.length === 0
+      ? {
+          suspect:
+            'between Sluice and its provider: a relay at the upstream URL, a proxy in front of it, or the forward proxy Sluice goes out through',
+        }
+      : {}),
+    fixes,
+    ...(finding.borderline === undefined ? {} : { borderline: finding.borderline }),
+    ...(finding.verdict === undefined ? {} : { verdict: finding.verdict }),
+    finding,
+  };
+}
+
+/** The upstream's reads as a timeline of their own, one event per event each completed. */
+function upstreamTimeline(timeline: Timeline, upstream: UpstreamView): Timeline {
+  const reads: ReadRecord[] = [];
+  const events: EventRecord[] = [];
+  upstream.reads.forEach(([t, bytes, count], read) => {
+    reads.push({ t, bytes });
+    for (let i = 0; i < count; i++) events.push({ t, read, bytes: 0, seq: events.length });
+  });
+  return {
+    url: timeline.url,
+    mode: 'chat',
+    startedEpochMs: timeline.startedEpochMs,
+    phases: {},
+    headers: {},
+    reads,
+    events,
+    comments: [],
+    end: { kind: 'done', t: reads.at(-1)?.t ?? 0 },
+  };
+}
+
+/** Hops the upstream's answer named (an admin's stream carries its `Server` and `Via`). */
+function namedBehind(upstream: UpstreamView): HopId[] {
+  const headers: Record<string, string> = {};
+  if (upstream.server !== undefined) headers['server'] = upstream.server;
+  if (upstream.via !== undefined) headers['via'] = upstream.via;
+  const named = hopsOf(
+    readFingerprints(headers, { sentAccelBuffering: false, isEventStream: true }),
+  );
+  return upstream.egress === 'proxy' ? [...named, 'egress-proxy'] : named;
+}
+
+function detailsEvidence(upstream: UpstreamView): string[] {
+  const out: string[] = [];
+  if (upstream.server !== undefined)
+    out.push(`the upstream's answer says Server: ${upstream.server}`);
+  if (upstream.via !== undefined) out.push(`the upstream's answer says Via: ${upstream.via}`);
+  if (upstream.egress === 'proxy')
+    out.push('Sluice goes out to this upstream through a forward proxy');
+  if (upstream.egress === 'direct')
+    out.push('Sluice reaches this upstream directly (no forward proxy)');
+  return out;
+}

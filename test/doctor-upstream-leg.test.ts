@@ -1,0 +1,187 @@
+/**
+ * `sluice doctor --key` through a Sluice gateway whose way to the provider holds the answer: the
+ * story Sluice was made for — nginx in front of the team's OpenAI reverse proxy buffered. A real
+ * nginx with its default `proxy_buffering on` stands between Sluice and a fake upstream that
+ * generates 16 chunks 40 ms apart. Before, the doctor saw the answer arrive whole and could only
+ * blame "a hop" in front of Sluice (there was none). Now Sluice ends a doctor's stream with how
+ * the upstream's answer reached it, so the doctor puts the hold behind Sluice, names nginx from
+ * the upstream's `Server` for an admin (its fix, pasted, makes the doctor pass) and only the way
+ * for a user; and when the hold is in front of Sluice, it says the answer reached Sluice in time.
+ *
+ * The scenarios run one after another, for the reason doctor-hops.test.ts gives.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import type { DoctorJson } from '../src/doctor/index.ts';
+import { formatEvent } from '../src/sse/index.ts';
+import { type FakeUpstream, sseHead, startFakeUpstream } from './support/fake-upstream.ts';
+import { runDoctor } from './support/intermediaries/doctor-run.ts';
+import { proxyServerBlock, startNginx } from './support/nginx.ts';
+import { ADMIN_KEY, keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
+
+const MODEL = 'gpt-4o-mini';
+
+let upstream: FakeUpstream;
+before(async () => {
+  // A model that writes a token every 40 ms, usage last (Sluice asks for it).
+  upstream = await startFakeUpstream(async ({ res }) => {
+    sseHead(res);
+    for (let i = 1; i <= 16; i++) {
+      const chunk = {
+        id: 'chatcmpl-leg',
+        object: 'chat.completion.chunk',
+        model: MODEL,
+        choices: [{ index: 0, delta: { content: `${String(i)} ` }, finish_reason: null }],
+      };
+      res.write(formatEvent({ data: JSON.stringify(chunk) }));
+      await sleep(40); // the model's pace, not a wait for anything
+    }
+    const usage = { prompt_tokens: 9, completion_tokens: 16, total_tokens: 25 };
+    const last = { id: 'chatcmpl-leg', object: 'chat.completion.chunk', choices: [], usage };
+    res.write(formatEvent({ data: JSON.stringify(last) }));
+    res.end(formatEvent({ data: '[DONE]' }));
+  });
+});
+after(() => upstream.stop());
+
+type Result = DoctorJson & { code: number };
+
+/** The doctor with `--key` at `url`, as `key`. */
+async function doctorAt(url: string, key: string): Promise<Result> {
+  const run = await runDoctor([url, '--key', key, '--model', MODEL, '--json']);
+  assert.ok(run.json, `doctor printed JSON:\n${run.stdout}\n${run.stderr}`);
+  return { ...run.json, code: run.code };
+}
+
+function explain(result: DoctorJson): string {
+  return result.causes.map((c) => `${c.id}: ${c.title}\n  ${c.evidence.join('\n  ')}`).join('\n');
+}
+
+/** Sluice whose upstream is reached through an nginx with `locationExtra`; stopped after `use`. */
+async function behindNginx(
+  locationExtra: string,
+  use: (sluice: TestSluice) => Promise<void>,
+): Promise<void> {
+  const upstreamPort = Number(new URL(upstream.origin).port);
+  const nginx = await startNginx({
+    serverBlock: proxyServerBlock({ upstreamPort, locationExtra }),
+  });
+  const sluice = await sluiceFor(nginx.url, { SLUICE_LOG_LEVEL: 'warn' });
+  try {
+    await use(sluice);
+  } finally {
+    await sluice.stop();
+    await nginx.stop();
+  }
+}
+
+describe('doctor --key through Sluice: a hold between Sluice and its provider', () => {
+  it('nginx in front of the upstream buffers: held before Sluice, nginx named for an admin; its fix passes', async () => {
+    let snippet = '';
+    await behindNginx('', async (sluice) => {
+      const admin = await doctorAt(sluice.baseURL, ADMIN_KEY);
+      assert.equal(admin.verdict, 'buffered', explain(admin));
+      const cause = admin.causes[0];
+      assert.equal(cause?.id, 'not-streaming', explain(admin));
+      assert.match(cause.title, /before Sluice$/);
+      assert.match(cause.evidence[0] ?? '', /Sluice received the answer so from its upstream/);
+      assert.ok(
+        cause.evidence.some((e) => /Server: nginx/.test(e)),
+        explain(admin),
+      );
+      assert.deepEqual(cause.hops, ['nginx', 'upstream-leg']);
+      assert.equal(cause.suspected, false);
+      const fix = cause.fixes.find((f) => f.hop === 'nginx');
+      assert.equal(fix?.where, 'in the nginx between Sluice and its provider');
+      snippet = fix.snippet ?? '';
+      assert.match(snippet, /proxy_buffering off;/);
+
+      // A user learns where the hold is, not what the operator's hops are.
+      await keyFor(sluice, 'owner'); // the first user is an admin
+      const user = await doctorAt(sluice.baseURL, await keyFor(sluice, 'ada'));
+      assert.equal(user.verdict, 'buffered', explain(user));
+      assert.deepEqual(user.causes[0]?.hops, ['upstream-leg']);
+      assert.equal(user.causes[0].suspected, true);
+      assert.ok(!user.causes.some((c) => c.evidence.some((e) => /Server:|Via:/.test(e))));
+    });
+    await behindNginx(snippet, async (sluice) => {
+      const fixed = await doctorAt(sluice.baseURL, ADMIN_KEY);
+      assert.equal(fixed.verdict, 'ok', explain(fixed));
+      assert.equal(fixed.events, 16, "the usage chunk Sluice asked for is not the client's");
+    });
+  });
+
+  it('a hold in front of Sluice stays in front: the answer reached Sluice as it was made', async () => {
+    const sluice = await sluiceFor(upstream.origin, { SLUICE_LOG_LEVEL: 'warn' });
+    const front = await startNginx({
+      serverBlock: proxyServerBlock({
+        upstreamPort: Number(new URL(sluice.url).port),
+        locationExtra: 'proxy_ignore_headers X-Accel-Buffering;',
+      }),
+    });
+    try {
+      const result = await doctorAt(`${front.url}/v1`, ADMIN_KEY);
+      assert.equal(result.verdict, 'buffered', explain(result));
+      const cause = result.causes[0];
+      assert.equal(cause?.id, 'not-streaming');
+      assert.doesNotMatch(cause.title, /before Sluice/);
+      assert.ok(cause.hops.includes('nginx'), cause.hops.join(', '));
+      assert.ok(!cause.hops.includes('upstream-leg'));
+      assert.ok(
+        cause.evidence.some((e) =>
+          /Sluice received the answer from its upstream as it was made/.test(e),
+        ),
+        explain(result),
+      );
+    } finally {
+      await front.stop();
+      await sluice.stop();
+    }
+  });
+
+  it('the report goes only to a stream that asks with the doctor header, and the header no further', async () => {
+    const sluice = await sluiceFor(upstream.origin, { SLUICE_LOG_LEVEL: 'warn' });
+    try {
+      const ask = async (headers: Record<string, string>) => {
+        const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${ADMIN_KEY}`,
+            'content-type': 'application/json',
+            ...headers,
+          },
+          body: JSON.stringify({
+            model: MODEL,
+            stream: true,
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        });
+        return response.text();
+      };
+      const plain = await ask({});
+      assert.match(plain, /data: \[DONE\]/);
+      assert.doesNotMatch(plain, /sluice-upstream/);
+      assert.doesNotMatch(await ask({ 'x-sluice-doctor': 'not a token!' }), /sluice-upstream/);
+
+      const asked = await ask({ 'x-sluice-doctor': 'run-1' });
+      const line = /^: sluice-upstream (\{.*\})$/m.exec(asked)?.[1];
+      assert.ok(line, asked);
+      const view = JSON.parse(line) as { reads: [number, number, number][]; egress: string };
+      assert.equal(view.egress, 'direct');
+      // Every upstream event counted once (16 chunks, usage, [DONE]), in arrival order.
+      assert.equal(
+        view.reads.reduce((n, [, , events]) => n + events, 0),
+        18,
+      );
+      const times = view.reads.map(([ms]) => ms);
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => a - b),
+      );
+      assert.equal(upstream.calls.at(-1)?.headers['x-sluice-doctor'], undefined);
+    } finally {
+      await sluice.stop();
+    }
+  });
+});
