@@ -93,6 +93,8 @@ export class ClientStream {
     | undefined;
 
   bytes = 0;
+  /** Reads of the upstream's body (for a hold behind Sluice: `held-upstream.ts`). */
+  upstreamReads = 0;
   /** `performance.now()` of the first upstream byte written, and of the latest one. */
   firstByteAt: number | undefined;
   lastByteAt: number | undefined;
@@ -248,6 +250,7 @@ export class ClientStream {
 
   /** One upstream body chunk. Returns false when the client is full: pause the upstream. */
   write(chunk: Buffer): boolean {
+    this.upstreamReads++;
     const report = this.#report;
     if (report === undefined) return this.#write(chunk);
     const before = this.tap.events;

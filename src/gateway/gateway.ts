@@ -41,6 +41,7 @@ import {
 import { withoutAccountIds, withoutModelOwners } from './account-ids.ts';
 import { chooseUpstreams } from './choice.ts';
 import { ClientStream, type EndReason } from './client-stream.ts';
+import { arrivedGathered, HeldUpstreamWarnings } from './held-upstream.ts';
 import { asksForUpstreamReport } from './upstream-report.ts';
 import { ESTIMATED } from './local-count.ts';
 import { listModels, mergesModels } from './models.ts';
@@ -85,6 +86,7 @@ export class Gateway {
   readonly #o: GatewayOptions;
   readonly #objects: ObjectAccess;
   readonly #open = new Set<ClientStream>();
+  readonly #heldWarnings: HeldUpstreamWarnings;
   /** Requests between arrival and their final record. */
   #handling = 0;
   #idle: (() => void)[] = [];
@@ -95,6 +97,7 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#o = options;
     this.#objects = new ObjectAccess(options.objects, options.log);
+    this.#heldWarnings = new HeldUpstreamWarnings(options.log);
     options.shutdown.addEventListener('abort', () => {
       for (const stop of this.#stops) stop.stop(new ShuttingDownError());
     });
@@ -362,12 +365,17 @@ export class Gateway {
     } else if (held !== undefined && namesAccount) {
       client.answer(held.status, held.headers, withoutAccountIds(held.body));
     } else client.complete();
+    const { events } = client.tap;
+    const gathered = arrivedGathered(events, client.upstreamReads);
+    if (gathered && record.upstream !== null)
+      this.#heldWarnings.note(record.upstream, events, client.upstreamReads, id);
     this.#o.observer?.finished({
       record,
       attempts,
       errorCode: client.error?.code,
       gaps: client.gaps,
       trace: hop.trace,
+      arrivedGathered: gathered,
     });
     await ticket.release(record);
     return { record, refused: undefined };

@@ -35,6 +35,8 @@ export interface RequestReport {
   readonly gaps: Gaps | undefined;
   /** Where the request is in a distributed trace; with traces on. */
   readonly trace: RequestTrace | undefined;
+  /** Its streamed answer came from the upstream in a few large pieces (`held-upstream.ts`). */
+  readonly arrivedGathered?: boolean;
 }
 
 export interface GatewayObserver {

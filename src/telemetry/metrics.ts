@@ -61,6 +61,7 @@ export class SluiceMetrics implements GatewayObserver {
   readonly #cost: Counter;
   readonly #failures: Counter<'upstream' | 'reason'>;
   readonly #failovers: Counter<'upstream'>;
+  readonly #held: Counter<'upstream'>;
   readonly #refusals: Counter<'reason'>;
   readonly #http: Counter<'route_class' | 'code'>;
   /** What the server said is in flight, for the gauges of the scrape under way. */
@@ -127,6 +128,12 @@ export class SluiceMetrics implements GatewayObserver {
       labelNames: ['upstream'],
       registers,
     });
+    this.#held = new Counter({
+      name: 'sluice_upstream_streams_held_total',
+      help: 'Streamed answers that came from the upstream in a few large pieces (8+ events a read, 32+ events): something between Sluice and the upstream holds streams.',
+      labelNames: ['upstream'],
+      registers,
+    });
     this.#refusals = new Counter({
       name: 'sluice_limit_refusals_total',
       help: 'Requests refused by a key or user limit: rate_limit_exceeded (rpm, tpm), too_many_streams, insufficient_quota (budget).',
@@ -167,7 +174,7 @@ export class SluiceMetrics implements GatewayObserver {
     this.#http.inc({ route_class: routeClass, code: String(status) });
   }
 
-  finished({ record, attempts, errorCode, gaps }: RequestReport): void {
+  finished({ record, attempts, errorCode, gaps, arrivedGathered }: RequestReport): void {
     const model = this.#models.value(record.model ?? '');
     const upstream = record.upstream ?? '';
     const route = routeLabel(record.endpoint);
@@ -199,6 +206,7 @@ export class SluiceMetrics implements GatewayObserver {
     }
     if (errorCode !== undefined && LIMIT_CODE_SET.has(errorCode))
       this.#refusals.inc({ reason: errorCode });
+    if (arrivedGathered === true) this.#held.inc({ upstream });
   }
 
   #countTokens(record: UsageRecord, model: string, who: Record<string, string>): void {
