@@ -124,6 +124,13 @@ describe('doctor --key through Sluice: a hold between Sluice and its provider', 
       );
       const warnings = sluice.logs.filter((l) => l.msg === 'upstream answer arrived gathered');
       assert.equal(warnings.length, 1, JSON.stringify(warnings));
+
+      // The report says how the answer reached Sluice, on a line of its own (wrapped at 100).
+      const text = await runDoctor([sluice.baseURL, '--key', ADMIN_KEY, '--model', MODEL]);
+      assert.match(
+        text.stdout.replaceAll(/\n {10}/g, ' '),
+        /^behind +Sluice's upstream sent \d+ events in [12] reads?, the last .* · Server: nginx\//m,
+      );
     });
     await behindNginx(snippet, async (sluice) => {
       const fixed = await doctorAt(sluice.baseURL, ADMIN_KEY);

@@ -17,6 +17,7 @@ import { HOP_NAMES } from './fingerprints.ts';
 import type { Fix } from './fixes.ts';
 import { escapeHtml } from './html-escape.ts';
 import { formatMs } from './stats.ts';
+import { describeUpstream } from './upstream-leg.ts';
 
 export { escapeHtml };
 
@@ -118,6 +119,9 @@ function runBody(d: Diagnosis, h: 'h2' | 'h3'): string {
       (path.length === 0
         ? `<dt>Hops</dt><dd>${esc(hopsText(d))}</dd>`
         : `<dt>Path</dt><dd><ul class="path">${path.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></dd>`) +
+      (d.timeline.upstream === undefined
+        ? ''
+        : `<dt>Behind</dt><dd>${esc(describeUpstream(d.timeline.upstream))}</dd>`) +
       `<dt>Timing</dt><dd>${esc(timingText(d))}</dd>` +
       earlier.map((e) => `<dt>Measured</dt><dd>${esc(e)}</dd>`).join('') +
       '</dl>',

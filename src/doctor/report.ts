@@ -5,6 +5,7 @@ import type { Cause, Diagnosis } from './diagnosis.ts';
 import { HOP_NAMES } from './fingerprints.ts';
 import { formatMs } from './stats.ts';
 import { timelineStrip } from './strip.ts';
+import { describeUpstream } from './upstream-leg.ts';
 
 const WIDTH = 100;
 const LABEL = 10;
@@ -28,6 +29,7 @@ export function renderReport(diagnosis: Diagnosis): string {
   field('hops', hopsLine(diagnosis));
   const path = pathLine(diagnosis);
   if (path !== undefined) field('path', path);
+  if (timeline.upstream !== undefined) field('behind', describeUpstream(timeline.upstream));
   field('timing', timingLine(diagnosis));
   for (const earlier of diagnosis.earlier ?? []) {
     field(

@@ -12,6 +12,7 @@ import type { Cause, Finding, Severity } from './diagnosis.ts';
 import { HOP_NAMES, hopsOf, type HopId, readFingerprints } from './fingerprints.ts';
 import { genericFix, hopFix, type Fix } from './fixes.ts';
 import { releasesOf } from './releases.ts';
+import { formatMs } from './stats.ts';
 import type { EventRecord, ReadRecord, Timeline } from './timeline.ts';
 
 /** What a chat stream's arrivals can show a hop holding. */
@@ -146,4 +147,19 @@ function detailsEvidence(upstream: UpstreamView): string[] {
   if (upstream.egress === 'direct')
     out.push('Sluice reaches this upstream directly (no forward proxy)');
   return out;
+}
+
+/** One line on how the upstream's answer reached Sluice, for the report's `behind` field. */
+export function describeUpstream(upstream: UpstreamView): string {
+  const reads = upstream.reads.length;
+  const events = upstream.reads.reduce((n, [, , count]) => n + count, 0);
+  const last = upstream.reads.at(-1)?.[0] ?? 0;
+  const parts = [
+    `Sluice's upstream sent ${String(events)} event${events === 1 ? '' : 's'} in ${String(reads)} read${reads === 1 ? '' : 's'}${upstream.truncated === true ? ' or more' : ''}, the last ${formatMs(last)} after its headers`,
+  ];
+  if (upstream.server !== undefined) parts.push(`Server: ${upstream.server}`);
+  if (upstream.via !== undefined) parts.push(`Via: ${upstream.via}`);
+  if (upstream.egress === 'proxy') parts.push('through a forward proxy');
+  if (upstream.egress === 'direct') parts.push('no forward proxy');
+  return parts.join(' · ');
 }
