@@ -20,7 +20,8 @@ import {
 export type UpstreamDetails = Pick<UpstreamView, 'egress' | 'server' | 'via'>;
 
 export class UpstreamReport {
-  readonly #reads: UpstreamRead[] = [];
+  /** ms, bytes, events of each read in turn, flat: three numbers, not an array, per read. */
+  readonly #reads: number[] = [];
   readonly #startedAt = performance.now();
   readonly #details: UpstreamDetails;
   #truncated = false;
@@ -31,18 +32,22 @@ export class UpstreamReport {
 
   /** One upstream read, as it arrived. */
   add(bytes: number, events: number): void {
-    if (this.#reads.length >= UPSTREAM_READS) {
+    if (this.#reads.length >= 3 * UPSTREAM_READS) {
       this.#truncated = true;
       return;
     }
     const ms = Math.round((performance.now() - this.#startedAt) * 100) / 100;
-    this.#reads.push([ms, bytes, events]);
+    this.#reads.push(ms, bytes, events);
   }
 
   /** The comment that ends the stream. */
   comment(): string {
+    const reads: UpstreamRead[] = [];
+    for (let i = 0; i < this.#reads.length; i += 3) {
+      reads.push([this.#reads[i] ?? 0, this.#reads[i + 1] ?? 0, this.#reads[i + 2] ?? 0]);
+    }
     return upstreamComment({
-      reads: this.#reads,
+      reads,
       ...(this.#truncated ? { truncated: true } : {}),
       ...this.#details,
     });

@@ -27,8 +27,11 @@ export interface UpstreamView {
 /** The comment's first word. */
 export const UPSTREAM_COMMENT = 'sluice-upstream';
 
-/** Reads listed at most: a doctor's request asks for a short answer. */
-export const UPSTREAM_READS = 2000;
+/**
+ * Reads listed at most: the doctor asks for a short answer (120 tokens), and any caller may ask
+ * for the list, which each stream keeps until it ends (12 KiB at most).
+ */
+export const UPSTREAM_READS = 512;
 
 /** Header values kept at most, in characters. */
 const VALUE_CHARS = 256;
