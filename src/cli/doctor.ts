@@ -53,8 +53,11 @@ Probe options (a Sluice deployment):
   --pad BYTES        padding per event (default ${DEFAULT_PROBE.pad}: enough bytes to fill a 4–8 KiB proxy buffer)
   --silence-ms S     one silent gap after the first event, no keepalives: finds idle timeouts
 
-Other servers:
-  --key KEY          API key for <url> (then the URL is an OpenAI-compatible base, e.g. …/v1)
+Other servers, and the way behind a Sluice:
+  --key KEY          API key for <url> (then the URL is an OpenAI-compatible base, e.g. …/v1);
+                     through a Sluice gateway, Sluice also tells how its upstream's answer
+                     reached it, so a hold between Sluice and the provider is found there (with
+                     an admin key, the hop there is named)
   --model MODEL      model for the chat request
 
   --compare URL2     run the same test on URL2 too (e.g. Sluice directly vs through nginx) and
@@ -69,8 +72,8 @@ ${CHAIN_HELP}
 
 ${TRANSPORT_HELP}
 Like the gateway, the doctor goes out through HTTPS_PROXY / HTTP_PROXY (NO_PROXY respected),
-and says so: a forward proxy is one more hop that may buffer. It cannot use a SOCKS ALL_PROXY
-and connects directly then.
+and says so: a forward proxy is one more hop that may buffer, and a suspect when it names itself
+nowhere. It cannot use a SOCKS ALL_PROXY and connects directly then.
 `;
 
 export interface DoctorDependencies {
