@@ -145,6 +145,10 @@ describe('sluice doctor: probe', () => {
       const via = await runDoctor([sluice.url, ...SMALL], undefined, { HTTP_PROXY: proxy.url });
       assert.equal(via.code, 0, via.stdout);
       assert.match(via.stderr, new RegExp(`through the proxy ${proxy.url}`));
+      assert.match(
+        via.stdout,
+        /^reach +the probe is Sluice's own stream: it checks the hops in front/m,
+      );
       assert.match(proxy.log(), new RegExp(`GET ${sluice.url}/sluice/probe\\?`));
 
       const seen = proxy.log().length;

@@ -31,6 +31,8 @@ export function renderReport(diagnosis: Diagnosis): string {
   if (path !== undefined) field('path', path);
   if (timeline.upstream !== undefined) field('behind', describeUpstream(timeline.upstream));
   field('timing', timingLine(diagnosis));
+  // The probe is made by Sluice: the way from Sluice to its provider is not on its path.
+  if (timeline.mode === 'probe' && diagnosis.verdict === 'ok') field('reach', PROBE_REACH);
   for (const earlier of diagnosis.earlier ?? []) {
     field(
       'measured',
@@ -84,6 +86,9 @@ export function renderComparison(comparison: Comparison): string {
     '',
   ].join('\n');
 }
+
+const PROBE_REACH =
+  "the probe is Sluice's own stream: it checks the hops in front of Sluice. For the way from Sluice to its provider too (a relay, a proxy in front of it, the egress proxy), run again with --key and --model";
 
 /** Cause sections indent a little deeper than the header fields: "  evidence  - …". */
 const CAUSE_LABEL = 12;
