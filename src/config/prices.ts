@@ -161,8 +161,8 @@ export const DEFAULT_PRICES: PriceTable = {
   'gemini-embedding-001': { input: 0.15, output: 0 },
   // xAI doubles a request's rates past 128K input tokens.
   'grok-3-mini*': { input: 0.3, output: 0.5, cachedInput: 0.075 },
-  'grok-4-fast*': { ...GROK_FAST },
-  'grok-4-1-fast*': { ...GROK_FAST },
+  'grok-4-fast*': GROK_FAST,
+  'grok-4-1-fast*': GROK_FAST,
   'grok-code-fast*': { input: 0.2, output: 1.5, cachedInput: 0.02 },
   'grok-3*': { input: 3, output: 15, cachedInput: 0.75 },
   'grok-4*': {

@@ -125,7 +125,8 @@ function unique<T>(items: readonly T[]): T[] {
   return items.filter((item, i) => items.indexOf(item) === i);
 }
 
-function fixesOf(kinds: readonly FixKind[], hops: readonly HopId[]): Fix[] {
+/** The hops' own fixes for these kinds, kind by kind, each text once. */
+export function fixesOf(kinds: readonly FixKind[], hops: readonly HopId[]): Fix[] {
   const fixes: Fix[] = [];
   for (const kind of kinds) {
     for (const hop of hops) {
@@ -136,7 +137,8 @@ function fixesOf(kinds: readonly FixKind[], hops: readonly HopId[]): Fix[] {
   return fixes;
 }
 
-function hopsWithFixes(fixes: readonly Fix[], hops: readonly HopId[]): HopId[] {
+/** The hops some fix is for. */
+export function hopsWithFixes(fixes: readonly Fix[], hops: readonly HopId[]): HopId[] {
   return hops.filter((hop) => fixes.some((f) => f.hop === hop));
 }
 

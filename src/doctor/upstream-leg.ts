@@ -10,7 +10,8 @@ import type { UpstreamView } from '../probe/index.ts';
 import { chatTimingFindings } from './chat-timing.ts';
 import type { Cause, Finding, Severity } from './diagnosis.ts';
 import { HOP_NAMES, hopsOf, type HopId, readFingerprints } from './fingerprints.ts';
-import { genericFix, hopFix, type Fix } from './fixes.ts';
+import { fixesOf, hopsWithFixes } from './attribution.ts';
+import { genericFix } from './fixes.ts';
 import { releasesOf } from './releases.ts';
 import { formatMs } from './stats.ts';
 import type { EventRecord, ReadRecord, Timeline } from './timeline.ts';
@@ -40,9 +41,8 @@ export function isUpstreamLeg(finding: Finding): finding is UpstreamLegFinding {
 export function withUpstreamLeg(timeline: Timeline, front: readonly Finding[]): Finding[] {
   const upstream = timeline.upstream;
   if (upstream === undefined) return [...front];
-  const reads = upstream.reads.length;
-  const events = upstream.reads.reduce((n, [, , count]) => n + count, 0);
-  const counts = `${String(events)} event${events === 1 ? '' : 's'} in ${String(reads)} read${reads === 1 ? '' : 's'}`;
+  const counts = countsOf(upstream);
+  const facts = hopFacts(upstream);
   const leg = upstreamTimeline(timeline, upstream);
   // Reads closer than 2 ms are one release, as the doctor's own in chat mode (classify.ts).
   const behind = chatTimingFindings(leg, releasesOf(leg, 2))
@@ -53,7 +53,7 @@ export function withUpstreamLeg(timeline: Timeline, front: readonly Finding[]): 
       evidence: [
         `Sluice received the answer so from its upstream (${counts}), before anything in front of it could hold it`,
         ...f.evidence.filter((e) => !e.startsWith('send times are unknown')),
-        ...detailsEvidence(upstream),
+        ...(facts.length === 0 ? [] : [`the way to the upstream: ${facts.join(' · ')}`]),
       ],
       upstream,
     }));
@@ -66,31 +66,25 @@ export function withUpstreamLeg(timeline: Timeline, front: readonly Finding[]): 
 
 /** The cause of a hold behind Sluice: the hops the upstream's headers name, else suspects. */
 export function upstreamLegCause(finding: UpstreamLegFinding, severity: Severity): Cause {
-  const { upstream } = finding;
-  const named = namedBehind(upstream);
-  const fixes: Fix[] = [];
-  // The named hops' own fixes first, then the way's.
-  for (const hop of [...named, 'upstream-leg' as const]) {
-    for (const kind of finding.fixKinds) {
-      const fix = hopFix(kind, hop);
-      if (fix === undefined || fixes.some((f) => f.text === fix.text)) continue;
-      fixes.push(
-        hop === 'upstream-leg'
-          ? fix
-          : { ...fix, where: `in the ${HOP_NAMES[hop]} between Sluice and its provider` },
-      );
-    }
-  }
+  const named = namedBehind(finding.upstream);
+  const hops = [...named, 'upstream-leg' as const];
+  // Hop by hop, the named hops' own fixes first (for the one behind Sluice), then the way's.
+  const fixes = hops.flatMap((hop) =>
+    fixesOf(finding.fixKinds, [hop]).map((fix) =>
+      hop === 'upstream-leg'
+        ? fix
+        : { ...fix, where: `in the ${HOP_NAMES[hop]} between Sluice and its provider` },
+    ),
+  );
   const kind = finding.fixKinds[0];
   if (fixes.length === 0 && kind !== undefined) fixes.push(genericFix(kind, finding.fixDetail));
-  const hops = [...named, 'upstream-leg' as const].filter((h) => fixes.some((f) => f.hop === h));
   return {
     id: finding.id,
     severity,
     title: finding.title,
     evidence: finding.evidence,
     measures: finding.measures,
-    hops,
+    hops: hopsWithFixes(fixes, hops),
     suspected: named.length === 0,
     ...(named.length === 0
       ? {
@@ -137,29 +131,29 @@ function namedBehind(upstream: UpstreamView): HopId[] {
   return upstream.egress === 'proxy' ? [...named, 'egress-proxy'] : named;
 }
 
-function detailsEvidence(upstream: UpstreamView): string[] {
-  const out: string[] = [];
-  if (upstream.server !== undefined)
-    out.push(`the upstream's answer says Server: ${upstream.server}`);
-  if (upstream.via !== undefined) out.push(`the upstream's answer says Via: ${upstream.via}`);
-  if (upstream.egress === 'proxy')
-    out.push('Sluice goes out to this upstream through a forward proxy');
-  if (upstream.egress === 'direct')
-    out.push('Sluice reaches this upstream directly (no forward proxy)');
-  return out;
-}
-
 /** One line on how the upstream's answer reached Sluice, for the report's `behind` field. */
 export function describeUpstream(upstream: UpstreamView): string {
+  const last = upstream.reads.at(-1)?.[0] ?? 0;
+  return [
+    `Sluice's upstream sent ${countsOf(upstream)}, the last ${formatMs(last)} after its headers`,
+    ...hopFacts(upstream),
+  ].join(' · ');
+}
+
+/** "40 events in 2 reads". */
+function countsOf(upstream: UpstreamView): string {
   const reads = upstream.reads.length;
   const events = upstream.reads.reduce((n, [, , count]) => n + count, 0);
-  const last = upstream.reads.at(-1)?.[0] ?? 0;
-  const parts = [
-    `Sluice's upstream sent ${String(events)} event${events === 1 ? '' : 's'} in ${String(reads)} read${reads === 1 ? '' : 's'}${upstream.truncated === true ? ' or more' : ''}, the last ${formatMs(last)} after its headers`,
-  ];
-  if (upstream.server !== undefined) parts.push(`Server: ${upstream.server}`);
-  if (upstream.via !== undefined) parts.push(`Via: ${upstream.via}`);
-  if (upstream.egress === 'proxy') parts.push('through a forward proxy');
-  if (upstream.egress === 'direct') parts.push('no forward proxy');
-  return parts.join(' · ');
+  const more = upstream.truncated === true ? ' or more' : '';
+  return `${String(events)} event${events === 1 ? '' : 's'} in ${String(reads)} read${reads === 1 ? '' : 's'}${more}`;
+}
+
+/** What an admin's stream says of the way to the upstream: its headers, Sluice's proxy. */
+function hopFacts(upstream: UpstreamView): string[] {
+  const facts: string[] = [];
+  if (upstream.server !== undefined) facts.push(`Server: ${upstream.server}`);
+  if (upstream.via !== undefined) facts.push(`Via: ${upstream.via}`);
+  if (upstream.egress === 'proxy') facts.push('through a forward proxy');
+  if (upstream.egress === 'direct') facts.push('no forward proxy');
+  return facts;
 }

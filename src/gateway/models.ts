@@ -10,7 +10,13 @@ import type { Timeouts } from '../config/index.ts';
 import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Principal } from '../accounts/index.ts';
 import type { ApiFamily } from '../config/index.ts';
-import { servesModel, type Upstream, type UpstreamKey, upstreamPath } from '../upstream/index.ts';
+import {
+  namesOf,
+  servesModel,
+  type Upstream,
+  type UpstreamKey,
+  upstreamPath,
+} from '../upstream/index.ts';
 import { withoutOwner } from './account-ids.ts';
 import { mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
 
@@ -106,13 +112,8 @@ export async function listModels(
  * that is the one listed (the one a request is routed, allowed and priced by).
  */
 function listedName(id: unknown, offered: (name: string) => boolean): string | undefined {
-  if (typeof id !== 'string') return undefined;
-  if (offered(id)) return id;
-  const bare = id.startsWith(GOOGLE_PREFIX) ? id.slice(GOOGLE_PREFIX.length) : undefined;
-  return bare !== undefined && offered(bare) ? bare : undefined;
+  return typeof id === 'string' ? namesOf(id).find(offered) : undefined;
 }
-
-const GOOGLE_PREFIX = 'models/';
 
 function keyModels(principal: Principal): readonly string[] | null {
   return principal.kind === 'key' ? principal.key.models : null;

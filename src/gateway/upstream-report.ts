@@ -54,13 +54,13 @@ export class UpstreamReport {
   }
 }
 
+const DOCTOR_HEADER_NAME = DOCTOR_HEADER.toLowerCase();
+
 /** Whether a request asks for the report: the doctor's header, with a token it would send. */
 export function asksForUpstreamReport(headers: IncomingHttpHeaders): boolean {
   const token = headers[DOCTOR_HEADER_NAME];
   return typeof token === 'string' && DOCTOR_TOKEN.test(token);
 }
-
-const DOCTOR_HEADER_NAME = DOCTOR_HEADER.toLowerCase();
 
 /** An admin's details from the upstream's response: its proxy, and what its headers name. */
 export function upstreamDetails(

@@ -4,7 +4,7 @@
  */
 import type { Price, PriceTable, TierRates } from '../config/index.ts';
 import type { TokenUsage } from '../dialects/index.ts';
-import { servesModel } from '../upstream/index.ts';
+import { namesOf, servesModel } from '../upstream/index.ts';
 
 /**
  * Anthropic's prompt-cache writes, over the model's input rate: its price list's rule for every
@@ -77,8 +77,6 @@ export function pricesSearches(prices: PriceTable, model: string): boolean {
  * The price of a model, looked up once per table and model name: every request asks, and a
  * model without a price would otherwise be tried against every pattern each time.
  */
-const GOOGLE_PREFIX = 'models/';
-
 const resolved = new WeakMap<PriceTable, Map<string, Price | undefined>>();
 
 function priceOf(prices: PriceTable, model: string): Price | undefined {
@@ -89,11 +87,10 @@ function priceOf(prices: PriceTable, model: string): Price | undefined {
   }
   if (byModel.has(model)) return byModel.get(model);
   const patterns = Object.keys(prices);
-  // Google's OpenAI-compatible API takes `models/gemini-…` for `gemini-…`: the same price.
-  const bare = model.startsWith(GOOGLE_PREFIX) ? model.slice(GOOGLE_PREFIX.length) : undefined;
-  const pattern =
-    patterns.find((p) => servesModel([p], model)) ??
-    (bare === undefined ? undefined : patterns.find((p) => servesModel([p], bare)));
+  // Google's `models/gemini-…` is `gemini-…`: the same price, unless a pattern names it as given.
+  const pattern = namesOf(model)
+    .map((name) => patterns.find((p) => servesModel([p], name)))
+    .find((found) => found !== undefined);
   const price = pattern === undefined ? undefined : prices[pattern];
   // Model names come from requests: bound what is remembered.
   if (byModel.size >= 10_000) byModel.clear();

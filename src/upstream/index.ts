@@ -3,6 +3,7 @@ export { Dispatchers } from './dispatchers.ts';
 export {
   candidatesFor,
   choiceIgnoresModel,
+  namesOf,
   servesModel,
   upstreamModel,
   FAMILY_HEADERS,

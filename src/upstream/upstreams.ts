@@ -97,6 +97,17 @@ export function upstreamModel(upstream: Upstream, model: string): string {
   return Object.hasOwn(upstream.aliases, model) ? (upstream.aliases[model] ?? model) : model;
 }
 
+/**
+ * The names a model goes by, the one given first: Google's OpenAI-compatible API names its models
+ * `models/gemini-…` and serves them by the bare `gemini-…` too, which is what patterns, keys'
+ * model lists and prices say.
+ */
+export function namesOf(model: string): readonly string[] {
+  return model.startsWith(GOOGLE_PREFIX) ? [model, model.slice(GOOGLE_PREFIX.length)] : [model];
+}
+
+const GOOGLE_PREFIX = 'models/';
+
 /** `*` in a pattern matches any run of characters; no patterns means every model. */
 export function servesModel(
   patterns: readonly string[] | undefined,
