@@ -144,6 +144,74 @@ describe('limits', () => {
   });
 });
 
+describe('a budget holds what the requests in flight may still spend', () => {
+  // The attack: a caller with a little budget left starts many long answers at once. Each is
+  // admitted by what has been spent so far and charged when it ends, so before, all of them
+  // ran and the budget was overrun by as many answers as were started.
+  const burst = async (key: string, body: object, count: number) => {
+    const release = deferred();
+    upstream.script(async ({ res }) => {
+      sseHead(res);
+      await release.promise;
+      await writeEvents(
+        res,
+        chatChunksFor('openai-chat/openai-text.chunks.txt', true).map((chunk) =>
+          formatEvent({ data: JSON.stringify(chunk) }),
+        ),
+      );
+      res.end(formatEvent({ data: '[DONE]' }));
+    });
+    const responses = await Promise.all(
+      Array.from({ length: count }, () => ask(key, '/chat/completions', body)),
+    );
+    release.resolve();
+    const texts = await Promise.all(responses.map((response) => response.text()));
+    await sluice.running.settled();
+    upstream.script(chatStream('openai-chat/openai-text.chunks.txt'));
+    return responses.map((response, i) => ({
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      text: texts[i] ?? '',
+    }));
+  };
+
+  it('a burst starts only as many requests as the budget holds; the rest are 429 budget_held', async () => {
+    const key = await keyFor(sluice, 'burst-user', {
+      keyLimits: { budgetTokens: 10_000, budgetPeriod: 'day' },
+    });
+    const calls = upstream.calls.length;
+    // Each holds its answer's bound (3000) and its prompt: 0, ~3000, ~6000, ~9000 held admit.
+    const answers = await burst(key, { ...chat, max_tokens: 3_000 }, 10);
+    const served = answers.filter((a) => a.status === 200);
+    assert.equal(served.length, 4);
+    assert.equal(upstream.calls.length - calls, 4, 'the refused ones were not sent');
+    for (const refused of answers.filter((a) => a.status !== 200)) {
+      assert.equal(refused.status, 429);
+      assert.equal(errorOf(refused.text).code, 'budget_held');
+      assert.match(errorOf(refused.text).message, /daily token budget of 10000 .* in flight/);
+      assert.equal(refused.retryAfter, '1');
+    }
+    // They ended having used 316 tokens each: what they held and did not use is free again.
+    const after = await burst(key, { ...chat, max_tokens: 3_000 }, 10);
+    assert.equal(after.filter((a) => a.status === 200).length, 3, '1264 spent: 3 fit');
+  });
+
+  it('a request that bounds no answer holds 4096 tokens for it; a cost budget holds its price', async () => {
+    const tokens = await keyFor(sluice, 'burst-unbounded', { keyLimits: { budgetTokens: 10_000 } });
+    const unbounded = await burst(tokens, chat, 6);
+    assert.equal(unbounded.filter((a) => a.status === 200).length, 3, '0, ~4100, ~8200 held');
+    // gpt-4.1-nano: $0.40 per million output tokens; 100 000 of them is $0.04 a request.
+    const money = await keyFor(sluice, 'burst-cost', { userLimits: { budgetCost: 0.1 } });
+    const costly = await burst(money, { ...chat, max_completion_tokens: 100_000 }, 6);
+    assert.equal(costly.filter((a) => a.status === 200).length, 3, '$0, $0.04, $0.08 held');
+    const refused = costly.find((a) => a.status === 429);
+    assert.match(
+      errorOf(refused?.text ?? '{}').message,
+      /cost budget of \$0.1 for user "burst-cost"/,
+    );
+  });
+});
+
 describe('a cost budget holds only for models with a price', () => {
   // A model without a price cost nothing: a key with a $1 budget used it without end.
   const unpriced = { ...chat, model: 'my-llama-70b' };

@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   // 429
   'rate_limit_exceeded',
   'too_many_streams',
+  'budget_held',
   'insufficient_quota',
   'too_many_sign_in_attempts',
   'too_many_probes',

@@ -54,6 +54,7 @@ export {
   RouteNotAllowedError,
 } from './access.ts';
 export {
+  BudgetHeldError,
   InsufficientQuotaError,
   RateLimitExceededError,
   TooManyProbesError,

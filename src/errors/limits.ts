@@ -23,6 +23,11 @@ export class InsufficientQuotaError extends TooMany {
   readonly code = 'insufficient_quota';
 }
 
+/** What is left of a budget is held by the caller's requests in flight: retry when one ends. */
+export class BudgetHeldError extends TooMany {
+  readonly code = 'budget_held';
+}
+
 export class TooManySignInAttemptsError extends TooMany {
   readonly code = 'too_many_sign_in_attempts';
 }

@@ -193,6 +193,12 @@ export class Gateway {
       const holder = await this.#objects.check(principal, parsed);
       const choice = chooseUpstreams(parsed, method, this.#o.upstreams(), holder);
       const { model } = parsed;
+      const models = (): readonly string[] =>
+        model === undefined
+          ? []
+          : 'candidates' in choice
+            ? [model, ...choice.candidates.map((upstream) => upstreamModel(upstream, model))]
+            : [model];
       // Charged under the name its upstream knows it by: each must have a price.
       if (
         route.kind === 'inference' &&
@@ -200,12 +206,10 @@ export class Gateway {
         model !== undefined &&
         'candidates' in choice
       )
-        requirePrice(
-          principal,
-          () => [model, ...choice.candidates.map((upstream) => upstreamModel(upstream, model))],
-          priced,
-        );
-      admitted = { parsed, choice, principal, ticket: await this.#o.meter.admit(info) };
+        requirePrice(principal, models, priced);
+      const body = parsed.body instanceof Buffer ? parsed.body : undefined;
+      const ticket = await this.#o.meter.admit(info, { body, models });
+      admitted = { parsed, choice, principal, ticket };
     } catch (error) {
       const record = this.#o.meter.rejected(
         info,

@@ -6,8 +6,9 @@
  */
 import { type Principal, userOf } from '../accounts/index.ts';
 import type { PriceTable } from '../config/index.ts';
-import { isObject, type TokenUsage, withSearches } from '../dialects/index.ts';
+import { type TokenUsage, withSearches } from '../dialects/index.ts';
 import {
+  BudgetHeldError,
   CountersUnavailableError,
   InsufficientQuotaError,
   RateLimitExceededError,
@@ -17,8 +18,18 @@ import {
 } from '../errors/index.ts';
 import { parseJsonObject } from '../http/index.ts';
 import type { EndReason, UpstreamTry, UsageRecord } from '../store/types.ts';
-import type { Counters, Lease, Refusal, Subject } from './limits/types.ts';
+import {
+  type Counters,
+  type Lease,
+  NO_RESERVE,
+  type Refusal,
+  type RefusalCode,
+  refusalMessage,
+  type Subject,
+} from './limits/index.ts';
+import { askedFor } from './asked.ts';
 import { costOf, hasPrice, pricesSearches } from './prices.ts';
+import { reserveOf } from './reserve.ts';
 import { countTokens, estimatePromptTokens } from './tokens.ts';
 import type { UsageQueue } from './usage-queue.ts';
 
@@ -66,6 +77,14 @@ export interface RelayOutcome {
   readonly tries: readonly UpstreamTry[];
 }
 
+/** What a request asks for, read for the reserve it holds against a budget (`reserve.ts`). */
+export interface Asking {
+  /** The JSON request body, as received (parsed again only for a caller with a budget). */
+  readonly body: Buffer | undefined;
+  /** The names the model may be charged under: the one asked for, its upstreams' names. */
+  readonly models: () => readonly string[];
+}
+
 export interface MeterOptions {
   readonly queue: UsageQueue;
   readonly counters: Counters;
@@ -110,21 +129,25 @@ export class Meter {
 
   /**
    * Checks the limits of the caller's key and user and opens the record. Throws a 429 when a
-   * limit refuses, a 503 when records could not be kept.
+   * limit refuses, a 503 when records could not be kept. A caller with a budget holds what
+   * `asking` may cost against it until the request ends.
    */
-  async admit(info: RequestInfo): Promise<MeterTicket> {
+  async admit(info: RequestInfo, asking: Asking): Promise<MeterTicket> {
     if (!this.#o.queue.accepting) throw new UsageBacklogError();
     const subjects = subjectsOf(info.principal);
     let lease: Lease | undefined;
     if (subjects.length > 0) {
+      const reserve = subjects.some(hasBudget)
+        ? reserveOf(info.endpoint, jsonObjectOf(asking.body), asking.models(), this.#o.prices())
+        : NO_RESERVE;
       const admission = await this.#o.counters
-        .admit(subjects, info.id, info.startedAt)
+        .admit(subjects, info.id, info.startedAt, reserve)
         .catch((error: unknown) => {
           throw error instanceof SluiceError
             ? error
             : new CountersUnavailableError('The limit counters failed.', { cause: error });
         });
-      if (!admission.ok) throw refusalError(admission.refusal, info.principal);
+      if (!admission.ok) throw refusalError(admission.refusal, info.principal, info.startedAt);
       lease = admission.lease;
     }
     const record = openRecord(info);
@@ -236,45 +259,11 @@ async function tokensOf(
       reasoningTokens: reported?.reasoningTokens ?? 0,
       ...(reported?.cacheWrites === undefined ? {} : { cacheWrites: reported.cacheWrites }),
       ...(reported?.searches === undefined ? {} : { searches: reported.searches }),
-      // Priority processing asked for and not seen refused: charged at its rates.
-      ...(reported?.priority === true || body?.service_tier === 'priority'
-        ? { priority: true as const }
-        : {}),
-      // Speech is billed by its input's length (`tts-1`): the text is in the request.
-      ...(endpoint === '/v1/audio/speech' && typeof body?.input === 'string'
-        ? { inputCharacters: codePoints(body.input) }
-        : {}),
-      ...(IMAGE_ENDPOINTS.has(endpoint) ? { images: imagesMade(body, outcome.answer?.()) } : {}),
+      ...(reported?.priority === true ? { priority: true as const } : {}),
+      ...askedFor(endpoint, body, outcome.answer?.()),
     },
     source: 'estimate',
   };
-}
-
-const IMAGE_ENDPOINTS: ReadonlySet<string> = new Set([
-  '/v1/images/generations',
-  '/v1/images/edits',
-  '/v1/images/variations',
-]);
-
-/**
- * The images an answer holds (`data`), or — when it was too large to keep — as many as the
- * request asked for (`n`, 1 by default); their size and quality as asked (a form's are not
- * read: its kind is unknown, and costs the most its model's prices list).
- */
-function imagesMade(
-  body: Record<string, unknown> | undefined,
-  answer: unknown,
-): { count: number; kind: string } {
-  const data = isObject(answer) && Array.isArray(answer.data) ? answer.data : undefined;
-  const asked = typeof body?.n === 'number' && Number.isInteger(body.n) && body.n > 0 ? body.n : 1;
-  const size = typeof body?.size === 'string' ? body.size : body === undefined ? '' : '1024x1024';
-  const hd = body?.quality === 'hd' ? 'hd ' : '';
-  return { count: data?.length ?? asked, kind: `${hd}${size}` };
-}
-
-/** Characters as a reader counts them: a surrogate pair is one. */
-function codePoints(text: string): number {
-  return text.replace(/[\uDC00-\uDFFF]/g, '').length;
 }
 
 /** The body as sent upstream, parsed again for an estimate (parseRequest checked it once). */
@@ -322,6 +311,10 @@ function openRecord(info: RequestInfo): UsageRecord {
   };
 }
 
+function hasBudget({ limits }: Subject): boolean {
+  return limits.budgetTokens !== null || limits.budgetCost !== null;
+}
+
 function subjectsOf(principal: Principal | undefined): Subject[] {
   const subjects: Subject[] = [];
   if (principal?.kind === 'key')
@@ -332,7 +325,11 @@ function subjectsOf(principal: Principal | undefined): Subject[] {
 }
 
 /** The 429 for a refusal, naming the key by its prefix and the user by name. */
-function refusalError(refusal: Refusal, principal: Principal | undefined): SluiceError {
+function refusalError(
+  refusal: Refusal,
+  principal: Principal | undefined,
+  now: number,
+): SluiceError {
   const user = userOf(principal);
   const who =
     refusal.subject.kind === 'key'
@@ -340,37 +337,16 @@ function refusalError(refusal: Refusal, principal: Principal | undefined): Sluic
       : user === undefined
         ? 'this key'
         : `user "${user.username}"`;
-  const limits = refusal.subject.limits;
-  const retry = `Retry in ${refusal.retryAfterSeconds} s.`;
-  switch (refusal.kind) {
-    case 'rate':
-      return new RateLimitExceededError(
-        refusal.limit === 'rpm'
-          ? `Rate limit reached for ${who}: ${limits.rpm ?? 0} requests per minute. ${retry}`
-          : `Rate limit reached for ${who}: ${limits.tpm ?? 0} tokens per minute. ${retry}`,
-        refusal.retryAfterSeconds,
-      );
-    case 'streams':
-      return new TooManyStreamsError(
-        `Concurrency limit reached for ${who}: ${limits.maxStreams ?? 0} requests at once. ${retry}`,
-        refusal.retryAfterSeconds,
-      );
-    case 'budget': {
-      const period =
-        limits.budgetPeriod === 'total'
-          ? ''
-          : `${limits.budgetPeriod === 'day' ? 'daily' : 'monthly'} `;
-      const amount =
-        refusal.limit === 'tokens'
-          ? `token budget of ${limits.budgetTokens ?? 0}`
-          : `cost budget of $${limits.budgetCost ?? 0}`;
-      return new InsufficientQuotaError(
-        `You exceeded your current quota: the ${period}${amount} for ${who} is used up.`,
-        refusal.retryAfterSeconds,
-      );
-    }
-  }
+  const { code, message } = refusalMessage(refusal, who, now);
+  return new REFUSAL_ERRORS[code](message, refusal.retryAfterSeconds);
 }
+
+const REFUSAL_ERRORS = {
+  rate_limit_exceeded: RateLimitExceededError,
+  too_many_streams: TooManyStreamsError,
+  insufficient_quota: InsufficientQuotaError,
+  budget_held: BudgetHeldError,
+} satisfies Record<RefusalCode, unknown>;
 
 function round(ms: number | undefined): number | null {
   return ms === undefined ? null : Math.round(ms * 10) / 10;

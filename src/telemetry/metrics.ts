@@ -27,7 +27,12 @@ export const LATENCY_BUCKETS_SECONDS = [
 export const MAX_MODELS = 500;
 
 /** The error codes of the limits (`metering/limits`): a key's or user's rate, streams, budget. */
-const LIMIT_CODES = ['rate_limit_exceeded', 'too_many_streams', 'insufficient_quota'] as const;
+const LIMIT_CODES = [
+  'rate_limit_exceeded',
+  'too_many_streams',
+  'insufficient_quota',
+  'budget_held',
+] as const;
 const LIMIT_CODE_SET: ReadonlySet<string> = new Set(LIMIT_CODES);
 
 /**

@@ -19,6 +19,8 @@ const LIMITS: readonly string[] = [
   'streams',
   'tokens',
   'cost',
+  'tokens-held',
+  'cost-held',
 ] satisfies RefusedLimit[];
 
 function isLimit(value: unknown): value is RefusedLimit {

@@ -15,7 +15,15 @@ import type { CountersOptions } from './options.ts';
 import { RedisCounters } from './redis.ts';
 import { CountersHost, RemoteCounters } from './remote.ts';
 import { refusalMessage } from './refusal-message.ts';
-import type { Admission, Counters, Lease, Refusal, Subject } from './types.ts';
+import {
+  NO_RESERVE,
+  type Admission,
+  type Counters,
+  type Lease,
+  type Refusal,
+  type Reserve,
+  type Subject,
+} from './types.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const KEY_PREFIX = `sluice-test:${randomUUID()}:`;
@@ -53,7 +61,7 @@ function workerCounters(options: CountersOptions): TestCounters {
     wire(await host.serve(owner, wire(call) as typeof call)),
   );
   return {
-    admit: (subjects, requestId, now) => remote.admit(subjects, requestId, now),
+    admit: (subjects, requestId, now, reserve) => remote.admit(subjects, requestId, now, reserve),
     renewLeases: () => memory.renewLeases(),
     close: () => memory.close(),
   };
@@ -135,10 +143,11 @@ async function admitMany(
   subjects: readonly Subject[],
   count: number,
   now: number,
+  reserve?: Reserve,
 ): Promise<Admission[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      counters[i % counters.length]!.admit(subjects, randomUUID(), now),
+      counters[i % counters.length]!.admit(subjects, randomUUID(), now, reserve),
     ),
   );
 }
@@ -295,9 +304,9 @@ for (const backend of backends) {
         limit: 'tokens',
         retryAfterSeconds: (MONTH_END - T0 - 3_000) / 1000,
       });
-      assert.deepEqual(refusalMessage(refusal, T0 + 3_000), {
+      assert.deepEqual(refusalMessage(refusal, `key ${key.id}`, T0 + 3_000), {
         code: 'insufficient_quota',
-        message: `The monthly token budget of 100000 for key ${key.id} is used up; it resets on 2026-12-01.`,
+        message: `You exceeded your current quota: the monthly token budget of 100000 for key ${key.id} is used up; it resets on 2026-12-01.`,
       });
       assert.equal(sourceCalls.length, 1);
       // December: a new counter, read afresh from the store.
@@ -326,7 +335,7 @@ for (const backend of backends) {
       const never = refusalOf(await counters.admit([ever], 'd', T0));
       assert.equal(never.retryAfterSeconds, 86_400);
       assert.match(
-        refusalMessage(never, T0).message,
+        refusalMessage(never, `key ${ever.id}`, T0).message,
         /total token budget of 10 .* it does not reset\.$/,
       );
     });
@@ -351,6 +360,76 @@ for (const backend of backends) {
       await leaseOf(admissions[1]!).end({ tokens: 25, cost: null });
       refusalOf(await counters.admit([key], 'spent', T0));
     });
+
+    it('budget: requests in flight hold their reserve until they end', async (t) => {
+      const { counters, another, spent } = setup(backend, t);
+      const key = subject('key', { budgetCost: 1, budgetPeriod: 'month' });
+      spent.set(key.id, { tokens: 0, cost: 0.5 });
+      const reserve = { tokens: 1_000, cost: 0.25 };
+      const a = leaseOf(await counters.admit([key], 'a', T0, reserve));
+      leaseOf(await another().admit([key], 'b', T0, reserve));
+      // Spent 0.5 and held 0.5: nothing is left to start on, though nothing more is spent.
+      const refusal = refusalOf(await another().admit([key], 'c', T0, reserve));
+      assert.deepEqual(refusal, {
+        kind: 'held',
+        subject: key,
+        limit: 'cost',
+        retryAfterSeconds: 1,
+      });
+      // `a` ends having used less than it held: what it did not use is free again.
+      await a.end({ tokens: 500, cost: 0.125 });
+      leaseOf(await counters.admit([key], 'd', T0, reserve));
+      refusalOf(await counters.admit([key], 'e', T0, reserve));
+    });
+
+    it('budget: a burst starts only as many requests as the budget holds', async (t) => {
+      const { counters, another, spent } = setup(backend, t);
+      const key = subject('key', { budgetTokens: 10_000 });
+      const user = subject('user', { budgetCost: 100 });
+      spent.set(key.id, { tokens: 6_000, cost: 0 });
+      const admissions = await admitMany([counters, another()], [key, user], 40, T0, {
+        tokens: 1_000,
+        cost: 1,
+      });
+      // 6000 spent: admitted while 6000 + 1000 × in flight < 10 000.
+      assert.equal(admittedCount(admissions), 4);
+      for (const admission of admissions) {
+        if (admission.ok) continue;
+        assert.equal(admission.refusal.kind, 'held');
+        assert.equal(admission.refusal.subject.id, key.id);
+      }
+      // The user's budget held only what the admitted four reserved.
+      const userOnly = await admitMany([counters], [user], 200, T0, { tokens: 0, cost: 1 });
+      assert.equal(admittedCount(userOnly), 96);
+    });
+
+    it('budget: one request alone is admitted whatever it reserves', async (t) => {
+      const { counters, spent } = setup(backend, t);
+      const key = subject('key', { budgetTokens: 10_000 });
+      spent.set(key.id, { tokens: 9_999, cost: 0 });
+      const lease = leaseOf(await counters.admit([key], 'a', T0, { tokens: 50_000, cost: 0 }));
+      refusalOf(await counters.admit([key], 'b', T0, { tokens: 1, cost: 0 }));
+      await lease.end({ tokens: 0, cost: null });
+      leaseOf(await counters.admit([key], 'c', T0, { tokens: 50_000, cost: 0 }));
+    });
+
+    // One process's counters die with it; in Redis another instance's hold must run out.
+    if (backend.name === 'redis') {
+      it('budget: what a crashed instance held runs out after leaseMs; a renewed one stays', async (t) => {
+        const { counters, another, clock } = setup(backend, t, 1_000);
+        const key = subject('key', { budgetTokens: 1_000 });
+        const renewed = subject('key', { budgetTokens: 1_000 });
+        const crashed = another();
+        leaseOf(await crashed.admit([key], 'crashed', T0, { tokens: 1_000, cost: 0 }));
+        await crashed.close();
+        leaseOf(await counters.admit([renewed], 'long', T0, { tokens: 1_000, cost: 0 }));
+        clock.now = T0 + 700;
+        await counters.renewLeases();
+        refusalOf(await counters.admit([key], 'b', T0 + 999));
+        leaseOf(await counters.admit([key], 'b', T0 + 1_000));
+        refusalOf(await counters.admit([renewed], 'c', T0 + 1_500));
+      });
+    }
 
     it('key and user together: a refusal by one takes nothing from the other', async (t) => {
       const { counters } = setup(backend, t);
@@ -474,7 +553,7 @@ describe('workers counters only', () => {
     assert.equal(calls, 0);
   });
 
-  it('a worker that dies gives its stream slots back at once; another worker’s stay', async (t) => {
+  it('a worker that dies gives its stream slots and holds back at once; another worker’s stay', async (t) => {
     const memory = new MemoryCounters({
       budgetSource: () => Promise.resolve({ tokens: 0, cost: 0 }),
     });
@@ -482,14 +561,38 @@ describe('workers counters only', () => {
     const host = new CountersHost(memory);
     const key = subject('key', { maxStreams: 2 });
     const admit = async (owner: string, id: string) =>
-      (await host.serve(owner, { op: 'admit', subjects: [key], requestId: id, now: T0 }))?.ok;
+      (
+        await host.serve(owner, {
+          op: 'admit',
+          subjects: [key],
+          requestId: id,
+          now: T0,
+          reserve: NO_RESERVE,
+        })
+      )?.ok;
+    const budget = subject('user', { budgetTokens: 100 });
+    const reserve = { tokens: 100, cost: 0 };
+    const hold = async (owner: string, id: string) =>
+      (
+        await host.serve(owner, {
+          op: 'admit',
+          subjects: [budget],
+          requestId: id,
+          now: T0,
+          reserve,
+        })
+      )?.ok;
+    assert.equal(await hold('1', 'h1'), true);
+    assert.equal(await hold('2', 'h2'), false, 'held by the first');
+    await host.release('1');
+    assert.equal(await hold('2', 'h2'), true, 'the dead worker’s hold is gone');
     assert.equal(await admit('1', 'a'), true);
     assert.equal(await admit('2', 'b'), true);
     assert.equal(await admit('2', 'c'), false, 'two streams at once');
     assert.equal(await host.release('1'), 1);
     assert.equal(await admit('2', 'c'), true, 'the dead worker’s slot is free');
     assert.equal(await admit('2', 'd'), false, 'the living worker’s are not');
-    assert.equal(host.live, 2);
+    assert.equal(host.live, 3, 'b, c and the hold h2');
   });
 
   it('ends only the caller’s own leases', async (t) => {
@@ -499,7 +602,13 @@ describe('workers counters only', () => {
     t.after(() => memory.close());
     const host = new CountersHost(memory);
     const key = subject('key', { maxStreams: 1 });
-    const answer = await host.serve('1', { op: 'admit', subjects: [key], requestId: 'a', now: T0 });
+    const answer = await host.serve('1', {
+      op: 'admit',
+      subjects: [key],
+      requestId: 'a',
+      now: T0,
+      reserve: NO_RESERVE,
+    });
     assert.ok(answer?.ok === true);
     await host.serve('2', { op: 'end', lease: answer.lease, used: { tokens: 0, cost: null } });
     assert.equal(host.live, 1);
@@ -512,36 +621,56 @@ describe('refusalMessage', () => {
     id: 'sk-sluice-ab12',
     limits: { ...NO_LIMITS, rpm: 10, tpm: 5_000, maxStreams: 2 },
   };
+  const who = 'key sk-sluice-ab12';
 
   it('speaks OpenAI codes', () => {
     assert.deepEqual(
-      refusalMessage({ kind: 'rate', subject: key, limit: 'rpm', retryAfterSeconds: 3 }, T0),
+      refusalMessage({ kind: 'rate', subject: key, limit: 'rpm', retryAfterSeconds: 3 }, who, T0),
       {
         code: 'rate_limit_exceeded',
         message: 'Rate limit reached for key sk-sluice-ab12: 10 requests per minute. Retry in 3 s.',
       },
     );
     assert.equal(
-      refusalMessage({ kind: 'rate', subject: key, limit: 'tpm', retryAfterSeconds: 9 }, T0)
+      refusalMessage({ kind: 'rate', subject: key, limit: 'tpm', retryAfterSeconds: 9 }, who, T0)
         .message,
       'Rate limit reached for key sk-sluice-ab12: 5000 tokens per minute. Retry in 9 s.',
     );
-    assert.deepEqual(refusalMessage({ kind: 'streams', subject: key, retryAfterSeconds: 1 }, T0), {
-      code: 'too_many_streams',
-      message:
-        'Too many concurrent requests for key sk-sluice-ab12: at most 2 at once. Retry when one of them ends.',
-    });
+    assert.deepEqual(
+      refusalMessage({ kind: 'streams', subject: key, retryAfterSeconds: 1 }, who, T0),
+      {
+        code: 'too_many_streams',
+        message:
+          'Concurrency limit reached for key sk-sluice-ab12: 2 requests at once. Retry in 1 s.',
+      },
+    );
     const user: Subject = {
       kind: 'user',
       id: 'ada',
       limits: { ...NO_LIMITS, budgetCost: 25, budgetPeriod: 'day' },
     };
     assert.deepEqual(
-      refusalMessage({ kind: 'budget', subject: user, limit: 'cost', retryAfterSeconds: 60 }, T0),
+      refusalMessage(
+        { kind: 'budget', subject: user, limit: 'cost', retryAfterSeconds: 60 },
+        'user "ada"',
+        T0,
+      ),
       {
         code: 'insufficient_quota',
         message:
-          'The daily cost budget of 25 USD for user ada is used up; it resets on 2026-11-21.',
+          'You exceeded your current quota: the daily cost budget of $25 for user "ada" is used up; it resets on 2026-11-21.',
+      },
+    );
+    assert.deepEqual(
+      refusalMessage(
+        { kind: 'held', subject: user, limit: 'cost', retryAfterSeconds: 1 },
+        'user "ada"',
+        T0,
+      ),
+      {
+        code: 'budget_held',
+        message:
+          'What is left of the daily cost budget of $25 for user "ada" is held by its requests in flight. Retry when one of them ends.',
       },
     );
   });

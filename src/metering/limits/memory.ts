@@ -11,8 +11,8 @@ import { addCells, checkRequest, checkTokens, lifetimeMs, settle } from './cell-
 import { EMPTY_LEASE, endOnce, repeat, type Used } from './lease.ts';
 import { resolveOptions, type CountersOptions, type ResolvedOptions } from './options.ts';
 import { counterLifetimeMs } from './periods.ts';
-import { planAdmission, toRefusal, wholeTokens, type SubjectPlan } from './plan.ts';
-import type { Admission, Counters, Subject } from './types.ts';
+import { money, planAdmission, toRefusal, wholeTokens, type SubjectPlan } from './plan.ts';
+import { NO_RESERVE, type Admission, type Counters, type Reserve, type Subject } from './types.ts';
 
 /** Entries carry an expiry on the clock, as Redis keys carry a TTL, so both forget alike. */
 interface Expiring<T> {
@@ -23,6 +23,13 @@ interface Expiring<T> {
 interface LiveLease {
   readonly requestId: string;
   readonly plans: readonly SubjectPlan[];
+}
+
+/** One request's reserve in a subject's `held` map, until its lease ends or expires. */
+interface Held {
+  readonly tokens: number;
+  readonly cost: number;
+  expiresAt: number;
 }
 
 type Attempt = Admission | { readonly ok: 'missing'; readonly plans: readonly SubjectPlan[] };
@@ -37,6 +44,8 @@ export class MemoryCounters implements Counters {
   /** Per subject: request id → lease expiry. */
   readonly #streams = new Map<string, Map<string, number>>();
   readonly #spent = new Map<string, Expiring<Spent>>();
+  /** Per subject: request id → what it holds of the budget. */
+  readonly #held = new Map<string, Map<string, Held>>();
   readonly #live = new Set<LiveLease>();
   readonly #stopRenewal: () => void;
 
@@ -46,11 +55,17 @@ export class MemoryCounters implements Counters {
     this.#stopRenewal = repeat(this.#options.leaseMs / 3, () => this.renewLeases());
   }
 
-  async admit(subjects: readonly Subject[], requestId: string, now: number): Promise<Admission> {
+  async admit(
+    subjects: readonly Subject[],
+    requestId: string,
+    now: number,
+    reserve: Reserve = NO_RESERVE,
+  ): Promise<Admission> {
     const plans = planAdmission(subjects, now);
     if (plans.length === 0) return { ok: true, lease: EMPTY_LEASE };
+    const held = { tokens: wholeTokens(reserve.tokens), cost: money(reserve.cost) };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const outcome = this.#tryAdmit(plans, requestId, now);
+      const outcome = this.#tryAdmit(plans, requestId, now, held);
       if (outcome.ok !== 'missing') return outcome;
       await Promise.all(outcome.plans.map((plan) => this.#loadBudget(plan)));
     }
@@ -69,6 +84,8 @@ export class MemoryCounters implements Counters {
         if (leases?.has(live.requestId) === true) {
           leases.set(live.requestId, now + this.#options.leaseMs);
         }
+        const held = this.#held.get(plan.keys.held)?.get(live.requestId);
+        if (held !== undefined) held.expiresAt = now + this.#options.leaseMs;
       }
     }
     this.#forgetExpired(now);
@@ -81,7 +98,12 @@ export class MemoryCounters implements Counters {
   }
 
   /** Checks everything, then takes everything; no await in between. */
-  #tryAdmit(plans: readonly SubjectPlan[], requestId: string, now: number): Attempt {
+  #tryAdmit(
+    plans: readonly SubjectPlan[],
+    requestId: string,
+    now: number,
+    reserve: Reserve,
+  ): Attempt {
     const settledRpm = new Map<SubjectPlan, CellRate>();
     const missing: SubjectPlan[] = [];
     for (const plan of plans) {
@@ -112,6 +134,14 @@ export class MemoryCounters implements Counters {
           return refuse(plan, 'tokens', 0, now);
         } else if (plan.budget.cost !== null && spent.cost >= plan.budget.cost) {
           return refuse(plan, 'cost', 0, now);
+        } else {
+          const held = this.#heldBy(plan.keys.held, now);
+          if (plan.budget.tokens !== null && spent.tokens + held.tokens >= plan.budget.tokens) {
+            return refuse(plan, 'tokens-held', 0, now);
+          }
+          if (plan.budget.cost !== null && spent.cost + held.cost >= plan.budget.cost) {
+            return refuse(plan, 'cost-held', 0, now);
+          }
         }
       }
     }
@@ -128,6 +158,11 @@ export class MemoryCounters implements Counters {
         const leases = this.#streams.get(plan.keys.streams) ?? new Map<string, number>();
         leases.set(requestId, now + this.#options.leaseMs);
         this.#streams.set(plan.keys.streams, leases);
+      }
+      if (plan.budget !== null) {
+        const held = this.#held.get(plan.keys.held) ?? new Map<string, Held>();
+        held.set(requestId, { ...reserve, expiresAt: now + this.#options.leaseMs });
+        this.#held.set(plan.keys.held, held);
       }
     }
     const live: LiveLease = { requestId, plans };
@@ -154,6 +189,9 @@ export class MemoryCounters implements Counters {
         leases?.delete(live.requestId);
         if (leases?.size === 0) this.#streams.delete(keys.streams);
       }
+      const held = this.#held.get(keys.held);
+      held?.delete(live.requestId);
+      if (held?.size === 0) this.#held.delete(keys.held);
       if (plan.tpm !== null && plan.tpm >= 1 && tokens > 0) {
         const next = addCells(
           settle(this.#liveValue(this.#rates, keys.tpm), plan.tpm, now),
@@ -188,6 +226,22 @@ export class MemoryCounters implements Counters {
     });
   }
 
+  /** What the live entries of a `held` map add up to; expired ones (their instance died) go. */
+  #heldBy(key: string, now: number): Reserve {
+    const entries = this.#held.get(key);
+    let tokens = 0;
+    let cost = 0;
+    for (const [id, held] of entries ?? []) {
+      if (held.expiresAt <= now) {
+        entries?.delete(id);
+        continue;
+      }
+      tokens += held.tokens;
+      cost += held.cost;
+    }
+    return { tokens, cost };
+  }
+
   #liveValue<T>(map: Map<string, Expiring<T>>, key: string): T | undefined {
     const entry = map.get(key);
     if (entry === undefined) return undefined;
@@ -206,6 +260,10 @@ export class MemoryCounters implements Counters {
     for (const [key, leases] of this.#streams) {
       for (const [id, expiry] of leases) if (expiry <= now) leases.delete(id);
       if (leases.size === 0) this.#streams.delete(key);
+    }
+    for (const [key, entries] of this.#held) {
+      for (const [id, held] of entries) if (held.expiresAt <= now) entries.delete(id);
+      if (entries.size === 0) this.#held.delete(key);
     }
   }
 }

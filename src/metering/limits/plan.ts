@@ -30,13 +30,19 @@ export interface CounterKeys {
   readonly tpm: string;
   readonly streams: string;
   readonly budget: string;
+  /** What the subject's requests in flight hold of its budget (`Reserve`), one entry each. */
+  readonly held: string;
 }
 
 /** Which limit refused, as the backends report it before it becomes a `Refusal`. */
-export type RefusedLimit = 'rpm' | 'tpm' | 'streams' | 'tokens' | 'cost';
+export type RefusedLimit =
+  'rpm' | 'tpm' | 'streams' | 'tokens' | 'cost' | 'tokens-held' | 'cost-held';
 
-/** Retry hint for a full set of streams: leases are renewed, so no expiry time says more. */
-const STREAMS_RETRY_AFTER_SECONDS = 1;
+/**
+ * Retry hint for a full set of streams or a budget held by requests in flight: leases are
+ * renewed, so no expiry time says more.
+ */
+const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
 
 export function planAdmission(subjects: readonly Subject[], now: number): SubjectPlan[] {
   // Counters store whole milliseconds; a fractional `now` is a caller's bug, not a time.
@@ -80,6 +86,7 @@ function counterKeys(subject: Subject, budget: BudgetPlan | null): CounterKeys {
     tpm: `tpm:${who}`,
     streams: `streams:${who}`,
     budget: `budget:${period}:${who}`,
+    held: `held:${who}`,
   };
 }
 
@@ -95,7 +102,15 @@ export function toRefusal(
     case 'tpm':
       return { kind: 'rate', subject, limit, retryAfterSeconds };
     case 'streams':
-      return { kind: 'streams', subject, retryAfterSeconds: STREAMS_RETRY_AFTER_SECONDS };
+      return { kind: 'streams', subject, retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_SECONDS };
+    case 'tokens-held':
+    case 'cost-held':
+      return {
+        kind: 'held',
+        subject,
+        limit: limit === 'tokens-held' ? 'tokens' : 'cost',
+        retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_SECONDS,
+      };
     case 'tokens':
     case 'cost':
       return {
@@ -105,6 +120,11 @@ export function toRefusal(
         retryAfterSeconds: budgetRetryAfterSeconds(subject.limits.budgetPeriod, now),
       };
   }
+}
+
+/** Dollars as a finite, non-negative number. */
+export function money(cost: number): number {
+  return Number.isFinite(cost) && cost > 0 ? cost : 0;
 }
 
 /** Tokens as whole, non-negative cells. */

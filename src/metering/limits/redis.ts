@@ -11,9 +11,16 @@ import { RedisConnection } from '../../redis/index.ts';
 import { EMPTY_LEASE, endOnce, repeat, type Used } from './lease.ts';
 import { resolveOptions, type CountersOptions, type ResolvedOptions } from './options.ts';
 import { counterLifetimeMs } from './periods.ts';
-import { toRefusal, planAdmission, wholeTokens, type SubjectPlan } from './plan.ts';
+import { money, toRefusal, planAdmission, wholeTokens, type SubjectPlan } from './plan.ts';
 import { ADMIT_SCRIPT, END_SCRIPT, RENEW_SCRIPT, runScript, type Script } from './redis-scripts.ts';
-import type { Admission, Counters, Lease, Subject } from './types.ts';
+import {
+  NO_RESERVE,
+  type Admission,
+  type Counters,
+  type Lease,
+  type Reserve,
+  type Subject,
+} from './types.ts';
 
 export interface RedisCountersOptions extends CountersOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -34,6 +41,8 @@ const MAX_ATTEMPTS = 3;
 interface LiveLease {
   readonly requestId: string;
   readonly plans: readonly SubjectPlan[];
+  /** Its entry in the held sets of the subjects with a budget (`heldMember`). */
+  readonly held: string;
 }
 
 export class RedisCounters implements Counters {
@@ -58,19 +67,25 @@ export class RedisCounters implements Counters {
     this.#stopRenewal = repeat(this.#options.leaseMs / 3, () => this.renewLeases());
   }
 
-  async admit(subjects: readonly Subject[], requestId: string, now: number): Promise<Admission> {
+  async admit(
+    subjects: readonly Subject[],
+    requestId: string,
+    now: number,
+    reserve: Reserve = NO_RESERVE,
+  ): Promise<Admission> {
     const plans = planAdmission(subjects, now);
     if (plans.length === 0) return { ok: true, lease: EMPTY_LEASE };
     await this.#redis.ready();
-    const keys = plans.flatMap(({ keys: k }) => [k.rpm, k.tpm, k.streams, k.budget]);
+    const keys = plans.flatMap(({ keys: k }) => [k.rpm, k.tpm, k.streams, k.budget, k.held]);
     const spent = new Map<number, Spent>();
+    const live: LiveLease = { requestId, plans, held: heldMember(requestId, reserve) };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const args = admitArgs(plans, spent, requestId, now, this.#options.leaseMs);
+      const args = admitArgs(live, spent, now, this.#options.leaseMs);
       const raw = await this.#run(ADMIT_SCRIPT, keys, args);
       const reply = parseAdmitReply(raw, plans.length);
       switch (reply?.kind) {
         case 'admitted':
-          return { ok: true, lease: this.#lease(plans, requestId) };
+          return { ok: true, lease: this.#lease(live) };
         case 'refused': {
           const plan = plans[reply.subject];
           if (plan === undefined) break;
@@ -107,9 +122,14 @@ export class RedisCounters implements Counters {
     const members: string[] = [];
     for (const live of this.#live) {
       for (const plan of live.plans) {
-        if (plan.maxStreams === null) continue;
-        keys.push(plan.keys.streams);
-        members.push(live.requestId);
+        if (plan.maxStreams !== null) {
+          keys.push(plan.keys.streams);
+          members.push(live.requestId);
+        }
+        if (plan.budget !== null) {
+          keys.push(plan.keys.held);
+          members.push(live.held);
+        }
       }
     }
     if (keys.length === 0) return;
@@ -132,19 +152,18 @@ export class RedisCounters implements Counters {
     await this.#redis.close();
   }
 
-  #lease(plans: readonly SubjectPlan[], requestId: string): Lease {
-    const live: LiveLease = { requestId, plans };
+  #lease(live: LiveLease): Lease {
     this.#live.add(live);
     return endOnce(
       async (used) => {
         this.#live.delete(live);
-        const keys = plans.flatMap(({ keys: k }) => [k.tpm, k.streams, k.budget]);
-        await this.#run(END_SCRIPT, keys, endArgs(plans, used, requestId, this.#options.clock()));
+        const keys = live.plans.flatMap(({ keys: k }) => [k.tpm, k.streams, k.budget, k.held]);
+        await this.#run(END_SCRIPT, keys, endArgs(live, used, this.#options.clock()));
       },
       (err) => {
         this.#options.log('limit counters: lease end not recorded', {
           redis: this.#where,
-          requestId,
+          requestId: live.requestId,
           err,
         });
       },
@@ -171,9 +190,8 @@ export class RedisCounters implements Counters {
 
 /** See `lua/admit.lua` for the layout. */
 function admitArgs(
-  plans: readonly SubjectPlan[],
+  { requestId, plans, held }: LiveLease,
   spent: ReadonlyMap<number, Spent>,
-  requestId: string,
   now: number,
   leaseMs: number,
 ): string[] {
@@ -182,6 +200,7 @@ function admitArgs(
     requestId,
     String(now + leaseMs),
     String(leaseMs + LEASE_SET_MARGIN_MS),
+    held,
   ];
   plans.forEach((plan, index) => {
     const { budget } = plan;
@@ -201,14 +220,9 @@ function admitArgs(
 }
 
 /** See `lua/end.lua` for the layout. */
-function endArgs(
-  plans: readonly SubjectPlan[],
-  used: Used,
-  requestId: string,
-  now: number,
-): string[] {
+function endArgs({ requestId, plans, held }: LiveLease, used: Used, now: number): string[] {
   const cost = used.cost !== null && Number.isFinite(used.cost) ? String(used.cost) : '';
-  const args = [String(now), requestId, String(wholeTokens(used.tokens)), cost];
+  const args = [String(now), requestId, String(wholeTokens(used.tokens)), cost, held];
   for (const plan of plans) {
     args.push(
       optional(plan.tpm),
@@ -217,6 +231,14 @@ function endArgs(
     );
   }
   return args;
+}
+
+/**
+ * A request's reserve as a member of a held set: the amounts first, so the request id may hold
+ * any character (`lua/admit.lua` reads the two numbers off the front).
+ */
+function heldMember(requestId: string, reserve: Reserve): string {
+  return `${wholeTokens(reserve.tokens)} ${money(reserve.cost)} ${requestId}`;
 }
 
 function optional(value: number | null | undefined): string {

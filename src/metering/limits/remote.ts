@@ -13,7 +13,15 @@
 import { EMPTY_LEASE, endOnce, type Used } from './lease.ts';
 import type { LogFn } from './options.ts';
 import { planAdmission } from './plan.ts';
-import type { Admission, Counters, Lease, Refusal, Subject } from './types.ts';
+import {
+  NO_RESERVE,
+  type Admission,
+  type Counters,
+  type Lease,
+  type Refusal,
+  type Reserve,
+  type Subject,
+} from './types.ts';
 
 /** What a worker asks of the host. */
 export type CountersCall =
@@ -22,6 +30,7 @@ export type CountersCall =
       readonly subjects: readonly Subject[];
       readonly requestId: string;
       readonly now: number;
+      readonly reserve: Reserve;
     }
   | { readonly op: 'end'; readonly lease: number; readonly used: Used };
 
@@ -41,9 +50,14 @@ export class RemoteCounters implements Counters {
     this.#log = log;
   }
 
-  async admit(subjects: readonly Subject[], requestId: string, now: number): Promise<Admission> {
+  async admit(
+    subjects: readonly Subject[],
+    requestId: string,
+    now: number,
+    reserve: Reserve = NO_RESERVE,
+  ): Promise<Admission> {
     if (planAdmission(subjects, now).length === 0) return { ok: true, lease: EMPTY_LEASE };
-    const answer = await this.#send({ op: 'admit', subjects, requestId, now });
+    const answer = await this.#send({ op: 'admit', subjects, requestId, now, reserve });
     if (!isAdmitAnswer(answer)) throw new Error('The limit counters answered nonsense.');
     if (!answer.ok) {
       // The caller's own subject, not the copy that travelled, as any `Counters` answers.
@@ -95,7 +109,12 @@ export class CountersHost {
   async serve(owner: string, call: CountersCall): Promise<AdmitAnswer | null> {
     switch (call.op) {
       case 'admit': {
-        const admission = await this.#counters.admit(call.subjects, call.requestId, call.now);
+        const admission = await this.#counters.admit(
+          call.subjects,
+          call.requestId,
+          call.now,
+          call.reserve,
+        );
         if (!admission.ok) return admission;
         const id = this.#next++;
         this.#leases.set(id, { owner, lease: admission.lease });

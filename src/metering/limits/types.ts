@@ -27,7 +27,30 @@ export type Refusal =
       readonly subject: Subject;
       readonly limit: 'tokens' | 'cost';
       readonly retryAfterSeconds: number;
+    }
+  /**
+   * What is left of the budget is held by requests in flight (their `Reserve`s); retry when
+   * one of them ends.
+   */
+  | {
+      readonly kind: 'held';
+      readonly subject: Subject;
+      readonly limit: 'tokens' | 'cost';
+      readonly retryAfterSeconds: number;
     };
+
+/**
+ * What an admitted request is expected to use, held against the budgets of its subjects until
+ * it ends and its real use is charged instead. A request is admitted while what its subjects
+ * have spent plus what their requests in flight hold is under the budget, so a burst of
+ * requests cannot all start on the budget's last cent.
+ */
+export interface Reserve {
+  readonly tokens: number;
+  readonly cost: number;
+}
+
+export const NO_RESERVE: Reserve = Object.freeze({ tokens: 0, cost: 0 });
 
 export type Admission =
   { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly refusal: Refusal };
@@ -51,9 +74,14 @@ export type BudgetSource = (
 export interface Counters {
   /**
    * Atomically checks every limit of every subject at `now` (epoch ms). If all pass, takes one
-   * request (rpm) and one stream slot on each and returns a lease; otherwise takes nothing and
-   * says which limit refused first.
+   * request (rpm) and one stream slot on each, holds `reserve` against each budget, and returns
+   * a lease; otherwise takes nothing and says which limit refused first.
    */
-  admit(subjects: readonly Subject[], requestId: string, now: number): Promise<Admission>;
+  admit(
+    subjects: readonly Subject[],
+    requestId: string,
+    now: number,
+    reserve?: Reserve,
+  ): Promise<Admission>;
   close(): Promise<void>;
 }

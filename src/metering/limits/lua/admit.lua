@@ -2,29 +2,45 @@
 -- every subject and then taking from all of them cannot race another instance: nothing is taken
 -- unless everything passes.
 --
--- KEYS, four per subject: rpm state, tpm state, stream leases (sorted set, score = expiry),
--- budget counter (hash: t = tokens, c = cost).
+-- KEYS, five per subject: rpm state, tpm state, stream leases (sorted set, score = expiry),
+-- budget counter (hash: t = tokens, c = cost), what requests in flight hold of the budget
+-- (sorted set, score = expiry, members '<tokens> <cost> <request id>').
 -- ARGV[1] now (ms), ARGV[2] request id, ARGV[3] lease expiry (ms), ARGV[4] lease set TTL (ms),
--- then eight per subject, '' where there is no such limit: rpm, tpm, maxStreams, budget tokens,
+-- ARGV[5] this request's held member, then eight per subject, '' where there is no such limit:
+-- rpm, tpm, maxStreams, budget tokens,
 -- budget cost, budget counter TTL (ms), and the spent tokens and cost read from the usage store
 -- (given only after a reply said the counter is missing).
 --
 -- Replies: {1} admitted; {0, subject, limit, retryAfterSeconds} refused, subject counted from 1,
--- limit one of rpm, tpm, streams, tokens, cost; {2, subject, ...} budget counters missing: read
+-- limit one of rpm, tpm, streams, tokens, cost, tokens-held, cost-held; {2, subject, ...} budget
+-- counters missing: read
 -- them from the usage store and run again with them.
 
 local now = tonumber(ARGV[1])
 local request_id = ARGV[2]
 local lease_expiry = ARGV[3]
 local lease_ttl = ARGV[4]
-local subjects = #KEYS / 4
+local held_member = ARGV[5]
+local subjects = #KEYS / 5
 
 local function key(i, j)
-  return KEYS[(i - 1) * 4 + j]
+  return KEYS[(i - 1) * 5 + j]
 end
 
 local function arg(i, j)
-  return ARGV[4 + (i - 1) * 8 + j]
+  return ARGV[5 + (i - 1) * 8 + j]
+end
+
+-- What the live members of a held set add up to; expired ones (their instance died) go.
+local function held_by(held, now)
+  redis.call('ZREMRANGEBYSCORE', held, '-inf', int(now))
+  local tokens, cost = 0, 0
+  for _, member in ipairs(redis.call('ZRANGE', held, 0, -1)) do
+    local t, c = string.match(member, '^(%S+) (%S+) ')
+    tokens = tokens + (tonumber(t) or 0)
+    cost = cost + (tonumber(c) or 0)
+  end
+  return tokens, cost
 end
 
 -- Check everything.
@@ -82,6 +98,13 @@ for i = 1, subjects do
       return { 0, i, 'tokens', 0 }
     elseif budget_cost and (cost or 0) >= budget_cost then
       return { 0, i, 'cost', 0 }
+    else
+      local held_tokens, held_cost = held_by(key(i, 5), now)
+      if budget_tokens and tokens + held_tokens >= budget_tokens then
+        return { 0, i, 'tokens-held', 0 }
+      elseif budget_cost and (cost or 0) + held_cost >= budget_cost then
+        return { 0, i, 'cost-held', 0 }
+      end
     end
   end
 end
@@ -100,6 +123,10 @@ for i = 1, subjects do
   if arg(i, 3) ~= '' then
     redis.call('ZADD', key(i, 3), lease_expiry, request_id)
     redis.call('PEXPIRE', key(i, 3), lease_ttl)
+  end
+  if arg(i, 4) ~= '' or arg(i, 5) ~= '' then
+    redis.call('ZADD', key(i, 5), lease_expiry, held_member)
+    redis.call('PEXPIRE', key(i, 5), lease_ttl)
   end
 end
 return { 1 }

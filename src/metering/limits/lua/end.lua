@@ -1,24 +1,26 @@
--- The end of a request: frees its stream slots, charges its tokens to tokens per minute, and
--- its tokens and cost to budget counters that exist (an absent counter is read afresh from the
--- usage store later, and that will hold this request's record).
+-- The end of a request: frees its stream slots and what it held of budgets, charges its tokens
+-- to tokens per minute, and its tokens and cost to budget counters that exist (an absent counter
+-- is read afresh from the usage store later, and that will hold this request's record).
 --
--- KEYS, three per subject: tpm state, stream leases, budget counter.
+-- KEYS, four per subject: tpm state, stream leases, budget counter, held set.
 -- ARGV[1] now (ms), ARGV[2] request id, ARGV[3] tokens (whole), ARGV[4] cost ('' for none),
--- then three per subject, '' where not limited: tpm, '1' if it holds a stream slot, budget
--- counter TTL (ms).
+-- ARGV[5] the request's held member, then three per subject, '' where not limited: tpm, '1' if
+-- it holds a stream slot, budget counter TTL (ms).
 
 local now = tonumber(ARGV[1])
 local request_id = ARGV[2]
 local tokens = tonumber(ARGV[3])
 local cost = ARGV[4]
+local held_member = ARGV[5]
 
-for i = 1, #KEYS / 3 do
-  local tpm = tonumber(ARGV[4 + (i - 1) * 3 + 1])
-  local holds_stream = ARGV[4 + (i - 1) * 3 + 2] ~= ''
-  local budget_ttl = ARGV[4 + (i - 1) * 3 + 3]
-  local tpm_key = KEYS[(i - 1) * 3 + 1]
-  local streams_key = KEYS[(i - 1) * 3 + 2]
-  local budget_key = KEYS[(i - 1) * 3 + 3]
+for i = 1, #KEYS / 4 do
+  local tpm = tonumber(ARGV[5 + (i - 1) * 3 + 1])
+  local holds_stream = ARGV[5 + (i - 1) * 3 + 2] ~= ''
+  local budget_ttl = ARGV[5 + (i - 1) * 3 + 3]
+  local tpm_key = KEYS[(i - 1) * 4 + 1]
+  local streams_key = KEYS[(i - 1) * 4 + 2]
+  local budget_key = KEYS[(i - 1) * 4 + 3]
+  local held_key = KEYS[(i - 1) * 4 + 4]
 
   if tpm and tpm >= 1 and tokens > 0 then
     local base, cells = rate_load(tpm_key, tpm, now)
@@ -26,6 +28,9 @@ for i = 1, #KEYS / 3 do
   end
   if holds_stream then
     redis.call('ZREM', streams_key, request_id)
+  end
+  if budget_ttl ~= '' then
+    redis.call('ZREM', held_key, held_member)
   end
   if budget_ttl ~= '' and redis.call('EXISTS', budget_key) == 1 then
     redis.call('HINCRBY', budget_key, 't', int(tokens))
