@@ -3,8 +3,11 @@ import { type EgressConfig, egressFromEnv, parseDuration } from '../config/index
 import { ConfigError } from '../errors/index.ts';
 import { printableLines } from '../log/index.ts';
 import {
+  apiName,
   type CaptureFn,
   capture,
+  CHAT_APIS,
+  type ChatApi,
   chainJson,
   comparisonJson,
   DEFAULT_PROBE,
@@ -59,6 +62,9 @@ Other servers, and the way behind a Sluice:
                      reached it, so a hold between Sluice and the provider is found there (with
                      an admin key, the hop there is named)
   --model MODEL      model for the chat request
+  --api API          the API to ask in: chat (Chat Completions, the default), messages
+                     (Anthropic's Messages: x-api-key, as Claude Code and its relays speak) or
+                     responses (OpenAI's Responses)
 
   --compare URL2     run the same test on URL2 too (e.g. Sluice directly vs through nginx) and
                      say where the difference appears
@@ -223,8 +229,20 @@ async function writeHtml(file: string, html: string, io: CommandIO): Promise<boo
   }
 }
 
+function apiFlag(value: string | undefined): ChatApi {
+  if (value === undefined) return 'chat';
+  const api = CHAT_APIS.find((a) => a === value);
+  if (api === undefined) {
+    throw new UsageError(`--api must be one of ${CHAT_APIS.join(', ')}; got "${value}"`);
+  }
+  return api;
+}
+
 function describe(target: DoctorTarget): string {
-  if (target.mode === 'chat') return `${target.url.href} (model ${target.model})`;
+  if (target.mode === 'chat') {
+    const api = target.api === undefined ? '' : `, ${apiName(target.api)}`;
+    return `${target.url.href} (model ${target.model}${api})`;
+  }
   const p = target.probe;
   const silence = p.silenceMs > 0 ? ` after ${p.silenceMs} ms of silence` : '';
   return `${target.url.href} with ${p.events} probe events every ${p.intervalMs} ms${silence}`;
@@ -240,6 +258,7 @@ function parseDoctorArgs(args: readonly string[]): DoctorOptions {
       'silence-ms': { type: 'string' },
       key: { type: 'string' },
       model: { type: 'string' },
+      api: { type: 'string' },
       compare: { type: 'string' },
       chain: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -260,10 +279,13 @@ function parseDoctorArgs(args: readonly string[]): DoctorOptions {
   );
   let make: (url: URL) => DoctorTarget;
   let probe: ProbeShape | undefined;
-  if (values.key !== undefined || values.model !== undefined) {
+  if (values.key !== undefined || values.model !== undefined || values.api !== undefined) {
     const { key, model } = values;
-    if (key === undefined || key === '')
-      throw new UsageError('--model needs --key (the API key for the URL)');
+    const api = apiFlag(values.api);
+    if (key === undefined || key === '') {
+      const flag = values.model === undefined ? '--api' : '--model';
+      throw new UsageError(`${flag} needs --key (the API key for the URL)`);
+    }
     if (model === undefined || model === '')
       throw new UsageError('--key needs --model (the model to ask)');
     if (probeFlags.length > 0) {
@@ -271,7 +293,7 @@ function parseDoctorArgs(args: readonly string[]): DoctorOptions {
         `--${probeFlags[0] ?? ''} sizes Sluice's probe; it does not apply with --key`,
       );
     }
-    make = (u) => ({ mode: 'chat', url: u, key, model });
+    make = (u) => ({ mode: 'chat', url: u, key, model, ...(api === 'chat' ? {} : { api }) });
   } else {
     const shape: ProbeShape = {
       events: intFlag(values.events, 'events', PROBE_LIMITS.events, DEFAULT_PROBE.events),

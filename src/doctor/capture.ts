@@ -11,12 +11,15 @@ import type { Duplex } from 'node:stream';
 import { CertificateError } from '../errors/index.ts';
 import { withoutCredentials } from '../upstream/index.ts';
 import { connect, type Connection } from './connect.ts';
+import type { ChatApi } from './apis.ts';
 import { Recording } from './recording.ts';
 import type { CaptureMode, ProbeShape, Timeline } from './timeline.ts';
 
 export interface CaptureRequest {
   readonly url: URL;
   readonly mode: CaptureMode;
+  /** Chat mode: the API the request speaks (absent: Chat Completions). */
+  readonly api?: ChatApi;
   readonly method: 'GET' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;

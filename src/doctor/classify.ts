@@ -3,6 +3,7 @@
  * it without sockets. Order matters: a stream that never started needs no timing analysis; a cut
  * stream is judged on what did arrive too; compression is a problem only if arrivals are bursty.
  */
+import { endMarker } from './apis.ts';
 import { toCause } from './attribution.ts';
 import { withBufferHint } from './buffer-sizes.ts';
 import { chatTimingFindings } from './chat-timing.ts';
@@ -147,7 +148,8 @@ function healthy(timeline: Timeline, placed: Diagnosis['placed']): Cause {
   if (headersMs !== undefined && first !== undefined) {
     evidence.push(`headers after ${formatMs(headersMs)}, first event after ${formatMs(first.t)}`);
   }
-  if (timeline.doneMs !== undefined) evidence.push(`[DONE] at ${formatMs(timeline.doneMs)}`);
+  if (timeline.doneMs !== undefined)
+    evidence.push(`${endMarker(timeline.api)} at ${formatMs(timeline.doneMs)}`);
   return {
     id: 'healthy',
     severity: 'ok',

@@ -1,8 +1,9 @@
 /**
- * A stream that ended without `[DONE]`: when, measured from what, and which known hop timeout
+ * A stream that ended without its end marker (`[DONE]`, `message_stop`, …): when, measured from what, and which known hop timeout
  * that matches (research notes §1.1, "Cut after N seconds"). An idle cut comes N s after the last
  * byte and keepalives prevent it; a total cut comes N s after the start whatever flows.
  */
+import { endMarker } from './apis.ts';
 import type { Finding } from './diagnosis.ts';
 import type { HopId } from './fingerprints.ts';
 import { matchTimeouts, type CutKind } from './known-timeouts.ts';
@@ -36,7 +37,7 @@ export function cutFinding(timeline: Timeline): Finding | undefined {
       ? `the connection broke (${end.code ?? end.message ?? 'reset'})`
       : 'the body ended cleanly';
   const evidence = [
-    `${received} arrived, then ${how} at ${formatMs(end.t)} without [DONE]`,
+    `${received} arrived, then ${how} at ${formatMs(end.t)} without ${endMarker(timeline.api)}`,
     kind === 'idle'
       ? `${formatMs(idleMs)} after the last byte${inSilence ? ", inside the probe's deliberate silence (no keepalives)" : ''}: an idle timeout`
       : `${formatMs(totalMs)} after the start while bytes were still flowing (last byte ${formatMs(idleMs)} before): a total-duration limit`,

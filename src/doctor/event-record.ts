@@ -22,13 +22,33 @@ export function eventRecord(
   const base = { t, read: Math.max(0, read), bytes, seq: index };
   const parsed = parseObject(data);
   if (mode !== 'probe') {
-    const error = parsed?.['error'];
-    if (typeof error !== 'object' || error === null) return base;
-    const message = (error as Record<string, unknown>)['message'];
+    const error = inBandError(parsed);
+    if (error === undefined) return base;
+    const message = error['message'];
     return { ...base, error: typeof message === 'string' ? message : JSON.stringify(error) };
   }
   const probe = parsed === undefined ? undefined : probeFields(parsed);
   return probe === undefined ? base : { ...base, ...probe };
+}
+
+/**
+ * An error in an answer's stream: `{"error": {…}}` (Chat, and Anthropic's `error` event), the
+ * Responses API's `error` event (its fields at the top) and its `response.failed`.
+ */
+function inBandError(
+  parsed: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (parsed === undefined) return undefined;
+  const error =
+    parsed['type'] === 'response.failed' && isRecord(parsed['response'])
+      ? parsed['response']['error']
+      : parsed['error'];
+  if (isRecord(error)) return error;
+  return parsed['type'] === 'error' ? parsed : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function parseObject(data: string): Record<string, unknown> | undefined {

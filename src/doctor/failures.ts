@@ -3,6 +3,7 @@
  * event stream, an in-band error, or a stream still open at the doctor's deadline. These need no
  * timing analysis; they say what answered instead.
  */
+import { endMarker } from './apis.ts';
 import { certificateProblem, namesOf, problemPhrase } from './certificate.ts';
 import type { Finding } from './diagnosis.ts';
 import { formatMs } from './stats.ts';
@@ -69,7 +70,7 @@ export function failureFinding(timeline: Timeline): Finding | undefined {
     const expected = timeline.probe === undefined ? '' : ` of ${timeline.probe.events}`;
     return {
       id: 'stalled',
-      title: `stalled: no [DONE] within ${formatMs(end.t)}`,
+      title: `stalled: no ${endMarker(timeline.api)} within ${formatMs(end.t)}`,
       evidence: [
         `${timeline.events.length}${expected} events arrived; the last byte came at ${formatMs(timeline.reads.at(-1)?.t ?? 0)}`,
         'the stream was still open at the deadline (--timeout): something holds the rest',

@@ -8,6 +8,7 @@
  * the user does not control. The page also forbids every script and fetch by its own CSP, so a
  * slip in escaping could still run nothing.
  */
+import { endMarker } from './apis.ts';
 import type { ChainResult } from './chain.ts';
 import { timelineChart } from './chart.ts';
 import { CHART_LEGEND, chartSvg } from './chart-svg.ts';
@@ -18,6 +19,7 @@ import type { Fix } from './fixes.ts';
 import { escapeHtml } from './html-escape.ts';
 import { formatMs } from './stats.ts';
 import { describeUpstream } from './upstream-leg.ts';
+import type { Timeline } from './timeline.ts';
 
 export { escapeHtml };
 
@@ -225,15 +227,15 @@ function timingText(d: Diagnosis): string {
     parts.push(timeline.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1');
   add('headers', phases.headersMs);
   add('first event', timeline.events[0]?.t);
-  parts.push(`end ${formatMs(timeline.end.t)} (${endText(timeline.end.kind)})`);
+  parts.push(`end ${formatMs(timeline.end.t)} (${endText(timeline)})`);
   const expected = timeline.probe === undefined ? '' : `/${timeline.probe.events}`;
   parts.push(`${timeline.events.length}${expected} events in ${timeline.reads.length} reads`);
   if (timeline.status !== undefined) parts.push(`HTTP ${timeline.status}`);
   return parts.join(' · ');
 }
 
-function endText(kind: string): string {
-  return kind === 'done' ? '[DONE]' : kind;
+function endText({ end, api }: Timeline): string {
+  return end.kind === 'done' ? endMarker(api) : end.kind;
 }
 
 const STYLE = `

@@ -1,4 +1,5 @@
 /** `sluice doctor`: capture one stream through a deployed chain, classify it, name the hop, print the fix. */
+export { apiName, CHAT_APIS, type ChatApi, endMarker } from './apis.ts';
 export { capture, type CaptureRequest } from './capture.ts';
 export { chainDiagnoses, type ChainCulprit, type ChainResult } from './chain.ts';
 export { classify } from './classify.ts';

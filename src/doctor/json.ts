@@ -12,6 +12,8 @@ export interface DoctorJson {
   readonly verdict: Verdict;
   readonly url: string;
   readonly mode: string;
+  /** Chat mode: `chat`, `messages` or `responses` (`--api`); null for the probe. */
+  readonly api: string | null;
   readonly ttfb_ms: number | null;
   readonly first_event_ms: number | null;
   readonly done_ms: number | null;
@@ -104,6 +106,7 @@ export function diagnosisJson(d: Diagnosis): DoctorJson {
     verdict: d.verdict,
     url: t.url,
     mode: t.mode,
+    api: t.mode === 'chat' ? (t.api ?? 'chat') : null,
     ttfb_ms: t.phases.firstByteMs ?? t.phases.headersMs ?? null,
     first_event_ms: t.events[0]?.t ?? null,
     done_ms: t.doneMs ?? null,

@@ -12,6 +12,7 @@ import { SseParser } from '../sse/index.ts';
 import type { CertificateSummary } from './certificate.ts';
 import { decoderFor } from './decode.ts';
 import { eventRecord } from './event-record.ts';
+import { type ChatApi, endsAnswer } from './apis.ts';
 import { watchStalls } from './stall-watch.ts';
 import type {
   CaptureMode,
@@ -29,6 +30,7 @@ const BODY_HEAD_BYTES = 2048;
 export interface RecordingTarget {
   readonly url: URL;
   readonly mode: CaptureMode;
+  readonly api?: ChatApi;
   readonly probe?: ProbeShape;
 }
 
@@ -97,6 +99,7 @@ export class Recording {
       else {
         const read = this.#reads.length - 1;
         this.#events.push(eventRecord(event, t, read, this.#events.length, this.#target.mode));
+        if (endsAnswer(this.#target.api, event)) this.#doneMs ??= t;
       }
     });
     const decoder = decoderFor(this.#headers['content-encoding']);
@@ -169,11 +172,12 @@ export class Recording {
         : (error as NodeJS.ErrnoException | undefined)?.code;
     const message = error instanceof Error ? error.message : undefined;
     const status = this.#status;
-    const { probe } = this.#target;
+    const { probe, api } = this.#target;
     this.#stallWatch.stop();
     this.#onEnd({
       url: this.#target.url.href,
       mode: this.#target.mode,
+      ...(api === undefined || api === 'chat' ? {} : { api }),
       ...(probe === undefined ? {} : { probe }),
       startedEpochMs: this.#startedEpochMs,
       ...(this.protocol === undefined ? {} : { protocol: this.protocol }),

@@ -1,4 +1,5 @@
 /** The readable report: verdict first, then the hops, the timing, the timeline, each cause and its fix. */
+import { endMarker } from './apis.ts';
 import type { ChainResult } from './chain.ts';
 import type { Comparison } from './compare.ts';
 import type { Cause, Diagnosis } from './diagnosis.ts';
@@ -165,7 +166,7 @@ function timingLine(diagnosis: Diagnosis): string {
   if (phases.headersMs !== undefined) parts.push(`headers ${formatMs(phases.headersMs)}`);
   const first = timeline.events[0];
   if (first !== undefined) parts.push(`first event ${formatMs(first.t)}`);
-  const end = timeline.end.kind === 'done' ? '[DONE]' : timeline.end.kind;
+  const end = timeline.end.kind === 'done' ? endMarker(timeline.api) : timeline.end.kind;
   parts.push(`end ${formatMs(timeline.end.t)} (${end})`);
   const expected = timeline.probe === undefined ? '' : `/${timeline.probe.events}`;
   parts.push(`${timeline.events.length}${expected} events in ${timeline.reads.length} reads`);

@@ -1,4 +1,5 @@
 /** What the doctor asks for: the probe URL or one small chat request, and how long to wait. */
+import type { ChatApi } from './apis.ts';
 import type { CaptureRequest } from './capture.ts';
 import type { ProbeShape } from './timeline.ts';
 
@@ -49,33 +50,72 @@ export function probeRequest(base: URL, probe: ProbeShape, timeoutMs: number): C
   };
 }
 
-/** `POST <base>/v1/chat/completions`, or `<base>/chat/completions` when the base ends in /v1. */
+/** Anthropic's API version the Messages request names, as its SDK sends it. */
+const ANTHROPIC_VERSION = '2023-06-01';
+
+/**
+ * One small streamed answer in `api`: `POST <base>/v1/chat/completions` (`/v1/messages`,
+ * `/v1/responses`), or `<base>/chat/completions` when the base ends in /v1. The key goes as
+ * each API's clients send it: `Authorization: Bearer`, or Anthropic's `x-api-key`.
+ */
 export function chatRequest(
   base: URL,
   key: string,
   model: string,
   timeoutMs: number,
+  api: ChatApi = 'chat',
 ): CaptureRequest {
-  const path = /\/v1\/?$/.test(base.pathname) ? 'chat/completions' : 'v1/chat/completions';
+  const { path, credentials, body } = API_REQUESTS[api](key, model);
+  const versioned = /\/v1\/?$/.test(base.pathname) ? path : `v1/${path}`;
   return {
-    url: joinPath(base, path),
+    url: joinPath(base, versioned),
     mode: 'chat',
+    ...(api === 'chat' ? {} : { api }),
     method: 'POST',
     headers: {
       ...COMMON_HEADERS,
       accept: 'text/event-stream',
       'content-type': 'application/json',
-      authorization: `Bearer ${key}`,
+      ...credentials,
     },
-    body: JSON.stringify({
+    body: JSON.stringify(body),
+    timeoutMs,
+  };
+}
+
+const API_REQUESTS: Record<
+  ChatApi,
+  (
+    key: string,
+    model: string,
+  ) => { path: string; credentials: Record<string, string>; body: object }
+> = {
+  chat: (key, model) => ({
+    path: 'chat/completions',
+    credentials: { authorization: `Bearer ${key}` },
+    body: {
       model,
       messages: [{ role: 'user', content: CHAT_PROMPT }],
       stream: true,
       max_tokens: CHAT_MAX_TOKENS,
-    }),
-    timeoutMs,
-  };
-}
+    },
+  }),
+  messages: (key, model) => ({
+    path: 'messages',
+    credentials: { 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION },
+    body: {
+      model,
+      messages: [{ role: 'user', content: CHAT_PROMPT }],
+      stream: true,
+      max_tokens: CHAT_MAX_TOKENS,
+    },
+  }),
+  responses: (key, model) => ({
+    path: 'responses',
+    credentials: { authorization: `Bearer ${key}` },
+    body: { model, input: CHAT_PROMPT, stream: true, max_output_tokens: CHAT_MAX_TOKENS },
+  }),
+};
 
 function joinPath(base: URL, path: string): URL {
   const url = new URL(base.href);

@@ -5,6 +5,7 @@
  */
 import type { EgressConfig } from '../config/index.ts';
 import { chooseEgress } from '../upstream/egress.ts';
+import type { ChatApi } from './apis.ts';
 import { capture as captureOverHttp, type CaptureRequest } from './capture.ts';
 import { chainDiagnoses, type ChainResult } from './chain.ts';
 import { classify } from './classify.ts';
@@ -16,7 +17,14 @@ import type { ProbeShape, Timeline } from './timeline.ts';
 
 export type DoctorTarget =
   | { readonly mode: 'probe'; readonly url: URL; readonly probe: ProbeShape }
-  | { readonly mode: 'chat'; readonly url: URL; readonly key: string; readonly model: string };
+  | {
+      readonly mode: 'chat';
+      readonly url: URL;
+      readonly key: string;
+      readonly model: string;
+      /** Absent: Chat Completions. */
+      readonly api?: ChatApi;
+    };
 
 export type CaptureFn = (request: CaptureRequest) => Promise<Timeline>;
 
@@ -38,7 +46,7 @@ export function requestFor(
   const base =
     target.mode === 'probe'
       ? probeRequest(target.url, target.probe, timeoutMs)
-      : chatRequest(target.url, target.key, target.model, timeoutMs);
+      : chatRequest(target.url, target.key, target.model, timeoutMs, target.api);
   // To a Sluice gateway (`--key`) the token asks for what it saw of its upstream's answer.
   const request =
     token === undefined ? base : { ...base, headers: { ...base.headers, [DOCTOR_HEADER]: token } };

@@ -4,6 +4,7 @@
  * events arrived. A healthy stream shows two matching rows of 1s; a buffer shows the arrivals
  * piled into a few columns.
  */
+import { endMarker } from './apis.ts';
 import type { Diagnosis } from './diagnosis.ts';
 import { formatMs } from './stats.ts';
 
@@ -44,6 +45,7 @@ export function timelineStrip(diagnosis: Diagnosis, maxColumns = 64): string[] {
   lines.push(`arrived  ${row(arrivals)}`);
   lines.push(`         ${marks.join('').trimEnd()}`);
   lines.push(`         0${rightLabel.padStart(Math.max(columns - 1, rightLabel.length))}`);
-  lines.push('H headers · D [DONE] · E end without [DONE] · X connection broke or deadline');
+  const marker = endMarker(timeline.api);
+  lines.push(`H headers · D ${marker} · E end without ${marker} · X connection broke or deadline`);
   return lines;
 }

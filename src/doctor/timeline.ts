@@ -5,6 +5,7 @@
  * probe's own `epochMs`, which are wall-clock and only compared with each other loosely.
  */
 import type { UpstreamView } from '../probe/index.ts';
+import type { ChatApi } from './apis.ts';
 import type { CertificateSummary } from './certificate.ts';
 
 /** `probe`: Sluice's `/sluice/probe`, whose events carry their send times. `chat`: any OpenAI-compatible server. */
@@ -74,9 +75,9 @@ export interface RequestView {
 }
 
 export type EndKind =
-  /** `data: [DONE]` arrived and the body ended. */
+  /** The end marker arrived (`data: [DONE]`, `message_stop`, …) and the body ended. */
   | 'done'
-  /** The body ended cleanly without `[DONE]`. */
+  /** The body ended cleanly without its end marker. */
   | 'eof'
   /** The connection broke mid-body (reset, premature close, decompression error). */
   | 'reset'
@@ -104,6 +105,8 @@ export interface ForwardProxy {
 export interface Timeline {
   readonly url: string;
   readonly mode: CaptureMode;
+  /** Chat mode: the API asked (`--api`); absent means Chat Completions. */
+  readonly api?: ChatApi;
   readonly probe?: ProbeShape;
   readonly startedEpochMs: number;
   readonly phases: Phases;
@@ -121,7 +124,7 @@ export interface Timeline {
   readonly events: readonly EventRecord[];
   /** Arrival times of comment-only blocks (keepalives). */
   readonly comments: readonly number[];
-  /** When `[DONE]` arrived. */
+  /** When the answer's end marker arrived: `[DONE]`, or its API's last event (`apis.ts`). */
   readonly doneMs?: number;
   readonly end: StreamEnd;
   /** The first bytes of a body that was not an event stream (error pages, JSON). */
