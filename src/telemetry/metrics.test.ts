@@ -160,6 +160,7 @@ describe('SluiceMetrics', () => {
       'reason=rate_limit_exceeded': 0,
       'reason=too_many_streams': 0,
       'reason=insufficient_quota': 1,
+      'reason=budget_held': 0,
     });
     const requests = await values(metrics, 'sluice_requests_total');
     assert.equal(
