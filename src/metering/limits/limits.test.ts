@@ -429,6 +429,26 @@ for (const backend of backends) {
         leaseOf(await counters.admit([key], 'b', T0 + 1_000));
         refusalOf(await counters.admit([renewed], 'c', T0 + 1_500));
       });
+
+      it('budget: the sum of the holds is kept as they come and go, and added up anew if lost', async (t) => {
+        const { counters } = setup(backend, t);
+        const key = subject('key', { budgetCost: 1 });
+        const sum = `${KEY_PREFIX}held-sum:key:${key.id}`;
+        const reserve = { tokens: 10, cost: 0.25 };
+        const leases: Lease[] = [];
+        for (let i = 0; i < 4; i++) {
+          leases.push(leaseOf(await counters.admit([key], `r${i}`, T0, reserve)));
+        }
+        assert.deepEqual(await redis?.hGetAll(sum), { t: '40', c: '1' });
+        refusalOf(await counters.admit([key], 'full', T0, reserve));
+        await redis?.del(sum); // as if it expired while the four ran on
+        refusalOf(await counters.admit([key], 'still-full', T0, reserve));
+        await leases.pop()?.end({ tokens: 0, cost: null });
+        assert.deepEqual(await redis?.hGetAll(sum), { t: '30', c: '0.75' });
+        leases.push(leaseOf(await counters.admit([key], 'fits', T0, reserve)));
+        for (const lease of leases) await lease.end({ tokens: 0, cost: null });
+        assert.equal(await redis?.exists(sum), 0, 'no holds, no sum');
+      });
     }
 
     it('key and user together: a refusal by one takes nothing from the other', async (t) => {

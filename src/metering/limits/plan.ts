@@ -32,6 +32,8 @@ export interface CounterKeys {
   readonly budget: string;
   /** What the subject's requests in flight hold of its budget (`Reserve`), one entry each. */
   readonly held: string;
+  /** Their sum, kept as holds come and go (Redis; memory keeps the entries only). */
+  readonly heldSum: string;
 }
 
 /** Which limit refused, as the backends report it before it becomes a `Refusal`. */
@@ -87,6 +89,7 @@ function counterKeys(subject: Subject, budget: BudgetPlan | null): CounterKeys {
     streams: `streams:${who}`,
     budget: `budget:${period}:${who}`,
     held: `held:${who}`,
+    heldSum: `held-sum:${who}`,
   };
 }
 

@@ -22,8 +22,8 @@ function load(name: string, prelude: readonly string[] = []): Script {
   return { name, source, sha1: createHash('sha1').update(source).digest('hex') };
 }
 
-export const ADMIT_SCRIPT = load('admit.lua', ['cell-rate.lua']);
-export const END_SCRIPT = load('end.lua', ['cell-rate.lua']);
+export const ADMIT_SCRIPT = load('admit.lua', ['cell-rate.lua', 'held.lua']);
+export const END_SCRIPT = load('end.lua', ['cell-rate.lua', 'held.lua']);
 export const RENEW_SCRIPT = load('renew.lua');
 
 export async function runScript(

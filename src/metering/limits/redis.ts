@@ -76,7 +76,14 @@ export class RedisCounters implements Counters {
     const plans = planAdmission(subjects, now);
     if (plans.length === 0) return { ok: true, lease: EMPTY_LEASE };
     await this.#redis.ready();
-    const keys = plans.flatMap(({ keys: k }) => [k.rpm, k.tpm, k.streams, k.budget, k.held]);
+    const keys = plans.flatMap(({ keys: k }) => [
+      k.rpm,
+      k.tpm,
+      k.streams,
+      k.budget,
+      k.held,
+      k.heldSum,
+    ]);
     const spent = new Map<number, Spent>();
     const live: LiveLease = { requestId, plans, held: heldMember(requestId, reserve) };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -157,7 +164,13 @@ export class RedisCounters implements Counters {
     return endOnce(
       async (used) => {
         this.#live.delete(live);
-        const keys = live.plans.flatMap(({ keys: k }) => [k.tpm, k.streams, k.budget, k.held]);
+        const keys = live.plans.flatMap(({ keys: k }) => [
+          k.tpm,
+          k.streams,
+          k.budget,
+          k.held,
+          k.heldSum,
+        ]);
         await this.#run(END_SCRIPT, keys, endArgs(live, used, this.#options.clock()));
       },
       (err) => {

@@ -2,9 +2,10 @@
 -- every subject and then taking from all of them cannot race another instance: nothing is taken
 -- unless everything passes.
 --
--- KEYS, five per subject: rpm state, tpm state, stream leases (sorted set, score = expiry),
+-- KEYS, six per subject: rpm state, tpm state, stream leases (sorted set, score = expiry),
 -- budget counter (hash: t = tokens, c = cost), what requests in flight hold of the budget
--- (sorted set, score = expiry, members '<tokens> <cost> <request id>').
+-- (sorted set, score = expiry, members '<tokens> <cost> <request id>'), and the sum of those
+-- holds (hash: t, c; kept as they come and go, so an admission never adds them all up).
 -- ARGV[1] now (ms), ARGV[2] request id, ARGV[3] lease expiry (ms), ARGV[4] lease set TTL (ms),
 -- ARGV[5] this request's held member, then eight per subject, '' where there is no such limit:
 -- rpm, tpm, maxStreams, budget tokens,
@@ -21,25 +22,43 @@ local request_id = ARGV[2]
 local lease_expiry = ARGV[3]
 local lease_ttl = ARGV[4]
 local held_member = ARGV[5]
-local subjects = #KEYS / 5
+local subjects = #KEYS / 6
 
 local function key(i, j)
-  return KEYS[(i - 1) * 5 + j]
+  return KEYS[(i - 1) * 6 + j]
 end
 
 local function arg(i, j)
   return ARGV[5 + (i - 1) * 8 + j]
 end
 
--- What the live members of a held set add up to; expired ones (their instance died) go.
-local function held_by(held, now)
-  redis.call('ZREMRANGEBYSCORE', held, '-inf', int(now))
-  local tokens, cost = 0, 0
-  for _, member in ipairs(redis.call('ZRANGE', held, 0, -1)) do
-    local t, c = string.match(member, '^(%S+) (%S+) ')
-    tokens = tokens + (tonumber(t) or 0)
-    cost = cost + (tonumber(c) or 0)
+-- What the live members of a held set add up to. Expired ones (their instance died) go, and
+-- leave the sum; a sum that is missing (it expired while its streams ran on) is added up anew.
+local function held_by(held, sums, now)
+  local expired = redis.call('ZRANGEBYSCORE', held, '-inf', int(now))
+  if #expired > 0 then
+    redis.call('ZREMRANGEBYSCORE', held, '-inf', int(now))
+    if redis.call('EXISTS', sums) == 1 then
+      for _, member in ipairs(expired) do
+        held_add(sums, member, -1)
+      end
+    end
   end
+  if redis.call('ZCARD', held) == 0 then
+    redis.call('DEL', sums)
+    return 0, 0
+  end
+  local v = redis.call('HMGET', sums, 't', 'c')
+  local tokens, cost = tonumber(v[1]), tonumber(v[2])
+  if tokens and cost then
+    return tokens, cost
+  end
+  tokens, cost = 0, 0
+  for _, member in ipairs(redis.call('ZRANGE', held, 0, -1)) do
+    local t, c = held_amounts(member)
+    tokens, cost = tokens + t, cost + c
+  end
+  redis.call('HSET', sums, 't', int(tokens), 'c', tostring(cost))
   return tokens, cost
 end
 
@@ -99,7 +118,7 @@ for i = 1, subjects do
     elseif budget_cost and (cost or 0) >= budget_cost then
       return { 0, i, 'cost', 0 }
     else
-      local held_tokens, held_cost = held_by(key(i, 5), now)
+      local held_tokens, held_cost = held_by(key(i, 5), key(i, 6), now)
       if budget_tokens and tokens + held_tokens >= budget_tokens then
         return { 0, i, 'tokens-held', 0 }
       elseif budget_cost and (cost or 0) + held_cost >= budget_cost then
@@ -127,6 +146,10 @@ for i = 1, subjects do
   if arg(i, 4) ~= '' or arg(i, 5) ~= '' then
     redis.call('ZADD', key(i, 5), lease_expiry, held_member)
     redis.call('PEXPIRE', key(i, 5), lease_ttl)
+    held_add(key(i, 6), held_member, 1)
+    redis.call('HSETNX', key(i, 6), 't', '0')
+    redis.call('HSETNX', key(i, 6), 'c', '0')
+    redis.call('PEXPIRE', key(i, 6), lease_ttl)
   end
 end
 return { 1 }
