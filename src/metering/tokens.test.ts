@@ -16,6 +16,14 @@ describe('token estimates', () => {
     assert.ok(Math.abs(tokens - exact) / exact < 0.01, `${tokens} vs ${exact}`);
   });
 
+  it('a prompt of token ids counts one token an id (completions, embeddings), batches too', async () => {
+    assert.equal(await estimatePromptTokens({ model: 'm', prompt: [1, 2, 3, 4] }), 4);
+    assert.equal(await estimatePromptTokens({ model: 'm', input: [[5, 6], [7]] }), 3);
+    // Mixed with text, both count.
+    const mixed = await estimatePromptTokens({ model: 'm', prompt: ['Hello world', [1, 2]] });
+    assert.equal(mixed, (await countTokens('Hello world')) + 2);
+  });
+
   it('estimates a prompt from its text fields; an image by its size, not its base64', async () => {
     const png = readFileSync(new URL('../../test/fixtures/images/1500x900.png', import.meta.url));
     const prompt = (url: string) =>

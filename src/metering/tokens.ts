@@ -72,7 +72,22 @@ function promptOf(body: Record<string, unknown> | undefined): {
     collect(body[field], prompt, field === 'tools' || field === 'functions');
   }
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
-  return { strings: prompt.strings, framing: prompt.images + messages * PER_MESSAGE };
+  const ids = tokenIds(body.prompt) + tokenIds(body.input);
+  return { strings: prompt.strings, framing: prompt.images + messages * PER_MESSAGE + ids };
+}
+
+/**
+ * A prompt given as token ids (completions' `prompt`, embeddings' `input`: `[1, 2, 3]`, or a
+ * batch of them, `[[1, 2], [3]]`): one token each. Before, such a prompt counted none.
+ */
+function tokenIds(value: unknown): number {
+  if (!Array.isArray(value)) return 0;
+  let ids = 0;
+  for (const item of value) {
+    if (typeof item === 'number') ids++;
+    else if (Array.isArray(item)) for (const id of item) if (typeof id === 'number') ids++;
+  }
+  return ids;
 }
 
 interface Collected {
