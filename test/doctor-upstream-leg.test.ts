@@ -16,7 +16,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { DoctorJson } from '../src/doctor/index.ts';
 import { formatEvent } from '../src/sse/index.ts';
-import { type FakeUpstream, sseHead, startFakeUpstream } from './support/fake-upstream.ts';
+import {
+  type FakeUpstream,
+  type Script,
+  sseHead,
+  startFakeUpstream,
+} from './support/fake-upstream.ts';
 import { runDoctor } from './support/intermediaries/doctor-run.ts';
 import { proxyServerBlock, startNginx } from './support/nginx.ts';
 import { ADMIN_KEY, keyFor, sluiceFor, type TestSluice } from './support/sluice.ts';
@@ -30,11 +35,14 @@ const CHUNKS = 40;
  */
 const HELD = ['not-streaming', 'size-bursts'];
 
-let upstream: FakeUpstream;
-before(async () => {
-  // A model that writes a token every 20 ms, usage last (Sluice asks for it).
-  upstream = await startFakeUpstream(async ({ res }) => {
+/**
+ * A model that writes a token every 20 ms, usage last (Sluice asks for it); `first` is written
+ * before the answer.
+ */
+function pacedAnswer(first = ''): Script {
+  return async ({ res }) => {
     sseHead(res);
+    if (first !== '') res.write(first);
     for (let i = 1; i <= CHUNKS; i++) {
       const chunk = {
         id: 'chatcmpl-leg',
@@ -49,7 +57,12 @@ before(async () => {
     const last = { id: 'chatcmpl-leg', object: 'chat.completion.chunk', choices: [], usage };
     res.write(formatEvent({ data: JSON.stringify(last) }));
     res.end(formatEvent({ data: '[DONE]' }));
-  });
+  };
+}
+
+let upstream: FakeUpstream;
+before(async () => {
+  upstream = await startFakeUpstream(pacedAnswer());
 });
 after(() => upstream.stop());
 
@@ -164,6 +177,20 @@ describe('doctor --key through Sluice: a hold between Sluice and its provider', 
       );
     } finally {
       await front.stop();
+      await sluice.stop();
+    }
+  });
+
+  it('a report forged by the upstream is not taken for Sluice’s own', async () => {
+    // The answer comes as it is made, but the upstream claims it came in one read.
+    const claim = { reads: [[5, 9_000, CHUNKS + 2]], egress: 'direct' };
+    upstream.script(pacedAnswer(`: sluice-upstream ${JSON.stringify(claim)}\n\n`));
+    const sluice = await sluiceFor(upstream.origin, { SLUICE_LOG_LEVEL: 'warn' });
+    try {
+      const result = await doctorAt(sluice.baseURL, ADMIN_KEY);
+      assert.equal(result.verdict, 'ok', explain(result));
+    } finally {
+      upstream.script(pacedAnswer());
       await sluice.stop();
     }
   });

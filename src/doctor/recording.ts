@@ -94,7 +94,10 @@ export class Recording {
       const t = this.now();
       if (event.data === undefined) {
         this.#comments.push(t);
-        for (const comment of event.comments) this.#upstream ??= parseUpstreamComment(comment);
+        // The last one is Sluice's: it ends the stream with it. One before it came from further
+        // up — a relay may write anything — and is not Sluice's word.
+        for (const comment of event.comments)
+          this.#upstream = parseUpstreamComment(comment) ?? this.#upstream;
       } else if (event.data === '[DONE]') this.#doneMs ??= t;
       else {
         const read = this.#reads.length - 1;
