@@ -121,6 +121,9 @@ describe('doctor --key through Sluice: a hold between Sluice and its provider', 
       assert.equal(fix?.where, 'in the nginx between Sluice and its provider');
       snippet = fix.snippet ?? '';
       assert.match(snippet, /proxy_buffering off;/);
+      // There it holds the provider's answers, which carry no X-Accel-Buffering: no.
+      assert.match(fix.text, /the provider's answers carry no such header/);
+      assert.doesNotMatch(fix.text, /obeys the X-Accel-Buffering: no that Sluice sends/);
 
       // A user learns where the hold is, not what the operator's hops are.
       await keyFor(sluice, 'owner'); // the first user is an admin

@@ -18,6 +18,11 @@ export type FixKind =
 
 export interface FixEntry {
   readonly text: string;
+  /**
+   * The text where the hop stands between Sluice and its provider (`upstream-leg.ts`), when it
+   * differs: the answers it holds there are the provider's, not Sluice's.
+   */
+  readonly behindSluice?: string;
   /** Where the snippet goes. */
   readonly where?: string;
   readonly snippet?: string;
@@ -59,6 +64,10 @@ const nginx: Partial<Record<FixKind, FixEntry>> = {
       'X-Accel-Buffering;` there. ingress-nginx: annotation ' +
       'nginx.ingress.kubernetes.io/proxy-buffering: "off"; NGINX Inc\'s controller: ' +
       'nginx.org/proxy-buffering: "False".',
+    behindSluice:
+      'nginx buffers proxied responses by default (proxy_buffering on). Sluice turns that off ' +
+      "for its own answers with X-Accel-Buffering: no, but the provider's answers carry no such " +
+      'header: turn buffering off in the location that proxies to the provider.',
     where: NGINX_LOCATION,
     snippet:
       'proxy_buffering off;\nproxy_cache off;\nproxy_http_version 1.1;\nproxy_set_header Connection "";',

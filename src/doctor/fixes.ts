@@ -35,6 +35,22 @@ export function hopFix(kind: FixKind, hop: HopId): Fix | undefined {
   return entry === undefined ? undefined : withHop(hop, entry);
 }
 
+/** The fixes of `hop` where it stands between Sluice and its provider, one per text. */
+export function fixesBehindSluice(kinds: readonly FixKind[], hop: HopId): Fix[] {
+  const fixes: Fix[] = [];
+  for (const kind of kinds) {
+    const entry = FIX_TABLE[hop]?.[kind];
+    if (entry === undefined) continue;
+    const fix: Fix = {
+      ...withHop(hop, entry),
+      text: entry.behindSluice ?? entry.text,
+      where: `in the ${HOP_NAMES[hop]} between Sluice and its provider`,
+    };
+    if (!fixes.some((f) => f.text === fix.text)) fixes.push(fix);
+  }
+  return fixes;
+}
+
 /** Advice for when no hop is named, with the measured numbers. */
 export function genericFix(kind: FixKind, detail: FixDetail = {}): Fix {
   return { hop: 'any', text: genericText(kind, detail) };

@@ -9,9 +9,9 @@
 import type { UpstreamView } from '../probe/index.ts';
 import { chatTimingFindings } from './chat-timing.ts';
 import type { Cause, Finding, Severity } from './diagnosis.ts';
-import { HOP_NAMES, hopsOf, type HopId, readFingerprints } from './fingerprints.ts';
+import { hopsOf, type HopId, readFingerprints } from './fingerprints.ts';
 import { fixesOf, hopsWithFixes } from './attribution.ts';
-import { genericFix } from './fixes.ts';
+import { fixesBehindSluice, genericFix } from './fixes.ts';
 import { releasesOf } from './releases.ts';
 import { formatMs } from './stats.ts';
 import type { EventRecord, ReadRecord, Timeline } from './timeline.ts';
@@ -70,11 +70,9 @@ export function upstreamLegCause(finding: UpstreamLegFinding, severity: Severity
   const hops = [...named, 'upstream-leg' as const];
   // Hop by hop, the named hops' own fixes first (for the one behind Sluice), then the way's.
   const fixes = hops.flatMap((hop) =>
-    fixesOf(finding.fixKinds, [hop]).map((fix) =>
-      hop === 'upstream-leg'
-        ? fix
-        : { ...fix, where: `in the ${HOP_NAMES[hop]} between Sluice and its provider` },
-    ),
+    hop === 'upstream-leg'
+      ? fixesOf(finding.fixKinds, [hop])
+      : fixesBehindSluice(finding.fixKinds, hop),
   );
   const kind = finding.fixKinds[0];
   if (fixes.length === 0 && kind !== undefined) fixes.push(genericFix(kind, finding.fixDetail));
