@@ -9,7 +9,7 @@
  * it may sit, marks the guess, and lists the fixes of every suspect, the silent one first.
  */
 import type { Cause, Finding, Severity } from './diagnosis.ts';
-import { type Fingerprint, HOP_NAMES, type HopId } from './fingerprints.ts';
+import { type Fingerprint, HOP_NAMES, type HopId, hopsOf } from './fingerprints.ts';
 import type { FixKind } from './fix-table.ts';
 import { genericFix, hopFix, keepaliveFix, type Fix } from './fixes.ts';
 import { describeHops, namedIds, type PathView } from './path.ts';
@@ -39,7 +39,7 @@ export function toCause(
     const bufferSeen = has('accel-consumed') || has('content-length');
     kinds = ['compression', ...kinds.filter((k) => k !== 'buffering' || bufferSeen)];
   }
-  const named = path === undefined ? hopsFrom(fingerprints) : namedIds(path);
+  const named = path === undefined ? hopsOf(fingerprints) : namedIds(path);
   const silent = path?.silent ?? [];
   const base = {
     id: finding.id,
@@ -115,10 +115,6 @@ function pinned(
     size !== undefined &&
     NGINX_BUFFERS.includes(size)
   );
-}
-
-function hopsFrom(fingerprints: readonly Fingerprint[]): HopId[] {
-  return unique(fingerprints.flatMap((f) => (f.hop === undefined ? [] : [f.hop])));
 }
 
 function unique<T>(items: readonly T[]): T[] {
