@@ -16,3 +16,4 @@ export type {
   UpstreamConfig,
 } from './types.ts';
 export type { MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';
+export type { GoogleServiceAccount } from './google-credentials.ts';

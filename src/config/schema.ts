@@ -37,6 +37,7 @@ function buildSchema(z: Z) {
       apiKeyEnv: z.string().min(1),
       apiKeys: z.array(z.string().min(1)),
       apiKeyEnvs: z.array(z.string().min(1)),
+      googleCredentials: z.string().min(1),
       models: z.array(z.string().min(1)),
       headers: z.record(z.string(), z.string()),
       priority: z.number().int(),

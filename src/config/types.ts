@@ -1,4 +1,5 @@
 import type { LogFormat, LogLevel } from '../log/index.ts';
+import type { GoogleServiceAccount } from './google-credentials.ts';
 import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
 import type { MetricsConfig, TracesConfig } from './telemetry.ts';
@@ -21,6 +22,8 @@ export interface UpstreamConfig {
   readonly baseUrl: URL;
   /** Its keys, each with its own health; none for a server that needs no key. */
   readonly apiKeys: readonly string[];
+  /** Vertex AI: a service account whose OAuth tokens authenticate instead of keys. */
+  readonly googleCredentials: GoogleServiceAccount | undefined;
   /** Model name patterns (`*` wildcard) this upstream serves; `undefined` serves every model. */
   readonly models: readonly string[] | undefined;
   /** Extra headers for every request to this upstream (e.g. `OpenAI-Organization`). */

@@ -5,6 +5,7 @@
  */
 import type { ConfigFile } from './schema.ts';
 import type { ApiFamily, AzureSettings, UpstreamConfig } from './types.ts';
+import { readServiceAccount } from './google-credentials.ts';
 import { nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
 
@@ -112,10 +113,23 @@ function fromEntry(
   if (!azure && (entry.apiVersion !== undefined || entry.deployments !== undefined))
     problems.push(`${where}: "apiVersion" and "deployments" are for "family": "azure" only.`);
   const proxy = entry.proxy === undefined ? undefined : proxyOf(entry.proxy, where, problems);
+  const google =
+    entry.googleCredentials === undefined
+      ? undefined
+      : readServiceAccount(entry.googleCredentials, `${where}.googleCredentials`, problems);
+  if (entry.googleCredentials !== undefined && (entry.family ?? 'openai') !== 'openai')
+    problems.push(
+      `${where}: "googleCredentials" is for Vertex AI's OpenAI-compatible endpoint ("family": "openai"); Claude on Vertex (its rawPredict routes) is not supported.`,
+    );
+  if (entry.googleCredentials !== undefined && keys.length > 0)
+    problems.push(
+      `${where}: "googleCredentials" mints its own tokens; it takes no "apiKey", "apiKeys", "apiKeyEnv" or "apiKeyEnvs".`,
+    );
   return {
     family: entry.family === 'anthropic' ? 'anthropic' : 'openai',
     baseUrl: base,
     apiKeys: keys,
+    googleCredentials: google,
     // An Azure resource serves its deployments: those models, unless said otherwise.
     models:
       entry.models ??
@@ -144,6 +158,7 @@ function upstream(
     family,
     baseUrl,
     apiKeys: apiKey === undefined ? [] : [apiKey],
+    googleCredentials: undefined,
     models: undefined,
     headers: {},
     priority: 0,

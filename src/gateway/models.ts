@@ -11,6 +11,7 @@ import { type SluiceError, UpstreamProtocolError } from '../errors/index.ts';
 import type { Principal } from '../accounts/index.ts';
 import type { ApiFamily } from '../config/index.ts';
 import {
+  keyHeaders,
   namesOf,
   servesModel,
   type Upstream,
@@ -141,7 +142,7 @@ async function fetchModels(
       ...upstream.defaultHeaders,
       ...traceHeaders,
       ...upstream.headers,
-      ...listingKey(upstream).headers,
+      ...(await keyHeaders(listingKey(upstream))),
       accept: 'application/json',
     },
     headersTimeout: timeouts.firstByteMs,

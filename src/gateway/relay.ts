@@ -6,17 +6,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
-import { UpstreamTimeoutError } from '../errors/index.ts';
+import {
+  InternalError,
+  SluiceError,
+  UpstreamAuthFailedError,
+  UpstreamTimeoutError,
+} from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { SluiceError } from '../errors/index.ts';
 import { ownUtf8, parseJsonObject } from '../http/index.ts';
 import {
   type Attempt,
   AttemptPlan,
   type Health,
   healthOutcomes,
+  keyHeaders,
   type Outcome,
   type Upstream,
+  type UpstreamKey,
   upstreamModel,
   upstreamPath,
 } from '../upstream/index.ts';
@@ -78,6 +84,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const model = parsed.model === undefined ? undefined : upstreamModel(upstream, parsed.model);
       const method = req.method ?? 'GET';
       const traced = ctx.trace.nextTry();
+      const credentials = await credentialsOf(key);
       const request: Dispatcher.DispatchOptions = {
         origin: upstream.origin,
         path: upstreamPath(upstream, ctx.path, method, model),
@@ -86,7 +93,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
           ...upstream.defaultHeaders,
           ...upstreamRequestHeaders(
             ctx.translated ? {} : req.headers,
-            { ...traced.headers, ...upstream.headers, ...key.headers },
+            { ...traced.headers, ...upstream.headers, ...credentials.headers },
             {
               keepLength: !parsed.replayable && parsed.contentType === undefined,
               ...(parsed.contentType === undefined ? {} : { contentType: parsed.contentType }),
@@ -99,10 +106,15 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
         bodyTimeout: timeouts.idleMs,
       };
       const startedAt = Date.now();
-      // In flight for the choice of the next request's upstream; `attempt` never rejects.
-      upstream.load.inFlight++;
-      const result = await attempt({ upstream, request, client, timeouts, stop });
-      upstream.load.inFlight--;
+      let result: AttemptResult;
+      if (credentials.failed !== undefined) {
+        result = credentials.failed;
+      } else {
+        // In flight for the choice of the next request's upstream; `attempt` never rejects.
+        upstream.load.inFlight++;
+        result = await attempt({ upstream, request, client, timeouts, stop });
+        upstream.load.inFlight--;
+      }
       const report = {
         upstream: upstream.name,
         key: key.id,
@@ -153,6 +165,32 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
     res.off('close', onClose);
   }
   return current;
+}
+
+/**
+ * The key's headers, a minted token among them (`keyHeaders`). Minting can fail — the token
+ * endpoint unreachable, or refusing the account — and that is this try's failure, as if the
+ * upstream had answered so: another key or upstream may do better.
+ */
+async function credentialsOf(
+  key: UpstreamKey,
+): Promise<{ headers: Readonly<Record<string, string>>; failed?: AttemptResult }> {
+  try {
+    return { headers: await keyHeaders(key) };
+  } catch (error) {
+    const failure = error instanceof SluiceError ? error : new InternalError(error);
+    const refused = failure instanceof UpstreamAuthFailedError;
+    return {
+      headers: {},
+      failed: {
+        kind: 'failed',
+        error: failure,
+        retryable: true,
+        answer: refused ? failure.upstreamStatus : 'unreachable',
+        retryAfterMs: undefined,
+      },
+    };
+  }
 }
 
 /** Records a try's outcome in a breaker; an opening or a recovery is said in the log. */

@@ -138,6 +138,8 @@ describe('costOf', () => {
     const own: PriceTable = { 'models/gemini-2.5-pro': { input: 1, output: 1 }, ...DEFAULT_PRICES };
     assert.equal(costOf(own, 'models/gemini-2.5-pro', usage(1_000_000, 0)), 1);
     assert.equal(costOf(DEFAULT_PRICES, 'models/my-llama', usage(10, 10)), null);
+    // Vertex AI's OpenAI-compatible names: `google/gemini-…`.
+    assert.ok(near(costOf(DEFAULT_PRICES, 'google/gemini-2.5-pro', usage(100_000, 10_000)), 0.225));
     // Grok past 128K input: every token at twice the rates.
     assert.ok(near(costOf(DEFAULT_PRICES, 'grok-4-0709', usage(200_000, 0)), 1.2));
   });

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { ApiFamily, Config, UpstreamConfig } from '../config/index.ts';
+import type { Dispatcher } from 'undici';
+import type { ApiFamily, Config, GoogleServiceAccount, UpstreamConfig } from '../config/index.ts';
 import type { Dispatchers } from './dispatchers.ts';
 import { chooseEgress, type Egress } from './egress.ts';
 import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
+import { GoogleTokens, type HeldToken } from './google-tokens.ts';
 import { FAMILY_HEADERS, type Upstream, type UpstreamKey } from './upstreams.ts';
 
 /**
@@ -44,22 +46,33 @@ function buildUpstream(
   health: HealthRegistry,
 ): Upstream {
   const scheme = FAMILY_HEADERS[u.azure === undefined ? u.family : 'azure'];
-  const keys: UpstreamKey[] =
-    u.apiKeys.length === 0
-      ? [{ id: u.name, headers: {}, health: health.get(`${u.name}:none`) }]
-      : u.apiKeys.map((key, i) => ({
-          id: u.apiKeys.length === 1 ? u.name : `${u.name}#${i + 1}`,
-          headers: scheme.auth(key),
-          health: health.get(`${u.name}:${fingerprint(key)}`),
-        }));
   const path = u.baseUrl.pathname.replace(/\/+$/, '');
   const egress = egressOf(u, config);
+  const dispatcher = dispatchers.for(egress);
+  const google = u.googleCredentials;
+  const keys: UpstreamKey[] =
+    google !== undefined
+      ? [
+          {
+            id: u.name,
+            headers: {},
+            ...tokensOf(u.name, google, dispatcher),
+            health: health.get(`${u.name}:google:${google.clientEmail}`),
+          },
+        ]
+      : u.apiKeys.length === 0
+        ? [{ id: u.name, headers: {}, health: health.get(`${u.name}:none`) }]
+        : u.apiKeys.map((key, i) => ({
+            id: u.apiKeys.length === 1 ? u.name : `${u.name}#${i + 1}`,
+            headers: scheme.auth(key),
+            health: health.get(`${u.name}:${fingerprint(key)}`),
+          }));
   return {
     name: u.name,
     family: u.family,
     origin: u.baseUrl.origin,
     basePath: u.azure === undefined || path.endsWith('/openai') ? path : `${path}/openai`,
-    dispatcher: dispatchers.for(egress),
+    dispatcher,
     proxied: egress.kind !== 'direct',
     headers: Object.fromEntries(Object.entries(u.headers).map(([k, v]) => [k.toLowerCase(), v])),
     defaultHeaders: FAMILY_HEADERS[u.family].defaults,
@@ -78,6 +91,28 @@ function buildUpstream(
   };
 }
 
+/**
+ * A service account's tokens. The token minted is kept for every build of the same upstream,
+ * account and key, so a reload (SIGHUP) keeps it instead of minting another; a new key mints.
+ */
+function tokensOf(
+  upstream: string,
+  account: GoogleServiceAccount,
+  dispatcher: Dispatcher,
+): Pick<UpstreamKey, 'token'> {
+  const key = account.privateKey.export({ type: 'pkcs8', format: 'der' });
+  const id = `${upstream}\n${account.clientEmail}\n${account.tokenUri.href}\n${fingerprint(key)}`;
+  let held = HELD_TOKENS.get(id);
+  if (held === undefined) {
+    held = {};
+    HELD_TOKENS.set(id, held);
+  }
+  const tokens = new GoogleTokens(account, dispatcher, upstream, held);
+  return { token: () => tokens.token() };
+}
+
+const HELD_TOKENS = new Map<string, HeldToken>();
+
 /** The upstream's own proxy when it has one, else the environment's rules for its host. */
 function egressOf(u: UpstreamConfig, config: Pick<Config, 'egress'>): Egress {
   if (u.proxy === 'none') return { kind: 'direct' };
@@ -88,7 +123,7 @@ function egressOf(u: UpstreamConfig, config: Pick<Config, 'egress'>): Egress {
 }
 
 /** Enough of a key's hash to tell keys apart; nothing of the key. */
-function fingerprint(key: string): string {
+function fingerprint(key: string | Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 

@@ -7,6 +7,7 @@ export {
   servesModel,
   upstreamModel,
   FAMILY_HEADERS,
+  keyHeaders,
   type Upstream,
   type UpstreamKey,
 } from './upstreams.ts';

@@ -8,6 +8,8 @@ export interface UpstreamKey {
   readonly id: string;
   /** Its authentication headers; none for a server that takes no key. */
   readonly headers: Readonly<Record<string, string>>;
+  /** A bearer token minted when needed (a Google service account), instead of `headers`. */
+  readonly token?: () => Promise<string>;
   readonly health: Health;
 }
 
@@ -44,6 +46,13 @@ export interface Upstream {
   readonly load: { inFlight: number };
   /** The built-in demo model rather than a real provider. */
   readonly demo: boolean;
+}
+
+/** The headers that authenticate with `key`; a minted token is fetched (or minted) first. */
+export async function keyHeaders(key: UpstreamKey): Promise<Readonly<Record<string, string>>> {
+  return key.token === undefined
+    ? key.headers
+    : { ...key.headers, authorization: `Bearer ${await key.token()}` };
 }
 
 /** How each API family authenticates, and what it needs by default. */
@@ -99,14 +108,15 @@ export function upstreamModel(upstream: Upstream, model: string): string {
 
 /**
  * The names a model goes by, the one given first: Google's OpenAI-compatible API names its models
- * `models/gemini-…` and serves them by the bare `gemini-…` too, which is what patterns, keys'
- * model lists and prices say.
+ * `models/gemini-…` and serves them by the bare `gemini-…` too; Vertex AI's names them
+ * `google/gemini-…`. Patterns, keys' model lists and prices may say the bare name.
  */
 export function namesOf(model: string): readonly string[] {
-  return model.startsWith(GOOGLE_PREFIX) ? [model, model.slice(GOOGLE_PREFIX.length)] : [model];
+  const prefix = GOOGLE_PREFIXES.find((p) => model.startsWith(p));
+  return prefix === undefined ? [model] : [model, model.slice(prefix.length)];
 }
 
-const GOOGLE_PREFIX = 'models/';
+const GOOGLE_PREFIXES = ['models/', 'google/'];
 
 /** `*` in a pattern matches any run of characters; no patterns means every model. */
 export function servesModel(
