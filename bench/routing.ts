@@ -141,6 +141,7 @@ class Model {
       priority: 0,
       weight: server.weight,
       azure: undefined,
+      vertexClaude: false,
       servesResponses: true,
       endUsers: false,
       health,

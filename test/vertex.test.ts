@@ -12,10 +12,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { loadConfig } from '../src/config/index.ts';
 import { ConfigError } from '../src/errors/index.ts';
-import { chatStream } from './support/chat-fixtures.ts';
+import { chatStream, claudeMessage, messagesText, namedStream } from './support/chat-fixtures.ts';
 import type { ServerResponse } from 'node:http';
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
@@ -246,6 +247,89 @@ describe('Vertex AI with a service account', () => {
   });
 });
 
+describe('Claude on Vertex AI with a service account', () => {
+  const CLAUDE = 'claude-sonnet-4-5@20250929';
+  const FIXTURE = 'anthropic-messages/anthropic-text.chunks.txt';
+  const CLAUDE_PATH = '/v1/projects/my-project/locations/us-east5/publishers/anthropic/models';
+
+  /** Claude's routes on Vertex, as `AnthropicVertex` is answered; the last token issued only. */
+  async function vertexClaude(tokens: TokenServer): Promise<FakeUpstream> {
+    const stream = namedStream(FIXTURE);
+    return startFakeUpstream(async (call) => {
+      if (call.headers.authorization !== `Bearer ${tokens.issued.at(-1) ?? 'none'}`) {
+        reply(call.res, 401, { error: { code: 401, message: 'Request had invalid credentials.' } });
+      } else if (call.path === `${CLAUDE_PATH}/${encodeURIComponent(CLAUDE)}:streamRawPredict`) {
+        await stream(call);
+      } else if (call.path === `${CLAUDE_PATH}/${encodeURIComponent(CLAUDE)}:rawPredict`) {
+        reply(call.res, 200, claudeMessage('Hello!', { input_tokens: 12, output_tokens: 3 }));
+      } else if (call.path === `${CLAUDE_PATH}/count-tokens:rawPredict`) {
+        reply(call.res, 200, { input_tokens: 12 });
+      } else {
+        reply(call.res, 404, { error: { code: 404, message: `no route ${call.path}` } });
+      }
+    });
+  }
+
+  it('messages streamed and whole, and a token count, at Vertex’s routes with the body it takes', async () => {
+    const keys = newKeys();
+    const tokens = await tokenServer(keys.publicKey);
+    const acct = await account(tokens.url, {}, keys);
+    const upstream = await vertexClaude(tokens);
+    const sluice = await sluiceWith({
+      name: 'vertex-claude',
+      family: 'anthropic',
+      baseUrl: `${upstream.origin}${CLAUDE_PATH}`,
+      googleCredentials: acct.file,
+      models: [CLAUDE],
+    });
+    const claude = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+    const message = {
+      model: CLAUDE,
+      max_tokens: 64,
+      messages: [{ role: 'user' as const, content: 'hi' }],
+    };
+    try {
+      const streamed = await claude.messages.stream(message).finalMessage();
+      const block = streamed.content[0];
+      assert.equal(block?.type === 'text' ? block.text : '', messagesText(FIXTURE));
+      const sent = upstream.calls.at(-1)?.json;
+      assert.equal(sent?.['model'], undefined, 'the model goes in the path');
+      assert.equal(sent?.['anthropic_version'], 'vertex-2023-10-16');
+      assert.equal(sent?.['stream'], true);
+
+      const whole = await claude.messages.create(message);
+      assert.equal(whole.content[0]?.type === 'text' ? whole.content[0].text : '', 'Hello!');
+      assert.match(upstream.calls.at(-1)?.path ?? '', /:rawPredict$/);
+
+      const counted = await claude.messages.countTokens({
+        model: CLAUDE,
+        messages: message.messages,
+      });
+      assert.equal(counted.input_tokens, 12);
+      assert.equal(upstream.calls.at(-1)?.json?.['model'], CLAUDE, 'a count names its model');
+
+      // Listed by the names configured (Vertex lists none); one token for everything.
+      const listed = await claude.models.list();
+      assert.deepEqual(
+        listed.data.map((m) => m.id),
+        [CLAUDE],
+      );
+      assert.equal(tokens.issued.length, 1);
+      // Priced as claude-sonnet-4-5 from the stream's own usage.
+      await sluice.running.settled();
+      const records = await sluice.running.store.listUsage({ limit: 10 });
+      const stream = records.find(
+        (r) => r.endpoint === '/v1/messages' && r.usageSource === 'upstream',
+      );
+      assert.ok(stream?.cost !== null && (stream?.cost ?? 0) > 0, JSON.stringify(stream));
+    } finally {
+      await sluice.stop();
+      await upstream.stop();
+      await tokens.server.stop();
+    }
+  });
+});
+
 describe('googleCredentials in the config file', () => {
   const problems = async (upstream: Record<string, unknown>): Promise<string> => {
     const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
@@ -289,15 +373,15 @@ describe('googleCredentials in the config file', () => {
     );
   });
 
-  it('takes no API keys beside it, and is for the OpenAI-compatible endpoint', async () => {
+  it('takes no API keys beside it, and is for Vertex, not Azure', async () => {
     const acct = await account('https://oauth2.googleapis.com/token');
     assert.match(
       await problems({ googleCredentials: acct.file, apiKey: 'k' }),
       /takes no "apiKey"/,
     );
     assert.match(
-      await problems({ googleCredentials: acct.file, family: 'anthropic' }),
-      /Claude on Vertex .* is not supported/,
+      await problems({ googleCredentials: acct.file, family: 'azure', apiVersion: '2024-10-21' }),
+      /"googleCredentials" is for Vertex AI .* not Azure/,
     );
     assert.equal(await problems({ googleCredentials: acct.file }), '');
   });

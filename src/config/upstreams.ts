@@ -117,9 +117,9 @@ function fromEntry(
     entry.googleCredentials === undefined
       ? undefined
       : readServiceAccount(entry.googleCredentials, `${where}.googleCredentials`, problems);
-  if (entry.googleCredentials !== undefined && (entry.family ?? 'openai') !== 'openai')
+  if (entry.googleCredentials !== undefined && azure)
     problems.push(
-      `${where}: "googleCredentials" is for Vertex AI's OpenAI-compatible endpoint ("family": "openai"); Claude on Vertex (its rawPredict routes) is not supported.`,
+      `${where}: "googleCredentials" is for Vertex AI ("family": "openai" for its OpenAI-compatible endpoint, "anthropic" for Claude), not Azure.`,
     );
   if (entry.googleCredentials !== undefined && keys.length > 0)
     problems.push(

@@ -62,6 +62,7 @@ describe('attempt', () => {
           priority: 0,
           weight: 1,
           azure: undefined,
+          vertexClaude: false,
           health: new Health({ ...DEFAULT_BREAKER, now: Date.now }),
           turn: { current: 0, key: 0 },
           load: { inFlight: 0 },

@@ -33,11 +33,14 @@ export type ModelList =
       readonly last_id: string | null;
     };
 
-/** Whether `GET /v1/models` must be put together rather than relayed. */
+/**
+ * Whether `GET /v1/models` must be put together rather than relayed: several upstreams, names
+ * to filter or add, or an upstream whose list is its configuration (Azure, Claude on Vertex).
+ */
 export function mergesModels(candidates: readonly Upstream[], principal: Principal): boolean {
   return (
     candidates.length > 1 ||
-    candidates.some((u) => u.azure !== undefined) ||
+    candidates.some((u) => u.azure !== undefined || u.vertexClaude) ||
     keyModels(principal) !== null ||
     candidates.some((u) => Object.keys(u.aliases).length > 0)
   );
@@ -128,6 +131,11 @@ async function fetchModels(
   // An Azure resource lists its models, not its deployments: what it serves is configured.
   const deployments = Object.keys(upstream.azure?.deployments ?? {});
   if (deployments.length > 0) return deployments.map((id) => entryFor('openai', id, upstream.name));
+  // Vertex lists no Claude models: those its patterns name whole are what it serves.
+  if (upstream.vertexClaude)
+    return (upstream.models ?? [])
+      .filter((pattern) => !pattern.includes('*'))
+      .map((id) => entryFor('anthropic', id, upstream.name));
   const response = await upstream.dispatcher.request({
     origin: upstream.origin,
     // Anthropic pages its list (20 by default); one page of its maximum holds every model.

@@ -87,7 +87,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const credentials = await credentialsOf(key);
       const request: Dispatcher.DispatchOptions = {
         origin: upstream.origin,
-        path: upstreamPath(upstream, ctx.path, method, model),
+        path: upstreamPath(upstream, ctx.path, method, model, parsed.stream),
         method,
         headers: {
           ...upstream.defaultHeaders,
@@ -224,6 +224,9 @@ function noteHealth(
  * The request body as each upstream should get it: the client's, or — for an alias — the same
  * JSON with the upstream's name for the model, made once per name.
  */
+/** What `AnthropicVertex` puts in a body that names none. */
+const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+
 class BodiesByModel {
   readonly #parsed: ParsedRequest;
   readonly #path: string;
@@ -242,14 +245,34 @@ class BodiesByModel {
     // A form (multipart) was rebuilt with the upstream's name for the model already.
     if (!Buffer.isBuffer(body)) return body;
     const renamed = model !== undefined && model !== this.#parsed.model;
-    if (!renamed && !upstream.endUsers) return body;
-    const name = `${upstream.endUsers ? '+' : '-'}${model ?? ''}`;
+    const vertex = upstream.vertexClaude;
+    if (!renamed && !upstream.endUsers && !vertex) return body;
+    const name = `${upstream.endUsers ? '+' : '-'}${vertex ? 'v' : ''}${model ?? ''}`;
     let made = this.#made.get(name);
     if (made === undefined) {
-      made = renamed ? ownUtf8(JSON.stringify({ ...parseJsonObject(body), model })) : body;
+      made =
+        renamed || vertex
+          ? ownUtf8(JSON.stringify(this.#rewritten(parseJsonObject(body), model, vertex)))
+          : body;
       if (upstream.endUsers) made = withEndUser(made, this.#path, this.#caller);
       this.#made.set(name, made);
     }
     return made;
+  }
+
+  /**
+   * The body with the upstream's name for the model; for Claude on Vertex as its own client
+   * sends it: `anthropic_version` in the body, and a message's model in the path, not here.
+   */
+  #rewritten(
+    json: Record<string, unknown>,
+    model: string | undefined,
+    vertex: boolean,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = model === undefined ? { ...json } : { ...json, model };
+    if (!vertex) return out;
+    out.anthropic_version ??= VERTEX_ANTHROPIC_VERSION;
+    if (this.#path === '/v1/messages') delete out.model;
+    return out;
   }
 }

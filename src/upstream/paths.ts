@@ -19,14 +19,20 @@ const DEPLOYMENT_ENDPOINTS = new Set([
   '/images/edits',
 ]);
 
-/** `path`: the client's `/v1/...?query`; `model`: the upstream's name for it, if any. */
+/**
+ * `path`: the client's `/v1/...?query`; `model`: the upstream's name for it, if any; `stream`:
+ * the request asks for a stream (Claude on Vertex has a route for each).
+ */
 export function upstreamPath(
   upstream: Upstream,
   path: string,
   method: string,
   model: string | undefined,
+  stream = false,
 ): string {
   const rest = path.slice('/v1'.length);
+  if (upstream.vertexClaude)
+    return vertexClaudePath(upstream.basePath, rest, method, model, stream);
   const azure = upstream.azure;
   if (azure === undefined) return upstream.basePath + rest;
   const [route, query] = rest.split('?', 2) as [string, string | undefined];
@@ -37,6 +43,26 @@ export function upstreamPath(
   const params = new URLSearchParams(query);
   params.set('api-version', azure.apiVersion);
   return `${upstream.basePath}${deployment}${route}?${params.toString()}`;
+}
+
+/**
+ * Claude on Vertex AI, as Anthropic's own `AnthropicVertex` client sends it: a message to
+ * `<model>:streamRawPredict` (or `:rawPredict`), a token count to `count-tokens:rawPredict`,
+ * below `…/publishers/anthropic/models`. The rest as it is (Vertex serves none of it).
+ */
+function vertexClaudePath(
+  base: string,
+  rest: string,
+  method: string,
+  model: string | undefined,
+  stream: boolean,
+): string {
+  const route = rest.split('?', 1)[0];
+  if (method !== 'POST') return base + rest;
+  if (route === '/messages' && model !== undefined)
+    return `${base}/${encodeURIComponent(model)}:${stream ? 'streamRawPredict' : 'rawPredict'}`;
+  if (route === '/messages/count_tokens') return `${base}/count-tokens:rawPredict`;
+  return base + rest;
 }
 
 /** The deployment a model goes to: the configured one, or the model's own name. */

@@ -40,6 +40,7 @@ function upstream(
     priority: options.priority ?? 0,
     weight: options.weight ?? 1,
     azure: undefined,
+    vertexClaude: false,
     health: health(),
     turn: { current: 0, key: 0 },
     load: { inFlight: 0 },

@@ -35,6 +35,11 @@ export interface Upstream {
   readonly priority: number;
   readonly weight: number;
   readonly azure: AzureSettings | undefined;
+  /**
+   * Claude on Vertex AI: Anthropic's Messages API at Google's `publishers/anthropic/models`, the
+   * model in the path (`:streamRawPredict`, `:rawPredict`) and `anthropic_version` in the body.
+   */
+  readonly vertexClaude: boolean;
   /** It serves the Responses API; when not, Responses requests for it are translated to Chat. */
   readonly servesResponses: boolean;
   /** It is told which of Sluice's users asked (`UpstreamConfig.endUsers`, `end-users.ts`). */
