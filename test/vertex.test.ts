@@ -295,7 +295,7 @@ describe('Claude on Vertex AI with a service account', () => {
       const sent = upstream.calls.at(-1)?.json;
       assert.equal(sent?.['model'], undefined, 'the model goes in the path');
       assert.equal(sent?.['anthropic_version'], 'vertex-2023-10-16');
-      assert.equal(sent?.['stream'], true);
+      assert.equal(sent['stream'], true);
 
       const whole = await claude.messages.create(message);
       assert.equal(whole.content[0]?.type === 'text' ? whole.content[0].text : '', 'Hello!');
