@@ -308,6 +308,20 @@ describe('Claude on Vertex AI with a service account', () => {
       assert.equal(counted.input_tokens, 12);
       assert.equal(upstream.calls.at(-1)?.json?.['model'], CLAUDE, 'a count names its model');
 
+      // An OpenAI client's chat, translated, goes the same way.
+      const chat = await new OpenAI({
+        baseURL: sluice.baseURL,
+        apiKey: ADMIN_KEY,
+        maxRetries: 0,
+      }).chat.completions.create({
+        model: CLAUDE,
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      assert.equal(await text(chat), messagesText(FIXTURE));
+      assert.match(upstream.calls.at(-1)?.path ?? '', /:streamRawPredict$/);
+      assert.equal(upstream.calls.at(-1)?.json?.['model'], undefined);
+
       // Listed by the names configured (Vertex lists none); one token for everything.
       const listed = await claude.models.list();
       assert.deepEqual(
