@@ -8,6 +8,7 @@ import type { Spent } from './budget-loader.ts';
 import { BudgetLoader } from './budget-loader.ts';
 import type { CellRate } from './cell-rate.ts';
 import { addCells, checkRequest, checkTokens, lifetimeMs, settle } from './cell-rate.ts';
+import { HeldSet } from './held-set.ts';
 import { EMPTY_LEASE, endOnce, repeat, type Used } from './lease.ts';
 import { resolveOptions, type CountersOptions, type ResolvedOptions } from './options.ts';
 import { counterLifetimeMs } from './periods.ts';
@@ -25,13 +26,6 @@ interface LiveLease {
   readonly plans: readonly SubjectPlan[];
 }
 
-/** One request's reserve in a subject's `held` map, until its lease ends or expires. */
-interface Held {
-  readonly tokens: number;
-  readonly cost: number;
-  expiresAt: number;
-}
-
 type Attempt = Admission | { readonly ok: 'missing'; readonly plans: readonly SubjectPlan[] };
 
 /** Reading budgets can race a counter's expiry; a few rounds settle it or something is wrong. */
@@ -44,8 +38,8 @@ export class MemoryCounters implements Counters {
   /** Per subject: request id → lease expiry. */
   readonly #streams = new Map<string, Map<string, number>>();
   readonly #spent = new Map<string, Expiring<Spent>>();
-  /** Per subject: request id → what it holds of the budget. */
-  readonly #held = new Map<string, Map<string, Held>>();
+  /** Per subject: what its requests in flight hold of its budget. */
+  readonly #held = new Map<string, HeldSet>();
   readonly #live = new Set<LiveLease>();
   readonly #stopRenewal: () => void;
 
@@ -84,8 +78,7 @@ export class MemoryCounters implements Counters {
         if (leases?.has(live.requestId) === true) {
           leases.set(live.requestId, now + this.#options.leaseMs);
         }
-        const held = this.#held.get(plan.keys.held)?.get(live.requestId);
-        if (held !== undefined) held.expiresAt = now + this.#options.leaseMs;
+        this.#held.get(plan.keys.held)?.renew(live.requestId, now + this.#options.leaseMs);
       }
     }
     this.#forgetExpired(now);
@@ -135,7 +128,7 @@ export class MemoryCounters implements Counters {
         } else if (plan.budget.cost !== null && spent.cost >= plan.budget.cost) {
           return refuse(plan, 'cost', 0, now);
         } else {
-          const held = this.#heldBy(plan.keys.held, now);
+          const held = this.#held.get(plan.keys.held)?.total(now) ?? NO_RESERVE;
           if (plan.budget.tokens !== null && spent.tokens + held.tokens >= plan.budget.tokens) {
             return refuse(plan, 'tokens-held', 0, now);
           }
@@ -160,8 +153,8 @@ export class MemoryCounters implements Counters {
         this.#streams.set(plan.keys.streams, leases);
       }
       if (plan.budget !== null) {
-        const held = this.#held.get(plan.keys.held) ?? new Map<string, Held>();
-        held.set(requestId, { ...reserve, expiresAt: now + this.#options.leaseMs });
+        const held = this.#held.get(plan.keys.held) ?? new HeldSet();
+        held.add(requestId, reserve, now + this.#options.leaseMs);
         this.#held.set(plan.keys.held, held);
       }
     }
@@ -190,7 +183,7 @@ export class MemoryCounters implements Counters {
         if (leases?.size === 0) this.#streams.delete(keys.streams);
       }
       const held = this.#held.get(keys.held);
-      held?.delete(live.requestId);
+      held?.remove(live.requestId);
       if (held?.size === 0) this.#held.delete(keys.held);
       if (plan.tpm !== null && plan.tpm >= 1 && tokens > 0) {
         const next = addCells(
@@ -226,22 +219,6 @@ export class MemoryCounters implements Counters {
     });
   }
 
-  /** What the live entries of a `held` map add up to; expired ones (their instance died) go. */
-  #heldBy(key: string, now: number): Reserve {
-    const entries = this.#held.get(key);
-    let tokens = 0;
-    let cost = 0;
-    for (const [id, held] of entries ?? []) {
-      if (held.expiresAt <= now) {
-        entries?.delete(id);
-        continue;
-      }
-      tokens += held.tokens;
-      cost += held.cost;
-    }
-    return { tokens, cost };
-  }
-
   #liveValue<T>(map: Map<string, Expiring<T>>, key: string): T | undefined {
     const entry = map.get(key);
     if (entry === undefined) return undefined;
@@ -261,9 +238,9 @@ export class MemoryCounters implements Counters {
       for (const [id, expiry] of leases) if (expiry <= now) leases.delete(id);
       if (leases.size === 0) this.#streams.delete(key);
     }
-    for (const [key, entries] of this.#held) {
-      for (const [id, held] of entries) if (held.expiresAt <= now) entries.delete(id);
-      if (entries.size === 0) this.#held.delete(key);
+    for (const [key, held] of this.#held) {
+      held.total(now);
+      if (held.size === 0) this.#held.delete(key);
     }
   }
 }
