@@ -142,6 +142,7 @@ class Model {
       weight: server.weight,
       azure: undefined,
       vertexClaude: false,
+      bedrock: undefined,
       servesResponses: true,
       endUsers: false,
       health,

@@ -10,6 +10,7 @@ export { DEFAULT_PRICES, type Price, type PriceTable, type TierRates } from './p
 export type {
   ApiFamily,
   AzureSettings,
+  BedrockSettings,
   Config,
   EgressConfig,
   Timeouts,

@@ -38,6 +38,15 @@ function buildSchema(z: Z) {
       apiKeys: z.array(z.string().min(1)),
       apiKeyEnvs: z.array(z.string().min(1)),
       googleCredentials: z.string().min(1),
+      aws: z
+        .strictObject({
+          region: z.string().min(1),
+          accessKeyIdEnv: z.string().min(1),
+          secretAccessKeyEnv: z.string().min(1),
+          sessionTokenEnv: z.string().min(1),
+        })
+        .partial()
+        .required({ region: true }),
       models: z.array(z.string().min(1)),
       headers: z.record(z.string(), z.string()),
       priority: z.number().int(),

@@ -7,6 +7,14 @@ import type { MetricsConfig, TracesConfig } from './telemetry.ts';
 /** Which wire protocol an upstream speaks; decides auth headers and which routes it serves. */
 export type ApiFamily = 'openai' | 'anthropic';
 
+/** Amazon Bedrock: Claude through its runtime API, requests signed with AWS credentials. */
+export interface BedrockSettings {
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string | undefined;
+}
+
 /** Azure OpenAI: requests go to `/openai/deployments/<deployment>/…?api-version=…`. */
 export interface AzureSettings {
   readonly apiVersion: string;
@@ -24,6 +32,8 @@ export interface UpstreamConfig {
   readonly apiKeys: readonly string[];
   /** Vertex AI: a service account whose OAuth tokens authenticate instead of keys. */
   readonly googleCredentials: GoogleServiceAccount | undefined;
+  /** Amazon Bedrock: its region and the credentials requests are signed with. */
+  readonly bedrock: BedrockSettings | undefined;
   /** Model name patterns (`*` wildcard) this upstream serves; `undefined` serves every model. */
   readonly models: readonly string[] | undefined;
   /** Extra headers for every request to this upstream (e.g. `OpenAI-Organization`). */

@@ -4,7 +4,7 @@
  * `schema.ts`; here, what the shape cannot say (keys named by variables, URLs, proxies).
  */
 import type { ConfigFile } from './schema.ts';
-import type { ApiFamily, AzureSettings, UpstreamConfig } from './types.ts';
+import type { ApiFamily, AzureSettings, BedrockSettings, UpstreamConfig } from './types.ts';
 import { readServiceAccount } from './google-credentials.ts';
 import { nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
@@ -85,7 +85,13 @@ function fromEntry(
   problems: string[],
 ): Omit<UpstreamConfig, 'name'> | undefined {
   const azure = entry.family === 'azure';
-  const base = apiRoot(entry.baseUrl, `${where}.baseUrl`, problems, !azure);
+  // Azure and Bedrock take their paths below the bare origin; every other API root ends in /v1.
+  const base = apiRoot(
+    entry.baseUrl,
+    `${where}.baseUrl`,
+    problems,
+    !azure && entry.aws === undefined,
+  );
   if (base === undefined) return undefined;
   const keys = [
     ...(entry.apiKey === undefined ? [] : [entry.apiKey]),
@@ -121,6 +127,11 @@ function fromEntry(
     problems.push(
       `${where}: "googleCredentials" is for Vertex AI ("family": "openai" for its OpenAI-compatible endpoint, "anthropic" for Claude), not Azure.`,
     );
+  const bedrock = entry.aws === undefined ? undefined : bedrockOf(entry, where, env, problems);
+  if (entry.aws !== undefined && keys.length > 0)
+    problems.push(
+      `${where}: "aws" signs its requests; it takes no "apiKey", "apiKeys", "apiKeyEnv" or "apiKeyEnvs".`,
+    );
   if (entry.googleCredentials !== undefined && keys.length > 0)
     problems.push(
       `${where}: "googleCredentials" mints its own tokens; it takes no "apiKey", "apiKeys", "apiKeyEnv" or "apiKeyEnvs".`,
@@ -130,6 +141,7 @@ function fromEntry(
     baseUrl: base,
     apiKeys: keys,
     googleCredentials: google,
+    bedrock,
     // An Azure resource serves its deployments: those models, unless said otherwise.
     models:
       entry.models ??
@@ -159,6 +171,7 @@ function upstream(
     baseUrl,
     apiKeys: apiKey === undefined ? [] : [apiKey],
     googleCredentials: undefined,
+    bedrock: undefined,
     models: undefined,
     headers: {},
     priority: 0,
@@ -169,6 +182,45 @@ function upstream(
     endUsers: knowsEndUsers(baseUrl),
     azure: undefined,
   };
+}
+
+/**
+ * Bedrock's settings: its region, and the credentials from the variables the entry names
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN by default, as AWS's own tools
+ * read them). Claude only: Bedrock's Anthropic models speak the Messages API.
+ */
+function bedrockOf(
+  entry: FileUpstream,
+  where: string,
+  env: Env,
+  problems: string[],
+): BedrockSettings | undefined {
+  const aws = entry.aws;
+  if (aws === undefined) return undefined;
+  if (entry.family !== 'anthropic') {
+    problems.push(`${where}: "aws" is for Claude on Amazon Bedrock: "family": "anthropic".`);
+    return undefined;
+  }
+  const named = (field: string, name: string): string | undefined => {
+    const value = nonEmpty(env[name]);
+    if (value === undefined)
+      problems.push(`${where}.aws.${field} names ${name}, which is not set.`);
+    return value;
+  };
+  const accessKeyId = named('accessKeyIdEnv', aws.accessKeyIdEnv ?? 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = named(
+    'secretAccessKeyEnv',
+    aws.secretAccessKeyEnv ?? 'AWS_SECRET_ACCESS_KEY',
+  );
+  const sessionToken = nonEmpty(env[aws.sessionTokenEnv ?? 'AWS_SESSION_TOKEN']);
+  if (aws.sessionTokenEnv !== undefined && sessionToken === undefined)
+    problems.push(`${where}.aws.sessionTokenEnv names ${aws.sessionTokenEnv}, which is not set.`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(aws.region))
+    problems.push(
+      `${where}.aws.region must be an AWS region such as us-east-1, not "${aws.region}".`,
+    );
+  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
+  return { region: aws.region, accessKeyId, secretAccessKey, sessionToken };
 }
 
 /** OpenAI's and Anthropic's own APIs take end-user identifiers; others are not assumed to. */

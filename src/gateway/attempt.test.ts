@@ -63,6 +63,7 @@ describe('attempt', () => {
           weight: 1,
           azure: undefined,
           vertexClaude: false,
+          bedrock: undefined,
           health: new Health({ ...DEFAULT_BREAKER, now: Date.now }),
           turn: { current: 0, key: 0 },
           load: { inFlight: 0 },

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
 import { SluiceError, UpstreamProtocolError, UpstreamTimeoutError } from '../errors/index.ts';
-import type { Upstream } from '../upstream/index.ts';
+import { EVENT_STREAM_TYPE, EventStreamDecoder, sseOf, type Upstream } from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import { isFailoverStatus, mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
@@ -64,6 +64,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   #headers: Record<string, string | string[] | undefined> = {};
   #errorChunks: Buffer[] = [];
   #errorBytes = 0;
+  /** Bedrock's binary event stream, turned into the SSE it carries (`upstream/bedrock.ts`). */
+  #frames: EventStreamDecoder | undefined;
 
   constructor(options: AttemptOptions, resolve: (result: AttemptResult) => void) {
     this.#o = options;
@@ -93,6 +95,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#headers = headers;
       return;
     }
+    if (isBedrockStream(this.#o.upstream, headers)) {
+      this.#frames = new EventStreamDecoder();
+      headers = { ...headers, 'content-type': 'text/event-stream; charset=utf-8' };
+      delete headers['content-length'];
+    }
     if (!this.#o.client.begin(status, headers, this.#o.upstream.proxied)) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
@@ -113,7 +120,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#phase === 'body') {
       const { client } = this.#o;
-      if (!client.write(chunk)) controller.pause();
+      const events = this.#frames === undefined ? chunk : this.#decoded(controller, chunk);
+      if (events === undefined) return;
+      if (events.length > 0 && !client.write(events)) controller.pause();
       // The client's answer failed on this chunk (one too large to hold whole): it goes out
       // now, and no more of the upstream's is read.
       if (client.error !== undefined) {
@@ -177,6 +186,24 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     }
   }
 
+  /** The SSE events a Bedrock chunk completes; undefined when the stream is broken. */
+  #decoded(controller: Dispatcher.DispatchController, chunk: Buffer): Buffer | undefined {
+    let text = '';
+    try {
+      for (const message of this.#frames?.push(chunk) ?? []) text += sseOf(message);
+    } catch (cause) {
+      const error = new UpstreamProtocolError(
+        this.#o.upstream.name,
+        `sent a broken event stream (${cause instanceof Error ? cause.message : String(cause)}).`,
+      );
+      this.#o.client.fail(error);
+      this.#settle({ kind: 'relayed', answer: 'broken' });
+      controller.abort(error);
+      return undefined;
+    }
+    return Buffer.from(text);
+  }
+
   #settle(result: AttemptResult): void {
     if (this.#phase === 'settled') return;
     this.#phase = 'settled';
@@ -187,6 +214,18 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   readonly #onStop = (reason: Error): void => {
     this.#controller?.abort(reason);
   };
+}
+
+function isBedrockStream(
+  upstream: Upstream,
+  headers: Record<string, string | string[] | undefined>,
+): boolean {
+  const type = headers['content-type'];
+  return (
+    upstream.bedrock !== undefined &&
+    typeof type === 'string' &&
+    type.toLowerCase().startsWith(EVENT_STREAM_TYPE)
+  );
 }
 
 /** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms from now. */

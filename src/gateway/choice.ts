@@ -67,7 +67,12 @@ export function chooseUpstreams(
       const translation = parsed.pathname === COMPACT ? undefined : responsesViaChat(parsed);
       if (translation !== undefined) return { candidates: own, translation };
     }
-  } else if (own.length > 0) return { candidates: own, translation: undefined };
+  } else if (own.length > 0) {
+    // Bedrock counts tokens in a shape of its own; Claude Code's count is answered here.
+    const count = own.every((u) => u.bedrock !== undefined) ? localCountFor(parsed) : undefined;
+    if (count !== undefined) return { count };
+    return { candidates: own, translation: undefined };
+  }
   const other = translatableTo(parsed);
   const across = other === undefined ? [] : candidatesFor(upstreams, other, parsed.model, true);
   if (across.length > 0) {

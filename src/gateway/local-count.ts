@@ -1,7 +1,7 @@
 /**
  * A token count no upstream can give, counted here: a Messages client's `count_tokens` for a
- * model only OpenAI-family upstreams serve (they have no such route; Claude Code asks before
- * it sends, to size its context), or a Responses client's `input_tokens` for a model only
+ * model only OpenAI-family or Bedrock upstreams serve (they have no such route; Claude Code asks
+ * before it sends, to size its context), or a Responses client's `input_tokens` for a model only
  * upstreams without the Responses API serve. The prompt is counted as it would be sent —
  * translated to Chat Completions — with the tokenizer metering estimates with (o200k_base,
  * `metering/tokens.ts`): an estimate, and the answer's `x-sluice-token-count` says so.

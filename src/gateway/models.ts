@@ -40,7 +40,7 @@ export type ModelList =
 export function mergesModels(candidates: readonly Upstream[], principal: Principal): boolean {
   return (
     candidates.length > 1 ||
-    candidates.some((u) => u.azure !== undefined || u.vertexClaude) ||
+    candidates.some((u) => u.azure !== undefined || u.vertexClaude || u.bedrock !== undefined) ||
     keyModels(principal) !== null ||
     candidates.some((u) => Object.keys(u.aliases).length > 0)
   );
@@ -131,8 +131,8 @@ async function fetchModels(
   // An Azure resource lists its models, not its deployments: what it serves is configured.
   const deployments = Object.keys(upstream.azure?.deployments ?? {});
   if (deployments.length > 0) return deployments.map((id) => entryFor('openai', id, upstream.name));
-  // Vertex lists no Claude models: those its patterns name whole are what it serves.
-  if (upstream.vertexClaude)
+  // Vertex and Bedrock list no Claude models here: those its patterns name whole it serves.
+  if (upstream.vertexClaude || upstream.bedrock !== undefined)
     return (upstream.models ?? [])
       .filter((pattern) => !pattern.includes('*'))
       .map((id) => entryFor('anthropic', id, upstream.name));

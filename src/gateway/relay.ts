@@ -21,6 +21,8 @@ import {
   healthOutcomes,
   keyHeaders,
   type Outcome,
+  bedrockSignature,
+  BEDROCK_ANTHROPIC_VERSION,
   type Upstream,
   type UpstreamKey,
   upstreamModel,
@@ -85,9 +87,11 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const method = req.method ?? 'GET';
       const traced = ctx.trace.nextTry();
       const credentials = await credentialsOf(key);
+      const path = upstreamPath(upstream, ctx.path, method, model, parsed.stream);
+      const body = bodies.for(model, upstream);
       const request: Dispatcher.DispatchOptions = {
         origin: upstream.origin,
-        path: upstreamPath(upstream, ctx.path, method, model, parsed.stream),
+        path,
         method,
         headers: {
           ...upstream.defaultHeaders,
@@ -100,8 +104,20 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
             },
             ctx.caller,
           ),
+          // Bedrock: signed over the body as sent, with the content type it was signed with.
+          ...(upstream.bedrock === undefined
+            ? {}
+            : {
+                'content-type': 'application/json',
+                ...bedrockSignature(upstream.bedrock, {
+                  method,
+                  origin: upstream.origin,
+                  path,
+                  body: Buffer.isBuffer(body) ? body : undefined,
+                }),
+              }),
         },
-        body: bodies.for(model, upstream),
+        body,
         headersTimeout: timeouts.firstByteMs,
         bodyTimeout: timeouts.idleMs,
       };
@@ -227,6 +243,13 @@ function noteHealth(
 /** What `AnthropicVertex` puts in a body that names none. */
 const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
+/** A cloud that serves Claude with the model in the path and the API version in the body. */
+type BodyStyle = 'vertex' | 'bedrock';
+
+function bodyStyle(upstream: Upstream): BodyStyle | undefined {
+  return upstream.vertexClaude ? 'vertex' : upstream.bedrock === undefined ? undefined : 'bedrock';
+}
+
 class BodiesByModel {
   readonly #parsed: ParsedRequest;
   readonly #path: string;
@@ -245,14 +268,14 @@ class BodiesByModel {
     // A form (multipart) was rebuilt with the upstream's name for the model already.
     if (!Buffer.isBuffer(body)) return body;
     const renamed = model !== undefined && model !== this.#parsed.model;
-    const vertex = upstream.vertexClaude;
-    if (!renamed && !upstream.endUsers && !vertex) return body;
-    const name = `${upstream.endUsers ? '+' : '-'}${vertex ? 'v' : ''}${model ?? ''}`;
+    const style = bodyStyle(upstream);
+    if (!renamed && !upstream.endUsers && style === undefined) return body;
+    const name = `${upstream.endUsers ? '+' : '-'}${style ?? ''}:${model ?? ''}`;
     let made = this.#made.get(name);
     if (made === undefined) {
       made =
-        renamed || vertex
-          ? ownUtf8(JSON.stringify(this.#rewritten(parseJsonObject(body), model, vertex)))
+        renamed || style !== undefined
+          ? ownUtf8(JSON.stringify(this.#rewritten(parseJsonObject(body), model, style)))
           : body;
       if (upstream.endUsers) made = withEndUser(made, this.#path, this.#caller);
       this.#made.set(name, made);
@@ -261,18 +284,23 @@ class BodiesByModel {
   }
 
   /**
-   * The body with the upstream's name for the model; for Claude on Vertex as its own client
-   * sends it: `anthropic_version` in the body, and a message's model in the path, not here.
+   * The body with the upstream's name for the model; for Claude on Vertex or Bedrock as their
+   * own clients send it: `anthropic_version` in the body, and a message's model (and, on
+   * Bedrock, whether it streams) in the path, not here.
    */
   #rewritten(
     json: Record<string, unknown>,
     model: string | undefined,
-    vertex: boolean,
+    style: BodyStyle | undefined,
   ): Record<string, unknown> {
     const out: Record<string, unknown> = model === undefined ? { ...json } : { ...json, model };
-    if (!vertex) return out;
-    out.anthropic_version ??= VERTEX_ANTHROPIC_VERSION;
-    if (this.#path === '/v1/messages') delete out.model;
+    if (style === undefined) return out;
+    out.anthropic_version ??=
+      style === 'vertex' ? VERTEX_ANTHROPIC_VERSION : BEDROCK_ANTHROPIC_VERSION;
+    if (this.#path === '/v1/messages') {
+      delete out.model;
+      if (style === 'bedrock') delete out.stream;
+    }
     return out;
   }
 }

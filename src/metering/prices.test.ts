@@ -138,6 +138,14 @@ describe('costOf', () => {
     const own: PriceTable = { 'models/gemini-2.5-pro': { input: 1, output: 1 }, ...DEFAULT_PRICES };
     assert.equal(costOf(own, 'models/gemini-2.5-pro', usage(1_000_000, 0)), 1);
     assert.equal(costOf(DEFAULT_PRICES, 'models/my-llama', usage(10, 10)), null);
+    // Bedrock's Claude: `anthropic.claude-…`, a cross-region profile's `us.anthropic.claude-…`.
+    const sonnet = costOf(DEFAULT_PRICES, 'claude-sonnet-4-5', usage(1_000_000, 0));
+    assert.ok(sonnet !== null && sonnet > 0);
+    for (const id of [
+      'anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    ])
+      assert.equal(costOf(DEFAULT_PRICES, id, usage(1_000_000, 0)), sonnet, id);
     // Vertex AI's OpenAI-compatible names: `google/gemini-…`.
     assert.ok(near(costOf(DEFAULT_PRICES, 'google/gemini-2.5-pro', usage(100_000, 10_000)), 0.225));
     // Grok past 128K input: every token at twice the rates.

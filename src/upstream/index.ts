@@ -21,4 +21,11 @@ export {
 } from './health.ts';
 export { AttemptPlan, healthOutcomes, type Attempt, type Failure } from './plan.ts';
 export { upstreamPath } from './paths.ts';
+export {
+  BEDROCK_ANTHROPIC_VERSION,
+  bedrockSignature,
+  EVENT_STREAM_TYPE,
+  sseOf,
+} from './bedrock.ts';
+export { EventStreamDecoder } from './event-stream.ts';
 export { startDemoUpstream, type DemoUpstream, type DemoOptions } from './demo/index.ts';

@@ -31,8 +31,12 @@ export function upstreamPath(
   stream = false,
 ): string {
   const rest = path.slice('/v1'.length);
-  if (upstream.vertexClaude)
-    return vertexClaudePath(upstream.basePath, rest, method, model, stream);
+  const cloud = upstream.vertexClaude
+    ? VERTEX
+    : upstream.bedrock === undefined
+      ? undefined
+      : BEDROCK;
+  if (cloud !== undefined) return cloudPath(cloud, upstream.basePath, rest, method, model, stream);
   const azure = upstream.azure;
   if (azure === undefined) return upstream.basePath + rest;
   const [route, query] = rest.split('?', 2) as [string, string | undefined];
@@ -45,12 +49,33 @@ export function upstreamPath(
   return `${upstream.basePath}${deployment}${route}?${params.toString()}`;
 }
 
+/** Where a cloud serves Claude's routes: a message's model in the path, not the body. */
+interface CloudRoutes {
+  message(model: string, stream: boolean): string;
+  /** A token count, where the cloud has one. */
+  readonly count: string | undefined;
+}
+
 /**
- * Claude on Vertex AI, as Anthropic's own `AnthropicVertex` client sends it: a message to
- * `<model>:streamRawPredict` (or `:rawPredict`), a token count to `count-tokens:rawPredict`,
- * below `…/publishers/anthropic/models`. The rest as it is (Vertex serves none of it).
+ * Claude on Vertex AI, as Anthropic's own `AnthropicVertex` client sends it: below
+ * `…/publishers/anthropic/models`, a message to `<model>:streamRawPredict` (or `:rawPredict`),
+ * a token count to `count-tokens:rawPredict`.
  */
-function vertexClaudePath(
+const VERTEX: CloudRoutes = {
+  message: (model, stream) => `/${model}:${stream ? 'streamRawPredict' : 'rawPredict'}`,
+  count: '/count-tokens:rawPredict',
+};
+
+/** Claude on Bedrock, as `AnthropicBedrock` sends it: `/model/<model>/invoke(-with-response-stream)`. */
+const BEDROCK: CloudRoutes = {
+  message: (model, stream) =>
+    `/model/${model}/${stream ? 'invoke-with-response-stream' : 'invoke'}`,
+  count: undefined,
+};
+
+/** A cloud's route for a message or a count; the rest as it is (the cloud serves none of it). */
+function cloudPath(
+  cloud: CloudRoutes,
   base: string,
   rest: string,
   method: string,
@@ -60,8 +85,8 @@ function vertexClaudePath(
   const route = rest.split('?', 1)[0];
   if (method !== 'POST') return base + rest;
   if (route === '/messages' && model !== undefined)
-    return `${base}/${encodeURIComponent(model)}:${stream ? 'streamRawPredict' : 'rawPredict'}`;
-  if (route === '/messages/count_tokens') return `${base}/count-tokens:rawPredict`;
+    return base + cloud.message(encodeURIComponent(model), stream);
+  if (route === '/messages/count_tokens' && cloud.count !== undefined) return base + cloud.count;
   return base + rest;
 }
 

@@ -41,6 +41,7 @@ function upstream(
     weight: options.weight ?? 1,
     azure: undefined,
     vertexClaude: false,
+    bedrock: undefined,
     health: health(),
     turn: { current: 0, key: 0 },
     load: { inFlight: 0 },

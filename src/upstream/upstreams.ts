@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { ApiFamily, AzureSettings } from '../config/index.ts';
+import type { ApiFamily, AzureSettings, BedrockSettings } from '../config/index.ts';
 import type { Health } from './health.ts';
 
 /** One key of an upstream, with its own health. */
@@ -40,6 +40,8 @@ export interface Upstream {
    * model in the path (`:streamRawPredict`, `:rawPredict`) and `anthropic_version` in the body.
    */
   readonly vertexClaude: boolean;
+  /** Claude on Amazon Bedrock: its routes, SigV4 signatures and binary event stream. */
+  readonly bedrock: BedrockSettings | undefined;
   /** It serves the Responses API; when not, Responses requests for it are translated to Chat. */
   readonly servesResponses: boolean;
   /** It is told which of Sluice's users asked (`UpstreamConfig.endUsers`, `end-users.ts`). */
@@ -114,14 +116,15 @@ export function upstreamModel(upstream: Upstream, model: string): string {
 /**
  * The names a model goes by, the one given first: Google's OpenAI-compatible API names its models
  * `models/gemini-…` and serves them by the bare `gemini-…` too; Vertex AI's names them
- * `google/gemini-…`. Patterns, keys' model lists and prices may say the bare name.
+ * `google/gemini-…`; Bedrock names Claude `anthropic.claude-…`, or `us.anthropic.claude-…` for
+ * a cross-region profile. Patterns, keys' model lists and prices may say the bare name.
  */
 export function namesOf(model: string): readonly string[] {
-  const prefix = GOOGLE_PREFIXES.find((p) => model.startsWith(p));
+  const prefix = PROVIDER_PREFIX.exec(model)?.[0];
   return prefix === undefined ? [model] : [model, model.slice(prefix.length)];
 }
 
-const GOOGLE_PREFIXES = ['models/', 'google/'];
+const PROVIDER_PREFIX = /^(?:models\/|google\/|(?:[a-z]{2,6}\.)?anthropic\.)/;
 
 /** `*` in a pattern matches any run of characters; no patterns means every model. */
 export function servesModel(
