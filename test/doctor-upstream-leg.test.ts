@@ -12,6 +12,7 @@
  * The scenarios run one after another, for the reason doctor-hops.test.ts gives.
  */
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { DoctorJson } from '../src/doctor/index.ts';
@@ -195,6 +196,57 @@ describe('doctor --key through Sluice: a hold between Sluice and its provider', 
     } finally {
       upstream.script(pacedAnswer());
       await sluice.stop();
+    }
+  });
+
+  it('an answer held whole and sent an HTTP chunk an event is still seen gathered', async () => {
+    // A relay that holds every event, then sends each as its own HTTP chunk, all in one write:
+    // one arrival, though the HTTP parser hands Sluice each chunk apart. Before, each chunk
+    // counted as a read of its own and the hold went unnoticed.
+    const events = [
+      ...Array.from({ length: CHUNKS }, (_, i) => ({
+        object: 'chat.completion.chunk',
+        model: MODEL,
+        choices: [{ index: 0, delta: { content: `${String(i)} ` }, finish_reason: null }],
+      })),
+      {
+        object: 'chat.completion.chunk',
+        choices: [],
+        usage: { prompt_tokens: 9, completion_tokens: CHUNKS, total_tokens: 9 + CHUNKS },
+      },
+    ].map((e) => formatEvent({ data: JSON.stringify(e) }));
+    events.push(formatEvent({ data: '[DONE]' }));
+    const chunked = events.map((e) => `${Buffer.byteLength(e).toString(16)}\r\n${e}\r\n`).join('');
+    const relay = createServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n' +
+            `${chunked}0\r\n\r\n`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as AddressInfo;
+    const sluice = await sluiceFor(`http://127.0.0.1:${port}`, { SLUICE_LOG_LEVEL: 'warn' });
+    try {
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: MODEL,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      assert.match(await response.text(), /data: \[DONE\]/);
+      await sluice.running.settled();
+      assert.match(
+        await metricsOf(sluice),
+        /^sluice_upstream_streams_held_total\{upstream="[^"]+"\} 1$/m,
+      );
+    } finally {
+      await sluice.stop();
+      await new Promise((resolve) => relay.close(resolve));
     }
   });
 

@@ -31,6 +31,9 @@ import { EventTap } from './tap.ts';
 import { TranslatingSink } from './translating-sink.ts';
 import { UpstreamReport, upstreamDetails } from './upstream-report.ts';
 
+/** Outputs closer than this came from one arrival of the upstream's bytes. */
+const TOGETHER_MS = 0.2;
+
 /** What the client side of a translated stream needs (see `translation.ts`). */
 export interface StreamTranslation {
   readonly upstreamDialect: Dialect;
@@ -93,7 +96,12 @@ export class ClientStream {
     | undefined;
 
   bytes = 0;
-  /** Reads of the upstream's body (for a hold behind Sluice: `held-upstream.ts`). */
+  /**
+   * Times the upstream's body arrived (for a hold behind Sluice: `held-upstream.ts`): each
+   * chunk whose output went out more than `TOGETHER_MS` after the one before. The HTTP chunks
+   * of one socket read come in one turn, one call each: a relay that holds every event and
+   * then sends each as its own HTTP chunk still delivered them together.
+   */
   upstreamReads = 0;
   /** `performance.now()` of the first upstream byte written, and of the latest one. */
   firstByteAt: number | undefined;
@@ -250,12 +258,18 @@ export class ClientStream {
 
   /** One upstream body chunk. Returns false when the client is full: pause the upstream. */
   write(chunk: Buffer): boolean {
-    this.upstreamReads++;
+    const previous = this.lastByteAt;
     const report = this.#report;
-    if (report === undefined) return this.#write(chunk);
     const before = this.tap.events;
     const room = this.#write(chunk);
-    report.add(chunk.length, this.tap.events - before);
+    const at = this.lastByteAt;
+    if (
+      at !== undefined &&
+      at !== previous &&
+      (previous === undefined || at - previous > TOGETHER_MS)
+    )
+      this.upstreamReads++;
+    report?.add(chunk.length, this.tap.events - before);
     return room;
   }
 
