@@ -143,7 +143,8 @@ describe('Claude on Amazon Bedrock', () => {
     const sluice = await sluiceWith(entry(upstream.origin));
     const claude = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
     try {
-      const streamed = await claude.messages.stream(message).finalMessage();
+      const betas = { 'anthropic-beta': 'context-1m-2025-08-07, interleaved-thinking-2025-05-14' };
+      const streamed = await claude.messages.stream(message, { headers: betas }).finalMessage();
       const block = streamed.content[0];
       assert.equal(block?.type === 'text' ? block.text : '', messagesText(FIXTURE));
       const sent = upstream.calls.at(-1);
@@ -151,6 +152,11 @@ describe('Claude on Amazon Bedrock', () => {
       assert.equal(sent.json['model'], undefined, 'the model goes in the path');
       assert.equal(sent.json['stream'], undefined, 'so does whether it streams');
       assert.equal(sent.json['anthropic_version'], 'bedrock-2023-05-31');
+      // Bedrock takes the beta flags in the body.
+      assert.deepEqual(sent.json['anthropic_beta'], [
+        'context-1m-2025-08-07',
+        'interleaved-thinking-2025-05-14',
+      ]);
       assert.equal(sent.headers['x-api-key'], undefined);
 
       const whole = await claude.messages.create(message);

@@ -77,7 +77,12 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
   }, timeouts.totalMs);
 
   const plan = new AttemptPlan(ctx.candidates);
-  const bodies = new BodiesByModel(parsed, ctx.path.split('?', 1)[0] ?? ctx.path, ctx.caller);
+  const bodies = new BodiesByModel(
+    parsed,
+    ctx.path.split('?', 1)[0] ?? ctx.path,
+    ctx.caller,
+    ctx.translated ? [] : betasOf(req.headers['anthropic-beta']),
+  );
   let failure: SluiceError | undefined;
   try {
     for (let next = plan.next(); next !== undefined;) {
@@ -243,6 +248,15 @@ function noteHealth(
 /** What `AnthropicVertex` puts in a body that names none. */
 const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
+/** `anthropic-beta: a, b` (or the header repeated) as its flags. */
+function betasOf(header: string | string[] | undefined): string[] {
+  const values = Array.isArray(header) ? header : header === undefined ? [] : [header];
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
 /** A cloud that serves Claude with the model in the path and the API version in the body. */
 type BodyStyle = 'vertex' | 'bedrock';
 
@@ -256,10 +270,14 @@ class BodiesByModel {
   readonly #caller: string;
   readonly #made = new Map<string, Buffer>();
 
-  constructor(parsed: ParsedRequest, path: string, caller: string) {
+  /** The client's `anthropic-beta` flags, which Bedrock takes in the body. */
+  readonly #betas: readonly string[];
+
+  constructor(parsed: ParsedRequest, path: string, caller: string, betas: readonly string[]) {
     this.#parsed = parsed;
     this.#path = path;
     this.#caller = caller;
+    this.#betas = betas;
   }
 
   /** The body for `upstream`, which knows the model as `model`. */
@@ -301,6 +319,8 @@ class BodiesByModel {
       delete out.model;
       if (style === 'bedrock') delete out.stream;
     }
+    if (style === 'bedrock' && this.#betas.length > 0 && out.anthropic_beta === undefined)
+      out.anthropic_beta = this.#betas;
     return out;
   }
 }
