@@ -10,7 +10,7 @@ import {
   SSE_HEADERS,
 } from '../../test/support/intermediaries/synthetic-timeline.ts';
 import { classify } from './classify.ts';
-import type { Diagnosis } from './diagnosis.ts';
+import { type Diagnosis, isBorderline } from './diagnosis.ts';
 import type { ProbeShape } from './timeline.ts';
 
 const PROBE: ProbeShape = { events: 30, intervalMs: 100, pad: 512, silenceMs: 0 };
@@ -325,6 +325,18 @@ describe('classify: probe timelines', () => {
     assert.equal(primary(d).id, 'fully-buffered');
     assert.deepEqual(primary(d).hops, ['varnish']);
     assert.equal(primary(d).fixes[0]?.snippet, 'set beresp.do_stream = true;');
+  });
+
+  it('one stall mid-stream, the rest one event a read, is measured again, not a buffer of one event', () => {
+    // A CI run under four CPU-bound loads: Squid streamed, but 15 events waited 1.5 s together
+    // somewhere and came in one release; the single-event releases' sizes read as "a buffer of
+    // about 594 B" (size-bursts). One stall is not a hop that holds streams.
+    const arrivals = SENDS.map((s, i) => (i >= 5 && i < 20 ? (SENDS[19] ?? 0) + 3 : s + 3));
+    arrivals[24] = (SENDS[25] ?? 0) + 3;
+    const d = classify(probeTimeline({ probe: PROBE, arrivals }));
+    assert.notEqual(primary(d).id, 'size-bursts', primary(d).title);
+    assert.ok(isBorderline(d), `${primary(d).id}: ${primary(d).evidence.join(' | ')}`);
+    assert.match(primary(d).evidence.join('\n'), /one release of 15 events/);
   });
 
   it('a whole body released in two pieces after the last send is fully buffered, not a 16 KiB buffer', () => {

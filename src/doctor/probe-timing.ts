@@ -16,7 +16,7 @@ import {
   NOTICEABLE_MS,
   type PlacedEvent,
 } from './schedule.ts';
-import { formatBytes, formatMs, round } from './stats.ts';
+import { formatBytes, formatMs, median, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
 
 /** Arrivals squeezed into this share of the send span mean one release at the end. */
@@ -130,15 +130,23 @@ export function probeTimingFindings(
   const inBursts = carrying.filter((r) => r.events >= 2).reduce((sum, r) => sum + r.events, 0);
   const bursty =
     carrying.filter((r) => r.events >= 2).length >= 2 && inBursts >= 0.5 * placed.length;
+  // One stall is neither a timer nor a buffer: it is said as one, below.
+  const stall = oneStall(carrying);
   // A steady probe makes a size buffer look periodic too; a known buffer size was ruled out above,
   // so a steady rhythm reads as a timer, and the evidence says what else it could be.
-  if (bursty && shape.periodic) {
+  if (bursty && shape.periodic && stall === undefined) {
     const finding = periodicFinding(shape.periodMs ?? 0, maxHold, carrying, timeline, measures);
     if (!shape.sizesCluster) return withHeaders(finding);
     const caveat = `the bursts are also about ${formatBytes(shape.sizeBytes ?? 0)} each: at a steady send rate a buffer of that size would look the same (rerun with another --pad to tell)`;
     return withHeaders({ ...finding, evidence: [...finding.evidence, caveat] });
   }
-  if (bursty && shape.sizesCluster) {
+  // Releases of one event each are the stream flowing, whatever their size: no buffer.
+  if (
+    bursty &&
+    shape.sizesCluster &&
+    stall === undefined &&
+    (median(carrying.map((r) => r.events)) ?? 0) >= 2
+  ) {
     return withHeaders(sizeFinding(shape.sizeBytes ?? 0, undefined, carrying, measures));
   }
   const noticed = placed.filter(isNoticeable).length / placed.length;
@@ -150,6 +158,11 @@ export function probeTimingFindings(
       `${Math.round(share * 100)} % of events arrived after the next one was due (held past half the send gap)`,
       `${Math.round(noticed * 100)} % were held ${formatMs(NOTICEABLE_MS)} or more, long enough to notice; largest hold ${formatMs(maxHold)}`,
       bursty ? 'they arrive in bursts of no regular size or period' : 'no regular burst pattern',
+      ...(stall === undefined
+        ? []
+        : [
+            `all but a few came in one release of ${stall} events, the others one at a time: one stall of a hop or of this machine, not a buffer — measured again`,
+          ]),
     ],
     measures: {
       ...measures,
@@ -158,8 +171,21 @@ export function probeTimingFindings(
       max_hold_ms: round(maxHold, 0.1),
     },
     fixKinds: ['buffering'],
-    borderline: near || noticed < 2 * NOTICED_SHARE,
+    // One stall on a busy machine is not a hop that holds streams: the next measurement decides.
+    borderline: near || noticed < 2 * NOTICED_SHARE || stall !== undefined,
   });
+}
+
+/**
+ * The events of the one release that holds most of those that came together, when the rest
+ * came one at a time: a single stall (a hop, or this machine, descheduled for a while).
+ */
+function oneStall(carrying: readonly Release[]): number | undefined {
+  const together = carrying.filter((r) => r.events >= 2);
+  const largest = Math.max(0, ...together.map((r) => r.events));
+  const inTogether = together.reduce((sum, r) => sum + r.events, 0);
+  const single = carrying.length - together.length;
+  return largest >= 0.8 * inTogether && single >= 2 * together.length ? largest : undefined;
 }
 
 function heldShare(placed: readonly PlacedEvent[]): number {
