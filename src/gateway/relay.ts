@@ -91,7 +91,9 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const model = parsed.model === undefined ? undefined : upstreamModel(upstream, parsed.model);
       const method = req.method ?? 'GET';
       const traced = ctx.trace.nextTry();
-      const credentials = await credentialsOf(key);
+      // A static key needs no await: only a minted token (Vertex) is fetched first.
+      const credentials =
+        key.token === undefined ? { headers: key.headers } : await credentialsOf(key);
       const path = upstreamPath(upstream, ctx.path, method, model, parsed.stream);
       const body = bodies.for(model, upstream);
       const request: Dispatcher.DispatchOptions = {
