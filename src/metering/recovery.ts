@@ -15,16 +15,34 @@ export interface RecoveryOptions {
   readonly dir: string;
   /** This process: never its own records. */
   readonly instance: string;
+  /**
+   * A process the caller saw die (a worker of this primary): its liveness is waited out, up to
+   * `RELEASE_WAIT_MS`, rather than asked once — asked at once, PostgreSQL may not have noticed.
+   */
+  readonly died?: string | undefined;
   readonly log: Logger;
   readonly now?: () => number;
 }
 
 const BATCH = 500;
 
+/** How long a known death may take to reach the store (PostgreSQL: its lock let go). */
+const RELEASE_WAIT_MS = 30_000;
+
 export async function recoverUsage(options: RecoveryOptions): Promise<void> {
-  const { store, log, instance } = options;
+  const { store, log, instance, died } = options;
+  const released = died !== undefined && (await store.instanceReleased(died, RELEASE_WAIT_MS));
+  if (died !== undefined && !released)
+    log.warn(
+      'the store still counts a dead process alive; its records wait for the next recovery',
+      {
+        instance: died,
+      },
+    );
+  const alive = async (other: string) =>
+    other === died ? !released : await store.instanceAlive(other);
   for (const [other, files] of journalsIn(options.dir)) {
-    if (other === instance || (await store.instanceAlive(other))) continue;
+    if (other === instance || (await alive(other))) continue;
     const records = readJournal(files);
     for (let i = 0; i < records.length; i += BATCH)
       await store.writeUsage(records.slice(i, i + BATCH));
@@ -37,7 +55,7 @@ export async function recoverUsage(options: RecoveryOptions): Promise<void> {
   }
   const at = (options.now ?? Date.now)();
   for (const other of await store.incompleteInstances(instance)) {
-    if (other !== null && (await store.instanceAlive(other))) continue;
+    if (other !== null && (await alive(other))) continue;
     const closed = await store.closeInterrupted(other, at);
     if (closed > 0)
       log.warn('closed usage records left incomplete by a process that died', {

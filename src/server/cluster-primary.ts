@@ -262,7 +262,7 @@ class Primary {
     if (this.#phase === 'serving') {
       // Its requests in flight left records `incomplete`; they are closed as `interrupted` now
       // that its liveness socket (or PostgreSQL lock) has died with it.
-      void this.#recover();
+      void this.#recover(member.listening?.instance);
       const quick = performance.now() - member.started < QUICK_DEATH_MS;
       const deaths = quick ? (this.#quickDeaths.get(slot) ?? 0) + 1 : 0;
       this.#quickDeaths.set(slot, deaths);
@@ -357,11 +357,16 @@ class Primary {
       member.channel.notify(NOTICES.reload, { configText: next.configText });
   }
 
-  /** One recovery at a time: two reading the same journal could write a stale version last. */
-  #recover(): Promise<void> {
+  /**
+   * One recovery at a time: two reading the same journal could write a stale version last.
+   * `died`: the instance of a worker seen to exit.
+   */
+  #recover(died?: string): Promise<void> {
     const dir = join(this.#o.config.dataDir, 'journal');
     this.#recovering = this.#recovering
-      .then(() => recoverUsage({ store: this.#store, dir, instance: this.#self, log: this.#log }))
+      .then(() =>
+        recoverUsage({ store: this.#store, dir, instance: this.#self, died, log: this.#log }),
+      )
       .catch((error: unknown) => {
         this.#log.error('could not recover usage records of a process that died', { error });
       });

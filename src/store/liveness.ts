@@ -23,6 +23,12 @@ export interface Liveness {
   /** Holds `instance` alive until `close`. */
   claim(instance: string): Promise<void>;
   alive(instance: string): Promise<boolean>;
+  /**
+   * Whether `instance`, which the caller saw die, is let go of within `waitMs`. A socket goes
+   * with its process; a PostgreSQL lock only once the server's backend reads the closed
+   * connection, which on a busy machine can come after the caller learns of the death.
+   */
+  released(instance: string, waitMs: number): Promise<boolean>;
   /** Forgets what a dead instance left behind (its socket file). */
   forget(instance: string): void;
   close(): Promise<void>;
@@ -84,6 +90,10 @@ export class SocketLiveness implements Liveness {
     });
   }
 
+  async released(instance: string): Promise<boolean> {
+    return !(await this.alive(instance));
+  }
+
   forget(instance: string): void {
     const path = this.#path(checked(instance));
     if (!path.startsWith('\0')) rmSync(path, { force: true });
@@ -107,6 +117,9 @@ export class SocketLiveness implements Liveness {
     return `\0sluice-${dir}-${instance}`;
   }
 }
+
+/** SQLSTATE of a lock wait that ran past `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Hashed with the instance id into the lock's key, apart from the other advisory locks. */
 const INSTANCE_LOCKS = 'sluice-instance:';
@@ -141,6 +154,20 @@ export class AdvisoryLiveness implements Liveness {
       ]);
       return row?.free !== true;
     });
+  }
+
+  async released(instance: string, waitMs: number): Promise<boolean> {
+    if (instance === this.#instance) return false;
+    try {
+      return await this.#inTransaction(async (tx) => {
+        await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(waitMs))}`);
+        await tx.all('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(checked(instance))]);
+        return true;
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return false;
+      throw error;
+    }
   }
 
   forget(): void {

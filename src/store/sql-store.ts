@@ -251,6 +251,10 @@ WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
     return this.#db.liveness.alive(instance);
   }
 
+  instanceReleased(instance: string, waitMs: number): Promise<boolean> {
+    return this.#db.liveness.released(instance, waitMs);
+  }
+
   async incompleteInstances(self: string): Promise<(string | null)[]> {
     const rows = await this.#db.all(
       `SELECT DISTINCT instance_id FROM usage_records

@@ -364,6 +364,11 @@ export interface Store extends ChatStore {
   claimInstance(instance: string): Promise<void>;
   /** Whether some process holds `instance` alive now. */
   instanceAlive(instance: string): Promise<boolean>;
+  /**
+   * Whether `instance`, which the caller saw die, is let go of within `waitMs` (PostgreSQL
+   * frees its lock only once the server notices the connection closed).
+   */
+  instanceReleased(instance: string, waitMs: number): Promise<boolean>;
   /** The instances other than `self` that have records still incomplete (`null`: unknown). */
   incompleteInstances(self: string): Promise<(string | null)[]>;
   /** Closes `instance`'s incomplete records as `interrupted`; resolves with how many. */
