@@ -339,6 +339,18 @@ describe('classify: probe timelines', () => {
     assert.match(primary(d).evidence.join('\n'), /one release of 15 events/);
   });
 
+  it('two noticeable holds in a short probe are measured again, not yet a hop', () => {
+    // A CI run under four CPU-bound loads, through a CONNECT tunnel: a 10-event probe came in
+    // releases of 2, 1, 2, 3 and 1 events, and the last one 492 ms late. Two held events of ten
+    // is 20 %, over the share that makes irregular holds a problem — but two are as likely one
+    // busy moment of this machine as a hop, and a hop that holds streams holds them again.
+    const probe: ProbeShape = { events: 10, intervalMs: 50, pad: 512, silenceMs: 0 };
+    const arrivals = [53, 53, 103, 203, 203, 353, 353, 353, 403, 942];
+    const d = classify(probeTimeline({ probe, arrivals }));
+    assert.equal(primary(d).id, 'irregular-delays', primary(d).title);
+    assert.ok(isBorderline(d), primary(d).evidence.join(' | '));
+  });
+
   it('a whole body released in two pieces after the last send is fully buffered, not a 16 KiB buffer', () => {
     // Varnish without do_stream delivers its stored body in 16 KiB fetch chunks; on a loaded
     // machine the doctor read the first chunk 30 ms before the rest (a CI run said size-bursts).

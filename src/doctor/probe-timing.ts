@@ -25,6 +25,11 @@ const SQUEEZED = 0.15;
 const HELD_SHARE = 0.3;
 /** Irregular holds are a problem when at least this share of events is held noticeably. */
 const NOTICED_SHARE = 0.1;
+/**
+ * Fewer noticeable holds than this are as likely one busy moment of this machine as a hop (a
+ * short probe crosses the share with two): measured again, as a hop holds streams again.
+ */
+const NOTICED_FEW = 3;
 /** A hop that releases at least this often delays a stream; a slower one buffers it. */
 const DELAYING_PERIOD_MS = 1000;
 
@@ -149,7 +154,8 @@ export function probeTimingFindings(
   ) {
     return withHeaders(sizeFinding(shape.sizeBytes ?? 0, undefined, carrying, measures));
   }
-  const noticed = placed.filter(isNoticeable).length / placed.length;
+  const noticedCount = placed.filter(isNoticeable).length;
+  const noticed = noticedCount / placed.length;
   if (noticed < NOTICED_SHARE) return headers === undefined ? [] : [headers];
   return withHeaders({
     id: 'irregular-delays',
@@ -172,7 +178,8 @@ export function probeTimingFindings(
     },
     fixKinds: ['buffering'],
     // One stall on a busy machine is not a hop that holds streams: the next measurement decides.
-    borderline: near || noticed < 2 * NOTICED_SHARE || stall !== undefined,
+    borderline:
+      near || noticed < 2 * NOTICED_SHARE || noticedCount < NOTICED_FEW || stall !== undefined,
   });
 }
 

@@ -120,7 +120,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#phase === 'body') {
       const { client } = this.#o;
-      const events = this.#frames === undefined ? chunk : this.#decoded(controller, chunk);
+      const frames = this.#frames;
+      const events = frames === undefined ? chunk : this.#decoded(controller, frames, chunk);
       if (events === undefined) return;
       if (events.length > 0 && !client.write(events)) controller.pause();
       // The client's answer failed on this chunk (one too large to hold whole): it goes out
@@ -187,10 +188,14 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   /** The SSE events a Bedrock chunk completes; undefined when the stream is broken. */
-  #decoded(controller: Dispatcher.DispatchController, chunk: Buffer): Buffer | undefined {
+  #decoded(
+    controller: Dispatcher.DispatchController,
+    frames: EventStreamDecoder,
+    chunk: Buffer,
+  ): Buffer | undefined {
     let text = '';
     try {
-      for (const message of this.#frames?.push(chunk) ?? []) text += sseOf(message);
+      for (const message of frames.push(chunk)) text += sseOf(message);
     } catch (cause) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
