@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,103 +15,15 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { loadConfig } from '../src/config/index.ts';
 import { ConfigError } from '../src/errors/index.ts';
-import { signV4 } from '../src/upstream/sigv4.ts';
-import { claudeMessage, fixturePayloads, messagesText } from './support/chat-fixtures.ts';
-import { encodeEventMessage } from './support/event-stream.ts';
-import {
-  type FakeUpstream,
-  type UpstreamCall,
-  startFakeUpstream,
-} from './support/fake-upstream.ts';
+import { messagesText } from './support/chat-fixtures.ts';
+import { CREDENTIALS, FIXTURE, fakeBedrock, MODEL, REGION } from './support/fake-bedrock.ts';
 import { ADMIN_KEY, startTestSluice, type TestSluice } from './support/sluice.ts';
-
-const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
-const FIXTURE = 'anthropic-messages/anthropic-text.chunks.txt';
-const REGION = 'us-east-1';
-const CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-};
 
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-bedrock-'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-/** Whether `call` carries the signature AWS would compute with `secret`. */
-function signedBy(call: UpstreamCall, secret: string): boolean {
-  const date = call.headers['x-amz-date'];
-  if (typeof date !== 'string') return false;
-  const at = new Date(
-    `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
-  );
-  const expected = signV4(
-    {
-      method: call.method,
-      url: new URL(call.path, `https://${String(call.headers.host)}`),
-      headers: { 'content-type': String(call.headers['content-type']) },
-      body: call.body,
-    },
-    { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: secret },
-    REGION,
-    'bedrock',
-    at,
-  );
-  return call.headers.authorization === expected.authorization;
-}
-
-/** The recorded stream as Bedrock frames it; `throttleAfter` events, an exception instead. */
-function frames(throttleAfter?: number): Buffer {
-  const events = fixturePayloads(FIXTURE).map((event) =>
-    encodeEventMessage(
-      { ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' },
-      Buffer.from(
-        JSON.stringify({ bytes: Buffer.from(JSON.stringify(event)).toString('base64'), p: 'abcd' }),
-      ),
-    ),
-  );
-  if (throttleAfter === undefined) return Buffer.concat(events);
-  const exception = encodeEventMessage(
-    {
-      ':message-type': 'exception',
-      ':exception-type': 'throttlingException',
-      ':content-type': 'application/json',
-    },
-    Buffer.from(JSON.stringify({ message: 'Too many tokens, please wait before trying again.' })),
-  );
-  return Buffer.concat([...events.slice(0, throttleAfter), exception]);
-}
-
-/** Bedrock's runtime API for one model, its answers signed-for with `secret` only. */
-async function bedrock(secret = CREDENTIALS.AWS_SECRET_ACCESS_KEY): Promise<FakeUpstream> {
-  const base = `/model/${encodeURIComponent(MODEL)}`;
-  return startFakeUpstream(async (call) => {
-    if (!signedBy(call, secret)) {
-      reply(call.res, 403, {
-        message: 'The request signature we calculated does not match the signature you provided.',
-      });
-    } else if (call.path === `${base}/invoke-with-response-stream`) {
-      call.res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
-      const wire = frames(call.json?.['max_tokens'] === 13 ? 3 : undefined);
-      // Cut at odd places, as TCP may: a frame's bytes in several reads.
-      for (let at = 0; at < wire.length; at += 97) {
-        call.res.write(wire.subarray(at, at + 97));
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      call.res.end();
-    } else if (call.path === `${base}/invoke`) {
-      reply(call.res, 200, claudeMessage('Hello!', { input_tokens: 12, output_tokens: 3 }));
-    } else {
-      reply(call.res, 404, { message: `UnknownOperationException: ${call.path}` });
-    }
-  });
-}
 
 async function sluiceWith(
   upstream: Record<string, unknown>,
@@ -139,7 +50,7 @@ const message = {
 
 describe('Claude on Amazon Bedrock', () => {
   it('streams, answers whole, counts and lists through Bedrock’s routes, signed', async () => {
-    const upstream = await bedrock();
+    const upstream = await fakeBedrock();
     const sluice = await sluiceWith(entry(upstream.origin));
     const claude = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
     try {
@@ -203,7 +114,7 @@ describe('Claude on Amazon Bedrock', () => {
   });
 
   it('an exception mid-stream reaches the client as Anthropic’s error event', async () => {
-    const upstream = await bedrock();
+    const upstream = await fakeBedrock();
     const sluice = await sluiceWith(entry(upstream.origin));
     const claude = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
     try {
@@ -218,7 +129,10 @@ describe('Claude on Amazon Bedrock', () => {
   });
 
   it('credentials Bedrock refuses: 502 upstream_auth_failed, its words in the log only', async () => {
-    const upstream = await bedrock('another-secret');
+    const upstream = await fakeBedrock({
+      accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: 'another-secret',
+    });
     const sluice = await sluiceWith(entry(upstream.origin));
     const claude = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
     try {
@@ -255,9 +169,26 @@ describe('aws in the config file', () => {
 
   it('names what is missing or wrong, never a secret', async () => {
     assert.equal(await problems({ ...base, aws: { region: REGION } }), '');
-    const unset = await problems({ ...base, aws: { region: REGION } }, {});
-    assert.match(unset, /aws\.accessKeyIdEnv names AWS_ACCESS_KEY_ID, which is not set/);
-    assert.match(unset, /aws\.secretAccessKeyEnv names AWS_SECRET_ACCESS_KEY, which is not set/);
+    // Nothing in the environment: the instance's role, as AWS's SDKs would — unless turned off.
+    assert.equal(await problems({ ...base, aws: { region: REGION } }, {}), '');
+    assert.match(
+      await problems({ ...base, aws: { region: REGION } }, { AWS_EC2_METADATA_DISABLED: 'true' }),
+      /no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    );
+    const half = await problems(
+      { ...base, aws: { region: REGION } },
+      { AWS_SECRET_ACCESS_KEY: CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+    );
+    assert.match(half, /aws\.accessKeyIdEnv names AWS_ACCESS_KEY_ID, which is not set/);
+    const unset = await problems(
+      {
+        ...base,
+        aws: { region: REGION, accessKeyIdEnv: 'MY_ID', secretAccessKeyEnv: 'MY_SECRET' },
+      },
+      CREDENTIALS,
+    );
+    assert.match(unset, /aws\.accessKeyIdEnv names MY_ID, which is not set/);
+    assert.match(unset, /aws\.secretAccessKeyEnv names MY_SECRET, which is not set/);
     assert.match(
       await problems({ ...base, aws: { region: 'Virginia' } }),
       /aws\.region must be an AWS region such as us-east-1, not "Virginia"/,
@@ -268,6 +199,6 @@ describe('aws in the config file', () => {
     );
     const keyed = await problems({ ...base, aws: { region: REGION }, apiKey: 'k' });
     assert.match(keyed, /"aws" signs its requests; it takes no "apiKey"/);
-    assert.doesNotMatch(keyed + unset, /wJalrXUtnFEMI/);
+    assert.doesNotMatch(keyed + unset + half, /wJalrXUtnFEMI/);
   });
 });

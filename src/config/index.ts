@@ -18,3 +18,4 @@ export type {
 } from './types.ts';
 export type { MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';
 export type { GoogleServiceAccount } from './google-credentials.ts';
+export type { AwsCredentialSource, AwsKeys } from './aws-credentials.ts';

@@ -1,4 +1,5 @@
 import type { LogFormat, LogLevel } from '../log/index.ts';
+import type { AwsCredentialSource } from './aws-credentials.ts';
 import type { GoogleServiceAccount } from './google-credentials.ts';
 import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
@@ -10,9 +11,7 @@ export type ApiFamily = 'openai' | 'anthropic';
 /** Amazon Bedrock: Claude through its runtime API, requests signed with AWS credentials. */
 export interface BedrockSettings {
   readonly region: string;
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string | undefined;
+  readonly credentials: AwsCredentialSource;
 }
 
 /** Azure OpenAI: requests go to `/openai/deployments/<deployment>/…?api-version=…`. */

@@ -6,6 +6,7 @@
 import type { ConfigFile } from './schema.ts';
 import type { ApiFamily, AzureSettings, BedrockSettings, UpstreamConfig } from './types.ts';
 import { readServiceAccount } from './google-credentials.ts';
+import { awsCredentialSource } from './aws-credentials.ts';
 import { nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
 
@@ -185,9 +186,9 @@ function upstream(
 }
 
 /**
- * Bedrock's settings: its region, and the credentials from the variables the entry names
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN by default, as AWS's own tools
- * read them). Claude only: Bedrock's Anthropic models speak the Messages API.
+ * Bedrock's settings: its region, and where its credentials come from (`aws-credentials.ts`:
+ * the variables the entry names, else the first of AWS's own chain that the environment has).
+ * Claude only: Bedrock's Anthropic models speak the Messages API.
  */
 function bedrockOf(
   entry: FileUpstream,
@@ -201,26 +202,14 @@ function bedrockOf(
     problems.push(`${where}: "aws" is for Claude on Amazon Bedrock: "family": "anthropic".`);
     return undefined;
   }
-  const named = (field: string, name: string): string | undefined => {
-    const value = nonEmpty(env[name]);
-    if (value === undefined)
-      problems.push(`${where}.aws.${field} names ${name}, which is not set.`);
-    return value;
-  };
-  const accessKeyId = named('accessKeyIdEnv', aws.accessKeyIdEnv ?? 'AWS_ACCESS_KEY_ID');
-  const secretAccessKey = named(
-    'secretAccessKeyEnv',
-    aws.secretAccessKeyEnv ?? 'AWS_SECRET_ACCESS_KEY',
-  );
-  const sessionToken = nonEmpty(env[aws.sessionTokenEnv ?? 'AWS_SESSION_TOKEN']);
-  if (aws.sessionTokenEnv !== undefined && sessionToken === undefined)
-    problems.push(`${where}.aws.sessionTokenEnv names ${aws.sessionTokenEnv}, which is not set.`);
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(aws.region))
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(aws.region)) {
     problems.push(
       `${where}.aws.region must be an AWS region such as us-east-1, not "${aws.region}".`,
     );
-  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
-  return { region: aws.region, accessKeyId, secretAccessKey, sessionToken };
+    return undefined;
+  }
+  const credentials = awsCredentialSource(aws, aws.region, env, where, problems);
+  return credentials === undefined ? undefined : { region: aws.region, credentials };
 }
 
 /** OpenAI's and Anthropic's own APIs take end-user identifiers; others are not assumed to. */

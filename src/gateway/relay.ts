@@ -17,6 +17,8 @@ import { ownUtf8, parseJsonObject } from '../http/index.ts';
 import {
   type Attempt,
   AttemptPlan,
+  type AwsCredentials,
+  type Bedrock,
   type Health,
   healthOutcomes,
   keyHeaders,
@@ -91,9 +93,11 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const model = parsed.model === undefined ? undefined : upstreamModel(upstream, parsed.model);
       const method = req.method ?? 'GET';
       const traced = ctx.trace.nextTry();
-      // A static key needs no await: only a minted token (Vertex) is fetched first.
+      // A static key needs no await: only a minted token (Vertex) or AWS keys are fetched first.
       const credentials =
-        key.token === undefined ? { headers: key.headers } : await credentialsOf(key);
+        key.token === undefined && upstream.bedrock === undefined
+          ? { headers: key.headers }
+          : await credentialsOf(key, upstream.bedrock);
       const path = upstreamPath(upstream, ctx.path, method, model, parsed.stream);
       const body = bodies.for(model, upstream);
       const request: Dispatcher.DispatchOptions = {
@@ -112,11 +116,11 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
             ctx.caller,
           ),
           // Bedrock: signed over the body as sent, with the content type it was signed with.
-          ...(upstream.bedrock === undefined
+          ...(upstream.bedrock === undefined || credentials.aws === undefined
             ? {}
             : {
                 'content-type': 'application/json',
-                ...bedrockSignature(upstream.bedrock, {
+                ...bedrockSignature(upstream.bedrock.region, credentials.aws, {
                   method,
                   origin: upstream.origin,
                   path,
@@ -191,15 +195,21 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
 }
 
 /**
- * The key's headers, a minted token among them (`keyHeaders`). Minting can fail — the token
- * endpoint unreachable, or refusing the account — and that is this try's failure, as if the
- * upstream had answered so: another key or upstream may do better.
+ * The key's headers, a minted token among them (`keyHeaders`), and Bedrock's AWS keys. Minting
+ * or fetching can fail — the endpoint unreachable, or refusing the account or role — and that is
+ * this try's failure, as if the upstream had answered so: another key or upstream may do better.
  */
 async function credentialsOf(
   key: UpstreamKey,
-): Promise<{ headers: Readonly<Record<string, string>>; failed?: AttemptResult }> {
+  bedrock: Bedrock | undefined,
+): Promise<{
+  headers: Readonly<Record<string, string>>;
+  aws?: AwsCredentials;
+  failed?: AttemptResult;
+}> {
   try {
-    return { headers: await keyHeaders(key) };
+    const headers = await keyHeaders(key);
+    return bedrock === undefined ? { headers } : { headers, aws: await bedrock.credentials() };
   } catch (error) {
     const failure = error instanceof SluiceError ? error : new InternalError(error);
     const refused = failure instanceof UpstreamAuthFailedError;

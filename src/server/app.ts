@@ -33,6 +33,7 @@ import {
   demoUpstreams,
   Dispatchers,
   HealthRegistry,
+  type MintedByCredentials,
   type Upstream,
   startDemoUpstream,
 } from '../upstream/index.ts';
@@ -116,6 +117,7 @@ export async function startSluice(
 
   const dispatchers = new Dispatchers(config.timeouts);
   const health = new HealthRegistry(config.breaker);
+  const minted: MintedByCredentials = new Map();
   // What a reload (SIGHUP) replaces: requests in flight keep what they started with.
   const live = {
     config,
@@ -125,7 +127,7 @@ export async function startSluice(
   };
   const defaultLimits = { ...config.defaultLimits };
   const wire = async (next: Config) => {
-    const upstreams = buildUpstreams(next, dispatchers, health);
+    const upstreams = buildUpstreams(next, dispatchers, health, minted);
     const missing = (['openai', 'anthropic'] as const).filter(
       (f) => !upstreams.some((u) => u.family === f),
     );
@@ -145,6 +147,7 @@ export async function startSluice(
         url: u.origin + u.basePath,
         models: u.models,
         keys: u.keys.length,
+        ...(u.bedrock === undefined ? {} : { aws: u.bedrock.source }),
         priority: u.priority,
         weight: u.weight,
       });

@@ -6,9 +6,17 @@
  * in base64: `sseOf` gives each back as the SSE event Anthropic's own API would have sent, so
  * everything after (the tap, usage, the client) sees Anthropic's stream.
  */
-import type { BedrockSettings } from '../config/index.ts';
 import type { EventMessage } from './event-stream.ts';
-import { signV4 } from './sigv4.ts';
+import { type AwsCredentials, signV4 } from './sigv4.ts';
+import { jsonObject } from './small-answer.ts';
+
+/** A Bedrock upstream: its region, and its keys now (fetched, for temporary ones). */
+export interface Bedrock {
+  readonly region: string;
+  /** Where its keys come from, for the log (`describeAwsSource`). */
+  readonly source: string;
+  readonly credentials: () => Promise<AwsCredentials>;
+}
 
 /** What `AnthropicBedrock` puts in a body that names none. */
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
@@ -16,9 +24,10 @@ export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 /** Bedrock's content type for a stream, which Sluice turns into SSE. */
 export const EVENT_STREAM_TYPE = 'application/vnd.amazon.eventstream';
 
-/** The headers that sign a request to Bedrock, `now`. */
+/** The headers that sign a request to Bedrock with `credentials`, `now`. */
 export function bedrockSignature(
-  bedrock: BedrockSettings,
+  region: string,
+  credentials: AwsCredentials,
   request: { method: string; origin: string; path: string; body: Buffer | undefined },
   now: Date = new Date(),
 ): Record<string, string> {
@@ -29,8 +38,8 @@ export function bedrockSignature(
       headers: { 'content-type': 'application/json' },
       body: request.body,
     },
-    bedrock,
-    bedrock.region,
+    credentials,
+    region,
     'bedrock',
     now,
   );
@@ -53,7 +62,7 @@ export function sseOf(message: EventMessage): string {
   if (kind === 'exception' || kind === 'error') {
     const name =
       message.headers.get(':exception-type') ?? message.headers.get(':error-code') ?? 'error';
-    const said = parsed(message.payload.toString('utf8'))?.['message'];
+    const said = jsonObject(message.payload.toString('utf8'))?.['message'];
     const error = {
       type: 'error',
       error: {
@@ -64,24 +73,13 @@ export function sseOf(message: EventMessage): string {
     return `event: error\ndata: ${JSON.stringify(error)}\n\n`;
   }
   if (message.headers.get(':event-type') !== 'chunk') return '';
-  const bytes = parsed(message.payload.toString('utf8'))?.['bytes'];
+  const bytes = jsonObject(message.payload.toString('utf8'))?.['bytes'];
   if (typeof bytes !== 'string') return '';
   const json = Buffer.from(bytes, 'base64').toString('utf8');
-  const event = parsed(json);
+  const event = jsonObject(json);
   const type = event?.['type'];
   if (event === undefined || typeof type !== 'string') return '';
   // One line of data: JSON with a raw line break in its whitespace is written again.
   const data = json.includes('\n') || json.includes('\r') ? JSON.stringify(event) : json;
   return `event: ${type}\ndata: ${data}\n\n`;
-}
-
-function parsed(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,7 +4,8 @@ import type { ApiFamily, Config, GoogleServiceAccount, UpstreamConfig } from '..
 import type { Dispatchers } from './dispatchers.ts';
 import { chooseEgress, type Egress } from './egress.ts';
 import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
-import { GoogleTokens, type HeldToken } from './google-tokens.ts';
+import { awsCredentials, describeAwsSource } from './aws-credentials.ts';
+import { GoogleTokens } from './google-tokens.ts';
 import { FAMILY_HEADERS, type Upstream, type UpstreamKey } from './upstreams.ts';
 
 /**
@@ -30,13 +31,21 @@ export class HealthRegistry {
   }
 }
 
+/**
+ * What was minted for an upstream's credentials (a Vertex token, temporary AWS keys), by the
+ * upstream and the credentials: kept by one Sluice for every build of the same ones, so that a
+ * reload (SIGHUP) keeps it instead of minting again; other credentials mint.
+ */
+export type MintedByCredentials = Map<string, object>;
+
 /** The configured upstreams, each bound to the dispatcher of its way out. */
 export function buildUpstreams(
   config: Pick<Config, 'upstreams' | 'egress'>,
   dispatchers: Dispatchers,
   health: HealthRegistry,
+  minted: MintedByCredentials = new Map(),
 ): Upstream[] {
-  return config.upstreams.map((u) => buildUpstream(u, dispatchers, config, health));
+  return config.upstreams.map((u) => buildUpstream(u, dispatchers, config, health, minted));
 }
 
 function buildUpstream(
@@ -44,6 +53,7 @@ function buildUpstream(
   dispatchers: Dispatchers,
   config: Pick<Config, 'egress'>,
   health: HealthRegistry,
+  minted: MintedByCredentials,
 ): Upstream {
   const scheme = FAMILY_HEADERS[u.azure === undefined ? u.family : 'azure'];
   const path = u.baseUrl.pathname.replace(/\/+$/, '');
@@ -56,7 +66,7 @@ function buildUpstream(
           {
             id: u.name,
             headers: {},
-            ...tokensOf(u.name, google, dispatcher),
+            ...tokensOf(u.name, google, dispatcher, minted),
             health: health.get(`${u.name}:google:${google.clientEmail}`),
           },
         ]
@@ -83,7 +93,18 @@ function buildUpstream(
     weight: u.weight,
     azure: u.azure,
     vertexClaude: u.family === 'anthropic' && google !== undefined,
-    bedrock: u.bedrock,
+    bedrock:
+      u.bedrock === undefined
+        ? undefined
+        : {
+            region: u.bedrock.region,
+            source: describeAwsSource(u.bedrock.credentials),
+            credentials: awsCredentials(
+              u.bedrock.credentials,
+              { upstream: u.name, direct: dispatchers.for({ kind: 'direct' }), egress: dispatcher },
+              heldFor(minted, `aws\n${u.name}\n${describeAwsSource(u.bedrock.credentials)}`),
+            ),
+          },
     servesResponses: u.responses,
     endUsers: u.endUsers,
     health: health.get(u.name),
@@ -93,27 +114,28 @@ function buildUpstream(
   };
 }
 
-/**
- * A service account's tokens. The token minted is kept for every build of the same upstream,
- * account and key, so a reload (SIGHUP) keeps it instead of minting another; a new key mints.
- */
+/** A service account's tokens, kept by upstream, account and key: a new key mints. */
 function tokensOf(
   upstream: string,
   account: GoogleServiceAccount,
   dispatcher: Dispatcher,
+  minted: MintedByCredentials,
 ): Pick<UpstreamKey, 'token'> {
   const key = account.privateKey.export({ type: 'pkcs8', format: 'der' });
-  const id = `${upstream}\n${account.clientEmail}\n${account.tokenUri.href}\n${fingerprint(key)}`;
-  let held = HELD_TOKENS.get(id);
-  if (held === undefined) {
-    held = {};
-    HELD_TOKENS.set(id, held);
-  }
-  const tokens = new GoogleTokens(account, dispatcher, upstream, held);
+  const id = `google\n${upstream}\n${account.clientEmail}\n${account.tokenUri.href}\n${fingerprint(key)}`;
+  const tokens = new GoogleTokens(account, dispatcher, upstream, heldFor(minted, id));
   return { token: () => tokens.token() };
 }
 
-const HELD_TOKENS = new Map<string, HeldToken>();
+/** The place kept for `id`, made empty on first use (a `Held` of whatever its credentials mint). */
+function heldFor(minted: MintedByCredentials, id: string): object {
+  let found = minted.get(id);
+  if (found === undefined) {
+    found = {};
+    minted.set(id, found);
+  }
+  return found;
+}
 
 /** The upstream's own proxy when it has one, else the environment's rules for its host. */
 function egressOf(u: UpstreamConfig, config: Pick<Config, 'egress'>): Egress {

@@ -9,29 +9,24 @@ import { sign } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { GoogleServiceAccount } from '../config/index.ts';
 import { UpstreamAuthFailedError, UpstreamUnreachableError } from '../errors/index.ts';
+import { type Held, Minted } from './minted.ts';
+import { smallJson } from './small-answer.ts';
 
 /** What Vertex AI asks of a token. */
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** An assertion's life: Google accepts at most an hour. */
 const ASSERTION_SECONDS = 3_600;
-/** A token this close to its expiry is minted anew, so none expires on its way. */
-const REFRESH_MARGIN_MS = 5 * 60_000;
-/** A token answer is a few hundred bytes; a larger one is not read whole. */
-const MAX_ANSWER_BYTES = 64 * 1024;
 const EXCHANGE_TIMEOUT_MS = 30_000;
 
 /** Where a minted token is kept: shared by the builds of one upstream across reloads. */
-export interface HeldToken {
-  current?: { readonly value: string; readonly expiresAt: number };
-}
+export type HeldToken = Held<string>;
 
 export class GoogleTokens {
   readonly #account: GoogleServiceAccount;
   readonly #dispatcher: Dispatcher;
   readonly #upstream: string;
-  readonly #held: HeldToken;
   readonly #now: () => number;
-  #minting: Promise<string> | undefined;
+  readonly #minted: Minted<string>;
 
   constructor(
     account: GoogleServiceAccount,
@@ -43,23 +38,16 @@ export class GoogleTokens {
     this.#account = account;
     this.#dispatcher = dispatcher;
     this.#upstream = upstream;
-    this.#held = held;
     this.#now = now;
+    this.#minted = new Minted(() => this.#mint(), held, now);
   }
 
   /** A token valid for at least five minutes more; rejects with a SluiceError. */
   token(): Promise<string> {
-    const held = this.#held.current;
-    if (held !== undefined && held.expiresAt - REFRESH_MARGIN_MS > this.#now()) {
-      return Promise.resolve(held.value);
-    }
-    this.#minting ??= this.#mint().finally(() => {
-      this.#minting = undefined;
-    });
-    return this.#minting;
+    return this.#minted.get();
   }
 
-  async #mint(): Promise<string> {
+  async #mint(): Promise<{ value: string; expiresAt: number }> {
     const issuedAt = Math.floor(this.#now() / 1000);
     const { tokenUri } = this.#account;
     let response: Dispatcher.ResponseData;
@@ -84,7 +72,7 @@ export class GoogleTokens {
     }
     let answer: Record<string, unknown> | undefined;
     try {
-      answer = await readJson(response.body);
+      answer = await smallJson(response.body);
     } catch (error) {
       throw new UpstreamUnreachableError(`${this.#upstream} (its token endpoint)`, error);
     }
@@ -101,8 +89,7 @@ export class GoogleTokens {
       );
     }
     const seconds = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : ASSERTION_SECONDS;
-    this.#held.current = { value: token, expiresAt: issuedAt * 1000 + seconds * 1000 };
-    return token;
+    return { value: token, expiresAt: issuedAt * 1000 + seconds * 1000 };
   }
 
   /** The signed JWT that asks for a token (RFC 7523 §2.1). */
@@ -117,29 +104,5 @@ export class GoogleTokens {
     })}`;
     const signature = sign('sha256', Buffer.from(unsigned), this.#account.privateKey);
     return `${unsigned}.${signature.toString('base64url')}`;
-  }
-}
-
-/** The answer as a JSON object, or undefined: it is read only up to MAX_ANSWER_BYTES. */
-async function readJson(
-  body: Dispatcher.ResponseData['body'],
-): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > MAX_ANSWER_BYTES) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
   }
 }

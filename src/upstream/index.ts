@@ -11,7 +11,13 @@ export {
   type Upstream,
   type UpstreamKey,
 } from './upstreams.ts';
-export { buildUpstreams, demoUpstreams, DEMO_MODEL, HealthRegistry } from './build.ts';
+export {
+  buildUpstreams,
+  demoUpstreams,
+  DEMO_MODEL,
+  HealthRegistry,
+  type MintedByCredentials,
+} from './build.ts';
 export {
   DEFAULT_BREAKER,
   Health,
@@ -26,6 +32,9 @@ export {
   bedrockSignature,
   EVENT_STREAM_TYPE,
   sseOf,
+  type Bedrock,
 } from './bedrock.ts';
+export { describeAwsSource } from './aws-credentials.ts';
+export type { AwsCredentials } from './sigv4.ts';
 export { EventStreamDecoder } from './event-stream.ts';
 export { startDemoUpstream, type DemoUpstream, type DemoOptions } from './demo/index.ts';

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { ApiFamily, AzureSettings, BedrockSettings } from '../config/index.ts';
+import type { ApiFamily, AzureSettings } from '../config/index.ts';
+import type { Bedrock } from './bedrock.ts';
 import type { Health } from './health.ts';
 
 /** One key of an upstream, with its own health. */
@@ -41,7 +42,7 @@ export interface Upstream {
    */
   readonly vertexClaude: boolean;
   /** Claude on Amazon Bedrock: its routes, SigV4 signatures and binary event stream. */
-  readonly bedrock: BedrockSettings | undefined;
+  readonly bedrock: Bedrock | undefined;
   /** It serves the Responses API; when not, Responses requests for it are translated to Chat. */
   readonly servesResponses: boolean;
   /** It is told which of Sluice's users asked (`UpstreamConfig.endUsers`, `end-users.ts`). */

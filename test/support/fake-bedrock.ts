@@ -1,0 +1,104 @@
+/**
+ * A fake Amazon Bedrock runtime for one Claude model: it checks each request's SigV4 signature
+ * (the signer is checked against AWS's published vectors in `sigv4.test.ts`) and streams a
+ * recorded Anthropic stream in Bedrock's binary frames, cut at odd places.
+ */
+import type { ServerResponse } from 'node:http';
+import { signV4 } from '../../src/upstream/sigv4.ts';
+import { claudeMessage, fixturePayloads } from './chat-fixtures.ts';
+import { encodeEventMessage } from './event-stream.ts';
+import { type FakeUpstream, type UpstreamCall, startFakeUpstream } from './fake-upstream.ts';
+
+export const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+export const FIXTURE = 'anthropic-messages/anthropic-text.chunks.txt';
+export const REGION = 'us-east-1';
+export const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+
+export function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** The keys a fake Bedrock accepts: the example keys by default. */
+export interface AcceptedKeys {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+const EXAMPLE_KEYS: AcceptedKeys = {
+  accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+};
+
+/** Whether `call` carries the signature AWS would compute with `keys`. */
+function signedBy(call: UpstreamCall, keys: AcceptedKeys): boolean {
+  const date = call.headers['x-amz-date'];
+  if (typeof date !== 'string') return false;
+  const at = new Date(
+    `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+  );
+  const expected = signV4(
+    {
+      method: call.method,
+      url: new URL(call.path, `https://${String(call.headers.host)}`),
+      headers: { 'content-type': String(call.headers['content-type']) },
+      body: call.body,
+    },
+    keys,
+    REGION,
+    'bedrock',
+    at,
+  );
+  return call.headers.authorization === expected.authorization;
+}
+
+/** The recorded stream as Bedrock frames it; `throttleAfter` events, an exception instead. */
+function frames(throttleAfter?: number): Buffer {
+  const events = fixturePayloads(FIXTURE).map((event) =>
+    encodeEventMessage(
+      { ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' },
+      Buffer.from(
+        JSON.stringify({ bytes: Buffer.from(JSON.stringify(event)).toString('base64'), p: 'abcd' }),
+      ),
+    ),
+  );
+  if (throttleAfter === undefined) return Buffer.concat(events);
+  const exception = encodeEventMessage(
+    {
+      ':message-type': 'exception',
+      ':exception-type': 'throttlingException',
+      ':content-type': 'application/json',
+    },
+    Buffer.from(JSON.stringify({ message: 'Too many tokens, please wait before trying again.' })),
+  );
+  return Buffer.concat([...events.slice(0, throttleAfter), exception]);
+}
+
+/** Bedrock's runtime API for one model, answering requests signed with `keys` only. */
+export async function fakeBedrock(keys: AcceptedKeys = EXAMPLE_KEYS): Promise<FakeUpstream> {
+  const base = `/model/${encodeURIComponent(MODEL)}`;
+  return startFakeUpstream(async (call) => {
+    if (!signedBy(call, keys)) {
+      reply(call.res, 403, {
+        message: 'The request signature we calculated does not match the signature you provided.',
+      });
+    } else if (call.path === `${base}/invoke-with-response-stream`) {
+      call.res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+      const wire = frames(call.json?.['max_tokens'] === 13 ? 3 : undefined);
+      // Cut at odd places, as TCP may: a frame's bytes in several reads.
+      for (let at = 0; at < wire.length; at += 97) {
+        call.res.write(wire.subarray(at, at + 97));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      call.res.end();
+    } else if (call.path === `${base}/invoke`) {
+      reply(call.res, 200, claudeMessage('Hello!', { input_tokens: 12, output_tokens: 3 }));
+    } else {
+      reply(call.res, 404, { message: `UnknownOperationException: ${call.path}` });
+    }
+  });
+}
