@@ -111,7 +111,11 @@ async function fakeSts(): Promise<FakeUpstream> {
   });
 }
 
-async function sluiceFor(bedrock: FakeUpstream, env: Record<string, string>): Promise<TestSluice> {
+async function sluiceFor(
+  bedrock: FakeUpstream,
+  env: Record<string, string>,
+  more: Record<string, unknown> = {},
+): Promise<TestSluice> {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
   const upstream = {
     name: 'bedrock',
@@ -119,6 +123,7 @@ async function sluiceFor(bedrock: FakeUpstream, env: Record<string, string>): Pr
     baseUrl: bedrock.origin,
     aws: { region: REGION },
     models: [MODEL],
+    ...more,
   };
   await writeFile(file, JSON.stringify({ upstreams: [upstream] }));
   return startTestSluice({ SLUICE_CONFIG: file, ...env });
@@ -296,6 +301,35 @@ describe('Bedrock credentials from the environment AWS gives', () => {
     } finally {
       await refusing.stop();
       await Promise.all([sts.stop(), bedrock.stop()]);
+    }
+  });
+
+  it('Bedrock API keys: AWS_BEARER_TOKEN_BEDROCK, or the entry’s own, sent as a bearer token, unsigned', async () => {
+    const bedrock = await fakeBedrock({ bearer: 'bedrock-api-key-EXAMPLE' });
+    // The variable wins over keys to sign with, as in AWS's SDKs.
+    const fromEnv = await sluiceFor(bedrock, {
+      AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key-EXAMPLE',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'unused',
+    });
+    try {
+      await twoMessages(fromEnv);
+      assert.equal(bedrock.calls.at(-1)?.headers['content-type'], 'application/json');
+      assert.match(JSON.stringify(fromEnv.logs), /"aws":"Bedrock API keys"/);
+      assert.doesNotMatch(JSON.stringify(fromEnv.logs), /bedrock-api-key-EXAMPLE/);
+    } finally {
+      await fromEnv.stop();
+    }
+    const fromEntry = await sluiceFor(
+      bedrock,
+      { AWS_BEARER_TOKEN_BEDROCK: 'another-key', MY_BEDROCK_KEY: 'bedrock-api-key-EXAMPLE' },
+      { apiKeyEnv: 'MY_BEDROCK_KEY' },
+    );
+    try {
+      await twoMessages(fromEntry);
+    } finally {
+      await fromEntry.stop();
+      await bedrock.stop();
     }
   });
 

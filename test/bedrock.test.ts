@@ -197,8 +197,17 @@ describe('aws in the config file', () => {
       await problems({ ...base, family: 'openai', aws: { region: REGION } }),
       /"aws" is for Claude on Amazon Bedrock/,
     );
-    const keyed = await problems({ ...base, aws: { region: REGION }, apiKey: 'k' });
-    assert.match(keyed, /"aws" signs its requests; it takes no "apiKey"/);
+    // A Bedrock API key is sent as it is; keys to sign with beside it are a contradiction.
+    assert.equal(await problems({ ...base, aws: { region: REGION }, apiKey: 'k' }, {}), '');
+    const keyed = await problems({
+      ...base,
+      aws: { region: REGION, accessKeyIdEnv: 'AWS_ACCESS_KEY_ID' },
+      apiKey: 'k',
+    });
+    assert.match(
+      keyed,
+      /Bedrock API keys \("apiKey…" or AWS_BEARER_TOKEN_BEDROCK\) or "aws.accessKeyIdEnv"/,
+    );
     assert.doesNotMatch(keyed + unset + half, /wJalrXUtnFEMI/);
   });
 });

@@ -11,7 +11,8 @@ export type ApiFamily = 'openai' | 'anthropic';
 /** Amazon Bedrock: Claude through its runtime API, requests signed with AWS credentials. */
 export interface BedrockSettings {
   readonly region: string;
-  readonly credentials: AwsCredentialSource;
+  /** What requests are signed with; undefined with Bedrock API keys, sent as bearer tokens. */
+  readonly credentials: AwsCredentialSource | undefined;
 }
 
 /** Azure OpenAI: requests go to `/openai/deployments/<deployment>/…?api-version=…`. */

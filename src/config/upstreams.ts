@@ -128,11 +128,12 @@ function fromEntry(
     problems.push(
       `${where}: "googleCredentials" is for Vertex AI ("family": "openai" for its OpenAI-compatible endpoint, "anthropic" for Claude), not Azure.`,
     );
-  const bedrock = entry.aws === undefined ? undefined : bedrockOf(entry, where, env, problems);
-  if (entry.aws !== undefined && keys.length > 0)
-    problems.push(
-      `${where}: "aws" signs its requests; it takes no "apiKey", "apiKeys", "apiKeyEnv" or "apiKeyEnvs".`,
-    );
+  // Bedrock API keys (bearer tokens) stand in for signing: the entry's, else the variable AWS's
+  // SDKs read.
+  const bearer = nonEmpty(env['AWS_BEARER_TOKEN_BEDROCK']);
+  if (entry.aws !== undefined && keys.length === 0 && bearer !== undefined) keys.push(bearer);
+  const bedrock =
+    entry.aws === undefined ? undefined : bedrockOf(entry, keys.length > 0, where, env, problems);
   if (entry.googleCredentials !== undefined && keys.length > 0)
     problems.push(
       `${where}: "googleCredentials" mints its own tokens; it takes no "apiKey", "apiKeys", "apiKeyEnv" or "apiKeyEnvs".`,
@@ -186,12 +187,14 @@ function upstream(
 }
 
 /**
- * Bedrock's settings: its region, and where its credentials come from (`aws-credentials.ts`:
- * the variables the entry names, else the first of AWS's own chain that the environment has).
+ * Bedrock's settings: its region, and where its credentials come from — none when it has
+ * Bedrock API keys (`keyed`: sent as bearer tokens, not signed); else `aws-credentials.ts`: the
+ * variables the entry names, or the first of AWS's own chain that the environment has.
  * Claude only: Bedrock's Anthropic models speak the Messages API.
  */
 function bedrockOf(
   entry: FileUpstream,
+  keyed: boolean,
   where: string,
   env: Env,
   problems: string[],
@@ -207,6 +210,13 @@ function bedrockOf(
       `${where}.aws.region must be an AWS region such as us-east-1, not "${aws.region}".`,
     );
     return undefined;
+  }
+  if (keyed) {
+    if (aws.accessKeyIdEnv !== undefined || aws.secretAccessKeyEnv !== undefined)
+      problems.push(
+        `${where}: Bedrock API keys ("apiKey…" or AWS_BEARER_TOKEN_BEDROCK) or "aws.accessKeyIdEnv"/"secretAccessKeyEnv", not both.`,
+      );
+    return { region: aws.region, credentials: undefined };
   }
   const credentials = awsCredentialSource(aws, aws.region, env, where, problems);
   return credentials === undefined ? undefined : { region: aws.region, credentials };

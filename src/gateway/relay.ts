@@ -18,7 +18,6 @@ import {
   type Attempt,
   AttemptPlan,
   type AwsCredentials,
-  type Bedrock,
   type Health,
   healthOutcomes,
   keyHeaders,
@@ -95,9 +94,9 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       const traced = ctx.trace.nextTry();
       // A static key needs no await: only a minted token (Vertex) or AWS keys are fetched first.
       const credentials =
-        key.token === undefined && upstream.bedrock === undefined
+        key.token === undefined && upstream.bedrock?.credentials === undefined
           ? { headers: key.headers }
-          : await credentialsOf(key, upstream.bedrock);
+          : await credentialsOf(key, upstream.bedrock?.credentials);
       const path = upstreamPath(upstream, ctx.path, method, model, parsed.stream);
       const body = bodies.for(model, upstream);
       const request: Dispatcher.DispatchOptions = {
@@ -115,17 +114,20 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
             },
             ctx.caller,
           ),
-          // Bedrock: signed over the body as sent, with the content type it was signed with.
-          ...(upstream.bedrock === undefined || credentials.aws === undefined
+          // Bedrock: JSON, signed over the body as sent with that content type (unless a
+          // Bedrock API key goes as a bearer token instead).
+          ...(upstream.bedrock === undefined
             ? {}
             : {
                 'content-type': 'application/json',
-                ...bedrockSignature(upstream.bedrock.region, credentials.aws, {
-                  method,
-                  origin: upstream.origin,
-                  path,
-                  body: Buffer.isBuffer(body) ? body : undefined,
-                }),
+                ...(credentials.aws === undefined
+                  ? {}
+                  : bedrockSignature(upstream.bedrock.region, credentials.aws, {
+                      method,
+                      origin: upstream.origin,
+                      path,
+                      body: Buffer.isBuffer(body) ? body : undefined,
+                    })),
               }),
         },
         body,
@@ -201,7 +203,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
  */
 async function credentialsOf(
   key: UpstreamKey,
-  bedrock: Bedrock | undefined,
+  aws: (() => Promise<AwsCredentials>) | undefined,
 ): Promise<{
   headers: Readonly<Record<string, string>>;
   aws?: AwsCredentials;
@@ -209,7 +211,7 @@ async function credentialsOf(
 }> {
   try {
     const headers = await keyHeaders(key);
-    return bedrock === undefined ? { headers } : { headers, aws: await bedrock.credentials() };
+    return aws === undefined ? { headers } : { headers, aws: await aws() };
   } catch (error) {
     const failure = error instanceof SluiceError ? error : new InternalError(error);
     const refused = failure instanceof UpstreamAuthFailedError;

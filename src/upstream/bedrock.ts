@@ -15,7 +15,8 @@ export interface Bedrock {
   readonly region: string;
   /** Where its keys come from, for the log (`describeAwsSource`). */
   readonly source: string;
-  readonly credentials: () => Promise<AwsCredentials>;
+  /** Undefined with Bedrock API keys: the request carries one as a bearer token, unsigned. */
+  readonly credentials: (() => Promise<AwsCredentials>) | undefined;
 }
 
 /** What `AnthropicBedrock` puts in a body that names none. */

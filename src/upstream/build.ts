@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import type { ApiFamily, Config, GoogleServiceAccount, UpstreamConfig } from '../config/index.ts';
+import type {
+  ApiFamily,
+  AwsCredentialSource,
+  Config,
+  GoogleServiceAccount,
+  UpstreamConfig,
+} from '../config/index.ts';
+import type { Bedrock } from './bedrock.ts';
 import type { Dispatchers } from './dispatchers.ts';
 import { chooseEgress, type Egress } from './egress.ts';
 import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
@@ -55,7 +62,10 @@ function buildUpstream(
   health: HealthRegistry,
   minted: MintedByCredentials,
 ): Upstream {
-  const scheme = FAMILY_HEADERS[u.azure === undefined ? u.family : 'azure'];
+  const scheme =
+    FAMILY_HEADERS[
+      u.azure !== undefined ? 'azure' : u.bedrock !== undefined ? 'bedrock' : u.family
+    ];
   const path = u.baseUrl.pathname.replace(/\/+$/, '');
   const egress = egressOf(u, config);
   const dispatcher = dispatchers.for(egress);
@@ -98,12 +108,7 @@ function buildUpstream(
         ? undefined
         : {
             region: u.bedrock.region,
-            source: describeAwsSource(u.bedrock.credentials),
-            credentials: awsCredentials(
-              u.bedrock.credentials,
-              { upstream: u.name, direct: dispatchers.for({ kind: 'direct' }), egress: dispatcher },
-              heldFor(minted, `aws\n${u.name}\n${describeAwsSource(u.bedrock.credentials)}`),
-            ),
+            ...bedrockCredentials(u.name, u.bedrock.credentials, dispatchers, dispatcher, minted),
           },
     servesResponses: u.responses,
     endUsers: u.endUsers,
@@ -111,6 +116,26 @@ function buildUpstream(
     turn: { current: 0, key: 0 },
     load: { inFlight: 0 },
     demo: false,
+  };
+}
+
+/** How a Bedrock upstream's requests are signed, and what the log says of it. */
+function bedrockCredentials(
+  upstream: string,
+  source: AwsCredentialSource | undefined,
+  dispatchers: Dispatchers,
+  egress: Dispatcher,
+  minted: MintedByCredentials,
+): Pick<Bedrock, 'source' | 'credentials'> {
+  if (source === undefined) return { source: 'Bedrock API keys', credentials: undefined };
+  const described = describeAwsSource(source);
+  return {
+    source: described,
+    credentials: awsCredentials(
+      source,
+      { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
+      heldFor(minted, `aws\n${upstream}\n${described}`),
+    ),
   };
 }
 

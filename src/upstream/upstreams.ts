@@ -65,11 +65,13 @@ export async function keyHeaders(key: UpstreamKey): Promise<Readonly<Record<stri
 
 /** How each API family authenticates, and what it needs by default. */
 export const FAMILY_HEADERS: Record<
-  ApiFamily | 'azure',
+  ApiFamily | 'azure' | 'bedrock',
   { auth(key: string): Record<string, string>; defaults: Record<string, string> }
 > = {
   openai: { auth: (key) => ({ authorization: `Bearer ${key}` }), defaults: {} },
   azure: { auth: (key) => ({ 'api-key': key }), defaults: {} },
+  // Bedrock API keys; Bedrock takes `anthropic_version` in the body, not as a header.
+  bedrock: { auth: (key) => ({ authorization: `Bearer ${key}` }), defaults: {} },
   anthropic: {
     auth: (key) => ({ 'x-api-key': key }),
     defaults: { 'anthropic-version': '2023-06-01' },

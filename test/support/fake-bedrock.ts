@@ -78,11 +78,23 @@ function frames(throttleAfter?: number): Buffer {
   return Buffer.concat([...events.slice(0, throttleAfter), exception]);
 }
 
+/** A Bedrock API key: sent as a bearer token, with no signature. */
+export interface AcceptedBearer {
+  readonly bearer: string;
+}
+
 /** Bedrock's runtime API for one model, answering requests signed with `keys` only. */
-export async function fakeBedrock(keys: AcceptedKeys = EXAMPLE_KEYS): Promise<FakeUpstream> {
+export async function fakeBedrock(
+  keys: AcceptedKeys | AcceptedBearer = EXAMPLE_KEYS,
+): Promise<FakeUpstream> {
   const base = `/model/${encodeURIComponent(MODEL)}`;
   return startFakeUpstream(async (call) => {
-    if (!signedBy(call, keys)) {
+    const accepted =
+      'bearer' in keys
+        ? call.headers.authorization === `Bearer ${keys.bearer}` &&
+          call.headers['x-amz-date'] === undefined
+        : signedBy(call, keys);
+    if (!accepted) {
       reply(call.res, 403, {
         message: 'The request signature we calculated does not match the signature you provided.',
       });
