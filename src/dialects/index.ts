@@ -34,4 +34,7 @@ export {
   type ResponsesEcho,
   responsesEcho,
   chainTranslators,
+  ConverseStreamToMessages,
+  converseResponseToMessages,
+  messagesRequestToConverse,
 } from './translate/index.ts';

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
 import { SluiceError, UpstreamProtocolError, UpstreamTimeoutError } from '../errors/index.ts';
-import { EVENT_STREAM_TYPE, EventStreamDecoder, sseOf, type Upstream } from '../upstream/index.ts';
+import { bedrockReshape, type Reshape, type Upstream } from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import { isFailoverStatus, mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
@@ -64,8 +64,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   #headers: Record<string, string | string[] | undefined> = {};
   #errorChunks: Buffer[] = [];
   #errorBytes = 0;
-  /** Bedrock's binary event stream, turned into the SSE it carries (`upstream/bedrock.ts`). */
-  #frames: EventStreamDecoder | undefined;
+  /** Bedrock's answer, turned into Anthropic's (`upstream/bedrock.ts`). */
+  #reshape: Reshape | undefined;
 
   constructor(options: AttemptOptions, resolve: (result: AttemptResult) => void) {
     this.#o = options;
@@ -95,10 +95,12 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#headers = headers;
       return;
     }
-    if (isBedrockStream(this.#o.upstream, headers)) {
-      this.#frames = new EventStreamDecoder();
-      headers = { ...headers, 'content-type': 'text/event-stream; charset=utf-8' };
-      delete headers['content-length'];
+    if (this.#o.upstream.bedrock !== undefined) {
+      this.#reshape = bedrockReshape(this.#o.request.path, headers['content-type']);
+      if (this.#reshape !== undefined) {
+        headers = { ...headers, 'content-type': this.#reshape.contentType };
+        delete headers['content-length'];
+      }
     }
     if (!this.#o.client.begin(status, headers, this.#o.upstream.proxied)) {
       const error = new UpstreamProtocolError(
@@ -120,8 +122,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#phase === 'body') {
       const { client } = this.#o;
-      const frames = this.#frames;
-      const events = frames === undefined ? chunk : this.#decoded(controller, frames, chunk);
+      const reshape = this.#reshape;
+      const events =
+        reshape === undefined ? chunk : this.#reshaped(controller, () => reshape.push(chunk));
       if (events === undefined) return;
       if (events.length > 0 && !client.write(events)) controller.pause();
       // The client's answer failed on this chunk (one too large to hold whole): it goes out
@@ -136,8 +139,14 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(controller: Dispatcher.DispatchController): void {
     if (this.#phase === 'body') {
+      const reshape = this.#reshape;
+      if (reshape !== undefined) {
+        const tail = this.#reshaped(controller, () => reshape.end());
+        if (tail === undefined) return;
+        if (tail.length > 0) this.#o.client.write(tail);
+      }
       this.#o.client.finish(this.#o.upstream.name);
       this.#settle({ kind: 'relayed', answer: this.#status });
     } else if (this.#phase === 'error-body') {
@@ -187,15 +196,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** The SSE events a Bedrock chunk completes; undefined when the stream is broken. */
-  #decoded(
-    controller: Dispatcher.DispatchController,
-    frames: EventStreamDecoder,
-    chunk: Buffer,
-  ): Buffer | undefined {
-    let text = '';
+  /** What `make` gives of Bedrock's answer for the client; undefined when it is broken. */
+  #reshaped(controller: Dispatcher.DispatchController, make: () => string): Buffer | undefined {
+    let text: string;
     try {
-      for (const message of frames.push(chunk)) text += sseOf(message);
+      text = make();
     } catch (cause) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
@@ -219,18 +224,6 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   readonly #onStop = (reason: Error): void => {
     this.#controller?.abort(reason);
   };
-}
-
-function isBedrockStream(
-  upstream: Upstream,
-  headers: Record<string, string | string[] | undefined>,
-): boolean {
-  const type = headers['content-type'];
-  return (
-    upstream.bedrock !== undefined &&
-    typeof type === 'string' &&
-    type.toLowerCase().startsWith(EVENT_STREAM_TYPE)
-  );
 }
 
 /** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms from now. */

@@ -14,10 +14,12 @@ import {
 } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { ownUtf8, parseJsonObject } from '../http/index.ts';
+import { messagesRequestToConverse } from '../dialects/index.ts';
 import {
   type Attempt,
   AttemptPlan,
   type AwsCredentials,
+  isConverseModel,
   type Health,
   healthOutcomes,
   keyHeaders,
@@ -98,7 +100,16 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
           ? { headers: key.headers }
           : await credentialsOf(key, upstream.bedrock?.credentials);
       const path = upstreamPath(upstream, ctx.path, method, model, parsed.stream);
-      const body = bodies.for(model, upstream);
+      let body: ParsedRequest['body'];
+      try {
+        body = bodies.for(model, upstream);
+      } catch (error) {
+        // What this upstream's API cannot carry (Bedrock's Converse): the client's to mend.
+        if (!(error instanceof SluiceError)) throw error;
+        failure = error;
+        client.endReason = 'rejected';
+        break;
+      }
       const request: Dispatcher.DispatchOptions = {
         origin: upstream.origin,
         path,
@@ -327,6 +338,9 @@ class BodiesByModel {
   ): Record<string, unknown> {
     const out: Record<string, unknown> = model === undefined ? { ...json } : { ...json, model };
     if (style === undefined) return out;
+    // Bedrock's other models speak Converse, whose model and stream are in the path.
+    if (style === 'bedrock' && this.#path === '/v1/messages' && isConverseModel(model ?? ''))
+      return messagesRequestToConverse(out);
     out.anthropic_version ??=
       style === 'vertex' ? VERTEX_ANTHROPIC_VERSION : BEDROCK_ANTHROPIC_VERSION;
     if (this.#path === '/v1/messages') {

@@ -6,7 +6,9 @@
  * in base64: `sseOf` gives each back as the SSE event Anthropic's own API would have sent, so
  * everything after (the tap, usage, the client) sees Anthropic's stream.
  */
-import type { EventMessage } from './event-stream.ts';
+import { randomBytes } from 'node:crypto';
+import { ConverseStreamToMessages, converseResponseToMessages } from '../dialects/index.ts';
+import { type EventMessage, EventStreamDecoder } from './event-stream.ts';
 import { type AwsCredentials, signV4 } from './sigv4.ts';
 import { jsonObject } from './small-answer.ts';
 
@@ -83,4 +85,76 @@ export function sseOf(message: EventMessage): string {
   // One line of data: JSON with a raw line break in its whitespace is written again.
   const data = json.includes('\n') || json.includes('\r') ? JSON.stringify(event) : json;
   return `event: ${type}\ndata: ${data}\n\n`;
+}
+
+/**
+ * Whether Bedrock serves `model` through Converse: every model but Anthropic's, which keep
+ * Anthropic's own shape (`invoke`). An id that does not say (an application inference profile's
+ * ARN) goes through Converse, which serves Claude too.
+ */
+export function isConverseModel(model: string): boolean {
+  return !/(?:^|[./])anthropic\./.test(model);
+}
+
+/** What Sluice makes of a Bedrock answer before the client stream reads it. */
+export interface Reshape {
+  readonly contentType: string;
+  /** The client's text for one chunk of the answer; throws on a broken one. */
+  push(chunk: Buffer): string;
+  /** What is still owed at the end. */
+  end(): string;
+}
+
+/** A whole Converse answer is a few KiB; one past this is not held to be translated. */
+const MAX_WHOLE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How a Bedrock answer to `path` is turned into Anthropic's: an event stream into SSE (Claude's
+ * events as they are, a Converse stream translated), a whole Converse answer into a Messages
+ * answer; undefined when it goes as it is (Claude's whole answers, errors).
+ */
+export function bedrockReshape(path: string, contentType: unknown): Reshape | undefined {
+  const converse = /^(?:.*)\/model\/([^/]+)\/converse(-stream)?$/.exec(path);
+  const model = converse === null ? '' : decodeURIComponent(converse[1] ?? '');
+  const id = `msg_bdrk_${randomBytes(12).toString('hex')}`;
+  const type = typeof contentType === 'string' ? contentType.toLowerCase() : '';
+  if (type.startsWith(EVENT_STREAM_TYPE)) {
+    const frames = new EventStreamDecoder();
+    const translator = converse === null ? undefined : new ConverseStreamToMessages(model, id);
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      push(chunk) {
+        let text = '';
+        for (const message of frames.push(chunk)) text += reshaped(message, translator);
+        return text;
+      },
+      end: () => translator?.end() ?? '',
+    };
+  }
+  if (converse === null || !type.startsWith('application/json')) return undefined;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  return {
+    contentType: 'application/json',
+    push(chunk) {
+      bytes += chunk.length;
+      if (bytes > MAX_WHOLE_BYTES) throw new Error('a whole answer past 16 MiB');
+      chunks.push(chunk);
+      return '';
+    },
+    end() {
+      const body = jsonObject(Buffer.concat(chunks).toString('utf8'));
+      if (body === undefined) throw new Error('a whole answer that is not a JSON object');
+      return JSON.stringify(converseResponseToMessages(body, model, id));
+    },
+  };
+}
+
+/** One event of Bedrock's stream as SSE: Claude's own, or a Converse event translated. */
+function reshaped(message: EventMessage, converse: ConverseStreamToMessages | undefined): string {
+  const kind = message.headers.get(':message-type');
+  if (converse === undefined || kind === 'exception' || kind === 'error') return sseOf(message);
+  const payload = jsonObject(message.payload.toString('utf8'));
+  const type = message.headers.get(':event-type');
+  return payload === undefined || type === undefined ? '' : converse.event(type, payload);
 }

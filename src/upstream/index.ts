@@ -32,7 +32,10 @@ export {
   bedrockSignature,
   EVENT_STREAM_TYPE,
   sseOf,
+  bedrockReshape,
+  isConverseModel,
   type Bedrock,
+  type Reshape,
 } from './bedrock.ts';
 export { describeAwsSource } from './aws-credentials.ts';
 export type { AwsCredentials } from './sigv4.ts';

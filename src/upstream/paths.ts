@@ -4,6 +4,7 @@
  * shows: below `/openai`, model endpoints go through `/deployments/<deployment>`, and every
  * request carries `api-version`.
  */
+import { isConverseModel } from './bedrock.ts';
 import type { Upstream } from './upstreams.ts';
 
 /** Endpoints the Azure client sends through a deployment (openai-node, `azure.ts`). */
@@ -62,14 +63,26 @@ interface CloudRoutes {
  * a token count to `count-tokens:rawPredict`.
  */
 const VERTEX: CloudRoutes = {
-  message: (model, stream) => `/${model}:${stream ? 'streamRawPredict' : 'rawPredict'}`,
+  message: (model, stream) =>
+    `/${encodeURIComponent(model)}:${stream ? 'streamRawPredict' : 'rawPredict'}`,
   count: '/count-tokens:rawPredict',
 };
 
-/** Claude on Bedrock, as `AnthropicBedrock` sends it: `/model/<model>/invoke(-with-response-stream)`. */
+/**
+ * Claude on Bedrock, as `AnthropicBedrock` sends it: `/model/<model>/invoke(-with-response-stream)`;
+ * its other models through Converse: `/model/<model>/converse(-stream)`.
+ */
 const BEDROCK: CloudRoutes = {
   message: (model, stream) =>
-    `/model/${model}/${stream ? 'invoke-with-response-stream' : 'invoke'}`,
+    `/model/${encodeURIComponent(model)}/${
+      isConverseModel(model)
+        ? stream
+          ? 'converse-stream'
+          : 'converse'
+        : stream
+          ? 'invoke-with-response-stream'
+          : 'invoke'
+    }`,
   count: undefined,
 };
 
@@ -84,8 +97,7 @@ function cloudPath(
 ): string {
   const route = rest.split('?', 1)[0];
   if (method !== 'POST') return base + rest;
-  if (route === '/messages' && model !== undefined)
-    return base + cloud.message(encodeURIComponent(model), stream);
+  if (route === '/messages' && model !== undefined) return base + cloud.message(model, stream);
   if (route === '/messages/count_tokens' && cloud.count !== undefined) return base + cloud.count;
   return base + rest;
 }

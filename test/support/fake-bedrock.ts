@@ -12,6 +12,12 @@ import { type FakeUpstream, type UpstreamCall, startFakeUpstream } from './fake-
 export const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 export const FIXTURE = 'anthropic-messages/anthropic-text.chunks.txt';
 export const REGION = 'us-east-1';
+/** A model Bedrock serves through Converse. */
+export const CONVERSE_MODEL = 'us.meta.llama3-3-70b-instruct-v1:0';
+/** What the Converse stream below says, and the usage it reports. */
+export const CONVERSE_TEXT = 'Hello from Llama, in pieces.';
+export const CONVERSE_USAGE = { inputTokens: 21, outputTokens: 17, totalTokens: 38 };
+export const CONVERSE_TOOL = { name: 'get_weather', input: { city: 'Paris' } };
 export const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
@@ -78,16 +84,64 @@ function frames(throttleAfter?: number): Buffer {
   return Buffer.concat([...events.slice(0, throttleAfter), exception]);
 }
 
+/** Converse's events as Bedrock streams them: text, then a tool call when the request has tools. */
+function converseFrames(withTool: boolean, failAfter?: number): Buffer {
+  const event = (type: string, payload: object) =>
+    encodeEventMessage(
+      { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
+      Buffer.from(JSON.stringify({ ...payload, p: 'abcdefgh' })),
+    );
+  const pieces = CONVERSE_TEXT.match(/.{1,5}/g) ?? [];
+  const events = [
+    event('messageStart', { role: 'assistant' }),
+    ...pieces.map((text) => event('contentBlockDelta', { contentBlockIndex: 0, delta: { text } })),
+    event('contentBlockStop', { contentBlockIndex: 0 }),
+    ...(withTool
+      ? [
+          event('contentBlockStart', {
+            contentBlockIndex: 1,
+            start: { toolUse: { toolUseId: 'tooluse_abc', name: CONVERSE_TOOL.name } },
+          }),
+          event('contentBlockDelta', {
+            contentBlockIndex: 1,
+            delta: { toolUse: { input: '{"city":' } },
+          }),
+          event('contentBlockDelta', {
+            contentBlockIndex: 1,
+            delta: { toolUse: { input: '"Paris"}' } },
+          }),
+          event('contentBlockStop', { contentBlockIndex: 1 }),
+        ]
+      : []),
+    event('messageStop', { stopReason: withTool ? 'tool_use' : 'end_turn' }),
+    event('metadata', { usage: CONVERSE_USAGE, metrics: { latencyMs: 120 } }),
+  ];
+  if (failAfter === undefined) return Buffer.concat(events);
+  const exception = encodeEventMessage(
+    {
+      ':message-type': 'exception',
+      ':exception-type': 'modelStreamErrorException',
+      ':content-type': 'application/json',
+    },
+    Buffer.from(JSON.stringify({ message: 'The model stream broke off.' })),
+  );
+  return Buffer.concat([...events.slice(0, failAfter), exception]);
+}
+
 /** A Bedrock API key: sent as a bearer token, with no signature. */
 export interface AcceptedBearer {
   readonly bearer: string;
 }
 
-/** Bedrock's runtime API for one model, answering requests signed with `keys` only. */
+/**
+ * Bedrock's runtime API for one Claude model (`invoke`) and one other (`converse`), answering
+ * requests signed with `keys` only.
+ */
 export async function fakeBedrock(
   keys: AcceptedKeys | AcceptedBearer = EXAMPLE_KEYS,
 ): Promise<FakeUpstream> {
   const base = `/model/${encodeURIComponent(MODEL)}`;
+  const converse = `/model/${encodeURIComponent(CONVERSE_MODEL)}`;
   return startFakeUpstream(async (call) => {
     const accepted =
       'bearer' in keys
@@ -107,6 +161,25 @@ export async function fakeBedrock(
         await new Promise((resolve) => setImmediate(resolve));
       }
       call.res.end();
+    } else if (call.path === `${converse}/converse-stream`) {
+      call.res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+      const inference = call.json?.['inferenceConfig'] as { maxTokens?: number } | undefined;
+      const wire = converseFrames(
+        call.json?.['toolConfig'] !== undefined,
+        inference?.maxTokens === 13 ? 4 : undefined,
+      );
+      for (let at = 0; at < wire.length; at += 61) {
+        call.res.write(wire.subarray(at, at + 61));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      call.res.end();
+    } else if (call.path === `${converse}/converse`) {
+      reply(call.res, 200, {
+        output: { message: { role: 'assistant', content: [{ text: CONVERSE_TEXT }] } },
+        stopReason: 'end_turn',
+        usage: CONVERSE_USAGE,
+        metrics: { latencyMs: 90 },
+      });
     } else if (call.path === `${base}/invoke`) {
       reply(call.res, 200, claudeMessage('Hello!', { input_tokens: 12, output_tokens: 3 }));
     } else {

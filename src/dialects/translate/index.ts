@@ -29,3 +29,5 @@ export {
   responsesEcho,
 } from './chat-to-responses.ts';
 export { chainTranslators } from './chain.ts';
+export { converseResponseToMessages, messagesRequestToConverse } from './messages-to-converse.ts';
+export { ConverseStreamToMessages } from './converse-stream-to-messages.ts';
