@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nonEmpty } from './read.ts';
+import { httpUrl, nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
 
 export interface AwsKeys {
@@ -66,7 +66,7 @@ export function awsCredentialSource(
   const tokenFile = nonEmpty(env['AWS_WEB_IDENTITY_TOKEN_FILE']);
   const roleArn = nonEmpty(env['AWS_ROLE_ARN']);
   if (tokenFile !== undefined && roleArn !== undefined) {
-    const sts = urlOf(
+    const sts = httpUrl(
       env['AWS_ENDPOINT_URL_STS'] ?? `https://sts.${region}.amazonaws.com`,
       'AWS_ENDPOINT_URL_STS',
       where,
@@ -90,7 +90,7 @@ export function awsCredentialSource(
     );
     return undefined;
   }
-  const endpoint = urlOf(
+  const endpoint = httpUrl(
     env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] ?? IMDS,
     'AWS_EC2_METADATA_SERVICE_ENDPOINT',
     where,
@@ -197,8 +197,8 @@ function containerSource(
   if (relative === undefined && full === undefined) return null;
   const url =
     relative !== undefined
-      ? urlOf(ECS_ORIGIN + relative, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', where, problems)
-      : urlOf(full ?? '', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', where, problems);
+      ? httpUrl(ECS_ORIGIN + relative, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', where, problems)
+      : httpUrl(full ?? '', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', where, problems);
   if (url === undefined) return undefined;
   // Credentials are handed to whoever answers: over plain http, only a link-local or loopback one.
   if (url.protocol === 'http:' && !CONTAINER_HOSTS.has(url.hostname) && !isLoopback(url)) {
@@ -221,15 +221,4 @@ function isLoopback(url: URL): boolean {
     url.hostname === '[::1]' ||
     url.hostname === 'localhost'
   );
-}
-
-function urlOf(text: string, name: string, where: string, problems: string[]): URL | undefined {
-  try {
-    const url = new URL(text);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
-  } catch {
-    // said below
-  }
-  problems.push(`${where}.aws: ${name} is not an http(s) URL: "${text}".`);
-  return undefined;
 }

@@ -19,3 +19,4 @@ export type {
 export type { MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';
 export type { GoogleServiceAccount } from './google-credentials.ts';
 export type { AwsCredentialSource, AwsKeys } from './aws-credentials.ts';
+export type { AzureTokenSource } from './azure-credentials.ts';

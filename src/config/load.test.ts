@@ -520,7 +520,11 @@ describe('loadConfig', () => {
       [1, 'none', []],
       'priority: its place',
     );
-    assert.deepEqual(az.azure, { apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod' } });
+    assert.deepEqual(az.azure, {
+      apiVersion: '2024-10-21',
+      deployments: { 'gpt-4o': 'prod' },
+      entra: undefined,
+    });
     assert.deepEqual(az.models, ['gpt-4o'], 'an Azure resource serves its deployments');
     assert.equal(az.family, 'openai');
     const bad = problemsOf(() =>

@@ -68,3 +68,20 @@ export function kebab(key: string): string {
 export function readText(path: string): string {
   return readFileSync(path, 'utf8');
 }
+
+/** An http(s) URL from a variable (`name`), or undefined with the reason in `problems`. */
+export function httpUrl(
+  text: string,
+  name: string,
+  where: string,
+  problems: string[],
+): URL | undefined {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {
+    // said below
+  }
+  problems.push(`${where}: ${name} is not an http(s) URL: "${text}".`);
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import type { LogFormat, LogLevel } from '../log/index.ts';
 import type { AwsCredentialSource } from './aws-credentials.ts';
+import type { AzureTokenSource } from './azure-credentials.ts';
 import type { GoogleServiceAccount } from './google-credentials.ts';
 import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
@@ -20,6 +21,8 @@ export interface AzureSettings {
   readonly apiVersion: string;
   /** Model name → deployment name; a model without an entry is its own deployment name. */
   readonly deployments: Readonly<Record<string, string>>;
+  /** Microsoft Entra ID tokens instead of an API key (an entry with none). */
+  readonly entra: AzureTokenSource | undefined;
 }
 
 export interface UpstreamConfig {

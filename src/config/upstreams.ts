@@ -7,6 +7,7 @@ import type { ConfigFile } from './schema.ts';
 import type { ApiFamily, AzureSettings, BedrockSettings, UpstreamConfig } from './types.ts';
 import { readServiceAccount } from './google-credentials.ts';
 import { awsCredentialSource } from './aws-credentials.ts';
+import { azureTokenSource } from './azure-credentials.ts';
 import { nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
 
@@ -114,8 +115,13 @@ function fromEntry(
     );
     return undefined;
   }
+  // Without a key, Microsoft Entra ID: the tokens the environment's identity gets.
   const settings: AzureSettings | undefined = azure
-    ? { apiVersion: entry.apiVersion ?? '', deployments: entry.deployments ?? {} }
+    ? {
+        apiVersion: entry.apiVersion ?? '',
+        deployments: entry.deployments ?? {},
+        entra: keys.length === 0 ? azureTokenSource(env, where, problems) : undefined,
+      }
     : undefined;
   if (!azure && (entry.apiVersion !== undefined || entry.deployments !== undefined))
     problems.push(`${where}: "apiVersion" and "deployments" are for "family": "azure" only.`);

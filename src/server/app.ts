@@ -34,6 +34,7 @@ import {
   Dispatchers,
   HealthRegistry,
   type MintedByCredentials,
+  describeAzureSource,
   type Upstream,
   startDemoUpstream,
 } from '../upstream/index.ts';
@@ -148,6 +149,7 @@ export async function startSluice(
         models: u.models,
         keys: u.keys.length,
         ...(u.bedrock === undefined ? {} : { aws: u.bedrock.source }),
+        ...(u.azure?.entra === undefined ? {} : { entra: describeAzureSource(u.azure.entra) }),
         priority: u.priority,
         weight: u.weight,
       });

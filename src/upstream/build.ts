@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type {
   ApiFamily,
   AwsCredentialSource,
+  AzureTokenSource,
   Config,
   GoogleServiceAccount,
   UpstreamConfig,
@@ -12,6 +13,7 @@ import type { Dispatchers } from './dispatchers.ts';
 import { chooseEgress, type Egress } from './egress.ts';
 import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
 import { awsCredentials, describeAwsSource } from './aws-credentials.ts';
+import { azureTokens, describeAzureSource } from './azure-tokens.ts';
 import { GoogleTokens } from './google-tokens.ts';
 import { FAMILY_HEADERS, type Upstream, type UpstreamKey } from './upstreams.ts';
 
@@ -70,23 +72,26 @@ function buildUpstream(
   const egress = egressOf(u, config);
   const dispatcher = dispatchers.for(egress);
   const google = u.googleCredentials;
+  const entra = u.azure?.entra;
   const keys: UpstreamKey[] =
-    google !== undefined
-      ? [
-          {
-            id: u.name,
-            headers: {},
-            ...tokensOf(u.name, google, dispatcher, minted),
-            health: health.get(`${u.name}:google:${google.clientEmail}`),
-          },
-        ]
-      : u.apiKeys.length === 0
-        ? [{ id: u.name, headers: {}, health: health.get(`${u.name}:none`) }]
-        : u.apiKeys.map((key, i) => ({
-            id: u.apiKeys.length === 1 ? u.name : `${u.name}#${i + 1}`,
-            headers: scheme.auth(key),
-            health: health.get(`${u.name}:${fingerprint(key)}`),
-          }));
+    entra !== undefined
+      ? [entraKey(u.name, entra, dispatchers, dispatcher, health, minted)]
+      : google !== undefined
+        ? [
+            {
+              id: u.name,
+              headers: {},
+              ...tokensOf(u.name, google, dispatcher, minted),
+              health: health.get(`${u.name}:google:${google.clientEmail}`),
+            },
+          ]
+        : u.apiKeys.length === 0
+          ? [{ id: u.name, headers: {}, health: health.get(`${u.name}:none`) }]
+          : u.apiKeys.map((key, i) => ({
+              id: u.apiKeys.length === 1 ? u.name : `${u.name}#${i + 1}`,
+              headers: scheme.auth(key),
+              health: health.get(`${u.name}:${fingerprint(key)}`),
+            }));
   return {
     name: u.name,
     family: u.family,
@@ -136,6 +141,28 @@ function bedrockCredentials(
       { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
       heldFor(minted, `aws\n${upstream}\n${described}`),
     ),
+  };
+}
+
+/** Azure OpenAI's one "key" without an API key: Entra ID tokens, as a bearer token. */
+function entraKey(
+  upstream: string,
+  source: AzureTokenSource,
+  dispatchers: Dispatchers,
+  egress: Dispatcher,
+  health: HealthRegistry,
+  minted: MintedByCredentials,
+): UpstreamKey {
+  const described = describeAzureSource(source);
+  return {
+    id: upstream,
+    headers: {},
+    token: azureTokens(
+      source,
+      { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
+      heldFor(minted, `entra\n${upstream}\n${described}`),
+    ),
+    health: health.get(`${upstream}:entra:${described}`),
   };
 }
 

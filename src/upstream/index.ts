@@ -38,6 +38,7 @@ export {
   type Reshape,
 } from './bedrock.ts';
 export { describeAwsSource } from './aws-credentials.ts';
+export { describeAzureSource } from './azure-tokens.ts';
 export type { AwsCredentials } from './sigv4.ts';
 export { EventStreamDecoder } from './event-stream.ts';
 export { startDemoUpstream, type DemoUpstream, type DemoOptions } from './demo/index.ts';
