@@ -364,15 +364,28 @@ describe('googleCredentials in the config file', () => {
     const missing = join(dir, 'missing.json');
     assert.match(
       await problems({ googleCredentials: missing }),
-      /cannot read the service account key .*missing\.json: ENOENT/,
+      /cannot read the Google credentials .*missing\.json: ENOENT/,
     );
     const notJson = join(dir, 'not-json.json');
     await writeFile(notJson, 'hello');
     assert.match(await problems({ googleCredentials: notJson }), /it is not JSON/);
-    const user = await account('https://oauth2.googleapis.com/token', { type: 'authorized_user' });
+    const other = await account('https://oauth2.googleapis.com/token', { type: 'impersonated' });
     assert.match(
-      await problems({ googleCredentials: user.file }),
+      await problems({ googleCredentials: other.file }),
       /"type" is not "service_account"/,
+    );
+    const user = await account('https://oauth2.googleapis.com/token', { type: 'authorized_user' });
+    const userSaid = await problems({ googleCredentials: user.file });
+    assert.match(
+      userSaid,
+      /a user's credentials without "client_id", "client_secret" and "refresh_token"/,
+    );
+    const federation = await account('https://sts.googleapis.com/v1/token', {
+      type: 'external_account',
+    });
+    assert.match(
+      await problems({ googleCredentials: federation.file }),
+      /a workload identity federation file, which Sluice does not read/,
     );
     const broken = await account('https://oauth2.googleapis.com/token', {
       private_key: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n',

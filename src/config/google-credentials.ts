@@ -1,10 +1,17 @@
 /**
- * A Google service account key (the JSON file `gcloud iam service-accounts keys create` writes),
- * read once with the config: what Sluice needs to mint OAuth access tokens for Vertex AI
- * (`upstream/google-tokens.ts`). Its problems name the file and the field, never the key.
+ * Google credentials for Vertex AI, read once with the config: what Sluice needs to get OAuth
+ * access tokens (`upstream/google-tokens.ts`). `googleCredentials` names a file — a service
+ * account key (`gcloud iam service-accounts keys create`) or a user's (`gcloud auth
+ * application-default login`) — or says `"default"`: Application Default Credentials, found as
+ * Google's libraries find them (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file, then the
+ * metadata server of GCE, GKE with workload identity, Cloud Run). Problems name the file and the
+ * field, never a key.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpUrl, nonEmpty } from './read.ts';
+import type { Env } from './values.ts';
 
 export interface GoogleServiceAccount {
   /** The file it was read from, for messages. */
@@ -15,14 +22,63 @@ export interface GoogleServiceAccount {
   readonly tokenUri: URL;
 }
 
+/** A user's refresh token (`gcloud auth application-default login`). */
+export interface GoogleUser {
+  readonly file: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly refreshToken: string;
+  readonly tokenUri: URL;
+}
+
+export type GoogleCredentials =
+  | ({ readonly kind: 'service-account' } & GoogleServiceAccount)
+  | ({ readonly kind: 'user' } & GoogleUser)
+  /** The metadata server: `http://metadata.google.internal`, or `GCE_METADATA_HOST`'s. */
+  | { readonly kind: 'metadata'; readonly host: URL };
+
 const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 
-/** The key in `file`, or undefined with the reason in `problems`. */
-export function readServiceAccount(
+/** The credentials `value` names (a file, or `"default"`), or undefined with the reason. */
+export function readGoogleCredentials(
+  value: string,
+  env: Env,
+  where: string,
+  problems: string[],
+): GoogleCredentials | undefined {
+  if (value !== 'default') return readCredentialsFile(value, where, problems);
+  const named = nonEmpty(env['GOOGLE_APPLICATION_CREDENTIALS']);
+  if (named !== undefined) return readCredentialsFile(named, where, problems);
+  const home = nonEmpty(env['HOME']);
+  const gcloud =
+    home === undefined
+      ? undefined
+      : join(home, '.config', 'gcloud', 'application_default_credentials.json');
+  if (gcloud !== undefined && readable(gcloud)) return readCredentialsFile(gcloud, where, problems);
+  const host = httpUrl(
+    `http://${nonEmpty(env['GCE_METADATA_HOST']) ?? 'metadata.google.internal'}`,
+    'GCE_METADATA_HOST',
+    where,
+    problems,
+  );
+  return host === undefined ? undefined : { kind: 'metadata', host };
+}
+
+function readable(file: string): boolean {
+  try {
+    readFileSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A service account's key or a user's credentials, by the file's `type`. */
+function readCredentialsFile(
   file: string,
   where: string,
   problems: string[],
-): GoogleServiceAccount | undefined {
+): GoogleCredentials | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -31,19 +87,47 @@ export function readServiceAccount(
       error instanceof SyntaxError
         ? 'it is not JSON'
         : ((error as NodeJS.ErrnoException).code ?? String(error));
-    problems.push(`${where}: cannot read the service account key ${file}: ${reason}.`);
+    problems.push(`${where}: cannot read the Google credentials ${file}: ${reason}.`);
     return undefined;
   }
-  const key = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
+  const json = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
     string,
     unknown
   >;
-  const read = accountOf(key);
-  if (typeof read === 'string') {
-    problems.push(`${where}: ${file} is not a Google service account key: ${read}.`);
+  if (json.type === 'authorized_user') {
+    const { client_id: id, client_secret: secret, refresh_token: refresh } = json;
+    const tokenUri = tokenUriOf(json.token_uri);
+    if (typeof id !== 'string' || typeof secret !== 'string' || typeof refresh !== 'string') {
+      problems.push(
+        `${where}: ${file} is a user's credentials without "client_id", "client_secret" and "refresh_token".`,
+      );
+      return undefined;
+    }
+    if (tokenUri === undefined) {
+      problems.push(`${where}: ${file}'s "token_uri" is not an https URL.`);
+      return undefined;
+    }
+    return {
+      kind: 'user',
+      file,
+      clientId: id,
+      clientSecret: secret,
+      refreshToken: refresh,
+      tokenUri,
+    };
+  }
+  if (json.type === 'external_account') {
+    problems.push(
+      `${where}: ${file} is a workload identity federation file, which Sluice does not read; on GKE or Cloud Run, "default" uses the metadata server.`,
+    );
     return undefined;
   }
-  return { file, ...read };
+  const account = accountOf(json);
+  if (typeof account === 'string') {
+    problems.push(`${where}: ${file} is not a Google service account key: ${account}.`);
+    return undefined;
+  }
+  return { kind: 'service-account', file, ...account };
 }
 
 /** The account's parts, or what is wrong with it. */

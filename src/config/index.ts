@@ -17,6 +17,6 @@ export type {
   UpstreamConfig,
 } from './types.ts';
 export type { MetricsConfig, MetricsLabel, TracesConfig } from './telemetry.ts';
-export type { GoogleServiceAccount } from './google-credentials.ts';
+export type { GoogleCredentials, GoogleServiceAccount } from './google-credentials.ts';
 export type { AwsCredentialSource, AwsKeys } from './aws-credentials.ts';
 export type { AzureTokenSource } from './azure-credentials.ts';

@@ -1,7 +1,7 @@
 import type { LogFormat, LogLevel } from '../log/index.ts';
 import type { AwsCredentialSource } from './aws-credentials.ts';
 import type { AzureTokenSource } from './azure-credentials.ts';
-import type { GoogleServiceAccount } from './google-credentials.ts';
+import type { GoogleCredentials } from './google-credentials.ts';
 import type { PriceTable } from './prices.ts';
 import type { Limits } from '../store/types.ts';
 import type { MetricsConfig, TracesConfig } from './telemetry.ts';
@@ -34,7 +34,7 @@ export interface UpstreamConfig {
   /** Its keys, each with its own health; none for a server that needs no key. */
   readonly apiKeys: readonly string[];
   /** Vertex AI: a service account whose OAuth tokens authenticate instead of keys. */
-  readonly googleCredentials: GoogleServiceAccount | undefined;
+  readonly googleCredentials: GoogleCredentials | undefined;
   /** Amazon Bedrock: its region and the credentials requests are signed with. */
   readonly bedrock: BedrockSettings | undefined;
   /** Model name patterns (`*` wildcard) this upstream serves; `undefined` serves every model. */

@@ -5,7 +5,7 @@
  */
 import type { ConfigFile } from './schema.ts';
 import type { ApiFamily, AzureSettings, BedrockSettings, UpstreamConfig } from './types.ts';
-import { readServiceAccount } from './google-credentials.ts';
+import { readGoogleCredentials } from './google-credentials.ts';
 import { awsCredentialSource } from './aws-credentials.ts';
 import { azureTokenSource } from './azure-credentials.ts';
 import { nonEmpty } from './read.ts';
@@ -129,7 +129,7 @@ function fromEntry(
   const google =
     entry.googleCredentials === undefined
       ? undefined
-      : readServiceAccount(entry.googleCredentials, `${where}.googleCredentials`, problems);
+      : readGoogleCredentials(entry.googleCredentials, env, `${where}.googleCredentials`, problems);
   if (entry.googleCredentials !== undefined && azure)
     problems.push(
       `${where}: "googleCredentials" is for Vertex AI ("family": "openai" for its OpenAI-compatible endpoint, "anthropic" for Claude), not Azure.`,

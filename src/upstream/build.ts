@@ -5,7 +5,7 @@ import type {
   AwsCredentialSource,
   AzureTokenSource,
   Config,
-  GoogleServiceAccount,
+  GoogleCredentials,
   UpstreamConfig,
 } from '../config/index.ts';
 import type { Bedrock } from './bedrock.ts';
@@ -14,7 +14,7 @@ import { chooseEgress, type Egress } from './egress.ts';
 import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
 import { awsCredentials, describeAwsSource } from './aws-credentials.ts';
 import { azureTokens, describeAzureSource } from './azure-tokens.ts';
-import { GoogleTokens } from './google-tokens.ts';
+import { describeGoogleCredentials, GoogleTokens } from './google-tokens.ts';
 import { FAMILY_HEADERS, type Upstream, type UpstreamKey } from './upstreams.ts';
 
 /**
@@ -81,8 +81,8 @@ function buildUpstream(
             {
               id: u.name,
               headers: {},
-              ...tokensOf(u.name, google, dispatcher, minted),
-              health: health.get(`${u.name}:google:${google.clientEmail}`),
+              ...tokensOf(u.name, google, dispatchers, dispatcher, minted),
+              health: health.get(`${u.name}:google:${describeGoogleCredentials(google)}`),
             },
           ]
         : u.apiKeys.length === 0
@@ -166,16 +166,26 @@ function entraKey(
   };
 }
 
-/** A service account's tokens, kept by upstream, account and key: a new key mints. */
+/** Google's tokens, kept by upstream and credentials (a service account's by its key: a new key mints). */
 function tokensOf(
   upstream: string,
-  account: GoogleServiceAccount,
-  dispatcher: Dispatcher,
+  credentials: GoogleCredentials,
+  dispatchers: Dispatchers,
+  egress: Dispatcher,
   minted: MintedByCredentials,
 ): Pick<UpstreamKey, 'token'> {
-  const key = account.privateKey.export({ type: 'pkcs8', format: 'der' });
-  const id = `google\n${upstream}\n${account.clientEmail}\n${account.tokenUri.href}\n${fingerprint(key)}`;
-  const tokens = new GoogleTokens(account, dispatcher, upstream, heldFor(minted, id));
+  const key =
+    credentials.kind === 'service-account'
+      ? `\n${credentials.tokenUri.href}\n${fingerprint(credentials.privateKey.export({ type: 'pkcs8', format: 'der' }))}`
+      : credentials.kind === 'user'
+        ? `\n${fingerprint(credentials.refreshToken)}`
+        : '';
+  const id = `google\n${upstream}\n${describeGoogleCredentials(credentials)}${key}`;
+  const tokens = new GoogleTokens(
+    credentials,
+    { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
+    heldFor(minted, id),
+  );
   return { token: () => tokens.token() };
 }
 
