@@ -215,6 +215,39 @@ describe('Azure OpenAI with Microsoft Entra ID', () => {
     }
   });
 
+  it('a token that would break the request’s headers is refused, not sent: 502', async () => {
+    // A hostile or broken token endpoint answering a "token" with a line break in it.
+    const evil = await startFakeUpstream((call) => {
+      json(call.res, 200, { access_token: `${TOKEN}\r\nx-injected: 1`, expires_in: 3599 });
+    });
+    const azure = await fakeAzure();
+    const sluice = await sluiceFor(azure, {
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: CLIENT,
+      AZURE_CLIENT_SECRET: SECRET,
+      AZURE_AUTHORITY_HOST: evil.origin,
+    });
+    try {
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(response.status, 502);
+      assert.equal(azure.calls.length, 0);
+      // The next request is answered too: nothing was left broken.
+      const again = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(again.status, 502);
+    } finally {
+      await sluice.stop();
+      await Promise.all([evil.stop(), azure.stop()]);
+    }
+  });
+
   it('a tenant id that is not one is refused with the config, never put in a URL', async () => {
     const azure = await fakeAzure();
     await assert.rejects(
