@@ -193,6 +193,16 @@ describe('aws in the config file', () => {
       await problems({ ...base, aws: { region: 'Virginia' } }),
       /aws\.region must be an AWS region such as us-east-1, not "Virginia"/,
     );
+    // The region is the endpoint's: its host says it, a contradicting one is refused; a host
+    // that does not say it takes AWS_REGION.
+    assert.equal(await problems({ ...base, aws: {} }), '');
+    assert.match(
+      await problems({ ...base, aws: { region: 'eu-west-1' } }),
+      /aws\.region is eu-west-1, but the baseUrl is Bedrock's in us-east-1: AWS would refuse the signatures/,
+    );
+    const proxied = { ...base, baseUrl: 'https://bedrock.internal.example', aws: {} };
+    assert.match(await problems(proxied), /aws\.region is needed/);
+    assert.equal(await problems(proxied, { ...CREDENTIALS, AWS_REGION: 'eu-west-1' }), '');
     assert.match(
       await problems({ ...base, family: 'openai', aws: { region: REGION } }),
       /"aws" is for Claude on Amazon Bedrock/,

@@ -45,8 +45,7 @@ function buildSchema(z: Z) {
           secretAccessKeyEnv: z.string().min(1),
           sessionTokenEnv: z.string().min(1),
         })
-        .partial()
-        .required({ region: true }),
+        .partial(),
       models: z.array(z.string().min(1)),
       headers: z.record(z.string(), z.string()),
       priority: z.number().int(),

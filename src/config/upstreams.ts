@@ -139,7 +139,9 @@ function fromEntry(
   const bearer = nonEmpty(env['AWS_BEARER_TOKEN_BEDROCK']);
   if (entry.aws !== undefined && keys.length === 0 && bearer !== undefined) keys.push(bearer);
   const bedrock =
-    entry.aws === undefined ? undefined : bedrockOf(entry, keys.length > 0, where, env, problems);
+    entry.aws === undefined
+      ? undefined
+      : bedrockOf(entry, base, keys.length > 0, where, env, problems);
   if (entry.googleCredentials !== undefined && keys.length > 0)
     problems.push(
       `${where}: "googleCredentials" mints its own tokens; it takes no "apiKey", "apiKeys", "apiKeyEnv" or "apiKeyEnvs".`,
@@ -200,6 +202,7 @@ function upstream(
  */
 function bedrockOf(
   entry: FileUpstream,
+  base: URL,
   keyed: boolean,
   where: string,
   env: Env,
@@ -211,9 +214,26 @@ function bedrockOf(
     problems.push(`${where}: "aws" is for Claude on Amazon Bedrock: "family": "anthropic".`);
     return undefined;
   }
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(aws.region)) {
+  // SigV4 signs for the region the endpoint is in: its host says it; else the entry or AWS's
+  // variables do.
+  const hosted = /^bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/.exec(
+    base.hostname,
+  )?.[1];
+  const region =
+    aws.region ?? hosted ?? nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION']);
+  if (region === undefined) {
     problems.push(
-      `${where}.aws.region must be an AWS region such as us-east-1, not "${aws.region}".`,
+      `${where}.aws.region is needed: the baseUrl does not say it, nor AWS_REGION or AWS_DEFAULT_REGION.`,
+    );
+    return undefined;
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    problems.push(`${where}.aws.region must be an AWS region such as us-east-1, not "${region}".`);
+    return undefined;
+  }
+  if (hosted !== undefined && hosted !== region) {
+    problems.push(
+      `${where}.aws.region is ${region}, but the baseUrl is Bedrock's in ${hosted}: AWS would refuse the signatures.`,
     );
     return undefined;
   }
@@ -222,10 +242,10 @@ function bedrockOf(
       problems.push(
         `${where}: Bedrock API keys ("apiKey…" or AWS_BEARER_TOKEN_BEDROCK) or "aws.accessKeyIdEnv"/"secretAccessKeyEnv", not both.`,
       );
-    return { region: aws.region, credentials: undefined };
+    return { region, credentials: undefined };
   }
-  const credentials = awsCredentialSource(aws, aws.region, env, where, problems);
-  return credentials === undefined ? undefined : { region: aws.region, credentials };
+  const credentials = awsCredentialSource(aws, region, env, where, problems);
+  return credentials === undefined ? undefined : { region, credentials };
 }
 
 /** OpenAI's and Anthropic's own APIs take end-user identifiers; others are not assumed to. */
