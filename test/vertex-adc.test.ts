@@ -127,6 +127,10 @@ describe('Vertex AI with Application Default Credentials', () => {
       await twoAnswers(sluice);
       assert.equal(metadata.issued.length, 1);
       assert.match(
+        JSON.stringify(sluice.logs),
+        /"google":"the metadata server \(127\.0\.0\.1:\d+\)"/,
+      );
+      assert.match(
         metadata.server.calls[0]?.path ?? '',
         /scopes=https%3A%2F%2Fwww\.googleapis\.com%2Fauth%2Fcloud-platform/,
       );

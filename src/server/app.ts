@@ -11,7 +11,7 @@ import {
 } from '../accounts/index.ts';
 import { ChatApi } from '../chat/index.ts';
 import { AdminApi } from '../admin/index.ts';
-import type { ApiFamily, Config } from '../config/index.ts';
+import type { ApiFamily, Config, GoogleCredentials } from '../config/index.ts';
 import { everyObserver, Gateway, type GatewayObserver } from '../gateway/index.ts';
 import { ListenError } from '../errors/index.ts';
 import { clientIpResolver } from '../http/index.ts';
@@ -35,6 +35,7 @@ import {
   HealthRegistry,
   type MintedByCredentials,
   describeAzureSource,
+  describeGoogleCredentials,
   type Upstream,
   startDemoUpstream,
 } from '../upstream/index.ts';
@@ -150,6 +151,7 @@ export async function startSluice(
         keys: u.keys.length,
         ...(u.bedrock === undefined ? {} : { aws: u.bedrock.source }),
         ...(u.azure?.entra === undefined ? {} : { entra: describeAzureSource(u.azure.entra) }),
+        ...googleOf(next.upstreams.find((c) => c.name === u.name)?.googleCredentials),
         priority: u.priority,
         weight: u.weight,
       });
@@ -352,4 +354,9 @@ function demoHint(families: readonly ApiFamily[]): string {
         : 'set ANTHROPIC_API_KEY for real Anthropic models',
     )
     .join('; ');
+}
+
+/** What the log says of an upstream's Google credentials: never a key. */
+function googleOf(credentials: GoogleCredentials | undefined): { google?: string } {
+  return credentials === undefined ? {} : { google: describeGoogleCredentials(credentials) };
 }

@@ -39,6 +39,7 @@ export {
 } from './bedrock.ts';
 export { describeAwsSource } from './aws-credentials.ts';
 export { describeAzureSource } from './azure-tokens.ts';
+export { describeGoogleCredentials } from './google-tokens.ts';
 export type { AwsCredentials } from './sigv4.ts';
 export { EventStreamDecoder } from './event-stream.ts';
 export { startDemoUpstream, type DemoUpstream, type DemoOptions } from './demo/index.ts';
