@@ -153,11 +153,29 @@ describe('Bedrock’s other models, through Converse', () => {
     assert.equal(usage.completion_tokens, CONVERSE_USAGE.outputTokens);
   });
 
+  it('a Responses client too: Responses → Chat → Messages → Converse, and back', async () => {
+    const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+    const stream = await openai.responses.create({
+      model: CONVERSE_MODEL,
+      input: 'hi',
+      stream: true,
+    });
+    let text = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    assert.equal(text, CONVERSE_TEXT);
+    assert.equal(completed?.usage?.input_tokens, CONVERSE_USAGE.inputTokens);
+    assert.equal(completed.usage.output_tokens, CONVERSE_USAGE.outputTokens);
+  });
+
   it('meters Converse’s usage in the records', async () => {
     await sluice.running.settled();
     const records = await sluice.running.store.listUsage({ limit: 50 });
     const converse = records.filter((r) => r.model === CONVERSE_MODEL && r.status === 200);
-    assert.ok(converse.length >= 4, JSON.stringify(records.map((r) => r.model)));
+    assert.ok(converse.length >= 5, JSON.stringify(records.map((r) => r.model)));
     for (const r of converse) {
       assert.equal(r.promptTokens, CONVERSE_USAGE.inputTokens, r.id);
       assert.equal(r.completionTokens, CONVERSE_USAGE.outputTokens, r.id);
