@@ -68,13 +68,23 @@ export function probeTimingFindings(
   const headers = headersHeld(timeline, placed);
   const shape = releaseShape(releases);
   const carrying = releases.filter((r) => r.events > 0);
-  // Borderline: the largest hold is noticeable, but not by much.
+  // Borderline: the largest hold is noticeable, but not by much; or every long hold was at the
+  // start (a hop or this machine slow to begin), which the next measurement tells from a hop.
   const near = maxHold < BORDERLINE_MS;
+  const started = slowStart(placed, carrying);
   const withHeaders = (f: Finding): Finding[] => [
     {
       ...f,
-      borderline: f.borderline ?? near,
-      evidence: headers === undefined ? f.evidence : [...f.evidence, headers.evidence[0] ?? ''],
+      borderline: (f.borderline ?? near) || started !== undefined,
+      evidence: [
+        ...f.evidence,
+        ...(headers === undefined ? [] : [headers.evidence[0] ?? '']),
+        ...(started === undefined
+          ? []
+          : [
+              `the long holds were all at the start: the first ${started} events came together, the rest flowed — a slow start of a hop or of this machine, measured again`,
+            ]),
+      ],
     },
   ];
 
@@ -193,6 +203,19 @@ function oneStall(carrying: readonly Release[]): number | undefined {
   const inTogether = together.reduce((sum, r) => sum + r.events, 0);
   const single = carrying.length - together.length;
   return largest >= 0.8 * inTogether && single >= 2 * together.length ? largest : undefined;
+}
+
+/**
+ * The events of the first release, when every noticeable hold was among them and at least as
+ * many came after it without one: the stream began late and then flowed.
+ */
+function slowStart(
+  placed: readonly PlacedEvent[],
+  carrying: readonly Release[],
+): number | undefined {
+  const first = carrying[0]?.events ?? 0;
+  if (first < 2 || first > placed.length / 2) return undefined;
+  return placed.slice(first).some(isNoticeable) ? undefined : first;
 }
 
 function heldShare(placed: readonly PlacedEvent[]): number {
