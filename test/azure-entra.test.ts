@@ -127,6 +127,15 @@ async function twoChats(sluice: TestSluice): Promise<void> {
   }
 }
 
+/** One chat request as a client sends it, answered however it is. */
+function postChat(sluice: TestSluice): Promise<Response> {
+  return fetch(`${sluice.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
 function assertNoSecret(sluice: TestSluice): void {
   const logs = JSON.stringify(sluice.logs);
   for (const secret of SECRETS) assert.ok(!logs.includes(secret), 'no secret in the log');
@@ -198,11 +207,7 @@ describe('Azure OpenAI with Microsoft Entra ID', () => {
       AZURE_AUTHORITY_HOST: entra.origin,
     });
     try {
-      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-      });
+      const response = await postChat(sluice);
       assert.equal(response.status, 502);
       const text = await response.text();
       assert.match(text, /upstream_auth_failed/);
@@ -228,19 +233,11 @@ describe('Azure OpenAI with Microsoft Entra ID', () => {
       AZURE_AUTHORITY_HOST: evil.origin,
     });
     try {
-      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-      });
+      const response = await postChat(sluice);
       assert.equal(response.status, 502);
       assert.equal(azure.calls.length, 0);
       // The next request is answered too: nothing was left broken.
-      const again = await fetch(`${sluice.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-      });
+      const again = await postChat(sluice);
       assert.equal(again.status, 502);
     } finally {
       await sluice.stop();

@@ -13,7 +13,7 @@ import type { AwsCredentialSource } from '../config/index.ts';
 import { UpstreamAuthFailedError, UpstreamUnreachableError } from '../errors/index.ts';
 import { type Held, Minted } from './minted.ts';
 import type { AwsCredentials } from './sigv4.ts';
-import { jsonObject, smallText } from './small-answer.ts';
+import { askSmall, jsonObject, type SmallAsk } from './small-answer.ts';
 
 export type HeldAwsCredentials = Held<AwsCredentials>;
 
@@ -186,42 +186,17 @@ async function fromSts(
   );
 }
 
-interface Ask {
-  readonly url: URL;
-  readonly method: 'GET' | 'PUT' | 'POST';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly timeoutMs: number;
-}
-
 /** The answer's text when it is a 2xx; a refusal as the upstream's refusal of credentials. */
 async function ask(
   dispatcher: Dispatcher,
   upstream: string,
   what: string,
-  a: Ask,
+  a: SmallAsk,
 ): Promise<string> {
-  const where = `${upstream} (${what})`;
-  let response: Dispatcher.ResponseData;
-  let text: string | undefined;
-  try {
-    response = await dispatcher.request({
-      origin: a.url.origin,
-      path: a.url.pathname + a.url.search,
-      method: a.method,
-      headers: a.headers,
-      ...(a.body === undefined ? {} : { body: a.body }),
-      headersTimeout: a.timeoutMs,
-      bodyTimeout: a.timeoutMs,
-    });
-    text = await smallText(response.body);
-  } catch (error) {
-    throw new UpstreamUnreachableError(where, error);
-  }
-  if (text === undefined) throw new UpstreamUnreachableError(where, new Error('answer too large'));
-  if (response.statusCode >= 200 && response.statusCode < 300) return text;
+  const { status, text } = await askSmall(dispatcher, `${upstream} (${what})`, a);
+  if (status >= 200 && status < 300) return text;
   const said = xmlText(text, 'Message') ?? firstLine(text);
-  throw new UpstreamAuthFailedError(upstream, response.statusCode, `${what}: ${said}`);
+  throw new UpstreamAuthFailedError(upstream, status, `${what}: ${said}`);
 }
 
 function asJson(text: string, upstream: string, what: string): Record<string, unknown> {

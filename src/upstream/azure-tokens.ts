@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import type { AzureTokenSource } from '../config/index.ts';
 import { UpstreamAuthFailedError, UpstreamUnreachableError } from '../errors/index.ts';
 import { type Held, Minted } from './minted.ts';
-import { jsonObject, smallText } from './small-answer.ts';
+import { askSmall, jsonObject, type SmallAsk } from './small-answer.ts';
 
 /** What Azure OpenAI asks of a token. */
 const SCOPE = 'https://cognitiveservices.azure.com/.default';
@@ -94,40 +94,16 @@ async function fetchToken(
   });
 }
 
-interface Ask {
-  readonly url: URL;
-  readonly method: 'GET' | 'POST';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly timeoutMs: number;
-}
-
 async function ask(
   dispatcher: Dispatcher,
   how: AzureFetch,
   what: string,
   now: () => number,
-  a: Ask,
+  a: SmallAsk,
 ): Promise<{ value: string; expiresAt: number }> {
   const where = `${how.upstream} (${what})`;
-  let status: number;
-  let text: string | undefined;
-  try {
-    const response = await dispatcher.request({
-      origin: a.url.origin,
-      path: a.url.pathname + a.url.search,
-      method: a.method,
-      headers: a.headers,
-      ...(a.body === undefined ? {} : { body: a.body }),
-      headersTimeout: a.timeoutMs,
-      bodyTimeout: a.timeoutMs,
-    });
-    status = response.statusCode;
-    text = await smallText(response.body);
-  } catch (error) {
-    throw new UpstreamUnreachableError(where, error);
-  }
-  const json = text === undefined ? undefined : jsonObject(text);
+  const { status, text } = await askSmall(dispatcher, where, a);
+  const json = jsonObject(text);
   const token = json?.['access_token'];
   if (status < 200 || status >= 300 || typeof token !== 'string' || token === '') {
     if (json === undefined && status >= 200 && status < 300)

@@ -10,9 +10,9 @@
 import { sign } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { GoogleCredentials, GoogleServiceAccount } from '../config/index.ts';
-import { UpstreamAuthFailedError, UpstreamUnreachableError } from '../errors/index.ts';
+import { UpstreamAuthFailedError } from '../errors/index.ts';
 import { type Held, Minted } from './minted.ts';
-import { smallJson } from './small-answer.ts';
+import { askSmall, jsonObject, type SmallAsk } from './small-answer.ts';
 
 /** What Vertex AI asks of a token. */
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -72,7 +72,8 @@ export class GoogleTokens {
     const issuedAt = Math.floor(this.#now() / 1000);
     if (c.kind === 'metadata') {
       const path = `/computeMetadata/v1/instance/service-accounts/default/token?scopes=${encodeURIComponent(SCOPE)}`;
-      return this.#ask(this.#how.direct, new URL(path, c.host), issuedAt, {
+      return this.#ask(this.#how.direct, issuedAt, {
+        url: new URL(path, c.host),
         method: 'GET',
         headers: { 'metadata-flavor': 'Google' },
         timeoutMs: METADATA_TIMEOUT_MS,
@@ -90,7 +91,8 @@ export class GoogleTokens {
             grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
             assertion: assertion(c, issuedAt),
           };
-    return this.#ask(this.#how.egress, c.tokenUri, issuedAt, {
+    return this.#ask(this.#how.egress, issuedAt, {
+      url: c.tokenUri,
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
@@ -100,33 +102,12 @@ export class GoogleTokens {
 
   async #ask(
     dispatcher: Dispatcher,
-    url: URL,
     issuedAt: number,
-    a: {
-      method: 'GET' | 'POST';
-      headers: Record<string, string>;
-      body?: string;
-      timeoutMs: number;
-    },
+    a: SmallAsk,
   ): Promise<{ value: string; expiresAt: number }> {
     const where = `${this.#how.upstream} (its token endpoint)`;
-    let status: number;
-    let answer: Record<string, unknown> | undefined;
-    try {
-      const response = await dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: a.method,
-        headers: a.headers,
-        ...(a.body === undefined ? {} : { body: a.body }),
-        headersTimeout: a.timeoutMs,
-        bodyTimeout: a.timeoutMs,
-      });
-      status = response.statusCode;
-      answer = await smallJson(response.body);
-    } catch (error) {
-      throw new UpstreamUnreachableError(where, error);
-    }
+    const { status, text } = await askSmall(dispatcher, where, a);
+    const answer = jsonObject(text);
     const token = answer?.['access_token'];
     const expiresIn = answer?.['expires_in'];
     if (status !== 200 || typeof token !== 'string' || token === '') {

@@ -3,13 +3,12 @@
  * read whole only up to a cap, so a wrong or hostile endpoint cannot make Sluice hold megabytes.
  */
 import type { Dispatcher } from 'undici';
+import { UpstreamUnreachableError } from '../errors/index.ts';
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** The answer as text; undefined past the cap. */
-export async function smallText(
-  body: Dispatcher.ResponseData['body'],
-): Promise<string | undefined> {
+async function smallText(body: Dispatcher.ResponseData['body']): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -23,14 +22,6 @@ export async function smallText(
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The answer as a JSON object, or undefined (not JSON, not an object, past the cap). */
-export async function smallJson(
-  body: Dispatcher.ResponseData['body'],
-): Promise<Record<string, unknown> | undefined> {
-  const text = await smallText(body);
-  return text === undefined ? undefined : jsonObject(text);
-}
-
 /** `text` as a JSON object, or undefined. */
 export function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
@@ -41,4 +32,43 @@ export function jsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A request to a credential endpoint (a token, keys, a role's name). */
+export interface SmallAsk {
+  readonly url: URL;
+  readonly method: 'GET' | 'PUT' | 'POST';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * The status and text of `ask`'s answer; `where` names the endpoint in the
+ * `UpstreamUnreachableError` for an answer that did not come (or came past the cap).
+ */
+export async function askSmall(
+  dispatcher: Dispatcher,
+  where: string,
+  ask: SmallAsk,
+): Promise<{ status: number; text: string }> {
+  let status: number;
+  let text: string | undefined;
+  try {
+    const response = await dispatcher.request({
+      origin: ask.url.origin,
+      path: ask.url.pathname + ask.url.search,
+      method: ask.method,
+      headers: ask.headers,
+      ...(ask.body === undefined ? {} : { body: ask.body }),
+      headersTimeout: ask.timeoutMs,
+      bodyTimeout: ask.timeoutMs,
+    });
+    status = response.statusCode;
+    text = await smallText(response.body);
+  } catch (error) {
+    throw new UpstreamUnreachableError(where, error);
+  }
+  if (text === undefined) throw new UpstreamUnreachableError(where, new Error('answer too large'));
+  return { status, text };
 }
