@@ -10,15 +10,12 @@ import { httpUrl, nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
 
 export type AzureTokenSource =
-  | {
-      readonly kind: 'client-secret' | 'workload-identity';
-      readonly tenantId: string;
-      readonly clientId: string;
-      /** The secret, or the file of the federated token (read at each fetch: AKS rotates it). */
-      readonly secret: string;
-      /** `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token`, or the authority host's. */
-      readonly tokenUrl: URL;
-    }
+  | (ServicePrincipal & { readonly kind: 'client-secret'; readonly secret: string })
+  | (ServicePrincipal & {
+      readonly kind: 'workload-identity';
+      /** The federated token's file (read at each fetch: AKS rotates it). */
+      readonly tokenFile: string;
+    })
   | {
       readonly kind: 'managed-identity';
       /** App Service's `IDENTITY_ENDPOINT`, or the instance metadata service's token path. */
@@ -28,6 +25,14 @@ export type AzureTokenSource =
       /** A user-assigned identity's client id (`AZURE_CLIENT_ID`). */
       readonly clientId: string | undefined;
     };
+
+/** An application in a tenant, and where its tokens are got. */
+interface ServicePrincipal {
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token`, or the authority host's. */
+  readonly tokenUrl: URL;
+}
 
 const AUTHORITY = 'https://login.microsoftonline.com';
 const IMDS = 'http://169.254.169.254';
@@ -56,7 +61,7 @@ export function azureTokenSource(
     const tokenUrl = new URL(`${authority.href.replace(/\/+$/, '')}/${tenantId}/oauth2/v2.0/token`);
     return secret !== undefined
       ? { kind: 'client-secret', tenantId, clientId, secret, tokenUrl }
-      : { kind: 'workload-identity', tenantId, clientId, secret: tokenFile ?? '', tokenUrl };
+      : { kind: 'workload-identity', tenantId, clientId, tokenFile: tokenFile ?? '', tokenUrl };
   }
   const appService = nonEmpty(env['IDENTITY_ENDPOINT']);
   const header = nonEmpty(env['IDENTITY_HEADER']);

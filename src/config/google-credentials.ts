@@ -8,7 +8,7 @@
  * field, never a key.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpUrl, nonEmpty } from './read.ts';
 import type { Env } from './values.ts';
@@ -54,7 +54,8 @@ export function readGoogleCredentials(
     home === undefined
       ? undefined
       : join(home, '.config', 'gcloud', 'application_default_credentials.json');
-  if (gcloud !== undefined && readable(gcloud)) return readCredentialsFile(gcloud, where, problems);
+  if (gcloud !== undefined && existsSync(gcloud))
+    return readCredentialsFile(gcloud, where, problems);
   const host = httpUrl(
     `http://${nonEmpty(env['GCE_METADATA_HOST']) ?? 'metadata.google.internal'}`,
     'GCE_METADATA_HOST',
@@ -62,15 +63,6 @@ export function readGoogleCredentials(
     problems,
   );
   return host === undefined ? undefined : { kind: 'metadata', host };
-}
-
-function readable(file: string): boolean {
-  try {
-    readFileSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A service account's key or a user's credentials, by the file's `type`. */

@@ -13,17 +13,9 @@ import type { AwsCredentialSource } from '../config/index.ts';
 import { UpstreamAuthFailedError, UpstreamUnreachableError } from '../errors/index.ts';
 import { type Held, Minted } from './minted.ts';
 import type { AwsCredentials } from './sigv4.ts';
-import { askSmall, jsonObject, type SmallAsk } from './small-answer.ts';
+import { askSmall, jsonObject, type SmallAsk, type CredentialWays } from './small-answer.ts';
 
 export type HeldAwsCredentials = Held<AwsCredentials>;
-
-export interface AwsFetch {
-  readonly upstream: string;
-  /** For the instance's and the container's endpoints. */
-  readonly direct: Dispatcher;
-  /** For STS: the upstream's own way out. */
-  readonly egress: Dispatcher;
-}
 
 /** The link-local endpoints answer at once or not at all (not on EC2, not in a task). */
 const LOCAL_TIMEOUT_MS = 2_000;
@@ -36,7 +28,7 @@ const UNDATED_MS = 15 * 60_000;
 /** How to get keys now, from `source`. */
 export function awsCredentials(
   source: AwsCredentialSource,
-  how: AwsFetch,
+  how: CredentialWays,
   held: HeldAwsCredentials = {},
   now: () => number = Date.now,
 ): () => Promise<AwsCredentials> {
@@ -84,7 +76,7 @@ function dated(keys: FetchedKeys, now: () => number): { value: AwsCredentials; e
 /** ECS tasks and EKS Pod Identity: one GET, with the token the environment gives if any. */
 async function fromContainer(
   source: Extract<AwsCredentialSource, { kind: 'container' }>,
-  how: AwsFetch,
+  how: CredentialWays,
 ): Promise<FetchedKeys> {
   const what = 'the container credentials endpoint';
   let token = source.token;
@@ -106,7 +98,7 @@ async function fromContainer(
 }
 
 /** EC2: an IMDSv2 session token, the instance role's name, then its keys. */
-async function fromInstance(endpoint: URL, how: AwsFetch): Promise<FetchedKeys> {
+async function fromInstance(endpoint: URL, how: CredentialWays): Promise<FetchedKeys> {
   const what = 'the EC2 instance metadata service';
   const base = endpoint.href.replace(/\/+$/, '');
   const local = { timeoutMs: LOCAL_TIMEOUT_MS };
@@ -149,7 +141,7 @@ async function fromInstance(endpoint: URL, how: AwsFetch): Promise<FetchedKeys> 
 /** EKS IAM roles for service accounts: the token file exchanged for a role's keys at STS. */
 async function fromSts(
   source: Extract<AwsCredentialSource, { kind: 'web-identity' }>,
-  how: AwsFetch,
+  how: CredentialWays,
 ): Promise<FetchedKeys> {
   const what = `STS (${source.roleArn})`;
   let identity: string;

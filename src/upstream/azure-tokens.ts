@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import type { AzureTokenSource } from '../config/index.ts';
 import { UpstreamAuthFailedError, UpstreamUnreachableError } from '../errors/index.ts';
 import { type Held, Minted } from './minted.ts';
-import { askSmall, jsonObject, type SmallAsk } from './small-answer.ts';
+import { askSmall, jsonObject, type SmallAsk, type CredentialWays } from './small-answer.ts';
 
 /** What Azure OpenAI asks of a token. */
 const SCOPE = 'https://cognitiveservices.azure.com/.default';
@@ -21,18 +21,10 @@ const TOKEN_TIMEOUT_MS = 30_000;
 /** A token that says no expiry is fetched again after this. */
 const UNDATED_MS = 15 * 60_000;
 
-export interface AzureFetch {
-  readonly upstream: string;
-  /** For managed identity's endpoint, on this machine. */
-  readonly direct: Dispatcher;
-  /** For Entra's token endpoint: the upstream's own way out. */
-  readonly egress: Dispatcher;
-}
-
 /** How to get a token now, from `source`. */
 export function azureTokens(
   source: AzureTokenSource,
-  how: AzureFetch,
+  how: CredentialWays,
   held: Held<string> = {},
   now: () => number = Date.now,
 ): () => Promise<string> {
@@ -54,7 +46,7 @@ export function describeAzureSource(source: AzureTokenSource): string {
 
 async function fetchToken(
   source: AzureTokenSource,
-  how: AzureFetch,
+  how: CredentialWays,
   now: () => number,
 ): Promise<{ value: string; expiresAt: number }> {
   if (source.kind === 'managed-identity') {
@@ -79,7 +71,7 @@ async function fetchToken(
   if (source.kind === 'client-secret') form.client_secret = source.secret;
   else {
     try {
-      form.client_assertion = readFileSync(source.secret, 'utf8').trim();
+      form.client_assertion = readFileSync(source.tokenFile, 'utf8').trim();
     } catch (error) {
       throw new UpstreamUnreachableError(`${how.upstream} (its federated token file)`, error);
     }
@@ -96,7 +88,7 @@ async function fetchToken(
 
 async function ask(
   dispatcher: Dispatcher,
-  how: AzureFetch,
+  how: CredentialWays,
   what: string,
   now: () => number,
   a: SmallAsk,

@@ -114,13 +114,14 @@ const MAX_WHOLE_BYTES = 16 * 1024 * 1024;
  * answer; undefined when it goes as it is (Claude's whole answers, errors).
  */
 export function bedrockReshape(path: string, contentType: unknown): Reshape | undefined {
-  const converse = /^(?:.*)\/model\/([^/]+)\/converse(-stream)?$/.exec(path);
+  // Converse answers name no model and no id: the path gives one, and the other is made.
+  const converse = /\/model\/([^/]+)\/converse(?:-stream)?$/.exec(path);
   const model = converse === null ? '' : decodeURIComponent(converse[1] ?? '');
-  const id = `msg_bdrk_${randomBytes(12).toString('hex')}`;
+  const id = () => `msg_bdrk_${randomBytes(12).toString('hex')}`;
   const type = typeof contentType === 'string' ? contentType.toLowerCase() : '';
   if (type.startsWith(EVENT_STREAM_TYPE)) {
     const frames = new EventStreamDecoder();
-    const translator = converse === null ? undefined : new ConverseStreamToMessages(model, id);
+    const translator = converse === null ? undefined : new ConverseStreamToMessages(model, id());
     return {
       contentType: 'text/event-stream; charset=utf-8',
       push(chunk) {
@@ -145,7 +146,7 @@ export function bedrockReshape(path: string, contentType: unknown): Reshape | un
     end() {
       const body = jsonObject(Buffer.concat(chunks).toString('utf8'));
       if (body === undefined) throw new Error('a whole answer that is not a JSON object');
-      return JSON.stringify(converseResponseToMessages(body, model, id));
+      return JSON.stringify(converseResponseToMessages(body, model, id()));
     },
   };
 }

@@ -14,6 +14,7 @@ import { chooseEgress, type Egress } from './egress.ts';
 import { DEFAULT_BREAKER, Health, type BreakerOptions } from './health.ts';
 import { awsCredentials, describeAwsSource } from './aws-credentials.ts';
 import { azureTokens, describeAzureSource } from './azure-tokens.ts';
+import type { CredentialWays } from './small-answer.ts';
 import { describeGoogleCredentials, GoogleTokens } from './google-tokens.ts';
 import { FAMILY_HEADERS, type Upstream, type UpstreamKey } from './upstreams.ts';
 
@@ -138,7 +139,7 @@ function bedrockCredentials(
     source: described,
     credentials: awsCredentials(
       source,
-      { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
+      waysOf(upstream, dispatchers, egress),
       heldFor(minted, `aws\n${upstream}\n${described}`),
     ),
   };
@@ -159,7 +160,7 @@ function entraKey(
     headers: {},
     token: azureTokens(
       source,
-      { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
+      waysOf(upstream, dispatchers, egress),
       heldFor(minted, `entra\n${upstream}\n${described}`),
     ),
     health: health.get(`${upstream}:entra:${described}`),
@@ -183,10 +184,15 @@ function tokensOf(
   const id = `google\n${upstream}\n${describeGoogleCredentials(credentials)}${key}`;
   const tokens = new GoogleTokens(
     credentials,
-    { upstream, direct: dispatchers.for({ kind: 'direct' }), egress },
+    waysOf(upstream, dispatchers, egress),
     heldFor(minted, id),
   );
   return { token: () => tokens.token() };
+}
+
+/** How an upstream reaches its credential endpoints. */
+function waysOf(upstream: string, dispatchers: Dispatchers, egress: Dispatcher): CredentialWays {
+  return { upstream, direct: dispatchers.for({ kind: 'direct' }), egress };
 }
 
 /** The place kept for `id`, made empty on first use (a `Held` of whatever its credentials mint). */

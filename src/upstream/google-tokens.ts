@@ -12,7 +12,7 @@ import type { Dispatcher } from 'undici';
 import type { GoogleCredentials, GoogleServiceAccount } from '../config/index.ts';
 import { UpstreamAuthFailedError } from '../errors/index.ts';
 import { type Held, Minted } from './minted.ts';
-import { askSmall, jsonObject, type SmallAsk } from './small-answer.ts';
+import { askSmall, jsonObject, type SmallAsk, type CredentialWays } from './small-answer.ts';
 
 /** What Vertex AI asks of a token. */
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -23,14 +23,6 @@ const METADATA_TIMEOUT_MS = 2_000;
 
 /** Where a minted token is kept: shared by the builds of one upstream across reloads. */
 export type HeldToken = Held<string>;
-
-export interface GoogleFetch {
-  readonly upstream: string;
-  /** For the metadata server. */
-  readonly direct: Dispatcher;
-  /** For Google's token endpoint: the upstream's own way out. */
-  readonly egress: Dispatcher;
-}
 
 /** What the credentials are, for messages and the log: never a secret. */
 export function describeGoogleCredentials(credentials: GoogleCredentials): string {
@@ -46,13 +38,13 @@ export function describeGoogleCredentials(credentials: GoogleCredentials): strin
 
 export class GoogleTokens {
   readonly #credentials: GoogleCredentials;
-  readonly #how: GoogleFetch;
+  readonly #how: CredentialWays;
   readonly #now: () => number;
   readonly #minted: Minted<string>;
 
   constructor(
     credentials: GoogleCredentials,
-    how: GoogleFetch,
+    how: CredentialWays,
     held: HeldToken = {},
     now: () => number = Date.now,
   ) {

@@ -34,6 +34,15 @@ export function jsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The ways to a provider's credential endpoints, for one upstream. */
+export interface CredentialWays {
+  readonly upstream: string;
+  /** For endpoints on this machine or its network (metadata services): never through a proxy. */
+  readonly direct: Dispatcher;
+  /** For the provider's token endpoints (STS, Entra, Google): the upstream's own way out. */
+  readonly egress: Dispatcher;
+}
+
 /** A request to a credential endpoint (a token, keys, a role's name). */
 export interface SmallAsk {
   readonly url: URL;
