@@ -199,6 +199,29 @@ describe('paths and cookies with more than one meaning', () => {
     });
   }
 
+  it('a target that is no URL is 400, and one that starts "//" a path, never a host: the process stays up', async () => {
+    // Each of these was an uncaught "Invalid URL" that ended the process and its streams.
+    for (const target of ['//evil:99999/', '//@/', '//[::1/', '//x:1:2/', '//%zz/']) {
+      const { status, body } = await rawRequest(`GET ${target} HTTP/1.1`, '');
+      assert.ok(status === 200 || status === 404, `${target}: ${String(status)} ${body}`);
+    }
+    for (const target of ['http://[bad/', 'http://']) {
+      const { status, body } = await rawRequest(`GET ${target} HTTP/1.1`, '');
+      assert.equal(status, 400, `${target}: ${body}`);
+      assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'invalid_path');
+    }
+    assert.equal((await fetch(`${sluice.url}/healthz`)).status, 200);
+  });
+
+  it('"//host/metrics" and "//host/api/admin/…" are not /metrics and the admin API (a proxy’s rule for those paths holds)', async () => {
+    const metrics = await rawRequest('GET //x/metrics HTTP/1.1', '');
+    assert.doesNotMatch(metrics.body, /sluice_http_requests_total/);
+    const admin = await rawRequest('GET //evil/api/admin/users HTTP/1.1', '');
+    assert.doesNotMatch(admin.body, /^\{"data":/);
+    const direct = await rawRequest('GET /api/admin/users HTTP/1.1', '');
+    assert.match(direct.body, /^\{"data":/, 'the same request to the real path is the admin API');
+  });
+
   it('malformed percent-encoding elsewhere is a 4xx or the page, never a 500', async () => {
     const admin = await fetch(`${sluice.url}/api/admin/users/%E0%A4%A`, {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },

@@ -32,6 +32,6 @@ export { clientIpResolver, type ClientIpResolver } from './client-ip.ts';
 export { addCookie, readCookie, serializeCookie, type CookieOptions } from './cookies.ts';
 export { allowCors, answerPreflight, type CorsOrigins, isPreflight } from './cors.ts';
 export { EVENT_STREAM_HEADERS, isEventStream, isJson } from './event-stream.ts';
-export { checkPath, checkRequestTarget, decodeSegment } from './paths.ts';
+export { checkPath, checkRequestTarget, decodeSegment, requestUrl } from './paths.ts';
 export { sendError, sendJson, toSluiceError, type ErrorRenderer } from './respond.ts';
 export { matchPath, Router, type Match, type Method, type Route } from './router.ts';

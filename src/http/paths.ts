@@ -40,6 +40,23 @@ export function checkRequestTarget(target: string): void {
   }
 }
 
+/**
+ * The request target as a URL. An origin-form target is a path whatever follows its first `/`:
+ * `//evil:99999/` is a path with an empty first segment, never an authority (WHATWG URLs read
+ * it as one, so `//x/metrics` was the route `/metrics` past a proxy's rule for `/metrics`, and
+ * an unparseable "host" an exception). A target that is no URL at all (`http://[bad/`) is a
+ * 400 `invalid_path`.
+ */
+export function requestUrl(target: string): URL {
+  try {
+    return target.startsWith('/') ? new URL(`${BASE}${target}`) : new URL(target, BASE);
+  } catch {
+    throw new InvalidPathError(target.slice(0, 256), 'it is not a valid request target');
+  }
+}
+
+const BASE = 'http://sluice.invalid';
+
 /** One path segment decoded; malformed percent-encoding is a 400, not a crash. */
 export function decodeSegment(segment: string): string {
   return decodeOrThrow(segment, segment);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openaiGeneric } from '../dialects/index.ts';
 import { UnknownUrlError } from '../errors/index.ts';
-import { sendError, toSluiceError } from '../http/index.ts';
+import { requestUrl, sendError, toSluiceError } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { type MetricsAccess, serveMetrics } from '../telemetry/index.ts';
 
@@ -18,7 +18,7 @@ export class MetricsListener {
   constructor(access: MetricsAccess, count: (status: number) => void, log: Logger) {
     this.#http = createServer((req, res) => {
       const answer = async () => {
-        const path = new URL(req.url ?? '/', 'http://sluice.invalid').pathname;
+        const path = requestUrl(req.url ?? '/').pathname;
         if (path !== '/metrics') throw new UnknownUrlError(req.method ?? 'GET', path);
         await serveMetrics(req, res, access);
       };

@@ -16,6 +16,7 @@ import {
   answerPreflight,
   BodyBudget,
   checkRequestTarget,
+  requestUrl,
   type ClientIpResolver,
   type CorsOrigins,
   guardBody,
@@ -111,7 +112,12 @@ export class SluiceServer {
       // slow link passes; a body that stalls is the body watchdog's (`guardBody`).
       { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 },
       (req, res) => {
-        void this.#handle(req, res);
+        // Every failure of a route is answered in `#handle`; anything past that is a bug, and
+        // costs this request its connection, never the process and every stream in it.
+        this.#handle(req, res).catch((error: unknown) => {
+          this.#o.log.error('request handler failed', { error });
+          res.destroy();
+        });
       },
     );
   }
@@ -228,8 +234,14 @@ export class SluiceServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://sluice.invalid');
-    const route = routeOf(url.pathname);
+    let url = NOWHERE;
+    let unroutable: SluiceError | undefined;
+    try {
+      url = requestUrl(req.url ?? '/');
+    } catch (error) {
+      unroutable = toSluiceError(error);
+    }
+    const route = unroutable === undefined ? routeOf(url.pathname) : 'page';
     this.#inflight.add(res);
     res.once('close', () => {
       this.#inflight.delete(res);
@@ -241,6 +253,10 @@ export class SluiceServer {
     // What the request line says about it, filled in by the route (a refused one's too).
     const fields: Record<string, unknown> = {};
     try {
+      if (unroutable !== undefined) {
+        fields.target = req.url?.slice(0, 256);
+        throw unroutable;
+      }
       await this.#route(route, url, req, res, fields);
     } catch (thrown) {
       const error = toSluiceError(thrown);
@@ -413,6 +429,9 @@ export class SluiceServer {
 
 type Route = 'health' | 'metrics' | 'probe' | 'v1' | 'admin' | 'api' | 'page';
 
+/** Where a request whose target is no URL is logged (its target is in the line too). */
+const NOWHERE = new URL('http://sluice.invalid/');
+
 function routeOf(path: string): Route {
   if (path === '/healthz' || path === '/readyz') return 'health';
   if (path === '/metrics') return 'metrics';
@@ -425,6 +444,6 @@ function routeOf(path: string): Route {
 
 function requireMethod(req: IncomingMessage, method: string): void {
   if (req.method !== method && !(method === 'GET' && req.method === 'HEAD')) {
-    throw new MethodNotAllowedError([method], new URL(req.url ?? '/', 'http://x').pathname);
+    throw new MethodNotAllowedError([method], requestUrl(req.url ?? '/').pathname);
   }
 }
