@@ -552,6 +552,28 @@ describe('multipart routes read the model from the form as it streams', () => {
     assert.equal(errorCode(json), 'invalid_field');
   });
 
+  it('a form that ends inside its file part (no closing boundary): 400, recorded, the process stays up', async () => {
+    const boundary = 'b0undary';
+    const model = `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n`;
+    const file = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nxx`;
+    // The model first (held until known), and the file first (sent as it comes, where the
+    // upstream does not depend on the model): an unheard error on the file part ended Sluice.
+    for (const [path, form] of [
+      ['/audio/transcriptions', model + file],
+      ['/audio/translations', file],
+      ['/images/variations', model + file],
+    ] as const) {
+      const calls = upstream.calls.length;
+      const { status, json } = await post(path, budgeted, form, {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      });
+      assert.equal(status, 400, `${path}: ${JSON.stringify(json)}`);
+      assert.match((json.error as { message: string }).message, /malformed/);
+      assert.equal(upstream.calls.length, calls, 'nothing reached the provider whole');
+      assert.equal((await lastRecord()).status, 400);
+    }
+  });
+
   it('a form without a model from a limited key: 400 model_required; JSON on a form route: 415', async () => {
     const boundary = 'b0undary';
     const form = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nxyz\r\n--${boundary}--\r\n`;

@@ -135,6 +135,13 @@ class MultipartReader {
       file.on('end', () => {
         this.#emit(CRLF);
       });
+      // A form that ends inside this part ("Unexpected end of form") fails it here as well as
+      // on the parser; unheard, that error ended the process.
+      file.on('error', (error: unknown) => {
+        this.#fail(
+          new InvalidRequestError('The multipart/form-data body is malformed.', { cause: error }),
+        );
+      });
     });
     parser.on('close', () => {
       // The closing boundary makes the form whole: only once its model is known to be allowed.
