@@ -298,6 +298,27 @@ describe('objects belong to who created them', () => {
     assert.deepEqual(await ids(ADMIN_KEY), [alicesFile, bobsFile, 'file-foreign'].sort());
   });
 
+  it('a body labelled multipart is no way round: 415 where the API takes no form', async () => {
+    const before = upstream.calls.length;
+    const post = (key: string, path: string, body: string) =>
+      fetch(`${sluice.baseURL}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'multipart/form-data; boundary=zz',
+        },
+        body,
+      });
+    // The same JSON as the 404 below, labelled a form: it was relayed unread, unchecked.
+    const batch = await post(
+      alice,
+      '/batches',
+      JSON.stringify({ input_file_id: bobsFile, endpoint: '/v1/chat/completions' }),
+    );
+    assert.equal(batch.status, 415);
+    assert.equal(upstream.calls.length, before, 'nothing forwarded');
+  });
+
   it("naming another's object in a body is a 404 too: a batch input, a previous response", async () => {
     const before = upstream.calls.length;
     const batch = await call(alice, 'POST', '/batches', {
@@ -450,6 +471,34 @@ describe('code containers belong to who ran code in them', () => {
     });
     return response.text();
   };
+
+  it('a file is added to a container by a form, but not named in one: file_id in a form is 400', async () => {
+    const { id } = (await message(carol, {})).json.container as { id: string };
+    const containers = await scopedKey('carol', ['containers']);
+    const post = (body: string) =>
+      fetch(`${sluice.baseURL}/containers/${id}/files`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${containers}`,
+          'content-type': 'multipart/form-data; boundary=zz',
+        },
+        body,
+      });
+    const before = upstream.calls.length;
+    // The API's other way, JSON, is read and checked; a form's field was relayed unread.
+    const byId = await post(
+      `--zz\r\nContent-Disposition: form-data; name="file_id"\r\n\r\nfile-foreign\r\n--zz--\r\n`,
+    );
+    assert.equal(byId.status, 400);
+    assert.equal(((await byId.json()) as { error: { param: string } }).error.param, 'file_id');
+    assert.equal(upstream.calls.length, before, 'nothing forwarded');
+    await post(
+      `--zz\r\nContent-Disposition: form-data; name="file"; filename="a.py"\r\n\r\nprint(1)\r\n--zz--\r\n`,
+    );
+    const call = upstream.calls.at(-1);
+    assert.equal(call?.path, `/v1/containers/${id}/files`, 'an upload goes through, as a form');
+    assert.match(call.body.toString(), /filename="a.py"[\s\S]*print\(1\)/);
+  });
 
   it('an Anthropic container, from a whole answer or a stream, is reused by its user alone', async () => {
     const whole = await message(carol, {});

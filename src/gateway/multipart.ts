@@ -39,6 +39,8 @@ export interface MultipartOptions {
   readonly rename: (model: string) => string;
   /** May the caller use this model (`undefined`: the form named none)? Throws if not. */
   readonly checkModel: (model: string | undefined) => void;
+  /** Every other field's name: throws to refuse the form. */
+  readonly checkField?: (name: string) => void;
   /** Resolve at the first file part, before `model` is read: the upstream will not depend on it. */
   readonly sendBeforeModel: boolean;
 }
@@ -118,12 +120,16 @@ class MultipartReader {
         }
         this.#model = value;
         if (!this.#allowed(value)) return;
-      }
+      } else if (!this.#fieldAllowed(name)) return;
       const sent = name === 'model' ? this.#o.rename(value) : value;
       this.#emit(`--${this.#boundary}${CRLF}${disposition(name)}${CRLF}${CRLF}${sent}${CRLF}`);
       if (name === 'model') this.#settle();
     });
     parser.on('file', (name, file, info) => {
+      if (!this.#fieldAllowed(name)) {
+        file.resume();
+        return;
+      }
       if (this.#o.sendBeforeModel) this.#settle();
       this.#emit(
         `--${this.#boundary}${CRLF}${disposition(name, info.filename)}${CRLF}` +
@@ -175,6 +181,16 @@ class MultipartReader {
     this.#req.on('error', (error) => {
       this.#fail(error);
     });
+  }
+
+  #fieldAllowed(name: string): boolean {
+    try {
+      this.#o.checkField?.(name);
+      return true;
+    } catch (error) {
+      this.#fail(error as Error);
+      return false;
+    }
   }
 
   #allowed(model: string | undefined): boolean {

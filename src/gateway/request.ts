@@ -113,6 +113,28 @@ export async function parseRequest(
     };
   }
   if (route.kind === 'inference' && multipart) throw notJson();
+  if (multipart && options.checkReferences) {
+    // A form is read as JSON by nobody: where the API takes no form it is refused, not relayed
+    // unread past the ownership checks (a JSON body labelled multipart went through unchecked).
+    if (!FORM_ROUTE.test(pathname)) throw notJson();
+    // A container's file may be named by `file_id` in the form: read, and refused there.
+    if (CONTAINER_FILE.test(pathname)) {
+      const form = await readMultipart(req, {
+        limit: options.maxBodyBytes,
+        rename: (model) => model,
+        checkModel: () => undefined,
+        checkField: refuseFileIdInForm,
+        sendBeforeModel: true,
+      });
+      return {
+        ...base,
+        body: form.body,
+        contentType: form.contentType,
+        replayable: false,
+        stream: false,
+      };
+    }
+  }
   if (multipart || (route.kind !== 'inference' && !options.checkReferences)) {
     // Uploads to files and the like, and whatever an admin sends: relayed as they come.
     const body = Readable.from(limitedBody(req, options.maxBodyBytes), { objectMode: false });
@@ -224,6 +246,18 @@ function notMultipart(): UnsupportedMediaTypeError {
   return new UnsupportedMediaTypeError(
     'This endpoint takes a multipart/form-data body (the file and its fields), as the OpenAI clients send it.',
   );
+}
+
+/** Where the API takes a form: a file's upload, an upload's part, a container's file. */
+const FORM_ROUTE = /^\/v1\/(?:files|uploads\/[^/]+\/parts|containers\/[^/]+\/files)$/;
+const CONTAINER_FILE = /^\/v1\/containers\/[^/]+\/files$/;
+
+function refuseFileIdInForm(name: string): void {
+  if (name === 'file_id')
+    throw new InvalidFieldError(
+      'file_id',
+      'Name the file in a JSON body ({"file_id": …}), where Sluice checks it is yours, not in a form.',
+    );
 }
 
 function notJson(): UnsupportedMediaTypeError {
