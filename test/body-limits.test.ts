@@ -207,6 +207,63 @@ describe('a request body that does not come (SLUICE_BODY_TIMEOUT)', () => {
   });
 });
 
+describe('a client that leaves half way through its body', () => {
+  let sluice: TestSluice;
+  let key: string;
+  before(async () => {
+    sluice = await sluiceFor(upstream.origin);
+    key = await keyFor(sluice, 'leaver');
+  });
+  after(() => sluice.stop());
+
+  /** Sends the headers and `part` of a longer body, then closes: the request's log line. */
+  async function leave(path: string, headers: Record<string, string>, part: string) {
+    const { hostname, port } = new URL(sluice.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((done) => {
+      socket.write(request('POST', path, { ...headers, 'content-length': '100000' }) + part, () => {
+        done();
+      });
+    });
+    socket.destroy();
+    const line = () => sluice.logs.find((l) => l.msg === 'request' && l.path === path);
+    await waitFor(() => line() !== undefined, { what: `the log line of ${path}` });
+    return line() ?? {};
+  }
+
+  it(
+    'is a 499 in the record, the log line and the metrics, not a 500 failure of Sluice',
+    BOUNDED,
+    async () => {
+      const auth = { authorization: `Bearer ${key}` };
+      const form =
+        '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b\r\n';
+      for (const [path, headers, part] of [
+        ['/v1/chat/completions', { ...auth, 'content-type': 'application/json' }, '{"model":'],
+        [
+          '/v1/audio/transcriptions',
+          { ...auth, 'content-type': 'multipart/form-data; boundary=b' },
+          form,
+        ],
+        ['/api/login', SIGN_IN_HEADERS, '{"username":'],
+      ] as const) {
+        const line = await leave(path, headers, part);
+        assert.equal(line.status, 499, `${path}: ${JSON.stringify(line)}`);
+        assert.equal(line.level, 'info', 'no error logged: nothing failed here');
+      }
+      await sluice.running.settled();
+      const records = await sluice.running.store.listUsage({ limit: 2 });
+      for (const record of records) {
+        assert.equal(record.status, 499, record.endpoint);
+        assert.equal(record.endReason, 'client_cancelled');
+      }
+      assert.ok(!sluice.logs.some((line) => line.level === 'error'), 'no error line');
+      const metrics = await (await fetch(`${sluice.url}/metrics`)).text();
+      assert.doesNotMatch(metrics, /sluice_http_requests_total\{[^}]*status="500"/);
+    },
+  );
+});
+
 describe('the memory of bodies in flight (SLUICE_MAX_BODY_INFLIGHT)', () => {
   const BUDGET = 64 * 1024;
   let sluice: TestSluice;

@@ -40,6 +40,7 @@ export const ERROR_CODES = [
   'model_not_found',
   'method_not_allowed',
   'request_timeout',
+  'client_closed',
   'username_taken',
   'last_admin',
   'setup_done',

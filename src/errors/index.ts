@@ -29,6 +29,7 @@ export {
   ModelRequiredError,
   NoUpstreamError,
   ObjectNotFoundError,
+  ClientClosedError,
   PayloadTooLargeError,
   RequestTimeoutError,
   SetupDoneError,

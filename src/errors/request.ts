@@ -153,6 +153,19 @@ export class MethodNotAllowedError extends SluiceError {
   }
 }
 
+/**
+ * The client closed its connection before its request body was whole: there is no one to
+ * answer, and nothing went wrong on this side. 499, as nginx logs it ("client closed request").
+ */
+export class ClientClosedError extends SluiceError {
+  readonly status = 499;
+  readonly code = 'client_closed';
+  readonly kind = 'invalid_request';
+  constructor(cause?: unknown) {
+    super('The client closed the connection before its request body was complete.', { cause });
+  }
+}
+
 /** The request body did not start, or stalled, for longer than `SLUICE_BODY_TIMEOUT`. */
 export class RequestTimeoutError extends SluiceError {
   readonly status = 408;

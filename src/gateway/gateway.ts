@@ -13,7 +13,7 @@ import {
   userOf,
 } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
-import { ShuttingDownError, SluiceError } from '../errors/index.ts';
+import { ClientClosedError, ShuttingDownError, SluiceError } from '../errors/index.ts';
 import {
   checkPath,
   checkRequestTarget,
@@ -214,6 +214,7 @@ export class Gateway {
       const record = this.#o.meter.rejected(
         info,
         error instanceof SluiceError ? error.status : 500,
+        error instanceof ClientClosedError ? 'client_cancelled' : 'rejected',
       );
       this.#o.observer?.finished({
         record,

@@ -18,6 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import {
+  ClientClosedError,
   InvalidFieldError,
   InvalidRequestError,
   PayloadTooLargeError,
@@ -179,7 +180,7 @@ class MultipartReader {
       if (!this.#failed) parser.end();
     });
     this.#req.on('error', (error) => {
-      this.#fail(error);
+      this.#fail(new ClientClosedError(error));
     });
   }
 

@@ -3,7 +3,7 @@
  * client can act on.
  */
 import type { IncomingMessage } from 'node:http';
-import { InvalidJsonError, PayloadTooLargeError } from '../errors/index.ts';
+import { ClientClosedError, InvalidJsonError, PayloadTooLargeError } from '../errors/index.ts';
 import { type BodyGuard, bodyGuardOf } from './body-guard.ts';
 
 /**
@@ -63,12 +63,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onEnd = () => {
       settle(undefined);
     };
+    // Node reports a client gone mid-body as an error ("aborted") first; `close` is for a
+    // close without one. Either way nobody is left to answer: a 499, not a failure of ours.
     const onError = (error: Error) => {
-      settle(error);
+      settle(new ClientClosedError(error));
     };
-    // Node reports a client gone mid-body as an error first; this is for a close without one.
     const onClose = () => {
-      settle(new Error('the client closed the connection before its request body was complete'));
+      settle(new ClientClosedError());
     };
     const unregister = guard?.reading(settle);
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
@@ -131,10 +132,10 @@ function nextChunk(req: IncomingMessage, guard: BodyGuard | undefined): Promise<
       settle(undefined);
     };
     const onError = (error: Error) => {
-      settle(error);
+      settle(new ClientClosedError(error));
     };
     const onClose = () => {
-      settle(new Error('the client closed the connection before its request body was complete'));
+      settle(new ClientClosedError());
     };
     const unregister = guard?.reading(settle);
     req.on('readable', onReadable).on('end', onEnd).on('error', onError).on('close', onClose);

@@ -116,13 +116,12 @@ export class Meter {
   }
 
   /** A request refused before it reached an upstream still leaves its record. */
-  rejected(info: RequestInfo, status: number): UsageRecord {
-    const record: UsageRecord = {
-      ...openRecord(info),
-      endedAt: this.#now(),
-      status,
-      endReason: 'rejected',
-    };
+  rejected(
+    info: RequestInfo,
+    status: number,
+    endReason: 'rejected' | 'client_cancelled' = 'rejected',
+  ): UsageRecord {
+    const record: UsageRecord = { ...openRecord(info), endedAt: this.#now(), status, endReason };
     this.#o.queue.put(record);
     return record;
   }

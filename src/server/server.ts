@@ -9,7 +9,12 @@ import type { AdminApi } from '../admin/index.ts';
 import type { ChatApi } from '../chat/index.ts';
 import type { MetricsConfig } from '../config/index.ts';
 import { openaiGeneric } from '../dialects/index.ts';
-import { MethodNotAllowedError, type SluiceError, UnknownUrlError } from '../errors/index.ts';
+import {
+  ClientClosedError,
+  MethodNotAllowedError,
+  type SluiceError,
+  UnknownUrlError,
+} from '../errors/index.ts';
 import { endpointFor, type Gateway } from '../gateway/index.ts';
 import {
   allowCors,
@@ -286,7 +291,11 @@ export class SluiceServer {
   ): void {
     if (error.status >= 500)
       this.#o.log.error('request failed', { request_id: requestId, error, cause: error.cause });
-    if (res.headersSent) res.destroy(error);
+    if (error instanceof ClientClosedError) {
+      // Nobody to answer; the status is for the log line and the metrics.
+      res.statusCode = error.status;
+      res.destroy();
+    } else if (res.headersSent) res.destroy(error);
     else
       sendError(
         res,
@@ -303,13 +312,15 @@ export class SluiceServer {
     started: number,
     fields: Record<string, unknown>,
   ): void {
-    this.#o.metrics.countHttp(route, res.statusCode);
+    // A /v1 request's is its record's: 499 when the client left before any answer.
+    const status = typeof fields.status === 'number' ? fields.status : res.statusCode;
+    this.#o.metrics.countHttp(route, status);
     // Probes and scrapes come every few seconds: their lines are for debugging only.
     const level = route === 'health' || route === 'metrics' ? 'debug' : 'info';
     this.#o.log[level]('request', {
       method: req.method,
       path: url.pathname,
-      status: res.statusCode,
+      status,
       ms: Math.round(performance.now() - started),
       ...fields,
     });
@@ -394,6 +405,7 @@ export class SluiceServer {
           this.#o.clientIp(req),
         );
         Object.assign(fields, {
+          status: record.status,
           request_id: record.id,
           key: record.keyPrefix,
           user: record.username,
