@@ -402,6 +402,23 @@ describe('JSON routes read the body as JSON whatever Content-Type claims', () =>
     assert.equal(sent.body.toString().match(/"model"/g)?.length, 1);
   });
 
+  it('a model name with a lone surrogate: 400 on model, nothing sent, and the key’s stream slot free again', async () => {
+    // No URL carries it (an Azure deployment, a Bedrock model): it threw past the record, which
+    // stayed incomplete and kept the key's one stream slot for good.
+    const one = await keyFor(sluice, 'lone', { keyLimits: { maxStreams: 1 } });
+    const before = upstream.calls.length;
+    const body = '{"model":"gpt-4o\\ud800","messages":[{"role":"user","content":"hi"}]}';
+    for (let i = 0; i < 2; i++) {
+      const { status, json } = await post('/chat/completions', one, body, {
+        'content-type': 'application/json',
+      });
+      assert.equal(status, 400, JSON.stringify(json));
+      assert.equal((json.error as { param?: string }).param, 'model');
+    }
+    assert.equal(upstream.calls.length, before);
+    assert.equal((await post('/chat/completions', one, chat('gpt-4o'))).status, 200);
+  });
+
   it('a model name longer than any model has: 400 on model, in a body or a form, nothing sent', async () => {
     // A 20 MB name was relayed, recorded whole and made /metrics 420 MB.
     const before = upstream.calls.length;

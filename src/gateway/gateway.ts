@@ -316,6 +316,11 @@ export class Gateway {
         // The bootstrap key has no user: its requests are one caller.
         caller: userOf(principal)?.id ?? 'admin',
       });
+    } catch (error) {
+      // A failure of Sluice's own: the client hears of it, and the record below still ends
+      // the request and releases its limits (a lost record held a key's stream slot for good).
+      this.#o.log.error('relay failed', { request_id: id, error });
+      client.fail(toSluiceError(error));
     } finally {
       this.#open.delete(client);
       this.#stops.delete(stop);

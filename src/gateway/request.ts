@@ -215,6 +215,9 @@ function feeToolsIn(json: Record<string, unknown>): readonly string[] {
  * name longer than any model has (`MAX_MODEL_NAME`).
  */
 export function checkModelName(model: string | undefined): void {
+  // A lone surrogate has no UTF-8: no URL (an Azure deployment, a Bedrock model) can carry it.
+  if (model !== undefined && !model.isWellFormed())
+    throw new InvalidFieldError('model', 'The model name is not valid Unicode (a lone surrogate).');
   if (model === '.' || model === '..')
     throw new InvalidFieldError('model', `\`${model}\` is not the name of a model.`);
   if (model !== undefined && model.length > MAX_MODEL_NAME)
