@@ -48,7 +48,8 @@ class ChatToMessages implements StreamTranslator {
   #nextBlock = 0;
   #open: { readonly kind: BlockKind; readonly index: number } | undefined;
   /** OpenAI tool call index → Anthropic block index. */
-  readonly #toolBlocks: number[] = [];
+  /** Chat tool call index → its block: a Map, as the upstream's index may be any number. */
+  readonly #toolBlocks = new Map<number, number>();
   #stopReason: AnthropicStopReason | undefined;
   #counts: AnthropicCounts | undefined;
 
@@ -135,11 +136,11 @@ class ChatToMessages implements StreamTranslator {
     const callIndex = asNumber(call.index) ?? 0;
     const fn = isObject(call.function) ? call.function : {};
     let out = '';
-    let block = this.#toolBlocks[callIndex];
+    let block = this.#toolBlocks.get(callIndex);
     if (block === undefined) {
       out += this.#close();
       block = this.#nextBlock;
-      this.#toolBlocks[callIndex] = block;
+      this.#toolBlocks.set(callIndex, block);
       out += this.#openBlock('tool', {
         type: 'tool_use',
         id: signedCallId(asString(call.id) || `toolu_${randomUUID().replaceAll('-', '')}`, call),
@@ -181,7 +182,7 @@ class ChatToMessages implements StreamTranslator {
     out += this.#close();
     // Some compatible servers finish a turn of tool calls with `stop`, or not at all.
     const stopReason =
-      this.#toolBlocks.length > 0 && (this.#stopReason ?? 'end_turn') === 'end_turn'
+      this.#toolBlocks.size > 0 && (this.#stopReason ?? 'end_turn') === 'end_turn'
         ? 'tool_use'
         : (this.#stopReason ?? 'end_turn');
     out += event('message_delta', {

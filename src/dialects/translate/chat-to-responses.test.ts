@@ -23,6 +23,31 @@ function payloads(text: string): Record<string, unknown>[] {
 }
 
 describe('chatStreamToResponses', () => {
+  it('a call index is the upstream’s, any number: one item per call, nothing done per number between', () => {
+    // As array indexes, 2^32 − 2 made each pass over the calls a loop of four billion (a
+    // hostile or broken upstream froze the process for minutes per stream; 2^20 here keeps the
+    // test quick before the fix too), and a negative one was never closed (the SDK threw).
+    const t = chatStreamToResponses(echo);
+    const call = (index: number, name: string) =>
+      t.event(
+        undefined,
+        chunk({ tool_calls: [{ index, id: name, function: { name, arguments: '{}' } }] }),
+      );
+    const out = payloads(
+      [
+        call(2 ** 20, 'far'),
+        call(-1, 'negative'),
+        t.event(undefined, chunk({}, 'tool_calls')),
+        t.event(undefined, '[DONE]'),
+      ].join(''),
+    );
+    const done = out.filter((p) => p.type === 'response.output_item.done');
+    assert.deepEqual(
+      done.map((p) => (p.item as { name: string }).name),
+      ['far', 'negative'],
+    );
+  });
+
   it('parallel calls are items of their own, indexed in the order they opened; text after them a new message', () => {
     const t = chatStreamToResponses(echo);
     const call = (index: number, fields: Record<string, unknown>) =>

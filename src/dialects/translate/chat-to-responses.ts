@@ -129,8 +129,11 @@ class ChatToResponses implements StreamTranslator {
   /** Items opened so far: the next one's output index. */
   #opened = 0;
   #text: OpenText | undefined;
-  /** Chat tool call index → its item. */
-  readonly #calls: (OpenCall | undefined)[] = [];
+  /**
+   * Chat tool call index → its item. A Map: the index is the upstream's, any number (as an
+   * array index, 1e8 made every pass over the calls a loop of 1e8 that froze the process).
+   */
+  readonly #calls = new Map<number, OpenCall>();
   #finish: unknown;
   #counts: AnthropicCounts | undefined;
 
@@ -233,7 +236,7 @@ class ChatToResponses implements StreamTranslator {
     const index = asNumber(call.index) ?? 0;
     const fn = isObject(call.function) ? call.function : {};
     let out = '';
-    let open = this.#calls[index];
+    let open = this.#calls.get(index);
     if (open === undefined) {
       out += this.#closeText();
       open = {
@@ -244,7 +247,7 @@ class ChatToResponses implements StreamTranslator {
         args: '',
         done: false,
       };
-      this.#calls[index] = open;
+      this.#calls.set(index, open);
       out += this.#event('response.output_item.added', {
         output_index: open.outputIndex,
         item: callItem(open.id, open.callId, open.name, '', 'in_progress'),
@@ -265,8 +268,8 @@ class ChatToResponses implements StreamTranslator {
 
   #closeCalls(): string {
     let out = '';
-    for (const call of this.#calls) {
-      if (call === undefined || call.done) continue;
+    for (const call of this.#calls.values()) {
+      if (call.done) continue;
       call.done = true;
       const item = callItem(call.id, call.callId, call.name, call.args, 'completed');
       this.#output.push({ index: call.outputIndex, item });

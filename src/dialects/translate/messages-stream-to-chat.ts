@@ -51,7 +51,8 @@ class MessagesToChat implements StreamTranslator {
   /** Set by `message_start`. */
   #id: string | undefined;
   #model = '';
-  #blocks: Block[] = [];
+  /** Content block index → what it became: a Map, as the upstream's index may be any number. */
+  readonly #blocks = new Map<number, Block>();
   #calls = 0;
   #counts: AnthropicCounts = NO_COUNTS;
   #finish: ChatFinishReason | undefined;
@@ -113,19 +114,19 @@ class MessagesToChat implements StreamTranslator {
   }
 
   #blockStart(payload: JsonObject): string {
-    const index = asNumber(payload.index) ?? this.#blocks.length;
+    const index = asNumber(payload.index) ?? this.#blocks.size;
     const block = isObject(payload.content_block) ? payload.content_block : {};
     switch (block.type) {
       case 'text':
-        this.#blocks[index] = { kind: 'text' };
+        this.#blocks.set(index, { kind: 'text' });
         return this.#content('content', block.text);
       case 'thinking':
-        this.#blocks[index] = { kind: 'thinking' };
+        this.#blocks.set(index, { kind: 'thinking' });
         return this.#content('reasoning_content', block.thinking);
       case 'tool_use': {
         const input = isObject(block.input) && Object.keys(block.input).length > 0;
         const call = this.#calls++;
-        this.#blocks[index] = { kind: 'tool', call, hasArguments: input };
+        this.#blocks.set(index, { kind: 'tool', call, hasArguments: input });
         return this.#chunk({
           tool_calls: [
             {
@@ -141,13 +142,13 @@ class MessagesToChat implements StreamTranslator {
         });
       }
       default: // redacted_thinking, and server tool blocks, never asked for by a translated request
-        this.#blocks[index] = { kind: 'dropped' };
+        this.#blocks.set(index, { kind: 'dropped' });
         return '';
     }
   }
 
   #blockDelta(payload: JsonObject): string {
-    const block = this.#blocks[asNumber(payload.index) ?? -1];
+    const block = this.#blocks.get(asNumber(payload.index) ?? -1);
     const delta = isObject(payload.delta) ? payload.delta : {};
     if (block?.kind === 'text' && delta.type === 'text_delta') {
       return this.#content('content', delta.text);
@@ -162,7 +163,7 @@ class MessagesToChat implements StreamTranslator {
   }
 
   #blockStop(payload: JsonObject): string {
-    const block = this.#blocks[asNumber(payload.index) ?? -1];
+    const block = this.#blocks.get(asNumber(payload.index) ?? -1);
     if (block?.kind !== 'tool' || block.hasArguments) return '';
     block.hasArguments = true;
     return this.#chunk({ tool_calls: [{ index: block.call, function: { arguments: '{}' } }] });
