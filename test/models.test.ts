@@ -152,6 +152,22 @@ describe('GET /v1/models with one upstream', () => {
     const key = await keyFor(sluice, 'narrow', { models: ['o*'] });
     assert.deepEqual(await ids(sluice, key), ['o3@openai']);
   });
+
+  it('and one model’s page: a model outside the key’s list is 404, not asked of the upstream', async () => {
+    const key = await keyFor(sluice, 'narrower', { models: ['o*'] });
+    const before = openaiLike.calls.length;
+    const get = (id: string) =>
+      fetch(`${sluice.baseURL}/models/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    const hidden = await get('gpt-4.1');
+    assert.equal(hidden.status, 404);
+    assert.equal(
+      ((await hidden.json()) as { error: { code: string } }).error.code,
+      'model_not_found',
+    );
+    assert.equal(openaiLike.calls.length, before);
+    openaiLike.script(jsonReply(200, model('o3', 'openai')));
+    assert.equal((await get('o3')).status, 200);
+  });
 });
 
 describe("GET /v1/models with Google's OpenAI-compatible API beside OpenAI", () => {

@@ -8,11 +8,13 @@ import { isAdmin, type Principal, userOf } from '../accounts/index.ts';
 import {
   BackgroundNotMeteredError,
   ModelNotAllowedError,
+  ModelNotFoundError,
   ModelNotPricedError,
   ModelRequiredError,
   RouteNotAllowedError,
   ToolNotPricedError,
 } from '../errors/index.ts';
+import { decodeSegment } from '../http/index.ts';
 import type { Limits } from '../store/types.ts';
 import { servesModel } from '../upstream/index.ts';
 import type { RouteInfo } from './routes.ts';
@@ -29,6 +31,20 @@ export function authorizeRoute(principal: Principal, route: RouteInfo, path: str
       : `${who} may not use ${path}: Sluice does not know this route, so only admins may use it.`,
   );
 }
+
+/**
+ * A key limited to some models sees only those: one model's page too (`GET /v1/models/{id}`),
+ * answered as a model that does not exist, as the list leaves it out.
+ */
+export function authorizeModelPage(principal: Principal, route: RouteInfo, pathname: string): void {
+  if (route.kind !== 'models' || principal.kind !== 'key' || principal.key.models === null) return;
+  if (!pathname.startsWith(MODEL_PAGE)) return;
+  const model = decodeSegment(pathname.slice(MODEL_PAGE.length));
+  if (!servesModel(principal.key.models, model))
+    throw new ModelNotFoundError(`The model \`${model}\` does not exist.`);
+}
+
+const MODEL_PAGE = '/v1/models/';
 
 /** A key limited to some models may use only those; a limited caller must name one. */
 export function authorizeModel(

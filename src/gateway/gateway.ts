@@ -32,6 +32,7 @@ import {
 } from '../upstream/index.ts';
 import {
   authorizeModel,
+  authorizeModelPage,
   authorizeRoute,
   requireMetered,
   requireMeteredRoute,
@@ -169,6 +170,7 @@ export class Gateway {
       info = { ...info, principal, clientIp: forwardedIp(req, credential) ?? clientIp };
       const route = routeOf(method, pathname);
       authorizeRoute(principal, route, pathname);
+      authorizeModelPage(principal, route, pathname);
       requireMeteredRoute(principal, route, method, pathname);
       const priced = (model: string) => this.#o.meter.priced(pathname, model);
       const parsed = await parseRequest(req, path, route, {
