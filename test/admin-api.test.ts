@@ -341,11 +341,15 @@ describe('admin API', () => {
       budget_cost: null,
       budget_period: 'day',
     });
+    // bob's key is held to models and an expiry: an app's key, not an admin's.
+    assert.equal((await call('GET', '/api/admin/users', { key: bobKey })).status, 403);
+    const plain = await call('POST', '/api/admin/keys', { body: { user: 'bob', name: 'plain' } });
     assert.equal(
-      (await call('GET', '/api/admin/users', { key: bobKey })).status,
+      (await call('GET', '/api/admin/users', { key: String(plain.body.key) })).status,
       200,
       'now an admin',
     );
+    await call('DELETE', `/api/admin/keys/${encodeURIComponent(String(plain.body.prefix))}`);
     await call('PATCH', '/api/admin/users/bob', { body: { role: 'user' } });
 
     const typo = await call('PATCH', '/api/admin/users/bob', { body: { disable: true } });
@@ -860,6 +864,25 @@ describe('admin API', () => {
           `ada,"'=HYPERLINK(""http://evil.example"",""click"")",1,10,4,0,0,0,0.001,60\r\n`,
       );
     });
+  });
+
+  it('an admin’s key held to some models or an expiry does not administer: it cannot mint a wider key', async () => {
+    const made = async (body: Record<string, unknown>) =>
+      String((await call('POST', '/api/admin/keys', { body: { user: 'ada', ...body } })).body.key);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    for (const key of [
+      await made({ models: ['gpt-4o-mini'] }),
+      await made({ expires_at: tomorrow }),
+    ]) {
+      const minted = await call('POST', '/api/admin/keys', { key, body: { user: 'ada' } });
+      assert.equal(minted.status, 403);
+      assert.equal(errorOf(minted).code, 'admin_only');
+      assert.match(errorOf(minted).message, /held to some models or an expiry/);
+      assert.equal((await call('GET', '/api/admin/users', { key })).status, 403);
+    }
+    // Limits of its own cap what a key spends, not what it administers.
+    const limited = await made({ limits: { rpm: 5 } });
+    assert.equal((await call('GET', '/api/admin/users', { key: limited })).status, 200);
   });
 
   it('answers 404 for unknown URLs, 405 with Allow for wrong methods, 400 for bad JSON, 413 over 1 MiB', async () => {

@@ -31,8 +31,20 @@ export type Principal =
   /** A user signed in on the web page (the chat service acts for them); no key involved. */
   | { readonly kind: 'session'; readonly keyPrefix: 'web'; readonly user: User };
 
+/**
+ * Whether the caller administers: the bootstrap key, an admin signed in, or an admin's key
+ * that is not held to some models or to an expiry. A key so held is an app's or a temporary
+ * key: it acts as its user's key without the role (before, a key made for one model and one
+ * day could mint an unrestricted, lasting key through the admin API). A key's own limits (rpm,
+ * budget) cap what it spends, not what it administers.
+ */
 export function isAdmin(principal: Principal): boolean {
-  return principal.kind === 'admin' || principal.user.role === 'admin';
+  if (principal.kind === 'admin') return true;
+  if (principal.user.role !== 'admin') return false;
+  return (
+    principal.kind === 'session' ||
+    (principal.key.models === null && principal.key.expiresAt === null)
+  );
 }
 
 /** The user behind a principal; the bootstrap key has none. */

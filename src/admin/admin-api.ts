@@ -98,6 +98,8 @@ function requireAdmin(principal: Principal): void {
   // `kind === 'admin'` is covered by isAdmin too; spelt out so the message can name the user.
   if (principal.kind === 'admin' || isAdmin(principal)) return;
   throw new AdminOnlyError(
-    `The admin API is for admins only; "${principal.user.username}" is not one.`,
+    principal.user.role === 'admin'
+      ? `The admin API is for admins only; this key of "${principal.user.username}" is held to some models or an expiry, so it acts without the admin role.`
+      : `The admin API is for admins only; "${principal.user.username}" is not one.`,
   );
 }
