@@ -249,6 +249,37 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(anthropicUpstream);
   });
 
+  it('a stream that cannot be translated ends at its error event: recorded as failed, the upstream stopped', async () => {
+    // It was recorded 200 "done", and the upstream went on generating (and billing) unheard.
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    upstream.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      const [start] = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt');
+      call.res.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      call.res.write('event: content_block_delta\ndata: {not json\n\n');
+      await hold.promise;
+    });
+    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    });
+    const text = await response.text(); // ends while the upstream still holds its stream open
+    assert.match(text, /"error":\{[^}]*"code":"upstream_error"/);
+    await aborted;
+    hold.resolve();
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.deepEqual([record?.status, record?.endReason], [200, 'upstream_error']);
+    upstream.script(anthropicUpstream);
+  });
+
   it('the web page lists Claude and chats with it', async () => {
     await keyFor(sluice, 'root');
     const browser = browserClient(sluice.url);

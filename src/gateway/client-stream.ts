@@ -283,7 +283,18 @@ export class ClientStream {
     }
     // The framer hands each complete event to the tap (`#events`), whose edits are collected.
     const out = framer.push(chunk);
-    if (this.#translating !== undefined) return this.#relay(this.#translating.take(), undefined);
+    const translating = this.#translating;
+    if (translating !== undefined) {
+      const room = this.#relay(translating.take(), undefined);
+      // The stream could not be translated: its error event is out, and the request failed
+      // there (recorded so, and the upstream stopped: `attempt.ts` reads `error`).
+      if (translating.failure !== undefined && this.error === undefined) {
+        this.error = translating.failure;
+        this.endReason = 'upstream_error';
+        this.#end();
+      }
+      return room;
+    }
     const edits = this.#edits;
     const room = this.#relay(out, edits);
     edits.clear();

@@ -5,6 +5,7 @@
  * the chunk's frame, its one copy.
  */
 import type { StreamTranslator } from '../dialects/index.ts';
+import type { SluiceError } from '../errors/index.ts';
 import { type EventSink, parseEvent } from '../sse/index.ts';
 import { hideAccountIds } from './account-ids.ts';
 import type { EventTap } from './tap.ts';
@@ -28,6 +29,11 @@ export class TranslatingSink implements EventSink {
     // An error is worded again for the client, without the provider account's ids.
     const data = this.#tap.lastWasError ? hideAccountIds(event.data) : event.data;
     this.#out += this.#translator.event(event.event, data);
+  }
+
+  /** Set once the upstream's stream could not be translated; its error event is in `take()`. */
+  get failure(): SluiceError | undefined {
+    return this.#translator.failure;
   }
 
   /** What the client gets for the events so far. */

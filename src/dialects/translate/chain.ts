@@ -22,5 +22,8 @@ export function chainTranslators(
   return {
     event: (name, data) => pass(first.event(name, data)),
     end: () => pass(first.end()) + second.end(),
+    get failure() {
+      return first.failure ?? second.failure;
+    },
   };
 }

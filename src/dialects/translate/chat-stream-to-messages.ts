@@ -41,6 +41,7 @@ export function chatStreamToMessages(o: ChatStreamToMessagesOptions): StreamTran
 }
 
 class ChatToMessages implements StreamTranslator {
+  failure: UpstreamProtocolError | undefined;
   readonly #o: ChatStreamToMessagesOptions;
   #started = false;
   #done = false;
@@ -195,7 +196,8 @@ class ChatToMessages implements StreamTranslator {
 
   #fail(message: string): string {
     this.#done = true;
-    return anthropicMessages.errorEvent(new UpstreamProtocolError('openai', message), 0);
+    this.failure = new UpstreamProtocolError('openai', message);
+    return anthropicMessages.errorEvent(this.failure, 0);
   }
 }
 

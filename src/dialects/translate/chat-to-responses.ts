@@ -117,6 +117,7 @@ interface OpenCall {
 }
 
 class ChatToResponses implements StreamTranslator {
+  failure: UpstreamProtocolError | undefined;
   readonly #echo: ResponsesEcho;
   readonly #id = newId('resp');
   readonly #createdAt = nowSeconds();
@@ -334,7 +335,8 @@ class ChatToResponses implements StreamTranslator {
 
   #fail(message: string): string {
     this.#done = true;
-    const { code, param } = openaiError(new UpstreamProtocolError('openai', message));
+    this.failure = new UpstreamProtocolError('openai', message);
+    const { code, param } = openaiError(this.failure);
     return this.#event('error', { code, message, param });
   }
 }

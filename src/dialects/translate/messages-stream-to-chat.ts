@@ -47,6 +47,7 @@ export function messagesStreamToChat(o: MessagesStreamToChatOptions): StreamTran
 }
 
 class MessagesToChat implements StreamTranslator {
+  failure: UpstreamProtocolError | undefined;
   readonly #o: MessagesStreamToChatOptions;
   /** Set by `message_start`. */
   #id: string | undefined;
@@ -214,6 +215,7 @@ class MessagesToChat implements StreamTranslator {
 
   #fail(message: string): string {
     this.#done = true;
-    return openaiChat.errorEvent(new UpstreamProtocolError('anthropic', message), 0);
+    this.failure = new UpstreamProtocolError('anthropic', message);
+    return openaiChat.errorEvent(this.failure, 0);
   }
 }

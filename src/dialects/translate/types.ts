@@ -1,4 +1,5 @@
 /** What the gateway holds while it relays one translated stream. */
+import type { SluiceError } from '../../errors/index.ts';
 
 /**
  * Fed the upstream's events one at a time, in order; each call returns the client-dialect SSE
@@ -10,6 +11,11 @@ export interface StreamTranslator {
   event(name: string | undefined, data: string): string;
   /** The upstream stream ended cleanly: what completes the client's stream, or ''. */
   end(): string;
+  /**
+   * Set once the upstream's stream could not be translated (not JSON, events out of order):
+   * the error event has been written, and the request failed there.
+   */
+  readonly failure: SluiceError | undefined;
 }
 
 /**
