@@ -30,6 +30,20 @@ describe('EventStreamDecoder', () => {
     }
   });
 
+  it('a large message cut small, whole messages around it in the same reads: each handed out once', () => {
+    const big = encodeEventMessage({ ':event-type': 'chunk' }, Buffer.alloc(3_000_000, 7));
+    const small = chunk({ type: 'ping' });
+    const wire = Buffer.concat([small, big, small, big, small]);
+    const decoder = new EventStreamDecoder();
+    const sizes: number[] = [];
+    for (let at = 0, cut = 1; at < wire.length; at += cut, cut = (cut * 7) % 65_521)
+      for (const message of decoder.push(wire.subarray(at, at + cut)))
+        sizes.push(message.payload.length);
+    assert.deepEqual(sizes.length, 5);
+    assert.deepEqual([sizes[1], sizes[3]], [3_000_000, 3_000_000]);
+    assert.equal(decoder.pending, 0);
+  });
+
   it('refuses a message whose checksum fails, or whose length is impossible', () => {
     const wire = chunk({ type: 'ping' });
     const flipped = Buffer.from(wire);
