@@ -96,6 +96,40 @@ describe('relay', () => {
     );
   });
 
+  it('never splices a keepalive into a compressed event stream it cannot frame', async () => {
+    // A compressed stream is passed through as it came; plain ": keepalive" bytes in it broke
+    // the client's decompression.
+    const { gzipSync } = await import('node:zlib');
+    const whole = gzipSync(chatEvent(0) + chatEvent(1) + DONE);
+    const twoIntervals = deferred();
+    upstream.script(async ({ res, body }) => {
+      if ((JSON.parse(body.toString()) as { model: string }).model === 'beside') {
+        // A plain stream beside it: its keepalives say how much silence has passed.
+        sseHead(res);
+        await twoIntervals.promise;
+        res.end(DONE);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      res.write(whole.subarray(0, 10));
+      await twoIntervals.promise;
+      res.end(whole.subarray(10));
+    });
+    const compressed = fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(chatRequest),
+    }).then((response) => response.text()); // fetch decompresses it
+    const beside = await postStream(`${sluice.baseURL}/chat/completions`, {
+      ...chatRequest,
+      model: 'beside',
+    });
+    let keepalives = 0;
+    for await (const event of beside.events)
+      if (event.comments.includes('keepalive') && ++keepalives === 2) twoIntervals.resolve();
+    assert.equal(await compressed, chatEvent(0) + chatEvent(1) + DONE);
+  });
+
   it('sends the event-stream headers and first bytes at once', async () => {
     const headersSeen = deferred();
     upstream.script(async ({ res }) => {

@@ -173,6 +173,43 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(anthropicUpstream);
   });
 
+  it('an answer of a type its translation cannot read is a 502, never passed on as a success', async () => {
+    // HTML, or JSON where a stream was asked for, reached the client as it came: 200, the
+    // other family's shape, recorded "done".
+    for (const [stream, type, body] of [
+      [false, 'text/html', '<html>maintenance</html>'],
+      [false, 'text/event-stream', 'event: ping\ndata: {"type":"ping"}\n\n'],
+      [
+        true,
+        'application/json',
+        JSON.stringify(claudeMessage('hi', { input_tokens: 1, output_tokens: 1 })),
+      ],
+      [true, 'text/html', '<html>maintenance</html>'],
+    ] as const) {
+      upstream.script(({ res }) => {
+        res.writeHead(200, { 'content-type': type });
+        res.end(body);
+      });
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          stream,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      });
+      const what = `${type}, stream ${String(stream)}`;
+      assert.equal(response.status, 502, what);
+      const json = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(json.error.code, 'upstream_error', what);
+      await sluice.running.settled();
+      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      assert.deepEqual([record?.status, record?.endReason], [502, 'upstream_error'], what);
+    }
+    upstream.script(anthropicUpstream);
+  });
+
   it('tool calls come back as OpenAI tool calls', async () => {
     upstream.script(namedStream('anthropic-messages/anthropic-json-tool.1.chunks.txt'));
     const stream = openai.chat.completions.stream({
@@ -435,19 +472,22 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     const [use] = first.content;
     assert.equal(use?.type, 'tool_use');
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
-    await anthropic.messages.create({
-      model: 'gemini-3-flash-preview',
-      max_tokens: 100,
-      tools,
-      messages: [
-        question,
-        { role: 'assistant', content: first.content },
-        {
-          role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: use.id, content: '18 °C' }],
-        },
-      ],
-    });
+    // Streamed, as the upstream answers (a whole request answered with a stream is a 502).
+    await anthropic.messages
+      .stream({
+        model: 'gemini-3-flash-preview',
+        max_tokens: 100,
+        tools,
+        messages: [
+          question,
+          { role: 'assistant', content: first.content },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: use.id, content: '18 °C' }],
+          },
+        ],
+      })
+      .finalMessage();
     const sent = upstream.calls.at(-1)?.json as { messages: Record<string, unknown>[] };
     const [call] = sent.messages[1]?.tool_calls as (Record<string, unknown> | undefined)[];
     assert.ok(call);

@@ -105,7 +105,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     if (!this.#o.client.begin(status, headers, this.#o.upstream.proxied)) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
-        `answered ${String(headers['content-type'] ?? 'an unknown type')} to a streaming request.`,
+        `answered ${String(headers['content-type'] ?? 'an unknown type')}${
+          headers['content-encoding'] === undefined
+            ? ''
+            : ` (${String(headers['content-encoding'])})`
+        }, which is not what this request's answer can be relayed from.`,
       );
       this.#o.client.fail(error);
       this.#settle({ kind: 'relayed', answer: 'broken' });

@@ -214,13 +214,25 @@ export class ClientStream {
     const sse = isEventStream(upstreamHeaders['content-type']);
     // A compressed event stream cannot be framed; pass its bytes through untouched.
     const framed = sse && (upstreamHeaders['content-encoding'] ?? 'identity') === 'identity';
+    // A translated answer must be what its translation reads: a plain event stream, or a JSON
+    // answer held whole. Anything else (HTML, JSON to a stream, a compressed stream) went to
+    // the client as it came, in the other family's shape, as a success.
+    const translation = this.#translation;
+    if (
+      translation !== undefined &&
+      !(translation.stream !== undefined
+        ? framed
+        : !sse && isJson(upstreamHeaders['content-type']) && isIdentity(upstreamHeaders))
+    )
+      return false;
     if (framed && this.#reportAsked !== undefined) {
       this.#report = new UpstreamReport(
         this.#reportAsked === 'details' ? upstreamDetails(proxied, upstreamHeaders) : {},
       );
     }
     if (this.#state === 'committed') {
-      if (!sse) return false;
+      // Its event stream has begun (keepalives): only a plain one can follow.
+      if (!framed) return false;
     } else if (this.#held === 'wanted' && !sse && isJson(upstreamHeaders['content-type'])) {
       const headers = clientResponseHeaders(upstreamHeaders);
       delete headers['content-length'];
@@ -251,7 +263,8 @@ export class ClientStream {
       this.#framer = new SseFramer(this.#translating);
     } else if (framed) this.#framer = new SseFramer(this.#events);
     else if (!sse && isJson(upstreamHeaders['content-type'])) this.tap.watchBody();
-    if (sse) this.#armKeepalive();
+    // Keepalive comments are plain text: never spliced into a compressed stream.
+    if (framed) this.#armKeepalive();
     else this.#disarmKeepalive();
     return true;
   }
@@ -569,4 +582,8 @@ export class ClientStream {
     this.paused = false;
     this.#resumeUpstream?.();
   };
+}
+
+function isIdentity(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  return (headers['content-encoding'] ?? 'identity') === 'identity';
 }
