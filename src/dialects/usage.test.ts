@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anthropicUsage, openaiUsage } from './usage.ts';
+import { anthropicUsage, count, MAX_COUNT, openaiUsage } from './usage.ts';
 
 const START = {
   input_tokens: 1000,
@@ -104,5 +104,25 @@ describe('openaiUsage', () => {
       reasoning({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 5 }),
       [3, 0],
     );
+  });
+});
+
+describe('count', () => {
+  it('holds a count past any real request at MAX_COUNT: sums stay finite, budgets are charged', () => {
+    // From a broken relay: 1e308 made records Infinity or null, and a token budget charged 0.
+    const usage = openaiUsage(
+      JSON.parse('{"prompt_tokens":1e308,"completion_tokens":1e308,"total_tokens":1e308}'),
+    );
+    assert.equal(usage?.promptTokens, MAX_COUNT);
+    assert.equal(usage.completionTokens, MAX_COUNT);
+    assert.ok(Number.isSafeInteger(usage.promptTokens + usage.completionTokens));
+    for (const [value, read] of [
+      [-5, 0],
+      [2.6, 3],
+      ['7', 0],
+      [Number.NaN, 0],
+      [Number.POSITIVE_INFINITY, 0],
+    ] as const)
+      assert.equal(count(value), read, String(value));
   });
 });

@@ -46,10 +46,19 @@ export function atTier(usage: TokenUsage | undefined, tier: unknown): TokenUsage
   return usage !== undefined && tier === 'priority' ? { ...usage, priority: true } : usage;
 }
 
-/** A non-negative integer read from a provider's JSON, or 0. */
+/**
+ * A non-negative integer read from a provider's JSON, or 0; at most `MAX_COUNT`. A count past
+ * any real request (1e308 from a broken relay) is held there rather than believed: sums of it
+ * were Infinity, records null, a token budget charged nothing and a cost budget locked.
+ */
 export function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0
+    ? Math.min(Math.round(value), MAX_COUNT)
+    : 0;
 }
+
+/** More tokens than any request has (context windows hold millions, not billions). */
+export const MAX_COUNT = 2 ** 31 - 1;
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
