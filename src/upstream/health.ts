@@ -2,7 +2,7 @@
  * A circuit breaker, one per upstream and one per key. After `failures` consecutive failures
  * (connect errors, resets, timeouts, 5xx) it opens: requests skip it, at no round trip, for a
  * cooldown; then one request may try it (half-open) — success closes it, failure opens it again
- * for twice as long, up to `maxCooldownMs`. A 429 opens it at once until its `Retry-After`
+ * for twice as long, up to `maxCooldownMs`. A 429 opens it at once until its `Retry-After` (at most `maxCooldownMs`)
  * (a rate-limited key will say no to the next request too). Time is read from `now`, so tests
  * drive it without timers.
  */
@@ -88,7 +88,10 @@ export class Health {
     this.#consecutive++;
     const now = this.#o.now();
     if (outcome.kind === 'limited') {
-      this.#openUntil = now + (outcome.retryAfterMs ?? this.#cooldownMs);
+      // A provider's Retry-After, up to the longest cooldown: one of years (a broken or hostile
+      // answer) took a pooled key out of rotation for good.
+      this.#openUntil =
+        now + Math.min(outcome.retryAfterMs ?? this.#cooldownMs, this.#o.maxCooldownMs);
     } else if (wasOpen) {
       // The probe failed: longer this time.
       this.#cooldownMs = Math.min(this.#cooldownMs * 2, this.#o.maxCooldownMs);
