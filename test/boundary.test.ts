@@ -274,6 +274,27 @@ describe('the provider refusing Sluice’s own key', () => {
   }
 });
 
+describe('the provider quoting Sluice’s own key in another error', () => {
+  for (const status of [400, 429, 500]) {
+    it(`${status}: passed on with the key hidden, in the body and its length`, async () => {
+      upstream.script(
+        jsonReply(status, {
+          error: { message: `Bad request for key ${UPSTREAM_KEY}: no such model.`, code: 'x' },
+        }),
+      );
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [] }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, status);
+      assert.ok(!text.includes(UPSTREAM_KEY), text);
+      assert.match(text, /Bad request for key \(hidden\): no such model/);
+    });
+  }
+});
+
 describe('the admin key', () => {
   it('shorter than 32 characters: Sluice does not start, and says how to make one', () => {
     for (const key of ['short-admin', 'x'.repeat(31)]) {

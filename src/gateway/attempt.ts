@@ -43,6 +43,8 @@ export interface AttemptOptions {
   readonly timeouts: Timeouts;
   /** Stopped when the client goes away, the total timeout fires or shutdown ends it; the reason says which. */
   readonly stop: Stop;
+  /** The provider credentials this try sent: never passed on in an error body that quotes them. */
+  readonly secrets?: () => readonly string[];
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -155,7 +157,13 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#settle({ kind: 'relayed', answer: this.#status });
     } else if (this.#phase === 'error-body') {
       const body = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
-      const error = upstreamHttpFailure(this.#o.upstream.name, this.#status, this.#headers, body);
+      const error = upstreamHttpFailure(
+        this.#o.upstream.name,
+        this.#status,
+        this.#headers,
+        body,
+        this.#o.secrets?.() ?? [],
+      );
       this.#settle({
         kind: 'failed',
         error,

@@ -148,7 +148,14 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
       } else {
         // In flight for the choice of the next request's upstream; `attempt` never rejects.
         upstream.load.inFlight++;
-        result = await attempt({ upstream, request, client, timeouts, stop });
+        result = await attempt({
+          upstream,
+          request,
+          client,
+          timeouts,
+          stop,
+          secrets: () => secretsOf(credentials.headers),
+        });
         upstream.load.inFlight--;
       }
       const report = {
@@ -201,6 +208,11 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
     res.off('close', onClose);
   }
   return current;
+}
+
+/** The credentials a try sent (a key, a token), as an error body could quote them. */
+function secretsOf(headers: Readonly<Record<string, string>>): string[] {
+  return Object.values(headers).map((value) => value.replace(/^Bearer /i, ''));
 }
 
 /**

@@ -59,6 +59,7 @@ export function upstreamHttpFailure(
   status: number,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   body: Buffer,
+  secrets: readonly string[] = [],
 ): SluiceError {
   if (status === 401 || status === 403)
     return new UpstreamAuthFailedError(upstream, status, upstreamMessage(upstream, status, body));
@@ -66,6 +67,18 @@ export function upstreamHttpFailure(
     upstream,
     status,
     clientResponseHeaders(headers),
-    withoutAccountIds(body),
+    withoutSecrets(withoutAccountIds(body), secrets),
   );
+}
+
+/**
+ * `body` without the credentials Sluice sent (a provider or a relay may quote the key in any
+ * error, not only 401 and 403): the same Buffer when it quotes none.
+ */
+function withoutSecrets(body: Buffer, secrets: readonly string[]): Buffer {
+  const text = body.toString('utf8');
+  let hidden = text;
+  for (const secret of secrets)
+    if (secret.length >= 8) hidden = hidden.replaceAll(secret, '(hidden)');
+  return hidden === text ? body : Buffer.from(hidden);
 }
