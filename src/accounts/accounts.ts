@@ -25,6 +25,8 @@ export interface NewUserInput {
   /** Ignored for the first user, who becomes admin. */
   readonly role?: Role;
   readonly limits?: Limits;
+  /** Only as the first user (first-run setup): `SetupDoneError` if there is one already. */
+  readonly onlyFirst?: boolean;
 }
 
 export interface NewKeyInput {
@@ -66,6 +68,7 @@ export class Accounts {
         passwordHash: await hashPassword(input.password),
         role: input.role ?? 'user',
         limits: input.limits ?? this.#defaults.user,
+        ...(input.onlyFirst === true ? { onlyFirst: true } : {}),
       });
     } catch (error) {
       if (error instanceof ConflictError) {

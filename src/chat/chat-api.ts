@@ -126,6 +126,7 @@ export class ChatApi {
       username: stringField(body, 'username'),
       password: stringField(body, 'password'),
       role: 'admin',
+      onlyFirst: true,
     });
     const session = await this.#o.sessions.start(user, req, res, ip);
     sendJson(res, 201, { user: sessionUserView(user), csrf_token: session.csrf });

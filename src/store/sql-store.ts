@@ -2,6 +2,7 @@
  * The `Store`, written once over `Db`: users and keys here, usage records in `usage.ts`. The
  * engine shows only through `db.dialect` and the locks `db.transaction` takes.
  */
+import { SetupDoneError } from '../errors/index.ts';
 import type { Db, SqlValue } from './db.ts';
 import { newId } from './ids.ts';
 import { migrate } from './migrate.ts';
@@ -82,6 +83,8 @@ export class SqlStore implements Store {
     return this.#db.transaction(async (tx) => {
       const [row] = await tx.all('SELECT COUNT(*) AS n FROM users');
       const first = row === undefined || number(row, 'n') === 0;
+      // Checked under the lock: six setups at once made six admins when it was checked before.
+      if (!first && user.onlyFirst === true) throw new SetupDoneError();
       const now = this.#now();
       const created: User = {
         id: newId('usr'),

@@ -22,7 +22,7 @@ import {
   type Store,
   type UsageRecord,
 } from './index.ts';
-import { ConflictError, StoreUnavailableError } from '../errors/index.ts';
+import { ConflictError, SetupDoneError, StoreUnavailableError } from '../errors/index.ts';
 import { usageRecord } from '../../test/support/usage-record.ts';
 
 const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -629,6 +629,33 @@ for (const backend of [sqlite, postgres]) {
         });
         assert.deepEqual(await store.usageTotals({ keyId: 'key_none' }, 0), { tokens: 0, cost: 0 });
       });
+    });
+
+    it('first-run setup raced from two instances: one user, the rest refused setup_done', async () => {
+      // Each setup asks for admin; six at once made six admins when the count came first.
+      const empty = await backend.fresh();
+      const a = connectStore(empty.options);
+      const b = connectStore(empty.options);
+      try {
+        await a.migrate();
+        const setups = await Promise.allSettled(
+          [a, b, a, b, a, b].map((s, i) =>
+            s.createUser({
+              username: `setup${i}`,
+              passwordHash: 'h',
+              role: 'admin',
+              onlyFirst: true,
+            }),
+          ),
+        );
+        assert.equal(setups.filter((r) => r.status === 'fulfilled').length, 1);
+        for (const refused of setups.filter((r) => r.status === 'rejected'))
+          assert.ok(refused.reason instanceof SetupDoneError, String(refused.reason));
+        assert.equal(await a.countUsers(), 1);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await empty.dispose();
+      }
     });
 
     it('migrates once when two instances start together, and makes exactly one admin', async () => {

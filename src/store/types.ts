@@ -193,6 +193,8 @@ export interface NewUser {
   /** Ignored for the first user, who is always `admin`. Default `user`. */
   readonly role?: Role;
   readonly limits?: Limits;
+  /** Only as the first user (first-run setup): `SetupDoneError` if there is one already. */
+  readonly onlyFirst?: boolean;
 }
 
 export interface UserPatch {
