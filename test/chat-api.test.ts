@@ -83,6 +83,26 @@ describe('first run and sign-in', () => {
       { csrf: false },
     );
     assert.equal(forged.status, 403);
+    // A page whose own name was rebound to this server: its Host and Origin agree, and it has
+    // the CSRF cookie and token of its origin. Setup on a DNS name is refused.
+    const { port } = new URL(sluice.url);
+    const rebound = await rawPost(
+      '/api/setup',
+      JSON.stringify({ username: 'mallory', password: PASSWORD }),
+      {
+        host: `rebound.example:${port}`,
+        origin: `http://rebound.example:${port}`,
+        cookie: `sluice_csrf=${ada.csrf}`,
+        'x-csrf-token': ada.csrf,
+        'content-type': 'application/json',
+      },
+    );
+    assert.equal(rebound.status, 403);
+    assert.equal(
+      (JSON.parse(rebound.body) as { error: { code: string } }).error.code,
+      'setup_host',
+    );
+    assert.equal(await sluice.running.store.countUsers(), 0);
     const setup = await ada.call('POST', '/api/setup', { username: 'ada', password: PASSWORD });
     assert.equal(setup.status, 201);
     assert.deepEqual((setup.body.user as { role: string }).role, 'admin');
@@ -372,4 +392,26 @@ async function waitForStatus(id: string, status: string) {
     { what: `the answer ${status}` },
   );
   return conversation;
+}
+
+/** A POST with headers fetch will not send (`Host`). */
+async function rawPost(
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:http');
+  const url = new URL(path, sluice.url);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: text });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

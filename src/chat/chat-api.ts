@@ -4,6 +4,7 @@
  * conversations; another user's id is answered as if it did not exist.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import {
   type Accounts,
@@ -22,6 +23,7 @@ import {
   InvalidRequestError,
   NoUserError,
   SetupDoneError,
+  SetupHostError,
 } from '../errors/index.ts';
 import { checkModelName } from '../gateway/index.ts';
 import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
@@ -119,6 +121,7 @@ export class ChatApi {
   }
 
   async #setup({ req, res, ip }: Call) {
+    checkSetupHost(req.headers.host);
     this.#o.auth.checkPreSession(req);
     const body = await jsonBody(req);
     if ((await this.#o.store.countUsers()) > 0) throw new SetupDoneError();
@@ -359,4 +362,18 @@ function checkedModel(model: string): string {
 function titleFrom(message: string): string {
   const line = message.trim().split('\n')[0] ?? '';
   return line.length > 60 ? `${line.slice(0, 57)}…` : line;
+}
+
+/**
+ * First-run setup only where no web page can have sent the browser: a `Host` that is an IP
+ * address or localhost. A page's own DNS name, rebound to this server, would pass every
+ * same-origin check (its Origin and Host agree) and take the admin account first.
+ */
+function checkSetupHost(host: string | undefined): void {
+  const name = (host ?? '')
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
+  if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost')) return;
+  throw new SetupHostError(host ?? '');
 }

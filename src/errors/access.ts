@@ -98,6 +98,19 @@ export class CrossOriginError extends Forbidden {
   }
 }
 
+/**
+ * First-run setup reached by a DNS name: a web page the operator visits could point its own
+ * name at this server (DNS rebinding) and make itself the admin before the operator does.
+ */
+export class SetupHostError extends Forbidden {
+  readonly code = 'setup_host';
+  constructor(host: string) {
+    super(
+      `The first admin is made here only on an address or localhost, not on "${host}" (a web page could point a name of its own at this server). Open Sluice by its IP address, e.g. http://127.0.0.1:8080/, or run \`sluice users add NAME --password-stdin\` on the server.`,
+    );
+  }
+}
+
 /** Conversations belong to users; the bootstrap admin key has none. */
 export class NoUserError extends Forbidden {
   readonly code = 'no_user';

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'admin_only',
   'csrf_failed',
   'cross_origin',
+  'setup_host',
   'no_user',
   // 404, 405, 408, 409, 413, 415
   'unknown_url',

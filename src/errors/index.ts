@@ -45,6 +45,7 @@ export {
   AdminOnlyError,
   AuthenticationError,
   CrossOriginError,
+  SetupHostError,
   CsrfError,
   ModelNotAllowedError,
   ModelNotPricedError,
