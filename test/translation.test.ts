@@ -317,6 +317,30 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(anthropicUpstream);
   });
 
+  it('a connection that breaks after the final event leaves a complete answer complete', async () => {
+    // An error appended after message_stop made the Anthropic SDK throw for a whole message,
+    // and the record said upstream_error.
+    upstream.script(({ res }) => {
+      sseHead(res);
+      for (const payload of fixturePayloads('anthropic-messages/anthropic-text.chunks.txt'))
+        res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+      res.socket?.end(); // after what was written: the chunked body never ends
+    });
+    const anthropic = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+    const message = await anthropic.messages
+      .stream({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .finalMessage();
+    assert.equal(message.stop_reason, 'end_turn');
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'done');
+    upstream.script(anthropicUpstream);
+  });
+
   it('the web page lists Claude and chats with it', async () => {
     await keyFor(sluice, 'root');
     const browser = browserClient(sluice.url);

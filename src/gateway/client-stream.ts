@@ -158,6 +158,18 @@ export class ClientStream {
     return this.#res.statusCode;
   }
 
+  /**
+   * The upstream's final event has been relayed: the answer is whole, whatever the upstream
+   * does with its connection after it.
+   */
+  get finalEventRelayed(): boolean {
+    return (
+      this.#framer !== undefined &&
+      this.tap.sawTerminal &&
+      (this.#translation?.upstreamDialect ?? this.#dialect).hasTerminal
+    );
+  }
+
   /** Whether anything — headers included — has gone to the client. */
   get started(): boolean {
     return this.#state !== 'waiting';
@@ -464,6 +476,14 @@ export class ClientStream {
    */
   fail(error: SluiceError): void {
     if (this.#state === 'ended') return;
+    if (this.finalEventRelayed && !(error instanceof ShuttingDownError)) {
+      // The answer was whole: what failed after its final event (a connection that broke, or
+      // stalled to the idle timeout) is not the answer's. An error after it made SDKs throw
+      // for a complete message.
+      this.endReason = 'done';
+      this.#end();
+      return;
+    }
     const translation = this.#translation;
     if (error instanceof UpstreamHttpError && translation !== undefined) {
       // The upstream's error body is in its dialect: the client gets it in its own.
