@@ -317,6 +317,34 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(anthropicUpstream);
   });
 
+  it('an event larger than 32 MiB ends a translated stream with an error, not a made-up clean end', async () => {
+    upstream.script(({ res }) => {
+      sseHead(res);
+      const [start, ...rest] = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt');
+      res.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      res.write(`: ${'x'.repeat(33 * 1024 * 1024)}\n\n`);
+      for (const payload of rest)
+        res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+      res.end();
+    });
+    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    });
+    const text = await response.text();
+    assert.match(text, /larger than 32 MiB/);
+    assert.doesNotMatch(text, /\[DONE\]/);
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'upstream_error');
+    upstream.script(anthropicUpstream);
+  });
+
   it('a connection that breaks after the final event leaves a complete answer complete', async () => {
     // An error appended after message_stop made the Anthropic SDK throw for a whole message,
     // and the record said upstream_error.

@@ -310,6 +310,17 @@ export class ClientStream {
     const out = framer.push(chunk);
     const translating = this.#translating;
     if (translating !== undefined) {
+      if (framer.overflowed) {
+        // An event past the framer's bound has no events left to translate: what followed was
+        // dropped and a clean end made up for it.
+        this.fail(
+          new UpstreamProtocolError(
+            'upstream',
+            'sent an event larger than 32 MiB, which cannot be translated.',
+          ),
+        );
+        return true;
+      }
       const room = this.#relay(translating.take(), undefined);
       // The stream could not be translated: its error event is out, and the request failed
       // there (recorded so, and the upstream stopped: `attempt.ts` reads `error`).
