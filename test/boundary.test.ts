@@ -235,6 +235,15 @@ describe('paths and cookies with more than one meaning', () => {
     assert.equal(page.status, 200);
   });
 
+  it('answers of /api and the admin API are never kept by a cache (a CSRF token, a new key)', async () => {
+    const session = await fetch(`${sluice.url}/api/session`);
+    assert.equal(session.headers.get('cache-control'), 'no-store');
+    const users = await fetch(`${sluice.url}/api/admin/users`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.equal(users.headers.get('cache-control'), 'no-store');
+  });
+
   it('a malformed cookie is no cookie: signed out, not a 500', async () => {
     for (const cookie of ['sluice_session=%E0%A4%A', 'sluice_csrf=%zz; sluice_session=%']) {
       const response = await fetch(`${sluice.url}/api/session`, { headers: { cookie } });

@@ -424,9 +424,13 @@ export class SluiceServer {
         return;
       }
       case 'admin':
+        // Keys shown once, users, the request log: nothing a cache may keep.
+        res.setHeader('cache-control', 'no-store');
         Object.assign(fields, await this.#o.admin.handle(req, res, url));
         return;
       case 'api':
+        // A session's CSRF token, conversations: the same (a stream sets its own).
+        res.setHeader('cache-control', 'no-store');
         Object.assign(fields, await this.#o.chat.handle(req, res, url));
         return;
       case 'page':
