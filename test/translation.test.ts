@@ -345,6 +345,33 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(anthropicUpstream);
   });
 
+  it('a byte order mark before the first event: the input tokens in it are still read', async () => {
+    // The mark hid message_start's field names from the tap: input tokens recorded as 0.
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write('\uFEFF');
+      for (const payload of fixturePayloads('anthropic-messages/anthropic-text.chunks.txt')) {
+        // Only message_start says the input tokens here (Anthropic repeats them at the end).
+        const sent =
+          payload.type === 'message_delta' ? { ...payload, usage: { output_tokens: 30 } } : payload;
+        res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(sent)}\n\n`);
+      }
+      res.end();
+    });
+    const anthropic = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+    await anthropic.messages
+      .stream({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .finalMessage();
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.deepEqual([record?.promptTokens, record?.usageSource], [12, 'upstream']);
+    upstream.script(anthropicUpstream);
+  });
+
   it('a connection that breaks after the final event leaves a complete answer complete', async () => {
     // An error appended after message_stop made the Anthropic SDK throw for a whole message,
     // and the record said upstream_error.

@@ -299,6 +299,7 @@ export class ClientStream {
   }
 
   #write(chunk: Buffer): boolean {
+    const first = this.firstUpstreamByteAt === undefined;
     this.firstUpstreamByteAt ??= performance.now();
     if (typeof this.#held === 'object') return this.#hold(chunk);
     const framer = this.#framer;
@@ -306,6 +307,9 @@ export class ClientStream {
       this.tap.onBody(chunk);
       return this.#relay(chunk, undefined);
     }
+    // A byte order mark before the first event (the SSE spec allows one, every client drops
+    // it) hid that event's field names from the tap: Anthropic's input tokens went unread.
+    if (first && startsWithBom(chunk)) chunk = chunk.subarray(BOM.length);
     // The framer hands each complete event to the tap (`#events`), whose edits are collected.
     const out = framer.push(chunk);
     const translating = this.#translating;
@@ -617,4 +621,10 @@ export class ClientStream {
 
 function isIdentity(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
   return (headers['content-encoding'] ?? 'identity') === 'identity';
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function startsWithBom(chunk: Buffer): boolean {
+  return chunk.length >= BOM.length && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
 }
