@@ -192,6 +192,20 @@ describe('Bedrock’s other models, through Converse', () => {
     );
   });
 
+  it('a stream cut inside its last frame is a broken stream, not a success with no usage', async () => {
+    // The cut frame was Converse's metadata: the client got a clean end with 0 tokens, and the
+    // record said done, usage from the upstream, 0.
+    await assert.rejects(
+      claude()
+        .messages.stream({ ...message, max_tokens: 14 })
+        .finalMessage(),
+      /ended inside a message/,
+    );
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'upstream_error');
+  });
+
   it('what Converse cannot carry is a 400 naming the field, and nothing is sent', async () => {
     const before = bedrock.calls.length;
     await assert.rejects(

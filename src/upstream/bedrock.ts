@@ -129,7 +129,11 @@ export function bedrockReshape(path: string, contentType: unknown): Reshape | un
         for (const message of frames.push(chunk)) text += reshaped(message, translator);
         return text;
       },
-      end: () => translator?.end() ?? '',
+      end() {
+        // A cut message is a cut stream: the usage in it (Converse's `metadata`) is lost.
+        if (frames.pending > 0) throw new Error('the stream ended inside a message');
+        return translator?.end() ?? '';
+      },
     };
   }
   if (converse === null || !type.startsWith('application/json')) return undefined;

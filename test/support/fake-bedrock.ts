@@ -164,10 +164,12 @@ export async function fakeBedrock(
     } else if (call.path === `${converse}/converse-stream`) {
       call.res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
       const inference = call.json?.['inferenceConfig'] as { maxTokens?: number } | undefined;
-      const wire = converseFrames(
+      const whole = converseFrames(
         call.json?.['toolConfig'] !== undefined,
         inference?.maxTokens === 13 ? 4 : undefined,
       );
+      // maxTokens 14: the last frame (metadata, with the usage) cut short, the body ended cleanly.
+      const wire = inference?.maxTokens === 14 ? whole.subarray(0, whole.length - 10) : whole;
       for (let at = 0; at < wire.length; at += 61) {
         call.res.write(wire.subarray(at, at + 61));
         await new Promise((resolve) => setImmediate(resolve));

@@ -15,6 +15,11 @@ export class ConverseStreamToMessages {
   readonly #id: string;
   #started = false;
   readonly #open = new Set<number>();
+  /**
+   * Converse's block index → Anthropic's, which is the block's place in the message's content:
+   * numbered as they open (Converse's own, copied, could be 1e9 or -1, and SDKs lost the text).
+   */
+  readonly #places = new Map<number, number>();
   #stopReason: string | undefined;
   #ended = false;
 
@@ -39,7 +44,7 @@ export class ConverseStreamToMessages {
           this.#start() +
           sse('content_block_start', {
             type: 'content_block_start',
-            index,
+            index: this.#place(index),
             content_block: {
               type: 'tool_use',
               id: asString(tool.toolUseId) ?? '',
@@ -53,7 +58,7 @@ export class ConverseStreamToMessages {
         return this.#delta(index, isObject(payload.delta) ? payload.delta : {});
       case 'contentBlockStop':
         if (!this.#open.delete(index)) return '';
-        return sse('content_block_stop', { type: 'content_block_stop', index });
+        return sse('content_block_stop', { type: 'content_block_stop', index: this.#place(index) });
       case 'messageStop':
         this.#stopReason = converseStopReason(payload.stopReason);
         return this.#closeBlocks();
@@ -113,21 +118,34 @@ export class ConverseStreamToMessages {
       this.#open.add(index);
       opened = sse('content_block_start', {
         type: 'content_block_start',
-        index,
+        index: this.#place(index),
         content_block: block,
       });
     }
     return (
       this.#start() +
       opened +
-      sse('content_block_delta', { type: 'content_block_delta', index, delta: out })
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: this.#place(index),
+        delta: out,
+      })
     );
+  }
+
+  #place(index: number): number {
+    let place = this.#places.get(index);
+    if (place === undefined) {
+      place = this.#places.size;
+      this.#places.set(index, place);
+    }
+    return place;
   }
 
   #closeBlocks(): string {
     let out = this.#start();
     for (const index of this.#open)
-      out += sse('content_block_stop', { type: 'content_block_stop', index });
+      out += sse('content_block_stop', { type: 'content_block_stop', index: this.#place(index) });
     this.#open.clear();
     return out;
   }

@@ -186,4 +186,32 @@ describe('ConverseStreamToMessages', () => {
     assert.deepEqual(seen[8]?.data['delta'], { stop_reason: 'max_tokens', stop_sequence: null });
     assert.equal(t.end(), '', 'said once');
   });
+
+  it('numbers blocks by their place in the message, whatever Converse numbers them; counts read whole', () => {
+    // Converse's own index, copied (1e9, -1, 0.5), left the SDK's message with empty blocks.
+    const t = new ConverseStreamToMessages('meta.llama', 'msg_x');
+    let out = t.event('messageStart', { role: 'assistant' });
+    for (const [index, text] of [
+      [1e9, 'a'],
+      [-1, 'b'],
+      [0.5, 'c'],
+      [1e9, 'd'],
+    ] as const)
+      out += t.event('contentBlockDelta', { contentBlockIndex: index, delta: { text } });
+    out += t.event('messageStop', { stopReason: 'end_turn' });
+    out += t.event('metadata', { usage: { inputTokens: -1, outputTokens: 2.6 } });
+    const seen = events(out);
+    const deltas = seen.filter((e) => e.event === 'content_block_delta');
+    assert.deepEqual(
+      deltas.map((e) => [e.data.index, (e.data.delta as { text: string }).text]),
+      [
+        [0, 'a'],
+        [1, 'b'],
+        [2, 'c'],
+        [0, 'd'],
+      ],
+    );
+    const usage = seen.find((e) => e.event === 'message_delta')?.data.usage;
+    assert.deepEqual(usage, { input_tokens: 0, output_tokens: 3 });
+  });
 });

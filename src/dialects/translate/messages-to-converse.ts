@@ -6,9 +6,9 @@
  * (translated) OpenAI-speaking client reaches them too. What Converse cannot carry is a 400 that
  * names the field.
  */
+import { count } from '../usage.ts';
 import {
   arrayAt,
-  asNumber,
   asString,
   isObject,
   isUnset,
@@ -207,14 +207,15 @@ export function converseStopReason(reason: unknown): string {
 /** Converse's usage as Anthropic's. */
 export function converseUsage(usage: unknown): JsonObject {
   const u = isObject(usage) ? usage : {};
+  // Counts as any provider's are read (`count`): whole, not negative, bounded.
   const out: JsonObject = {
-    input_tokens: asNumber(u.inputTokens) ?? 0,
-    output_tokens: asNumber(u.outputTokens) ?? 0,
+    input_tokens: count(u.inputTokens),
+    output_tokens: count(u.outputTokens),
   };
-  const read = asNumber(u.cacheReadInputTokens);
-  const written = asNumber(u.cacheWriteInputTokens);
-  if (read !== undefined) out.cache_read_input_tokens = read;
-  if (written !== undefined) out.cache_creation_input_tokens = written;
+  if (u.cacheReadInputTokens !== undefined)
+    out.cache_read_input_tokens = count(u.cacheReadInputTokens);
+  if (u.cacheWriteInputTokens !== undefined)
+    out.cache_creation_input_tokens = count(u.cacheWriteInputTokens);
   return out;
 }
 
