@@ -206,6 +206,29 @@ describe('Bedrock’s other models, through Converse', () => {
     assert.equal(record?.endReason, 'upstream_error');
   });
 
+  it('Bedrock’s refusal reaches each client in its own shape, its words kept, its ARNs hidden', async () => {
+    // It went to an Anthropic client as Bedrock's {"message"}, which the SDK could not read;
+    // a Chat client got "an error without a message"; both with the account's ARN.
+    const refusal = /The provided model identifier is invalid for \(hidden\)\./;
+    await assert.rejects(
+      claude().messages.create({ ...message, max_tokens: 15 }),
+      (error: unknown) =>
+        error instanceof Anthropic.BadRequestError &&
+        refusal.test(error.message) &&
+        !error.message.includes('123456789012'),
+    );
+    const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
+    await assert.rejects(
+      openai.chat.completions.create({
+        model: CONVERSE_MODEL,
+        max_completion_tokens: 15,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && refusal.test(error.message),
+    );
+  });
+
   it('what Converse cannot carry is a 400 naming the field, and nothing is sent', async () => {
     const before = bedrock.calls.length;
     await assert.rejects(

@@ -7,7 +7,12 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/index.ts';
 import { SluiceError, UpstreamProtocolError, UpstreamTimeoutError } from '../errors/index.ts';
-import { bedrockReshape, type Reshape, type Upstream } from '../upstream/index.ts';
+import {
+  bedrockErrorBody,
+  bedrockReshape,
+  type Reshape,
+  type Upstream,
+} from '../upstream/index.ts';
 import type { ClientStream } from './client-stream.ts';
 import { ClientGone, type Stop } from './stop.ts';
 import { isFailoverStatus, mapUpstreamError, upstreamHttpFailure } from './upstream-errors.ts';
@@ -156,7 +161,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#o.client.finish(this.#o.upstream.name);
       this.#settle({ kind: 'relayed', answer: this.#status });
     } else if (this.#phase === 'error-body') {
-      const body = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
+      const read = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
+      const body =
+        this.#o.upstream.bedrock === undefined
+          ? read
+          : bedrockErrorBody(this.#status, this.#headers, read);
       const error = upstreamHttpFailure(
         this.#o.upstream.name,
         this.#status,

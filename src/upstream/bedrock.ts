@@ -59,6 +59,42 @@ const ERROR_TYPES: Readonly<Record<string, string>> = {
   internalServerException: 'api_error',
 };
 
+/**
+ * An HTTP error answer of Bedrock (`{"message": …}`, the exception's name in a header) in
+ * Anthropic's shape, as the client of an Anthropic-family upstream reads errors: it was passed
+ * on as it came, which SDKs could not read and whose ARNs named the AWS account and its roles.
+ */
+export function bedrockErrorBody(
+  status: number,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  body: Buffer,
+): Buffer {
+  const json = jsonObject(body.toString('utf8'));
+  const said = json?.['message'] ?? json?.['Message'];
+  const name = String(headers['x-amzn-errortype'] ?? '').split(':')[0] ?? '';
+  const type =
+    ERROR_TYPES[name.charAt(0).toLowerCase() + name.slice(1)] ??
+    STATUS_TYPES[status] ??
+    'api_error';
+  const message =
+    typeof said === 'string' ? withoutArns(said) : `Bedrock answered ${String(status)}.`;
+  return Buffer.from(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
+const STATUS_TYPES: Readonly<Record<number, string>> = {
+  400: 'invalid_request_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  503: 'overloaded_error',
+};
+
+/** An AWS ARN names the account and its roles and profiles: the operator's, not a user's. */
+function withoutArns(text: string): string {
+  return text.replace(/\barn:aws[a-z-]*:(?:[^\s"',]*[^\s"',.])?/g, '(hidden)');
+}
+
 /** One Bedrock message as an SSE event; nothing for a message that carries none. */
 export function sseOf(message: EventMessage): string {
   const kind = message.headers.get(':message-type');
@@ -70,7 +106,7 @@ export function sseOf(message: EventMessage): string {
       type: 'error',
       error: {
         type: ERROR_TYPES[name] ?? 'api_error',
-        message: typeof said === 'string' ? said : `Bedrock: ${name}`,
+        message: typeof said === 'string' ? withoutArns(said) : `Bedrock: ${name}`,
       },
     };
     return `event: error\ndata: ${JSON.stringify(error)}\n\n`;

@@ -32,6 +32,7 @@ export {
   bedrockSignature,
   EVENT_STREAM_TYPE,
   sseOf,
+  bedrockErrorBody,
   bedrockReshape,
   isConverseModel,
   type Bedrock,

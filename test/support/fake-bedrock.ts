@@ -161,6 +161,16 @@ export async function fakeBedrock(
         await new Promise((resolve) => setImmediate(resolve));
       }
       call.res.end();
+    } else if (
+      call.path.startsWith(`${converse}/converse`) &&
+      (call.json?.['inferenceConfig'] as { maxTokens?: number } | undefined)?.maxTokens === 15
+    ) {
+      // maxTokens 15: refused as Bedrock refuses, its account in an ARN.
+      call.res.setHeader('x-amzn-errortype', 'ValidationException:http://internal.amazon.com/');
+      reply(call.res, 400, {
+        message:
+          'The provided model identifier is invalid for arn:aws:bedrock:us-east-1:123456789012:inference-profile/secret-profile.',
+      });
     } else if (call.path === `${converse}/converse-stream`) {
       call.res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
       const inference = call.json?.['inferenceConfig'] as { maxTokens?: number } | undefined;
