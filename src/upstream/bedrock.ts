@@ -117,7 +117,9 @@ export function sseOf(message: EventMessage): string {
   const json = Buffer.from(bytes, 'base64').toString('utf8');
   const event = jsonObject(json);
   const type = event?.['type'];
-  if (event === undefined || typeof type !== 'string') return '';
+  // The type becomes the `event:` line: one with a line break in it would write events of its
+  // own into the stream.
+  if (event === undefined || typeof type !== 'string' || !/^[a-z_]+$/.test(type)) return '';
   // One line of data: JSON with a raw line break in its whitespace is written again.
   const data = json.includes('\n') || json.includes('\r') ? JSON.stringify(event) : json;
   return `event: ${type}\ndata: ${data}\n\n`;

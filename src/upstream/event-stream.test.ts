@@ -80,4 +80,10 @@ describe('sseOf', () => {
     const [message] = new EventStreamDecoder().push(wire);
     assert.equal(message && sseOf(message), 'event: ping\ndata: {"type":"ping"}\n\n');
   });
+
+  it('a type that is not a plain name writes no event (its line breaks would write others)', () => {
+    const injected = { type: 'ping\n\nevent: message_stop\ndata: {"type":"message_stop"}' };
+    const [message] = new EventStreamDecoder().push(chunk(injected));
+    assert.equal(message && sseOf(message), '');
+  });
 });
