@@ -57,11 +57,22 @@ describe('requests Sluice refuses', () => {
     const none = await post('/chat/completions', '{}', { authorization: '' });
     assert.equal(none.status, 401);
     assert.equal(errorOf(none.json).code, 'invalid_api_key');
-    assert.match(errorOf(none.json).message, /did not provide an API key/);
+    assert.match(errorOf(none.json).message, /No API key found/);
+    const basic = await post('/chat/completions', '{}', { authorization: 'Basic dTpw' });
+    assert.match(errorOf(basic.json).message, /No API key found/);
     const wrong = await post('/chat/completions', '{}', { authorization: 'Bearer sk-wrong' });
     assert.equal(wrong.status, 401);
     assert.equal(errorOf(wrong.json).type, 'authentication_error');
     assert.equal(upstream.calls.length, 0, 'nothing reached the upstream');
+  });
+
+  it('a proxy’s Basic login in front leaves the key to x-api-key, which is read', async () => {
+    // Any Authorization that was not Bearer hid a valid x-api-key: a 401.
+    upstream.script(jsonReply(200, { object: 'list', data: [] }));
+    const behindBasic = await fetch(`${sluice.baseURL}/models`, {
+      headers: { authorization: 'Basic dTpw', 'x-api-key': ADMIN_KEY },
+    });
+    assert.equal(behindBasic.status, 200, await behindBasic.text());
   });
 
   it('the official clients raise their authentication errors', async () => {

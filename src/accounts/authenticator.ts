@@ -74,11 +74,10 @@ export interface Authenticator {
 
 /** `Authorization: Bearer …`, or `x-api-key` as Anthropic clients send it. */
 export function credentialOf(headers: IncomingHttpHeaders): string | undefined {
-  const authorization = headers.authorization;
-  if (authorization !== undefined && authorization !== '') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match?.[1];
-  }
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  if (bearer !== undefined) return bearer;
+  // An Authorization of another kind (a proxy's Basic login in front of Sluice) leaves the
+  // key to x-api-key, as Anthropic's clients send it.
   const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
 }
@@ -143,7 +142,7 @@ export class KeyAuthenticator implements Authenticator {
   async authenticate(credential: string | undefined): Promise<Principal> {
     if (credential === undefined) {
       throw new AuthenticationError(
-        'You did not provide an API key. Send it as "Authorization: Bearer <key>" (or "x-api-key: <key>").',
+        'No API key found: send it as "Authorization: Bearer <key>" (or "x-api-key: <key>").',
       );
     }
     // Compare digests so neither the length nor the content leaks through timing.
