@@ -866,6 +866,14 @@ describe('admin API', () => {
     });
   });
 
+  it('a key’s name is at most 200 characters: longer is 400 on name, nothing made', async () => {
+    const long = await call('POST', '/api/admin/keys', {
+      body: { user: 'ada', name: 'n'.repeat(201) },
+    });
+    assert.equal(long.status, 400);
+    assert.equal(errorOf(long).param, 'name');
+  });
+
   it('an admin’s key held to some models or an expiry does not administer: it cannot mint a wider key', async () => {
     const made = async (body: Record<string, unknown>) =>
       String((await call('POST', '/api/admin/keys', { body: { user: 'ada', ...body } })).body.key);

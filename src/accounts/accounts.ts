@@ -7,6 +7,7 @@ import {
   AmbiguousKeyError,
   ConflictError,
   InvalidExpiryError,
+  InvalidFieldError,
   InvalidUsernameError,
   KeyNotFoundError,
   LastAdminError,
@@ -18,6 +19,9 @@ import { generateKey } from './api-keys.ts';
 import { noteKeyChange } from './key-changes.ts';
 import type { RouteScope } from './route-scopes.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
+
+/** A key's name: a label in lists and logs. */
+const MAX_KEY_NAME = 200;
 
 export interface NewUserInput {
   readonly username: string;
@@ -141,6 +145,9 @@ export class Accounts {
   }
 
   async createKey(input: NewKeyInput): Promise<CreatedKey> {
+    // A name is a label in lists and logs: a 5 000-character one was kept and shown whole.
+    if (input.name !== undefined && input.name.length > MAX_KEY_NAME)
+      throw new InvalidFieldError('name', `A key's name is at most ${MAX_KEY_NAME} characters.`);
     const user = await this.user(input.username);
     if (
       input.expiresAt !== undefined &&
