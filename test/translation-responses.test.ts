@@ -305,6 +305,18 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
     );
   });
 
+  it('a whole answer that is not a chat completion is a 502, not an empty response', async () => {
+    // null, 42 and [] became a "completed" response with no output, recorded as done.
+    for (const body of [null, 42, [], { object: 'chat.completion', choices: [] }]) {
+      chatOnly.script(jsonReply(200, body));
+      await assert.rejects(
+        openai.responses.create({ model: 'deepseek-chat', input: 'How are you?' }),
+        (error: unknown) => error instanceof OpenAI.APIError && error.status === 502,
+        JSON.stringify(body),
+      );
+    }
+  });
+
   it('refuses what needs the provider’s state or tools with a 400 naming it; nothing goes out', async () => {
     const before = chatOnly.calls.length;
     for (const [extra, param] of [

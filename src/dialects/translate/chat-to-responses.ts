@@ -57,9 +57,13 @@ export function chatStreamToResponses(echo: ResponsesEcho): StreamTranslator {
 
 /** A whole `chat.completion` as a `response`. */
 export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonObject {
-  const answer = isObject(json) ? json : {};
-  const choice = firstChoice(answer);
-  const message = isObject(choice?.message) ? choice.message : {};
+  // Not a chat completion (`null`, `42`, `[]`, no choice): the upstream's failure, not an
+  // empty success.
+  const choice = isObject(json) ? firstChoice(json) : undefined;
+  if (!isObject(json) || !isObject(choice))
+    throw new UpstreamProtocolError('openai', 'the answer is not a chat completion.');
+  const answer = json;
+  const message = isObject(choice.message) ? choice.message : {};
   const output: JsonObject[] = [];
   const reasoning = asString(message.reasoning_content) ?? asString(message.reasoning);
   if (reasoning) output.push(textItem('reasoning', newId('rs'), reasoning, 'completed'));
@@ -80,7 +84,7 @@ export function chatAnswerToResponses(json: unknown, echo: ResponsesEcho): JsonO
       ),
     );
   }
-  const finish = choice?.finish_reason;
+  const finish = choice.finish_reason;
   return responseObject(echo, {
     id: newId('resp'),
     createdAt: asNumber(answer.created) ?? nowSeconds(),
