@@ -52,6 +52,27 @@ const anthropicUpstream: Script = (call) => {
 
 const anthropicText = () => messagesText('anthropic-messages/anthropic-text.chunks.txt');
 
+/** One Messages event on the wire, as Anthropic writes it. */
+const messagesEvent = (payload: Record<string, unknown>, sent: unknown = payload) =>
+  `event: ${String(payload.type)}\ndata: ${JSON.stringify(sent)}\n\n`;
+
+/** The latest usage record, once every request so far has one. */
+async function lastRecord(sluice: TestSluice) {
+  await sluice.running.settled();
+  const [record] = await sluice.running.store.listUsage({ limit: 1 });
+  return record;
+}
+
+/** A streamed chat completion of `model` with the admin key, read to its end as text. */
+async function streamedChat(sluice: TestSluice, model: string): Promise<string> {
+  const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'x' }] }),
+  });
+  return response.text();
+}
+
 describe('a Chat Completions client, a model only Anthropic serves', () => {
   let upstream: FakeUpstream;
   let sluice: TestSluice;
@@ -203,8 +224,7 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
       assert.equal(response.status, 502, what);
       const json = (await response.json()) as { error: { code: string; message: string } };
       assert.equal(json.error.code, 'upstream_error', what);
-      await sluice.running.settled();
-      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      const record = await lastRecord(sluice);
       assert.deepEqual([record?.status, record?.endReason], [502, 'upstream_error'], what);
     }
     upstream.script(anthropicUpstream);
@@ -294,25 +314,15 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
       aborted = call.aborted;
       sseHead(call.res);
       const [start] = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt');
-      call.res.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      call.res.write(messagesEvent(start ?? {}));
       call.res.write('event: content_block_delta\ndata: {not json\n\n');
       await hold.promise;
     });
-    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        stream: true,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
-    });
-    const text = await response.text(); // ends while the upstream still holds its stream open
+    const text = await streamedChat(sluice, 'claude-sonnet-4-5'); // ends while the upstream holds on
     assert.match(text, /"error":\{[^}]*"code":"upstream_error"/);
     await aborted;
     hold.resolve();
-    await sluice.running.settled();
-    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    const record = await lastRecord(sluice);
     assert.deepEqual([record?.status, record?.endReason], [200, 'upstream_error']);
     upstream.script(anthropicUpstream);
   });
@@ -321,27 +331,15 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(({ res }) => {
       sseHead(res);
       const [start, ...rest] = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt');
-      res.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      res.write(messagesEvent(start ?? {}));
       res.write(`: ${'x'.repeat(33 * 1024 * 1024)}\n\n`);
-      for (const payload of rest)
-        res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+      for (const payload of rest) res.write(messagesEvent(payload));
       res.end();
     });
-    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        stream: true,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
-    });
-    const text = await response.text();
+    const text = await streamedChat(sluice, 'claude-sonnet-4-5');
     assert.match(text, /larger than 32 MiB/);
     assert.doesNotMatch(text, /\[DONE\]/);
-    await sluice.running.settled();
-    const [record] = await sluice.running.store.listUsage({ limit: 1 });
-    assert.equal(record?.endReason, 'upstream_error');
+    assert.equal((await lastRecord(sluice))?.endReason, 'upstream_error');
     upstream.script(anthropicUpstream);
   });
 
@@ -354,7 +352,7 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
         // Only message_start says the input tokens here (Anthropic repeats them at the end).
         const sent =
           payload.type === 'message_delta' ? { ...payload, usage: { output_tokens: 30 } } : payload;
-        res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(sent)}\n\n`);
+        res.write(messagesEvent(payload, sent));
       }
       res.end();
     });
@@ -366,8 +364,7 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
         messages: [{ role: 'user', content: 'x' }],
       })
       .finalMessage();
-    await sluice.running.settled();
-    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    const record = await lastRecord(sluice);
     assert.deepEqual([record?.promptTokens, record?.usageSource], [12, 'upstream']);
     upstream.script(anthropicUpstream);
   });
@@ -378,7 +375,7 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
     upstream.script(({ res }) => {
       sseHead(res);
       for (const payload of fixturePayloads('anthropic-messages/anthropic-text.chunks.txt'))
-        res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+        res.write(messagesEvent(payload));
       res.socket?.end(); // after what was written: the chunked body never ends
     });
     const anthropic = new Anthropic({ baseURL: sluice.url, apiKey: ADMIN_KEY, maxRetries: 0 });
@@ -390,9 +387,7 @@ describe('a Chat Completions client, a model only Anthropic serves', () => {
       })
       .finalMessage();
     assert.equal(message.stop_reason, 'end_turn');
-    await sluice.running.settled();
-    const [record] = await sluice.running.store.listUsage({ limit: 1 });
-    assert.equal(record?.endReason, 'done');
+    assert.equal((await lastRecord(sluice))?.endReason, 'done');
     upstream.script(anthropicUpstream);
   });
 
@@ -602,9 +597,7 @@ describe('an Anthropic client, a model only an OpenAI-family upstream serves', (
     );
     assert.ok(seen.includes('content_block_delta'), `tokens came first: ${seen.join()}`);
     assert.ok(!seen.includes('message_stop'), 'the answer is not reported as finished');
-    await sluice.running.settled();
-    const [record] = await sluice.running.store.listUsage({ limit: 1 });
-    assert.equal(record?.endReason, 'upstream_error');
+    assert.equal((await lastRecord(sluice))?.endReason, 'upstream_error');
     upstream.script(chatStream('openai-compatible-chat/deepseek-text.chunks.txt'));
   });
 
@@ -660,7 +653,7 @@ describe('a translated stream keeps the client connection alive', () => {
     const sawKeepalives = deferred();
     const payloads = fixturePayloads('anthropic-messages/anthropic-text.chunks.txt');
     const write = (res: UpstreamCall['res'], payload: Record<string, unknown>) =>
-      res.write(`event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`);
+      res.write(messagesEvent(payload));
     upstream.script(async ({ res }) => {
       sseHead(res);
       for (const payload of payloads.slice(0, 3)) write(res, payload);
