@@ -495,6 +495,7 @@ export class ClientStream {
       // The answer was whole: what failed after its final event (a connection that broke, or
       // stalled to the idle timeout) is not the answer's. An error after it made SDKs throw
       // for a complete message.
+      if (this.#translating !== undefined) this.#send(this.#translating.end());
       this.endReason = 'done';
       this.#end();
       return;
