@@ -381,5 +381,9 @@ describe('classify: probe timelines', () => {
     assert.equal(primary(d).id, 'fully-buffered', primary(d).title);
     assert.match(primary(d).evidence.join('\n'), /none arrived before the last one was sent/);
     assert.equal(primary(d).fixes[0]?.snippet, 'set beresp.do_stream = true;');
+    // Pieces of a buffer size, all late, are also what a size buffer looks like when a busy
+    // machine delayed its every release (a CI run: nginx's 4 KiB bursts over HTTP/2 said
+    // fully-buffered): measured again, and the second measurement decides.
+    assert.ok(isBorderline(d));
   });
 });

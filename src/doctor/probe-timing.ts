@@ -127,6 +127,10 @@ export function probeTimingFindings(
       ],
       measures: { ...measures, first_event_hold_ms: round(first?.holdMs ?? 0, 0.1) },
       fixKinds: ['buffering'],
+      // In pieces of a buffer size, all after the end: a hop holding the whole body (Varnish
+      // writes it 16 KiB at a time), or a size buffer whose every release came late on a busy
+      // machine (nginx's 4 KiB over HTTP/2 under four loads, once). Measured again.
+      borderline: heldToTheEnd && carrying.length >= 2 && shape.knownSize !== undefined,
     });
   }
 
