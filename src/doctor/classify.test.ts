@@ -181,7 +181,9 @@ describe('classify: probe timelines', () => {
     const d = classify(probeTimeline({ probe: PROBE, arrivals, sends, headersMs: 1203 }));
     assert.equal(d.verdict, 'delayed');
     assert.equal(primary(d).id, 'headers-held');
-    assert.equal(primary(d).borderline, false, 'a 1.2 s hold is not borderline');
+    // Only the start was late, which a busy machine can do too: measured again before it is
+    // said (a hop that holds headers holds them the second time as well).
+    assert.ok(isBorderline(d), 'a slow start alone is measured again');
   });
 
   it('irregular holds without a pattern are "delayed"', () => {

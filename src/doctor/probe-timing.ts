@@ -135,7 +135,22 @@ export function probeTimingFindings(
   }
 
   const share = heldShare(placed);
-  if (share < HELD_SHARE) return headers === undefined ? [] : [headers];
+  // Headers and the first event late together, the rest on time: a slow start, of a hop or of
+  // this machine (a CI run under four loads: 271 ms, once, behind a streaming Varnish). One
+  // measurement cannot tell which; the next one does.
+  if (share < HELD_SHARE)
+    return headers === undefined
+      ? []
+      : [
+          {
+            ...headers,
+            borderline: true,
+            evidence: [
+              ...headers.evidence,
+              'the rest flowed: measured again, as a slow start may be this machine’s',
+            ],
+          },
+        ];
 
   if (behind !== undefined) {
     const gap = behind.measures['gap_ms'] ?? 0;
