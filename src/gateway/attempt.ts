@@ -48,8 +48,8 @@ export interface AttemptOptions {
   readonly timeouts: Timeouts;
   /** Stopped when the client goes away, the total timeout fires or shutdown ends it; the reason says which. */
   readonly stop: Stop;
-  /** The provider credentials this try sent: never passed on in an error body that quotes them. */
-  readonly secrets?: () => readonly string[];
+  /** The credential headers this try sent: never passed on in an error body that quotes them. */
+  readonly credentials?: Readonly<Record<string, string>>;
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -171,7 +171,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
         this.#status,
         this.#headers,
         body,
-        this.#o.secrets?.() ?? [],
+        Object.values(this.#o.credentials ?? {}),
       );
       this.#settle({
         kind: 'failed',

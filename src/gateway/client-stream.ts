@@ -225,7 +225,7 @@ export class ClientStream {
   ): boolean {
     const sse = isEventStream(upstreamHeaders['content-type']);
     // A compressed event stream cannot be framed; pass its bytes through untouched.
-    const framed = sse && (upstreamHeaders['content-encoding'] ?? 'identity') === 'identity';
+    const framed = sse && isIdentity(upstreamHeaders);
     // A translated answer must be what its translation reads: a plain event stream, or a JSON
     // answer held whole. Anything else (HTML, JSON to a stream, a compressed stream) went to
     // the client as it came, in the other family's shape, as a success.

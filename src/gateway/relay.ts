@@ -154,7 +154,7 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
           client,
           timeouts,
           stop,
-          secrets: () => secretsOf(credentials.headers),
+          credentials: credentials.headers,
         });
         upstream.load.inFlight--;
       }
@@ -208,11 +208,6 @@ export async function relay(ctx: RelayContext): Promise<Attempt | undefined> {
     res.off('close', onClose);
   }
   return current;
-}
-
-/** The credentials a try sent (a key, a token), as an error body could quote them. */
-function secretsOf(headers: Readonly<Record<string, string>>): string[] {
-  return Object.values(headers).map((value) => value.replace(/^Bearer /i, ''));
 }
 
 /**

@@ -72,13 +72,16 @@ export function upstreamHttpFailure(
 }
 
 /**
- * `body` without the credentials Sluice sent (a provider or a relay may quote the key in any
- * error, not only 401 and 403): the same Buffer when it quotes none.
+ * `body` without the credentials Sluice sent (`secrets`: its credential headers' values), as a
+ * provider or a relay may quote the key in any error, not only 401 and 403: the same Buffer
+ * when it quotes none.
  */
 function withoutSecrets(body: Buffer, secrets: readonly string[]): Buffer {
   const text = body.toString('utf8');
   let hidden = text;
-  for (const secret of secrets)
+  for (const value of secrets) {
+    const secret = value.replace(/^Bearer /i, ''); // a header's value: the key after its scheme
     if (secret.length >= 8) hidden = hidden.replaceAll(secret, '(hidden)');
+  }
   return hidden === text ? body : Buffer.from(hidden);
 }
