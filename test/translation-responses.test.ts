@@ -390,6 +390,43 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
     assert.equal(record?.endReason, 'upstream_error');
   });
 
+  it('an answer longer than the translation holds for its final event fails there, and the upstream is stopped', async () => {
+    // The closing events repeat the whole output: an endless answer held it all (100 MB took
+    // the process to 1.4 GB; 150 MB failed past V8's longest string).
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    chatOnly.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      const [first] = fixturePayloads(TEXT);
+      const piece = JSON.stringify({
+        ...first,
+        choices: [{ index: 0, delta: { content: 'x'.repeat(1 << 20) } }],
+      });
+      for (let i = 0; i < 9; i++) call.res.write(`data: ${piece}\n\n`);
+      await hold.promise;
+    });
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        const stream = await openai.responses.create({
+          model: 'deepseek-chat',
+          input: 'x',
+          stream: true,
+        });
+        for await (const event of stream) seen.push(event.type);
+      })(),
+      (error: unknown) =>
+        error instanceof OpenAI.APIError && /longer than \d+ characters/.test(error.message),
+    );
+    await aborted;
+    hold.resolve();
+    assert.equal(seen.filter((type) => type === 'response.output_text.delta').length, 9);
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'upstream_error');
+  });
+
   it('the admin API says which upstreams have the Responses API', async () => {
     const reply = await fetch(`${sluice.baseURL.replace(/\/v1$/, '')}/api/admin/upstreams`, {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },

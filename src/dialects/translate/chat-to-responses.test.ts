@@ -48,6 +48,38 @@ describe('chatStreamToResponses', () => {
     );
   });
 
+  it('an answer longer than it holds for the final event ends with an error, nothing held after', () => {
+    // The closing events repeat the whole output, so it is held: an endless answer (a hostile
+    // or broken upstream) took a process to 1.4 GB at 100 MB and past V8's longest string failed.
+    const t = chatStreamToResponses(echo, 100);
+    const text = t.event(undefined, chunk({ content: 'x'.repeat(60) }));
+    const args = t.event(
+      undefined,
+      chunk({
+        tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: 'y'.repeat(41) } }],
+      }),
+    );
+    const after = t.event(undefined, chunk({ content: 'more' })) + t.end();
+    const out = payloads(text + args);
+    assert.equal(out.at(-1)?.type, 'error');
+    assert.match(String(out.at(-1)?.message), /longer than 100 characters/);
+    assert.equal(out.filter((p) => p.type === 'error').length, 1);
+    assert.ok(!out.some((p) => p.type === 'response.completed'));
+    assert.equal(after, '');
+    assert.equal(t.failure?.code, 'upstream_error');
+  });
+
+  it('an answer of exactly what it holds completes', () => {
+    const t = chatStreamToResponses(echo, 100);
+    const out = payloads(
+      t.event(undefined, chunk({ content: 'x'.repeat(100) })) +
+        t.event(undefined, chunk({}, 'stop')) +
+        t.end(),
+    );
+    assert.equal(out.at(-1)?.type, 'response.completed');
+    assert.equal(t.failure, undefined);
+  });
+
   it('parallel calls are items of their own, indexed in the order they opened; text after them a new message', () => {
     const t = chatStreamToResponses(echo);
     const call = (index: number, fields: Record<string, unknown>) =>

@@ -14,6 +14,10 @@
  * - The upstream's usage (asked for by the translated request) rides on the final response;
  *   the chunk that carries it gives the client nothing else.
  * - An in-band `{"error": …}` → an `error` event, and nothing after it.
+ * - The protocol's closing events repeat the whole output (each item's `…done` events, then
+ *   `response.completed`), so the text is held until then: past `MAX_HELD_CHARS` the stream
+ *   ends with an `error` event instead (a hostile or broken upstream's endless answer would
+ *   otherwise hold the process's memory, and past V8's longest string fail it).
  */
 import { randomBytes } from 'node:crypto';
 import { UpstreamProtocolError } from '../../errors/index.ts';
@@ -51,8 +55,18 @@ export function responsesEcho(body: JsonObject, model: string): ResponsesEcho {
   };
 }
 
-export function chatStreamToResponses(echo: ResponsesEcho): StreamTranslator {
-  return new ChatToResponses(echo);
+/**
+ * The most output text a translated stream holds for its closing events: 8 Mi characters,
+ * some 2 million tokens, over ten times the longest output any model is offered with. Held
+ * four times over in the closing events, escaped as JSON, it stays well within one string.
+ */
+export const MAX_HELD_CHARS = 8 * 1024 * 1024;
+
+export function chatStreamToResponses(
+  echo: ResponsesEcho,
+  maxHeldChars = MAX_HELD_CHARS,
+): StreamTranslator {
+  return new ChatToResponses(echo, maxHeldChars);
 }
 
 /** A whole `chat.completion` as a `response`. */
@@ -141,10 +155,14 @@ class ChatToResponses implements StreamTranslator {
   readonly #calls = new Map<number, OpenCall>();
   #finish: unknown;
   #counts: AnthropicCounts | undefined;
+  /** Characters of text and arguments held so far, and the most that may be. */
+  #held = 0;
+  readonly #maxHeld: number;
 
-  constructor(echo: ResponsesEcho) {
+  constructor(echo: ResponsesEcho, maxHeld: number) {
     this.#echo = echo;
     this.#model = echo.model;
+    this.#maxHeld = maxHeld;
   }
 
   event(_name: string | undefined, data: string): string {
@@ -157,6 +175,14 @@ class ChatToResponses implements StreamTranslator {
     const choice = firstChoice(chunk);
     if (!this.#started && choice !== undefined) out += this.#start(chunk);
     if (choice !== undefined) out += this.#choice(choice);
+    if (this.#held > this.#maxHeld)
+      return (
+        out +
+        this.#fail(
+          `the answer is longer than ${this.#maxHeld} characters, more than a translated ` +
+            'Responses stream holds for its final event.',
+        )
+      );
     if (isObject(chunk.usage)) this.#counts = readChatCounts(chunk.usage);
     return out;
   }
@@ -212,6 +238,7 @@ class ChatToResponses implements StreamTranslator {
       });
     }
     open.text += delta;
+    this.#held += delta.length;
     const logprobs = kind === 'text' ? { logprobs: [] } : {};
     return (
       out + this.#event(`response.${STEM[kind]}.delta`, { ...this.#at(open), delta, ...logprobs })
@@ -261,6 +288,7 @@ class ChatToResponses implements StreamTranslator {
     const args = asString(fn.arguments);
     if (!args || open.done) return out;
     open.args += args;
+    this.#held += args.length;
     return (
       out +
       this.#event('response.function_call_arguments.delta', {
