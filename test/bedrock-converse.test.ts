@@ -121,6 +121,24 @@ describe('Bedrock’s other models, through Converse', () => {
     );
   });
 
+  it('a whole answer that cannot be made into a Messages answer is a 502 before anything is sent', async () => {
+    // `null`, or one past the 16 MiB held to be translated: the 200 and its headers had gone
+    // out, so the client saw a connection cut, not an error it could read.
+    for (const [maxTokens, said] of [
+      [16, /not a JSON object/],
+      [17, /past 16 MiB/],
+    ] as const) {
+      await assert.rejects(
+        claude().messages.create({ ...message, max_tokens: maxTokens }),
+        (error: unknown) =>
+          error instanceof Anthropic.APIError && error.status === 502 && said.test(error.message),
+      );
+      await sluice.running.settled();
+      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      assert.deepEqual([record?.status, record?.endReason], [502, 'upstream_error']);
+    }
+  });
+
   it('an OpenAI client’s chat, translated twice: text, a tool call and usage in Chat chunks', async () => {
     const openai = new OpenAI({ baseURL: sluice.baseURL, apiKey: ADMIN_KEY, maxRetries: 0 });
     const stream = await openai.chat.completions.create({

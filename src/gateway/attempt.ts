@@ -102,6 +102,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#headers = headers;
       return;
     }
+    this.#status = status;
     if (this.#o.upstream.bedrock !== undefined) {
       this.#reshape = bedrockReshape(this.#o.request.path, headers['content-type']);
       if (this.#reshape !== undefined) {
@@ -109,7 +110,21 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
         delete headers['content-length'];
       }
     }
-    if (!this.#o.client.begin(status, headers, this.#o.upstream.proxied)) {
+    this.#phase = 'body';
+    this.#o.client.onDrain(() => {
+      controller.resume();
+    });
+    if (this.#reshape?.whole === true)
+      this.#headers = headers; // begun at the end
+    else this.#begin(controller, headers);
+  }
+
+  /** The client's answer begins with the upstream's status and `headers`. */
+  #begin(
+    controller: Dispatcher.DispatchController,
+    headers: Record<string, string | string[] | undefined>,
+  ): boolean {
+    if (!this.#o.client.begin(this.#status, headers, this.#o.upstream.proxied)) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
         `answered ${String(headers['content-type'] ?? 'an unknown type')}${
@@ -121,13 +136,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#o.client.fail(error);
       this.#settle({ kind: 'relayed', answer: 'broken' });
       controller.abort(error);
-      return;
+      return false;
     }
-    this.#phase = 'body';
-    this.#status = status;
-    this.#o.client.onDrain(() => {
-      controller.resume();
-    });
+    return true;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -156,6 +167,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       if (reshape !== undefined) {
         const tail = this.#reshaped(controller, () => reshape.end());
         if (tail === undefined) return;
+        if (
+          reshape.whole &&
+          !this.#begin(controller, { ...this.#headers, 'content-length': String(tail.length) })
+        )
+          return;
         if (tail.length > 0) this.#o.client.write(tail);
       }
       this.#o.client.finish(this.#o.upstream.name);
@@ -225,7 +241,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     } catch (cause) {
       const error = new UpstreamProtocolError(
         this.#o.upstream.name,
-        `sent a broken event stream (${cause instanceof Error ? cause.message : String(cause)}).`,
+        `sent a broken ${this.#reshape?.whole === true ? 'answer' : 'event stream'} (${
+          cause instanceof Error ? cause.message : String(cause)
+        }).`,
       );
       this.#o.client.fail(error);
       this.#settle({ kind: 'relayed', answer: 'broken' });

@@ -137,6 +137,11 @@ export function isConverseModel(model: string): boolean {
 /** What Sluice makes of a Bedrock answer before the client stream reads it. */
 export interface Reshape {
   readonly contentType: string;
+  /**
+   * The answer is made at the end from the whole of the upstream's (a Converse answer): its
+   * status and headers wait for it, so an answer that cannot be made is an HTTP error.
+   */
+  readonly whole: boolean;
   /** The client's text for one chunk of the answer; throws on a broken one. */
   push(chunk: Buffer): string;
   /** What is still owed at the end. */
@@ -162,6 +167,7 @@ export function bedrockReshape(path: string, contentType: unknown): Reshape | un
     const translator = converse === null ? undefined : new ConverseStreamToMessages(model, id());
     return {
       contentType: 'text/event-stream; charset=utf-8',
+      whole: false,
       push(chunk) {
         let text = '';
         for (const message of frames.push(chunk)) text += reshaped(message, translator);
@@ -179,6 +185,7 @@ export function bedrockReshape(path: string, contentType: unknown): Reshape | un
   let bytes = 0;
   return {
     contentType: 'application/json',
+    whole: true,
     push(chunk) {
       bytes += chunk.length;
       if (bytes > MAX_WHOLE_BYTES) throw new Error('a whole answer past 16 MiB');

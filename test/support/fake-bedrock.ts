@@ -186,12 +186,21 @@ export async function fakeBedrock(
       }
       call.res.end();
     } else if (call.path === `${converse}/converse`) {
-      reply(call.res, 200, {
-        output: { message: { role: 'assistant', content: [{ text: CONVERSE_TEXT }] } },
-        stopReason: 'end_turn',
-        usage: CONVERSE_USAGE,
-        metrics: { latencyMs: 90 },
-      });
+      const maxTokens = (call.json?.['inferenceConfig'] as { maxTokens?: number } | undefined)
+        ?.maxTokens;
+      // maxTokens 16: `null` for an answer; 17: one past 16 MiB.
+      const answer =
+        maxTokens === 16
+          ? null
+          : maxTokens === 17
+            ? { output: { message: { content: [{ text: 'x'.repeat(17 << 20) }] } } }
+            : {
+                output: { message: { role: 'assistant', content: [{ text: CONVERSE_TEXT }] } },
+                stopReason: 'end_turn',
+                usage: CONVERSE_USAGE,
+                metrics: { latencyMs: 90 },
+              };
+      reply(call.res, 200, answer);
     } else if (call.path === `${base}/invoke`) {
       reply(call.res, 200, claudeMessage('Hello!', { input_tokens: 12, output_tokens: 3 }));
     } else {
