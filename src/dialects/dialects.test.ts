@@ -80,6 +80,19 @@ describe('classify on recorded provider streams', () => {
     assert.equal(openaiChat.classify(error, 0, error.length), 'error');
     assert.equal(openaiGeneric.classify(error, 0, error.length), 'error');
   });
+  it('chat and generic: a chunk whose error is null is no error; spaces around the colon change nothing', () => {
+    // `{"error":null,…}` ended the stream's metering as failed (the record said upstream_error).
+    for (const [text, kind] of [
+      ['data: {"error":null,"choices":[]}\n\n', 'data'],
+      ['data: {"error" : null}\n\n', 'data'],
+      ['data: {"error" : {"message":"overloaded"}}\n\n', 'error'],
+      ['data: {"errors":1}\n\n', 'data'],
+    ] as const) {
+      const event = Buffer.from(text);
+      assert.equal(openaiChat.classify(event, 0, event.length), kind, text);
+      assert.equal(openaiGeneric.classify(event, 0, event.length), kind, text);
+    }
+  });
 });
 
 describe('in-band errors', () => {

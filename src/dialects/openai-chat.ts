@@ -1,11 +1,11 @@
 import { findField, formatEvent, parseEvent, slice, valueStartsWith } from '../sse/index.ts';
 import type { Dialect, EventEdit, UsageScan } from './types.ts';
 import { openaiError } from './error-shapes.ts';
+import { isErrorObject } from './error-object.ts';
 import { atTier, isObject, openaiUsage } from './usage.ts';
 
 const DATA = Buffer.from('data');
 const DONE = Buffer.from('[DONE]');
-const ERROR_OBJECT = Buffer.from('{"error"');
 const USAGE_KEY = Buffer.from('"usage":');
 const NULL = Buffer.from('null');
 const OPEN_BRACE = 0x7b;
@@ -27,7 +27,7 @@ export const openaiChat: Dialect = {
     const data = findField(buf, start, end, DATA);
     if (data === -1) return 'comment';
     if (valueStartsWith(buf, data, DONE)) return 'done';
-    if (valueStartsWith(buf, data, ERROR_OBJECT)) return 'error';
+    if (isErrorObject(buf, data)) return 'error';
     return 'data';
   },
   errorEvent(error) {

@@ -1,20 +1,13 @@
-import {
-  findField,
-  formatEvent,
-  parseEvent,
-  slice,
-  valueIs,
-  valueStartsWith,
-} from '../sse/index.ts';
+import { findField, formatEvent, parseEvent, slice, valueIs } from '../sse/index.ts';
 import type { Dialect } from './types.ts';
 import type { TokenUsage } from './usage.ts';
 import { openaiError } from './error-shapes.ts';
+import { isErrorObject } from './error-object.ts';
 import { durationUsage, isObject, openaiUsage, responsesUsage, usageFound } from './usage.ts';
 
 const EVENT = Buffer.from('event');
 const DATA = Buffer.from('data');
 const ERROR = Buffer.from('error');
-const ERROR_OBJECT = Buffer.from('{"error"');
 const USAGE = Buffer.from('"usage":{');
 
 /**
@@ -29,7 +22,7 @@ export const openaiGeneric: Dialect = {
     const data = findField(buf, start, end, DATA);
     if (data === -1) return 'comment';
     if (valueIs(buf, findField(buf, start, end, EVENT), end, ERROR)) return 'error';
-    return valueStartsWith(buf, data, ERROR_OBJECT) ? 'error' : 'data';
+    return isErrorObject(buf, data) ? 'error' : 'data';
   },
   errorEvent(error) {
     return formatEvent({ event: 'error', data: JSON.stringify({ error: openaiError(error) }) });
