@@ -304,6 +304,27 @@ describe('the provider quoting Sluice’s own key in another error', () => {
   }
 });
 
+describe('an upstream error longer than Sluice reads of one', () => {
+  it('reaches the client as its status, in the client’s dialect, as JSON it can read', async () => {
+    // Cut at 64 KiB, the provider's body went to the client as broken JSON.
+    upstream.script(({ res }) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
+      res.end(JSON.stringify({ error: { message: 'Slow down.', detail: 'x'.repeat(100 * 1024) } }));
+    });
+    const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [] }),
+    });
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get('retry-after'), '7');
+    const body = (await response.json()) as { error: { message: string; code: string } };
+    assert.equal(body.error.code, 'upstream_http_error');
+    assert.match(body.error.message, /HTTP 429 with an error body longer than 65536 bytes/);
+    assert.ok(!body.error.message.includes('xxxx'));
+  });
+});
+
 describe('the admin key', () => {
   it('shorter than 32 characters: Sluice does not start, and says how to make one', () => {
     for (const key of ['short-admin', 'x'.repeat(31)]) {

@@ -74,6 +74,7 @@ export {
 export {
   GatewayRefusalError,
   UpstreamAuthFailedError,
+  UpstreamErrorTooLargeError,
   UpstreamHttpError,
   UpstreamProtocolError,
   UpstreamTimeoutError,

@@ -90,10 +90,37 @@ export class UpstreamHttpError extends SluiceError {
   ) {
     super(upstreamMessage(upstream, status, body));
     this.status = status;
-    this.kind = status === 429 ? 'rate_limit' : status >= 500 ? 'upstream' : 'invalid_request';
+    this.kind = httpErrorKind(status);
     this.headers = headers;
     this.body = body;
   }
+}
+
+/**
+ * The upstream answered with an HTTP error whose body is longer than Sluice reads of one: cut,
+ * it would reach the client as broken JSON, so the client gets the upstream's status in its
+ * own dialect, and the log the body's start.
+ */
+export class UpstreamErrorTooLargeError extends SluiceError {
+  readonly code = 'upstream_http_error';
+  readonly status: number;
+  readonly kind: ErrorKind;
+  readonly #clientMessage: string;
+  constructor(upstream: string, status: number, limit: number, start: Buffer) {
+    const said = `Upstream ${upstream} answered HTTP ${status} with an error body longer than ${limit} bytes`;
+    super(`${said}, which begins: ${start.toString('utf8', 0, 1024)}`);
+    this.status = status;
+    this.kind = httpErrorKind(status);
+    this.#clientMessage = `${said}; the gateway's log has its start.`;
+  }
+  override get clientMessage(): string {
+    return this.#clientMessage;
+  }
+}
+
+/** What an upstream's HTTP error status is, as a kind. */
+function httpErrorKind(status: number): ErrorKind {
+  return status === 429 ? 'rate_limit' : status >= 500 ? 'upstream' : 'invalid_request';
 }
 
 /** The human message inside an upstream error body, whichever dialect spelled it. */

@@ -155,8 +155,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
         this.#settle({ kind: 'relayed', answer: 'broken' });
         controller.abort(client.error);
       }
-    } else if (this.#phase === 'error-body' && this.#errorBytes < MAX_ERROR_BODY) {
-      this.#errorChunks.push(chunk);
+    } else if (this.#phase === 'error-body') {
+      if (this.#errorBytes < MAX_ERROR_BODY) this.#errorChunks.push(chunk);
       this.#errorBytes += chunk.length;
     }
   }
@@ -177,17 +177,16 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.#o.client.finish(this.#o.upstream.name);
       this.#settle({ kind: 'relayed', answer: this.#status });
     } else if (this.#phase === 'error-body') {
-      const read = Buffer.concat(this.#errorChunks, this.#errorBytes).subarray(0, MAX_ERROR_BODY);
-      const body =
-        this.#o.upstream.bedrock === undefined
-          ? read
-          : bedrockErrorBody(this.#status, this.#headers, read);
+      const read = Buffer.concat(this.#errorChunks).subarray(0, MAX_ERROR_BODY);
       const error = upstreamHttpFailure(
         this.#o.upstream.name,
         this.#status,
         this.#headers,
-        body,
+        this.#o.upstream.bedrock === undefined
+          ? read
+          : bedrockErrorBody(this.#status, this.#headers, read),
         Object.values(this.#o.credentials ?? {}),
+        this.#errorBytes > MAX_ERROR_BODY,
       );
       this.#settle({
         kind: 'failed',

@@ -3,6 +3,7 @@ import {
   describeCause,
   SluiceError,
   UpstreamAuthFailedError,
+  UpstreamErrorTooLargeError,
   UpstreamHttpError,
   upstreamMessage,
   UpstreamProtocolError,
@@ -52,7 +53,9 @@ export function isFailoverStatus(status: number): boolean {
  * An HTTP error answer of the upstream. 401 and 403 refuse Sluice's own provider key: the
  * client gets a 502 in Sluice's words (the provider's body can quote the masked key), the log
  * the provider's. Any other error passes through with the headers a client may see, and
- * without the provider account's ids (`withoutAccountIds`).
+ * without the provider account's ids (`withoutAccountIds`) — unless `body` is the start of a
+ * longer one (`cut`), which as it is would be broken JSON: then the client gets the status in
+ * its own dialect.
  */
 export function upstreamHttpFailure(
   upstream: string,
@@ -60,9 +63,17 @@ export function upstreamHttpFailure(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   body: Buffer,
   secrets: readonly string[] = [],
+  cut = false,
 ): SluiceError {
   if (status === 401 || status === 403)
     return new UpstreamAuthFailedError(upstream, status, upstreamMessage(upstream, status, body));
+  if (cut) {
+    const start = withoutSecrets(body, secrets); // for the log
+    const error = new UpstreamErrorTooLargeError(upstream, status, body.length, start);
+    const retryAfter = headers['retry-after'];
+    if (typeof retryAfter === 'string') error.headers = { 'retry-after': retryAfter };
+    return error;
+  }
   return new UpstreamHttpError(
     upstream,
     status,
