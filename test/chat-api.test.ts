@@ -375,9 +375,26 @@ describe('POST /api/chat', () => {
     });
     assert.equal(first.status, 200);
     assert.match(await first.text(), /"type":"done"/);
+    const list = async () =>
+      (await eve.call('GET', '/api/conversations')).body.data as { id: string }[];
+    const kept = (await list()).length;
     const refused = await eve.call('POST', '/api/chat', { model: 'm', message: 'two' });
     assert.equal(refused.status, 429);
     assert.equal((refused.body.error as { code: string }).code, 'rate_limit_exceeded');
+    // Nothing of a refused request is kept, in a new conversation or an old one (a user out of
+    // budget could go on writing up to a megabyte a message to the store).
+    assert.equal((await list()).length, kept);
+    const [old] = await list();
+    assert.ok(old);
+    const before = await sluice.running.store.listMessages(old.id);
+    const again = await eve.call('POST', '/api/chat', {
+      conversationId: old.id,
+      model: 'm',
+      message: 'three',
+    });
+    assert.equal(again.status, 429);
+    assert.deepEqual(await sluice.running.store.listMessages(old.id), before);
+    assert.equal((await list()).length, kept);
   });
 });
 

@@ -181,6 +181,43 @@ describe('the web page in Chromium', () => {
     );
   });
 
+  it('a refused question is kept by the page only, and regenerating asks it again', async () => {
+    // The server kept a refused question (and made its conversation): a user out of budget
+    // could go on writing to the store without limit.
+    await newChat();
+    chats.refuseNext(400, 'Prompt is too long for this model.');
+    await ask(page, 'A question the provider refuses');
+    await lastAnswer()
+      .locator('.error-text', { hasText: 'Prompt is too long for this model.' })
+      .waitFor();
+    assert.deepEqual(
+      takeErrors().map((e) => /status of 400.*\/api\/chat/.test(e)),
+      [true],
+    );
+    const titles = async () => {
+      const user = await sluice.running.store.findUserByName(ADMIN.username);
+      assert.ok(user);
+      return (await sluice.running.store.listConversations(user.id)).map((c) => c.title);
+    };
+    assert.ok(!(await titles()).includes('A question the provider refuses'));
+    chats.reply((res) => {
+      res.end(chunk('Answered after all.') + END);
+      return Promise.resolve();
+    });
+    await lastAnswer().getByRole('button', { name: 'Regenerate' }).click();
+    await page.locator('.message.assistant[data-status=complete]').last().waitFor();
+    await page.waitForURL(/\/c\//);
+    const stored = await sluice.running.store.listMessages(conversationId(page));
+    assert.deepEqual(
+      stored.map((m) => [m.role, m.content]),
+      [
+        ['user', 'A question the provider refuses'],
+        ['assistant', 'Answered after all.'],
+      ],
+    );
+    assert.equal(await answers().count(), 1);
+  });
+
   it('ends a long streamed answer with the DOM the stored answer renders to at once', async () => {
     // Issue #16: settled blocks are rendered once and only the tail each frame. Each piece
     // leaves once the page shows the one before, so the page renders every step in between.

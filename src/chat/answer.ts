@@ -44,7 +44,7 @@ const SAVE_EVERY_MS = 1000;
 /**
  * Asks the gateway and streams its answer to the page. A refusal before the answer starts (a
  * limit, a bad model, an unreachable upstream) is thrown as the gateway's own error — status
- * and all — since nothing has been sent to the page yet; the answer is kept with the error.
+ * and all — since nothing has been sent to the page yet; the caller drops what it stored.
  */
 export async function streamAnswer(o: AnswerOptions): Promise<AnswerResult> {
   const abort = new AbortController();
@@ -105,9 +105,6 @@ async function askGateway(
   progress.requestId = headerOf(response.headers['x-sluice-request-id']);
   if (response.statusCode === 200) return response.body as AsyncIterable<Buffer>;
   const failure = errorOf(await response.body.text(), response.statusCode);
-  progress.status = 'error';
-  progress.error = failure.message;
-  await progress.save();
   const retryAfter = headerOf(response.headers['retry-after']);
   throw new GatewayRefusalError(response.statusCode, failure.code, failure.message, retryAfter);
 }

@@ -28,7 +28,7 @@ import {
 import { checkModelName } from '../gateway/index.ts';
 import { parseJsonObject, readBody, Router, sendJson } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { Conversation, Store, User } from '../store/types.ts';
+import type { Conversation, Message, Store, User } from '../store/types.ts';
 import { streamAnswer } from './answer.ts';
 import { conversationView, messageView, sessionUserView } from './views.ts';
 import { wireFor } from './wire.ts';
@@ -233,6 +233,8 @@ export class ChatApi {
     const id = optionalString(body, 'conversationId');
     const { store } = this.#o;
     let conversation = id === undefined ? undefined : await this.#own(user, id);
+    const created = conversation === undefined;
+    let question: Message | undefined;
     if (regenerate) {
       if (conversation === undefined)
         throw new InvalidRequestError('regenerate needs a conversationId.', {
@@ -247,7 +249,7 @@ export class ChatApi {
         title: titleFrom(message),
         model,
       });
-      await store.addMessage({
+      question = await store.addMessage({
         conversationId: conversation.id,
         role: 'user',
         content: message,
@@ -276,10 +278,11 @@ export class ChatApi {
       model,
     });
     const started = Date.now();
+    const conversationId = conversation.id;
     const result = await streamAnswer({
       res,
       wire: wireFor(req),
-      conversationId: conversation.id,
+      conversationId,
       store,
       dispatcher: this.#dispatcher,
       gateway: this.#o.gateway(),
@@ -288,6 +291,17 @@ export class ChatApi {
       history,
       answer,
       log: this.#o.log,
+    }).catch(async (refusal: unknown) => {
+      if (res.headersSent) throw refusal;
+      // Refused before the answer began (a limit, a budget, the model's own 400): nothing of
+      // this request is kept, or a refused user could go on writing to the store. The page
+      // still shows the question, with the refusal.
+      if (created) await store.deleteConversation(conversationId);
+      else {
+        await store.deleteMessage(answer.id);
+        if (question !== undefined) await store.deleteMessage(question.id);
+      }
+      throw refusal;
     });
     this.#o.log.info('chat end', {
       user: user.username,

@@ -36,7 +36,15 @@ export const END =
 /** The answer to one chat request, after the event-stream head went out. */
 export type Reply = (res: ServerResponse, call: UpstreamCall) => Promise<void>;
 
-export function routeChats(upstream: FakeUpstream): { reply(next: Reply): void } {
+export interface ChatRoutes {
+  /** How each chat request is answered from now on. */
+  reply(next: Reply): void;
+  /** The next chat request only is refused with this status and error, before any stream. */
+  refuseNext(status: number, message: string): void;
+}
+
+export function routeChats(upstream: FakeUpstream): ChatRoutes {
+  let refusal: { status: number; message: string } | undefined;
   let current: Reply = (res) => {
     res.end(chunk('(no reply scripted)') + END);
     return Promise.resolve();
@@ -55,6 +63,13 @@ export function routeChats(upstream: FakeUpstream): { reply(next: Reply): void }
       );
       return;
     }
+    if (refusal !== undefined) {
+      const { status, message } = refusal;
+      refusal = undefined;
+      call.res.writeHead(status, { 'content-type': 'application/json' });
+      call.res.end(JSON.stringify({ error: { message, type: 'invalid_request_error' } }));
+      return;
+    }
     sseHead(call.res);
     await current(call.res, call);
   };
@@ -62,6 +77,9 @@ export function routeChats(upstream: FakeUpstream): { reply(next: Reply): void }
   return {
     reply(next) {
       current = next;
+    },
+    refuseNext(status, message) {
+      refusal = { status, message };
     },
   };
 }

@@ -125,7 +125,7 @@ export function ChatPage({ api, conversationId, drawerOpen, setDrawerOpen }: Cha
                 message === last &&
                 message.role === 'assistant' &&
                 !chat.streaming &&
-                conversationId !== null &&
+                (conversationId !== null || message.refused !== null) &&
                 model !== ''
                   ? () => {
                       chat.regenerate(model);

@@ -3,6 +3,7 @@
  * streaming now, with its health readout. Pure updates over immutable values, so each read of
  * the stream produces one new state and one render.
  */
+import type { ChatRequest } from '../api/chat-stream.ts';
 import type { ChatEvent, ChatMessage, MessageStatus } from '../api/types.ts';
 import type { HealthReadout } from '../health/meter.ts';
 
@@ -19,6 +20,11 @@ export interface ThreadMessage {
   readonly model: string | null;
   /** Only for answers streamed in this page. */
   readonly health: HealthReadout | null;
+  /**
+   * The request the server refused before answering (a limit, a budget): it kept nothing of
+   * it, so regenerating asks it again as it was.
+   */
+  readonly refused: ChatRequest | null;
 }
 
 export function fromStored(message: ChatMessage): ThreadMessage {
@@ -32,6 +38,7 @@ export function fromStored(message: ChatMessage): ThreadMessage {
     error: message.error,
     model: message.model,
     health: null,
+    refused: null,
   };
 }
 
@@ -61,6 +68,7 @@ function blank(role: 'user' | 'assistant', model: string | null): ThreadMessage 
     error: null,
     model,
     health: null,
+    refused: null,
   };
 }
 

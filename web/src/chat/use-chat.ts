@@ -145,7 +145,13 @@ export function useChat(
         },
         (error: unknown) => {
           if (controller.signal.aborted) finish({ status: 'stopped' });
-          else finish({ status: 'error', error: messageOf(error) });
+          else
+            finish({
+              status: 'error',
+              error: messageOf(error),
+              // Refused before the stream: the server kept nothing of this request.
+              refused: error instanceof ApiError ? request : null,
+            });
         },
       );
     },
@@ -165,6 +171,12 @@ export function useChat(
 
   const regenerate = useCallback(
     (model: string) => {
+      const refused = messages.at(-1)?.refused;
+      if (refused != null) {
+        // The server kept nothing of it: asked again as it was, in place of its refusal.
+        run({ ...refused, model }, (ms) => ms.slice(0, -1), model);
+        return;
+      }
       if (conversationId === null) return;
       // The server drops the last answer and asks its question again.
       run(
@@ -173,7 +185,7 @@ export function useChat(
         model,
       );
     },
-    [run, conversationId],
+    [run, conversationId, messages],
   );
 
   const stop = useCallback(() => {
