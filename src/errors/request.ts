@@ -166,11 +166,14 @@ export class ClientClosedError extends SluiceError {
   }
 }
 
-/** The request body did not start, or stalled, for longer than `SLUICE_BODY_TIMEOUT`. */
+/**
+ * The request body did not start, or stalled, for longer than `SLUICE_BODY_TIMEOUT`: the
+ * client's doing, so an invalid request (not a server error) to the SDKs.
+ */
 export class RequestTimeoutError extends SluiceError {
   readonly status = 408;
   readonly code = 'request_timeout';
-  readonly kind = 'timeout';
+  readonly kind = 'invalid_request';
   constructor(timeoutMs: number) {
     super(
       `The request body stalled: no byte arrived for ${timeoutMs / 1000} s (SLUICE_BODY_TIMEOUT).`,
