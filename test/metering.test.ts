@@ -381,6 +381,39 @@ for (const backend of backends)
       );
     });
 
+    it('a whole answer too long to parse (embeddings past 8 MiB) is counted from the usage at its end', async () => {
+      // Past 8 MiB the body was not read at all: a batch of embeddings went unmetered.
+      const vector = Buffer.alloc(48 * 1024, 7).toString('base64');
+      const data = Array.from({ length: 200 }, (_, index) => ({
+        object: 'embedding',
+        index,
+        embedding: vector,
+      }));
+      upstream.script(({ res }) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        // Pretty-printed, as OpenAI sends embeddings.
+        res.end(
+          JSON.stringify(
+            {
+              object: 'list',
+              data,
+              model: 'text-embedding-3-small',
+              usage: { prompt_tokens: 4096, total_tokens: 4096 },
+            },
+            null,
+            2,
+          ),
+        );
+      });
+      const result = await openai.embeddings.create({
+        model: 'text-embedding-3-small',
+        input: Array.from({ length: 200 }, () => 'text'),
+      });
+      assert.equal(result.data.length, 200);
+      const record = await lastRecord();
+      assert.deepEqual([record.promptTokens, record.usageSource], [4096, 'upstream']);
+    });
+
     it('a chat model’s audio is billed at its audio rates, its text at text rates', async () => {
       upstream.script(
         jsonReply(200, {

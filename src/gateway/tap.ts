@@ -9,6 +9,7 @@ import type { Dialect, EventEdit, TokenUsage } from '../dialects/index.ts';
 import { parseEvent, slice } from '../sse/index.ts';
 import { withoutAccountIds } from './account-ids.ts';
 import { codeObjectsIn, type ObjectRef } from './ownership.ts';
+import { usageInTail } from './tail-usage.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -20,8 +21,12 @@ const MAX_CAPTURE = 1024 * 1024;
  * (a few KiB per stream of garbage that waits for a full collection).
  */
 const BLOCK = 1024;
-/** Largest whole JSON response read for its usage; bigger ones (embeddings) are still relayed. */
+/**
+ * Largest whole JSON response parsed; of a longer one (a batch of embeddings) only the last
+ * `TAIL` bytes are kept, for the usage written there.
+ */
 const MAX_BODY = 8 * 1024 * 1024;
+const TAIL = 64 * 1024;
 
 export class EventTap {
   readonly #dialect: Dialect;
@@ -58,6 +63,8 @@ export class EventTap {
   #watchItems = false;
   #body: Buffer[] | undefined;
   #bodyBytes = 0;
+  /** Bytes in `#body`: all of them, or past `MAX_BODY` the tail's. */
+  #heldBodyBytes = 0;
 
   constructor(dialect: Dialect, hideUsage: boolean) {
     this.#dialect = dialect;
@@ -148,24 +155,34 @@ export class EventTap {
   }
 
   onBody(chunk: Buffer): void {
-    if (this.#body === undefined) return;
+    const body = this.#body;
+    if (body === undefined) return;
+    body.push(chunk);
     this.#bodyBytes += chunk.length;
-    if (this.#bodyBytes <= MAX_BODY) this.#body.push(chunk);
-    else this.#body = undefined;
+    this.#heldBodyBytes += chunk.length;
+    if (this.#bodyBytes <= MAX_BODY) return;
+    // Too long to parse: only the tail is kept (it was dropped, and the answer went unmetered).
+    let first = body[0];
+    while (first !== undefined && body.length > 1 && this.#heldBodyBytes - first.length >= TAIL) {
+      this.#heldBodyBytes -= first.length;
+      body.shift();
+      first = body[0];
+    }
   }
 
   /** The whole JSON body has arrived: read its usage. */
   endBody(): void {
     if (this.#body === undefined) return;
+    const text = Buffer.concat(this.#body).toString('utf8');
+    this.#body = undefined;
     try {
-      const body: unknown = JSON.parse(Buffer.concat(this.#body).toString('utf8'));
-      this.json = body;
+      const body: unknown = this.#bodyBytes <= MAX_BODY ? JSON.parse(text) : usageInTail(text);
+      if (this.#bodyBytes <= MAX_BODY) this.json = body;
       this.usage = this.#dialect.bodyUsage(body) ?? this.usage;
       this.sawTerminal = this.usage !== undefined;
     } catch {
       // Not JSON after all: nothing to read.
     }
-    this.#body = undefined;
   }
 
   /** The generated text seen so far, JSON-escaped as it came (decode with `capturedText`). */
