@@ -130,6 +130,39 @@ for (const backend of backends)
       assert.equal(record.clientIp, '127.0.0.1');
     });
 
+    it('an event past 32 MiB passes through, and the stream is still metered from what follows it', async () => {
+      // The framer gave up on the rest of the stream: no usage was read, and the record said
+      // done with an estimate from the text before the large event.
+      upstream.script(async ({ res }) => {
+        const [first, ...rest] = chatChunksFor(FIXTURE, true);
+        sseHead(res);
+        const large = {
+          ...first,
+          choices: [{ index: 0, delta: { content: 'x'.repeat(33 << 20) } }],
+        };
+        await writeEvents(res, [
+          formatEvent({ data: JSON.stringify(first) }),
+          formatEvent({ data: JSON.stringify(large) }),
+          ...rest.map((c) => formatEvent({ data: JSON.stringify(c) })),
+          formatEvent({ data: '[DONE]' }),
+        ]);
+        res.end();
+      });
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...chat, stream: true }),
+      });
+      const text = await response.text();
+      assert.ok(text.length > 33 << 20, 'the large event reached the client');
+      assert.match(text, /data: \[DONE\]\n\n$/);
+      const record = await lastRecord();
+      assert.deepEqual(
+        [record.endReason, record.usageSource, record.promptTokens, record.completionTokens],
+        ['done', 'upstream', 16, 300],
+      );
+    });
+
     it('a client that asked for usage gets it, and the record matches it', async () => {
       upstream.script(chatStream(FIXTURE));
       const stream = await openai.chat.completions.create({

@@ -81,6 +81,33 @@ describe('SseFramer', () => {
     const { events, released, framer } = frame(['data: 0123', '456789', 'abc\n\ndata: x\n\n'], 12);
     assert.deepEqual(released, ['', 'data: 0123456789', 'abc\n\ndata: x\n\n']);
     assert.equal(framer.overflowed, true);
-    assert.deepEqual(events, [], 'no events are reported once framing is given up');
+    // Framing resumes after the event too large: a stream's usage and end come after it.
+    assert.deepEqual(events, ['data: x\n\n']);
+  });
+
+  it('after an event too large, frames the rest however it is split; every byte passes once', () => {
+    const stream = 'data: a\n\ndata: 0123456789abcdef\n\ndata: b\n\ndata: [DONE]\n\n';
+    const bytes = Buffer.from(stream);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      for (const second of [cut + 1, cut + 5, bytes.length]) {
+        const parts = [bytes.subarray(0, cut), bytes.subarray(cut, second), bytes.subarray(second)];
+        const { events, released } = frame(parts, 16);
+        assert.equal(released.join(''), stream, `split at ${cut}/${second}`);
+        assert.deepEqual(
+          events.filter((e) => !e.includes('0123')),
+          ['data: a\n\n', 'data: b\n\n', 'data: [DONE]\n\n'],
+          `split at ${cut}/${second}`,
+        );
+      }
+    }
+  });
+
+  it('an event too large in one chunk, after whole ones, passes through whole', () => {
+    const { events, released } = frame(
+      ['data: a\n\ndata: 0123456789abcdef', '\n\ndata: b\n\n'],
+      12,
+    );
+    assert.deepEqual(released, ['data: a\n\ndata: 0123456789abcdef', '\n\ndata: b\n\n']);
+    assert.deepEqual(events, ['data: a\n\n', 'data: b\n\n']);
   });
 });

@@ -30,6 +30,8 @@ export class SseFramer {
   /** Ends (exclusive, relative to the current chunk) of events completed by the current chunk. */
   readonly #ends: number[] = [];
   #overflowed = false;
+  /** Inside an event past the bound: its bytes pass through, unreported, until it ends. */
+  #skipping = false;
 
   constructor(sink: EventSink, maxEventBytes = 32 * 1024 * 1024) {
     this.#sink = sink;
@@ -42,21 +44,32 @@ export class SseFramer {
   }
 
   /**
-   * True once an event grew past `maxEventBytes`: from then on chunks pass through unframed and
-   * no events are reported, so memory per stream stays bounded whatever the upstream sends.
+   * True once an event grew past `maxEventBytes`. That event's bytes pass through as they come,
+   * unreported (memory per stream stays bounded whatever the upstream sends), and framing
+   * resumes after its blank line: the events after it, a stream's usage and its end, are read.
    */
   get overflowed(): boolean {
     return this.#overflowed;
   }
 
   push(chunk: Buffer): Buffer {
-    if (this.#overflowed) return chunk;
     const ends = this.#ends;
     ends.length = 0;
     if (!this.#afterCR && chunk.indexOf(CR) === -1) this.#scanLf(chunk);
     else this.#scanAny(chunk);
 
-    if (ends.length === 0) return this.#hold(chunk);
+    // Where this chunk's first reported event starts: past the rest of an event too large.
+    let from = 0;
+    if (this.#skipping) {
+      const end = ends.shift();
+      if (end === undefined) return chunk;
+      this.#skipping = false;
+      from = end;
+    }
+    if (ends.length === 0) {
+      if (from === 0) return this.#hold(chunk);
+      return this.#hold(chunk.subarray(from)).length === 0 ? chunk.subarray(0, from) : chunk;
+    }
     const last = ends[ends.length - 1] ?? 0;
     const offset = this.#pendingBytes;
     const out =
@@ -67,12 +80,16 @@ export class SseFramer {
           : chunk.subarray(0, last);
     if (this.#pending.length > 0) this.#pending = []; // the common case holds nothing: keep it
     this.#pendingBytes = 0;
-    let start = 0;
+    let start = from;
     for (const end of ends) {
       this.#sink.onEvent(out, start, end + offset);
       start = end + offset;
     }
-    if (last < chunk.length) this.#hold(chunk.subarray(last));
+    if (last < chunk.length) {
+      // The tail starts the next event; past the bound already, it passes through too.
+      const passed = this.#hold(chunk.subarray(last));
+      if (passed.length > 0) return offset > 0 ? Buffer.concat([out, passed]) : chunk;
+    }
     return out;
   }
 
@@ -89,6 +106,7 @@ export class SseFramer {
     this.#pendingBytes += tail.length;
     if (this.#pendingBytes <= this.#maxEventBytes) return EMPTY;
     this.#overflowed = true;
+    this.#skipping = true;
     return this.takePending();
   }
 
