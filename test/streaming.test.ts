@@ -273,6 +273,57 @@ describe('upstreams that break', () => {
     }, /ended before its final event/);
   });
 
+  it('an upstream that keeps its connection open after [DONE] does not hold the client: the answer ends, the upstream is let go', async () => {
+    // A client that reads to the end of the body (curl, a browser's reader) waited out the
+    // idle timeout (minutes by default) for an answer that was complete.
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    upstream.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      await writeEvents(call.res, [chatEvent(0), chatEvent(1), DONE]);
+      await hold.promise; // the connection stays open until the test ends
+    });
+    try {
+      const response = await fetch(`${sluice.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chatRequest),
+      });
+      const text = await response.text(); // to the end of the body
+      assert.match(text, /data: \[DONE\]\n\n(?:: keepalive\n\n)*$/);
+      await aborted;
+      await sluice.running.settled();
+      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      assert.equal(record?.endReason, 'done');
+    } finally {
+      hold.resolve();
+    }
+  });
+
+  it('an SDK that lets go after [DONE] got the whole answer: recorded done, not cancelled', async () => {
+    const hold = deferred();
+    let aborted: Promise<void> | undefined;
+    upstream.script(async (call) => {
+      aborted = call.aborted;
+      sseHead(call.res);
+      await writeEvents(call.res, [chatEvent(0), chatEvent(1), DONE]);
+      await hold.promise;
+    });
+    try {
+      const stream = await openai.chat.completions.create(chatRequest);
+      let received = 0;
+      for await (const _chunk of stream) received++;
+      assert.equal(received, 2);
+      await aborted;
+      await sluice.running.settled();
+      const [record] = await sluice.running.store.listUsage({ limit: 1 });
+      assert.equal(record?.endReason, 'done');
+    } finally {
+      hold.resolve();
+    }
+  });
+
   it('completes a final [DONE] that lacks its blank line, rather than reporting an error', async () => {
     upstream.script(({ res }) => {
       sseHead(res);

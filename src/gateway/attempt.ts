@@ -53,6 +53,12 @@ export interface AttemptOptions {
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * After a stream's final event, how long the upstream may keep its connection silent before
+ * the client's answer is ended for it. Providers close at once; a relay that holds on made
+ * SDKs (which read to the end of the body) wait out the idle timeout for a complete answer.
+ */
+const AFTER_FINAL_MS = 2000;
 
 export function attempt(options: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
@@ -73,6 +79,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   #errorBytes = 0;
   /** Bedrock's answer, turned into Anthropic's (`upstream/bedrock.ts`). */
   #reshape: Reshape | undefined;
+  /** Armed once the final event went out: ends the answer if the upstream says no more. */
+  #afterFinal: NodeJS.Timeout | undefined;
 
   constructor(options: AttemptOptions, resolve: (result: AttemptResult) => void) {
     this.#o = options;
@@ -149,6 +157,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
         reshape === undefined ? chunk : this.#reshaped(controller, () => reshape.push(chunk));
       if (events === undefined) return;
       if (events.length > 0 && !client.write(events)) controller.pause();
+      if (client.finalEventRelayed) this.#armAfterFinal(controller);
       // The client's answer failed on this chunk (one too large to hold whole): it goes out
       // now, and no more of the upstream's is read.
       if (client.error !== undefined) {
@@ -252,8 +261,28 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     return Buffer.from(text);
   }
 
+  /** (Re)starts the wait for the upstream to end after its final event. */
+  #armAfterFinal(controller: Dispatcher.DispatchController): void {
+    clearTimeout(this.#afterFinal);
+    this.#afterFinal = setTimeout(() => {
+      if (this.#phase !== 'body') return;
+      const { client, upstream } = this.#o;
+      // Silent because Sluice paused it for a slow client: not the upstream's doing.
+      if (client.paused) {
+        this.#armAfterFinal(controller);
+        return;
+      }
+      client.finish(upstream.name);
+      this.#settle({ kind: 'relayed', answer: this.#status });
+      controller.abort(
+        new UpstreamProtocolError(upstream.name, 'kept its connection open after its final event.'),
+      );
+    }, AFTER_FINAL_MS);
+  }
+
   #settle(result: AttemptResult): void {
     if (this.#phase === 'settled') return;
+    clearTimeout(this.#afterFinal);
     this.#phase = 'settled';
     this.#o.stop.listen(undefined);
     this.#resolve(result);

@@ -537,7 +537,8 @@ export class ClientStream {
 
   /** The client went away: stop writing, nothing more to send. */
   cancelled(): void {
-    this.endReason = 'client_cancelled';
+    // After the final event the answer was whole: an SDK stops reading there and lets go.
+    this.endReason = this.finalEventRelayed ? 'done' : 'client_cancelled';
     this.#finalize();
   }
 
