@@ -11,6 +11,7 @@
 import type { Diagnosis } from './diagnosis.ts';
 import { isHeld } from './schedule.ts';
 import { formatMs } from './stats.ts';
+import { largest, smallest } from './extremes.ts';
 
 export interface ChartBox {
   readonly width: number;
@@ -102,11 +103,17 @@ export function timelineChart(
   const base =
     placed === undefined || placed.length === 0
       ? 0
-      : Math.max(0, Math.min(...placed.map((e) => e.lagMs)));
+      : Math.max(0, smallest(placed.map((e) => e.lagMs)));
   const bySeq = new Map((placed ?? []).map((p) => [p.seq, p]));
   const arrivals = timeline.events.map((e) => e.t);
   const sends = (placed ?? []).map((p) => p.sentMs + base);
-  const spanMs = Math.max(1, timeline.end.t, timeline.phases.headersMs ?? 0, ...arrivals, ...sends);
+  const spanMs = Math.max(
+    1,
+    timeline.end.t,
+    timeline.phases.headersMs ?? 0,
+    largest(arrivals),
+    largest(sends),
+  );
   const x = (ms: number): number => px(plot.left + (ms / spanMs) * (plot.right - plot.left));
   const yAxis = placed === undefined ? 'order' : 'sent';
   const count = Math.max(1, timeline.events.length);
@@ -137,7 +144,7 @@ export function timelineChart(
   if (headersMs !== undefined) guides.push({ kind: 'headers', x: x(headersMs), ms: headersMs });
   guides.push({ kind: 'end', x: x(timeline.end.t), ms: timeline.end.t });
 
-  const most = Math.max(1, ...diagnosis.releases.map((r) => r.events));
+  const most = Math.max(1, largest(diagnosis.releases.map((r) => r.events)));
   const releases = diagnosis.releases
     .filter((r) => r.events > 0)
     .map((r) => ({ x: x(r.t), events: r.events, height: px((r.events / most) * RELEASE_BAR) }));

@@ -19,6 +19,12 @@ describe('classify: chat timelines (send times unknown)', () => {
     assert.equal(d.causes[0]?.id, 'healthy');
   });
 
+  it('an empty answer ([DONE] alone) cannot show streaming: an error, not healthy', () => {
+    const d = classify(chatTimeline({ arrivals: [], headersMs: 5 }));
+    assert.equal(d.verdict, 'error');
+    assert.match(d.causes[0]?.title ?? '', /the answer was empty/);
+  });
+
   it('not streaming: JSON instead of an event stream', () => {
     const timeline: Timeline = {
       ...chatTimeline({ arrivals: [], headersMs: 900, done: false }),

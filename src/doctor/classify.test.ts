@@ -10,6 +10,7 @@ import {
   SSE_HEADERS,
 } from '../../test/support/intermediaries/synthetic-timeline.ts';
 import { classify } from './classify.ts';
+import { renderReport } from './report.ts';
 import { type Diagnosis, isBorderline } from './diagnosis.ts';
 import type { ProbeShape } from './timeline.ts';
 
@@ -46,6 +47,31 @@ function throughBuffer(bufferBytes: number, latency = 3): number[] {
 }
 
 describe('classify: probe timelines', () => {
+  it('a probe that ends with [DONE] before its events is not the probe: an error, not healthy', () => {
+    // `data: [DONE]` alone, or 1 event of 30, passed as healthy with exit 0.
+    for (const count of [0, 1, 20]) {
+      const arrivals = SENDS.slice(0, count).map((s) => s + 3);
+      const d = classify(
+        probeTimeline({
+          probe: PROBE,
+          arrivals,
+          end: { kind: 'done', t: (arrivals.at(-1) ?? 5) + 1 },
+        }),
+      );
+      assert.equal(d.verdict, 'error', `${count} events`);
+      assert.equal(primary(d).id, 'not-a-probe');
+      assert.match(primary(d).title, new RegExp(`after ${count} of its 30 events`));
+    }
+  });
+
+  it('a timeline of 150 000 events is classified and rendered (a spread of them overflowed the stack)', () => {
+    const probe = { events: 150_000, intervalMs: 1, pad: 0, silenceMs: 0 };
+    const arrivals = scheduleOf(probe).map((s) => s + 0.5);
+    const d = classify(probeTimeline({ probe, arrivals }));
+    assert.equal(d.verdict, 'ok', d.causes.map((c) => c.title).join('; '));
+    assert.match(renderReport(d), /OK/);
+  });
+
   it('healthy: every event arrives a few ms after it is sent', () => {
     const d = classify(
       probeTimeline({ probe: PROBE, arrivals: SENDS.map((s, i) => s + 3 + (i % 4)) }),

@@ -18,6 +18,7 @@ import { isHeld, NOISE_MS, placeEvents } from './schedule.ts';
 import { formatMs, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
 import { isUpstreamLeg, upstreamLegCause, withUpstreamLeg } from './upstream-leg.ts';
+import { largest } from './extremes.ts';
 
 export function classify(timeline: Timeline): Diagnosis {
   const isEventStream = (timeline.headers['content-type'] ?? '')
@@ -125,7 +126,7 @@ function healthy(timeline: Timeline, placed: Diagnosis['placed']): Cause {
   const measures: Record<string, number> = { events: timeline.events.length };
   if (placed !== undefined && placed.length > 0) {
     const onTime = placed.filter((e) => !isHeld(e)).length;
-    const maxHold = Math.max(...placed.map((e) => e.holdMs));
+    const maxHold = largest(placed.map((e) => e.holdMs));
     evidence.push(
       `${onTime} of ${placed.length} events arrived before the next one was sent`,
       `largest hold ${formatMs(maxHold)} at a ${formatMs(timeline.probe?.intervalMs ?? 0)} send interval`,
@@ -134,7 +135,7 @@ function healthy(timeline: Timeline, placed: Diagnosis['placed']): Cause {
     measures['max_hold_ms'] = round(maxHold, 0.1);
     const stalled = placed.filter((e) => e.ownStallMs >= NOISE_MS);
     if (stalled.length > 0) {
-      const longest = Math.max(...stalled.map((e) => e.ownStallMs));
+      const longest = largest(stalled.map((e) => e.ownStallMs));
       evidence.push(
         `${stalled.length} event(s) waited in the doctor itself, up to ${formatMs(longest)}: its process stalled (a busy machine), so that wait is not counted as a hold`,
       );

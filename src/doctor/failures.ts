@@ -7,7 +7,7 @@ import { endMarker } from './apis.ts';
 import { certificateProblem, namesOf, problemPhrase } from './certificate.ts';
 import type { Finding } from './diagnosis.ts';
 import { formatMs } from './stats.ts';
-import type { Timeline } from './timeline.ts';
+import { MAX_RECORDED, type Timeline } from './timeline.ts';
 
 /** The failure that ends the diagnosis, or undefined when the stream itself can be judged. */
 export function failureFinding(timeline: Timeline): Finding | undefined {
@@ -79,7 +79,46 @@ export function failureFinding(timeline: Timeline): Finding | undefined {
       fixKinds: ['buffering'],
     };
   }
-  return undefined;
+  return wrongCount(timeline);
+}
+
+/**
+ * A stream that ended with its end marker but not with what was asked for: a probe with fewer
+ * or more events than it sends (`[DONE]` alone passed as healthy), an answer with none. Whether
+ * it streams cannot be judged from it, and it is not what was asked.
+ */
+function wrongCount(timeline: Timeline): Finding | undefined {
+  const { probe, doneMs } = timeline;
+  if (doneMs === undefined) return undefined;
+  const received = timeline.events.length;
+  const marker = `${endMarker(timeline.api)} came at ${formatMs(doneMs)}`;
+  if (timeline.mode === 'chat' && received === 0)
+    return {
+      id: 'upstream-error',
+      title: `the answer was empty: ${endMarker(timeline.api)} with no event before it`,
+      evidence: [
+        `${marker}, and nothing before it`,
+        'whether the chain streams cannot be judged without tokens: the model or a relay answered nothing',
+      ],
+      measures: { events: 0 },
+      fixKinds: [],
+    };
+  if (timeline.mode !== 'probe' || probe === undefined || received === probe.events)
+    return undefined;
+  const more = received >= MAX_RECORDED ? `over ${MAX_RECORDED}` : String(received);
+  return {
+    id: 'not-a-probe',
+    title:
+      received < probe.events
+        ? `not the probe asked for: it ended after ${received} of its ${probe.events} events`
+        : `not the probe asked for: ${more} events where it sends ${probe.events}`,
+    evidence: [
+      `${marker}, after ${more} events; the probe asked for sends exactly ${probe.events}`,
+      'something other than Sluice answered, or a cache served the copy of another request',
+    ],
+    measures: { events: received, asked: probe.events },
+    fixKinds: [],
+  };
 }
 
 /**

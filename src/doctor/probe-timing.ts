@@ -18,6 +18,7 @@ import {
 } from './schedule.ts';
 import { formatBytes, formatMs, median, round } from './stats.ts';
 import type { Timeline } from './timeline.ts';
+import { largest, smallest } from './extremes.ts';
 
 /** Arrivals squeezed into this share of the send span mean one release at the end. */
 const SQUEEZED = 0.15;
@@ -43,9 +44,9 @@ export function probeTimingFindings(
   if (placed.length === 0) return [];
   const sent = placed.map((e) => e.sentMs);
   const arrived = placed.map((e) => e.arrivalMs);
-  const sendSpan = Math.max(...sent) - Math.min(...sent);
-  const arrivalSpan = Math.max(...arrived) - Math.min(...arrived);
-  const minLag = Math.min(...placed.map((e) => e.lagMs));
+  const sendSpan = largest(sent) - smallest(sent);
+  const arrivalSpan = largest(arrived) - smallest(arrived);
+  const minLag = smallest(placed.map((e) => e.lagMs));
   const maxHold = maxHoldOf(placed);
   const measures = {
     events: placed.length,
@@ -100,7 +101,7 @@ export function probeTimingFindings(
   // pieces it arrived in (Varnish writes its stored body 16 KiB at a time; a loaded machine may
   // part them). The clocks' offset is at least 0 — the server starts its stream after our request
   // — so this holds without knowing it; a wait in the doctor itself does not count.
-  const lastSent = Math.max(...sent);
+  const lastSent = largest(sent);
   const heldToTheEnd = placed.every((e) => e.arrivalMs - e.ownStallMs >= lastSent);
   if (
     carrying.length >= 2 &&
@@ -218,10 +219,10 @@ export function probeTimingFindings(
  */
 function oneStall(carrying: readonly Release[]): number | undefined {
   const together = carrying.filter((r) => r.events >= 2);
-  const largest = Math.max(0, ...together.map((r) => r.events));
+  const most = Math.max(0, largest(together.map((r) => r.events)));
   const inTogether = together.reduce((sum, r) => sum + r.events, 0);
   const single = carrying.length - together.length;
-  return largest >= 0.8 * inTogether && single >= 2 * together.length ? largest : undefined;
+  return most >= 0.8 * inTogether && single >= 2 * together.length ? most : undefined;
 }
 
 /**
@@ -297,7 +298,8 @@ function replayFinding(
 /** Headers arrived with the first event, and that event was held: Sluice sends headers at once. */
 function headersHeld(timeline: Timeline, placed: readonly PlacedEvent[]): Finding | undefined {
   const headersMs = timeline.phases.headersMs;
-  const first = placed.find((e) => e.seq === Math.min(...placed.map((p) => p.seq)));
+  const firstSeq = smallest(placed.map((p) => p.seq));
+  const first = placed.find((e) => e.seq === firstSeq);
   if (headersMs === undefined || first === undefined) return undefined;
   const interval = timeline.probe?.intervalMs ?? first.nextGapMs;
   const together = Math.abs(first.arrivalMs - headersMs) <= Math.max(2, 0.1 * interval);
@@ -316,7 +318,7 @@ function headersHeld(timeline: Timeline, placed: readonly PlacedEvent[]): Findin
 
 /** Each event arrives when the next one is sent: lag ≈ the send gap, the last one flushed by the end. */
 function oneBehind(placed: readonly PlacedEvent[]): Finding | undefined {
-  const lastSeq = Math.max(...placed.map((e) => e.seq));
+  const lastSeq = largest(placed.map((e) => e.seq));
   const candidates = placed.filter((e) => e.seq !== lastSeq);
   if (candidates.length < 3) return undefined;
   const behind = candidates.filter(

@@ -24,6 +24,7 @@ import type {
   ReadRecord,
   Timeline,
 } from './timeline.ts';
+import { MAX_RECORDED } from './timeline.ts';
 
 const BODY_HEAD_BYTES = 2048;
 
@@ -93,13 +94,13 @@ export class Recording {
       if (this.#settled) return;
       const t = this.now();
       if (event.data === undefined) {
-        this.#comments.push(t);
+        if (this.#comments.length < MAX_RECORDED) this.#comments.push(t);
         // The last one is Sluice's: it ends the stream with it. One before it came from further
         // up — a relay may write anything — and is not Sluice's word.
         for (const comment of event.comments)
           this.#upstream = parseUpstreamComment(comment) ?? this.#upstream;
       } else if (event.data === '[DONE]') this.#doneMs ??= t;
-      else {
+      else if (this.#events.length < MAX_RECORDED) {
         const read = this.#reads.length - 1;
         this.#events.push(eventRecord(event, t, read, this.#events.length, this.#target.mode));
         if (endsAnswer(this.#target.api, event)) this.#doneMs ??= t;
@@ -132,7 +133,7 @@ export class Recording {
     if (this.#readOpen) {
       const last = this.#reads.pop();
       if (last !== undefined) this.#reads.push({ ...last, bytes: last.bytes + chunk.length });
-    } else {
+    } else if (this.#reads.length < MAX_RECORDED) {
       this.#readOpen = true;
       const t = this.now();
       const blindFromMs = this.#stallWatch.blindFrom(t);

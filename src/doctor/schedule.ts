@@ -7,6 +7,7 @@
  * have been there since the stall began, and only its lateness before that is a hop's.
  */
 import type { EventRecord, Timeline } from './timeline.ts';
+import { smallest } from './extremes.ts';
 
 export interface PlacedEvent {
   readonly seq: number;
@@ -47,7 +48,7 @@ export function placeEvents(timeline: Timeline): PlacedEvent[] | undefined {
   );
   if (timed.length === 0 || timed.length !== timeline.events.length) return undefined;
   const lags = timed.map((e) => e.t - e.sentMs);
-  const base = Math.min(...lags);
+  const base = smallest(lags);
   const interval = timeline.probe?.intervalMs ?? 0;
   const bySeq = [...timed].sort((a, b) => a.seq - b.seq);
   const nextSent = new Map<number, number>();

@@ -7,6 +7,7 @@
 import { endMarker } from './apis.ts';
 import type { Diagnosis } from './diagnosis.ts';
 import { formatMs } from './stats.ts';
+import { largest, smallest } from './extremes.ts';
 
 const STEPS = [
   1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000,
@@ -16,9 +17,9 @@ const EMPTY = '·';
 export function timelineStrip(diagnosis: Diagnosis, maxColumns = 64): string[] {
   const { timeline, placed } = diagnosis;
   const arrivals = timeline.events.map((e) => e.t);
-  const base = placed === undefined ? 0 : Math.max(0, Math.min(...placed.map((e) => e.lagMs)));
+  const base = placed === undefined ? 0 : Math.max(0, smallest(placed.map((e) => e.lagMs)));
   const sends = placed?.map((e) => e.sentMs + base) ?? [];
-  const endMs = Math.max(timeline.end.t, ...arrivals, ...sends, 1);
+  const endMs = Math.max(timeline.end.t, largest(arrivals), largest(sends), 1);
   const step =
     STEPS.find((s) => endMs / s <= maxColumns - 1) ?? Math.ceil(endMs / (maxColumns - 1));
   const columns = Math.floor(endMs / step) + 1;

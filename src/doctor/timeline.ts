@@ -8,6 +8,13 @@ import type { UpstreamView } from '../probe/index.ts';
 import type { ChatApi } from './apis.ts';
 import type { CertificateSummary } from './certificate.ts';
 
+/**
+ * Most reads, events and comments a capture keeps: 20 × the largest probe. Past it the stream
+ * is still read to its end, but not recorded: a server that floods events (the doctor may be
+ * pointed at any) took it to 4 GB in half a minute.
+ */
+export const MAX_RECORDED = 20_000;
+
 /** `probe`: Sluice's `/sluice/probe`, whose events carry their send times. `chat`: any OpenAI-compatible server. */
 export type CaptureMode = 'probe' | 'chat';
 
