@@ -73,6 +73,22 @@ describe('SIGTERM', () => {
     assert.match(sluice.log(), /"msg":"draining","signal":"SIGTERM"/);
   });
 
+  it('a probe open at SIGTERM ends at once: the drain does not wait for it', async () => {
+    // A probe has nothing to finish; one anonymous probe held every redeploy to the whole
+    // drain timeout (ten minutes here: the test fails by its own timeout if it waits).
+    const sluice = await spawnSluice({
+      BASE_URL: upstream.origin,
+      OPENAI_API_KEY: 'k',
+      SLUICE_DRAIN_TIMEOUT: '10m',
+    });
+    const response = await fetch(`${sluice.url}/sluice/probe?events=1000&interval_ms=600`);
+    const reader = response.body?.getReader();
+    await reader?.read(); // the probe is open
+    sluice.child.kill('SIGTERM');
+    for (let read = await reader?.read(); read?.done === false; read = await reader?.read());
+    assert.equal(await sluice.exited, 0);
+  });
+
   it('at the drain deadline, ends streams still open with an in-band error and exits', async () => {
     upstream.script(({ res }) => {
       sseHead(res);

@@ -3,6 +3,8 @@
  * and stamped with its send time, every parameter bounded.
  */
 import assert from 'node:assert/strict';
+import { type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ProbeRequestView } from '../src/probe/index.ts';
 import { SseParser, type SseEvent } from '../src/sse/index.ts';
@@ -22,6 +24,23 @@ async function probe(query: string): Promise<{ response: Response; events: SseEv
     for await (const chunk of response.body ?? []) parser.push(chunk);
   }
   return { response, events };
+}
+
+/** A probe asked from `address` (one of loopback's), its response not yet read. */
+function probeFrom(address: string, query: string) {
+  return new Promise<IncomingMessage & { text(): Promise<string> }>((resolve, reject) => {
+    const req = request(`${sluice.url}/sluice/probe?${query}`, { localAddress: address });
+    req.on('response', (res) => {
+      const text = async () => {
+        let body = '';
+        for await (const chunk of res as AsyncIterable<Buffer>) body += chunk.toString();
+        return body;
+      };
+      resolve(Object.assign(res, { text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 type ProbeData = { seq: number; of: number; elapsed_ms: number; t: number; pad: string };
@@ -104,6 +123,12 @@ describe('/sluice/probe', () => {
       'pad=99999999',
       'silence_ms=x',
       'events=1000&interval_ms=60000',
+      // What `Number` reads but is no integer as written, and a parameter given twice.
+      'events=0x10',
+      'events=1e2',
+      'events=%205',
+      'pad=+1',
+      'events=1&events=900',
     ]) {
       const { response } = await probe(query);
       assert.equal(response.status, 400, query);
@@ -112,15 +137,44 @@ describe('/sluice/probe', () => {
     }
   });
 
-  it('caps how many probes run at once', async () => {
-    const open = await Promise.all(
-      Array.from({ length: 16 }, () =>
-        fetch(`${sluice.url}/sluice/probe?events=2&interval_ms=60000`),
+  it('one probe at a time on a connection: probes pipelined behind it are refused', async () => {
+    // Pipelined on one connection, each took a slot: one socket held all sixteen.
+    const url = new URL(sluice.url);
+    const socket = connect(Number(url.port), url.hostname);
+    const ask = (query: string) => `GET /sluice/probe?${query} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    socket.write(ask('events=2&interval_ms=10') + ask('events=1') + ask('events=1'));
+    let text = '';
+    for await (const chunk of socket as AsyncIterable<Buffer>) {
+      text += chunk.toString();
+      if ((text.match(/HTTP\/1\.1 /g) ?? []).length === 3 && text.endsWith('}}')) break;
+    }
+    socket.destroy();
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]);
+    assert.deepEqual(statuses, ['200', '429', '429']);
+  });
+
+  it('caps how many probes run at once, and how many of them one address holds', async () => {
+    // Last here: the probes it leaves are let go as their connections close. Anyone can open
+    // probes: one address could take them all, so it holds at most four (loopback has many).
+    const mine = await Promise.all(
+      Array.from({ length: 4 }, () => probeFrom('127.0.0.2', 'events=2&interval_ms=60000')),
+    );
+    const fifth = await probeFrom('127.0.0.2', 'events=1');
+    assert.equal(fifth.statusCode, 429);
+    assert.match(await fifth.text(), /from one address/);
+    const others = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        probeFrom(`127.0.0.${3 + (i % 3)}`, 'events=2&interval_ms=60000'),
       ),
     );
-    const extra = await fetch(`${sluice.url}/sluice/probe?events=1`);
-    assert.equal(extra.status, 429);
-    assert.equal(extra.headers.get('retry-after'), '5');
-    for (const r of open) await r.body?.cancel();
+    assert.deepEqual(
+      [...mine, ...others].map((r) => r.statusCode),
+      Array.from({ length: 16 }, () => 200),
+    );
+    const extra = await probeFrom('127.0.0.9', 'events=1');
+    assert.equal(extra.statusCode, 429);
+    assert.equal(extra.headers['retry-after'], '5');
+    assert.match(await extra.text(), /At most 16 probes run at once/);
+    for (const r of [...mine, ...others]) r.destroy();
   });
 });

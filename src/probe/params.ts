@@ -25,9 +25,14 @@ export const PROBE_LIMITS = {
 export function parseProbeParams(query: URLSearchParams): ProbeParams {
   const read = (name: 'events' | 'interval_ms' | 'pad' | 'silence_ms'): number => {
     const limits = PROBE_LIMITS[name];
-    const text = query.get(name);
-    if (text === null || text === '') return limits.default;
-    const value = Number(text);
+    const given = query.getAll(name);
+    // Given twice, a proxy that checks one and Sluice that reads the other would disagree.
+    if (given.length > 1)
+      throw new InvalidProbeParameterError(name, `${name} is given ${given.length} times.`);
+    const text = given[0];
+    if (text === undefined || text === '') return limits.default;
+    // Digits only: `Number` also reads `0x10`, `1e3` and ` 5`.
+    const value = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
     if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
       throw new InvalidProbeParameterError(
         name,

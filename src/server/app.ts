@@ -203,11 +203,7 @@ export async function startSluice(
       log.error('an observer of finished requests failed', { error });
     }),
   });
-  const probe = new Probe({
-    keepaliveMs: config.keepaliveMs,
-    signal: shutdown.signal,
-    maxConcurrent: 16,
-  });
+  const probe = new Probe({ keepaliveMs: config.keepaliveMs, maxConcurrent: 16, maxPerClient: 4 });
   const chat = new ChatApi({
     store,
     accounts,

@@ -173,6 +173,8 @@ export class SluiceServer {
    */
   async drain(deadlineMs: number): Promise<void> {
     this.#draining = true;
+    this.#o.probe.close(); // nothing to finish
+
     const closed = new Promise<void>((resolve) =>
       this.http.close(() => {
         resolve();
@@ -387,7 +389,7 @@ export class SluiceServer {
         return;
       case 'probe':
         requireMethod(req, 'GET');
-        await this.#o.probe.serve(res, parseProbeParams(url.searchParams));
+        await this.#o.probe.serve(res, parseProbeParams(url.searchParams), this.#o.clientIp(req));
         return;
       case 'v1': {
         const { origin } = req.headers;
