@@ -128,6 +128,17 @@ describe('htmlReport', () => {
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
     );
   });
+
+  it('shows control and direction characters as \\uXXXX: `cat` of a report ran a hop’s escapes', () => {
+    const hostile = probeTimeline({
+      probe: PROBE,
+      arrivals: SENDS.map((s) => s + 3),
+      headers: { ...SSE_HEADERS, server: 'nginx\u001b]0;pwned\u0007\u009b2J\u202egnp.exe' },
+    });
+    const html = htmlReport(classify(hostile), AT);
+    assert.doesNotMatch(html, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    assert.ok(html.includes('nginx\\u001b]0;pwned\\u0007\\u009b2J\\u202egnp.exe'));
+  });
 });
 
 describe('timelineChart', () => {
