@@ -76,6 +76,10 @@ describe('sluice doctor: usage', () => {
       [['http://x', '--model', 'm'], /--model needs --key/],
       [['http://x', '--key', 'k', '--model', 'm', '--events', '3'], /does not apply with --key/],
       [['http://x', '--timeout', 'soon'], /--timeout must be a duration/],
+      // Past what a timer waits (~24.8 days) it ran after 1 ms: a confident "unreachable".
+      [['http://x', '--timeout', '9999h'], /--timeout must be a duration/],
+      // Digits only, as the probe reads them: `Number` took 0x10 and 1e2.
+      [['http://x', '--events', '0x10'], /--events must be an integer/],
       [['http://x', '--compare', 'nope'], /--compare must be an http/],
     ];
     for (const [args, message] of cases) {

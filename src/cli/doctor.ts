@@ -365,8 +365,9 @@ function intFlag(
   fallback: number,
 ): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
+  // Digits only, as the probe reads its parameters (`Number` also takes 0x10 and 1e2).
+  const value = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
     throw new UsageError(
       `--${name} must be an integer from ${limits.min} to ${limits.max}; got "${text}"`,
     );

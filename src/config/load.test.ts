@@ -312,6 +312,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses a duration longer than a timer can wait (~24.8 days), which ran after 1 ms', () => {
+    for (const [name, value] of [
+      ['SLUICE_IDLE_TIMEOUT', '9999h'],
+      ['SLUICE_DRAIN_TIMEOUT', '2147483648'],
+      ['SLUICE_KEEPALIVE', '596524h'],
+    ] as const)
+      assert.match(
+        problemsOf(() => load({ [name]: value })).join('\n'),
+        new RegExp(`${name} must be a duration such as 15s`),
+        `${name}=${value}`,
+      );
+    assert.equal(load({ SLUICE_IDLE_TIMEOUT: '596h' }).timeouts.idleMs, 596 * 3_600_000);
+  });
+
   it('refuses a budget of bodies in flight that is not a size, or smaller than one body', () => {
     assert.match(
       problemsOf(() => load({ SLUICE_MAX_BODY_INFLIGHT: 'lots' })).join('\n'),

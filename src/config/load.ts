@@ -32,7 +32,7 @@ import {
   trustedProxies,
 } from './values.ts';
 import type { Config, EgressConfig } from './types.ts';
-import { parseDuration, parseSize } from './units.ts';
+import { asDuration, parseDuration, parseSize } from './units.ts';
 import { workers } from './workers.ts';
 
 /** Options given on the command line; they win over everything else. */
@@ -107,7 +107,7 @@ export function loadConfig({
       fallback,
       problems,
       'a duration such as 15s, 500ms, 10m or 1h',
-      (v) => (typeof v === 'number' ? v : parseDuration(String(v))),
+      (v) => (typeof v === 'number' ? asDuration(v) : parseDuration(String(v))),
     );
 
   const port = convert(

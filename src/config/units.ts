@@ -11,9 +11,25 @@ const sizeUnits: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
-/** A duration in ms; a bare number is milliseconds. `undefined` when the text is not one. */
+/**
+ * The longest duration a timer takes, ~24.8 days (2^31 − 1 ms): Node runs a longer one after
+ * 1 ms, so a timeout of `9999h` fired at once.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/**
+ * A duration in ms; a bare number is milliseconds. `undefined` when the text is not one, or is
+ * longer than `MAX_DURATION_MS`.
+ */
 export function parseDuration(text: string): number | undefined {
-  return parseWithUnits(text, durationUnits, 'ms');
+  return asDuration(parseWithUnits(text, durationUnits, 'ms'));
+}
+
+/** `ms` when a timer can wait that long, else `undefined`. */
+export function asDuration(ms: number | undefined): number | undefined {
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION_MS
+    ? ms
+    : undefined;
 }
 
 /** A size in bytes; a bare number is bytes. `undefined` when the text is not one. */
