@@ -4,9 +4,13 @@
  * with an in-band error rather than a silent cut.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatEvent } from '../src/sse/index.ts';
+import { openStore } from '../src/store/index.ts';
 import {
   deferred,
   type FakeUpstream,
@@ -71,6 +75,63 @@ describe('SIGTERM', () => {
     assert.deepEqual(rest.at(-1), '[DONE]');
     assert.equal(await sluice.exited, 0);
     assert.match(sluice.log(), /"msg":"draining","signal":"SIGTERM"/);
+  });
+
+  it('streams cut at the deadline keep their records, their usage estimated', async () => {
+    // The upstream reports no usage, so each record waits for an estimate, from a tokenizer
+    // thread that starts on first use (a text of one script, as here, takes it seconds): the
+    // drain gave them one second, and their records were lost to "interrupted", 0 tokens.
+    upstream.script(({ res }) => {
+      sseHead(res);
+      res.write(
+        formatEvent({
+          data: JSON.stringify({
+            id: 'c',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, delta: { content: '漢字'.repeat(2000) } }],
+          }),
+        }),
+      ); // and never more
+    });
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-drain-'));
+    try {
+      const sluice = await spawnSluice({
+        BASE_URL: upstream.origin,
+        OPENAI_API_KEY: 'k',
+        SLUICE_DRAIN_TIMEOUT: '200ms',
+        SLUICE_DATA_DIR: dataDir,
+      });
+      const streams = await Promise.all(
+        Array.from({ length: 5 }, () => postStream(`${sluice.url}/v1/chat/completions`, chat)),
+      );
+      for (const stream of streams) await stream.events[Symbol.asyncIterator]().next();
+      sluice.child.kill('SIGTERM');
+      // Each is told it was cut (the connection may close on a reader that lingers).
+      for (const stream of streams) {
+        let told = false;
+        try {
+          for await (const event of stream.events) told ||= /shutting_down/.test(event.data ?? '');
+        } catch {
+          // closed after the error event
+        }
+        assert.ok(told);
+      }
+      assert.equal(await sluice.exited, 0);
+      const store = await openStore({ dataDir });
+      try {
+        const records = await store.listUsage({ limit: 100 });
+        assert.deepEqual(
+          records.map((r) => [r.endReason, r.usageSource, r.completionTokens > 0]),
+          Array.from({ length: 5 }, () => ['shutdown', 'estimate', true]),
+        );
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a probe open at SIGTERM ends at once: the drain does not wait for it', async () => {

@@ -298,10 +298,19 @@ export async function startSluice(
     },
     async drain(deadlineMs = config.drainMs) {
       await server.drain(deadlineMs);
+      // Every request's record written before the queue closes: a stream cut at the deadline
+      // whose connection was closed on it may still wait for its usage estimate.
+      await Promise.race([
+        gateway.whenIdle(),
+        new Promise((resolve) => setTimeout(resolve, RECORDS_AFTER_DRAIN_MS).unref()),
+      ]);
       await close();
     },
   };
 }
+
+/** After the drain, how long requests still unrecorded may take to write their records. */
+const RECORDS_AFTER_DRAIN_MS = 30_000;
 
 /** What a running process cannot change: its socket, its store, its counters, its admin key. */
 const RESTART_ONLY = [

@@ -93,6 +93,8 @@ export interface ServerOptions {
  * `lingering_timeout` default.
  */
 const LINGER_MS = 5_000;
+/** After the drain deadline, how long the streams it cut have to end (a reader that does not read, no longer). */
+const AFTER_DEADLINE_MS = 10_000;
 
 export class SluiceServer {
   readonly http: Server;
@@ -192,7 +194,13 @@ export class SluiceServer {
         open: this.#inflight.size,
       });
       this.#o.shutdown.abort();
-      await Promise.race([this.#whenIdle(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      // Each cut stream ends once its record is written, which may wait for a usage estimate
+      // (the tokenizer's thread starts on first use: over a second on a busy machine). Cut at
+      // one second, they got a reset instead of their error's clean end.
+      await Promise.race([
+        this.#whenIdle(),
+        new Promise((r) => setTimeout(r, AFTER_DEADLINE_MS).unref()),
+      ]);
     }
     this.http.closeAllConnections();
     await closed;
