@@ -289,7 +289,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses a worker count that is not a whole number from 1, naming SLUICE_WORKERS', () => {
-    for (const bad of ['0', 'abc', '1.5', '-2', '257']) {
+    for (const bad of ['0', 'abc', '1.5', '-2', '257', '1e2', '0x2', ' 2', '+2']) {
       assert.match(
         problemsOf(() => load({ SLUICE_WORKERS: bad })).join('\n'),
         /^SLUICE_WORKERS must be a whole number of worker processes from 1 to 256, or "auto"/,

@@ -15,8 +15,10 @@ export function workers(
   if (picked === undefined) return 1;
   const { value, source } = picked;
   if (value === 'auto') return Math.max(1, Math.min(MAX_WORKERS, cores));
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (String(value).trim() !== '' && Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) return n;
+  // Digits as written: `Number` also reads `1e2` (100 workers on a 2-core machine) and `0x2`.
+  const n =
+    typeof value === 'number' ? value : /^\d{1,3}$/.test(String(value)) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) return n;
   // The flag and the variable are one setting: name both, whichever was given.
   const named =
     source === 'SLUICE_WORKERS'
