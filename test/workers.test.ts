@@ -172,6 +172,35 @@ describe('sluice serve --workers 2', () => {
     }
   });
 
+  it('/metrics shows a worker too busy to answer as it last reported: no counter goes backwards', async () => {
+    // Left out, its requests vanished from the sums (120 → 41 → 120): Prometheus reads a
+    // counter reset, and a large false increase after it.
+    const sluice = await spawnSluice({ ...env(), SLUICE_METRICS_LISTEN: '127.0.0.1:0' }, TWO);
+    const workerPids = () =>
+      [
+        ...sluice
+          .log()
+          .matchAll(/"msg":"worker listening","worker":\d+,"url":"[^"]+","pid":(\d+)/g),
+      ].map((m) => Number(m[1]));
+    let stopped: number | undefined;
+    try {
+      const metricsUrl = /"msg":"metrics listening","url":"([^"]+)"/.exec(sluice.log())?.[1];
+      assert.ok(metricsUrl);
+      const answers = await onEveryWorker(() => chat(sluice.url));
+      const done = { route: '/v1/chat/completions', status: '200', end_reason: 'done' };
+      const total = async () =>
+        series(await (await fetch(metricsUrl)).text(), 'sluice_requests_total', done);
+      assert.deepEqual(await total(), [answers.length]);
+      stopped = workerPids()[0];
+      assert.ok(stopped !== undefined, sluice.log());
+      process.kill(stopped, 'SIGSTOP'); // busy past the primary's wait for its report
+      assert.deepEqual(await total(), [answers.length]);
+    } finally {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+      await stop(sluice);
+    }
+  });
+
   it('SIGHUP reloads the configuration in every worker', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-workers-reload-'));
     const file = join(dir, 'sluice.json');

@@ -70,6 +70,8 @@ interface Member {
   readonly channel: Channel;
   readonly started: number;
   listening: WorkerListening | undefined;
+  /** Its metrics as it last reported them: what a scrape it misses shows for it. */
+  metrics?: WorkerSnapshot['metrics'];
 }
 
 type Phase = 'starting' | 'serving' | 'stopping';
@@ -384,10 +386,19 @@ class Primary {
         try {
           const metrics = await member.channel.call(CALLS.snapshot, null, SNAPSHOT_TIMEOUT_MS);
           if (!isSnapshot(metrics)) throw new Error('not a metrics snapshot');
+          member.metrics = metrics;
           return { slot: member.slot, id: member.worker.id, metrics };
         } catch (error) {
-          this.#log.warn('a worker did not report its metrics', { worker: member.slot, error });
-          return undefined;
+          // A worker busy past the timeout still counted what it counted: left out, the sums
+          // went down, and Prometheus read a counter reset (and a false increase after it).
+          this.#log.warn('a worker did not report its metrics; its last report is shown', {
+            worker: member.slot,
+            error,
+          });
+          const { metrics } = member;
+          return metrics === undefined
+            ? undefined
+            : { slot: member.slot, id: member.worker.id, metrics };
         }
       }),
     );
