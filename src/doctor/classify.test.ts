@@ -64,20 +64,6 @@ describe('classify: probe timelines', () => {
     }
   });
 
-  it('a response that breaks HTTP’s framing is no cut: not the probe, and no timeout to raise', () => {
-    const arrivals = SENDS.slice(0, 3).map((s) => s + 3);
-    const d = classify(
-      probeTimeline({
-        probe: PROBE,
-        arrivals,
-        end: { kind: 'reset', t: 250, code: 'HPE_INVALID_CHUNK_SIZE', message: 'Parse Error' },
-      }),
-    );
-    assert.equal(d.verdict, 'error');
-    assert.equal(primary(d).id, 'not-a-probe');
-    assert.match(primary(d).title, /HPE_INVALID_CHUNK_SIZE/);
-  });
-
   it('a timeline of 150 000 events is classified and rendered (a spread of them overflowed the stack)', () => {
     const probe = { events: 150_000, intervalMs: 1, pad: 0, silenceMs: 0 };
     const arrivals = scheduleOf(probe).map((s) => s + 0.5);

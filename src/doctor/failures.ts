@@ -66,19 +66,6 @@ export function failureFinding(timeline: Timeline): Finding | undefined {
       fixKinds: [],
     };
   }
-  if (end.kind === 'reset' && end.code?.startsWith('HPE_') === true) {
-    // Not a cut: the bytes were no HTTP (a timeout's cause and fixes named a "0.0 s limit").
-    return {
-      id: timeline.mode === 'probe' ? 'not-a-probe' : 'upstream-error',
-      title: `the response broke HTTP's framing (${end.code}) at ${formatMs(end.t)}`,
-      evidence: [
-        `${timeline.events.length} events arrived, then: ${end.message ?? end.code}`,
-        'a hop or the server wrote something that is not HTTP (a broken chunk, a bad length): no timeout did this',
-      ],
-      measures: { events: timeline.events.length, failed_ms: end.t },
-      fixKinds: [],
-    };
-  }
   if (end.kind === 'timeout') {
     const expected = timeline.probe === undefined ? '' : ` of ${timeline.probe.events}`;
     return {
