@@ -23,9 +23,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { ensureWebBuilt } from '../test/support/browser/build.ts';
 import { chunk, END, routeChats } from '../test/support/browser/chat-upstream.ts';
-import { launchChromium } from '../test/support/browser/chromium.ts';
 import { startFakeUpstream } from '../test/support/fake-upstream.ts';
-import { startTestSluice } from '../test/support/sluice.ts';
 import { cpuModel } from './procfs.ts';
 import { percentile } from './stats.ts';
 
@@ -227,6 +225,12 @@ export async function pageBench(args: string[]): Promise<void> {
     `machine: ${machine}; ${tokens.length} tokens at ${rate}/s (${tokens.join('').length} chars)`,
   );
 
+  // Sluice and the browser's driver load only now, once the flags are known good: loaded first,
+  // on a busy machine's cold start, they made a usage error take over 30 s.
+  const [{ startTestSluice }, { launchChromium }] = await Promise.all([
+    import('../test/support/sluice.ts'),
+    import('../test/support/browser/chromium.ts'),
+  ]);
   const upstream = await startFakeUpstream();
   routeChats(upstream).reply((res) => stream(res, tokens, rate));
   const sluice = await startTestSluice({ BASE_URL: upstream.origin, OPENAI_API_KEY: 'sk-bench' });
