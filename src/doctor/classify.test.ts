@@ -64,6 +64,30 @@ describe('classify: probe timelines', () => {
     }
   });
 
+  it('irregular holds under a second, in no pattern, are measured again before they are a problem', () => {
+    // Four CPU loads on two cores held a healthy H2O's events up to 275 ms, a fifth of them:
+    // called delayed at once. A hop that holds streams holds them the second time too.
+    const probe = { events: 30, intervalMs: 150, pad: 512, silenceMs: 0 };
+    const sends = scheduleOf(probe);
+    const stalls = new Map([
+      [3, 275],
+      [9, 250],
+      [15, 230],
+      [21, 260],
+      [27, 240],
+    ]);
+    const arrivals: number[] = [];
+    let releasedAt = 0;
+    sends.forEach((sent, i) => {
+      const hold = stalls.get(i);
+      if (hold !== undefined) releasedAt = sent + hold;
+      arrivals.push(Math.max(sent + 3, sent < releasedAt ? releasedAt : 0));
+    });
+    const d = classify(probeTimeline({ probe, arrivals }));
+    assert.equal(primary(d).id, 'irregular-delays', d.causes.map((c) => c.title).join('; '));
+    assert.equal(isBorderline(d), true);
+  });
+
   it('a timeline of 150 000 events is classified and rendered (a spread of them overflowed the stack)', () => {
     const probe = { events: 150_000, intervalMs: 1, pad: 0, silenceMs: 0 };
     const arrivals = scheduleOf(probe).map((s) => s + 0.5);
