@@ -276,15 +276,7 @@ describe('upstreams that break', () => {
   it('an upstream that keeps its connection open after [DONE] does not hold the client: the answer ends, the upstream is let go', async () => {
     // A client that reads to the end of the body (curl, a browser's reader) waited out the
     // idle timeout (minutes by default) for an answer that was complete.
-    const hold = deferred();
-    let aborted: Promise<void> | undefined;
-    upstream.script(async (call) => {
-      aborted = call.aborted;
-      sseHead(call.res);
-      await writeEvents(call.res, [chatEvent(0), chatEvent(1), DONE]);
-      await hold.promise; // the connection stays open until the test ends
-    });
-    try {
+    await afterDoneHeldOpen(async () => {
       const response = await fetch(`${sluice.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
@@ -292,36 +284,16 @@ describe('upstreams that break', () => {
       });
       const text = await response.text(); // to the end of the body
       assert.match(text, /data: \[DONE\]\n\n(?:: keepalive\n\n)*$/);
-      await aborted;
-      await sluice.running.settled();
-      const [record] = await sluice.running.store.listUsage({ limit: 1 });
-      assert.equal(record?.endReason, 'done');
-    } finally {
-      hold.resolve();
-    }
+    });
   });
 
   it('an SDK that lets go after [DONE] got the whole answer: recorded done, not cancelled', async () => {
-    const hold = deferred();
-    let aborted: Promise<void> | undefined;
-    upstream.script(async (call) => {
-      aborted = call.aborted;
-      sseHead(call.res);
-      await writeEvents(call.res, [chatEvent(0), chatEvent(1), DONE]);
-      await hold.promise;
-    });
-    try {
+    await afterDoneHeldOpen(async () => {
       const stream = await openai.chat.completions.create(chatRequest);
       let received = 0;
       for await (const _chunk of stream) received++;
       assert.equal(received, 2);
-      await aborted;
-      await sluice.running.settled();
-      const [record] = await sluice.running.store.listUsage({ limit: 1 });
-      assert.equal(record?.endReason, 'done');
-    } finally {
-      hold.resolve();
-    }
+    });
   });
 
   it('completes a final [DONE] that lacks its blank line, rather than reporting an error', async () => {
@@ -380,3 +352,28 @@ describe('upstreams that break', () => {
     }
   });
 });
+
+/**
+ * `read` against an upstream that sends two events and `[DONE]`, then keeps its connection open
+ * until the test ends: once `read` is done, the upstream has been let go and the record says
+ * `done`.
+ */
+async function afterDoneHeldOpen(read: () => Promise<void>): Promise<void> {
+  const hold = deferred();
+  let aborted: Promise<void> | undefined;
+  upstream.script(async (call) => {
+    aborted = call.aborted;
+    sseHead(call.res);
+    await writeEvents(call.res, [chatEvent(0), chatEvent(1), DONE]);
+    await hold.promise;
+  });
+  try {
+    await read();
+    await aborted;
+    await sluice.running.settled();
+    const [record] = await sluice.running.store.listUsage({ limit: 1 });
+    assert.equal(record?.endReason, 'done');
+  } finally {
+    hold.resolve();
+  }
+}

@@ -370,19 +370,7 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
         `data: ${JSON.stringify({ error: { message: 'Overloaded mid-answer', type: 'server_error', code: 'overloaded' } })}\n\n`,
       );
     });
-    const seen: string[] = [];
-    await assert.rejects(
-      (async () => {
-        const stream = await openai.responses.create({
-          model: 'deepseek-chat',
-          input: 'x',
-          stream: true,
-        });
-        for await (const event of stream) seen.push(event.type);
-      })(),
-      (error: unknown) =>
-        error instanceof OpenAI.APIError && /Overloaded mid-answer/.test(error.message),
-    );
+    const seen = await streamFailing(openai, /Overloaded mid-answer/);
     assert.ok(seen.includes('response.output_text.delta'), `tokens came first: ${seen.join()}`);
     assert.ok(!seen.includes('response.completed'));
     await sluice.running.settled();
@@ -406,19 +394,7 @@ describe('a Responses client, an upstream with Chat Completions only', () => {
       for (let i = 0; i < 9; i++) call.res.write(`data: ${piece}\n\n`);
       await hold.promise;
     });
-    const seen: string[] = [];
-    await assert.rejects(
-      (async () => {
-        const stream = await openai.responses.create({
-          model: 'deepseek-chat',
-          input: 'x',
-          stream: true,
-        });
-        for await (const event of stream) seen.push(event.type);
-      })(),
-      (error: unknown) =>
-        error instanceof OpenAI.APIError && /longer than \d+ characters/.test(error.message),
-    );
+    const seen = await streamFailing(openai, /longer than \d+ characters/);
     await aborted;
     hold.resolve();
     assert.equal(seen.filter((type) => type === 'response.output_text.delta').length, 9);
@@ -545,3 +521,20 @@ describe('a Responses client, BASE_URL to a Chat-only server with SLUICE_RESPONS
     }
   });
 });
+
+/** The event types of a streamed Responses call that must end in an API error saying `said`. */
+async function streamFailing(openai: OpenAI, said: RegExp): Promise<string[]> {
+  const seen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      const stream = await openai.responses.create({
+        model: 'deepseek-chat',
+        input: 'x',
+        stream: true,
+      });
+      for await (const event of stream) seen.push(event.type);
+    })(),
+    (error: unknown) => error instanceof OpenAI.APIError && said.test(error.message),
+  );
+  return seen;
+}
